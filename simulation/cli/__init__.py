@@ -1,0 +1,33 @@
+"""The ``upgrade-sim`` command: a thin layer over the Python API.
+
+Bad input (an :class:`~simulation.errors.InputError`) prints one line naming the file and field
+and exits with code 2; it never shows a traceback. Each command group lives in its own module
+and registers itself on :data:`main` when imported at the bottom of this file.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import InputError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="upgrade-sim")
+def main() -> None:
+    """Simulate regional industrial upgrading and judge plans against their targets."""
+
+
+# command modules register themselves on `main`
+from . import run as _run  # noqa: E402,F401

@@ -1,0 +1,268 @@
+"""Indicators, declared once: name, Chinese label, unit, theme and formula.
+
+Targets, tables and plots refer to indicators by name. Each formula reads a :class:`Snapshot`
+of one year: the population after the year-end review, the year's flow counters and the pools.
+Stocks are end-of-year; flows are over the year. Money is at base-year prices (growth is real).
+Growth of 规上/规下 value added is on a comparable basis (the same firms in both years), as the
+statistics bureaus report it; growth of per-mu and per-person ratios is of the ratio itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .tiers import Cert
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    label: str
+    unit: str
+    theme: str
+    formula: Callable[["Snapshot"], float] = field(repr=False, compare=False)
+    flow: bool = False  # a yearly flow (sums over years make sense) rather than a stock or ratio
+
+
+@dataclass
+class Snapshot:
+    """Everything the formulas read for one year."""
+
+    year: int
+    values: dict[str, float]  # the aggregates below, by name
+    counts: dict[str, float]  # the year's flow counters
+    prev: dict[str, float]  # last year's indicator values
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def count(self, name: str) -> float:
+        return float(self.counts.get(name, 0.0))
+
+    def growth(self, indicator: str, level: float) -> float:
+        before = self.prev.get(indicator, math.nan)
+        return 100.0 * (level / before - 1.0) if before and math.isfinite(before) else math.nan
+
+
+def _ratio(a: float, b: float, scale: float = 1.0) -> float:
+    return scale * a / b if b > 0 else math.nan
+
+
+_DECLARED: list[Indicator] = []
+
+
+def indicator(name: str, label: str, unit: str, theme: str, *, flow: bool = False):
+    def register(formula: Callable[[Snapshot], float]) -> Callable[[Snapshot], float]:
+        _DECLARED.append(Indicator(name, label, unit, theme, formula, flow))
+        return formula
+
+    return register
+
+
+# --- tiers -----------------------------------------------------------------------------------
+for _name, _label, _key in [
+    ("firms_below_scale", "规下工业企业数", "n_below"),
+    ("firms_above_scale", "规上工业企业数", "n_above"),
+    ("innovative_sme", "创新型中小企业数", "n_cert1"),
+    ("zjtx_sme", "专精特新中小企业数", "n_cert2"),
+    ("little_giants", "专精特新小巨人企业数", "n_cert3"),
+    ("single_champions", "单项冠军企业数", "n_cert4"),
+    ("high_tech_firms", "高新技术企业数", "n_high_tech"),
+]:
+    indicator(_name, _label, "家", "tiers")(lambda s, k=_key: s.values[k])
+
+for _name, _label, _key in [
+    ("new_above_scale", "新进规企业数(小升规)", "new_above_scale"),
+    ("dropped_below_scale", "退规企业数", "dropped_below_scale"),
+    ("new_innovative_sme", "新增创新型中小企业", "new_cert1"),
+    ("new_zjtx_sme", "新增专精特新中小企业", "new_cert2"),
+    ("new_little_giants", "新增专精特新小巨人", "new_cert3"),
+    ("new_single_champions", "新增单项冠军", "new_cert4"),
+    ("certificates_withdrawn", "复核未通过(降级)企业数", "cert_withdrawn"),
+    ("new_high_tech_firms", "新认定高新技术企业", "new_high_tech"),
+    ("firm_births", "新设企业数", "births"),
+    ("exits_market", "市场退出企业数", "exit_market"),
+    ("exits_closed", "淘汰关停企业数", "exit_close"),
+    ("exits_merged", "兼并搬迁企业数", "exit_merge"),
+    ("remediated_upgraded", "改造提升企业数", "remediated_upgrade"),
+    ("remediated_regularised", "规范管理企业数", "remediated_regularise"),
+    ("remediated_low_efficiency", "高耗低效企业整治数", "remediated_total"),
+    ("remediated_scattered", "散乱弱企业整治数", "scattered_total"),
+]:
+    indicator(_name, _label, "家", "tiers", flow=True)(lambda s, k=_key: s.count(k))
+
+
+# --- output and efficiency -------------------------------------------------------------------
+@indicator("output_above_scale", "规上工业总产值", "亿元", "output")
+def _output(s: Snapshot) -> float:
+    return s.out_above / 1e4
+
+
+@indicator("value_added_above_scale", "规上工业增加值", "亿元", "output")
+def _va(s: Snapshot) -> float:
+    return s.va_above / 1e4
+
+
+@indicator("value_added_above_scale_growth", "规上工业增加值增速", "%", "output")
+def _va_growth(s: Snapshot) -> float:
+    return _ratio(s.va_comparable, s.va_comparable_prev, 100.0) - 100.0
+
+
+@indicator("value_added_below_scale_growth", "规下工业增加值增速", "%", "output")
+def _va_below_growth(s: Snapshot) -> float:
+    return _ratio(s.va_below_comparable, s.va_below_comparable_prev, 100.0) - 100.0
+
+
+@indicator("value_added_rate", "规上工业增加值率", "%", "efficiency")
+def _va_rate(s: Snapshot) -> float:
+    return _ratio(s.va_above, s.out_above, 100.0)
+
+
+@indicator("tax_per_mu", "规上工业亩均税收", "万元/亩", "efficiency")
+def _tax_per_mu(s: Snapshot) -> float:
+    return _ratio(s.tax_above_landed, s.land_above)
+
+
+@indicator("value_added_per_mu", "规上工业亩均增加值", "万元/亩", "efficiency")
+def _va_per_mu(s: Snapshot) -> float:
+    return _ratio(s.va_above_landed, s.land_above)
+
+
+@indicator("value_added_per_mu_growth", "规上工业亩均增加值增速", "%", "efficiency")
+def _va_per_mu_growth(s: Snapshot) -> float:
+    return s.growth("value_added_per_mu", _va_per_mu(s))
+
+
+@indicator("labour_productivity", "规上工业全员劳动生产率", "万元/人", "efficiency")
+def _productivity(s: Snapshot) -> float:
+    return _ratio(s.va_above, s.employees_above)
+
+
+@indicator("labour_productivity_growth", "规上工业全员劳动生产率增速", "%", "efficiency")
+def _productivity_growth(s: Snapshot) -> float:
+    return s.growth("labour_productivity", _productivity(s))
+
+
+@indicator("high_tech_value_added", "高新技术产业增加值", "亿元", "innovation")
+def _ht_va(s: Snapshot) -> float:
+    return s.va_high_tech / 1e4
+
+
+@indicator("high_tech_value_added_share", "高新技术产业增加值占规上工业比重", "%", "innovation")
+def _ht_share(s: Snapshot) -> float:
+    return _ratio(s.va_high_tech, s.va_above, 100.0)
+
+
+@indicator("energy_per_value_added", "规上单位工业增加值能耗", "吨标准煤/万元", "energy")
+def _energy_intensity(s: Snapshot) -> float:
+    return _ratio(s.energy_above, s.va_above)
+
+
+# --- land ------------------------------------------------------------------------------------
+for _name, _label, _key, _flow in [
+    ("land_total", "工业用地总量", "land_total", False),
+    ("land_held", "企业及项目占用工业用地", "land_held", False),
+    ("land_free", "可供工业用地", "land_free", False),
+    ("land_supplied", "新增供应工业用地", "land_supplied", True),
+    ("land_freed", "腾出用地(整治腾退)", "land_freed", True),
+    ("land_released_exits", "市场退出释放用地", "land_released_exits", True),
+    ("land_remediated", "整治提升低效工业用地", "land_remediated", True),
+    ("land_granted_projects", "项目供地", "land_granted_projects", True),
+    ("land_granted_expansion", "增资扩产供地", "land_granted_expansion", True),
+    ("land_unmet_expansion", "未满足的扩产用地需求", "land_unmet_expansion", True),
+]:
+    indicator(_name, _label, "亩", "land", flow=_flow)(
+        (lambda s, k=_key: s.count(k)) if _flow else (lambda s, k=_key: s.values[k])
+    )
+
+# --- energy and carbon (万吨标准煤, 万吨) --------------------------------------------------------
+for _name, _label, _key, _flow in [
+    ("energy_used", "工业用能", "energy_used", False),
+    ("energy_cap", "用能总量上限(含购入)", "energy_cap", False),
+    ("energy_allocated", "已分配用能指标", "energy_allocated", False),
+    ("energy_freed", "腾出用能", "energy_freed", True),
+    ("energy_purchased", "跨区域购入用能权", "energy_purchased", True),
+    ("energy_rationed", "有序用电压减用能", "energy_rationed", True),
+]:
+    indicator(_name, _label, "万吨标准煤", "energy", flow=_flow)(
+        (lambda s, k=_key: s.count(k) / 1e4) if _flow else (lambda s, k=_key: s.values[k] / 1e4)
+    )
+
+
+@indicator("carbon_avoided", "减少碳排放", "万吨", "energy", flow=True)
+def _carbon(s: Snapshot) -> float:
+    return s.count("energy_freed") * s.carbon_factor / 1e4
+
+
+# --- investment and projects -----------------------------------------------------------------
+@indicator("manufacturing_investment", "制造业投资", "亿元", "investment", flow=True)
+def _investment(s: Snapshot) -> float:
+    return (s.count("investment_projects") + s.count("investment_upgrade") + s.capex) / 1e4
+
+
+@indicator("manufacturing_investment_growth", "制造业投资增速", "%", "investment")
+def _investment_growth(s: Snapshot) -> float:
+    return s.growth("manufacturing_investment", _investment(s))
+
+
+for _name, _label, _key in [
+    ("projects_arrived", "招引制造业项目", "projects_arrived"),
+    ("projects_started", "开工项目", "projects_started"),
+    ("projects_large_started", "开工亿元以上项目", "projects_large_started"),
+    ("projects_completed", "竣工投产项目", "projects_completed"),
+    ("projects_lost", "因要素不足流失项目", "projects_lost"),
+    ("projects_zero_land", "零增地技改项目", "projects_zero_land"),
+]:
+    indicator(_name, _label, "个", "investment", flow=True)(lambda s, k=_key: s.count(k))
+
+
+@indicator("projects_waiting", "等待供地或用能的项目", "个", "investment")
+def _waiting(s: Snapshot) -> float:
+    return s.projects_waiting
+
+
+INDICATORS: dict[str, Indicator] = {ind.name: ind for ind in _DECLARED}
+
+
+def measure(snapshot: Snapshot) -> dict[str, float]:
+    """Every indicator's value for one year."""
+    return {name: float(ind.formula(snapshot)) for name, ind in INDICATORS.items()}
+
+
+def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
+    """The population sums the formulas need (万元, 亩, persons, tce)."""
+    above = pop.alive & pop.above
+    below = pop.alive & ~pop.above
+    va = annual * pop.va_rate
+    landed = above & (pop.land > 0)
+    both = above & (pop.va_prev > 0)
+    both_below = below & (pop.va_prev > 0)
+    energy = va * pop.intensity
+    values = {
+        "n_above": float(above.sum()),
+        "n_below": float(below.sum()),
+        "n_high_tech": float(np.sum(pop.alive & pop.high_tech)),
+        "out_above": float(annual[above].sum()),
+        "va_above": float(va[above].sum()),
+        "va_above_landed": float(va[landed].sum()),
+        "tax_above_landed": float(np.sum(annual[landed] * pop.tax_rate[landed])),
+        "land_above": float(pop.land[landed].sum()),
+        "employees_above": float(pop.employees[above].sum()),
+        "va_high_tech": float(va[above & pop.high_tech].sum()),
+        "energy_above": float(energy[above].sum()),
+        "energy_used": float(energy[pop.alive].sum()),
+        "va_comparable": float(va[both].sum()),
+        "va_comparable_prev": float(pop.va_prev[both].sum()),
+        "va_below_comparable": float(va[both_below].sum()),
+        "va_below_comparable_prev": float(pop.va_prev[both_below].sum()),
+    }
+    for level in (Cert.INNOVATIVE, Cert.ZJTX, Cert.LITTLE_GIANT, Cert.CHAMPION):
+        values[f"n_cert{int(level)}"] = float(np.sum(pop.alive & (pop.cert == level)))
+    return values

@@ -1,0 +1,148 @@
+"""Reading scenarios: safe YAML, ``extends:``, strict validation, overrides by path, a stable hash."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import InputError
+from .indicators import INDICATORS
+from .scenario import Scenario
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML mapping with the safe loader; refuse missing, empty or malformed files."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise InputError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not a UTF-8 text file", file=str(path)) from None
+    if data is None:
+        raise InputError("the file is empty", file=str(path))
+    if not isinstance(data, dict):
+        raise InputError("the top level must be a mapping of keys to values", file=str(path))
+    return data
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` on top of ``base``; mappings merge, everything else replaces."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping) and "value" not in value:
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def resolve_extends(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw mapping of ``path`` with its ``extends:`` chain merged in."""
+    path = path.resolve()
+    if path in _seen:
+        raise InputError("extends: the chain of scenarios loops back on itself", file=str(path))
+    data = read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise InputError("must be a file name", file=str(path), field="extends")
+    parent_path = (path.parent / parent)
+    if not parent_path.is_file():
+        raise InputError(f"file {parent!r} not found next to this scenario", file=str(path), field="extends")
+    return deep_merge(resolve_extends(parent_path, _seen + (path,)), data)
+
+
+def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
+    """Validate a raw mapping into a :class:`Scenario`, or raise one :class:`InputError`."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _as_input_error(exc, file) from None
+    for i, target in enumerate(scenario.targets):
+        if target.modelled and target.indicator not in INDICATORS:
+            raise InputError(f"unknown indicator {target.indicator!r}", file=file, field=f"targets.{i}.indicator")
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file (following ``extends:``)."""
+    path = Path(path)
+    return validate(resolve_extends(path), file=str(path))
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, file: str = "<overrides>") -> Scenario:
+    """A copy of ``scenario`` with values set by dotted path.
+
+    A path to a cited quantity sets its ``value`` (``levers.remediation.firms_per_year``);
+    a path into a list uses the index (``targets.0.value``).
+    """
+    data = scenario.model_dump(mode="python")
+    for path, value in overrides.items():
+        _set_path(data, path, value, file)
+    return validate(data, file=file)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A stable SHA-256 of the validated scenario (key order and formatting do not matter)."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def get_path(scenario: Scenario, path: str) -> Any:
+    """The value at a dotted path (a quantity's ``value`` for a cited quantity)."""
+    node: Any = scenario.model_dump(mode="python")
+    for part in path.split("."):
+        node = _child(node, part, path, "<scenario>")
+    if isinstance(node, dict) and "value" in node:
+        return node["value"]
+    return node
+
+
+def _child(node: Any, part: str, path: str, file: str) -> Any:
+    if isinstance(node, list):
+        if not part.isdigit() or int(part) >= len(node):
+            raise InputError(f"no list item {part!r}", file=file, field=path)
+        return node[int(part)]
+    if not isinstance(node, dict) or part not in node:
+        raise InputError("no such parameter or lever in the scenario", file=file, field=path)
+    return node[part]
+
+
+def _set_path(data: dict, path: str, value: Any, file: str) -> None:
+    parts = path.split(".")
+    node: Any = data
+    for part in parts[:-1]:
+        node = _child(node, part, path, file)
+    leaf = parts[-1]
+    target = _child(node, leaf, path, file)
+    if isinstance(target, dict) and "value" in target:
+        target["value"] = value
+    elif isinstance(node, list):
+        node[int(leaf)] = value
+    else:
+        node[leaf] = value
+
+
+def _as_input_error(exc: ValidationError, file: str) -> InputError:
+    errors = exc.errors()
+    first = errors[0]
+    field = ".".join(str(p) for p in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key (a typo?)"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return InputError(message + more, file=file, field=field or None)

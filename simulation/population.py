@@ -1,0 +1,225 @@
+"""The enterprise population as columns (struct of arrays), and the base-year generator.
+
+Units: revenue and tax in 万元 per year, land in 亩, energy in 吨标准煤 (tce) per year,
+energy intensity in tce per 万元 value added, employees in persons.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from .scenario import Scenario
+from .tiers import UNGRADED, Cert
+
+COLUMNS: dict[str, type] = {
+    "id": np.int64,
+    "alive": np.bool_,
+    "above": np.bool_,  # 规上 (in the statistics)
+    "cert": np.int8,  # Cert level
+    "cert_year": np.int16,  # year the current level was granted (for the 3-year review)
+    "high_tech": np.bool_,  # 高新技术企业
+    "high_tech_year": np.int16,
+    "sector": np.int8,
+    "entry_year": np.int16,
+    "revenue": np.float64,  # current annualised revenue, 万元/年
+    "ytd": np.float64,  # sum of monthly annualised revenue this year (annual revenue = ytd / 12)
+    "revenue_prev": np.float64,  # last year's annual revenue (0 if not yet a full year)
+    "va_prev": np.float64,  # last year's value added
+    "growth_prev": np.float64,  # last year's revenue growth (share)
+    "va_rate": np.float64,  # value added / revenue
+    "tax_rate": np.float64,  # tax / revenue
+    "employees": np.float64,
+    "land": np.float64,  # 亩 held
+    "intensity": np.float64,  # tce per 万元 value added
+    "quota": np.float64,  # energy quota held (用能权), tce/年
+    "rd": np.float64,  # R&D / revenue
+    "drift": np.float64,  # firm-specific mean log growth, per year
+    "grade": np.int8,  # 亩均论英雄 grade (tiers.GRADE_*)
+    "score": np.float64,
+    "d_streak": np.int8,  # consecutive years graded D
+    "log_growth_month": np.float64,  # this year's monthly log drift (set each year)
+    "hazard_month": np.float64,  # this year's monthly exit probability (set each year)
+}
+
+
+class Population:
+    """Enterprise state as equal-length numpy arrays, one per column of :data:`COLUMNS`."""
+
+    __slots__ = tuple(COLUMNS) + ("next_id",)
+
+    def __init__(self, **columns: np.ndarray):
+        lengths = {len(v) for v in columns.values()}
+        if set(columns) != set(COLUMNS) or len(lengths) > 1:
+            raise ValueError("a population needs every column, all of one length")
+        for name, dtype in COLUMNS.items():
+            setattr(self, name, np.asarray(columns[name], dtype=dtype))
+        self.next_id = int(self.id.max()) + 1 if len(self.id) else 0
+
+    @classmethod
+    def new(cls, n: int, *, first_id: int = 0, **values) -> "Population":
+        """``n`` rows; columns not given are zero (grade: ungraded)."""
+        cols = {name: np.zeros(n, dtype=dtype) for name, dtype in COLUMNS.items()}
+        cols["id"] = np.arange(first_id, first_id + n, dtype=np.int64)
+        cols["grade"][:] = UNGRADED
+        for name, value in values.items():
+            cols[name] = np.broadcast_to(np.asarray(value, dtype=COLUMNS[name]), (n,)).copy()
+        return cls(**cols)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the rows where ``mask`` is false (exited firms leave the arrays)."""
+        for name in COLUMNS:
+            setattr(self, name, getattr(self, name)[mask])
+
+    def extend(self, other: "Population") -> None:
+        """Append ``other``'s rows, giving them fresh ids."""
+        other.id = np.arange(self.next_id, self.next_id + len(other), dtype=np.int64)
+        self.next_id += len(other)
+        for name in COLUMNS:
+            setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
+
+    # derived quantities (annual)
+    def annual_revenue(self) -> np.ndarray:
+        return self.ytd / 12.0
+
+    def energy_use(self, revenue: np.ndarray | None = None) -> np.ndarray:
+        """tce per year at ``revenue`` (default: the current annualised rate)."""
+        revenue = self.revenue if revenue is None else revenue
+        return revenue * self.va_rate * self.intensity
+
+
+def initial_population(scenario: Scenario, rng: np.random.Generator) -> Population:
+    """Draw the base-year firms so that 规上 aggregates match the scenario's cited figures.
+
+    Sizes, rates and land are drawn at random (Pareto tail above the 2,000万 line, log-normal
+    below it, log-normal firm-level rates), then scaled so that 规上 output, value-added rate,
+    亩均税收, land, employees and energy equal the base-year figures exactly.
+    """
+    pop_spec, params = scenario.population, scenario.parameters
+    threshold = params.statistics.above_scale_threshold.at(0)
+    above, below = pop_spec.above_scale, pop_spec.below_scale
+    n_above, n_below = round(above.count.at(0)), round(below.count.at(0))
+    n = n_above + n_below
+    disp = above.dispersion.at(0)
+
+    revenue = np.empty(n)
+    revenue[:n_above] = _pareto_above(n_above, threshold, above.size_tail_index.at(0), above.output.at(0) * 1e4, rng)
+    revenue[n_above:] = _lognormal_below(
+        n_below, below.revenue_median.at(0), below.revenue_sigma.at(0), threshold, rng
+    )
+    is_above = np.zeros(n, dtype=bool)
+    is_above[:n_above] = True
+
+    sector = rng.choice(len(pop_spec.sectors), size=n, p=[s.firm_share.at(0) for s in pop_spec.sectors])
+    rel_intensity = np.array([s.energy_intensity_relative.at(0) for s in pop_spec.sectors])[sector]
+
+    va_rate = _scaled_rates(n, below.value_added_rate.at(0) / 100, disp, rng)
+    tax_rate = _scaled_rates(n, below.tax_rate.at(0) / 100, disp, rng)
+    intensity = below.energy_intensity.at(0) * rel_intensity * rng.lognormal(0.0, disp, n)
+    land = np.where(rng.random(n) < below.land_owner_share.at(0), below.land_per_owner.at(0), 0.0)
+    land *= rng.lognormal(-disp**2 / 2, disp, n)
+    employees = revenue / below.revenue_per_employee.at(0)
+
+    a = slice(0, n_above)
+    va_rate[a] = _match_ratio(va_rate[a], revenue[a], above.value_added_rate.at(0) / 100)
+    land[a] = _allocate(above.land.at(0), revenue[a] ** 0.8 * rng.lognormal(0.0, disp, n_above))
+    total_tax = above.tax_per_mu.at(0) * above.land.at(0)
+    tax_rate[a] = tax_rate[a] * total_tax / np.sum(tax_rate[a] * revenue[a])
+    employees[a] = _allocate(above.employees.at(0), revenue[a] ** 0.7)
+    value_added = revenue * va_rate
+    intensity[a] *= above.energy_use.at(0) * 1e4 / np.sum(value_added[a] * intensity[a])
+
+    drift = rng.normal(0.0, params.growth.heterogeneity.at(0), n)
+    rd = pop_spec.rd_intensity_median.at(0) / 100 * rng.lognormal(0.0, pop_spec.rd_intensity_sigma.at(0), n)
+    rd = np.minimum(rd, 0.5)
+    cert, cert_year, high_tech = _initial_certificates(scenario, revenue, rd, is_above, rng)
+
+    return Population.new(
+        n,
+        alive=True,
+        above=is_above,
+        cert=cert,
+        cert_year=cert_year,
+        high_tech=high_tech,
+        high_tech_year=scenario.base_year - rng.integers(0, 3, n),
+        sector=sector,
+        entry_year=scenario.base_year - rng.integers(1, 20, n),
+        revenue=revenue,
+        revenue_prev=revenue,
+        va_prev=value_added,
+        growth_prev=np.expm1(drift + np.log1p(params.growth.above_scale_mean.at(scenario.base_year) / 100)),
+        va_rate=va_rate,
+        tax_rate=tax_rate,
+        employees=np.maximum(employees, 1.0),
+        land=land,
+        intensity=intensity,
+        quota=value_added * intensity,
+        rd=rd,
+        drift=drift,
+        grade=UNGRADED,
+    )
+
+
+def _pareto_above(n: int, threshold: float, alpha: float, total: float, rng: np.random.Generator) -> np.ndarray:
+    """Revenues above ``threshold`` with a Pareto tail, excess scaled so they sum to ``total``."""
+    if n == 0:
+        return np.empty(0)
+    excess = threshold * (rng.random(n) ** (-1.0 / alpha) - 1.0)
+    want = total - n * threshold
+    if want <= 0:
+        raise ValueError("规上 output is below count x threshold: each 规上 firm needs >= 2,000万元")
+    return threshold + excess * (want / excess.sum())
+
+
+def _lognormal_below(n: int, median: float, sigma: float, threshold: float, rng) -> np.ndarray:
+    """Log-normal revenues truncated below ``threshold`` (inverse-CDF sampling)."""
+    top = ndtr(np.log(threshold / median) / sigma)
+    u = rng.random(n) * top
+    return np.minimum(median * np.exp(sigma * ndtri(np.clip(u, 1e-12, 1.0))), threshold * 0.999)
+
+
+def _scaled_rates(n: int, mean: float, disp: float, rng) -> np.ndarray:
+    return np.clip(mean * rng.lognormal(-disp**2 / 2, disp, n), 1e-4, 0.95)
+
+
+def _match_ratio(rate: np.ndarray, weight: np.ndarray, target: float) -> np.ndarray:
+    """Scale ``rate`` so the ``weight``-weighted mean equals ``target``."""
+    return np.clip(rate * target * weight.sum() / np.sum(rate * weight), 1e-4, 0.95)
+
+
+def _allocate(total: float, weights: np.ndarray) -> np.ndarray:
+    return total * weights / weights.sum() if len(weights) else weights
+
+
+def _initial_certificates(scenario: Scenario, revenue, rd, is_above, rng):
+    """Give the base-year certificates to the firms most likely to hold them.
+
+    Firms are ranked by R&D intensity times log size with noise; the top of the 规上 ranking
+    holds the highest levels, as the ladder requires (单项冠军 ⊂ 小巨人 ⊂ 专精特新 ⊂ 创新型).
+    """
+    counts = scenario.population.certified
+    n = len(revenue)
+    merit = np.log(rd) + 0.5 * np.log(revenue) + rng.gumbel(size=n)
+    order_above = np.flatnonzero(is_above)[np.argsort(-merit[is_above], kind="stable")]
+    order_all = np.argsort(-merit, kind="stable")
+    cert = np.zeros(n, dtype=np.int8)
+    ladder = [
+        (Cert.CHAMPION, counts.single_champions, order_above),
+        (Cert.LITTLE_GIANT, counts.little_giants, order_above),
+        (Cert.ZJTX, counts.zjtx_sme, order_all),
+        (Cert.INNOVATIVE, counts.innovative_sme, order_all),
+    ]
+    for level, count, order in ladder:
+        free = order[cert[order] == 0]
+        cert[free[: round(count.at(0))]] = level
+    base = scenario.base_year
+    term = int(scenario.parameters.certification.term_years.at(0))
+    cert_year = np.where(cert > 0, base - rng.integers(0, term, n), 0)
+    n_ht = round(counts.high_tech.at(0))
+    high_tech = np.zeros(n, dtype=bool)
+    qualifies = rd >= np.select([revenue < 5000.0, revenue < 20000.0], [0.05, 0.04], 0.03)
+    high_tech[np.argsort(-(merit + 10.0 * qualifies), kind="stable")[:n_ht]] = True
+    return cert, cert_year, high_tech

@@ -1,0 +1,102 @@
+"""腾笼换鸟: remediation of D-grade (高耗低效) firms and of "散乱弱" small firms.
+
+Each year up to ``firms_per_year`` D-grade firms are taken, longest in D first, then lowest
+score (001 §三(一)1: a list "以D档企业为主体", cleared by four routes). Each is assigned a route
+by the scenario's shares:
+
+- 改造提升 upgrade: energy intensity cut, value-added rate raised, investment spent; the saved
+  energy quota is freed (腾出用能).
+- 规范管理 regularise: tax compliance raised; a share of the land is handed back.
+- 兼并搬迁 merge/relocate: the firm exits; a share of its output moves to an A-grade acquirer;
+  its land and quota are freed.
+- 淘汰关停 close: the firm exits; land and quota are freed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..population import Population
+from ..scenario import RouteEffects, RouteShares
+from ..tiers import GRADE_A, GRADE_D, Route
+
+ROUTES = (Route.UPGRADE, Route.REGULARISE, Route.MERGE, Route.CLOSE)
+
+
+@dataclass
+class Outcome:
+    """What one remediation batch did (land in 亩, energy in tce, investment in 万元).
+
+    Exiting firms are returned as rows, not yet removed: the caller frees their land and quota.
+    """
+
+    counts: dict[Route, int] = field(default_factory=dict)
+    merged: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    closed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    land_returned: float = 0.0  # by 规范管理
+    energy_saved: float = 0.0  # quota freed by 改造提升
+    land_remediated: float = 0.0  # all land of the remediated firms (整治提升低效工业用地)
+    investment: float = 0.0
+
+
+def remediate_d_grade(
+    pop: Population, capacity: int, shares: RouteShares, effects: RouteEffects, year: int, rng: np.random.Generator
+) -> Outcome:
+    """Remediate up to ``capacity`` D-grade firms; mutate the survivors and report."""
+    candidates = np.flatnonzero(pop.alive & (pop.grade == GRADE_D))
+    order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64)))
+    chosen = candidates[order[: max(capacity, 0)]]
+    p = np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year), shares.close.at(year)])
+    route = rng.choice(len(ROUTES), size=len(chosen), p=p / p.sum())
+    out = Outcome(land_remediated=float(pop.land[chosen].sum()))
+    out.counts = {r: int(np.sum(route == k)) for k, r in enumerate(ROUTES)}
+    _upgrade(pop, chosen[route == 0], effects, year, out)
+    _regularise(pop, chosen[route == 1], effects, year, out)
+    out.merged = chosen[route == 2]
+    out.closed = chosen[route == 3]
+    _merge(pop, out.merged, effects, year, rng)
+    return out
+
+
+def _upgrade(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, out: Outcome) -> None:
+    out.investment += float(np.sum(pop.land[idx]) * effects.upgrade_investment_per_mu.at(year))
+    pop.intensity[idx] *= 1.0 - effects.upgrade_energy_cut.at(year)
+    pop.va_rate[idx] = np.minimum(pop.va_rate[idx] * (1.0 + effects.upgrade_value_added_gain.at(year)), 0.95)
+    need = pop.energy_use()[idx]
+    saved = np.maximum(pop.quota[idx] - need, 0.0)
+    pop.quota[idx] -= saved
+    out.energy_saved += float(saved.sum())
+    pop.d_streak[idx] = 0
+
+
+def _regularise(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, out: Outcome) -> None:
+    pop.tax_rate[idx] = np.minimum(pop.tax_rate[idx] * (1.0 + effects.regularise_tax_gain.at(year)), 0.5)
+    returned = pop.land[idx] * effects.regularise_land_return.at(year)
+    pop.land[idx] -= returned
+    out.land_returned += float(returned.sum())
+    pop.d_streak[idx] = 0
+
+
+def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, rng) -> None:
+    acquirers = np.flatnonzero(pop.alive & (pop.grade == GRADE_A))
+    if len(idx) == 0 or len(acquirers) == 0:
+        return
+    buyer = acquirers[rng.integers(0, len(acquirers), len(idx))]
+    moved = pop.revenue[idx] * effects.merge_output_retained.at(year)
+    np.add.at(pop.revenue, buyer, moved)
+
+
+def remediate_scattered(pop: Population, count: int, close_share: float, exclude: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    """"散乱弱" remediation among 规下 firms, weakest tax per employee first.
+
+    Returns (closed rows, regularised rows). Closed firms exit; regularised ones stay.
+    """
+    eligible = pop.alive & ~pop.above
+    eligible[exclude] = False
+    idx = np.flatnonzero(eligible)
+    tax_per_head = pop.revenue[idx] * pop.tax_rate[idx] / np.maximum(pop.employees[idx], 1.0)
+    chosen = idx[np.argsort(tax_per_head, kind="stable")[: max(count, 0)]]
+    closes = rng.random(len(chosen)) < close_share
+    return chosen[closes], chosen[~closes]

@@ -1,0 +1,35 @@
+"""小升规 and 退规: the yearly review of who is in the 规上 statistics.
+
+The rule is a fixed line on annual main-business revenue (2,000万元 since 2011). A firm over the
+line enters the survey only if it reports (入库); incentives make that likelier. A firm under the
+line leaves it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import Population
+from ..scenario import Levers, Parameters
+
+
+def review_scale(pop: Population, params: Parameters, levers: Levers, year: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Apply 小升规 / 退规 on this year's annual revenue; returns (entered, dropped) row masks."""
+    stats = params.statistics
+    annual = pop.annual_revenue()
+    over = pop.alive & (annual >= stats.above_scale_threshold.at(year))
+    incentive = levers.xiaoshenggui.incentive.at(year)
+    p_report = stats.report_probability.at(year) + incentive * (
+        stats.report_probability_incentive.at(year) - stats.report_probability.at(year)
+    )
+    entered = over & ~pop.above & (rng.random(len(pop)) < p_report)
+    dropped = pop.alive & pop.above & ~over
+    pop.above = (pop.above | entered) & ~dropped
+    return entered, dropped
+
+
+def cultivation_pool_boost(pop: Population, levers: Levers, threshold: float, year: int) -> np.ndarray:
+    """Extra yearly growth (share) for 规下 firms in the 小升规培育库 (revenue within half the line)."""
+    boost = levers.xiaoshenggui.pool_growth_boost.at(year) / 100
+    in_pool = pop.alive & ~pop.above & (pop.revenue >= 0.5 * threshold)
+    return np.where(in_pool, boost, 0.0)

@@ -1,0 +1,122 @@
+"""Land and energy as SimPy containers that keep a ledger.
+
+The container's level is what is free; requests wait in SimPy's FIFO queue (a request at the
+head that cannot be met blocks those behind it, as a first-come-first-served allocation does).
+Every grant and release is written to the ledger with its reason, so that conservation can be
+checked: ``held + free == total`` for land, ``allocated + free == cap`` for energy quota.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import simpy
+
+
+@dataclass
+class Ledger:
+    """Rows of (time in months, event, amount, reason)."""
+
+    rows: list[tuple[float, str, float, str]] = field(default_factory=list)
+
+    def record(self, time: float, event: str, amount: float, reason: str) -> None:
+        if amount:
+            self.rows.append((float(time), event, float(amount), reason))
+
+
+class Pool(simpy.Container):
+    """A container of a divisible resource with a ledger and running totals.
+
+    ``total`` is everything that has entered the pool's world (initial stock plus supply);
+    ``held`` is what has been granted out and not returned.
+    """
+
+    unit = ""
+
+    def __init__(self, env: simpy.Environment, *, free: float, held: float):
+        if free < 0 or held < 0:
+            raise ValueError(f"{type(self).__name__}: free and held must be >= 0 (got {free}, {held})")
+        super().__init__(env, capacity=float("inf"), init=free)
+        self.held = held
+        self.total = free + held
+        self.ledger = Ledger()
+
+    def supply(self, amount: float, reason: str, *, held: bool = False) -> None:
+        """New stock enters the pool (land auctions, a higher cap).
+
+        With ``held=True`` it is granted on arrival (land reserved for 小微企业园).
+        """
+        if amount < 0:
+            raise ValueError("supply must be >= 0")
+        self.total += amount
+        self.ledger.record(self._env.now, "supply", amount, reason)
+        if held:
+            self.granted(amount, reason)
+        elif amount:
+            self.put(amount)
+
+    def release(self, amount: float, reason: str) -> None:
+        """Held stock comes back (exits, remediation, a lost project's land)."""
+        amount = min(amount, self.held)
+        self.held -= amount
+        self.ledger.record(self._env.now, "release", amount, reason)
+        if amount > 0:
+            self.put(amount)
+
+    def request(self, amount: float, reason: str) -> simpy.resources.container.ContainerGet:
+        """Ask for ``amount``; it waits in the FIFO queue until free. Book it with :meth:`granted`."""
+        return self.get(amount)
+
+    def cancel(self, request) -> None:
+        """Withdraw a waiting request; those behind it may now be served."""
+        request.cancel()
+        self._trigger_get(None)
+
+    def granted(self, amount: float, reason: str) -> None:
+        """Book a request that has been met."""
+        self.held += amount
+        self.ledger.record(self._env.now, "grant", amount, reason)
+
+    def take_now(self, amount: float, reason: str) -> float:
+        """Grant up to ``amount`` at once, ahead of the queue; returns what was granted."""
+        amount = max(0.0, min(amount, self._level))
+        if amount > 0:
+            self._level -= amount
+            self.granted(amount, reason)
+            self._trigger_put(None)
+        return amount
+
+    def withdraw(self, amount: float, reason: str) -> float:
+        """Remove free stock from the pool's world (a lower cap); returns what was removed."""
+        amount = max(0.0, min(amount, self._level))
+        self._level -= amount
+        self.total -= amount
+        self.ledger.record(self._env.now, "withdraw", amount, reason)
+        return amount
+
+    def forfeit(self, amount: float, reason: str) -> None:
+        """Held stock leaves the pool's world (quota cut from firms under a lower cap)."""
+        amount = min(amount, self.held)
+        self.held -= amount
+        self.total -= amount
+        self.ledger.record(self._env.now, "forfeit", amount, reason)
+
+    @property
+    def free(self) -> float:
+        return float(self._level)
+
+    @property
+    def waiting(self) -> int:
+        return len(self.get_queue)
+
+
+class LandPool(Pool):
+    """Industrial land, 亩."""
+
+    unit = "亩"
+
+
+class EnergyPool(Pool):
+    """Energy-use quota (用能权), tce per year; ``total`` is the effective cap."""
+
+    unit = "吨标准煤"

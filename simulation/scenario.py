@@ -1,0 +1,385 @@
+"""The scenario schema: a region, its firms, its policy levers, its uncertain parameters, its targets.
+
+A scenario is parsed once (see :mod:`simulation.loader`) into these frozen models; everything
+downstream trusts them. Unknown keys are refused, every number is a cited
+:class:`~simulation.quantity.Quantity`, and cross-field rules (years inside the run, route shares
+summing to one, targets naming a declared indicator) are checked here.
+
+Levers are what a policy maker sets (EMA Workbench's "levers"); parameters are behavioural
+uncertainties (its "uncertainties"). Sweeps address either by dotted path, e.g.
+``levers.remediation.firms_per_year``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .quantity import Quantity, probability, quantity
+
+PERCENT = quantity("%", le=100.0)
+SHARE = probability()
+COUNT = quantity("家")
+MONTH = quantity("月", ge=1.0, le=12.0)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- population at the base year -----------------------------------------------------------
+
+
+class AboveScale(Strict):
+    """规上工业企业 at the base year (aggregates the generated firms are scaled to)."""
+
+    count: COUNT
+    output: quantity("亿元")  # 规上工业总产值, taken as main-business revenue
+    value_added_rate: PERCENT  # 规上工业增加值率
+    tax_per_mu: quantity("万元/亩")  # 规上工业亩均税收
+    land: quantity("亩")  # land held by 规上 firms
+    employees: quantity("人")
+    energy_use: quantity("万吨标准煤")
+    size_tail_index: quantity("1", ge=0.5, le=5.0)  # Pareto index of revenue above the 2,000万 line
+    dispersion: quantity("1", le=3.0)  # s.d. of log firm-level rates (VA rate, tax rate, land use)
+
+
+class BelowScale(Strict):
+    """规下工业企业 at the base year."""
+
+    count: COUNT
+    revenue_median: quantity("万元")
+    revenue_sigma: quantity("1", le=5.0)
+    value_added_rate: PERCENT
+    tax_rate: PERCENT  # tax as a share of revenue
+    land_owner_share: SHARE  # share owning industrial land (others rent: tenants in 小微园)
+    land_per_owner: quantity("亩")
+    revenue_per_employee: quantity("万元/人")
+    energy_intensity: quantity("吨标准煤/万元")  # per 万元 value added
+
+
+class Certified(Strict):
+    """Certified firms at the base year (counts in the region)."""
+
+    innovative_sme: COUNT  # 创新型中小企业
+    zjtx_sme: COUNT  # 专精特新中小企业
+    little_giants: COUNT  # 专精特新"小巨人"
+    single_champions: COUNT  # 单项冠军
+    high_tech: COUNT  # 高新技术企业
+
+
+class Sector(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    firm_share: SHARE
+    energy_intensity_relative: quantity("1")
+
+
+class Population(Strict):
+    above_scale: AboveScale
+    below_scale: BelowScale
+    certified: Certified
+    rd_intensity_median: PERCENT  # R&D / revenue
+    rd_intensity_sigma: quantity("1", le=3.0)
+    sectors: list[Sector] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shares(self) -> "Population":
+        total = sum(s.firm_share.at(0) for s in self.sectors)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"sectors: firm_share values sum to {total:.4f}, not 1")
+        return self
+
+
+# --- policy levers ---------------------------------------------------------------------------
+
+
+class RouteShares(Strict):
+    """腾笼换鸟 routes for remediated firms; shares sum to 1."""
+
+    upgrade: SHARE  # 改造提升
+    regularise: SHARE  # 规范管理
+    merge_relocate: SHARE  # 兼并搬迁
+    close: SHARE  # 淘汰关停
+
+    @model_validator(mode="after")
+    def _sum(self) -> "RouteShares":
+        total = sum(q.at(0) for q in (self.upgrade, self.regularise, self.merge_relocate, self.close))
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"route shares sum to {total:.4f}, not 1")
+        return self
+
+
+class Remediation(Strict):
+    """高耗低效企业整治: D-grade firms first, by capacity per year."""
+
+    firms_per_year: quantity("家", schedule=True)
+    start_year: int
+    month: MONTH
+    routes: RouteShares
+
+
+class ScatteredWeak(Strict):
+    """"散乱弱"/"低散乱污" 企业整治 among 规下 firms."""
+
+    firms_per_year: quantity("家", schedule=True)
+    close_share: SHARE
+
+
+class Xiaoshenggui(Strict):
+    """小升规: incentives raise the chance an eligible firm enters the statistics."""
+
+    incentive: SHARE  # 0 = no incentive scheme, 1 = a full one (Yuhang-style reward)
+    pool_growth_boost: quantity("%/年", le=50.0)  # extra growth for 小升规培育库 firms
+
+
+class Cultivation(Strict):
+    """梯度培育库: cultivation pools raise certification success."""
+
+    success_multiplier: quantity("1", ge=0.0, le=10.0, schedule=True)
+
+
+class LandSupply(Strict):
+    """新增工业用地 supply (标准地出让)."""
+
+    new_land_per_year: quantity("亩", schedule=True)
+    auctions_per_year: quantity("次", ge=1.0, le=12.0)
+    small_park_share: SHARE  # share of new land for 小微企业园 (not open to large projects)
+
+
+class Energy(Strict):
+    """能耗双控: the yearly cap on industrial energy use, and quota trading."""
+
+    cap: quantity("万吨标准煤", schedule=True)
+    trade_max_per_year: quantity("万吨标准煤", schedule=True)  # 用能权 bought from other regions
+
+
+class Attraction(Strict):
+    """招商引资: new manufacturing projects arriving."""
+
+    projects_per_year: quantity("个", schedule=True)
+    zero_land_share: SHARE  # share that are 零增地技改 on existing firms' land
+
+
+class Levers(Strict):
+    xiaoshenggui: Xiaoshenggui
+    remediation: Remediation
+    scattered_weak: ScatteredWeak
+    cultivation: Cultivation
+    land_supply: LandSupply
+    energy: Energy
+    attraction: Attraction
+
+
+# --- behavioural parameters ------------------------------------------------------------------
+
+
+class Growth(Strict):
+    above_scale_mean: quantity("%/年", ge=-50.0, le=100.0, schedule=True)
+    below_scale_mean: quantity("%/年", ge=-50.0, le=100.0, schedule=True)
+    volatility: quantity("1", le=2.0)  # annual s.d. of log revenue shocks
+    heterogeneity: quantity("1", le=2.0)  # s.d. of firm-specific mean growth
+    certified_premium: quantity("%/年", ge=-50.0, le=50.0)  # per certification level
+    energy_efficiency_gain: quantity("%/年", ge=-50.0, le=50.0, schedule=True)  # yearly fall in tce per 万元 VA
+
+
+class Exit(Strict):
+    """Market exit hazards, per year."""
+
+    below_scale: SHARE
+    above_scale: SHARE
+    certified: SHARE
+    d_grade_multiplier: quantity("1", le=20.0)
+    size_elasticity: quantity("1", le=3.0)
+
+
+class Entry(Strict):
+    births_per_year: quantity("家", schedule=True)
+    revenue_median: quantity("万元")
+    revenue_sigma: quantity("1", le=5.0)
+
+
+class Statistics(Strict):
+    above_scale_threshold: quantity("万元")  # 2,000万元 main-business revenue
+    report_probability: SHARE  # chance an eligible firm enters the survey with no incentive
+    report_probability_incentive: SHARE  # the same under a full incentive
+
+
+class Grading(Strict):
+    """亩均论英雄 grading: weights and grade shares."""
+
+    weight_tax_per_mu: quantity("1")
+    weight_value_added_per_mu: quantity("1")
+    weight_value_added_per_energy: quantity("1")
+    weight_rd: quantity("1")
+    share_a: SHARE
+    share_b: SHARE
+    share_c: SHARE
+    min_land_below_scale: quantity("亩")  # 规下 firms graded only from this size up
+
+    @model_validator(mode="after")
+    def _shares(self) -> "Grading":
+        total = self.share_a.at(0) + self.share_b.at(0) + self.share_c.at(0)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"share_a + share_b + share_c = {total:.3f} exceeds 1 (D is the rest)")
+        return self
+
+
+class RouteEffects(Strict):
+    upgrade_energy_cut: SHARE
+    upgrade_value_added_gain: quantity("1", le=2.0)
+    upgrade_investment_per_mu: quantity("万元/亩")
+    regularise_tax_gain: quantity("1", le=2.0)
+    regularise_land_return: SHARE
+    merge_output_retained: SHARE
+
+
+class Step(Strict):
+    """One certification step: eligibility and yearly success."""
+
+    success: SHARE
+    min_rd: PERCENT
+    min_revenue: quantity("万元")
+    min_growth: quantity("%/年", ge=-100.0)
+    min_years_below: quantity("年", le=30.0)  # years at the tier below before applying
+    quota_per_year: quantity("家", schedule=True)  # most the region gets per round
+
+
+class Certification(Strict):
+    month: MONTH
+    innovative_sme: Step
+    zjtx_sme: Step
+    little_giant: Step
+    single_champion: Step
+    term_years: quantity("年", ge=1.0, le=10.0)
+    review_pass_rate: SHARE
+    high_tech_success: SHARE
+    rd_drift: quantity("1", ge=-1.0, le=1.0)  # mean yearly change in log R&D intensity
+    rd_volatility: quantity("1", le=2.0)
+
+
+class Projects(Strict):
+    investment_median: quantity("亿元")
+    investment_sigma: quantity("1", le=5.0)
+    investment_per_mu: quantity("万元/亩")  # 标准地 investment intensity
+    output_per_investment: quantity("1", le=20.0)  # yearly output at full production per yuan invested
+    value_added_rate: PERCENT
+    energy_intensity: quantity("吨标准煤/万元")
+    build_months: quantity("月", ge=1.0, le=120.0)
+    patience_months: quantity("月", ge=0.1, le=240.0)
+    large_threshold: quantity("亿元")  # "亿元以上项目"
+
+
+class Investment(Strict):
+    capex_share_of_value_added: PERCENT  # 存量企业 yearly investment
+
+
+class Land(Strict):
+    free_initial: quantity("亩")
+    expansion_growth_threshold: quantity("%/年", ge=-100.0)
+    expansion_land_elasticity: quantity("1", le=5.0)
+
+
+class Carbon(Strict):
+    tonnes_co2_per_tce: quantity("吨CO2/吨标准煤")
+
+
+class Parameters(Strict):
+    growth: Growth
+    exit: Exit
+    entry: Entry
+    statistics: Statistics
+    grading: Grading
+    route_effects: RouteEffects
+    certification: Certification
+    projects: Projects
+    investment: Investment
+    land: Land
+    carbon: Carbon
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+class Target(Strict):
+    """One official target: an indicator compared with a value in a year.
+
+    ``measure`` says how the indicator is read: its ``level`` in the year, the ``cumulative``
+    sum of its yearly values over ``since+1 .. year`` (a document's "[]" values), or its
+    ``cagr`` (average annual growth, %) from ``since`` to ``year``.
+    """
+
+    name: str  # the document's wording
+    indicator: str | None = None
+    year: int
+    op: Literal[">=", "<=", ">", "<", "=="] = ">="
+    value: float | None = None
+    unit: str | None = None
+    measure: Literal["level", "cumulative", "cagr"] = "level"
+    since: int | None = None
+    source: str = Field(min_length=3)
+    modelled: bool = True
+    reason: str | None = None
+    theme: Literal["tiers", "output", "efficiency", "land", "energy", "investment", "innovation", "other"] = "other"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Target":
+        if self.modelled:
+            if self.indicator is None or self.value is None:
+                raise ValueError("a modelled target needs 'indicator' and 'value'")
+            if self.measure != "level" and self.since is None:
+                raise ValueError(f"measure '{self.measure}' needs 'since' (the base year)")
+        elif not self.reason:
+            raise ValueError("a target with modelled: false needs a 'reason'")
+        return self
+
+
+class Scenario(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    region: str
+    region_en: str
+    document: str
+    base_year: int = Field(ge=1990, le=2100)
+    end_year: int = Field(ge=1990, le=2100)
+    notes: str | None = None
+    population: Population
+    levers: Levers
+    parameters: Parameters
+    targets: list[Target] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _years(self) -> "Scenario":
+        if self.end_year <= self.base_year:
+            raise ValueError(f"end_year {self.end_year} must be after base_year {self.base_year}")
+        _check_schedule_years(self, self.base_year, self.end_year)
+        if not self.base_year <= self.levers.remediation.start_year <= self.end_year:
+            raise ValueError("levers.remediation.start_year: outside the run")
+        for i, t in enumerate(self.targets):
+            if not self.base_year <= t.year <= self.end_year and t.modelled:
+                raise ValueError(f"targets.{i}.year: {t.year} is outside the run {self.base_year}-{self.end_year}")
+            if t.since is not None and not self.base_year <= t.since < t.year:
+                raise ValueError(f"targets.{i}.since: {t.since} must be in [{self.base_year}, {t.year})")
+        return self
+
+    @property
+    def years(self) -> range:
+        """Simulated years (the base year is the initial state)."""
+        return range(self.base_year + 1, self.end_year + 1)
+
+
+def _check_schedule_years(model: BaseModel, first: int, last: int, path: str = "") -> None:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        here = f"{path}.{name}" if path else name
+        if isinstance(value, Quantity):
+            for year in value.years:
+                if not first <= year <= last:
+                    raise ValueError(f"{here}: schedule year {year} is outside the run {first}-{last}")
+        elif isinstance(value, BaseModel):
+            _check_schedule_years(value, first, last, here)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    _check_schedule_years(item, first, last, f"{here}.{i}")

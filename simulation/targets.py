@@ -1,0 +1,68 @@
+"""Target attainment: how likely each official target is met, over replications.
+
+A target reads one indicator as its ``level`` in a year, its ``cumulative`` sum over the years
+after ``since`` (a document's "[]" values), or its ``cagr`` from ``since`` (年均增速, %).
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pandas as pd
+
+from .indicators import INDICATORS
+from .scenario import Scenario, Target
+
+OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": np.isclose}
+
+COLUMNS = ["name", "indicator", "label", "year", "op", "target", "unit", "measure", "since", "theme",
+           "p_met", "median", "p10", "p90", "modelled", "source", "reason"]
+
+
+def target_values(wide: pd.DataFrame, target: Target) -> pd.Series:
+    """The value each replication reaches on ``target``'s measure.
+
+    ``wide`` has one row per replication and one column per year, for the target's indicator.
+    """
+    if target.measure == "level":
+        return wide[target.year]
+    if target.measure == "cumulative":
+        years = [y for y in wide.columns if target.since < y <= target.year]
+        return wide[years].sum(axis=1)
+    span = target.year - target.since
+    ratio = wide[target.year] / wide[target.since]
+    return 100.0 * (np.sign(ratio) * np.abs(ratio) ** (1.0 / span) - 1.0)
+
+
+def target_series(indicators: pd.DataFrame, target: Target) -> pd.Series:
+    """Per-replication values of ``target`` from a long ``replication, year, indicator, value`` frame."""
+    rows = indicators[indicators["indicator"] == target.indicator]
+    wide = rows.pivot(index="replication", columns="year", values="value")
+    return target_values(wide, target)
+
+
+def met(values: pd.Series | np.ndarray, target: Target) -> np.ndarray:
+    """Whether each value meets the target (a missing value does not)."""
+    values = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(values), OPS[target.op](values, target.value), False).astype(bool)
+
+
+def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """One row per target: attainment probability and the 10/50/90% quantiles of its measure."""
+    rows = []
+    for target in scenario.targets:
+        ind = INDICATORS.get(target.indicator) if target.indicator else None
+        row = {
+            "name": target.name, "indicator": target.indicator, "label": ind.label if ind else target.name,
+            "year": target.year, "op": target.op, "target": target.value, "unit": target.unit or (ind.unit if ind else None),
+            "measure": target.measure, "since": target.since, "theme": target.theme, "modelled": target.modelled,
+            "source": target.source, "reason": target.reason,
+            "p_met": np.nan, "median": np.nan, "p10": np.nan, "p90": np.nan,
+        }
+        if target.modelled:
+            values = target_series(indicators, target)
+            row["p_met"] = float(met(values, target).mean())
+            row["p10"], row["median"], row["p90"] = np.nanquantile(values, [0.1, 0.5, 0.9]) if values.notna().any() else (np.nan,) * 3
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
