@@ -1,0 +1,57 @@
+"""``upgrade-sim validate`` and ``upgrade-sim run``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..experiments.replicate import run_replications
+from ..loader import load_scenario
+from ..results import write_run
+from . import main
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+def validate(scenario: Path) -> None:
+    """Check a scenario file; print a summary, or one error naming the field (exit code 2)."""
+    sc = load_scenario(scenario)
+    modelled = sum(t.modelled for t in sc.targets)
+    click.echo(f"{scenario}: valid — {sc.title} ({sc.base_year}→{sc.end_year}), "
+               f"{len(sc.targets)} targets ({modelled} modelled)")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--replications", "-r", default=100, show_default=True, type=click.IntRange(min=1), help="Monte Carlo replications.")
+@click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Root seed (0 is a seed like any other).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Output folder [default: results/<scenario name>].")
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes (0: every core). Never changes a number.")
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the figures.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
+def run(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, plots: bool, quiet: bool) -> None:
+    """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
+    sc = load_scenario(scenario)
+    out = out or Path("results") / sc.name
+    result = run_replications(sc, replications, seed, workers=workers, progress=not quiet)
+    write_run(result, out, scenario_file=str(scenario))
+    if plots:
+        from ..plots.figures import draw_run
+
+        draw_run(result, out)
+    if not quiet:
+        click.echo(format_targets(result.targets))
+        click.echo(f"\n{replications} replications in {result.wall_time:.1f} s → {out}")
+
+
+def format_targets(targets) -> str:
+    """The target table as text: one line per target, probability first."""
+    lines = [f"{'P(met)':>7}  {'year':>4}  {'target':<34} {'goal':>12} {'median':>10} {'10%–90%':>21}"]
+    for t in targets.itertuples():
+        goal = f"{t.op}{t.target:g}" if t.target == t.target else ""
+        if not t.modelled:
+            lines.append(f"{'—':>7}  {t.year:>4}  {t.name:<34} {goal:>12}   not modelled: {t.reason}")
+            continue
+        lines.append(f"{t.p_met:>7.0%}  {t.year:>4}  {t.name:<34} {goal:>12} {t.median:>10.4g} {t.p10:>10.4g}–{t.p90:<10.4g}")
+    return "\n".join(lines)

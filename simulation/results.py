@@ -1,0 +1,54 @@
+"""The files of a run: indicators.parquet, flows.parquet, targets.csv, manifest.json, scenario.yaml."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import io
+from .errors import InputError
+from .experiments.replicate import RunResult
+from .loader import scenario_hash, validate
+
+TARGET_COLUMNS = ["indicator", "label", "year", "op", "target", "p_met", "median", "p10", "p90", "modelled", "source",
+                  "name", "measure", "since", "unit", "theme", "reason"]
+
+
+def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None = None) -> Path:
+    """Write a run's files into ``out`` (each atomically; the manifest last)."""
+    out = Path(out)
+    io.write_parquet(out / "indicators.parquet", result.indicators)
+    io.write_parquet(out / "flows.parquet", result.flows)
+    io.write_csv(out / "targets.csv", result.targets[TARGET_COLUMNS])
+    io.write_text(out / "scenario.yaml", yaml.safe_dump(result.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+    io.write_json(out / "manifest.json", {
+        "kind": "run",
+        "scenario": result.scenario.name,
+        "scenario_file": scenario_file,
+        "scenario_hash": scenario_hash(result.scenario),
+        "seed": result.seed,
+        "replications": result.replications,
+        "wall_time_seconds": round(result.wall_time, 3),
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": io.versions(),
+    })
+    return out
+
+
+def read_run(out: str | Path) -> RunResult:
+    """Read back what :func:`write_run` wrote."""
+    out = Path(out)
+    manifest_path = out / "manifest.json"
+    if not manifest_path.is_file():
+        raise InputError("no manifest.json: not a finished run folder", file=str(out))
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    scenario = validate(yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8")), file=str(out / "scenario.yaml"))
+    return RunResult(
+        scenario=scenario, seed=manifest["seed"], replications=manifest["replications"],
+        indicators=pd.read_parquet(out / "indicators.parquet"), flows=pd.read_parquet(out / "flows.parquet"),
+        targets=pd.read_csv(out / "targets.csv"), wall_time=manifest["wall_time_seconds"],
+    )
