@@ -49,8 +49,7 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 def resolve_extends(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The raw mapping of ``path`` with its ``extends:`` chain merged in."""
-    path = path.resolve()
-    if path in _seen:
+    if path.resolve() in _seen:
         raise InputError("extends: the chain of scenarios loops back on itself", file=str(path))
     data = read_yaml(path)
     parent = data.pop("extends", None)
@@ -61,7 +60,7 @@ def resolve_extends(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     parent_path = (path.parent / parent)
     if not parent_path.is_file():
         raise InputError(f"file {parent!r} not found next to this scenario", file=str(path), field="extends")
-    return deep_merge(resolve_extends(parent_path, _seen + (path,)), data)
+    return deep_merge(resolve_extends(parent_path, _seen + (path.resolve(),)), data)
 
 
 def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
@@ -135,14 +134,24 @@ def _set_path(data: dict, path: str, value: Any, file: str) -> None:
         node[leaf] = value
 
 
+_UNION_BRANCHES = {"float", "int", "str", "bool", "dict[int,float]", "list[float]"}
+
+
 def _as_input_error(exc: ValidationError, file: str) -> InputError:
-    errors = exc.errors()
-    first = errors[0]
-    field = ".".join(str(p) for p in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown key (a typo?)"
-    elif first["type"] == "missing":
-        message = "required field is missing"
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return InputError(message + more, file=file, field=field or None)
+    """One message for a validation failure: the most telling problem, and how many others."""
+    problems: dict[str, tuple[str, str]] = {}
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"] if str(p) not in _UNION_BRANCHES)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (a typo?)"
+        elif error["type"] == "missing":
+            message = "required field is missing"
+        elif field.endswith(".value") and error["type"] in ("float_parsing", "float_type", "dict_type"):
+            message = "must be a number, or a mapping of year to number"
+        problems.setdefault(field, (error["type"], message))
+    # an unknown key usually explains a "missing" one next to it: report the typo first
+    field = next((f for f, (kind, _) in problems.items() if kind == "extra_forbidden"), next(iter(problems)))
+    more = len(problems) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return InputError(problems[field][1] + suffix, file=file, field=field or None)

@@ -83,7 +83,7 @@ class Region:
         self.counts: dict[str, float] = defaultdict(float)
         self.spending: dict[int, float] = defaultdict(float)  # project investment by year, 万元
         self.pending: list[projects.Project] = []
-        self.pipeline_land = 0.0  # 亩 held by projects under construction
+        self.pipeline_land = 0.0  # 亩 held by projects not yet producing (waiting for energy, or building)
         self.records: list[tuple[int, str, float]] = []
         self.flow_rows: list[tuple[int, str, str, int]] = []
         self.prev: dict[str, float] = {}
@@ -279,7 +279,6 @@ class Region:
         for year in range(int(now // 12), int(np.ceil((now + months) / 12))):
             overlap = min(now + months, 12.0 * (year + 1)) - max(now, 12.0 * year)
             self.spending[base + year] += project.investment * 1e4 * overlap / months
-        self.pipeline_land += project.land
         if counted:
             self.counts["projects_started"] += 1
             self.counts["land_granted_projects"] += project.land

@@ -9,7 +9,7 @@ evenly over its build time and then starts producing: a new firm on its own land
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import simpy
@@ -62,9 +62,11 @@ def lifecycle(env: simpy.Environment, region, project: Project):
         if not (yield from _wait_for(env, region.land, project.land, deadline, "project")):
             region.count("projects_lost")
             return
+        region.pipeline_land += project.land
     if project.energy > 0:
         if not (yield from _wait_for(env, region.energy, project.energy, deadline, "project")):
             region.land.release(project.land, "project lost: land returned")
+            region.pipeline_land -= project.land
             region.count("projects_lost")
             return
     yield from build(env, region, project)
@@ -100,7 +102,11 @@ def warm_start(env: simpy.Environment, region, rng: np.random.Generator) -> None
     count = rng.poisson(rate * region.params.projects.build_months.at(year))
     for _ in range(count):
         project = draw_project(region, rng)
-        region.land.take_now(project.land, "project under construction at start")
-        region.energy.take_now(project.energy, "project under construction at start")
+        project = replace(
+            project,
+            land=region.land.take_now(project.land, "project under construction at start"),
+            energy=region.energy.take_now(project.energy, "project under construction at start"),
+        )
+        region.pipeline_land += project.land
         remaining = rng.uniform(0.0, project.build_months)
         env.process(build(env, region, project, remaining=remaining))
