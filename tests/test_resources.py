@@ -1,0 +1,101 @@
+"""Land and energy pools: the ledger as an event log, and the queue against queueing formulas."""
+
+import math
+
+import numpy as np
+import pytest
+import simpy
+
+from simulation.processes.projects import _wait_for
+from simulation.resources import LandPool
+
+
+def test_pool_books_every_movement():
+    env = simpy.Environment()
+    pool = LandPool(env, free=10.0, held=5.0)
+    log = []
+
+    def claimant(name, amount, at):
+        yield env.timeout(at)
+        request = pool.request(amount, name)
+        yield request
+        pool.granted(amount, name)
+        log.append((env.now, name, pool.free))
+
+    env.process(claimant("a", 8.0, 0))
+    env.process(claimant("b", 6.0, 1))  # waits: only 2 free
+    env.process(claimant("c", 1.0, 2))  # waits behind b (first come, first served)
+
+    def release():
+        yield env.timeout(3)
+        pool.release(5.0, "exit")
+
+    env.process(release())
+    env.run()
+    assert log == [(0, "a", 2.0), (3, "b", 0.0), (3, "c", 0.0)]  # b and c served in one step at t=3
+    assert pool.held + pool.free == pytest.approx(pool.total) == 15.0
+    events = [(t, e, a) for t, e, a, _ in pool.ledger.rows]
+    assert events == [(0, "grant", 8.0), (3, "release", 5.0), (3, "grant", 6.0), (3, "grant", 1.0)]
+
+
+@pytest.mark.parametrize("free,held", [(-1.0, 0.0), (0.0, -2.0)])
+def test_pool_refuses_negative_stock(free, held):
+    with pytest.raises(ValueError):
+        LandPool(simpy.Environment(), free=free, held=held)
+
+
+def erlang_b(c: int, a: float) -> float:
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+def erlang_c(c: int, a: float) -> float:
+    b = erlang_b(c, a)
+    rho = a / c
+    return b / (1 - rho + rho * b)
+
+
+def _simulate_queue(c, lam, mu, patience, n_customers, seed):
+    """Projects arrive Poisson(lam), each needs 1 mu for an Exp(mu) time; c mu in the pool."""
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    pool = LandPool(env, free=float(c), held=0.0)
+    waits, lost = [], [0]
+
+    def project():
+        arrived = env.now
+        ok = yield from _wait_for(env, pool, 1.0, arrived + patience, "project")
+        if not ok:
+            lost[0] += 1
+            return
+        waits.append(env.now - arrived)
+        yield env.timeout(rng.exponential(1 / mu))
+        pool.release(1.0, "done")
+
+    def arrivals():
+        for _ in range(n_customers):
+            yield env.timeout(rng.exponential(1 / lam))
+            env.process(project())
+
+    env.process(arrivals())
+    env.run()
+    return np.array(waits), lost[0] / n_customers
+
+
+def test_mean_wait_matches_erlang_c():
+    """M/M/2 with infinite patience: mean wait = C(c, a) / (c mu - lam)."""
+    c, lam, mu = 2, 1.5, 1.0
+    waits, lost = _simulate_queue(c, lam, mu, math.inf, 200_000, seed=1)
+    expected = erlang_c(c, lam / mu) / (c * mu - lam)
+    assert lost == 0
+    assert waits[20_000:].mean() == pytest.approx(expected, rel=0.06)
+    assert np.mean(waits[20_000:] > 0) == pytest.approx(erlang_c(c, lam / mu), rel=0.03)
+
+
+def test_zero_patience_loss_matches_erlang_b():
+    """With no patience the pool is a loss system M/M/c/c: the lost share is Erlang B."""
+    c, lam, mu = 3, 2.0, 1.0
+    _, lost = _simulate_queue(c, lam, mu, 0.0, 100_000, seed=2)
+    assert lost == pytest.approx(erlang_b(c, lam / mu), abs=0.006)
