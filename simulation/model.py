@@ -266,14 +266,6 @@ class Region:
     def count(self, name: str, amount: float = 1.0) -> None:
         self.counts[name] += amount
 
-    def pick_host(self, rng: np.random.Generator) -> int:
-        """An existing 规上 firm for a 零增地技改 project, chosen in proportion to revenue."""
-        rows = np.flatnonzero(self.pop.alive & self.pop.above)
-        if len(rows) == 0:
-            return -1
-        weights = np.cumsum(self.pop.revenue[rows])
-        return int(self.pop.id[rows[np.searchsorted(weights, rng.random() * weights[-1], side="right").clip(max=len(rows) - 1)]])
-
     def project_started(self, project: projects.Project, now: float, months: float, *, counted: bool) -> None:
         base = self.scenario.base_year + 1
         for year in range(int(now // 12), int(np.ceil((now + months) / 12))):
@@ -282,7 +274,7 @@ class Region:
         if counted:
             self.counts["projects_started"] += 1
             self.counts["land_granted_projects"] += project.land
-            self.counts["projects_zero_land"] += project.host_id >= 0
+            self.counts["projects_zero_land"] += project.zero_land
             self.counts["projects_large_started"] += project.investment >= self.params.projects.large_threshold.at(self.year)
 
     def project_completed(self, project: projects.Project) -> None:
@@ -291,21 +283,30 @@ class Region:
         self.counts["projects_completed"] += 1
 
     def _join_completed(self) -> None:
-        """Completed projects start producing: new firms join, hosts grow."""
+        """Completed projects start producing: new firms join; 零增地 upgrades raise their hosts' output."""
         if not self.pending:
             return
         done, self.pending = self.pending, []
-        pop = self.pop
-        for p in (p for p in done if p.host_id >= 0):
-            row = np.searchsorted(pop.id, p.host_id)
-            if row < len(pop) and pop.id[row] == p.host_id and pop.alive[row]:
-                pop.revenue[row] += p.output
-                pop.quota[row] += p.energy
-            else:  # the host left while building: its new quota goes back
-                self.energy.release(p.energy, "零增地 host exited")
-        fresh = [p for p in done if p.host_id < 0]
+        upgrades = [p for p in done if p.zero_land]
+        if upgrades:
+            hosts = self._pick_hosts(len(upgrades))
+            if len(hosts) == 0:  # no 规上 firm left to upgrade: the quota goes back
+                self.energy.release(sum(p.energy for p in upgrades), "零增地: no host")
+            else:
+                np.add.at(self.pop.revenue, hosts, [p.output for p in upgrades])
+                np.add.at(self.pop.quota, hosts, [p.energy for p in upgrades])
+        fresh = [p for p in done if not p.zero_land]
         if fresh:
             self._add_project_firms(fresh)
+
+    def _pick_hosts(self, k: int) -> np.ndarray:
+        """Rows of ``k`` 规上 firms that carry out 零增地技改, drawn in proportion to revenue."""
+        rows = np.flatnonzero(self.pop.alive & self.pop.above)
+        if len(rows) == 0:
+            return rows
+        weights = np.cumsum(self.pop.revenue[rows])
+        picks = np.searchsorted(weights, self.rng["projects"].random(k) * weights[-1], side="right")
+        return rows[np.minimum(picks, len(rows) - 1)]
 
     def _add_project_firms(self, done: list[projects.Project]) -> None:
         spec, pp, year = self.scenario.population, self.params.projects, self.year

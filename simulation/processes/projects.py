@@ -23,7 +23,7 @@ class Project:
     output: float  # 万元/年 at full production
     build_months: float
     patience: float  # months
-    host_id: int = -1  # the existing firm a 零增地 project upgrades
+    zero_land: bool = False  # 零增地技改: an existing firm's upgrade, no new land
 
 
 def draw_project(region, rng: np.random.Generator) -> Project:
@@ -34,10 +34,9 @@ def draw_project(region, rng: np.random.Generator) -> Project:
     output = investment * 1e4 * p.output_per_investment.at(year)
     energy = output * p.value_added_rate.at(year) / 100 * p.energy_intensity.at(year)
     patience = rng.exponential(p.patience_months.at(year))
-    zero_land = rng.random() < region.levers.attraction.zero_land_share.at(year)
-    host = region.pick_host(rng) if zero_land else -1
-    land = 0.0 if host >= 0 else investment * 1e4 / p.investment_per_mu.at(year)
-    return Project(investment, land, energy, output, p.build_months.at(year), patience, host)
+    zero_land = bool(rng.random() < region.levers.attraction.zero_land_share.at(year))
+    land = 0.0 if zero_land else investment * 1e4 / p.investment_per_mu.at(year)
+    return Project(investment, land, energy, output, p.build_months.at(year), patience, zero_land)
 
 
 def arrivals(env: simpy.Environment, region, rng: np.random.Generator):

@@ -1,0 +1,140 @@
+"""Engine benchmark: agent-months per second, peak memory, one Zhenhai replication.
+
+Prints, for populations of 10^3 to 10^6 firms:
+
+- the vectorised monthly growth-and-exit step alone (firm-months per second);
+- the whole model for five years at that size (Zhenhai scaled up: time, firm-months per
+  second, peak resident memory of a fresh process);
+- a naive baseline measured in the same run: the same monthly step written as one SimPy
+  process per firm, as the SimPy tutorial would have it, and the speed-up over it.
+
+Run: ``python bench/engine.py [--max-firms 1000000]``. Figures depend on the machine; compare
+the ratios, which are measured side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "zhenhai_2021_2025.yaml"
+
+
+def vectorised_step(n: int, months: int = 24) -> float:
+    """Firm-months per second of the model's own monthly step."""
+    from simulation.population import Population
+    from simulation.processes.growth import month_step
+
+    pop = Population.new(n, alive=True, revenue=1000.0)
+    pop.log_growth_month[:] = 0.07 / 12
+    pop.hazard_month[:] = 0.004
+    rng = np.random.default_rng(0)
+    month_step(pop, 0.25, rng)  # warm up
+    start = time.perf_counter()
+    for _ in range(months):
+        exited = month_step(pop, 0.25, rng)
+        pop.hazard_month[exited] = 0.0
+    return n * months / (time.perf_counter() - start)
+
+
+def naive_simpy(n: int, months: int = 12) -> float:
+    """Firm-months per second with one SimPy process per firm (the baseline to beat)."""
+    rng = np.random.default_rng(0)
+    env = simpy.Environment()
+
+    def firm(revenue):
+        for _ in range(months):
+            yield env.timeout(1)
+            revenue *= np.exp(0.07 / 12 + 0.25 / np.sqrt(12) * rng.standard_normal())
+            if rng.random() < 0.004:
+                return
+
+    for _ in range(n):
+        env.process(firm(1000.0))
+    start = time.perf_counter()
+    env.run()
+    return n * months / (time.perf_counter() - start)
+
+
+def _scaled(n_firms: int):
+    from simulation.loader import load_scenario, with_overrides
+
+    sc = load_scenario(SCENARIO)
+    k = n_firms / (sc.population.above_scale.count.at(0) + sc.population.below_scale.count.at(0))
+    paths = [
+        "population.above_scale.count", "population.above_scale.output", "population.above_scale.land",
+        "population.above_scale.employees", "population.above_scale.energy_use", "population.below_scale.count",
+        "levers.remediation.firms_per_year", "levers.scattered_weak.firms_per_year", "parameters.entry.births_per_year",
+        "parameters.land.free_initial", "levers.land_supply.new_land_per_year", "levers.attraction.projects_per_year",
+    ]
+    from simulation.loader import get_path
+
+    overrides = {}
+    for p in paths:
+        v = get_path(sc, p)
+        overrides[p] = {y: x * k for y, x in v.items()} if isinstance(v, dict) else v * k
+    cap = get_path(sc, "levers.energy.cap")
+    overrides["levers.energy.cap"] = {y: x * k for y, x in cap.items()}
+    return with_overrides(sc, overrides)
+
+
+def _full_model(n_firms: int, queue) -> None:
+    from simulation.model import simulate
+
+    sc = _scaled(n_firms)
+    start = time.perf_counter()
+    result = simulate(sc, 0)
+    wall = time.perf_counter() - start
+    firms = result.indicators.query("indicator in ['firms_above_scale', 'firms_below_scale']").groupby("year")["value"].sum()
+    firm_months = float(firms.iloc[1:].sum() * 12)
+    queue.put((wall, firm_months, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def full_model(n_firms: int) -> tuple[float, float, float]:
+    """(seconds, firm-months per second, peak MB) of a five-year run in a fresh process."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_full_model, args=(n_firms, queue))
+    proc.start()
+    wall, firm_months, peak = queue.get()
+    proc.join()
+    return wall, firm_months / wall, peak
+
+
+def zhenhai_replication(repeats: int = 20) -> float:
+    from simulation.loader import load_scenario
+    from simulation.model import simulate
+
+    sc = load_scenario(SCENARIO)
+    simulate(sc, 0)
+    start = time.perf_counter()
+    for seed in range(repeats):
+        simulate(sc, seed)
+    return (time.perf_counter() - start) / repeats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-firms", type=int, default=1_000_000)
+    args = parser.parse_args()
+    sizes = [n for n in (1_000, 10_000, 100_000, 1_000_000) if n <= args.max_firms]
+
+    print(f"one Zhenhai replication (3,000 firms, 5 years): {zhenhai_replication() * 1e3:.1f} ms")
+    naive = naive_simpy(10_000)
+    print(f"naive SimPy, one process per firm (10^4 firms): {naive / 1e6:.2f} M firm-months/s\n")
+    print(f"{'firms':>10} {'step M fm/s':>12} {'x naive':>8} {'model s':>9} {'model M fm/s':>13} {'peak MB':>8}")
+    for n in sizes:
+        step = vectorised_step(n)
+        wall, rate, peak = full_model(n)
+        print(f"{n:>10,} {step / 1e6:>12.1f} {step / naive:>8.0f} {wall:>9.2f} {rate / 1e6:>13.2f} {peak:>8.0f}")
+
+
+if __name__ == "__main__":
+    main()

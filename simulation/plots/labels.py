@@ -1,0 +1,171 @@
+"""Words on figures and in reports, in Chinese (the default) and English.
+
+Chinese labels come from the declarations (:data:`~simulation.indicators.INDICATORS`, target
+names in the scenario). English labels come from the small tables here, or from an indicator's
+identifier made readable (``tax_per_mu`` → "Tax per mu").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..indicators import INDICATORS
+
+THEMES = ("tiers", "output", "efficiency", "land", "energy", "investment", "innovation", "other")
+
+_THEME = {
+    "tiers": ("企业梯度", "Firm tiers"), "output": ("产出", "Output"), "efficiency": ("亩均效益", "Efficiency"),
+    "land": ("土地", "Land"), "energy": ("能源", "Energy"), "investment": ("投资", "Investment"),
+    "innovation": ("创新", "Innovation"), "other": ("其他", "Other"),
+}
+
+# Indicator names that a bare identifier renders badly.
+INDICATOR_EN = {
+    "firms_below_scale": "Below-scale firms", "firms_above_scale": "Above-scale firms",
+    "innovative_sme": "Innovative SMEs", "zjtx_sme": "Specialised SMEs (zhuanjingtexin)",
+    "little_giants": "Little giants", "single_champions": "Single champions", "high_tech_firms": "High-tech firms",
+    "new_above_scale": "Firms entering above-scale", "dropped_below_scale": "Firms dropping below scale",
+    "new_little_giants": "New little giants", "new_zjtx_sme": "New specialised SMEs",
+    "value_added_above_scale": "Value added, above-scale industry",
+    "value_added_above_scale_growth": "Value-added growth, above-scale industry",
+    "output_above_scale": "Gross output, above-scale industry",
+    "value_added_rate": "Value-added rate, above-scale industry",
+    "tax_per_mu": "Tax per mu, above-scale industry", "value_added_per_mu": "Value added per mu",
+    "labour_productivity": "Labour productivity", "high_tech_value_added": "High-tech value added",
+    "high_tech_value_added_share": "High-tech share of value added",
+    "energy_per_value_added": "Energy per value added", "energy_freed": "Energy freed",
+    "energy_cap": "Energy cap (incl. purchases)", "energy_rationed": "Energy rationed",
+    "carbon_avoided": "CO2 avoided", "land_freed": "Land freed by remediation", "land_free": "Free land",
+    "land_held": "Land held", "land_total": "Industrial land, total", "land_supplied": "New land supplied",
+    "manufacturing_investment": "Manufacturing investment",
+    "projects_large_started": "Projects >= 100M CNY started", "projects_waiting": "Projects waiting",
+    "projects_lost": "Projects lost",
+}
+
+UNIT_EN = {
+    "家": "firms", "个": "projects", "亿元": "100M CNY", "万元": "10k CNY", "万元/亩": "10k CNY/mu",
+    "万元/人": "10k CNY/person", "亩": "mu", "人": "persons", "万吨标准煤": "10k tce", "吨标准煤/万元": "tce/10k CNY",
+    "万吨": "10k t", "%": "%", "%/年": "%/yr", "年": "yr", "月": "months", "次": "per yr", "项": "items",
+    "吨CO2/吨标准煤": "t CO2/tce", "1": "",
+}
+
+# Tier and exit names as the model's flow table writes them.
+FLOW_EN = {
+    "新设": "new firms", "项目投产": "new projects", "未认定": "not certified", "规下": "below-scale",
+    "规上": "above-scale", "创新型中小企业": "innovative SME", "专精特新中小企业": "specialised SME",
+    "专精特新小巨人": "little giant", "单项冠军": "single champion", "市场退出": "market exit",
+    "淘汰关停": "closed", "兼并搬迁": "merged/relocated", "改造提升": "upgraded", "规范管理": "regularised",
+}
+
+# Target names that have no indicator to take an English label from.
+TARGET_EN = {
+    "建设特色产业园": "Build themed industrial parks", "新建小微企业园": "New small-firm parks",
+    "新增上市企业": "New listed firms", "两化融合指数": "IT-industry integration index",
+    "数字化车间": "Digital workshops", "浙江制造团体标准": "'Made in Zhejiang' group standards",
+    "品字标品牌企业": "'Pin' brand firms", "国家小巨人(培育)": "National little giants (cultivated)",
+    "规上工业增加值总量倍增": "Double above-scale value added",
+}
+
+TEXT = {
+    "year": ("年份", "Year"), "median": ("中位数", "median"), "observed": ("观测值", "observed"),
+    "band": ("{p}% 区间", "{p}% band"), "target": ("目标", "target"), "not_modelled": ("未建模", "not modelled"),
+    "p_met": ("达成概率", "Probability met"), "cumulative": ("{since}年起累计", "cumulative from {since}"),
+    "cagr": ("{since}年以来年均增速", "avg. annual growth since {since}"),
+    "stat_tiers": ("规上/规下企业数", "Above- and below-scale firms"),
+    "cert_tiers": ("梯度培育认定企业数", "Certified firms by tier"),
+    "yearly_flows": ("每年进入、升规与退出", "Yearly entries, promotions and exits"),
+    "flow_matrix": ("年均流量(家/年)", "Mean yearly flows (firms/yr)"), "from": ("来源", "from"), "to": ("去向", "to"),
+    "firms": ("家", "firms"), "firms_per_year": ("家/年", "firms/yr"),
+    "promoted": ("小升规", "promoted to above-scale"), "demoted": ("退规", "dropped below scale"),
+    "exits": ("退出", "exits"),
+    "land_stock": ("工业用地存量", "Industrial land stock"), "land_flows": ("每年土地流量", "Yearly land flows"),
+    "energy_use": ("工业用能与上限", "Energy use and cap"), "energy_flows": ("每年用能流量", "Yearly energy flows"),
+    "queue": ("项目排队与流失", "Projects waiting and lost"),
+    "cap": ("上限", "cap"), "projects": ("个", "projects"),
+    "likelihood": (("极不可能", "不太可能", "可能性中等", "很可能", "几乎确定"),
+                   ("very unlikely", "unlikely", "as likely as not", "likely", "very likely")),
+}
+
+
+def text(key: str, lang: str, **fmt) -> str | tuple:
+    """A piece of interface text in ``lang`` ("zh" or "en")."""
+    value = TEXT[key][0 if lang == "zh" else 1]
+    return value.format(**fmt) if fmt and isinstance(value, str) else value
+
+
+def humanise(identifier: str) -> str:
+    """``value_added_per_mu`` → "Value added per mu"."""
+    words = identifier.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def indicator_label(name: str, lang: str) -> str:
+    """The indicator's Chinese label, or its English name."""
+    if lang == "zh":
+        return INDICATORS[name].label if name in INDICATORS else name
+    return INDICATOR_EN.get(name) or humanise(name)
+
+
+def unit_label(unit: str | None, lang: str) -> str:
+    """A unit as written on an axis ("万元/亩" or "10k CNY/mu")."""
+    if unit is None or (isinstance(unit, float) and math.isnan(unit)):
+        return ""
+    return unit if lang == "zh" else UNIT_EN.get(unit, _ascii_or(unit, ""))
+
+
+def theme_label(theme: str, lang: str) -> str:
+    return _THEME.get(theme, (theme, humanise(theme)))[0 if lang == "zh" else 1]
+
+
+def flow_label(name: str, lang: str) -> str:
+    return name if lang == "zh" else FLOW_EN.get(name, _ascii_or(name, "other"))
+
+
+def measure_suffix(measure: str, since, lang: str) -> str:
+    """How a target reads its indicator: "" for a level, else "(2021年起累计)" and the like."""
+    if measure == "level" or since is None or (isinstance(since, float) and math.isnan(since)):
+        return ""
+    since = int(since)
+    inner = text("cumulative", lang, since=since + 1) if measure == "cumulative" else text("cagr", lang, since=since)
+    return f"（{inner}）" if lang == "zh" else f" ({inner})"
+
+
+def target_label(row, lang: str) -> str:
+    """A target's name: the document's wording in Chinese, an English rendering otherwise.
+
+    ``row`` is a row of :func:`simulation.targets.evaluate_targets` (or anything with
+    ``name``, ``indicator``, ``measure`` and ``since`` attributes).
+    """
+    if lang == "zh":
+        return str(row.name)
+    if row.name in TARGET_EN:
+        return TARGET_EN[row.name]
+    indicator = row.indicator if isinstance(row.indicator, str) else None
+    if indicator:
+        return indicator_label(indicator, "en") + measure_suffix(row.measure, row.since, "en")
+    return _ascii_or(str(row.name), "Target")
+
+
+def goal_label(row, lang: str) -> str:
+    """"2025年 ≥117 万元/亩" or "2025 ≥117 10k CNY/mu"."""
+    value = row.target
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        goal = ""
+    else:
+        goal = f"{_OP.get(row.op, row.op)}{value:g}"
+    unit = unit_label(row.unit, lang)
+    year = f"{int(row.year)}年" if lang == "zh" else f"{int(row.year)}"
+    return " ".join(part for part in (year, goal, unit) if part)
+
+
+_OP = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+
+
+def op_symbol(op: str) -> str:
+    return _OP.get(op, op)
+
+
+def _ascii_or(value: str, fallback: str) -> str:
+    """``value`` if it has no CJK characters (an English label must not need a CJK font)."""
+    return fallback if re.search(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]", value) else value
