@@ -1,0 +1,56 @@
+"""``upgrade-sim run`` end to end: the files it writes and what they hold."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from simulation.results import read_run
+
+from .conftest import ZHENHAI
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation", "run", str(ZHENHAI), "--replications", "4", "--seed", "9", "--out", str(out), "--workers", "2"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out, proc.stdout
+
+
+def test_run_writes_the_promised_files(run_dir):
+    out, stdout = run_dir
+    indicators = pd.read_parquet(out / "indicators.parquet")
+    assert list(indicators.columns) == ["replication", "year", "indicator", "value"]
+    assert sorted(indicators.replication.unique()) == [0, 1, 2, 3]
+    targets = pd.read_csv(out / "targets.csv")
+    assert list(targets.columns[:11]) == ["indicator", "label", "year", "op", "target", "p_met", "median", "p10", "p90", "modelled", "source"]
+    assert targets.loc[~targets.modelled, "p_met"].isna().all()
+    assert targets.loc[targets.modelled, "p_met"].between(0, 1).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 9 and manifest["replications"] == 4 and len(manifest["scenario_hash"]) == 64
+    assert manifest["versions"]["simpy"] != "not installed"
+    assert list((out / "figures").glob("fan_*.png"))
+    assert "规上工业亩均税收" in stdout
+
+
+def test_run_folder_reads_back_and_reproduces(run_dir, zhenhai):
+    out, _ = run_dir
+    back = read_run(out)
+    from simulation.experiments.replicate import run_replications
+
+    again = run_replications(zhenhai, 4, seed=9)
+    pd.testing.assert_frame_equal(back.indicators, again.indicators)
+
+
+def test_run_refuses_bad_scenario_with_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(ZHENHAI.read_text(encoding="utf-8").replace("end_year: 2025", "end_year: 2019"), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "simulation", "run", str(bad), "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "end_year" in proc.stderr
+    assert not (tmp_path / "o").exists()
