@@ -182,6 +182,9 @@ for _name, _label, _key, _flow in [
         (lambda s, k=_key: s.count(k)) if _flow else (lambda s, k=_key: s.values[k])
     )
 
+indicator("land_freed_cumulative", "累计腾出用地", "亩", "land")(lambda s: s.land_freed_total)
+indicator("energy_freed_cumulative", "累计腾出用能", "万吨标准煤", "energy")(lambda s: s.energy_freed_total / 1e4)
+
 # --- energy and carbon (万吨标准煤, 万吨) --------------------------------------------------------
 for _name, _label, _key, _flow in [
     ("energy_used", "工业用能", "energy_used", False),

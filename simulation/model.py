@@ -87,6 +87,7 @@ class Region:
         self.records: list[tuple[int, str, float]] = []
         self.flow_rows: list[tuple[int, str, str, int]] = []
         self.prev: dict[str, float] = {}
+        self.totals: dict[str, float] = defaultdict(float)  # flows summed since the base year
         self._record_base_year()
 
     # --- the calendar ---------------------------------------------------------------------
@@ -331,7 +332,10 @@ class Region:
 
     # --- land and energy ------------------------------------------------------------------
     def _expand_land(self) -> None:
-        """Growing 规上 firms claim land in proportion to growth above a threshold; A first."""
+        """Growing 规上 firms claim land in proportion to growth above a threshold; A first.
+
+        A claim that finds no free land is met on the firm's own plot (零增地技改) at a cost per mu.
+        """
         pop, lp = self.pop, self.params.land
         annual = pop.annual_revenue()
         g = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
@@ -340,8 +344,11 @@ class Region:
         granted = self._ration(claim, self.land.free)
         self.land.take_now(float(granted.sum()), "增资扩产 expansion")
         pop.land += granted
+        unmet = float((claim - granted).sum())
         self.counts["land_granted_expansion"] += float(granted.sum())
-        self.counts["land_unmet_expansion"] += float((claim - granted).sum())
+        self.counts["land_unmet_expansion"] += unmet
+        # firms that get no land build upwards instead (零增地技改, 厂房加层), at a cost
+        self.counts["investment_upgrade"] += unmet * lp.zero_land_cost_per_mu.at(self.year)
 
     def _energy_true_up(self) -> None:
         """Firms using more than their quota claim the excess, best grades first; the rest is rationed."""
@@ -413,11 +420,15 @@ class Region:
             capex=capex_share * values["va_above"],
             carbon_factor=self.params.carbon.tonnes_co2_per_tce.at(year),
             projects_waiting=float(self.land.waiting + self.energy.waiting),
+            land_freed_total=self.totals["land_freed"],
+            energy_freed_total=self.totals["energy_freed"],
         )
         return Snapshot(year, values, dict(self.counts), self.prev)
 
     def _record(self, year: int) -> None:
         self.counts["investment_projects"] = self.spending.pop(year, 0.0)
+        for key in ("land_freed", "energy_freed"):
+            self.totals[key] += self.counts[key]
         capex = self.params.investment.capex_share_of_value_added.at(year) / 100
         values = measure(self._snapshot(year, self.pop.annual_revenue(), capex))
         self.records.extend((year, k, v) for k, v in values.items())

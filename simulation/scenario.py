@@ -279,6 +279,7 @@ class Land(Strict):
     free_initial: quantity("亩")
     expansion_growth_threshold: quantity("%/年", ge=-100.0)
     expansion_land_elasticity: quantity("1", le=5.0)
+    zero_land_cost_per_mu: quantity("万元/亩")  # 零增地技改 (厂房加层) spending per mu of land a firm could not get
 
 
 class Carbon(Strict):
