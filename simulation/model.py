@@ -9,7 +9,8 @@ Time is in months from 1 January of the first simulated year (SimPy's clock). Th
 - end of December: energy quota true-up, 小升规/退规, 亩均论英雄 grading, expansion land,
   indicators; then the next year's births, energy cap and growth rates.
 
-Randomness comes in separate streams (population, growth, projects, rounds) spawned from one
+Randomness comes in separate streams (population, growth, projects, certification, remediation,
+statistics, entry) spawned from one
 ``SeedSequence``, so a lever that changes how many projects arrive does not shift the growth
 shocks: scenarios compared at the same seed share their common random numbers.
 """
@@ -30,7 +31,7 @@ from .resources import EnergyPool, LandPool
 from .scenario import Scenario
 from .tiers import CERT_LABELS, GRADE_C, GRADE_D, ROUTE_LABELS, Cert, Route
 
-STREAMS = ("population", "growth", "projects", "rounds", "entry")
+STREAMS = ("population", "growth", "projects", "certification", "remediation", "statistics", "entry")
 
 
 @dataclass
@@ -141,13 +142,13 @@ class Region:
         self._set_energy_cap(self.levers.energy.cap.at(year) * 1e4 - self.levers.energy.cap.at(year - 1) * 1e4)
         self._births(year)
         self.pop.intensity *= 1.0 - self.params.growth.energy_efficiency_gain.at(year) / 100
-        certification.evolve_rd(self.pop, self.params.certification, year, self.rng["rounds"])
+        certification.evolve_rd(self.pop, self.params.certification, year, self.rng["certification"])
         threshold = self.params.statistics.above_scale_threshold.at(year)
         boost = statistics.cultivation_pool_boost(self.pop, self.levers, threshold, year)
         growth.set_year_rates(self.pop, self.params, year, pool_boost=boost)
 
     def _year_end(self) -> None:
-        year, pop, rng = self.year, self.pop, self.rng["rounds"]
+        year, pop, rng = self.year, self.pop, self.rng["statistics"]
         self._energy_true_up()
         entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, rng)
         self.counts["new_above_scale"] += int(entered.sum())
@@ -165,7 +166,7 @@ class Region:
             return
         rem, pop = self.levers.remediation, self.pop
         out = remediation.remediate_d_grade(
-            pop, int(round(rem.firms_per_year.at(year))), rem.routes, self.params.route_effects, year, self.rng["rounds"]
+            pop, int(round(rem.firms_per_year.at(year))), rem.routes, self.params.route_effects, year, self.rng["remediation"]
         )
         c = self.counts
         c["remediated_upgrade"] += out.counts[Route.UPGRADE]
@@ -183,7 +184,7 @@ class Region:
         sw = self.levers.scattered_weak
         exclude = np.concatenate([out.merged, out.closed])
         closed, regularised = remediation.remediate_scattered(
-            pop, int(round(sw.firms_per_year.at(year))), sw.close_share.at(year), exclude, self.rng["rounds"]
+            pop, int(round(sw.firms_per_year.at(year))), sw.close_share.at(year), exclude, self.rng["remediation"]
         )
         c["scattered_total"] += len(closed) + len(regularised)
         c["land_freed"] += float(pop.land[closed].sum())
@@ -192,7 +193,7 @@ class Region:
         self._exit(closed, Route.CLOSE, policy=True)
 
     def _certify(self, year: int) -> None:
-        rules, rng, pop = self.params.certification, self.rng["rounds"], self.pop
+        rules, rng, pop = self.params.certification, self.rng["certification"], self.pop
         failed = certification.review(pop, rules, year, rng)
         self.counts["cert_withdrawn"] += len(failed)
         multiplier = self.levers.cultivation.success_multiplier.at(year)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import click
@@ -46,12 +47,19 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
 
 
 def format_targets(targets) -> str:
-    """The target table as text: one line per target, probability first."""
-    lines = [f"{'P(met)':>7}  {'year':>4}  {'target':<34} {'goal':>12} {'median':>10} {'10%–90%':>21}"]
+    """The target table as text: one line per target, probability first (CJK-aware columns)."""
+    lines = [f"{'P(met)':>7}  {'year':>4}  {_pad('target', 34)} {'goal':>10} {'median':>10} {'10%–90%':>21}"]
     for t in targets.itertuples():
         goal = f"{t.op}{t.target:g}" if t.target == t.target else ""
+        name = _pad(str(t.name), 34)
         if not t.modelled:
-            lines.append(f"{'—':>7}  {t.year:>4}  {t.name:<34} {goal:>12}   not modelled: {t.reason}")
-            continue
-        lines.append(f"{t.p_met:>7.0%}  {t.year:>4}  {t.name:<34} {goal:>12} {t.median:>10.4g} {t.p10:>10.4g}–{t.p90:<10.4g}")
+            lines.append(f"{'—':>7}  {t.year:>4}  {name} {goal:>10}   not modelled: {t.reason}")
+        else:
+            lines.append(f"{t.p_met:>7.0%}  {t.year:>4}  {name} {goal:>10} {t.median:>10.4g} {t.p10:>10.4g}–{t.p90:<10.4g}")
     return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify counting wide (CJK) characters as two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - shown, 0)
