@@ -66,8 +66,15 @@ def indicator(name: str, label: str, unit: str, theme: str, *, flow: bool = Fals
     return register
 
 
+def _declare(rows: list[tuple[str, str, str]], unit: str, theme: str, *, flow: bool, scale: float = 1.0) -> None:
+    """Declare indicators that each read one aggregate (a stock) or one counter (a flow), / ``scale``."""
+    for name, label, key in rows:
+        read = (lambda s, k=key: s.count(k) / scale) if flow else (lambda s, k=key: s.values[k] / scale)
+        indicator(name, label, unit, theme, flow=flow)(read)
+
+
 # --- tiers -----------------------------------------------------------------------------------
-for _name, _label, _key in [
+_declare([
     ("firms_below_scale", "规下工业企业数", "n_below"),
     ("firms_above_scale", "规上工业企业数", "n_above"),
     ("innovative_sme", "创新型中小企业数", "n_cert1"),
@@ -75,10 +82,9 @@ for _name, _label, _key in [
     ("little_giants", "专精特新小巨人企业数", "n_cert3"),
     ("single_champions", "单项冠军企业数", "n_cert4"),
     ("high_tech_firms", "高新技术企业数", "n_high_tech"),
-]:
-    indicator(_name, _label, "家", "tiers")(lambda s, k=_key: s.values[k])
+], "家", "tiers", flow=False)
 
-for _name, _label, _key in [
+_declare([
     ("new_above_scale", "新进规企业数(小升规)", "new_above_scale"),
     ("dropped_below_scale", "退规企业数", "dropped_below_scale"),
     ("new_innovative_sme", "新增创新型中小企业", "new_cert1"),
@@ -95,8 +101,7 @@ for _name, _label, _key in [
     ("remediated_regularised", "规范管理企业数", "remediated_regularise"),
     ("remediated_low_efficiency", "高耗低效企业整治数", "remediated_total"),
     ("remediated_scattered", "散乱弱企业整治数", "scattered_total"),
-]:
-    indicator(_name, _label, "家", "tiers", flow=True)(lambda s, k=_key: s.count(k))
+], "家", "tiers", flow=True)
 
 
 # --- output and efficiency -------------------------------------------------------------------
@@ -166,37 +171,34 @@ def _energy_intensity(s: Snapshot) -> float:
 
 
 # --- land ------------------------------------------------------------------------------------
-for _name, _label, _key, _flow in [
-    ("land_total", "工业用地总量", "land_total", False),
-    ("land_held", "企业及项目占用工业用地", "land_held", False),
-    ("land_free", "可供工业用地", "land_free", False),
-    ("land_supplied", "新增供应工业用地", "land_supplied", True),
-    ("land_freed", "腾出用地(整治腾退)", "land_freed", True),
-    ("land_released_exits", "市场退出释放用地", "land_released_exits", True),
-    ("land_remediated", "整治提升低效工业用地", "land_remediated", True),
-    ("land_granted_projects", "项目供地", "land_granted_projects", True),
-    ("land_granted_expansion", "增资扩产供地", "land_granted_expansion", True),
-    ("land_unmet_expansion", "未满足的扩产用地需求", "land_unmet_expansion", True),
-]:
-    indicator(_name, _label, "亩", "land", flow=_flow)(
-        (lambda s, k=_key: s.count(k)) if _flow else (lambda s, k=_key: s.values[k])
-    )
-
-indicator("land_freed_cumulative", "累计腾出用地", "亩", "land")(lambda s: s.land_freed_total)
-indicator("energy_freed_cumulative", "累计腾出用能", "万吨标准煤", "energy")(lambda s: s.energy_freed_total / 1e4)
+_declare([
+    ("land_total", "工业用地总量", "land_total"),
+    ("land_held", "企业及项目占用工业用地", "land_held"),
+    ("land_free", "可供工业用地", "land_free"),
+    ("land_freed_cumulative", "累计腾出用地", "land_freed_total"),
+], "亩", "land", flow=False)
+_declare([
+    ("land_supplied", "新增供应工业用地", "land_supplied"),
+    ("land_freed", "腾出用地(整治腾退)", "land_freed"),
+    ("land_released_exits", "市场退出释放用地", "land_released_exits"),
+    ("land_remediated", "整治提升低效工业用地", "land_remediated"),
+    ("land_granted_projects", "项目供地", "land_granted_projects"),
+    ("land_granted_expansion", "增资扩产供地", "land_granted_expansion"),
+    ("land_unmet_expansion", "未满足的扩产用地需求", "land_unmet_expansion"),
+], "亩", "land", flow=True)
 
 # --- energy and carbon (万吨标准煤, 万吨) --------------------------------------------------------
-for _name, _label, _key, _flow in [
-    ("energy_used", "工业用能", "energy_used", False),
-    ("energy_cap", "用能总量上限(含购入)", "energy_cap", False),
-    ("energy_allocated", "已分配用能指标", "energy_allocated", False),
-    ("energy_freed", "腾出用能", "energy_freed", True),
-    ("energy_purchased", "跨区域购入用能权", "energy_purchased", True),
-    ("energy_rationed", "有序用电压减用能", "energy_rationed", True),
-]:
-    indicator(_name, _label, "万吨标准煤", "energy", flow=_flow)(
-        (lambda s, k=_key: s.count(k) / 1e4) if _flow else (lambda s, k=_key: s.values[k] / 1e4)
-    )
+_declare([
+    ("energy_used", "工业用能", "energy_used"),
+    ("energy_cap", "用能总量上限(含购入)", "energy_cap"),
+    ("energy_allocated", "已分配用能指标", "energy_allocated"),
+    ("energy_freed_cumulative", "累计腾出用能", "energy_freed_total"),
+], "万吨标准煤", "energy", flow=False, scale=1e4)
+_declare([
+    ("energy_freed", "腾出用能", "energy_freed"),
+    ("energy_purchased", "跨区域购入用能权", "energy_purchased"),
+    ("energy_rationed", "有序用电压减用能", "energy_rationed"),
+], "万吨标准煤", "energy", flow=True, scale=1e4)
 
 
 @indicator("carbon_avoided", "减少碳排放", "万吨", "energy", flow=True)
@@ -215,15 +217,14 @@ def _investment_growth(s: Snapshot) -> float:
     return s.growth("manufacturing_investment", _investment(s))
 
 
-for _name, _label, _key in [
+_declare([
     ("projects_arrived", "招引制造业项目", "projects_arrived"),
     ("projects_started", "开工项目", "projects_started"),
     ("projects_large_started", "开工亿元以上项目", "projects_large_started"),
     ("projects_completed", "竣工投产项目", "projects_completed"),
     ("projects_lost", "因要素不足流失项目", "projects_lost"),
     ("projects_zero_land", "零增地技改项目", "projects_zero_land"),
-]:
-    indicator(_name, _label, "个", "investment", flow=True)(lambda s, k=_key: s.count(k))
+], "个", "investment", flow=True)
 
 
 @indicator("projects_waiting", "等待供地或用能的项目", "个", "investment")
