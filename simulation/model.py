@@ -166,7 +166,8 @@ class Region:
             return
         rem, pop = self.levers.remediation, self.pop
         out = remediation.remediate_d_grade(
-            pop, int(round(rem.firms_per_year.at(year))), rem.routes, self.params.route_effects, year, self.rng["remediation"]
+            pop, int(round(rem.firms_per_year.at(year))), rem.routes, self.params.route_effects, year,
+            self.rng["remediation"], high_energy_use=rem.high_energy_use.at(year) if rem.high_energy_use else None,
         )
         c = self.counts
         c["remediated_upgrade"] += out.counts[Route.UPGRADE]

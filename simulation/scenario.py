@@ -118,6 +118,8 @@ class Remediation(Strict):
     start_year: int
     month: MONTH
     routes: RouteShares
+    # "两高": C-grade firms using at least this much energy join the list after the D-grade ones
+    high_energy_use: quantity("吨标准煤/年") | None = None
 
 
 class ScatteredWeak(Strict):

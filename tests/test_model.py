@@ -143,3 +143,26 @@ def test_remediation_capacity_frees_more_land(small):
     high = run_replications(more, 8, seed=1).indicators
     freed = lambda ind: ind[ind.indicator == "land_freed"]["value"].sum()
     assert freed(high) > freed(base)
+
+
+def test_remediation_takes_d_grade_before_high_energy_c_grade(zhenhai):
+    """Land 2^row identifies which rows a batch took."""
+    from simulation.population import Population
+    from simulation.processes.remediation import remediate_d_grade
+    from simulation.tiers import GRADE_B, GRADE_C, GRADE_D
+
+    def firms():
+        pop = Population.new(6, alive=True, revenue=10_000.0, va_rate=0.2, land=2.0 ** np.arange(6), quota=2000.0)
+        pop.grade[:] = [GRADE_D, GRADE_C, GRADE_C, GRADE_D, GRADE_B, GRADE_C]
+        pop.intensity[:] = [1.0, 5.0, 0.1, 1.0, 9.0, 3.0]  # energy use = 2,000 x intensity tce/年
+        pop.d_streak[:] = [1, 0, 0, 3, 0, 0]
+        return pop
+
+    routes, effects = zhenhai.levers.remediation.routes, zhenhai.parameters.route_effects
+    taken = lambda capacity, limit: remediate_d_grade(
+        firms(), capacity, routes, effects, 2021, np.random.default_rng(0), high_energy_use=limit
+    ).land_remediated
+    assert taken(2, 5000.0) == 1 + 8  # both D rows first
+    assert taken(3, 5000.0) == 1 + 8 + 2  # then the C row using 10,000 tce
+    assert taken(10, 5000.0) == 1 + 8 + 2 + 32  # and the one using 6,000; not the B row, not the thrifty C row
+    assert taken(10, None) == 1 + 8  # without the 两高 rule, D only

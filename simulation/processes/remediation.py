@@ -20,7 +20,7 @@ import numpy as np
 
 from ..population import Population
 from ..scenario import RouteEffects, RouteShares
-from ..tiers import GRADE_A, GRADE_D, Route
+from ..tiers import GRADE_A, GRADE_C, GRADE_D, Route
 
 ROUTES = (Route.UPGRADE, Route.REGULARISE, Route.MERGE, Route.CLOSE)
 
@@ -42,11 +42,20 @@ class Outcome:
 
 
 def remediate_d_grade(
-    pop: Population, capacity: int, shares: RouteShares, effects: RouteEffects, year: int, rng: np.random.Generator
+    pop: Population, capacity: int, shares: RouteShares, effects: RouteEffects, year: int, rng: np.random.Generator,
+    *, high_energy_use: float | None = None,
 ) -> Outcome:
-    """Remediate up to ``capacity`` D-grade firms; mutate the survivors and report."""
-    candidates = np.flatnonzero(pop.alive & (pop.grade == GRADE_D))
-    order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64)))
+    """Remediate up to ``capacity`` 高耗低效 firms; mutate the survivors and report.
+
+    The list is the D-grade firms (longest in D, then lowest score, first), followed when
+    ``high_energy_use`` (tce/年) is given by C-grade firms using at least that much ("两高").
+    """
+    listed = pop.grade == GRADE_D
+    if high_energy_use is not None:
+        listed |= (pop.grade == GRADE_C) & (pop.energy_use() >= high_energy_use)
+    candidates = np.flatnonzero(pop.alive & listed)
+    not_d = (pop.grade[candidates] != GRADE_D).astype(np.int64)
+    order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64), not_d))
     chosen = candidates[order[: max(capacity, 0)]]
     p = np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year), shares.close.at(year)])
     route = rng.choice(len(ROUTES), size=len(chosen), p=p / p.sum())
