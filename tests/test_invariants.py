@@ -1,0 +1,37 @@
+"""Conservation laws hold for any lever setting (property-based)."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulation.loader import with_overrides
+from simulation.model import simulate
+
+levers = st.fixed_dictionaries({
+    "levers.remediation.firms_per_year": st.integers(0, 60),
+    "levers.land_supply.new_land_per_year": st.floats(0, 3000),
+    "levers.attraction.projects_per_year": st.floats(0, 60),
+    "levers.attraction.zero_land_share": st.floats(0, 1),
+    "levers.energy.cap": st.floats(120, 260),
+    "levers.energy.trade_max_per_year": st.floats(0, 20),
+    "parameters.projects.patience_months": st.floats(0.1, 36),
+    "parameters.land.free_initial": st.floats(0, 2000),
+})
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(overrides=levers, seed=st.integers(0, 2**32 - 1))
+def test_conservation_for_any_levers(small, overrides, seed):
+    result = simulate(with_overrides(small, overrides), seed)
+    w = result.indicators.pivot(index="year", columns="indicator", values="value")
+    np.testing.assert_allclose(w.land_held + w.land_free, w.land_total, rtol=1e-9)
+    assert (w.land_free >= -1e-6).all() and (w.land_held >= -1e-6).all()
+    assert (w.energy_used <= w.energy_allocated * (1 + 1e-9) + 1e-9).all()
+    assert (w.energy_allocated <= w.energy_cap * (1 + 1e-9) + 1e-9).all()
+    # every project that arrived has started, been lost, or is still waiting
+    assert w.projects_arrived.sum() == w.projects_started.sum() + w.projects_lost.sum() + w.projects_waiting.iloc[-1]
+    flows = result.flows
+    alive = w.firms_below_scale + w.firms_above_scale
+    entered = flows[flows.source.isin(["新设", "项目投产"])]["count"].sum()
+    exited = flows[flows.target.isin(["市场退出", "淘汰关停", "兼并搬迁"])]["count"].sum()
+    assert alive.iloc[-1] == alive.iloc[0] + entered - exited
