@@ -270,10 +270,11 @@ class Region:
         self.counts[name] += amount
 
     def project_started(self, project: projects.Project, now: float, months: float, *, counted: bool) -> None:
-        base = self.scenario.base_year + 1
+        """Book a started project: its investment is spent evenly over its build months."""
+        base, per_month = self.scenario.base_year + 1, project.investment * 1e4 / project.build_months
         for year in range(int(now // 12), int(np.ceil((now + months) / 12))):
             overlap = min(now + months, 12.0 * (year + 1)) - max(now, 12.0 * year)
-            self.spending[base + year] += project.investment * 1e4 * overlap / months
+            self.spending[base + year] += per_month * overlap
         if counted:
             self.counts["projects_started"] += 1
             self.counts["land_granted_projects"] += project.land

@@ -166,3 +166,16 @@ def test_remediation_takes_d_grade_before_high_energy_c_grade(zhenhai):
     assert taken(3, 5000.0) == 1 + 8 + 2  # then the C row using 10,000 tce
     assert taken(10, 5000.0) == 1 + 8 + 2 + 32  # and the one using 6,000; not the B row, not the thrifty C row
     assert taken(10, None) == 1 + 8  # without the 两高 rule, D only
+
+
+def test_project_investment_is_spent_evenly_over_its_build_time(small):
+    from simulation.processes.projects import Project
+
+    region = make_region(small)
+    first = small.base_year + 1
+    project = Project(investment=1.2, land=30.0, energy=0.0, output=0.0, build_months=18.0, patience=12.0)
+    region.project_started(project, now=6.0, months=18.0, counted=True)
+    assert region.spending[first] == pytest.approx(0.4e4) and region.spending[first + 1] == pytest.approx(0.8e4)
+    region.spending.clear()
+    region.project_started(project, now=0.0, months=9.0, counted=False)  # under construction at the start
+    assert sum(region.spending.values()) == pytest.approx(0.6e4)
