@@ -104,6 +104,7 @@ def rc_params() -> dict:
         "legend.frameon": False,
         "savefig.dpi": DPI,
         "svg.fonttype": "path",  # glyphs as outlines: the SVG shows the same text with no font installed
+        "svg.hashsalt": "upgrade-sim",  # fixed element ids: the same figure gives the same SVG bytes
     }
 
 

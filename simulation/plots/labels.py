@@ -23,7 +23,7 @@ _THEME = {
 # Indicator names that a bare identifier renders badly.
 INDICATOR_EN = {
     "firms_below_scale": "Below-scale firms", "firms_above_scale": "Above-scale firms",
-    "innovative_sme": "Innovative SMEs", "zjtx_sme": "Specialised SMEs (zhuanjingtexin)",
+    "innovative_sme": "Innovative SMEs", "zjtx_sme": "Specialised SMEs (ZJTX)",
     "little_giants": "Little giants", "single_champions": "Single champions", "high_tech_firms": "High-tech firms",
     "new_above_scale": "Firms entering above-scale", "dropped_below_scale": "Firms dropping below scale",
     "new_little_giants": "New little giants", "new_zjtx_sme": "New specialised SMEs",
@@ -35,16 +35,17 @@ INDICATOR_EN = {
     "labour_productivity": "Labour productivity", "high_tech_value_added": "High-tech value added",
     "high_tech_value_added_share": "High-tech share of value added",
     "energy_per_value_added": "Energy per value added", "energy_freed": "Energy freed",
-    "energy_cap": "Energy cap (incl. purchases)", "energy_rationed": "Energy rationed",
+    "energy_cap": "Energy cap (incl. purchases)", "energy_allocated": "Energy quota allocated", "energy_rationed": "Energy rationed",
     "carbon_avoided": "CO2 avoided", "land_freed": "Land freed by remediation", "land_free": "Free land",
-    "land_held": "Land held", "land_total": "Industrial land, total", "land_supplied": "New land supplied",
+    "land_held": "Land held", "land_released_exits": "Land released by exits",
+    "land_granted_projects": "Land granted to projects", "land_granted_expansion": "Land granted for expansion", "land_total": "Industrial land, total", "land_supplied": "New land supplied",
     "manufacturing_investment": "Manufacturing investment",
-    "projects_large_started": "Projects >= 100M CNY started", "projects_waiting": "Projects waiting",
+    "projects_large_started": "Large projects started", "projects_waiting": "Projects waiting",
     "projects_lost": "Projects lost",
 }
 
 UNIT_EN = {
-    "家": "firms", "个": "projects", "亿元": "100M CNY", "万元": "10k CNY", "万元/亩": "10k CNY/mu",
+    "家": "firms", "个": "count", "亿元": "100M CNY", "万元": "10k CNY", "万元/亩": "10k CNY/mu",
     "万元/人": "10k CNY/person", "亩": "mu", "人": "persons", "万吨标准煤": "10k tce", "吨标准煤/万元": "tce/10k CNY",
     "万吨": "10k t", "%": "%", "%/年": "%/yr", "年": "yr", "月": "months", "次": "per yr", "项": "items",
     "吨CO2/吨标准煤": "t CO2/tce", "1": "",
@@ -70,8 +71,8 @@ TARGET_EN = {
 TEXT = {
     "year": ("年份", "Year"), "median": ("中位数", "median"), "observed": ("观测值", "observed"),
     "band": ("{p}% 区间", "{p}% band"), "target": ("目标", "target"), "not_modelled": ("未建模", "not modelled"),
-    "p_met": ("达成概率", "Probability met"), "cumulative": ("{since}年起累计", "cumulative from {since}"),
-    "cagr": ("{since}年以来年均增速", "avg. annual growth since {since}"),
+    "p_met": ("达成概率", "Probability met"), "cumulative": ("{since}年起累计", "cum. from {since}"),
+    "cagr": ("{since}年以来年均增速", "CAGR since {since}"),
     "stat_tiers": ("规上/规下企业数", "Above- and below-scale firms"),
     "cert_tiers": ("梯度培育认定企业数", "Certified firms by tier"),
     "yearly_flows": ("每年进入、升规与退出", "Yearly entries, promotions and exits"),
@@ -155,6 +156,10 @@ def goal_label(row, lang: str) -> str:
     else:
         goal = f"{_OP.get(row.op, row.op)}{value:g}"
     unit = unit_label(row.unit, lang)
+    if unit.startswith("%") and goal:
+        goal, unit = goal + unit, ""
+    if unit == "count":  # a bare counter (个) says nothing after a number
+        unit = ""
     year = f"{int(row.year)}年" if lang == "zh" else f"{int(row.year)}"
     return " ".join(part for part in (year, goal, unit) if part)
 

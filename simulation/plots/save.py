@@ -10,10 +10,12 @@ from .fonts import DPI
 FORMATS = ("png", "svg")
 
 
-def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dpi: int = DPI, close: bool = True) -> list[Path]:
+def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dpi: int = DPI, close: bool = False) -> list[Path]:
     """Write ``fig`` as ``stem.png`` and ``stem.svg``; return the paths in ``formats`` order.
 
-    Files carry no creation date, so the same figure gives the same bytes.
+    Files carry no creation date, so the same figure gives the same bytes. Save inside
+    :func:`~simulation.plots.fonts.plot_style` (tick labels take their font when drawn).
+    ``close`` releases a figure made with pyplot.
     """
     stem = Path(stem)
     paths = []

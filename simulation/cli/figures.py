@@ -1,0 +1,39 @@
+"""``upgrade-sim plot`` and ``upgrade-sim report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import main
+
+LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                    help="Label language (Chinese needs a CJK font, e.g. Debian's fonts-noto-cjk; else English).")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@LANG
+def plot(folder: Path, lang: str) -> None:
+    """Draw every figure that fits the results in FOLDER (PNG and SVG under FOLDER/figures)."""
+    from ..plots.figures import draw
+
+    paths = draw(folder, lang=lang)
+    for path in paths:
+        click.echo(str(path))
+    if not paths:
+        click.echo(f"no figures for the results in {folder}", err=True)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@LANG
+@click.option("--pdf", is_flag=True, help="Also print report.pdf (needs chromium or weasyprint).")
+@click.option("--redraw/--no-redraw", default=True, show_default=True, help="Draw the figures afresh, or embed those in FOLDER/figures.")
+def report(folder: Path, lang: str, pdf: bool, redraw: bool) -> None:
+    """Write FOLDER/report.html: summary, targets, figures, assumptions, sources and provenance in one file."""
+    from ..report import write_report
+
+    for path in write_report(folder, lang=lang, pdf=pdf, redraw=redraw):
+        click.echo(str(path))

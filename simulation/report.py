@@ -1,0 +1,340 @@
+"""One self-contained HTML report of a result folder: summary, targets, figures, assumptions, sources, provenance.
+
+Figures are embedded as base64 PNG and the style sheet is inline, so ``report.html`` opens in a
+browser with no files beside it and no network. A PDF is printed from it when a converter is
+installed (headless Chromium, or WeasyPrint).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel
+
+from . import io
+from .errors import InputError
+from .quantity import Quantity
+
+SECTIONS = ("summary", "targets", "figures", "assumptions", "sources", "provenance")
+
+_WORDS = {
+    "summary": ("情景概要", "Scenario summary"), "targets": ("目标达成", "Target attainment"),
+    "figures": ("图表", "Figures"), "assumptions": ("假设", "Assumptions"), "sources": ("引用来源", "Cited sources"),
+    "provenance": ("运行信息", "Provenance"), "title": ("情景", "Scenario"), "region": ("地区", "Region"),
+    "years": ("模拟年份", "Years"), "document": ("来源文件", "Source document"), "notes": ("说明", "Notes"),
+    "quantities": ("参数", "Quantities"), "cited": ("有出处", "cited"), "assumed": ("假设", "assumed"),
+    "kind": ("结果类型", "Result kind"), "theme": ("主题", "Theme"), "target": ("目标", "Target"),
+    "goal": ("目标值", "Goal"), "p_met": ("达成概率", "P(met)"), "median": ("中位数", "Median"),
+    "band": ("10%–90%", "10%–90%"), "source": ("出处", "Source"), "path": ("路径", "Path"), "value": ("数值", "Value"),
+    "unit": ("单位", "Unit"), "reason": ("理由", "Reason"), "not_modelled": ("未建模", "not modelled"),
+    "figure": ("图", "Figure"), "none": ("无", "none"), "headline": (
+        "{n} 项建模目标中 {likely} 项达成概率不低于66%，{unlikely} 项低于33%。",
+        "Of {n} modelled targets, {likely} have a probability of at least 66% and {unlikely} below 33%."),
+    "key": ("项目", "Item"), "hash": ("情景哈希", "Scenario hash"), "seed": ("随机种子", "Seed"),
+    "replications": ("重复次数", "Replications"), "written": ("生成时间", "Written"),
+    "wall_time": ("耗时(秒)", "Wall time (s)"), "scenario_file": ("情景文件", "Scenario file"),
+    "versions": ("软件版本", "Versions"), "target_sources": ("目标出处", "Target sources"),
+    "quantity_sources": ("参数出处", "Quantity sources"),
+}
+
+CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","WenQuanYi Zen Hei",
+ "Helvetica Neue",Arial,sans-serif;font-size:10.5pt;line-height:1.45;color:#111;max-width:60em;margin:2em auto;padding:0 1em}
+h1{font-size:17pt;margin-bottom:.2em}h2{font-size:13.5pt;border-bottom:1px solid #999;margin-top:1.6em}
+table{border-collapse:collapse;width:100%;margin:.5em 0;font-size:9.5pt}
+th,td{border:1px solid #bbb;padding:.2em .4em;vertical-align:top;text-align:left}
+th{background:#eee}td.num{text-align:right;white-space:nowrap}td.path{font-family:monospace;font-size:8.5pt;overflow-wrap:anywhere}
+table.q{table-layout:fixed}td.val{text-align:right}td.unit{overflow-wrap:anywhere}
+tr.theme th{background:#dde3ea;font-size:10pt}td:first-child{min-width:9em}
+tr.off td{color:#666;background:#f4f4f4}
+figure{margin:1.2em 0;break-inside:avoid;page-break-inside:avoid}figure img{max-width:100%;height:auto;border:0}
+figcaption{font-size:9.5pt;color:#333}.lead{font-size:11pt}
+.p0{background:#00224e;color:#fff}.p1{background:#4d5a73;color:#fff}.p2{background:#8b8878}.p3{background:#c7b66e}.p4{background:#fde737}
+@page{size:A4;margin:1.8cm}
+@media print{body{max-width:none;margin:0}h2{break-after:avoid}}
+"""
+
+
+def _w(key: str, lang: str) -> str:
+    return _WORDS[key][0 if lang == "zh" else 1]
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+# --- the scenario's quantities -----------------------------------------------------------------
+
+
+def quantities(scenario) -> pd.DataFrame:
+    """Every cited quantity of a scenario: ``path, value, unit, cited, note`` (note = source or reason).
+
+    Paths are the dotted paths :func:`simulation.loader.with_overrides` takes; targets are not
+    included (they are listed with their own sources).
+    """
+    rows: list[dict] = []
+    _walk(scenario, "", rows)
+    return pd.DataFrame(rows, columns=["path", "value", "unit", "cited", "note"])
+
+
+def _walk(model: BaseModel, prefix: str, rows: list[dict]) -> None:
+    for name, info in type(model).model_fields.items():
+        if not prefix and name == "targets":
+            continue
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, Quantity):
+            declared = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
+            unit = value.unit or declared
+            rows.append({"path": path, "value": _format_value(value.value), "unit": "" if unit in (None, "1") else unit,
+                         "cited": value.cited, "note": value.source if value.cited else value.assume})
+        elif isinstance(value, BaseModel):
+            _walk(value, path + ".", rows)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    _walk(item, f"{path}.{i}.", rows)
+
+
+def _num(value: float) -> str:
+    """A statistic for the table: whole numbers from 100, else three significant digits."""
+    if _missing(value):
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _format_value(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{year}: {v:g}" for year, v in sorted(value.items()))
+    return f"{value:g}"
+
+
+def assumptions(scenario) -> pd.DataFrame:
+    """Quantities set by assumption: ``path, value, unit, reason``."""
+    q = quantities(scenario)
+    return q[~q["cited"]].rename(columns={"note": "reason"})[["path", "value", "unit", "reason"]].reset_index(drop=True)
+
+
+def sources(scenario) -> pd.DataFrame:
+    """Quantities taken from a document: ``path, value, unit, source``."""
+    q = quantities(scenario)
+    return q[q["cited"]].rename(columns={"note": "source"})[["path", "value", "unit", "source"]].reset_index(drop=True)
+
+
+# --- HTML pieces -------------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list[str]], classes: list[str] | None = None, row_classes=None) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = []
+    for i, row in enumerate(rows):
+        cls = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
+        cells = "".join(f'<td class="{classes[j]}">{c}</td>' if classes and classes[j] else f"<td>{c}</td>" for j, c in enumerate(row))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _section(key: str, lang: str, content: str) -> str:
+    return f'<section id="{key}"><h2>{_e(_w(key, lang))}</h2>{content}</section>'
+
+
+def _summary(scenario, manifest: dict, targets: pd.DataFrame | None, lang: str) -> str:
+    items = [(_w("kind", lang), manifest.get("kind"))]
+    if scenario is not None:
+        q = quantities(scenario)
+        items += [
+            (_w("title", lang), scenario.title), (_w("region", lang), f"{scenario.region} ({scenario.region_en})"),
+            (_w("years", lang), f"{scenario.base_year}–{scenario.end_year}"), (_w("document", lang), scenario.document),
+            (_w("quantities", lang), f"{len(q)}: {int(q['cited'].sum())} {_w('cited', lang)}, "
+                                     f"{int((~q['cited']).sum())} {_w('assumed', lang)}"),
+        ]
+        if scenario.notes:
+            items.append((_w("notes", lang), scenario.notes))
+    lead = ""
+    if targets is not None and len(targets):
+        p = targets.loc[targets["modelled"].astype(bool), "p_met"].dropna()
+        lead = f'<p class="lead">{_e(_w("headline", lang).format(n=len(p), likely=int((p >= 0.66).sum()), unlikely=int((p < 0.33).sum())))}</p>'
+    rows = [[_e(k), _e(v)] for k, v in items]
+    return _section("summary", lang, lead + _table([_w("key", lang), _w("value", lang)], rows))
+
+
+def _targets(targets: pd.DataFrame | None, lang: str) -> str:
+    from .plots.labels import goal_label, target_label, theme_label
+    from .plots.overview import likelihood_class, overview_rows
+
+    if targets is None or not len(targets):
+        return _section("targets", lang, f"<p>{_e(_w('none', lang))}</p>")
+    header = [_w(k, lang) for k in ("target", "goal", "p_met", "median", "band", "source")]
+    body = []
+    for kind, row in overview_rows(targets):
+        if kind == "theme":
+            body.append(f'<tr class="theme"><th colspan="{len(header)}">{_e(theme_label(row, lang))}</th></tr>')
+            continue
+        name = target_label(row, lang)
+        if lang == "en" and name != row.name:
+            name = f"{name} ({row.name})"  # the document's wording, for finding it in the source
+        cells = [f"<td>{_e(name)}</td>", f'<td class="num">{_e(goal_label(row, lang))}</td>']
+        if bool(row.modelled) and not _missing(row.p_met):
+            cells += [f'<td class="num p{likelihood_class(row.p_met)}">{row.p_met:.0%}</td>',
+                      f'<td class="num">{_num(row.median)}</td>', f'<td class="num">{_num(row.p10)} – {_num(row.p90)}</td>']
+            body.append(f"<tr>{''.join(cells)}<td>{_e(row.source)}</td></tr>")
+        else:
+            cells += [f'<td class="num">{_e(_w("not_modelled", lang))}</td>', f'<td colspan="2">{_e(row.reason)}</td>']
+            body.append(f"<tr class=\"off\">{''.join(cells)}<td>{_e(row.source)}</td></tr>")
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    return _section("targets", lang, f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _figures(figures: list[tuple[Path, str]], lang: str) -> str:
+    parts = []
+    for i, (path, caption) in enumerate(figures, start=1):
+        data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        label = f"{_w('figure', lang)} {i}: {caption}" if lang == "en" else f"{_w('figure', lang)}{i} {caption}"
+        parts.append(f'<figure id="fig-{_e(Path(path).stem)}"><img src="data:image/png;base64,{data}" alt="{_e(caption)}">'
+                     f"<figcaption>{_e(label)}</figcaption></figure>")
+    return _section("figures", lang, "".join(parts) or f"<p>{_e(_w('none', lang))}</p>")
+
+
+def _quantity_table(frame: pd.DataFrame, note: str, lang: str) -> str:
+    rows = [[_e(r.path), _e(r.value), _e(r.unit), _e(getattr(r, note))] for r in frame.itertuples(index=False)]
+    table = _table([_w("path", lang), _w("value", lang), _w("unit", lang), _w(note, lang)], rows, ["path", "val", "unit", ""])
+    widths = '<colgroup><col style="width:29%"><col style="width:13%"><col style="width:11%"><col></colgroup>'
+    return table.replace("<table>", f'<table class="q">{widths}', 1)
+
+
+def _assumptions(scenario, lang: str) -> str:
+    if scenario is None:
+        return _section("assumptions", lang, f"<p>{_e(_w('none', lang))}</p>")
+    return _section("assumptions", lang, _quantity_table(assumptions(scenario), "reason", lang))
+
+
+def _sources(scenario, lang: str) -> str:
+    if scenario is None:
+        return _section("sources", lang, f"<p>{_e(_w('none', lang))}</p>")
+    docs = sorted({t.source for t in scenario.targets})
+    targets = "<ul>" + "".join(f"<li>{_e(d)}</li>" for d in docs) + "</ul>"
+    content = (f"<p>{_e(_w('document', lang))}: {_e(scenario.document)}</p><h3>{_e(_w('quantity_sources', lang))}</h3>"
+               + _quantity_table(sources(scenario), "source", lang) + f"<h3>{_e(_w('target_sources', lang))}</h3>" + targets)
+    return _section("sources", lang, content)
+
+
+def _provenance(manifest: dict, lang: str) -> str:
+    keys = [("scenario_hash", "hash"), ("seed", "seed"), ("replications", "replications"), ("written", "written"),
+            ("wall_time_seconds", "wall_time"), ("scenario_file", "scenario_file")]
+    rows = [[_e(_w(word, lang)), _e(manifest[key])] for key, word in keys if key in manifest]
+    shown = {key for key, _ in keys} | {"versions"}
+    rows += [[_e(key), _e(json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value)]
+             for key, value in manifest.items() if key not in shown]
+    versions = manifest.get("versions") or {}
+    table = _table([_w("key", lang), _w("value", lang)], rows)
+    if versions:
+        table += f"<h3>{_e(_w('versions', lang))}</h3>" + _table([_w("key", lang), _w("value", lang)],
+                                                                [[_e(k), _e(v)] for k, v in versions.items()])
+    return _section("provenance", lang, table)
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def _load(folder: Path):
+    """The manifest, the scenario (when the folder holds one) and the target table (when it has one)."""
+    from .loader import validate
+    from .plots.figures import read_manifest
+
+    manifest = read_manifest(folder)
+    scenario = None
+    if (folder / "scenario.yaml").is_file():
+        scenario = validate(yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")),
+                            file=str(folder / "scenario.yaml"))
+    targets = pd.read_csv(folder / "targets.csv") if (folder / "targets.csv").is_file() else None
+    return manifest, scenario, targets
+
+
+def report_figures(folder: str | Path, *, lang: str = "zh", redraw: bool = True) -> list[tuple[Path, str]]:
+    """The figures of a result folder as ``(png path, caption)``: drawn now, or (``redraw=False``) as found."""
+    from .plots.figures import draw, figure_caption, run_captions
+
+    folder = Path(folder)
+    manifest, scenario, _ = _load(folder)
+    paths = draw(folder, lang=lang) if redraw else []
+    if not paths and (folder / "figures").is_dir():
+        paths = sorted((folder / "figures").glob("*.png"))
+    captions = run_captions(scenario, lang) if manifest["kind"] == "run" and scenario is not None else {}
+    order = list(captions)
+    paths = sorted(paths, key=lambda p: order.index(p.stem) if p.stem in order else len(order))  # stable: others keep theirs
+    return [(Path(p), captions.get(Path(p).stem) or figure_caption(Path(p).stem, lang)) for p in paths]
+
+
+def build_report(folder: str | Path, *, lang: str = "zh", redraw: bool = True) -> str:
+    """The report of result folder ``folder`` as one HTML document (a string)."""
+    folder = Path(folder)
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    figures = report_figures(folder, lang=lang, redraw=redraw)
+    manifest, scenario, targets = _load(folder)
+    title = scenario.title if scenario is not None else f"{manifest.get('kind')}: {folder.name}"
+    body = "".join([
+        _summary(scenario, manifest, targets, lang), _targets(targets, lang), _figures(figures, lang),
+        _assumptions(scenario, lang), _sources(scenario, lang), _provenance(manifest, lang),
+    ])
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
+            f"<style>{CSS}</style></head><body><h1>{_e(title)}</h1>{body}</body></html>\n")
+
+
+def write_report(folder: str | Path, *, lang: str = "zh", pdf: bool = False, redraw: bool = True) -> list[Path]:
+    """Write ``folder/report.html`` (and ``report.pdf`` when asked and a converter exists); return the paths.
+
+    Raises
+    ------
+    InputError
+        When ``pdf`` is asked for and neither Chromium nor WeasyPrint is installed.
+    """
+    folder = Path(folder)
+    path = folder / "report.html"
+    io.write_text(path, build_report(folder, lang=lang, redraw=redraw))
+    written = [path]
+    if pdf:
+        written.append(print_pdf(path, folder / "report.pdf"))
+    return written
+
+
+CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def print_pdf(html_path: str | Path, pdf_path: str | Path) -> Path:
+    """Print an HTML file to PDF with headless Chromium, or WeasyPrint when there is no Chromium."""
+    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
+    browser = next((shutil.which(name) for name in CHROMIUM if shutil.which(name)), None)
+    if browser:
+        with tempfile.TemporaryDirectory() as profile, io.atomic_path(pdf_path) as tmp:
+            subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--print-to-pdf-no-header",
+                            f"--print-to-pdf={tmp}", html_path.as_uri()],
+                           check=True, capture_output=True, timeout=180)
+            if tmp.stat().st_size == 0:
+                raise RuntimeError(f"{browser} wrote an empty PDF")
+        return pdf_path
+    try:
+        import weasyprint
+    except ImportError:
+        raise InputError("no PDF converter: install chromium (apt-get install chromium) or weasyprint "
+                         "(pip install weasyprint)", file=str(html_path)) from None
+    with io.atomic_path(pdf_path) as tmp:
+        weasyprint.HTML(filename=str(html_path)).write_pdf(str(tmp))
+    return pdf_path

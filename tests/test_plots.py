@@ -1,0 +1,250 @@
+"""Figures: every plot type renders from a real run, says what the data say, in Chinese or English."""
+
+import re
+import sys
+import types
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from matplotlib.figure import Figure
+
+from simulation.cli import main
+from simulation.experiments.replicate import run_replications
+from simulation.loader import read_yaml
+from simulation.plots import fonts
+from simulation.plots.balance import balance_figure, land_stock
+from simulation.plots.fan import fan_chart, load_history
+from simulation.plots.figures import draw_run, fan_groups
+from simulation.plots.flows import flow_matrix, statistical_tiers, yearly_flows
+from simulation.plots.fonts import find_cjk_font, plot_style
+from simulation.plots.overview import likelihood_class, target_overview
+from simulation.results import write_run
+
+from .conftest import ZHENHAI
+
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+MISSING_GLYPH = "missing from font"
+
+
+@pytest.fixture(scope="session")
+def run(zhenhai):
+    return run_replications(zhenhai, 5, seed=11)
+
+
+@pytest.fixture(scope="session")
+def drawn(run, tmp_path_factory):
+    """The run written and drawn in Chinese, with the warnings raised while drawing."""
+    out = tmp_path_factory.mktemp("plots") / "run"
+    write_run(run, out)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = draw_run(run, out, lang="zh")
+    return out, paths, [str(w.message) for w in caught]
+
+
+def _texts(fig) -> list[str]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()  # tick labels get their text when drawn
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")) if t.get_text()]
+
+
+def test_draw_run_writes_every_figure_as_png_and_svg(drawn, zhenhai):
+    out, paths, _ = drawn
+    raw = read_yaml(ZHENHAI)["targets"]
+    fans = {(t["indicator"], t.get("measure", "level"), t.get("since")) for t in raw if t.get("modelled", True)}
+    stems = [p.stem for p in paths]
+    assert len(stems) == len(set(stems)) == len(fans) + 4  # overview, tiers, tier flows, balance
+    assert {"targets_overview", "tiers", "tier_flows", "balance"} <= set(stems)
+    for png in paths:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        svg = png.with_suffix(".svg").read_text(encoding="utf-8")
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+
+
+def test_no_missing_glyphs_when_a_cjk_font_is_installed(drawn):
+    _, _, messages = drawn
+    if find_cjk_font() is None:
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    assert not [m for m in messages if MISSING_GLYPH in m]
+    assert not [m for m in messages if "English labels" in m]
+
+
+def test_fan_chart_draws_the_replications_median_and_attainment(run):
+    target = next(t for t in run.scenario.targets if t.indicator == "tax_per_mu")
+    rows = run.indicators[run.indicators["indicator"] == "tax_per_mu"]
+    expected = rows.groupby("year")["value"].median()
+    targets = [t for t in run.scenario.targets if t.indicator == "tax_per_mu"]
+    with plot_style():
+        ax = fan_chart(run.indicators, targets, "tax_per_mu", lang="en", ax=Figure().add_subplot())
+    median = next(line for line in ax.get_lines() if line.get_label() == "median")
+    np.testing.assert_allclose(median.get_ydata(), expected.to_numpy())
+    # the probability beside each marker is the share of replications at or above the target
+    final = rows[rows["year"] == target.year]["value"].to_numpy()
+    labels = [t.get_text() for t in ax.texts]
+    assert any(f"P={np.mean(final >= target.value):.0%}" in label for label in labels)
+
+
+def test_fan_chart_cumulative_measure_sums_the_years(run):
+    targets = [t for t in run.scenario.targets if t.indicator == "land_freed"]
+    rows = run.indicators[(run.indicators["indicator"] == "land_freed") & (run.indicators["year"] > 2020)]
+    cumulative = rows.sort_values("year").groupby("replication")["value"].cumsum()
+    expected = rows.assign(c=cumulative).groupby("year")["c"].median()
+    with plot_style():
+        ax = fan_chart(run.indicators, targets, "land_freed", measure="cumulative", since=2020, lang="en",
+                       ax=Figure().add_subplot())
+    median = next(line for line in ax.get_lines() if line.get_label() == "median")
+    np.testing.assert_allclose(median.get_ydata(), expected.to_numpy())
+
+
+def test_history_comes_from_the_regions_observed_data(zhenhai):
+    history = load_history(zhenhai)
+    observed = pd.read_csv(ZHENHAI.parents[1] / "calibration" / "data" / "zhenhai.csv")
+    va = observed[observed["indicator"] == "value_added_above_scale"]
+    got = history[history["indicator"] == "value_added_above_scale"]
+    assert sorted(got["year"]) == sorted(va["year"]) and len(va) > 0
+    assert "value_added_above_scale_jan_nov" not in set(history["indicator"])  # not a modelled indicator
+
+
+def test_overview_bars_are_the_attainment_probabilities(run):
+    with plot_style():
+        fig = Figure()
+        ax = target_overview(run.targets, lang="zh", ax=fig.add_subplot())
+    bars = sorted(p.get_width() for p in ax.patches if p.get_hatch() is None)
+    modelled = run.targets[run.targets["modelled"]]
+    np.testing.assert_allclose(bars, sorted(np.maximum(modelled["p_met"], 0.004)))
+    greyed = [t for t in ax.texts if t.get_text() == "未建模"]
+    assert len(greyed) == int((~run.targets["modelled"]).sum()) > 0
+    headers = [t.get_text() for t in ax.texts if t.get_fontweight() == "bold"]
+    assert headers[:3] == ["企业梯度", "产出", "亩均效益"]
+
+
+@pytest.mark.parametrize("p, cls", [(0.0, 0), (0.099, 0), (0.1, 1), (0.5, 2), (0.66, 3), (0.9, 4), (1.0, 4)])
+def test_likelihood_classes(p, cls):
+    assert likelihood_class(p) == cls
+
+
+def test_yearly_flows_count_a_missing_move_as_zero():
+    flows = pd.DataFrame({
+        "replication": [0, 0, 0, 1], "year": [2021, 2021, 2021, 2021],
+        "source": ["规下", "规下", "新设", "新设"], "target": ["规上", "规上", "规下", "规下"], "count": [3, 1, 10, 20],
+    })
+    mean = yearly_flows(flows).set_index(["source", "target"])["count"]
+    assert mean[("规下", "规上")] == pytest.approx(2.0)  # (3 + 1 + 0) / 2 replications
+    assert mean[("新设", "规下")] == pytest.approx(15.0)
+
+
+def test_flow_matrix_cells_are_mean_flows_per_year(run):
+    with plot_style():
+        ax = flow_matrix(run.flows, lang="zh", replications=range(5), ax=Figure().add_subplot())
+    births = run.flows[run.flows["source"] == "新设"]["count"].sum() / 5 / run.flows["year"].nunique()
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    cols = [t.get_text() for t in ax.get_xticklabels()]
+    image = ax.get_images()[0].get_array()
+    assert float(image[rows.index("新设"), cols.index("规下")]) == pytest.approx(births)
+    assert any(t.get_text() == f"{births:.0f}" for t in ax.texts)
+
+
+def test_tier_stack_tops_are_mean_live_firms(run):
+    with plot_style():
+        ax = statistical_tiers(run.indicators, lang="en", ax=Figure().add_subplot())
+    top = ax.collections[-1].get_paths()[0].vertices[:, 1].max()
+    wide = run.indicators[run.indicators["indicator"].isin(["firms_below_scale", "firms_above_scale"])]
+    totals = wide.groupby(["replication", "year"])["value"].sum().groupby("year").mean()
+    assert top == pytest.approx(totals.max())
+
+
+def test_land_stack_adds_up_to_the_total(run):
+    with plot_style():
+        ax = land_stock(run.indicators, lang="en", ax=Figure().add_subplot())
+    total = next(line for line in ax.get_lines()).get_ydata()
+    stacked_top = ax.collections[1].get_paths()[0].vertices[:, 1].max()
+    assert stacked_top == pytest.approx(np.max(total), rel=1e-9)
+
+
+def test_english_figures_have_no_chinese_text(run):
+    with plot_style():
+        fig = balance_figure(run.indicators, lang="en")
+        texts = _texts(fig)
+        fig2 = Figure()
+        target_overview(run.targets, lang="en", ax=fig2.add_subplot())
+        texts += _texts(fig2)
+    assert texts and not [t for t in texts if CJK.search(t)]
+
+
+def test_same_run_same_bytes_and_another_seed_another_figure(run, zhenhai, tmp_path):
+    from simulation.plots.save import save_figure
+
+    other = run_replications(zhenhai, 5, seed=12)
+    targets = [t for t in zhenhai.targets if t.indicator == "value_added_above_scale"]
+    for name, result in (("a", run), ("b", run), ("c", other)):
+        with plot_style():
+            fig = Figure(layout="constrained")
+            fan_chart(result.indicators, targets, "value_added_above_scale", lang="zh", ax=fig.add_subplot())
+            save_figure(fig, tmp_path / name)
+    for ext in ("png", "svg"):
+        a, b, c = ((tmp_path / f"{n}.{ext}").read_bytes() for n in "abc")
+        assert a == b
+        assert a != c
+
+
+def test_chinese_falls_back_to_english_with_one_warning(monkeypatch):
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert fonts.resolve_lang("zh") == "en"
+        assert fonts.resolve_lang("zh") == "en"
+        assert fonts.resolve_lang("en") == "en"
+    assert len([w for w in caught if "fonts-noto-cjk" in str(w.message)]) == 1
+
+
+def test_fonts_are_print_sized():
+    params = fonts.rc_params()
+    for key in ("font.size", "axes.labelsize", "xtick.labelsize", "ytick.labelsize", "legend.fontsize"):
+        assert params[key] >= 9
+
+
+def test_plot_command_draws_a_run_folder(drawn):
+    out, paths, _ = drawn
+    for p in paths:
+        p.unlink()
+    result = CliRunner().invoke(main, ["plot", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert all(p.is_file() for p in paths)
+    assert len(result.output.split()) == len(paths)
+
+
+def test_plot_command_refuses_a_folder_without_results(tmp_path):
+    result = CliRunner().invoke(main, ["plot", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "manifest.json" in result.output
+    (tmp_path / "manifest.json").write_text('{"kind": "nonsense"}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["plot", str(tmp_path)])
+    assert result.exit_code == 2 and "nonsense" in result.output
+
+
+def test_plot_command_hands_other_kinds_to_their_module(tmp_path, monkeypatch):
+    calls = []
+    fake = types.ModuleType("simulation.plots.compare")
+    fake.draw = lambda folder, *, lang: calls.append((folder, lang)) or [folder / "figures" / "x.png"]
+    monkeypatch.setitem(sys.modules, "simulation.plots.compare", fake)
+    (tmp_path / "manifest.json").write_text('{"kind": "compare"}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["plot", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert calls == [(tmp_path, "en")]
+
+
+def test_without_a_cjk_font_figures_are_english_and_complete(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = draw_run(run, tmp_path, lang="zh")
+    messages = [str(w.message) for w in caught]
+    assert len([m for m in messages if "English labels" in m]) == 1
+    assert not [m for m in messages if MISSING_GLYPH in m]
+    assert len(paths) == len(fan_groups(run.scenario)) + 4
