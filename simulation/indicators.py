@@ -198,6 +198,7 @@ _declare([
     ("energy_freed", "腾出用能", "energy_freed"),
     ("energy_purchased", "跨区域购入用能权", "energy_purchased"),
     ("energy_rationed", "有序用电压减用能", "energy_rationed"),
+    ("energy_recovered", "收回闲置用能指标", "energy_recovered"),
 ], "万吨标准煤", "energy", flow=True, scale=1e4)
 
 

@@ -354,9 +354,16 @@ class Region:
         self.counts["investment_upgrade"] += unmet * lp.zero_land_cost_per_mu.at(self.year)
 
     def _energy_true_up(self) -> None:
-        """Firms using more than their quota claim the excess, best grades first; the rest is rationed."""
+        """Idle quota is taken back; firms using more than their quota claim the excess, best grades
+        first; what finds no quota is rationed (有序用电: output cut to the quota)."""
         pop = self.pop
         use = pop.energy_use(pop.annual_revenue()) * pop.alive
+        returned_share = self.levers.energy.unused_quota_returned
+        if returned_share is not None:
+            idle = np.maximum(pop.quota - use, 0.0) * returned_share.at(self.year)
+            pop.quota -= idle
+            self.energy.release(float(idle.sum()), "用能权: idle quota taken back")
+            self.counts["energy_recovered"] += float(idle.sum())
         excess = np.maximum(use - pop.quota, 0.0)
         granted = self._ration(excess, self.energy.free)
         self.energy.take_now(float(granted.sum()), "quota true-up")

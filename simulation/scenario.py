@@ -155,6 +155,8 @@ class Energy(Strict):
 
     cap: quantity("万吨标准煤", schedule=True)
     trade_max_per_year: quantity("万吨标准煤", schedule=True)  # 用能权 bought from other regions
+    # share of a firm's unused quota taken back each year (用能权 回收); absent: firms keep idle quota
+    unused_quota_returned: probability(schedule=True) | None = None
 
 
 class Attraction(Strict):

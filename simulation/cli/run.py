@@ -30,8 +30,9 @@ def validate(scenario: Path) -> None:
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Output folder [default: results/<scenario name>].")
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes (0: every core). Never changes a number.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the figures.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
-def run(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, plots: bool, quiet: bool) -> None:
+def run(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, plots: bool, lang: str, quiet: bool) -> None:
     """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
     sc = load_scenario(scenario)
     out = out or Path("results") / sc.name
@@ -40,7 +41,7 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
     if plots:
         from ..plots.figures import draw_run
 
-        draw_run(result, out)
+        draw_run(result, out, lang=lang)
     if not quiet:
         click.echo(format_targets(result.targets))
         click.echo(f"\n{replications} replications in {result.wall_time:.1f} s → {out}")
