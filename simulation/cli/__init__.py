@@ -32,3 +32,4 @@ def main() -> None:
 # command modules register themselves on `main`
 from . import run as _run  # noqa: E402,F401
 from . import figures as _figures  # noqa: E402,F401
+from . import experiments as _experiments  # noqa: E402,F401

@@ -1,14 +1,25 @@
 """Executors map a function over tasks; they never change a number.
 
-Results come back in task order whatever order they finish in. ``workers=1`` runs in this
-process; ``workers=N`` uses a local process pool (``0`` or ``None``: every core).
+Three kinds share one small interface, :meth:`Executor.imap_unordered`, which yields
+``(index, result)`` as tasks finish and keeps only a bounded window of tasks in flight (so a sweep
+of a million runs never holds a million futures):
+
+- :class:`SerialExecutor` runs in this process;
+- :class:`ProcessExecutor` uses a local process pool (``workers=0`` or ``None``: every core);
+- :class:`DaskExecutor` uses Dask distributed: a ``LocalCluster`` it starts, or an existing
+  scheduler (``tcp://host:port``) whose workers have ``upgrade-sim`` installed.
+
+Seeds come from the task (:func:`~simulation.experiments.seeds.task_seed`), never from the worker,
+so every executor gives the same numbers. :func:`map_ordered` keeps results in task order.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Callable, Iterator, Sequence, TypeVar
 
 from tqdm.auto import tqdm
 
@@ -17,11 +28,144 @@ R = TypeVar("R")
 
 
 def resolve_workers(workers: int | None) -> int:
+    """Worker count: ``None`` or ``0`` means every core."""
     return os.cpu_count() or 1 if not workers else max(int(workers), 1)
 
 
 def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class Executor:
+    """Runs ``fn`` over tasks; subclasses implement :meth:`imap_unordered`.
+
+    Use as a context manager so that pools and clusters are shut down.
+    """
+
+    name = "executor"
+    workers = 1
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release pools or clusters (nothing for the serial executor)."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.workers} worker{'s' if self.workers > 1 else ''})"
+
+
+class SerialExecutor(Executor):
+    """Every task in this process, in order."""
+
+    name = "serial"
+
+    def imap_unordered(self, fn, tasks):
+        for i, task in enumerate(tasks):
+            yield i, fn(task)
+
+
+class ProcessExecutor(Executor):
+    """A local process pool; at most ``2 × workers`` tasks submitted at once."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = resolve_workers(workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def imap_unordered(self, fn, tasks):
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        pending: dict = {}
+        queue = deque(enumerate(tasks))
+        window = 2 * self.workers
+        while queue or pending:
+            while queue and len(pending) < window:
+                i, task = queue.popleft()
+                pending[self._pool.submit(fn, task)] = i
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield pending.pop(future), future.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Dask distributed: ``LocalCluster(n)`` when ``local`` is given, else ``scheduler``'s cluster."""
+
+    name = "dask"
+
+    def __init__(self, *, local: int | None = None, scheduler: str | None = None):
+        from dask.distributed import Client, LocalCluster
+
+        if (local is None) == (scheduler is None):
+            raise ValueError("give either local (a worker count) or scheduler (an address)")
+        self._cluster = None
+        if local is not None:
+            # one single-threaded process per worker: the model is numpy-bound and holds the GIL;
+            # the dashboard on a free port, so that two clusters on one machine do not collide
+            self._cluster = LocalCluster(
+                n_workers=resolve_workers(local), threads_per_worker=1, processes=True,
+                dashboard_address=":0", silence_logs=logging.ERROR,
+            )
+            self.client = Client(self._cluster)
+        else:
+            self.client = Client(scheduler, timeout="30s")
+        self.workers = max(sum(self.client.nthreads().values()), 1)
+        self.address = self.client.scheduler.address
+
+    def imap_unordered(self, fn, tasks):
+        from dask.distributed import as_completed
+
+        queue = deque(enumerate(tasks))
+        index: dict = {}
+        finished = as_completed()
+
+        def submit() -> None:
+            i, task = queue.popleft()
+            future = self.client.submit(fn, task, pure=False)
+            index[future] = i
+            finished.add(future)
+
+        for _ in range(min(2 * self.workers, len(queue))):
+            submit()
+        for future in finished:
+            result = future.result()
+            i = index.pop(future)
+            future.release()
+            if queue:
+                submit()
+            yield i, result
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def describe(self) -> str:
+        where = "LocalCluster" if self._cluster is not None else self.address
+        return f"dask {where} ({self.workers} workers)"
+
+
+def make_executor(*, workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor for the CLI's ``--workers`` / ``--dask-local`` / ``--scheduler`` choice.
+
+    ``workers=1`` is serial; ``None`` or ``0`` is a process pool over every core.
+    """
+    if dask_local is not None or scheduler is not None:
+        return DaskExecutor(local=dask_local, scheduler=scheduler)
+    n = resolve_workers(workers)
+    return SerialExecutor() if n == 1 else ProcessExecutor(n)
 
 
 def map_ordered(
@@ -35,19 +179,10 @@ def map_ordered(
     weights = list(weights) if weights is not None else [1] * len(tasks)
     bar = tqdm(total=sum(weights), desc=desc, unit=desc.split()[-1], disable=not progress, leave=False)
     results: list[R] = [None] * len(tasks)  # type: ignore[list-item]
-    with bar:
-        for index, result in _unordered(fn, tasks, resolve_workers(workers)):
+    n = resolve_workers(workers)
+    executor = SerialExecutor() if n == 1 or len(tasks) <= 1 else ProcessExecutor(min(n, len(tasks)))
+    with bar, executor:
+        for index, result in executor.imap_unordered(fn, tasks):
             results[index] = result
             bar.update(weights[index])
     return results
-
-
-def _unordered(fn, tasks, workers) -> Iterator[tuple[int, object]]:
-    if workers == 1 or len(tasks) <= 1:
-        for i, task in enumerate(tasks):
-            yield i, fn(task)
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
-        for future in as_completed(futures):
-            yield futures[future], future.result()

@@ -1,0 +1,98 @@
+"""``upgrade-sim sweep``, ``upgrade-sim sensitivity`` and ``upgrade-sim discover``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from . import main
+
+
+def _executor_options(fn):
+    fn = click.option("--scheduler", default=None, metavar="ADDR",
+                      help="Use an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (workers need upgrade-sim).")(fn)
+    fn = click.option("--dask-local", type=click.IntRange(min=1), default=None, metavar="N",
+                      help="Start a Dask LocalCluster of N worker processes.")(fn)
+    fn = click.option("--workers", "-w", type=click.IntRange(min=0), default=None, metavar="N",
+                      help="Local processes (1: serial; default: every core). Never changes a number.")(fn)
+    fn = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(fn)
+    fn = click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+                      help="Store folder; rerunning the same command resumes it.")(fn)
+    return click.argument("spec", type=click.Path(path_type=Path))(fn)
+
+
+def _executor_kwargs(workers, dask_local, scheduler) -> dict:
+    chosen = [name for name, v in (("--workers", workers), ("--dask-local", dask_local), ("--scheduler", scheduler))
+              if v is not None]
+    if len(chosen) > 1:
+        raise InputError(f"choose one executor, not {' and '.join(chosen)}")
+    return {"workers": workers, "dask_local": dask_local, "scheduler": scheduler}
+
+
+@main.command()
+@_executor_options
+def sweep(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool) -> None:
+    """Run every design point × replication of SPEC into the parquet store OUT (resumable)."""
+    from ..experiments.sweep import sweep as run_sweep
+
+    result = run_sweep(spec, out, progress=not quiet, **_executor_kwargs(workers, dask_local, scheduler))
+    click.echo(result.summary())
+
+
+@main.command()
+@_executor_options
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the index figures.")
+def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool, plots: bool) -> None:
+    """Sobol' or Morris indices of SPEC's outputs; indices.csv and figures in OUT (resumable)."""
+    from ..experiments.sensitivity import sensitivity as run_sensitivity
+
+    result = run_sensitivity(spec, out, progress=not quiet, **_executor_kwargs(workers, dask_local, scheduler))
+    if plots:
+        from ..plots.sensitivity import draw_sensitivity
+
+        draw_sensitivity(result.indices, result.spec.method, out / "figures")
+    if not quiet:
+        click.echo(format_indices(result.indices))
+    click.echo(result.summary())
+
+
+@main.command()
+@click.argument("store", type=click.Path(path_type=Path))
+@click.option("--target", "-t", required=True, metavar="INDICATOR:YEAR",
+              help="A target of the base scenario by indicator and year, e.g. tax_per_mu:2025.")
+@click.option("--missed", is_flag=True, help="Explain where the target is missed instead of met.")
+@click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="A point counts as a case when P(met) (or P(missed)) is at least this.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Folder [default: STORE/discovery].")
+@click.option("--plots/--no-plots", default=True, show_default=True)
+def discover(store: Path, target: str, missed: bool, threshold: float, out: Path | None, plots: bool) -> None:
+    """PRIM boxes and a CART tree: where in the design is TARGET met (or missed)?"""
+    from ..experiments.discover import discover as run_discover
+    from ..experiments.discover import write_discovery
+
+    result = run_discover(store, target, missed=missed, threshold=threshold)
+    out = out or store / "discovery"
+    write_discovery(result, out)
+    if plots:
+        from ..plots.discovery import draw_discovery
+
+        draw_discovery(result, out / "figures")
+    click.echo(result.describe())
+    click.echo(f"→ {out}")
+
+
+def format_indices(indices) -> str:
+    """The first- and total-order (or μ*) indices as text, one line per output and factor."""
+    lines = []
+    for output, rows in indices.groupby("output", sort=False):
+        lines.append(output)
+        main_rows = rows[rows["index"].isin(["S1", "ST", "mu_star", "sigma"])]
+        wide = main_rows.pivot_table(index="factor", columns="index", values="value", sort=False)
+        conf = main_rows.pivot_table(index="factor", columns="index", values="conf", sort=False)
+        for factor, row in wide.iterrows():
+            cells = [f"{k}={row[k]:.3g}" + (f"±{conf.loc[factor, k]:.2g}" if k in conf and conf.loc[factor, k] == conf.loc[factor, k] else "")
+                     for k in wide.columns]
+            lines.append(f"  {factor:<45} " + "  ".join(cells))
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""The columnar store of a sweep: a folder of parquet files that pandas, pyarrow and DuckDB read.
+
+Layout::
+
+    DIR/manifest.json                 spec hash, seed, counts, versions, executor, status, wall time
+                                      of the last session, failures (count and the first 20)
+    DIR/design.parquet                point, <factor>...
+    DIR/indicators/chunk-000000.parquet   point, replication, year, indicator, value (one shard per chunk)
+    DIR/attainment.parquet            point, target, indicator, year, p_met, median, p10, p90, mean, n
+    DIR/failures.parquet              point, replication, seed, error
+    DIR/shards/{attainment,failures}/chunk-*.parquet   per-chunk parts of the two tables above
+
+Every file is written atomically (:func:`simulation.io.write_parquet`). A chunk counts as done
+when its indicator shard exists, and that shard is written last, so a process killed at any moment
+leaves only whole shards; rerunning skips them. ``pd.read_parquet(DIR / "indicators")`` or DuckDB's
+``read_parquet('DIR/indicators/*.parquet')`` reads the indicator table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..io import write_json, write_parquet
+
+INDICATOR_COLUMNS = ["point", "replication", "year", "indicator", "value"]
+ATTAINMENT_COLUMNS = ["point", "target", "indicator", "year", "p_met", "median", "p10", "p90", "mean", "n"]
+FAILURE_COLUMNS = ["point", "replication", "seed", "error"]
+_PARTS = ("attainment", "failures")
+
+
+class Store:
+    """One sweep's folder. ``open`` it for a spec; a folder of another spec is refused."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    # --- opening --------------------------------------------------------------------------
+
+    def open(self, digest: str, manifest: dict, design: pd.DataFrame) -> None:
+        """Start or resume: check the spec hash, write the design and a 'running' manifest."""
+        old = self.manifest()
+        if old is not None and old.get("spec_hash") != digest:
+            raise InputError(
+                f"holds a sweep of a different spec or scenario (spec hash {old.get('spec_hash', '?')[:12]}…, "
+                f"this spec {digest[:12]}…); use a new --out folder, or delete this one to start over",
+                file=str(self.root),
+            )
+        if old is None and self.root.exists() and any(self.root.iterdir()):
+            raise InputError("is not empty and holds no sweep manifest; choose a new --out folder", file=str(self.root))
+        if not (self.root / "design.parquet").exists():
+            write_parquet(self.root / "design.parquet", design)
+        write_json(self.root / "manifest.json", {**manifest, "spec_hash": digest, "status": "running"})
+
+    def manifest(self) -> dict | None:
+        path = self.root / "manifest.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    # --- shards ---------------------------------------------------------------------------
+
+    def shard(self, table: str, chunk: int) -> Path:
+        folder = self.root / ("indicators" if table == "indicators" else f"shards/{table}")
+        return folder / f"chunk-{chunk:06d}.parquet"
+
+    def done_chunks(self) -> set[int]:
+        """Chunks whose indicator shard (always written last) exists."""
+        folder = self.root / "indicators"
+        if not folder.is_dir():
+            return set()
+        return {int(p.stem.split("-")[1]) for p in folder.glob("chunk-*.parquet")}
+
+    def write_chunk(self, chunk: int, parts: dict[str, pd.DataFrame]) -> None:
+        """Write one finished chunk: attainment and failures first, the indicator shard last."""
+        for table in _PARTS:
+            if table in parts:
+                write_parquet(self.shard(table, chunk), parts[table])
+        write_parquet(self.shard("indicators", chunk), parts["indicators"])
+
+    def finish(self, manifest: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Gather the attainment and failure shards into their tables; mark the sweep complete."""
+        attainment = self._gather("attainment", ATTAINMENT_COLUMNS, ["point"])
+        failures = self._gather("failures", FAILURE_COLUMNS, ["point", "replication"])
+        write_parquet(self.root / "attainment.parquet", attainment)
+        write_parquet(self.root / "failures.parquet", failures)
+        listed = failures.head(20).to_dict("records")  # the first few; failures.parquet has all
+        write_json(self.root / "manifest.json", {**(self.manifest() or {}), **manifest, "status": "complete",
+                                                 "failures": len(failures), "failures_listed": listed})
+        return attainment, failures
+
+    def _gather(self, table: str, columns: list[str], order: list[str]) -> pd.DataFrame:
+        folder = self.root / "shards" / table
+        files = sorted(folder.glob("chunk-*.parquet")) if folder.is_dir() else []
+        frames = [f for f in (pd.read_parquet(p) for p in files) if len(f)]
+        if not frames:
+            return empty(columns)
+        return pd.concat(frames, ignore_index=True).sort_values(order, kind="stable").reset_index(drop=True)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def design(self) -> pd.DataFrame:
+        return pd.read_parquet(self.root / "design.parquet")
+
+    def attainment(self) -> pd.DataFrame:
+        return pd.read_parquet(self.root / "attainment.parquet")
+
+    def failures(self) -> pd.DataFrame:
+        return pd.read_parquet(self.root / "failures.parquet")
+
+    def indicators(self, indicators: list[str] | None = None, years: list[int] | None = None) -> pd.DataFrame:
+        """The indicator table (optionally only some indicators and years), sorted."""
+        filters = []
+        if indicators is not None:
+            filters.append(("indicator", "in", list(indicators)))
+        if years is not None:
+            filters.append(("year", "in", [int(y) for y in years]))
+        folder = self.root / "indicators"
+        if not any(folder.glob("chunk-*.parquet")):
+            return empty(INDICATOR_COLUMNS)
+        frame = pd.read_parquet(folder, filters=filters or None)
+        return frame.sort_values(["point", "replication", "year", "indicator"], kind="stable").reset_index(drop=True)
+
+
+def empty(columns: list[str]) -> pd.DataFrame:
+    """An empty table with the store's column types."""
+    types = {"point": np.int64, "replication": np.int64, "year": np.int64, "n": np.int64, "value": float,
+             "p_met": float, "median": float, "p10": float, "p90": float, "mean": float}
+    return pd.DataFrame({c: pd.Series(dtype=types.get(c, "str")) for c in columns})

@@ -1,0 +1,301 @@
+"""Sweeps: every (design point, replication) of a spec, written to a parquet store as it finishes.
+
+::
+
+    from simulation import sweep
+    result = sweep("scenarios/sweeps/zhenhai_levers.yaml", "results/levers", workers=2)
+    result.design, result.attainment          # pandas frames
+    result.indicators(["tax_per_mu"], [2025])  # read from the shards on demand
+
+Runs are grouped into chunks of about ``chunk`` runs (whole points, fixed by the spec, not by the
+executor); each chunk is one task and one shard. Replication r of point p always uses
+``task_seed(seed, p, r)``, so serial, process-pool and Dask runs write identical stores, and a
+resumed sweep equals an uninterrupted one. With ``common_random_numbers: true`` every point uses
+the seeds of point 0 (``task_seed(seed, 0, r)``): points then differ only by their factors, which
+sensitivity analysis needs (independent noise at each point would be counted as every factor's effect).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ..errors import InputError
+from ..indicators import INDICATORS
+from ..io import versions
+from ..loader import get_path, load_scenario, scenario_hash, with_overrides
+from ..model import simulate
+from ..scenario import Scenario
+from ..targets import met, target_values
+from .executors import Executor, make_executor
+from .seeds import task_seed
+from .spec import Factor, SweepSpec, _Common, design_frame, load_spec, spec_hash
+from .store import ATTAINMENT_COLUMNS, FAILURE_COLUMNS, INDICATOR_COLUMNS, Store, empty
+
+# --- models: what one run of one point computes ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioModel:
+    """The simulation model on a base scenario; a point's factor values become overrides."""
+
+    base: Scenario
+    factors: tuple[Factor, ...]
+
+    def scenario(self, values: dict[str, Any]) -> Scenario:
+        overrides = {f.path: _factor_value(self.base, f, values[f.label]) for f in self.factors}
+        return with_overrides(self.base, overrides, file="<sweep point>")
+
+    def run(self, scenario: Scenario, seed: np.random.SeedSequence) -> pd.DataFrame:
+        return simulate(scenario, seed).indicators[["year", "indicator", "value"]]
+
+
+@dataclass(frozen=True)
+class IshigamiModel:
+    """Ishigami & Homma (1990): y = sin x1 + a sin² x2 + b x3⁴ sin x1, as indicator ``y`` in year 0.
+
+    Analytic Sobol' indices are known (Saltelli et al. 2008, *Global Sensitivity Analysis*, §4.6),
+    so the whole pipeline can be checked against them.
+    """
+
+    factors: tuple[Factor, ...]
+    a: float = 7.0
+    b: float = 0.1
+    base = None
+
+    def scenario(self, values: dict[str, Any]) -> dict[str, float]:
+        return {f.path: float(values[f.label]) for f in self.factors}
+
+    def run(self, x: dict[str, float], seed) -> pd.DataFrame:
+        x1, x2, x3 = (x.get(k, 0.0) for k in ("x1", "x2", "x3"))
+        y = np.sin(x1) + self.a * np.sin(x2) ** 2 + self.b * x3**4 * np.sin(x1)
+        return pd.DataFrame({"year": [0], "indicator": pd.Series(["y"], dtype="str"), "value": [float(y)]})
+
+
+def build_model(spec: _Common, base_path: Path | None, file: str = "<spec>"):
+    """The model a spec runs, and the digest of its base scenario (``None`` for Ishigami)."""
+    if spec.model == "ishigami":
+        return IshigamiModel(tuple(spec.factors)), None
+    base = load_scenario(base_path)
+    if spec.set:
+        base = with_overrides(base, spec.set, file=f"{base_path} (set:)")
+    model = ScenarioModel(base, tuple(spec.factors))
+    for i, f in enumerate(spec.factors):  # refuse unknown paths before any run starts
+        try:
+            get_path(base, f.path)
+        except InputError:
+            raise InputError(f"{f.path!r} is no lever or parameter of the scenario", file=file,
+                             field=f"factors.{i}.path") from None
+    return model, scenario_hash(base)
+
+
+def _factor_value(base: Scenario, f: Factor, x: Any) -> Any:
+    """The value a factor sets: ``x`` itself, or ``x`` × the base (``scale``), for some years only."""
+    if isinstance(x, np.generic):
+        x = x.item()
+    if f.integer and not f.scale:
+        x = int(x)
+    current = get_path(base, f.path)
+    if isinstance(current, dict):
+        years = set(f.years or current)
+        return {y: (v * x if f.scale else x) if y in years else v for y, v in current.items()}
+    return current * x if f.scale else x
+
+
+# --- one task: a chunk of points, all their replications --------------------------------------
+
+
+def run_chunk(model, root: int, replications: int, outputs: list[str] | None, targets: bool | frozenset,
+              points: list[tuple[int, dict]], *, common: bool = False) -> dict[str, pd.DataFrame]:
+    """Run every replication of ``points``; a failing run is recorded, never raised.
+
+    ``targets``: attainment of every target (``True``), none, or those ``(name, year)`` in a set;
+    ``common``: common random numbers, every point uses point 0's seeds.
+    """
+    indicators, attainment, failures = [], [], []
+    for point, values in points:
+        runs, key = [], 0 if common else point
+        try:
+            scenario = model.scenario(values)
+        except Exception as exc:  # a point the schema refuses fails all its runs
+            failures += [_failure(root, point, key, r, exc) for r in range(replications)]
+            continue
+        for r in range(replications):
+            try:
+                runs.append(model.run(scenario, task_seed(root, key, r)).assign(replication=r))
+            except Exception as exc:  # recorded with its seed; the sweep goes on
+                failures.append(_failure(root, point, key, r, exc))
+        if not runs:
+            continue
+        frame = pd.concat(runs, ignore_index=True).assign(point=point)
+        if targets and model.base is not None:
+            attainment.append(point_attainment(frame, scenario, point, None if targets is True else targets))
+        if outputs is not None:
+            frame = frame[frame["indicator"].isin(outputs)]
+        indicators.append(frame[INDICATOR_COLUMNS])
+    return {
+        "indicators": _concat(indicators, INDICATOR_COLUMNS),
+        "attainment": _concat(attainment, ATTAINMENT_COLUMNS),
+        "failures": _concat([pd.DataFrame(failures, columns=FAILURE_COLUMNS)] if failures else [], FAILURE_COLUMNS),
+    }
+
+
+def point_attainment(frame: pd.DataFrame, scenario: Scenario, point: int, only: frozenset | None = None) -> pd.DataFrame:
+    """Attainment of every modelled target (or those ``(name, year)`` in ``only``) at one point."""
+    # one replication x indicator x year cube; pivoting per target costs more than a run
+    reps, rep_names = pd.factorize(frame["replication"], sort=True)
+    inds, ind_names = pd.factorize(frame["indicator"])
+    years, year_names = pd.factorize(frame["year"], sort=True)
+    cube = np.full((len(rep_names), len(ind_names), len(year_names)), np.nan)
+    cube[reps, inds, years] = frame["value"].to_numpy(dtype=float)
+    where = {name: i for i, name in enumerate(ind_names)}
+    rows = []
+    for t in scenario.targets:
+        if not t.modelled or (only is not None and (t.name, t.year) not in only):
+            continue
+        wide = pd.DataFrame(cube[:, where[t.indicator], :], columns=year_names.to_numpy())
+        values = np.asarray(target_values(wide, t), dtype=float)
+        finite = values[np.isfinite(values)]
+        q = np.quantile(finite, [0.1, 0.5, 0.9]) if len(finite) else (np.nan,) * 3
+        rows.append((point, t.name, t.indicator, t.year, float(met(values, t).mean()), q[1], q[0], q[2],
+                     float(finite.mean()) if len(finite) else np.nan, len(values)))
+    return pd.DataFrame(rows, columns=ATTAINMENT_COLUMNS)
+
+
+def _failure(root: int, point: int, key: int, replication: int, exc: BaseException) -> dict:
+    seed = f"SeedSequence(entropy={root}, spawn_key=({key}, {replication}))"
+    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return {"point": point, "replication": replication, "seed": seed, "error": error}
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    if not frames:
+        return empty(columns)
+    out = pd.concat(frames, ignore_index=True)[columns]
+    return out.astype(empty(columns).dtypes.to_dict())
+
+
+# --- the driver -------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    """A finished (or partly failed) sweep: the small tables in memory, indicators on disk."""
+
+    out: Path
+    design: pd.DataFrame
+    attainment: pd.DataFrame
+    failures: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+
+    def indicators(self, indicators: list[str] | None = None, years: list[int] | None = None) -> pd.DataFrame:
+        """``point, replication, year, indicator, value`` read from the shards."""
+        return Store(self.out).indicators(indicators, years)
+
+    def summary(self) -> str:
+        """One line: runs, failures, wall time."""
+        m = self.manifest
+        failed = len(self.failures)
+        note = f", {failed} failed (see failures.parquet)" if failed else ", no failures"
+        return (f"{m['runs']} runs ({m['points']} points × {m['replications']} replications; "
+                f"{m['runs_this_session']} run now){note} in {m['wall_time']:.1f} s → {self.out}")
+
+
+def sweep(spec: str | Path | SweepSpec, out: str | Path, *, executor: Executor | None = None,
+          workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None,
+          progress: bool = False, base: str | Path | None = None) -> SweepResult:
+    """Run (or resume) the sweep ``spec`` into the store ``out``.
+
+    Parameters
+    ----------
+    spec : path or SweepSpec
+        The spec file (or a validated spec with ``base``, the scenario file it names).
+    out : path
+        The store folder; rerunning on it skips finished chunks.
+    executor : Executor, optional
+        Overrides ``workers`` / ``dask_local`` / ``scheduler`` (see
+        :func:`~simulation.experiments.executors.make_executor`; default: every core).
+    progress : bool
+        Show a tqdm bar (runs done, rate, ETA).
+    """
+    spec, base_path, file = _resolve(spec, SweepSpec, base)
+    model, digest = build_model(spec, base_path, file)
+    design = design_frame(spec)
+    return run_design(spec, model, digest, design, out, executor=executor, workers=workers,
+                      dask_local=dask_local, scheduler=scheduler, progress=progress, kind="sweep", file=file)
+
+
+def _resolve(spec, kind, base) -> tuple[_Common, Path | None, str]:
+    """A validated spec, its base scenario's path and the spec's file name for messages."""
+    if isinstance(spec, (str, Path)):
+        return (*load_spec(spec, kind), str(spec))
+    return spec, Path(base).resolve() if base is not None else None, "<spec>"
+
+
+def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, out: str | Path, *,
+               executor: Executor | None, workers, dask_local, scheduler, progress: bool, kind: str,
+               outputs: list[str] | None = None, targets: bool | frozenset = True, file: str = "<spec>") -> SweepResult:
+    """Run every point of ``design`` under ``model`` into the store ``out`` (resuming)."""
+    start = time.perf_counter()
+    outputs = getattr(spec, "outputs", None) if kind == "sweep" else outputs
+    targets = getattr(spec, "targets", targets)
+    _check_outputs(outputs, model, file)
+    store = Store(out)
+    key = spec_hash(spec, digest)
+    reps, per = spec.replications, spec.points_per_chunk()
+    manifest = {
+        "kind": kind, "spec": spec.model_dump(mode="json"), "scenario_hash": digest, "seed": spec.seed,
+        "points": len(design), "replications": reps, "runs": len(design) * reps,
+        "chunks": -(-len(design) // per), "points_per_chunk": per, "versions": versions(),
+    }
+    store.open(key, manifest, design)
+    done = store.done_chunks()
+    labels = [f.label for f in spec.factors]
+    records = design[labels].to_dict("records")
+    todo = [(c, [(p, records[p]) for p in range(c * per, min((c + 1) * per, len(design)))])
+            for c in range(manifest["chunks"]) if c not in done]
+    task = partial(run_chunk, model, spec.seed, reps, outputs, targets, common=spec.common_random_numbers)
+    owned = executor is None  # close only what this call started; a caller's executor stays open
+    executor = executor or make_executor(workers=workers, dask_local=dask_local, scheduler=scheduler)
+    bar = tqdm(total=manifest["runs"], initial=len(design) * reps - sum(len(t[1]) for t in todo) * reps,
+               desc=kind, unit="runs", disable=not progress, smoothing=0.1)
+    with bar:
+        try:
+            for i, parts in executor.imap_unordered(_ChunkTask(task), todo):
+                store.write_chunk(todo[i][0], parts)
+                bar.update(len(todo[i][1]) * reps)
+        finally:
+            if owned:
+                executor.close()
+    elapsed = time.perf_counter() - start
+    extra = {"wall_time": elapsed, "runs_this_session": sum(len(t[1]) for t in todo) * reps,
+             "executor": executor.describe()}
+    attainment, failures = store.finish(extra)
+    return SweepResult(Path(out), design, attainment, failures, store.manifest())
+
+
+@dataclass(frozen=True)
+class _ChunkTask:
+    """A picklable ``(chunk, points) -> parts`` wrapper around :func:`run_chunk`."""
+
+    fn: Any
+
+    def __call__(self, task):
+        return self.fn(task[1])
+
+
+def _check_outputs(outputs: list[str] | None, model, file: str) -> None:
+    if outputs is None:
+        return
+    known = {"y"} if isinstance(model, IshigamiModel) else set(INDICATORS)
+    for i, name in enumerate(outputs):
+        if name not in known:
+            raise InputError(f"unknown indicator {name!r}", file=file, field=f"outputs.{i}")

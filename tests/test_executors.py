@@ -1,0 +1,59 @@
+"""Executors: every one returns the same numbers; map_ordered keeps task order."""
+
+import numpy as np
+import pytest
+
+from simulation.experiments.executors import (
+    DaskExecutor, ProcessExecutor, SerialExecutor, make_executor, map_ordered, resolve_workers,
+)
+from simulation.experiments.seeds import task_seed
+
+
+def draw(task: tuple[int, int]) -> float:
+    """A number that depends only on the task's seed, never on the worker."""
+    point, replication = task
+    return float(np.random.default_rng(task_seed(7, point, replication)).normal())
+
+
+TASKS = [(p, r) for p in range(6) for r in range(3)]
+
+
+def test_map_ordered_keeps_task_order_on_a_process_pool():
+    serial = map_ordered(draw, TASKS, workers=1)
+    assert serial == [draw(t) for t in TASKS]
+    assert map_ordered(draw, TASKS, workers=2) == serial
+    assert len(set(serial)) == len(TASKS)  # different seeds, different numbers
+
+
+@pytest.mark.parametrize("make", [SerialExecutor, lambda: ProcessExecutor(2)])
+def test_imap_unordered_yields_every_index_once_with_its_own_result(make):
+    with make() as executor:
+        got = dict(executor.imap_unordered(draw, TASKS))
+    assert sorted(got) == list(range(len(TASKS)))
+    assert [got[i] for i in range(len(TASKS))] == [draw(t) for t in TASKS]
+
+
+def test_dask_local_cluster_gives_the_same_numbers():
+    with DaskExecutor(local=2) as executor:
+        assert executor.workers == 2
+        got = dict(executor.imap_unordered(draw, TASKS))
+    assert [got[i] for i in range(len(TASKS))] == [draw(t) for t in TASKS]
+
+
+def test_make_executor_choices():
+    assert isinstance(make_executor(workers=1), SerialExecutor)
+    pool = make_executor(workers=2)
+    assert isinstance(pool, ProcessExecutor) and pool.workers == 2
+    assert resolve_workers(0) == resolve_workers(None) >= 1
+    with pytest.raises(ValueError):
+        DaskExecutor()
+
+
+def test_dask_scheduler_address_connects_to_an_existing_cluster():
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
+        with DaskExecutor(scheduler=cluster.scheduler_address) as executor:
+            assert executor.describe().startswith(f"dask {cluster.scheduler_address}")
+            got = dict(executor.imap_unordered(draw, TASKS))
+    assert [got[i] for i in range(len(TASKS))] == [draw(t) for t in TASKS]

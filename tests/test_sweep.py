@@ -1,0 +1,238 @@
+"""Sweeps: designs, the store, executors that never change a number, resume after SIGKILL, failures."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from simulation.cli import main
+from simulation.errors import InputError
+from simulation.experiments.replicate import run_replications
+from simulation.experiments.spec import SweepSpec, design_frame, load_spec
+from simulation.experiments.store import Store
+from simulation.experiments.sweep import build_model, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+ZHENHAI = ROOT / "scenarios" / "zhenhai_2021_2025.yaml"
+# the conftest's small Zhenhai, as a sweep's fixed settings
+SMALL = {
+    "population.above_scale.count": 100, "population.above_scale.output": 572, "population.above_scale.land": 6000,
+    "population.above_scale.employees": 16000, "population.above_scale.energy_use": 160,
+    "population.below_scale.count": 500, "levers.energy.cap": 175, "levers.remediation.firms_per_year": 8,
+    "levers.scattered_weak.firms_per_year": 20, "parameters.entry.births_per_year": 40,
+}
+FACTORS = [
+    {"path": "levers.remediation.firms_per_year", "name": "remediation", "range": [2, 20], "integer": True},
+    {"path": "levers.land_supply.new_land_per_year", "name": "land", "range": [100, 900]},
+]
+
+
+def write_spec(folder: Path, **changes) -> Path:
+    body = {"scenario": os.path.relpath(ZHENHAI, folder), "set": SMALL, "design": "lhs", "points": 6,
+            "replications": 3, "seed": 11, "chunk": 6, "factors": FACTORS,
+            "outputs": ["tax_per_mu", "land_freed", "firms_above_scale"], **changes}
+    path = folder / "spec.yaml"
+    path.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def tables(out: Path) -> dict[str, pd.DataFrame]:
+    store = Store(out)
+    return {"design": store.design(), "indicators": store.indicators(), "attainment": store.attainment(),
+            "failures": store.failures()}
+
+
+def assert_same_store(a: Path, b: Path) -> None:
+    ta, tb = tables(a), tables(b)
+    for name in ta:
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True, obj=name)
+    shards = lambda p: sorted(q.relative_to(p) for q in p.rglob("chunk-*.parquet"))  # noqa: E731
+    assert shards(a) == shards(b)
+
+
+# --- designs --------------------------------------------------------------------------------
+
+
+def test_grid_is_the_full_factorial():
+    spec = SweepSpec.model_validate({"scenario": "x.yaml", "design": "grid", "factors": [
+        {"path": "a.b", "range": [0, 1], "levels": 3}, {"path": "c.d", "values": ["x", "y"]},
+        {"path": "e.f", "range": [1, 4], "levels": 4, "integer": True}]})
+    design = design_frame(spec)
+    assert len(design) == 3 * 2 * 4
+    assert not design.drop(columns="point").duplicated().any()
+    assert sorted(design["e.f"].unique()) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("kind", ["lhs", "sobol", "halton"])
+def test_space_filling_designs_stay_in_range_and_depend_on_the_seed(kind):
+    body = {"scenario": "x.yaml", "design": kind, "points": 32, "seed": 5, "factors": [
+        {"path": "a.b", "range": [10, 20]}, {"path": "c.d", "range": [1, 6], "integer": True}]}
+    design = design_frame(SweepSpec.model_validate(body))
+    assert design["a.b"].between(10, 20).all() and set(design["c.d"]) <= set(range(1, 7))
+    assert design.equals(design_frame(SweepSpec.model_validate(body)))
+    assert not design.equals(design_frame(SweepSpec.model_validate({**body, "seed": 6})))
+    if kind == "lhs":  # Latin hypercube: exactly one point in each of the 32 strata of every factor
+        strata = np.floor((design["a.b"] - 10) / 10 * 32).astype(int)
+        assert sorted(strata) == list(range(32))
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def serial_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("serial")
+    result = sweep(write_spec(folder), folder / "out", workers=1)
+    return folder, result
+
+
+def test_store_is_a_plain_parquet_dataset(serial_store):
+    folder, result = serial_store
+    import duckdb
+    import pyarrow.dataset as ds
+
+    out = folder / "out"
+    n = duckdb.sql(f"select count(*) from read_parquet('{out}/indicators/*.parquet')").fetchall()[0][0]
+    assert n == ds.dataset(out / "indicators", format="parquet").count_rows() == len(result.indicators())
+    # 6 points x 3 replications x 6 years (2020-2025) x 3 kept indicators
+    assert n == 6 * 3 * 6 * 3
+    assert set(result.indicators()["indicator"]) == {"tax_per_mu", "land_freed", "firms_above_scale"}
+    assert list(pd.read_parquet(out / "design.parquet").columns) == ["point", "remediation", "land"]
+    manifest = result.manifest
+    assert manifest["status"] == "complete" and manifest["runs"] == 18 and manifest["failures"] == 0
+
+
+def test_attainment_matches_run_replications_of_the_same_point(serial_store):
+    """The sweep's per-point attainment equals ``run`` of that point's scenario with the same seeds."""
+    folder, result = serial_store
+    spec, base = load_spec(folder / "spec.yaml")
+    model, _ = build_model(spec, base)
+    point = 4
+    values = result.design.set_index("point").loc[point].to_dict()
+    reference = run_replications(model.scenario(values), 3, seed=11, point=point).targets
+    reference = reference[reference["modelled"]].reset_index(drop=True)
+    mine = result.attainment[result.attainment["point"] == point].reset_index(drop=True)
+    assert list(mine["target"]) == list(reference["name"])
+    for column in ("p_met", "median", "p10", "p90"):
+        np.testing.assert_allclose(mine[column], reference[column].astype(float), rtol=1e-12)
+
+
+def test_same_seed_same_store_different_seed_different_numbers(serial_store, tmp_path):
+    folder, result = serial_store
+    again = sweep(write_spec(tmp_path), tmp_path / "same", workers=1)
+    pd.testing.assert_frame_equal(again.indicators(), result.indicators())
+    other = sweep(write_spec(tmp_path, seed=12), tmp_path / "other", workers=1)
+    assert not np.allclose(other.indicators()["value"], result.indicators()["value"])
+
+
+def test_serial_processes_and_dask_write_identical_stores(serial_store):
+    """Through the CLI flags: --workers 2, --dask-local 2 and --scheduler of a running cluster."""
+    from dask.distributed import LocalCluster
+
+    folder, _ = serial_store
+    spec = str(folder / "spec.yaml")
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
+        for name, flags in (("processes", ["-w", "2"]), ("dask", ["--dask-local", "2"]),
+                            ("scheduler", ["--scheduler", cluster.scheduler_address])):
+            result = CliRunner().invoke(main, ["sweep", spec, "--out", str(folder / name), "-q", *flags])
+            assert result.exit_code == 0, result.output
+            assert_same_store(folder / "out", folder / name)
+    assert Store(folder / "dask").manifest()["executor"] == "dask LocalCluster (2 workers)"
+    assert Store(folder / "scheduler").manifest()["executor"].startswith(f"dask {cluster.scheduler_address}")
+
+
+def test_sigkill_then_resume_gives_the_uninterrupted_store(tmp_path):
+    spec = write_spec(tmp_path, points=40, replications=2, chunk=2)
+    reference = sweep(spec, tmp_path / "reference", workers=1)
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "simulation", "sweep", str(spec), "--out", str(out), "--workers", "1", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list((out / "indicators").glob("chunk-*.parquet"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    done = len(list((out / "indicators").glob("chunk-*.parquet")))
+    assert proc.returncode == -signal.SIGKILL and 3 <= done < 40
+    assert Store(out).manifest()["status"] == "running"
+    resumed = sweep(spec, out, workers=1)
+    assert resumed.manifest["runs_this_session"] == (40 - done) * 2
+    assert_same_store(tmp_path / "reference", out)
+    assert reference.manifest["spec_hash"] == resumed.manifest["spec_hash"]
+
+
+def test_a_finished_store_reruns_nothing(serial_store):
+    folder, result = serial_store
+    again = sweep(folder / "spec.yaml", folder / "out", workers=1)
+    assert again.manifest["runs_this_session"] == 0
+    pd.testing.assert_frame_equal(again.attainment, result.attainment)
+
+
+def test_a_changed_spec_is_refused_on_an_existing_store(serial_store, tmp_path):
+    folder, _ = serial_store
+    changed = write_spec(tmp_path, replications=4)
+    with pytest.raises(InputError, match="different spec"):
+        sweep(changed, folder / "out", workers=1)
+
+
+def test_failing_runs_are_recorded_with_their_seed_and_the_sweep_goes_on(tmp_path):
+    factors = [{"path": "levers.xiaoshenggui.incentive", "name": "incentive", "values": [0.5, 2.0]}]
+    result = sweep(write_spec(tmp_path, factors=factors, design="grid", points=None), tmp_path / "out", workers=1)
+    bad = result.design.loc[result.design["incentive"] == 2.0, "point"].item()
+    assert set(result.failures["point"]) == {bad} and len(result.failures) == 3
+    assert result.failures["seed"].iloc[0] == f"SeedSequence(entropy=11, spawn_key=({bad}, 0))"
+    assert "incentive" in result.failures["error"].iloc[0]
+    assert set(result.indicators()["point"]) == {1 - bad}
+    assert "3 failed" in result.summary() and result.manifest["failures"] == 3
+
+
+def test_common_random_numbers_give_equal_points_equal_numbers(tmp_path):
+    factors = [{"path": "levers.land_supply.new_land_per_year", "name": "land", "values": [500, 500]}]
+    body = {"factors": factors, "design": "grid", "points": None, "replications": 2}
+    common = sweep(write_spec(tmp_path, common_random_numbers=True, **body), tmp_path / "crn", workers=1).indicators()
+    at = {p: g.drop(columns="point").reset_index(drop=True) for p, g in common.groupby("point")}
+    pd.testing.assert_frame_equal(at[0], at[1])
+    (tmp_path / "spec.yaml").unlink()
+    own = sweep(write_spec(tmp_path, **body), tmp_path / "own", workers=1).indicators()
+    assert not np.allclose(own[own["point"] == 0]["value"], own[own["point"] == 1]["value"])
+
+
+# --- refusing bad specs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"desing": "lhs"}, "desing", "unknown key"),
+    ({"design": "random"}, "design", "Input should be"),
+    ({"factors": [{"path": "levers.remediation.firms_per_year", "range": [5, 1]}]}, "factors.0", "lower bound"),
+    ({"design": "sobol", "points": 10}, None, "power of 2"),
+    ({"factors": [{"path": "levers.no_such_lever", "range": [0, 1]}]}, "factors.0.path", "no lever or parameter"),
+    ({"outputs": ["tax_per_moo"]}, "outputs.0", "unknown indicator"),
+    ({"scenario": "missing.yaml"}, "scenario", "not found"),
+])
+def test_cli_refuses_a_malformed_spec_with_exit_code_2(tmp_path, change, field, message):
+    spec = write_spec(tmp_path, **change)
+    result = CliRunner().invoke(main, ["sweep", str(spec), "--out", str(tmp_path / "out"), "-w", "1"])
+    assert result.exit_code == 2, result.output
+    assert str(spec) in result.stderr and message in result.stderr
+    if field:
+        assert f": {field}:" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cli_sweep_runs_and_summarises(tmp_path):
+    spec = write_spec(tmp_path, points=2, replications=1)
+    result = CliRunner().invoke(main, ["sweep", str(spec), "--out", str(tmp_path / "out"), "-w", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "2 runs (2 points × 1 replications" in result.output and "no failures" in result.output
+    both = CliRunner().invoke(main, ["sweep", str(spec), "--out", str(tmp_path / "o2"), "-w", "2", "--dask-local", "2"])
+    assert both.exit_code == 2 and "choose one executor" in both.stderr
