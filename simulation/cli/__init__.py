@@ -33,3 +33,4 @@ def main() -> None:
 from . import run as _run  # noqa: E402,F401
 from . import figures as _figures  # noqa: E402,F401
 from . import experiments as _experiments  # noqa: E402,F401
+from . import calibration as _calibration  # noqa: E402,F401

@@ -1,0 +1,155 @@
+"""Simulated moments and the calibration loss, with a persistent cache of evaluations.
+
+Every parameter vector is simulated with the same task seeds, ``task_seed(seed, 0, r)`` for
+r = 0..R-1 (common random numbers), so that two vectors differ only by their parameters and the
+loss surface is not blurred by fresh noise at each evaluation. The loss is
+
+    L(θ) = Σ_i w_i ((m_i(θ) - y_i) / y_i)²
+
+over the observed moments i (an indicator in a year), where m_i is the mean over replications.
+Evaluations are kept in ``cache_<fingerprint>.json`` in the output folder (written atomically
+after every batch); a rerun answers repeated vectors from it, so no evaluation is redone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import io
+from ..experiments.executors import map_ordered
+from ..experiments.seeds import task_seed
+from ..loader import with_overrides
+from ..model import simulate
+from ..scenario import Scenario
+from .spec import Calibration, FitParameter, overrides
+
+PENALTY = 1e6  # loss when a moment cannot be computed (an indicator is NaN in every replication)
+
+
+def scenario_at(scenario: Scenario, parameters: Sequence[FitParameter], theta: Sequence[float]) -> Scenario:
+    """``scenario`` with the fitted parameters set to ``theta``."""
+    return with_overrides(scenario, overrides(scenario, list(parameters), theta), file="<calibration>")
+
+
+def simulate_moments(
+    scenario: Scenario, keys: Sequence[tuple[str, int]], seed: np.random.SeedSequence,
+) -> np.ndarray:
+    """One replication's values of the observed (indicator, year) moments."""
+    ind = simulate(scenario, seed).indicators
+    table = ind.set_index(["indicator", "year"])["value"]
+    return np.array([float(table.get(key, np.nan)) for key in keys])
+
+
+def _task(scenario: Scenario, parameters, keys, root: int, task) -> np.ndarray:
+    theta, point, replication = task
+    return simulate_moments(scenario_at(scenario, parameters, theta), keys, task_seed(root, point, replication))
+
+
+def run_tasks(cal: Calibration, tasks: list[tuple], *, workers: int | None, progress: bool, desc: str) -> list[np.ndarray]:
+    """Simulate ``(theta, point, replication)`` tasks; one moment vector per task, in task order."""
+    keys = list(zip(cal.targets["indicator"], cal.targets["year"].astype(int)))
+    fn = partial(_task, cal.scenario, list(cal.spec.parameters), keys, cal.spec.seed)
+    return map_ordered(fn, tasks, workers=workers, progress=progress, desc=desc)
+
+
+def loss_of(means: np.ndarray, observed: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted sum of squared relative errors; :data:`PENALTY` if a moment is missing."""
+    if not np.all(np.isfinite(means)):
+        return PENALTY
+    return float(np.sum(weights * ((means - observed) / observed) ** 2))
+
+
+def _key(theta: Iterable[float]) -> str:
+    return json.dumps([float(x) for x in theta])  # repr of floats round-trips exactly
+
+
+class Evaluator:
+    """Loss of parameter vectors on common random numbers, cached on disk.
+
+    Parameters
+    ----------
+    cal : Calibration
+        The resolved spec.
+    out : path, optional
+        Folder for ``cache_<fingerprint>.json``; ``None`` keeps the cache in memory only.
+    workers : int, optional
+        Processes for the replications (``1``: serial, ``None``/``0``: every core).
+    progress : bool
+        Show a progress bar per batch.
+    """
+
+    def __init__(self, cal: Calibration, out: str | Path | None = None, *, workers: int | None = 1, progress: bool = False):
+        self.cal = cal
+        self.workers = workers
+        self.progress = progress
+        self.observed = cal.targets["value"].to_numpy(float)
+        self.weights = cal.targets["weight"].to_numpy(float)
+        self.path = Path(out) / f"cache_{cal.fingerprint()}.json" if out is not None else None
+        self.cache: dict[str, dict] = {}
+        if self.path is not None and self.path.is_file():
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+            self.cache = {_key(e["theta"]): e for e in stored["evaluations"]}
+        self.resumed = len(self.cache)
+        self.trace: list[dict] = []
+        self.batches = 0
+        self.simulated = 0
+
+    def __call__(self, theta: Sequence[float]) -> float:
+        return float(self.evaluate([theta])[0])
+
+    def map(self, func, iterable) -> list[float]:
+        """A ``map`` for :func:`scipy.optimize.differential_evolution` (``workers=`` argument)."""
+        return list(self.evaluate([np.asarray(t, float) for t in iterable]))
+
+    def evaluate(self, thetas: Sequence[Sequence[float]]) -> np.ndarray:
+        """Losses of ``thetas``; only vectors not in the cache are simulated, in one parallel batch."""
+        keys = [_key(t) for t in thetas]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.cache))
+        if todo:
+            self._simulate(todo)
+        self.batches += 1
+        for k in keys:
+            entry = self.cache[k]
+            self.trace.append({"batch": self.batches, "theta": entry["theta"], "loss": entry["loss"],
+                               "cached": k not in todo})
+        return np.array([self.cache[k]["loss"] for k in keys])
+
+    def moments(self, theta: Sequence[float]) -> np.ndarray:
+        """The replication matrix (R × moments) of ``theta`` (simulated if not cached)."""
+        k = _key(theta)
+        if k not in self.cache:
+            self._simulate([k])
+        return np.array(self.cache[k]["replications"], float)
+
+    def _simulate(self, todo: list[str]) -> None:
+        reps = self.cal.spec.replications
+        tasks = [(json.loads(k), 0, r) for k in todo for r in range(reps)]
+        values = run_tasks(self.cal, tasks, workers=self.workers, progress=self.progress,
+                           desc=f"batch {self.batches + 1} runs")
+        self.simulated += len(todo)
+        for i, k in enumerate(todo):
+            matrix = np.vstack(values[i * reps:(i + 1) * reps])
+            means = np.nanmean(matrix, axis=0) if np.isfinite(matrix).any(axis=0).all() else np.full(matrix.shape[1], np.nan)
+            self.cache[k] = {"theta": json.loads(k), "loss": loss_of(means, self.observed, self.weights),
+                             "replications": np.where(np.isfinite(matrix), matrix, None).tolist()}
+        self._save()
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        io.write_json(self.path, {"fingerprint": self.cal.fingerprint(), "parameters": self.cal.names,
+                                  "evaluations": list(self.cache.values())})
+
+    def trace_frame(self) -> pd.DataFrame:
+        """Every requested evaluation in order: ``evaluation, batch, <parameters>, loss, best, cached``."""
+        rows = [{"evaluation": i, "batch": t["batch"], **dict(zip(self.cal.names, t["theta"])),
+                 "loss": t["loss"], "cached": t["cached"]} for i, t in enumerate(self.trace)]
+        frame = pd.DataFrame(rows, columns=["evaluation", "batch", *self.cal.names, "loss", "cached"])
+        frame.insert(len(frame.columns) - 1, "best", frame["loss"].cummin())
+        return frame

@@ -1,0 +1,83 @@
+"""``upgrade-sim calibrate`` and ``upgrade-sim backtest``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import main
+
+
+def _options(fn):
+    fn = click.option("--quiet", "-q", is_flag=True, help="No progress bars.")(fn)
+    fn = click.option("--method", type=click.Choice(["smm", "abc"]), default=None,
+                      help="Override the spec's method.")(fn)
+    fn = click.option("--workers", "-w", type=click.IntRange(min=0), default=None, metavar="N",
+                      help="Local processes (1: serial; default: every core). Never changes a number.")(fn)
+    fn = click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+                      help="Output folder; rerunning the same command resumes from its cache.")(fn)
+    return click.argument("spec", type=click.Path(path_type=Path))(fn)
+
+
+@main.command()
+@_options
+@click.option("--parameters", "parameters_file", type=click.Path(path_type=Path), default=None,
+              help="Also write the fitted parameter file here (e.g. calibration/fitted/zhenhai.yaml).")
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Draw fit.png.")
+def calibrate(spec: Path, out: Path, workers, method, quiet: bool, parameters_file: Path | None, plots: bool) -> None:
+    """Fit SPEC's parameters to its observed series; parameters.yaml, loss trace and fit.png in OUT."""
+    from ..calibration import calibrate as run_calibrate
+    from ..calibration import write_calibration, write_parameters
+
+    result = run_calibrate(spec, out, workers=workers, progress=not quiet, method=method)
+    write_calibration(result, out, plots=plots)
+    if parameters_file is not None:
+        write_parameters(result, parameters_file, spec_label=str(spec))
+    click.echo(format_estimates(result))
+
+
+@main.command()
+@_options
+@click.option("--until", type=int, required=True, metavar="YEAR", help="Fit to observations up to YEAR only.")
+def backtest(spec: Path, out: Path, workers, method, quiet: bool, until: int) -> None:
+    """Calibrate SPEC on data up to --until, forecast later years, score against a naive trend."""
+    from .. import io
+    from ..calibration import backtest as run_backtest
+    from ..calibration import write_calibration
+    from ..plots.calibration import save_fit_figure
+
+    result, table, scores = run_backtest(spec, until, out, workers=workers, progress=not quiet, method=method)
+    write_calibration(result, out, plots=False)
+    io.write_csv(out / "forecast.csv", table)
+    io.write_csv(out / "backtest.csv", scores)
+    save_fit_figure(result.simulated, observed_rows_all(result.cal, table), out / "backtest", fitted=result.cal.targets,
+                    until=until)
+    click.echo(format_estimates(result))
+    click.echo(f"\nback-test: fitted to years <= {until}; scored on later years (MdAPE in %)")
+    click.echo(scores.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+
+
+def observed_rows_all(cal, table):
+    """The fitted rows and the held-out rows, for the back-test figure."""
+    import pandas as pd
+
+    from ..calibration.calibrate import observed_rows
+
+    held = table.rename(columns={"observed": "value"})[["indicator", "year", "value"]]
+    units = cal.data.drop_duplicates("indicator").set_index("indicator")["unit"]
+    held = held.assign(unit=held["indicator"].map(units))
+    rows = pd.concat([observed_rows(cal)[["indicator", "year", "value", "unit"]], held], ignore_index=True)
+    return rows.drop_duplicates(["indicator", "year"]).sort_values(["indicator", "year"])
+
+
+def format_estimates(result) -> str:
+    """The fitted parameters with their uncertainty, one line each."""
+    fit = result.fit
+    lines = [f"{fit.method}: loss {fit.loss:.4g}; {fit.evaluations} simulated, {fit.resumed} from cache; {fit.message}"]
+    for r in fit.estimates.itertuples():
+        if r.identified:
+            lines.append(f"  {r.name} = {r.value:.4g}  (s.e. {r.se:.3g}; 95% [{r.lower:.4g}, {r.upper:.4g}])")
+        else:
+            lines.append(f"  {r.name} = {r.value:.4g}  (not identified; bounds [{r.low_bound:g}, {r.high_bound:g}])")
+    return "\n".join(lines)

@@ -1,0 +1,180 @@
+"""Calibration: recovery of planted parameters, refusal of bad specs, resuming, ABC-SMC."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from simulation.calibration import calibrate, load_calibration, write_calibration
+from simulation.calibration.abc import abc_smc, weighted_quantile
+from simulation.calibration.objective import Evaluator
+from simulation.cli import main
+from simulation.errors import InputError
+from simulation.experiments.seeds import task_seed
+from simulation.loader import get_path, load_scenario, with_overrides
+from simulation.model import simulate
+
+TRUTH = {"parameters.growth.above_scale_mean": 6.0, "parameters.entry.births_per_year": 120.0}
+BOUNDS = {"parameters.growth.above_scale_mean": [-6.0, 18.0], "parameters.entry.births_per_year": [0.0, 400.0]}
+OBSERVED = {"value_added_above_scale": [2021, 2022, 2023], "value_added_above_scale_growth": [2021, 2022, 2023],
+            "firms_below_scale": [2021, 2022, 2023]}
+
+
+def small_scenario(zhenhai):
+    """The shared small configuration, ending in 2023, with no targets (fast).
+
+    The energy cap is loose (a binding cap would hide the growth parameter) and firm-level noise
+    is low, so that two observed years can pin the parameters down.
+    """
+    return with_overrides(zhenhai, {
+        "end_year": 2023, "targets": [], "levers.energy.cap": 400, "parameters.growth.above_scale_mean": 6,
+        "parameters.growth.volatility": 0.05, "population.above_scale.size_tail_index": 2.0,
+        "population.above_scale.count": 100, "population.above_scale.output": 572,
+        "population.above_scale.land": 6000, "population.above_scale.employees": 16000,
+        "population.above_scale.energy_use": 160, "population.below_scale.count": 500,
+        "levers.remediation.firms_per_year": 8, "levers.scattered_weak.firms_per_year": 20,
+    })
+
+
+def write_setup(folder, zhenhai, *, maxiter=8, extra=None):
+    """A scenario, a data file generated at TRUTH (one replication, its own seed) and a spec."""
+    base = small_scenario(zhenhai)
+    (folder / "small.yaml").write_text(yaml.safe_dump(base.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
+    truth = simulate(with_overrides(base, TRUTH), task_seed(987, 0, 0)).indicators.set_index(["indicator", "year"])
+    rows = [{"region": "test", "year": y, "indicator": name, "value": truth.loc[(name, y), "value"], "unit": "x",
+             "source": "synthetic: the model at known parameters, seed 987"} for name, years in OBSERVED.items() for y in years]
+    pd.DataFrame(rows).to_csv(folder / "obs.csv", index=False)
+    spec = {"scenario": "small.yaml", "data": "obs.csv", "region": "test", "seed": 3, "replications": 6,
+            "parameters": [{"path": p, "bounds": BOUNDS[p]} for p in TRUTH],
+            "observed": [{"indicator": n, "years": y} for n, y in OBSERVED.items()],
+            "optimiser": {"maxiter": maxiter, "popsize": 5, "tol": 0.0},
+            "abc": {"particles": 40, "generations": 3, "batch": 40}}
+    spec.update(extra or {})
+    (folder / "spec.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return folder / "spec.yaml"
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, zhenhai):
+    return write_setup(tmp_path_factory.mktemp("cal"), zhenhai)
+
+
+def test_recovers_planted_parameters(setup, tmp_path):
+    result = calibrate(setup, tmp_path / "out")
+    est = result.fit.estimates.set_index("path")
+    for path, true in TRUTH.items():
+        row = est.loc[path]
+        assert row["identified"]
+        assert row["lower"] <= true <= row["upper"], (path, row.to_dict())
+        lo, hi = BOUNDS[path]
+        assert row["upper"] - row["lower"] < 0.6 * (hi - lo)  # informative, not the whole search range
+    # the births rate drives the count of small firms tightly: it must be close
+    assert abs(est.loc["parameters.entry.births_per_year", "value"] - 120) < 40
+    write_calibration(result, tmp_path / "out")
+    fitted = load_scenario(tmp_path / "out" / "parameters.yaml")  # a scenario that extends the calibrated one
+    for path in TRUTH:
+        assert get_path(fitted, path) == pytest.approx(est.loc[path, "value"], rel=1e-5)
+    assert get_path(fitted, "parameters.exit.below_scale") == get_path(result.cal.scenario, "parameters.exit.below_scale")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["kind"] == "calibrate"
+    trace = pd.read_parquet(tmp_path / "out" / "loss_trace.parquet")
+    assert trace["best"].is_monotonic_decreasing and trace["loss"].min() == pytest.approx(result.fit.loss)
+    assert (tmp_path / "out" / "fit.png").stat().st_size > 1000
+
+
+def _cached_vectors(folder) -> set[str]:
+    (cache,) = folder.glob("cache_*.json")
+    return {json.dumps(e["theta"]) for e in json.loads(cache.read_text())["evaluations"]}
+
+
+def test_resumed_calibration_continues_from_its_cache(tmp_path, zhenhai):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    short = write_setup(tmp_path / "a", zhenhai, maxiter=1)
+    first = calibrate(short, tmp_path / "out")
+    assert first.fit.resumed == 0 and first.fit.evaluations > 0
+    again = calibrate(short, tmp_path / "out")  # the same run again: every loss comes from the cache
+    assert again.fit.evaluations == 0 and again.fit.resumed == first.fit.evaluations
+    np.testing.assert_array_equal(again.fit.theta, first.fit.theta)
+    done = _cached_vectors(tmp_path / "out")
+
+    longer = write_setup(tmp_path / "b", zhenhai, maxiter=3)
+    resumed = calibrate(longer, tmp_path / "out")  # a longer budget continues where the short one stopped
+    fresh = calibrate(longer, tmp_path / "fresh")
+    np.testing.assert_array_equal(resumed.fit.theta, fresh.fit.theta)
+    assert resumed.fit.resumed == len(done)
+    # exactly the vectors the short run had not simulated are simulated now
+    assert resumed.fit.evaluations == fresh.fit.evaluations - len(done & _cached_vectors(tmp_path / "fresh"))
+    head = resumed.fit.trace[resumed.fit.trace["batch"] <= first.fit.trace["batch"].max()]
+    assert head["cached"].all() and not resumed.fit.trace["cached"].all()
+
+
+def test_common_random_numbers_do_not_depend_on_workers(setup):
+    cal = load_calibration(setup)
+    theta = [4.0, 150.0]
+    serial, pooled = Evaluator(cal, workers=1), Evaluator(cal, workers=2)
+    assert serial(theta) == pooled(theta)
+    np.testing.assert_array_equal(serial.moments(theta), pooled.moments(theta))
+    assert serial([4.0, 150.0]) != serial([4.0, 160.0])
+    reps = serial.moments(theta)
+    assert not np.allclose(reps[0], reps[1])  # replications differ; vectors share them
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"parameters": [{"path": "parameters.growth.no_such", "bounds": [0, 1]}]}, "parameters.0.path", "no such parameter"),
+    ({"observed": [{"indicator": "not_an_indicator", "years": [2021]}]}, "observed.0.indicator", "unknown indicator"),
+    ({"observed": [{"indicator": "little_giants", "years": [2021]}]}, "observed.0.years", "no observed value"),
+    ({"observed": [{"indicator": "firms_below_scale", "years": [2020]}]}, "observed.0.years", "base year"),
+    ({"observed": [{"indicator": "firms_below_scale", "years": [2030]}]}, "observed.0.years", "outside"),
+    ({"parameters": [{"path": "parameters.growth.volatility", "bounds": [0.1, 5]}]}, "parameters.0.bounds", "not allowed"),
+    ({"method": "mcmc"}, "method", ""),
+    ({"typo": 1}, "typo", "unknown key"),
+    ({"data": "missing.csv"}, "data", "not found"),
+])
+def test_bad_specs_are_refused_clearly(setup, tmp_path, change, field, words):
+    spec = yaml.safe_load(setup.read_text())
+    spec.update(change)
+    path = setup.parent / f"bad_{abs(hash(field + words))}.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    with pytest.raises(InputError) as err:
+        load_calibration(path)
+    assert err.value.file == str(path) and err.value.field == field and words in str(err.value)
+    cli = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(tmp_path / "o"), "-q"])
+    assert cli.exit_code == 2 and field in cli.output and "Traceback" not in cli.output
+
+
+def test_abc_smc_recovers_a_conjugate_normal_posterior():
+    """x ~ N(θ, 1), one observation x = 1, flat prior on [-5, 5]: the posterior is about N(1, 1)."""
+
+    def distances(thetas, t, indices):
+        draws = [np.random.default_rng(np.random.SeedSequence(11, spawn_key=(t, j))).normal() for j in indices]
+        return np.abs(thetas[:, 0] + np.array(draws) - 1.0)
+
+    history = abc_smc(distances, [(-5.0, 5.0)], particles=500, generations=7, batch=500, seed=4)
+    last = history[-1]
+    assert [g.epsilon for g in history][1:] == sorted([g.epsilon for g in history][1:], reverse=True)
+    assert last.epsilon < 0.2
+    mean = np.sum(last.weights * last.particles[:, 0])
+    sd = np.sqrt(np.sum(last.weights * (last.particles[:, 0] - mean) ** 2))
+    assert abs(mean - 1.0) < 0.2 and 0.8 < sd < 1.25
+    lo, hi = weighted_quantile(last.particles[:, 0], last.weights, [0.025, 0.975])
+    assert lo == pytest.approx(1 - 1.96, abs=0.4) and hi == pytest.approx(1 + 1.96, abs=0.4)
+    again = abc_smc(distances, [(-5.0, 5.0)], particles=500, generations=7, batch=500, seed=4)
+    np.testing.assert_array_equal(again[-1].particles, last.particles)
+    other = abc_smc(distances, [(-5.0, 5.0)], particles=500, generations=7, batch=500, seed=5)
+    assert not np.array_equal(other[-1].particles, last.particles)
+
+
+def test_abc_method_on_the_model_resumes(setup, tmp_path):
+    first = calibrate(setup, tmp_path / "abc", method="abc")
+    assert first.fit.posterior is not None and len(first.fit.posterior) == 40
+    row = first.fit.estimates.set_index("path").loc["parameters.entry.births_per_year"]
+    assert row["lower"] <= 120 <= row["upper"]
+    again = calibrate(setup, tmp_path / "abc", method="abc")
+    assert again.fit.resumed == 3
+    pd.testing.assert_frame_equal(again.fit.posterior, first.fit.posterior)
