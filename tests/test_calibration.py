@@ -125,6 +125,16 @@ def test_common_random_numbers_do_not_depend_on_workers(setup):
     assert not np.allclose(reps[0], reps[1])  # replications differ; vectors share them
 
 
+def test_a_dask_cluster_gives_the_serial_loss(setup):
+    from simulation.experiments.executors import DaskExecutor
+
+    cal = load_calibration(setup)
+    thetas = [[4.0, 150.0], [7.0, 90.0]]
+    with DaskExecutor(local=2) as cluster:
+        on_dask = Evaluator(cal, workers=cluster).evaluate(thetas)
+    np.testing.assert_array_equal(on_dask, Evaluator(cal, workers=1).evaluate(thetas))
+
+
 @pytest.mark.parametrize("change, field, words", [
     ({"parameters": [{"path": "parameters.growth.no_such", "bounds": [0, 1]}]}, "parameters.0.path", "no such parameter"),
     ({"observed": [{"indicator": "not_an_indicator", "years": [2021]}]}, "observed.0.indicator", "unknown indicator"),

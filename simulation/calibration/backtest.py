@@ -73,7 +73,7 @@ def score(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=SCORE_COLUMNS)
 
 
-def backtest(spec: str | Path, until: int, out: str | Path | None = None, *, workers: int | None = 1,
+def backtest(spec: str | Path, until: int, out: str | Path | None = None, *, workers=1,
              progress: bool = False, method: str | None = None) -> tuple[Calibrated, pd.DataFrame, pd.DataFrame]:
     """Calibrate on observations up to ``until``; return the fit, the forecast table and the scores."""
     full = load_calibration(spec)

@@ -10,6 +10,7 @@ so ``upgrade-sim run parameters.yaml`` runs the calibrated model), ``estimates.c
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -22,6 +23,7 @@ import pandas as pd
 import yaml
 
 from .. import io
+from ..experiments.executors import Executor, make_executor
 from ..experiments.replicate import run_replications
 from ..loader import scenario_hash
 from .abc import Generation, abc_smc, weighted_quantile
@@ -43,16 +45,22 @@ class Calibrated:
     date: str
 
 
-def calibrate(spec: str | Path | Calibration, out: str | Path | None = None, *, workers: int | None = 1,
+def calibrate(spec: str | Path | Calibration, out: str | Path | None = None, *, workers: int | None | Executor = 1,
               progress: bool = False, method: str | None = None) -> Calibrated:
-    """Fit the spec's parameters; ``out`` holds the resumable cache (``None``: in memory only)."""
+    """Fit the spec's parameters; ``out`` holds the resumable cache (``None``: in memory only).
+
+    ``workers`` is a process count (``1``: serial, ``None``/``0``: every core) or an open
+    :class:`~simulation.experiments.executors.Executor` such as a Dask cluster.
+    """
     start = time.perf_counter()
     cal = spec if isinstance(spec, Calibration) else load_calibration(spec)
     method = method or cal.spec.method
-    evaluator = Evaluator(cal, out, workers=workers, progress=progress)
-    fit = fit_smm(evaluator) if method == "smm" else fit_abc(evaluator, out)
-    runs = run_replications(scenario_at(cal.scenario, cal.spec.parameters, fit.theta),
-                            max(cal.spec.replications, FIT_REPLICATIONS), cal.spec.seed, workers=workers)
+    # one pool for the whole fit: the optimiser asks for many small batches
+    with contextlib.nullcontext(workers) if isinstance(workers, Executor) else make_executor(workers=workers) as pool:
+        evaluator = Evaluator(cal, out, workers=pool, progress=progress)
+        fit = fit_smm(evaluator) if method == "smm" else fit_abc(evaluator, out)
+        runs = run_replications(scenario_at(cal.scenario, cal.spec.parameters, fit.theta),
+                                max(cal.spec.replications, FIT_REPLICATIONS), cal.spec.seed, workers=pool)
     return Calibrated(cal, fit, runs.indicators, time.perf_counter() - start, dt.date.today().isoformat())
 
 

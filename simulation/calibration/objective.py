@@ -51,7 +51,7 @@ def _task(scenario: Scenario, parameters, keys, root: int, task) -> np.ndarray:
     return simulate_moments(scenario_at(scenario, parameters, theta), keys, task_seed(root, point, replication))
 
 
-def run_tasks(cal: Calibration, tasks: list[tuple], *, workers: int | None, progress: bool, desc: str) -> list[np.ndarray]:
+def run_tasks(cal: Calibration, tasks: list[tuple], *, workers, progress: bool, desc: str) -> list[np.ndarray]:
     """Simulate ``(theta, point, replication)`` tasks; one moment vector per task, in task order."""
     keys = list(zip(cal.targets["indicator"], cal.targets["year"].astype(int)))
     fn = partial(_task, cal.scenario, list(cal.spec.parameters), keys, cal.spec.seed)
@@ -78,13 +78,14 @@ class Evaluator:
         The resolved spec.
     out : path, optional
         Folder for ``cache_<fingerprint>.json``; ``None`` keeps the cache in memory only.
-    workers : int, optional
-        Processes for the replications (``1``: serial, ``None``/``0``: every core).
+    workers : int or Executor, optional
+        Processes for the replications (``1``: serial, ``None``/``0``: every core), or an open
+        executor (see :func:`~simulation.experiments.executors.map_ordered`).
     progress : bool
         Show a progress bar per batch.
     """
 
-    def __init__(self, cal: Calibration, out: str | Path | None = None, *, workers: int | None = 1, progress: bool = False):
+    def __init__(self, cal: Calibration, out: str | Path | None = None, *, workers=1, progress: bool = False):
         self.cal = cal
         self.workers = workers
         self.progress = progress

@@ -13,6 +13,10 @@ def _options(fn):
     fn = click.option("--quiet", "-q", is_flag=True, help="No progress bars.")(fn)
     fn = click.option("--method", type=click.Choice(["smm", "abc"]), default=None,
                       help="Override the spec's method.")(fn)
+    fn = click.option("--scheduler", default=None, metavar="ADDR",
+                      help="Use an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (workers need upgrade-sim).")(fn)
+    fn = click.option("--dask-local", type=click.IntRange(min=1), default=None, metavar="N",
+                      help="Start a Dask LocalCluster of N worker processes.")(fn)
     fn = click.option("--workers", "-w", type=click.IntRange(min=0), default=None, metavar="N",
                       help="Local processes (1: serial; default: every core). Never changes a number.")(fn)
     fn = click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
@@ -25,12 +29,14 @@ def _options(fn):
 @click.option("--parameters", "parameters_file", type=click.Path(path_type=Path), default=None,
               help="Also write the fitted parameter file here (e.g. calibration/fitted/zhenhai.yaml).")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw fit.png.")
-def calibrate(spec: Path, out: Path, workers, method, quiet: bool, parameters_file: Path | None, plots: bool) -> None:
+def calibrate(spec: Path, out: Path, workers, dask_local, scheduler, method, quiet: bool, parameters_file: Path | None,
+              plots: bool) -> None:
     """Fit SPEC's parameters to its observed series; parameters.yaml, loss trace and fit.png in OUT."""
     from ..calibration import calibrate as run_calibrate
     from ..calibration import write_calibration, write_parameters
 
-    result = run_calibrate(spec, out, workers=workers, progress=not quiet, method=method)
+    with _executor(workers, dask_local, scheduler) as pool:
+        result = run_calibrate(spec, out, workers=pool, progress=not quiet, method=method)
     write_calibration(result, out, plots=plots)
     if parameters_file is not None:
         write_parameters(result, parameters_file, spec_label=str(spec))
@@ -40,14 +46,15 @@ def calibrate(spec: Path, out: Path, workers, method, quiet: bool, parameters_fi
 @main.command()
 @_options
 @click.option("--until", type=int, required=True, metavar="YEAR", help="Fit to observations up to YEAR only.")
-def backtest(spec: Path, out: Path, workers, method, quiet: bool, until: int) -> None:
+def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quiet: bool, until: int) -> None:
     """Calibrate SPEC on data up to --until, forecast later years, score against a naive trend."""
     from .. import io
     from ..calibration import backtest as run_backtest
     from ..calibration import write_calibration
     from ..plots.calibration import save_fit_figure
 
-    result, table, scores = run_backtest(spec, until, out, workers=workers, progress=not quiet, method=method)
+    with _executor(workers, dask_local, scheduler) as pool:
+        result, table, scores = run_backtest(spec, until, out, workers=pool, progress=not quiet, method=method)
     write_calibration(result, out, plots=False)
     io.write_csv(out / "forecast.csv", table)
     io.write_csv(out / "backtest.csv", scores)
@@ -56,6 +63,14 @@ def backtest(spec: Path, out: Path, workers, method, quiet: bool, until: int) ->
     click.echo(format_estimates(result))
     click.echo(f"\nback-test: fitted to years <= {until}; scored on later years (MdAPE in %)")
     click.echo(scores.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+
+
+def _executor(workers, dask_local, scheduler):
+    """One executor for the whole fit (the choice of executor never changes a number)."""
+    from ..experiments.executors import make_executor
+    from .experiments import _executor_kwargs
+
+    return make_executor(**_executor_kwargs(workers, dask_local, scheduler))
 
 
 def observed_rows_all(cal, table):

@@ -15,6 +15,7 @@ so every executor gives the same numbers. :func:`map_ordered` keeps results in t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections import deque
@@ -27,8 +28,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def resolve_workers(workers: int | None) -> int:
-    """Worker count: ``None`` or ``0`` means every core."""
+def resolve_workers(workers: "int | None | Executor") -> int:
+    """Worker count: ``None`` or ``0`` means every core; an open executor tells its own."""
+    if isinstance(workers, Executor):
+        return workers.workers
     return os.cpu_count() or 1 if not workers else max(int(workers), 1)
 
 
@@ -169,20 +172,30 @@ def make_executor(*, workers: int | None = None, dask_local: int | None = None, 
 
 
 def map_ordered(
-    fn: Callable[[T], R], tasks: Sequence[T], *, workers: int | None = 1, progress: bool = False, desc: str = "runs",
-    weights: Sequence[int] | None = None,
+    fn: Callable[[T], R], tasks: Sequence[T], *, workers: int | None | Executor = 1, progress: bool = False,
+    desc: str = "runs", weights: Sequence[int] | None = None,
 ) -> list[R]:
     """``[fn(t) for t in tasks]``, on ``workers`` processes, with an optional progress bar.
 
+    ``workers`` may also be an open :class:`Executor` (a Dask cluster, a pool), which is used and
+    left open: a calibration maps many small batches and should not start a pool for each.
     ``weights`` is how many units each task holds (for the bar's count and rate).
     """
     weights = list(weights) if weights is not None else [1] * len(tasks)
     bar = tqdm(total=sum(weights), desc=desc, unit=desc.split()[-1], disable=not progress, leave=False)
     results: list[R] = [None] * len(tasks)  # type: ignore[list-item]
-    n = resolve_workers(workers)
-    executor = SerialExecutor() if n == 1 or len(tasks) <= 1 else ProcessExecutor(min(n, len(tasks)))
-    with bar, executor:
+    with bar, _borrow_or_make(workers, len(tasks)) as executor:
         for index, result in executor.imap_unordered(fn, tasks):
             results[index] = result
             bar.update(weights[index])
     return results
+
+
+@contextlib.contextmanager
+def _borrow_or_make(workers: int | None | Executor, n_tasks: int) -> Iterator[Executor]:
+    if isinstance(workers, Executor):
+        yield workers  # the caller closes it
+        return
+    n = resolve_workers(workers)
+    with SerialExecutor() if n == 1 or n_tasks <= 1 else ProcessExecutor(min(n, n_tasks)) as executor:
+        yield executor
