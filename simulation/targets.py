@@ -66,3 +66,26 @@ def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFra
             row["p10"], row["median"], row["p90"] = np.nanquantile(values, [0.1, 0.5, 0.9]) if values.notna().any() else (np.nan,) * 3
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+COVERAGE_COLUMNS = ["theme", "name", "indicator", "label", "year", "op", "target", "unit", "measure", "since",
+                    "modelled", "reason", "source"]
+
+
+def coverage(scenario: Scenario) -> pd.DataFrame:
+    """Every target of ``scenario`` with whether the model evaluates it, grouped by theme.
+
+    The share of a document's targets that the model can speak to is part of its answer.
+    """
+    rows = []
+    for target in scenario.targets:
+        ind = INDICATORS.get(target.indicator) if target.indicator else None
+        rows.append({
+            "theme": target.theme, "name": target.name, "indicator": target.indicator,
+            "label": ind.label if ind else target.name, "year": target.year, "op": target.op,
+            "target": target.value, "unit": target.unit or (ind.unit if ind else None), "measure": target.measure,
+            "since": target.since, "modelled": target.modelled, "reason": target.reason, "source": target.source,
+        })
+    table = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+    return table.sort_values(["modelled", "theme", "year"], ascending=[False, True, True], kind="stable",
+                             ignore_index=True)

@@ -40,3 +40,32 @@ def test_at_least_and_at_most_partition(values, goal):
 def test_a_not_modelled_target_needs_a_reason():
     with pytest.raises(ValueError, match="reason"):
         Target(name="上市企业", year=2025, value=6, source="001 Table 2", modelled=False)
+
+
+def test_coverage_counts_every_target_once(zhenhai):
+    from simulation.targets import coverage
+
+    table = coverage(zhenhai)
+    assert len(table) == len(zhenhai.targets)
+    assert table["modelled"].sum() == sum(t.modelled for t in zhenhai.targets)
+    # modelled ones first, and every unmodelled one carries its reason
+    assert not table["modelled"].iloc[: table["modelled"].sum()].eq(False).any()
+    assert table.loc[~table["modelled"], "reason"].str.len().gt(0).all()
+
+
+def test_targets_command_prints_coverage(zhenhai):
+    from click.testing import CliRunner
+
+    from simulation.cli import main
+
+    from .conftest import ZHENHAI
+
+    result = CliRunner().invoke(main, ["targets", str(ZHENHAI)])
+    assert result.exit_code == 0, result.output
+    n = sum(t.modelled for t in zhenhai.targets)
+    assert f"{n} of {len(zhenhai.targets)} targets modelled" in result.output
+    for t in zhenhai.targets:
+        if not t.modelled:
+            assert t.reason in result.output
+    bad = CliRunner().invoke(main, ["targets", "no_such.yaml"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
