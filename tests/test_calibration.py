@@ -188,3 +188,11 @@ def test_abc_method_on_the_model_resumes(setup, tmp_path):
     again = calibrate(setup, tmp_path / "abc", method="abc")
     assert again.fit.resumed == 3
     pd.testing.assert_frame_equal(again.fit.posterior, first.fit.posterior)
+
+
+def test_plot_draws_the_fit_of_a_calibration_folder(tmp_path, zhenhai):
+    spec = write_setup(tmp_path, zhenhai, maxiter=1)
+    write_calibration(calibrate(spec, tmp_path / "out"), tmp_path / "out", plots=False)
+    result = CliRunner().invoke(main, ["plot", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "figures" / "fit.png").is_file()

@@ -248,3 +248,56 @@ def test_without_a_cjk_font_figures_are_english_and_complete(run, tmp_path, monk
     assert len([m for m in messages if "English labels" in m]) == 1
     assert not [m for m in messages if MISSING_GLYPH in m]
     assert len(paths) == len(fan_groups(run.scenario)) + 4
+
+
+# --- sweep response, and `plot` on sweep, sensitivity and calibration folders -----------------
+
+
+def test_rank_factors_puts_the_deciding_factor_first():
+    from simulation.plots.sweep import rank_factors
+
+    rng = np.random.default_rng(0)
+    design = pd.DataFrame({"point": range(200), "noise": rng.random(200), "lever": rng.random(200)})
+    p_met = pd.Series((design["lever"] > 0.6).astype(float))
+    assert list(rank_factors(design, p_met).index) == ["lever", "noise"]
+
+
+def test_response_heatmap_cells_are_bin_means():
+    from simulation.plots.sweep import response_heatmap
+
+    x = np.repeat(np.arange(6.0), 6)
+    y = np.tile(np.arange(6.0), 6)
+    design = pd.DataFrame({"point": range(36), "a": x, "b": y})
+    p_met = pd.Series((x + y) / 10.0)
+    ax = Figure().add_subplot()
+    response_heatmap(design, p_met, "a", "b", ax=ax)
+    cells = np.asarray(ax.collections[0].get_array()).reshape(6, 6)
+    np.testing.assert_allclose(cells, (np.arange(6)[:, None] + np.arange(6)[None, :]) / 10.0)
+
+
+def test_plot_draws_sweep_responses_for_targets_that_vary(tmp_path):
+    from simulation.experiments.sweep import sweep
+
+    from .test_sweep import write_spec
+
+    store = tmp_path / "store"
+    sweep(write_spec(tmp_path, points=8, replications=2), store, workers=1)
+    result = CliRunner().invoke(main, ["plot", str(store)])
+    assert result.exit_code == 0, result.output
+    attainment = pd.read_parquet(store / "attainment.parquet")
+    varying = {f"response_{ind}_{year}.png" for (ind, year), g in attainment.groupby(["indicator", "year"])
+               if g["p_met"].nunique() > 1}
+    assert {p.name for p in (store / "figures").glob("response_*.png")} == varying
+
+
+def test_plot_redraws_a_sensitivity_folder(tmp_path):
+    from simulation.experiments.sensitivity import sensitivity
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("model: ishigami\nmethod: morris\nn: 4\nlevels: 4\nseed: 1\noutputs: ['y@0']\n"
+                    "factors:\n" + "".join(f"  - {{path: {x}, range: [-3.14159, 3.14159]}}\n" for x in ("x1", "x2", "x3")),
+                    encoding="utf-8")
+    sensitivity(spec, tmp_path / "out", workers=1)
+    result = CliRunner().invoke(main, ["plot", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "figures" / "morris_y_0.png").is_file()

@@ -54,6 +54,21 @@ def save_fit_figure(simulated: pd.DataFrame, observed: pd.DataFrame, stem, **kwa
         return save_figure(fig, stem, formats=("png",), close=True)
 
 
+def draw(folder, *, lang: str = "zh") -> list:
+    """The fit figure of a finished ``upgrade-sim calibrate`` folder, from its files."""
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    observed = pd.DataFrame(manifest["observations"])
+    simulated = pd.read_parquet(folder / "fit_indicators.parquet")
+    from ..indicators import INDICATORS
+
+    observed["unit"] = [INDICATORS[n].unit if n in INDICATORS else None for n in observed["indicator"]]
+    return save_fit_figure(simulated, observed, folder / "figures" / "fit", fitted=observed, lang=lang)
+
+
 def _panel(ax, simulated, observed, fitted, name, until, lang) -> None:
     sim = simulated[simulated["indicator"] == name].groupby("year")["value"]
     q = pd.DataFrame({"p10": sim.quantile(0.1), "p50": sim.median(), "p90": sim.quantile(0.9)})

@@ -21,11 +21,10 @@ from .save import save_figure
 
 # Result kinds drawn elsewhere: kind -> modules of this package tried in turn.
 OTHER_KINDS = {
-    "sweep": ("discovery", "sensitivity"),
-    "discovery": ("discovery",),
-    "sensitivity": ("sensitivity",),
+    "sweep": ("sweep",),
+    "sensitivity-sobol": ("sensitivity",),
+    "sensitivity-morris": ("sensitivity",),
     "calibrate": ("calibration",),
-    "calibration": ("calibration",),
     "compare": ("compare",),
 }
 

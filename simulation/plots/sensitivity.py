@@ -75,6 +75,16 @@ def draw_sensitivity(indices: pd.DataFrame, method: str, folder: str | Path) -> 
     return paths
 
 
+def draw(folder: str | Path) -> list[Path]:
+    """The index figures of a finished ``upgrade-sim sensitivity`` folder."""
+    import json
+
+    folder = Path(folder)
+    kind = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["kind"]
+    indices = pd.read_csv(folder / "indices.csv")
+    return draw_sensitivity(indices, kind.removeprefix("sensitivity-"), folder / "figures")
+
+
 def _short(factor: str) -> str:
     """A factor label short enough for an axis: the last two parts of a dotted path."""
     return ".".join(str(factor).split(".")[-2:])
