@@ -44,3 +44,53 @@ def format_coverage(table, name: str) -> str:
 
 def _unit(row) -> str:
     return row.unit if isinstance(row.unit, str) else ""
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--replications", "-r", default=100, show_default=True, type=click.IntRange(min=1), help="Replications per scenario.")
+@click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Root seed, shared by all scenarios.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Output folder [default: results/compare_<names>].")
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes (0: every core). Never changes a number.")
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the comparison figures.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
+def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path | None, workers: int, plots: bool,
+            lang: str, quiet: bool) -> None:
+    """Run SCENARIOS on common random numbers; the first is the reference."""
+    from ..compare import compare as run_compare
+    from ..compare import write_compare
+    from ..errors import InputError
+
+    if len(scenarios) < 2:
+        raise InputError("compare needs at least two scenario files")
+    loaded = [load_scenario(path) for path in scenarios]  # every file checked before anything runs
+    result = run_compare(loaded, replications, seed, workers=workers, progress=not quiet)
+    out = out or Path("results") / ("compare_" + "_vs_".join(result.names))
+    write_compare(result, out, files=[str(p) for p in scenarios])
+    if plots:
+        from ..plots.figures import draw
+
+        draw(out, lang=lang)
+    if not quiet:
+        click.echo(format_comparison(result))
+    click.echo(f"\n{len(scenarios)} scenarios × {replications} replications in {result.wall_time:.1f} s → {out}")
+
+
+def format_comparison(result) -> str:
+    """Attainment per shared target: the reference's P(met), then each other scenario's difference."""
+    if result.targets.empty:
+        return "no target is shared by all scenarios; see compare_indicators.parquet for the indicators"
+    reference, others = result.names[0], result.names[1:]
+    head = f"{'year':>4}  {_pad('target', 30)} {_pad(reference, 14)}" + "".join(f" {_pad('Δ ' + n, 24)}" for n in others)
+    lines = [head]
+    keys = ["name", "indicator", "year", "measure", "since", "op", "target"]
+    for _, rows in result.targets.groupby(keys, sort=False, dropna=False):
+        rows = rows.set_index("scenario")
+        cells = [f"{rows.loc[reference, 'p_met']:>14.0%}"]
+        for n in others:
+            r = rows.loc[n]
+            cells.append(_pad(f" {r['diff']:+.0%} [{r['diff_lo']:+.0%}, {r['diff_hi']:+.0%}]", 25))
+        first = rows.iloc[0]
+        lines.append(f"{int(first['year']):>4}  {_pad(str(first['name']), 30)} " + "".join(cells))
+    return "\n".join(lines)

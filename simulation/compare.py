@@ -1,0 +1,147 @@
+"""Scenarios side by side on common random numbers: differences in attainment and indicators.
+
+Every scenario runs the same replications with the same task seeds
+(``SeedSequence(seed, spawn_key=(0, r))``), and the engine draws each process (growth, exits,
+certification, projects…) from its own random stream, so replication r of scenario B shares most of
+its randomness with replication r of the reference A. Differences are taken pair by pair, which
+makes them far more precise than comparing two independent sets of runs.
+
+- Targets are matched across scenarios by indicator, year, measure, since, comparison and value.
+  For each, ``p_met`` per scenario and the paired difference to the reference: the share of
+  replications where only this scenario meets it, where only the reference does, and a 90%
+  interval for the difference (McNemar's variance of a paired difference of proportions).
+- Indicators are matched by name and year: each scenario's median and 10–90% range, and the
+  median and 10–90% range of the paired difference to the reference.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import io
+from .experiments.replicate import RunResult, run_replications
+from .loader import load_scenario, scenario_hash
+from .scenario import Scenario
+from .targets import met, target_series
+
+Z90 = 1.6448536269514722  # two-sided 90% normal quantile
+
+TARGET_COLUMNS = ["name", "indicator", "year", "op", "target", "measure", "since", "scenario", "p_met", "diff",
+                  "diff_lo", "diff_hi", "only_this", "only_reference"]
+INDICATOR_COLUMNS = ["indicator", "year", "scenario", "median", "p10", "p90", "diff_median", "diff_p10", "diff_p90"]
+
+
+@dataclass
+class Comparison:
+    """Scenarios run on common random numbers; the first is the reference."""
+
+    runs: list[RunResult]
+    names: list[str]
+    targets: pd.DataFrame
+    indicators: pd.DataFrame
+    seed: int
+    replications: int
+    wall_time: float
+
+
+def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 100, seed: int = 0, *,
+            workers: int | None = 1, progress: bool = False) -> Comparison:
+    """Run every scenario with the same seeds; the first one is the reference."""
+    if len(scenarios) < 2:
+        raise ValueError("compare needs at least two scenarios")
+    start = time.perf_counter()
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    runs = [run_replications(sc, replications, seed, workers=workers, progress=progress) for sc in loaded]
+    names = unique_names([sc.name for sc in loaded])
+    return Comparison(runs, names, compare_targets(runs, names), compare_indicators(runs, names), seed,
+                      replications, time.perf_counter() - start)
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Scenario names, numbered where two are the same."""
+    return [n if names.count(n) == 1 else f"{n}#{i + 1}" for i, n in enumerate(names)]
+
+
+def target_key(t) -> tuple:
+    return (t.indicator, t.year, t.measure, t.since if t.measure != "level" else None, t.op, float(t.value))
+
+
+def compare_targets(runs: list[RunResult], names: list[str]) -> pd.DataFrame:
+    """Per modelled target of the reference that every scenario shares: attainment and paired difference."""
+    shared = [t for t in runs[0].scenario.targets if t.modelled
+              and all(any(target_key(u) == target_key(t) for u in r.scenario.targets if u.modelled) for r in runs[1:])]
+    rows = []
+    for t in shared:
+        reference = _met_by_replication(runs[0], t)
+        for run, name in zip(runs, names):
+            this = _met_by_replication(run, t)
+            rows.append({"name": t.name, "indicator": t.indicator, "year": t.year, "op": t.op, "target": t.value,
+                         "measure": t.measure, "since": t.since, "scenario": name, "p_met": this.mean(),
+                         **paired_difference(this, reference)})
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+def _met_by_replication(run: RunResult, target) -> np.ndarray:
+    values = target_series(run.indicators, target).sort_index()
+    return met(values, target)
+
+
+def paired_difference(this: np.ndarray, reference: np.ndarray) -> dict[str, float]:
+    """P(this) − P(reference) over paired replications, with a 90% interval (McNemar variance)."""
+    n = len(this)
+    only_this = float(np.mean(this & ~reference))
+    only_ref = float(np.mean(~this & reference))
+    diff = only_this - only_ref
+    se = np.sqrt(max(only_this + only_ref - diff**2, 0.0) / n)
+    return {"diff": diff, "diff_lo": max(diff - Z90 * se, -1.0), "diff_hi": min(diff + Z90 * se, 1.0), "only_this": only_this,
+            "only_reference": only_ref}
+
+
+def compare_indicators(runs: list[RunResult], names: list[str]) -> pd.DataFrame:
+    """Per indicator and year that all scenarios have: levels and paired differences to the reference."""
+    wide = [r.indicators.pivot_table(index=["indicator", "year"], columns="replication", values="value") for r in runs]
+    common = wide[0].index
+    for w in wide[1:]:
+        common = common.intersection(w.index)
+    reference = wide[0].loc[common]
+    frames = []
+    for w, name in zip(wide, names):
+        values = w.loc[common]
+        diff = values - reference
+        frames.append(pd.DataFrame({
+            "scenario": name, "median": values.median(axis=1), "p10": values.quantile(0.1, axis=1),
+            "p90": values.quantile(0.9, axis=1), "diff_median": diff.median(axis=1),
+            "diff_p10": diff.quantile(0.1, axis=1), "diff_p90": diff.quantile(0.9, axis=1),
+        }, index=common))
+    table = pd.concat(frames).reset_index()
+    return table[INDICATOR_COLUMNS].sort_values(["indicator", "year", "scenario"], kind="stable", ignore_index=True)
+
+
+def write_compare(comparison: Comparison, out: str | Path, *, files: Sequence[str] | None = None) -> Path:
+    """Write the comparison (and each scenario's indicators) into ``out``, the manifest last."""
+    out = Path(out)
+    io.write_csv(out / "compare_targets.csv", comparison.targets)
+    io.write_parquet(out / "compare_indicators.parquet", comparison.indicators)
+    for run, name in zip(comparison.runs, comparison.names):
+        io.write_parquet(out / "runs" / f"{name}.parquet", run.indicators)
+        io.write_text(out / "runs" / f"{name}.yaml",
+                      yaml.safe_dump(run.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+    io.write_json(out / "manifest.json", {
+        "kind": "compare",
+        "scenarios": [{"name": n, "file": f, "hash": scenario_hash(r.scenario)}
+                      for n, f, r in zip(comparison.names, files or [None] * len(comparison.runs), comparison.runs)],
+        "reference": comparison.names[0],
+        "seed": comparison.seed,
+        "replications": comparison.replications,
+        "wall_time_seconds": round(comparison.wall_time, 3),
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": io.versions(),
+    })
+    return out

@@ -1,0 +1,73 @@
+"""Scenario comparison on common random numbers: exact zeros against itself, paired effects, CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from simulation.cli import main
+from simulation.compare import compare, paired_difference
+from simulation.loader import with_overrides
+
+from .conftest import ROOT, ZHENHAI
+
+VARIANT = ROOT / "scenarios" / "variants" / "zhenhai_double_remediation.yaml"
+
+
+def test_a_scenario_against_itself_differs_by_exactly_nothing(small):
+    result = compare([small, small], 4, seed=3)
+    assert result.names == [small.name + "#1", small.name + "#2"]
+    assert (result.targets["diff"] == 0).all() and (result.targets["only_this"] == 0).all()
+    assert (result.indicators[["diff_median", "diff_p10", "diff_p90"]] == 0).all().all()
+    assert len(result.targets) == 2 * sum(t.modelled for t in small.targets)
+
+
+def test_more_remediation_frees_more_land_in_every_paired_replication(small):
+    more = with_overrides(small, {"levers.remediation.firms_per_year": 16})
+    result = compare([small, more], 6, seed=5)
+    a, b = (r.indicators[r.indicators["indicator"] == "land_freed"].groupby("replication")["value"].sum()
+            for r in result.runs)
+    assert (b > a).all()
+    freed = result.indicators[(result.indicators["indicator"] == "land_freed_cumulative")
+                              & (result.indicators["scenario"] == result.names[1])]
+    assert (freed["diff_p10"] >= 0).all() and freed["diff_p10"].iloc[-1] > 0
+
+
+def test_paired_difference_matches_a_hand_count():
+    this = np.array([1, 1, 0, 0, 1, 0, 1, 1], bool)
+    ref = np.array([1, 0, 0, 1, 0, 0, 1, 1], bool)
+    d = paired_difference(this, ref)
+    assert d["only_this"] == 2 / 8 and d["only_reference"] == 1 / 8
+    assert d["diff"] == pytest.approx(this.mean() - ref.mean())
+    assert d["diff_lo"] < d["diff"] < d["diff_hi"]
+
+
+def test_targets_shared_only_when_identical(small):
+    changed = with_overrides(small, {"targets.0.value": small.targets[0].value + 1})
+    result = compare([small, changed], 2, seed=0)
+    first = small.targets[0]
+    shared = result.targets[(result.targets["indicator"] == first.indicator) & (result.targets["year"] == first.year)]
+    assert first.value not in set(shared["target"])
+
+
+def test_compare_command_writes_tables_and_figures(tmp_path):
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(main, ["compare", str(ZHENHAI), str(VARIANT), "-r", "3", "-s", "1", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    targets = pd.read_csv(out / "compare_targets.csv")
+    assert set(targets["scenario"]) == {"zhenhai_2021_2025", "zhenhai_double_remediation"}
+    assert not pd.read_parquet(out / "compare_indicators.parquet").empty
+    assert (out / "figures" / "attainment_difference.png").is_file()
+    assert (out / "figures" / "compare_land_freed.png").is_file()
+    redraw = CliRunner().invoke(main, ["plot", str(out)])
+    assert redraw.exit_code == 0, redraw.output
+
+
+def test_compare_refuses_bad_input_with_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: no_such.yaml\n", encoding="utf-8")
+    for args in (["compare", str(ZHENHAI)], ["compare", str(ZHENHAI), str(bad)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and "Traceback" not in result.output
