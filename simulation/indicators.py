@@ -101,6 +101,8 @@ _declare([
     ("remediated_regularised", "规范管理企业数", "remediated_regularise"),
     ("remediated_low_efficiency", "高耗低效企业整治数", "remediated_total"),
     ("remediated_scattered", "散乱弱企业整治数", "scattered_total"),
+    # the 淘汰关停 route of the 高耗低效 list: the documents' 淘汰落后产能 (散乱弱 closures not counted)
+    ("closed_backward_capacity", "淘汰落后产能企业数", "closed_low_efficiency"),
 ], "家", "tiers", flow=True)
 
 

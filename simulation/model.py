@@ -89,6 +89,8 @@ class Region:
         self.flow_rows: list[tuple[int, str, str, int]] = []
         self.prev: dict[str, float] = {}
         self.totals: dict[str, float] = defaultdict(float)  # flows summed since the base year
+        # the base year's 亩均 evaluation, published the next spring: the first remediation list
+        grading.grade_firms(self.pop, self.params.grading, scenario.base_year, annual=self.pop.revenue_prev)
         self._record_base_year()
 
     # --- the calendar ---------------------------------------------------------------------
@@ -173,6 +175,7 @@ class Region:
         c["remediated_upgrade"] += out.counts[Route.UPGRADE]
         c["remediated_regularise"] += out.counts[Route.REGULARISE]
         c["remediated_total"] += sum(out.counts.values())
+        c["closed_low_efficiency"] += len(out.closed)
         c["land_remediated"] += out.land_remediated
         c["investment_upgrade"] += out.investment
         self.land.release(out.land_returned, "规范管理: land handed back")

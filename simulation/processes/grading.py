@@ -15,9 +15,12 @@ from ..scenario import Grading
 from ..tiers import GRADE_A, GRADE_B, GRADE_C, GRADE_D, UNGRADED
 
 
-def grade_firms(pop: Population, rules: Grading, year: int) -> None:
-    """Set ``grade``, ``score`` and ``d_streak`` from this year's annual figures."""
-    annual = pop.annual_revenue()
+def grade_firms(pop: Population, rules: Grading, year: int, *, annual: np.ndarray | None = None) -> None:
+    """Set ``grade``, ``score`` and ``d_streak`` from this year's annual figures.
+
+    ``annual`` is the revenue to grade on (default: this year's, from the monthly sums).
+    """
+    annual = pop.annual_revenue() if annual is None else annual
     va = annual * pop.va_rate
     land = np.maximum(pop.land, 1e-9)
     measures = [
