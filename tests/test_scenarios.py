@@ -1,0 +1,95 @@
+"""Every shipped scenario and variant: validates, runs, reproduces its base year, lists its document's targets.
+
+Base-year tolerances: 0.5% relative on the aggregates the initial population is scaled to (the
+same as tests/test_baseline.py for Zhenhai), exact on firm counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from simulation.cli import main
+from simulation.loader import load_scenario, read_yaml
+from simulation.model import simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "scenarios" / "variants").glob("*.yaml"))
+TOL = 0.005
+
+# Base-year figures each document (or the statistics it is based on) gives: indicator -> value
+BASELINES = {
+    "zhenhai_2021_2025": {"value_added_rate": 23.3, "tax_per_mu": 83.7, "firms_above_scale": 500},  # 001 Table 1
+    "cixi_2023": {"firms_above_scale": 2097, "output_above_scale": 4797.76},  # 慈溪市2022年统计公报
+}
+
+# The document's quantitative targets: (indicator, year, value) that must be in the scenario
+DOCUMENT_TARGETS = {
+    "cixi_2023": [  # 000
+        ("value_added_above_scale_growth", 2023, 6), ("value_added_above_scale_growth", 2023, 10),
+        ("value_added_below_scale_growth", 2023, 7), ("value_added_below_scale_growth", 2023, 10),
+        ("manufacturing_investment_growth", 2023, 10), ("manufacturing_investment_growth", 2023, 38),
+        ("value_added_per_mu_growth", 2023, 5.5), ("tax_per_mu", 2023, 6),
+        ("remediated_low_efficiency", 2023, 300), ("remediated_scattered", 2023, 1500),
+        ("land_remediated", 2023, 2000), ("closed_backward_capacity", 2023, 50),
+        ("new_single_champions", 2023, 2), ("new_zjtx_sme", 2023, 15), ("new_above_scale", 2023, 100),
+        (None, 2023, 20), (None, 2023, 3), (None, 2023, 60), (None, 2023, 800), (None, 2023, 25), (None, 2023, 500),
+    ],
+}
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(ROOT / "scenarios"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=_id)
+def test_scenario_validates_runs_and_evaluates_every_modelled_target(path):
+    from simulation.targets import evaluate_targets
+
+    scenario = load_scenario(path)
+    result = simulate(scenario, 0)
+    targets = evaluate_targets(result.indicators.assign(replication=0), scenario)
+    modelled = targets[targets["modelled"]]
+    assert modelled["median"].notna().all(), list(modelled.loc[modelled["median"].isna(), "name"])
+    assert set(result.indicators["year"]) == set(range(scenario.base_year, scenario.end_year + 1))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=_id)
+def test_targets_command_prints_the_coverage(path):
+    scenario = load_scenario(path)
+    result = CliRunner().invoke(main, ["targets", str(path)])
+    assert result.exit_code == 0, result.output
+    n = sum(t.modelled for t in scenario.targets)
+    assert f"{n} of {len(scenario.targets)} targets modelled" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(BASELINES))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_base_year_reproduces_the_documents_figures(name, seed):
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    base = simulate(scenario, seed).indicators.query("year == @scenario.base_year").set_index("indicator")["value"]
+    for indicator, value in BASELINES[name].items():
+        if float(value).is_integer() and indicator.startswith("firms"):
+            assert base[indicator] == value, indicator
+        else:
+            assert base[indicator] == pytest.approx(value, rel=TOL), indicator
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENT_TARGETS))
+def test_scenario_lists_its_documents_targets(name):
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    listed = {(t.indicator if t.modelled else None, t.year, float(t.value)) for t in scenario.targets}
+    for indicator, year, value in DOCUMENT_TARGETS[name]:
+        assert (indicator, year, float(value)) in listed, (indicator, year, value)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios" / "variants").glob("*.yaml")), ids=_id)
+def test_variant_changes_only_what_it_overrides(path):
+    raw = read_yaml(path)
+    variant = load_scenario(path).model_dump(mode="json")
+    base = load_scenario(path.parent / raw["extends"]).model_dump(mode="json")
+    changed = {key for key in base if base[key] != variant[key]}
+    assert changed <= set(raw) - {"extends"}, changed
+    assert "levers" in changed or "parameters" in changed  # a variant is a policy or an assumption changed
