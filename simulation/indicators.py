@@ -103,6 +103,7 @@ _declare([
     ("remediated_scattered", "散乱弱企业整治数", "scattered_total"),
     # the 淘汰关停 route of the 高耗低效 list: the documents' 淘汰落后产能 (散乱弱 closures not counted)
     ("closed_backward_capacity", "淘汰落后产能企业数", "closed_low_efficiency"),
+    ("leases_reclaimed", "先租后让未达标收回企业数", "leases_reclaimed"),
 ], "家", "tiers", flow=True)
 
 
@@ -187,6 +188,8 @@ _declare([
     ("land_granted_projects", "项目供地", "land_granted_projects"),
     ("land_granted_expansion", "增资扩产供地", "land_granted_expansion"),
     ("land_unmet_expansion", "未满足的扩产用地需求", "land_unmet_expansion"),
+    ("land_revitalised", "盘活存量工业用地", "land_revitalised"),
+    ("land_reclaimed_lease", "先租后让收回用地", "land_reclaimed_lease"),
 ], "亩", "land", flow=True)
 
 # --- energy and carbon (万吨标准煤, 万吨) --------------------------------------------------------

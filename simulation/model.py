@@ -26,7 +26,7 @@ import simpy
 
 from .indicators import Snapshot, measure, population_aggregates
 from .population import Population, initial_population
-from .processes import certification, grading, growth, projects, remediation, statistics
+from .processes import certification, grading, growth, land_renewal, projects, remediation, statistics
 from .resources import EnergyPool, LandPool
 from .scenario import Scenario
 from .tiers import CERT_LABELS, GRADE_C, GRADE_D, ROUTE_LABELS, Cert, Route
@@ -137,6 +137,10 @@ class Region:
                 self.land.supply(park, "小微企业园 reserved land", held=True)
                 self.land.supply(lot - park, "标准地 auction")
                 self.counts["land_supplied"] += lot
+                if self.levers.land_renewal is not None:
+                    idle = self.levers.land_renewal.idle_land_per_year.at(year) / n
+                    self.land.supply(idle, "盘活存量: 批而未供/供而未用/低效用地")
+                    self.counts["land_revitalised"] += idle
 
     # --- yearly events --------------------------------------------------------------------
     def _new_year(self, year: int) -> None:
@@ -158,10 +162,20 @@ class Region:
         self._flow("规下", "规上", int(entered.sum()))
         self._flow("规上", "规下", int(dropped.sum()))
         grading.grade_firms(pop, self.params.grading, year)
+        self._check_leases(year)
         self._expand_land()
         self._buy_energy()
         self._record(year)
         self._roll_year()
+
+    def _check_leases(self, year: int) -> None:
+        """先租后让: leases that end this year convert to title unless the firm is graded D."""
+        if self.levers.land_renewal is None:
+            return
+        failed = land_renewal.lease_check(self.pop, year)
+        self.counts["leases_reclaimed"] += len(failed)
+        self.counts["land_reclaimed_lease"] += float(self.pop.land[failed].sum())
+        self._exit(failed, Route.CLOSE, policy=True, reason="先租后让: lease not converted")
 
     def _remediate(self, year: int) -> None:
         if year < self.levers.remediation.start_year:
@@ -238,20 +252,20 @@ class Region:
         self.counts["births"] += n
         self._flow("新设", "规下", n)
 
-    def _exit(self, rows: np.ndarray, route: Route, *, policy: bool = False) -> None:
+    def _exit(self, rows: np.ndarray, route: Route, *, policy: bool = False, reason: str | None = None) -> None:
         if len(rows) == 0:
             return
         pop = self.pop
         land, quota = float(pop.land[rows].sum()), float(pop.quota[rows].sum())
-        reason = ROUTE_LABELS[route]
-        self.land.release(land, reason)
-        self.energy.release(quota, reason)
+        label = ROUTE_LABELS[route]  # the route, for the tier flows
+        self.land.release(land, reason or label)  # the ledger says why, when more precise
+        self.energy.release(quota, reason or label)
         if not policy:
             self.counts["land_released_exits"] += land
         key = {Route.MARKET: "exit_market", Route.MERGE: "exit_merge", Route.CLOSE: "exit_close"}[route]
         self.counts[key] += len(rows)
         for tier, n in zip(*np.unique(tier_of(pop, rows), return_counts=True)):
-            self._flow(str(tier), reason, int(n))
+            self._flow(str(tier), label, int(n))
         pop.alive[rows] = False
         pop.revenue[rows] = 0.0
         pop.hazard_month[rows] = 0.0
@@ -332,6 +346,7 @@ class Region:
             quota=np.array([p.energy for p in done]),
             rd=spec.rd_intensity_median.at(0) / 100,
             growth_prev=0.0,
+            lease_end=land_renewal.lease_ends(self.levers.land_renewal, len(done), year, self.rng["projects"]),
         )
         self.pop.extend(firms)
         self._flow("项目投产", "规下", len(done))

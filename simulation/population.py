@@ -38,6 +38,7 @@ COLUMNS: dict[str, type] = {
     "grade": np.int8,  # 亩均论英雄 grade (tiers.GRADE_*)
     "score": np.float64,
     "d_streak": np.int8,  # consecutive years graded D
+    "lease_end": np.int16,  # 先租后让: year the lease is checked for transfer (0: the firm owns its land)
     "log_growth_month": np.float64,  # this year's monthly log drift (set each year)
     "hazard_month": np.float64,  # this year's monthly exit probability (set each year)
 }

@@ -166,6 +166,15 @@ class Attraction(Strict):
     zero_land_share: SHARE  # share that are 零增地技改 on existing firms' land
 
 
+class LandRenewal(Strict):
+    """工业用地焕新提效 (Haishu 003 §(二)): 先租后让 leases and 盘活存量 of idle and low-efficiency land."""
+
+    lease_first_share: SHARE  # share of new project plots granted 先租后让 (a lease first, transfer after the check)
+    lease_years: quantity("年", ge=1.0, le=10.0)  # lease term before the 达产 check
+    # 批而未供 / 供而未用 / 低效用地 brought back into supply each year (低效用地再开发)
+    idle_land_per_year: quantity("亩", schedule=True)
+
+
 class Levers(Strict):
     xiaoshenggui: Xiaoshenggui
     remediation: Remediation
@@ -174,6 +183,7 @@ class Levers(Strict):
     land_supply: LandSupply
     energy: Energy
     attraction: Attraction
+    land_renewal: LandRenewal | None = None  # absent: land is sold outright and no idle stock is recovered
 
 
 # --- behavioural parameters ------------------------------------------------------------------
