@@ -168,6 +168,11 @@ def _ht_share(s: Snapshot) -> float:
     return _ratio(s.va_high_tech, s.va_above, 100.0)
 
 
+@indicator("rd_intensity_above_scale", "规上企业研发经费占营业收入比重", "%", "innovation")
+def _rd_intensity(s: Snapshot) -> float:
+    return _ratio(s.rd_above, s.out_above, 100.0)
+
+
 @indicator("energy_per_value_added", "规上单位工业增加值能耗", "吨标准煤/万元", "energy")
 def _energy_intensity(s: Snapshot) -> float:
     return _ratio(s.energy_above, s.va_above)
@@ -267,6 +272,7 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
         "employees_above": float(pop.employees[above].sum()),
         "va_high_tech": float(va[above & pop.high_tech].sum()),
         "energy_above": float(energy[above].sum()),
+        "rd_above": float(np.sum(annual[above] * pop.rd[above])),
         "energy_used": float(energy[pop.alive].sum()),
         "va_comparable": float(va[both].sum()),
         "va_comparable_prev": float(pop.va_prev[both].sum()),

@@ -132,7 +132,7 @@ class Region:
             n = int(supply.auctions_per_year.at(year))
             for k in range(n):
                 yield self.env.timeout(self._at(year, 1 + 12 * (k + 0.5) / n, 0.0) - self.env.now)
-                lot = supply.new_land_per_year.at(year) / n
+                lot = supply.industrial_land(year) / n
                 park = lot * supply.small_park_share.at(year)
                 self.land.supply(park, "小微企业园 reserved land", held=True)
                 self.land.supply(lot - park, "标准地 auction")

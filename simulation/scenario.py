@@ -143,11 +143,32 @@ class Cultivation(Strict):
 
 
 class LandSupply(Strict):
-    """新增工业用地 supply (标准地出让)."""
+    """新增工业用地 supply (标准地出让).
 
-    new_land_per_year: quantity("亩", schedule=True)
+    Either ``new_land_per_year`` directly, or the city rule that gives it: a share of all new
+    construction land goes to industry (Ningbo 004 §二(五)3: 每年新增用地指标35%用于工业).
+    """
+
+    new_land_per_year: quantity("亩", schedule=True) | None = None
+    new_construction_land_per_year: quantity("亩", schedule=True) | None = None  # 新增建设用地指标
+    industrial_share: probability(schedule=True) | None = None  # of new construction land
     auctions_per_year: quantity("次", ge=1.0, le=12.0)
     small_park_share: SHARE  # share of new land for 小微企业园 (not open to large projects)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "LandSupply":
+        by_rule = (self.new_construction_land_per_year is not None, self.industrial_share is not None)
+        if self.new_land_per_year is not None and any(by_rule):
+            raise ValueError("give new_land_per_year or new_construction_land_per_year with industrial_share, not both")
+        if self.new_land_per_year is None and not all(by_rule):
+            raise ValueError("give new_land_per_year, or new_construction_land_per_year and industrial_share")
+        return self
+
+    def industrial_land(self, year: int) -> float:
+        """New industrial land in ``year`` (亩)."""
+        if self.new_land_per_year is not None:
+            return self.new_land_per_year.at(year)
+        return self.new_construction_land_per_year.at(year) * self.industrial_share.at(year)
 
 
 class Energy(Strict):
