@@ -10,7 +10,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from .scenario import Scenario
-from .tiers import UNGRADED, Cert
+from .tiers import UNGRADED, Cert, high_tech_rd_floor
 
 COLUMNS: dict[str, type] = {
     "id": np.int64,
@@ -137,6 +137,10 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     rd = pop_spec.rd_intensity_median.at(0) / 100 * rng.lognormal(0.0, pop_spec.rd_intensity_sigma.at(0), n)
     rd = np.minimum(rd, 0.5)
     cert, cert_year, high_tech = _initial_certificates(scenario, revenue, rd, is_above, rng)
+    share = pop_spec.certified.high_tech_value_added_share
+    if share is not None:
+        high_tech = _high_tech_by_value_added(high_tech.sum(), share.at(0) / 100, value_added, rd, is_above, rng)
+        rd = np.where(high_tech, np.maximum(rd, _rd_holding_status(revenue, params.certification)), rd)
 
     return Population.new(
         n,
@@ -221,6 +225,38 @@ def _initial_certificates(scenario: Scenario, revenue, rd, is_above, rng):
     cert_year = np.where(cert > 0, base - rng.integers(0, term, n), 0)
     n_ht = round(counts.high_tech.at(0))
     high_tech = np.zeros(n, dtype=bool)
-    qualifies = rd >= np.select([revenue < 5000.0, revenue < 20000.0], [0.05, 0.04], 0.03)
+    qualifies = rd >= high_tech_rd_floor(revenue)
     high_tech[np.argsort(-(merit + 10.0 * qualifies), kind="stable")[:n_ht]] = True
     return cert, cert_year, high_tech
+
+
+def _rd_holding_status(revenue, rules) -> np.ndarray:
+    """R&D share one s.d. of a term's drift above the floor, so a 高新技术企业 usually keeps its status."""
+    term = rules.term_years.at(0)
+    return high_tech_rd_floor(revenue) * np.exp(rules.rd_volatility.at(0) * np.sqrt(term))
+
+
+def _high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above, rng) -> np.ndarray:
+    """Pick ``n_ht`` 高新技术企业 so that they hold ``share`` of 规上 value added.
+
+    Statistics count 高新技术产业 by industry, and its firms are larger than the average; the
+    ranking weighs R&D against size, the size weight found by bisection. The chosen firms are then
+    lifted above the R&D floor of the 认定管理办法, which a certified firm meets by definition.
+    """
+    noise = rng.gumbel(size=len(value_added))
+    total = value_added[is_above].sum()
+
+    def pick(weight: float) -> np.ndarray:
+        score = np.log(rd) + weight * np.log(value_added) + noise
+        chosen = np.zeros(len(score), dtype=bool)
+        chosen[np.argsort(-score, kind="stable")[:n_ht]] = True
+        return chosen
+
+    low, high = 0.0, 50.0
+    for _ in range(40):
+        mid = (low + high) / 2
+        if value_added[pick(mid) & is_above].sum() / total < share:
+            low = mid
+        else:
+            high = mid
+    return pick(high)

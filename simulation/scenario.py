@@ -67,6 +67,8 @@ class Certified(Strict):
     little_giants: COUNT  # 专精特新"小巨人"
     single_champions: COUNT  # 单项冠军
     high_tech: COUNT  # 高新技术企业
+    # 高新技术产业增加值占规上工业比重 at the base year; absent: the count is given to the most innovative firms
+    high_tech_value_added_share: PERCENT | None = None
 
 
 class Sector(Strict):
@@ -279,6 +281,8 @@ class Step(Strict):
     min_growth: quantity("%/年", ge=-100.0)
     min_years_below: quantity("年", le=30.0)  # years at the tier below before applying
     quota_per_year: quantity("家", schedule=True)  # most the region gets per round
+    # firms with at least this revenue may apply without the level below (单项冠军: 4亿, domain-facts §3)
+    open_above_revenue: quantity("万元") | None = None
 
 
 class Certification(Strict):

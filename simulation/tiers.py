@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numpy as np
+
 
 class Cert(IntEnum):
     """Certification level, climbed one step at a time (梯度培育)."""
@@ -13,6 +15,11 @@ class Cert(IntEnum):
     ZJTX = 2  # 专精特新中小企业
     LITTLE_GIANT = 3  # 专精特新"小巨人"
     CHAMPION = 4  # 制造业单项冠军
+
+
+def high_tech_rd_floor(revenue: np.ndarray) -> np.ndarray:
+    """R&D share required for 高新技术企业 (认定管理办法 2016 §11): 5% under 5,000万, 4% to 2亿, 3% above."""
+    return np.select([revenue < 5000.0, revenue < 20000.0], [0.05, 0.04], 0.03)
 
 
 CERT_LABELS = {

@@ -74,18 +74,23 @@ def test_certification_climbs_the_ladder_one_step_at_a_time(run_small):
     assert set(zip(ups.source, ups.target)) <= allowed
 
 
-def test_no_champion_without_the_tiers_below(small):
-    """Track every firm's level over the run: each rise is exactly one step."""
+def test_certificates_climb_one_step_except_large_firms_to_champion(small):
+    """Track every firm's level over the run: each rise is one step, but a firm with 4亿 or more
+    may become 单项冠军 without being 小巨人 (domain-facts §3)."""
     region = make_region(small, 11)
-    seen = {}
+    open_above = small.parameters.certification.single_champion.open_above_revenue.at(0)
+    seen, jumps = {}, []
     original = region._certify
 
     def watch(year):
         before = dict(zip(region.pop.id, region.pop.cert))
+        large = dict(zip(region.pop.id, region.pop.revenue_prev >= open_above))
         original(year)
         after = dict(zip(region.pop.id, region.pop.cert))
         for fid, level in after.items():
-            assert level - before[fid] <= 1
+            if level - before[fid] > 1:
+                assert level == Cert.CHAMPION and large[fid], (fid, before[fid], level)
+                jumps.append(fid)
             seen[fid] = max(seen.get(fid, 0), level)
 
     region._certify = watch

@@ -1,8 +1,9 @@
 """Certification rounds (梯度培育) and the 高新技术企业 status, once a year.
 
 The ladder is 创新型中小企业 → 专精特新中小企业 → 专精特新"小巨人" → 单项冠军 (MIIT 2022
-《优质中小企业梯度培育管理暂行办法》; champions under 4亿 must already be 小巨人). A firm climbs at
-most one step a round. Eligibility uses last year's figures (R&D intensity, revenue, growth, years
+《优质中小企业梯度培育管理暂行办法》). A firm climbs at most one step a round, except where a step is
+open to large firms at any level (单项冠军: firms under 4亿 must already be 小巨人, larger ones need
+not; for those the years count from entry). Eligibility uses last year's figures (R&D intensity, revenue, growth, years
 at the level below); eligible firms succeed with the scenario's chance, scaled by the cultivation
 pool lever, and at most the regional quota per round (highest R&D first). Every level is held for
 a term (3 years) and then reviewed; a firm that fails falls one level (domain-facts §2: ~87% pass).
@@ -14,7 +15,7 @@ import numpy as np
 
 from ..population import Population
 from ..scenario import Certification, Step
-from ..tiers import Cert
+from ..tiers import Cert, high_tech_rd_floor
 
 STEPS = ("innovative_sme", "zjtx_sme", "little_giant", "single_champion")
 
@@ -32,10 +33,13 @@ def certification_round(pop: Population, rules: Certification, multiplier: float
 
 
 def _apply_step(pop: Population, level: int, step: Step, multiplier: float, year: int, rng) -> np.ndarray:
-    since = np.where(level == Cert.INNOVATIVE, pop.entry_year, pop.cert_year)
+    ladder = pop.cert == level - 1
+    since = np.where((level == Cert.INNOVATIVE) | ~ladder, pop.entry_year, pop.cert_year)
+    if step.open_above_revenue is not None:
+        ladder |= (pop.cert < level) & (pop.revenue_prev >= step.open_above_revenue.at(year))
     eligible = (
         pop.alive
-        & (pop.cert == level - 1)
+        & ladder
         & (year - since >= step.min_years_below.at(year))
         & (pop.rd * 100 >= step.min_rd.at(year))
         & (pop.revenue_prev >= step.min_revenue.at(year))
@@ -58,11 +62,6 @@ def review(pop: Population, rules: Certification, year: int, rng) -> np.ndarray:
     failed = due[~passed]
     pop.cert[failed] -= 1
     return failed
-
-
-def high_tech_rd_floor(revenue: np.ndarray) -> np.ndarray:
-    """R&D share required for 高新技术企业 (认定管理办法 2016 §11): 5% under 5,000万, 4% to 2亿, 3% above."""
-    return np.select([revenue < 5000.0, revenue < 20000.0], [0.05, 0.04], 0.03)
 
 
 def high_tech_round(pop: Population, rules: Certification, year: int, rng) -> tuple[np.ndarray, np.ndarray]:
