@@ -45,7 +45,8 @@ def test_bad_scenario_is_refused_naming_field(tmp_path, case, old, new, field, w
     ("a: [1, 2\nb: }", "not valid YAML"),
     ("- just\n- a list\n", "mapping"),
     ('!!python/object/apply:os.system ["echo pwned"]\n', "not valid YAML"),
-], ids=["missing", "empty", "malformed", "not a mapping", "unsafe tag"])
+    ("name: a\nlevers:\n  x: 1\nlevers:\n  y: 2\n", "'levers' is given twice"),
+], ids=["missing", "empty", "malformed", "not a mapping", "unsafe tag", "repeated key"])
 def test_unreadable_files_are_refused(tmp_path, content, words):
     path = tmp_path / "s.yaml"
     if content is not None:
