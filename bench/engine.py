@@ -35,11 +35,13 @@ def vectorised_step(n: int, months: int = 24) -> float:
     pop = Population.new(n, alive=True, revenue=1000.0)
     pop.log_growth_month[:] = 0.07 / 12
     pop.hazard_month[:] = 0.004
-    rng = np.random.default_rng(0)
-    month_step(pop, 0.25, rng)  # warm up
+    from simulation.draws import FirmDraws
+
+    draws = FirmDraws(np.random.SeedSequence(0))
+    month_step(pop, 0.25, draws, 0)  # warm up
     start = time.perf_counter()
-    for _ in range(months):
-        exited = month_step(pop, 0.25, rng)
+    for month in range(1, months + 1):
+        exited = month_step(pop, 0.25, draws, month)
         pop.hazard_month[exited] = 0.0
     return n * months / (time.perf_counter() - start)
 

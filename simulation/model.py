@@ -9,10 +9,12 @@ Time is in months from 1 January of the first simulated year (SimPy's clock). Th
 - end of December: energy quota true-up, 小升规/退规, 亩均论英雄 grading, expansion land,
   indicators; then the next year's births, energy cap and growth rates.
 
-Randomness comes in separate streams (population, growth, projects, certification, remediation,
-statistics, entry) spawned from one
-``SeedSequence``, so a lever that changes how many projects arrive does not shift the growth
-shocks: scenarios compared at the same seed share their common random numbers.
+Randomness is keyed so that scenarios compared at the same seed share their common random
+numbers. Everything that happens to a firm (growth shocks, exit, 小升规 reporting, certification,
+remediation route) is a draw keyed by the firm's id and the date (:mod:`simulation.draws`), so a
+lever that closes one more firm leaves every other firm's luck as it was. What happens to no firm
+in particular comes from its own stream, spawned from the one ``SeedSequence``: the initial
+population, project arrivals, births, and the hosts and leases of completed projects.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from .draws import FirmDraws
 from .indicators import Snapshot, measure, population_aggregates
 from .population import Population, initial_population
 from .processes import certification, grading, growth, land_renewal, projects, remediation, statistics
@@ -31,7 +34,7 @@ from .resources import EnergyPool, LandPool
 from .scenario import Scenario
 from .tiers import CERT_LABELS, GRADE_C, GRADE_D, ROUTE_LABELS, Cert, Route
 
-STREAMS = ("population", "growth", "projects", "certification", "remediation", "statistics", "entry")
+STREAMS = ("population", "projects", "entry", "hosts")
 
 
 @dataclass
@@ -51,8 +54,11 @@ class SimulationResult:
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> SimulationResult:
     """Run one replication of ``scenario``; same seed, same numbers."""
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    streams = dict(zip(STREAMS, (np.random.default_rng(s) for s in seq.spawn(len(STREAMS)))))
-    region = Region(scenario, streams)
+    # children built from the key, not seq.spawn(), which would advance a caller's SeedSequence
+    children = [np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size)
+                for i in range(len(STREAMS) + 1)]
+    streams = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
+    region = Region(scenario, streams, FirmDraws(children[-1]))
     region.run()
     return region.result()
 
@@ -68,11 +74,12 @@ def tier_of(pop: Population, rows: np.ndarray) -> np.ndarray:
 class Region:
     """The state of one replication and the SimPy processes that move it."""
 
-    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator]):
+    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator], draws: FirmDraws):
         self.scenario = scenario
         self.params = scenario.parameters
         self.levers = scenario.levers
         self.rng = streams
+        self.draws = draws
         self.env = simpy.Environment()
         self.year = scenario.base_year + 1
         self.horizon = 12 * len(scenario.years)
@@ -114,7 +121,7 @@ class Region:
         for k in range(1, self.horizon + 1):
             yield self.env.timeout(k - self.env.now)
             self._join_completed()
-            exited = growth.month_step(self.pop, volatility.at(self.year), self.rng["growth"])
+            exited = growth.month_step(self.pop, volatility.at(self.year), self.draws, k)
             self._exit(exited, Route.MARKET)
             if k % 12 == 0:
                 self._year_end()
@@ -148,15 +155,15 @@ class Region:
         self._set_energy_cap(self.levers.energy.cap.at(year) * 1e4 - self.levers.energy.cap.at(year - 1) * 1e4)
         self._births(year)
         self.pop.intensity *= 1.0 - self.params.growth.energy_efficiency_gain.at(year) / 100
-        certification.evolve_rd(self.pop, self.params.certification, year, self.rng["certification"])
+        certification.evolve_rd(self.pop, self.params.certification, year, self.draws)
         threshold = self.params.statistics.above_scale_threshold.at(year)
         boost = statistics.cultivation_pool_boost(self.pop, self.levers, threshold, year)
         growth.set_year_rates(self.pop, self.params, year, pool_boost=boost)
 
     def _year_end(self) -> None:
-        year, pop, rng = self.year, self.pop, self.rng["statistics"]
+        year, pop = self.year, self.pop
         self._energy_true_up()
-        entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, rng)
+        entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, self.draws)
         self.counts["new_above_scale"] += int(entered.sum())
         self.counts["dropped_below_scale"] += int(dropped.sum())
         self._flow("规下", "规上", int(entered.sum()))
@@ -183,7 +190,7 @@ class Region:
         rem, pop = self.levers.remediation, self.pop
         out = remediation.remediate_d_grade(
             pop, int(round(rem.firms_per_year.at(year))), rem.routes, self.params.route_effects, year,
-            self.rng["remediation"], high_energy_use=rem.high_energy_use.at(year) if rem.high_energy_use else None,
+            self.draws, high_energy_use=rem.high_energy_use.at(year) if rem.high_energy_use else None,
         )
         c = self.counts
         c["remediated_upgrade"] += out.counts[Route.UPGRADE]
@@ -202,7 +209,7 @@ class Region:
         sw = self.levers.scattered_weak
         exclude = np.concatenate([out.merged, out.closed])
         closed, regularised = remediation.remediate_scattered(
-            pop, int(round(sw.firms_per_year.at(year))), sw.close_share.at(year), exclude, self.rng["remediation"]
+            pop, int(round(sw.firms_per_year.at(year))), sw.close_share.at(year), exclude, year, self.draws
         )
         c["scattered_total"] += len(closed) + len(regularised)
         c["land_freed"] += float(pop.land[closed].sum())
@@ -211,16 +218,16 @@ class Region:
         self._exit(closed, Route.CLOSE, policy=True)
 
     def _certify(self, year: int) -> None:
-        rules, rng, pop = self.params.certification, self.rng["certification"], self.pop
-        failed = certification.review(pop, rules, year, rng)
+        rules, draws, pop = self.params.certification, self.draws, self.pop
+        failed = certification.review(pop, rules, year, draws)
         self.counts["cert_withdrawn"] += len(failed)
         multiplier = self.levers.cultivation.success_multiplier.at(year)
-        granted = certification.certification_round(pop, rules, multiplier, year, rng)
+        granted = certification.certification_round(pop, rules, multiplier, year, draws)
         for level, rows in granted.items():
             self.counts[f"new_cert{int(level)}"] += len(rows)
             below = CERT_LABELS[Cert(level - 1)] if level > 1 else "未认定"
             self._flow(below, CERT_LABELS[level], len(rows))
-        new, _ = certification.high_tech_round(pop, rules, year, rng)
+        new, _ = certification.high_tech_round(pop, rules, year, draws)
         self.counts["new_high_tech"] += len(new)
 
     # --- firms in and out -----------------------------------------------------------------
@@ -326,7 +333,7 @@ class Region:
         if len(rows) == 0:
             return rows
         weights = np.cumsum(self.pop.revenue[rows])
-        picks = np.searchsorted(weights, self.rng["projects"].random(k) * weights[-1], side="right")
+        picks = np.searchsorted(weights, self.rng["hosts"].random(k) * weights[-1], side="right")
         return rows[np.minimum(picks, len(rows) - 1)]
 
     def _add_project_firms(self, done: list[projects.Project]) -> None:
@@ -346,7 +353,7 @@ class Region:
             quota=np.array([p.energy for p in done]),
             rd=spec.rd_intensity_median.at(0) / 100,
             growth_prev=0.0,
-            lease_end=land_renewal.lease_ends(self.levers.land_renewal, len(done), year, self.rng["projects"]),
+            lease_end=land_renewal.lease_ends(self.levers.land_renewal, len(done), year, self.rng["hosts"]),
         )
         self.pop.extend(firms)
         self._flow("项目投产", "规下", len(done))

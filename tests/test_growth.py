@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulation.draws import FirmDraws
 from simulation.population import Population
 from simulation.processes.growth import month_step
 
@@ -20,10 +21,10 @@ def test_constant_hazard_gives_geometric_survival():
     """A yearly exit probability p, applied monthly, leaves (1-p) after a year (binomial check)."""
     n, p = 200_000, 0.08
     pop = _firms(n, 0.0, p)
-    rng = np.random.default_rng(0)
+    draws = FirmDraws(np.random.SeedSequence(0))
     alive = np.ones(n, dtype=bool)
-    for _ in range(12):
-        exited = month_step(pop, 0.0, rng)
+    for month in range(12):
+        exited = month_step(pop, 0.0, draws, month)
         alive[exited] = False
         pop.hazard_month[exited] = 0.0
     sd = np.sqrt(p * (1 - p) / n)
@@ -36,9 +37,9 @@ def test_expected_yearly_growth_is_the_mean(g, sigma):
     """With log drift log(1+g) - sigma^2/2 the mean revenue grows by g a year (CLT tolerance)."""
     n = 100_000
     pop = _firms(n, np.log1p(g) - sigma**2 / 2, 0.0)
-    rng = np.random.default_rng(1)
-    for _ in range(12):
-        month_step(pop, sigma, rng)
+    draws = FirmDraws(np.random.SeedSequence(1))
+    for month in range(12):
+        month_step(pop, sigma, draws, month)
     ratio = pop.revenue / 1000.0
     sd = ratio.std() / np.sqrt(n)
     assert abs(ratio.mean() - (1 + g)) < 5 * sd

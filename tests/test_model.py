@@ -6,13 +6,15 @@ import pytest
 
 from simulation.experiments.replicate import run_replications
 from simulation.experiments.seeds import task_seed
+from simulation.draws import FirmDraws
 from simulation.model import STREAMS, Region, simulate
 from simulation.tiers import Cert
 
 
 def make_region(scenario, seed=0):
     seq = np.random.SeedSequence(seed)
-    return Region(scenario, dict(zip(STREAMS, (np.random.default_rng(s) for s in seq.spawn(len(STREAMS))))))
+    children = seq.spawn(len(STREAMS) + 1)
+    return Region(scenario, dict(zip(STREAMS, map(np.random.default_rng, children))), FirmDraws(children[-1]))
 
 
 def wide(result):
@@ -165,7 +167,7 @@ def test_remediation_takes_d_grade_before_high_energy_c_grade(zhenhai):
 
     routes, effects = zhenhai.levers.remediation.routes, zhenhai.parameters.route_effects
     taken = lambda capacity, limit: remediate_d_grade(
-        firms(), capacity, routes, effects, 2021, np.random.default_rng(0), high_energy_use=limit
+        firms(), capacity, routes, effects, 2021, FirmDraws(np.random.SeedSequence(0)), high_energy_use=limit
     ).land_remediated
     assert taken(2, 5000.0) == 1 + 8  # both D rows first
     assert taken(3, 5000.0) == 1 + 8 + 2  # then the C row using 10,000 tce

@@ -128,6 +128,16 @@ class Evaluator:
             self._simulate([k])
         return np.array(self.cache[k]["replications"], float)
 
+    def replications_at(self, theta: Sequence[float], n: int) -> np.ndarray:
+        """``n`` replications' moments at ``theta``: the cached ones, then more on their own seeds."""
+        have = self.moments(theta)
+        if n <= len(have):
+            return have[:n]
+        point = json.loads(_key(theta))
+        tasks = [(point, 0, r) for r in range(len(have), n)]
+        extra = run_tasks(self.cal, tasks, workers=self.workers, progress=self.progress, desc="covariance runs")
+        return np.vstack([have, *extra])
+
     def _simulate(self, todo: list[str]) -> None:
         reps = self.cal.spec.replications
         tasks = [(json.loads(k), 0, r) for k in todo for r in range(reps)]

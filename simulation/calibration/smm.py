@@ -9,7 +9,9 @@ the previous run stopped.
 Uncertainty is the SMM sandwich covariance at the optimum (e.g. Gouriéroux & Monfort 1996,
 *Simulation-Based Econometric Methods*, ch. 2): with residuals r(θ) = √w (m(θ) - y)/|y|, their
 Jacobian J (central differences on the same random numbers) and the covariance S of one
-replication's residuals at θ̂ (the observed history is one realisation of the model),
+replication's residuals at θ̂ (the observed history is one realisation of the model), estimated
+from at least 2 × (moments + 1) replications so that it has full rank (from the spec's R alone,
+when R ≤ the number of moments, S is singular and the standard errors come out too small),
 
     Var(θ̂) ≈ (1 + 1/R) (JᵀJ)⁻¹ Jᵀ S J (JᵀJ)⁻¹.
 
@@ -110,10 +112,10 @@ def jacobian(evaluator: Evaluator, theta: np.ndarray) -> np.ndarray:
 def sandwich_se(evaluator: Evaluator, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Standard errors of θ̂ and whether each parameter is identified (see the module notes)."""
     J = np.nan_to_num(jacobian(evaluator, theta))
-    reps = evaluator.moments(theta)
-    R = reps.shape[0]
+    R = evaluator.cal.spec.replications
+    reps = evaluator.replications_at(theta, max(R, 2 * (J.shape[0] + 1)))
     resid = reps * residual_scale(evaluator)
-    S = np.cov(np.nan_to_num(resid), rowvar=False, ddof=1) if R > 1 else np.zeros((J.shape[0],) * 2)
+    S = np.cov(np.nan_to_num(resid), rowvar=False, ddof=1)
     S = np.atleast_2d(S)
     norms = np.linalg.norm(J, axis=0)
     identified = norms > 1e-9 * max(norms.max(), 1e-300)

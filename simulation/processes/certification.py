@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Certification, Step
 from ..tiers import Cert, high_tech_rd_floor
@@ -20,19 +21,20 @@ from ..tiers import Cert, high_tech_rd_floor
 STEPS = ("innovative_sme", "zjtx_sme", "little_giant", "single_champion")
 
 
-def certification_round(pop: Population, rules: Certification, multiplier: float, year: int, rng) -> dict[Cert, np.ndarray]:
+def certification_round(pop: Population, rules: Certification, multiplier: float, year: int,
+                        draws: FirmDraws) -> dict[Cert, np.ndarray]:
     """Run one round, top level first; returns the rows newly certified at each level."""
     granted = {}
     for level in (Cert.CHAMPION, Cert.LITTLE_GIANT, Cert.ZJTX, Cert.INNOVATIVE):
         step: Step = getattr(rules, STEPS[level - 1])
-        rows = _apply_step(pop, level, step, multiplier, year, rng)
+        rows = _apply_step(pop, level, step, multiplier, year, draws)
         pop.cert[rows] = level
         pop.cert_year[rows] = year
         granted[level] = rows
     return granted
 
 
-def _apply_step(pop: Population, level: int, step: Step, multiplier: float, year: int, rng) -> np.ndarray:
+def _apply_step(pop: Population, level: int, step: Step, multiplier: float, year: int, draws: FirmDraws) -> np.ndarray:
     ladder = pop.cert == level - 1
     since = np.where((level == Cert.INNOVATIVE) | ~ladder, pop.entry_year, pop.cert_year)
     if step.open_above_revenue is not None:
@@ -47,30 +49,30 @@ def _apply_step(pop: Population, level: int, step: Step, multiplier: float, year
     )
     idx = np.flatnonzero(eligible)
     chance = min(step.success.at(year) * multiplier, 1.0)
-    winners = idx[rng.random(len(idx)) < chance]
+    winners = idx[draws.uniform(pop.id[idx], STEPS[level - 1], year) < chance]
     quota = int(round(step.quota_per_year.at(year)))
     if len(winners) > quota:
         winners = winners[np.argsort(-pop.rd[winners], kind="stable")[:quota]]
     return np.sort(winners)
 
 
-def review(pop: Population, rules: Certification, year: int, rng) -> np.ndarray:
+def review(pop: Population, rules: Certification, year: int, draws: FirmDraws) -> np.ndarray:
     """3-year review of certified firms; returns the rows that failed (each fell one level)."""
     due = np.flatnonzero(pop.alive & (pop.cert > 0) & (year - pop.cert_year >= rules.term_years.at(year)))
-    passed = rng.random(len(due)) < rules.review_pass_rate.at(year)
+    passed = draws.uniform(pop.id[due], "review", year) < rules.review_pass_rate.at(year)
     pop.cert_year[due] = year
     failed = due[~passed]
     pop.cert[failed] -= 1
     return failed
 
 
-def high_tech_round(pop: Population, rules: Certification, year: int, rng) -> tuple[np.ndarray, np.ndarray]:
+def high_tech_round(pop: Population, rules: Certification, year: int, draws: FirmDraws) -> tuple[np.ndarray, np.ndarray]:
     """Grant and renew 高新技术企业 status (valid 3 years); returns (granted, lapsed) rows."""
     meets = pop.alive & (pop.rd >= high_tech_rd_floor(pop.revenue_prev))
     new = np.flatnonzero(meets & ~pop.high_tech)
-    new = new[rng.random(len(new)) < rules.high_tech_success.at(year)]
+    new = new[draws.uniform(pop.id[new], "high_tech", year) < rules.high_tech_success.at(year)]
     due = np.flatnonzero(pop.alive & pop.high_tech & (year - pop.high_tech_year >= 3))
-    renewed = meets[due] & (rng.random(len(due)) < rules.review_pass_rate.at(year))
+    renewed = meets[due] & (draws.uniform(pop.id[due], "high_tech_review", year) < rules.review_pass_rate.at(year))
     lapsed = due[~renewed]
     pop.high_tech[new] = True
     pop.high_tech_year[np.concatenate([new, due[renewed]])] = year
@@ -78,7 +80,7 @@ def high_tech_round(pop: Population, rules: Certification, year: int, rng) -> tu
     return new, lapsed
 
 
-def evolve_rd(pop: Population, rules: Certification, year: int, rng) -> None:
+def evolve_rd(pop: Population, rules: Certification, year: int, draws: FirmDraws) -> None:
     """R&D intensity drifts year to year (log random walk), capped at 50% of revenue."""
-    shock = rng.normal(rules.rd_drift.at(year), rules.rd_volatility.at(year), len(pop))
+    shock = rules.rd_drift.at(year) + rules.rd_volatility.at(year) * draws.normal(pop.id, "rd", year)
     pop.rd = np.minimum(pop.rd * np.exp(shock), 0.5)

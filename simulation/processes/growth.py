@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Parameters
 from ..tiers import GRADE_D
@@ -38,16 +39,16 @@ def set_year_rates(pop: Population, params: Parameters, year: int, *, pool_boost
     pop.hazard_month = np.where(pop.alive, -np.expm1(np.log1p(-yearly) / 12.0), 0.0)
 
 
-def month_step(pop: Population, volatility: float, rng: np.random.Generator) -> np.ndarray:
+def month_step(pop: Population, volatility: float, draws: FirmDraws, month: int) -> np.ndarray:
     """Grow every firm by one month, accrue revenue, and draw exits.
 
+    Each firm's shock and exit draw are keyed by its id and ``month`` (see :mod:`simulation.draws`).
     Returns the row indices of firms that exited this month (still alive in the arrays:
     the caller releases their land and quota, then marks them).
     """
-    n = len(pop)
-    shock = rng.standard_normal(n)
+    shock = draws.normal(pop.id, "growth", month)
     shock *= volatility / np.sqrt(12.0)
     shock += pop.log_growth_month
     pop.revenue *= np.exp(shock)
     pop.ytd += pop.revenue
-    return np.flatnonzero(rng.random(n) < pop.hazard_month)
+    return np.flatnonzero(draws.uniform(pop.id, "exit", month) < pop.hazard_month)

@@ -19,7 +19,7 @@ from ..tiers import GRADE_D
 def lease_ends(renewal: LandRenewal | None, n: int, year: int, rng) -> np.ndarray:
     """``lease_end`` for ``n`` new project firms: ``year + lease_years`` for leased plots, else 0."""
     if renewal is None or n == 0 or renewal.lease_first_share.at(year) <= 0:
-        return np.zeros(n, dtype=np.int16)  # no draw: the projects stream is left as it was
+        return np.zeros(n, dtype=np.int16)  # no draw: the hosts stream is left as it was
     leased = rng.random(n) < renewal.lease_first_share.at(year)
     return np.where(leased, year + int(round(renewal.lease_years.at(year))), 0).astype(np.int16)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import RouteEffects, RouteShares
 from ..tiers import GRADE_A, GRADE_C, GRADE_D, Route
@@ -42,7 +43,7 @@ class Outcome:
 
 
 def remediate_d_grade(
-    pop: Population, capacity: int, shares: RouteShares, effects: RouteEffects, year: int, rng: np.random.Generator,
+    pop: Population, capacity: int, shares: RouteShares, effects: RouteEffects, year: int, draws: FirmDraws,
     *, high_energy_use: float | None = None,
 ) -> Outcome:
     """Remediate up to ``capacity`` 高耗低效 firms; mutate the survivors and report.
@@ -58,14 +59,14 @@ def remediate_d_grade(
     order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64), not_d))
     chosen = candidates[order[: max(capacity, 0)]]
     p = np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year), shares.close.at(year)])
-    route = rng.choice(len(ROUTES), size=len(chosen), p=p / p.sum())
+    route = draws.choice(pop.id[chosen], "route", year, p)
     out = Outcome(land_remediated=float(pop.land[chosen].sum()))
     out.counts = {r: int(np.sum(route == k)) for k, r in enumerate(ROUTES)}
     _upgrade(pop, chosen[route == 0], effects, year, out)
     _regularise(pop, chosen[route == 1], effects, year, out)
     out.merged = chosen[route == 2]
     out.closed = chosen[route == 3]
-    _merge(pop, out.merged, effects, year, rng)
+    _merge(pop, out.merged, effects, year, draws)
     return out
 
 
@@ -88,16 +89,17 @@ def _regularise(pop: Population, idx: np.ndarray, effects: RouteEffects, year: i
     pop.d_streak[idx] = 0
 
 
-def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, rng) -> None:
+def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, draws: FirmDraws) -> None:
     acquirers = np.flatnonzero(pop.alive & (pop.grade == GRADE_A))
     if len(idx) == 0 or len(acquirers) == 0:
         return
-    buyer = acquirers[rng.integers(0, len(acquirers), len(idx))]
+    buyer = acquirers[(draws.uniform(pop.id[idx], "buyer", year) * len(acquirers)).astype(np.int64)]
     moved = pop.revenue[idx] * effects.merge_output_retained.at(year)
     np.add.at(pop.revenue, buyer, moved)
 
 
-def remediate_scattered(pop: Population, count: int, close_share: float, exclude: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+def remediate_scattered(pop: Population, count: int, close_share: float, exclude: np.ndarray, year: int,
+                        draws: FirmDraws) -> tuple[np.ndarray, np.ndarray]:
     """"散乱弱" remediation among 规下 firms, weakest tax per employee first.
 
     Returns (closed rows, regularised rows). Closed firms exit; regularised ones stay.
@@ -107,5 +109,5 @@ def remediate_scattered(pop: Population, count: int, close_share: float, exclude
     idx = np.flatnonzero(eligible)
     tax_per_head = pop.revenue[idx] * pop.tax_rate[idx] / np.maximum(pop.employees[idx], 1.0)
     chosen = idx[np.argsort(tax_per_head, kind="stable")[: max(count, 0)]]
-    closes = rng.random(len(chosen)) < close_share
+    closes = draws.uniform(pop.id[chosen], "scattered", year) < close_share
     return chosen[closes], chosen[~closes]

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Levers, Parameters
 
 
-def review_scale(pop: Population, params: Parameters, levers: Levers, year: int, rng) -> tuple[np.ndarray, np.ndarray]:
+def review_scale(pop: Population, params: Parameters, levers: Levers, year: int,
+                 draws: FirmDraws) -> tuple[np.ndarray, np.ndarray]:
     """Apply 小升规 / 退规 on this year's annual revenue; returns (entered, dropped) row masks."""
     stats = params.statistics
     annual = pop.annual_revenue()
@@ -22,7 +24,7 @@ def review_scale(pop: Population, params: Parameters, levers: Levers, year: int,
     p_report = stats.report_probability.at(year) + incentive * (
         stats.report_probability_incentive.at(year) - stats.report_probability.at(year)
     )
-    entered = over & ~pop.above & (rng.random(len(pop)) < p_report)
+    entered = over & ~pop.above & (draws.uniform(pop.id, "report", year) < p_report)
     dropped = pop.alive & pop.above & ~over
     pop.above = (pop.above | entered) & ~dropped
     return entered, dropped

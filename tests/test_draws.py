@@ -1,0 +1,72 @@
+"""Firm-keyed draws: uniform and normal, independent across events, and each firm's own.
+
+The last test is the reason they exist: a one-firm change of a lever must move the outcome far
+less than a change of seed does (common random numbers), which draws by array position did not.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from simulation.draws import FirmDraws
+from simulation.loader import with_overrides
+from simulation.model import simulate
+
+IDS = np.arange(200_000)
+
+
+@pytest.fixture(scope="module")
+def draws():
+    return FirmDraws(np.random.SeedSequence(7))
+
+
+def test_uniform_and_normal_have_their_laws(draws):
+    u = draws.uniform(IDS, "growth", 5)
+    assert 0.0 < u.min() and u.max() < 1.0
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    assert stats.kstest(draws.normal(IDS, "growth", 5), "norm").pvalue > 1e-3
+
+
+@pytest.mark.parametrize("other", [("growth", 6), ("exit", 5), ("report", 5)])
+def test_events_and_times_are_independent(draws, other):
+    """Another event or another month gives uncorrelated draws (|r| within 4 standard errors)."""
+    r = np.corrcoef(draws.uniform(IDS, "growth", 5), draws.uniform(IDS, *other))[0, 1]
+    assert abs(r) < 4 / np.sqrt(len(IDS))
+
+
+def test_another_replication_draws_otherwise(draws):
+    again = FirmDraws(np.random.SeedSequence(7)).uniform(IDS[:100], "exit", 3)
+    other = FirmDraws(np.random.SeedSequence(8)).uniform(IDS[:100], "exit", 3)
+    np.testing.assert_array_equal(draws.uniform(IDS[:100], "exit", 3), again)
+    assert not np.any(again == other)
+
+
+@settings(max_examples=30, deadline=None)
+@given(ids=st.lists(st.integers(0, 2**40), min_size=1, max_size=50, unique=True), time=st.integers(0, 600))
+def test_a_firms_draw_does_not_depend_on_who_else_is_drawn(ids, time):
+    draws = FirmDraws(np.random.SeedSequence(1))
+    ids = np.array(ids)
+    together = draws.normal(ids, "growth", time)
+    alone = np.array([draws.normal(ids[i : i + 1], "growth", time)[0] for i in range(len(ids))])
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(draws.normal(ids[::-1], "growth", time), together[::-1])
+
+
+def test_choice_follows_its_probabilities(draws):
+    p = np.array([0.4, 0.3, 0.15, 0.15])
+    counts = np.bincount(draws.choice(IDS, "route", 2021, p * 2), minlength=4)  # unnormalised p
+    assert stats.chisquare(counts, p * len(IDS)).pvalue > 1e-3
+
+
+def test_one_more_remediated_firm_moves_outcomes_far_less_than_a_new_seed(small):
+    """Common random numbers: 8 vs 9 firms a year remediated, paired by seed."""
+    def outcome(scenario, seed):
+        w = simulate(scenario, seed).indicators.query("year == 2025").set_index("indicator")["value"]
+        return w[["value_added_above_scale", "tax_per_mu", "firms_above_scale"]].to_numpy()
+
+    more = with_overrides(small, {"levers.remediation.firms_per_year": 9})
+    base = np.array([outcome(small, s) for s in range(6)])
+    paired = np.abs(np.array([outcome(more, s) for s in range(6)]) - base).mean(axis=0)
+    assert np.all(paired < 0.25 * base.std(axis=0)), (paired, base.std(axis=0))
