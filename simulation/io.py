@@ -72,3 +72,34 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def ensure_out_folder(path: str | Path, kind: str, *, fingerprint: str | None = None) -> None:
+    """Refuse an output folder that is a file, or that holds results of another kind (or spec).
+
+    ``kind`` is the manifest's ``kind`` the command writes (``run``, ``sweep``, ``sensitivity``…;
+    a stored kind matches when it starts with it, as ``sensitivity-sobol`` does). With
+    ``fingerprint``, a folder of the same kind written from another spec is refused too.
+    Nothing is written: results already there are never overwritten by a different job.
+    """
+    from .errors import InputError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError("exists and is not a folder", file=str(path), field="--out")
+    manifest = path / "manifest.json"
+    if not manifest.is_file():
+        return
+    try:
+        held = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # an unreadable manifest is the writer's to replace
+    if not isinstance(held, dict):
+        return
+    other = str(held.get("kind", ""))
+    if other and not other.startswith(kind):
+        raise InputError(f"holds {other} results; choose another folder rather than mix {kind} results into it",
+                         file=str(path), field="--out")
+    if fingerprint is not None and held.get("fingerprint") not in (None, fingerprint):
+        raise InputError(f"holds a {kind} of a different spec; choose another folder (or delete this one)",
+                         file=str(path), field="--out")

@@ -34,6 +34,8 @@ class _StrictLoader(yaml.SafeLoader):
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML mapping with the safe loader; refuse missing, empty or malformed files and repeated keys."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError("is a folder, not a file", file=str(path))
     if not path.is_file():
         raise InputError("file not found", file=str(path))
     try:
@@ -87,6 +89,11 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
     for i, target in enumerate(scenario.targets):
         if target.modelled and target.indicator not in INDICATORS:
             raise InputError(f"unknown indicator {target.indicator!r}", file=file, field=f"targets.{i}.indicator")
+        if target.modelled and target.unit is not None:
+            expected = "%" if target.measure == "cagr" else INDICATORS[target.indicator].unit
+            if target.unit != expected:
+                raise InputError(f"unit is {target.unit!r}, but {target.indicator!r} ({target.measure}) is in {expected!r}",
+                                 file=file, field=f"targets.{i}.unit")
     return scenario
 
 
@@ -149,7 +156,7 @@ def _set_path(data: dict, path: str, value: Any, file: str) -> None:
         node[leaf] = value
 
 
-_UNION_BRANCHES = {"float", "int", "str", "bool", "dict[int,float]", "list[float]"}
+_UNION_BRANCHES = {"float", "int", "str", "bool", "dict[int,float]", "list[float]", "dict[int,union[int,float]]"}
 
 
 def _as_input_error(exc: ValidationError, file: str) -> InputError:
@@ -162,7 +169,7 @@ def _as_input_error(exc: ValidationError, file: str) -> InputError:
             message = "unknown key (a typo?)"
         elif error["type"] == "missing":
             message = "required field is missing"
-        elif field.endswith(".value") and error["type"] in ("float_parsing", "float_type", "dict_type"):
+        elif field.endswith(".value") and error["type"] in ("float_parsing", "float_type", "int_type", "dict_type"):
             message = "must be a number, or a mapping of year to number"
         problems.setdefault(field, (error["type"], message))
     # an unknown key usually explains a "missing" one next to it: report the typo first

@@ -18,10 +18,11 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
-Number = float
-Schedule = dict[int, float]
+# strict: YAML's `true` or "80" is refused, not read as 1 or 80
+Number = StrictInt | StrictFloat
+Schedule = dict[int, Number]
 
 
 class Quantity(BaseModel):
@@ -29,7 +30,7 @@ class Quantity(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    value: float | dict[int, float]
+    value: Number | Schedule
     unit: str | None = None
     source: str | None = Field(default=None, min_length=3)
     assume: str | None = Field(default=None, min_length=3)

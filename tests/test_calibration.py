@@ -15,6 +15,7 @@ from simulation.calibration.abc import abc_smc, weighted_quantile
 from simulation.calibration.objective import Evaluator
 from simulation.cli import main
 from simulation.errors import InputError
+from simulation.indicators import INDICATORS
 from simulation.experiments.seeds import task_seed
 from simulation.loader import get_path, load_scenario, with_overrides
 from simulation.model import simulate
@@ -46,7 +47,7 @@ def write_setup(folder, zhenhai, *, maxiter=8, extra=None):
     base = small_scenario(zhenhai)
     (folder / "small.yaml").write_text(yaml.safe_dump(base.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
     truth = simulate(with_overrides(base, TRUTH), task_seed(987, 0, 0)).indicators.set_index(["indicator", "year"])
-    rows = [{"region": "test", "year": y, "indicator": name, "value": truth.loc[(name, y), "value"], "unit": "x",
+    rows = [{"region": "test", "year": y, "indicator": name, "value": truth.loc[(name, y), "value"], "unit": INDICATORS[name].unit,
              "source": "synthetic: the model at known parameters, seed 987"} for name, years in OBSERVED.items() for y in years]
     pd.DataFrame(rows).to_csv(folder / "obs.csv", index=False)
     spec = {"scenario": "small.yaml", "data": "obs.csv", "region": "test", "seed": 3, "replications": 6,

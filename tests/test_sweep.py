@@ -19,6 +19,7 @@ from simulation.experiments.replicate import run_replications
 from simulation.experiments.spec import SweepSpec, design_frame, load_spec
 from simulation.experiments.store import Store
 from simulation.experiments.sweep import build_model, sweep
+from simulation.model import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 ZHENHAI = ROOT / "scenarios" / "zhenhai_2021_2025.yaml"
@@ -185,13 +186,21 @@ def test_a_changed_spec_is_refused_on_an_existing_store(serial_store, tmp_path):
         sweep(changed, folder / "out", workers=1)
 
 
-def test_failing_runs_are_recorded_with_their_seed_and_the_sweep_goes_on(tmp_path):
-    factors = [{"path": "levers.xiaoshenggui.incentive", "name": "incentive", "values": [0.5, 2.0]}]
+def test_failing_runs_are_recorded_with_their_seed_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    import simulation.experiments.sweep as sweep_module
+
+    def fragile(scenario, seed):  # the model itself fails at one point (as a bug or a numerical edge would)
+        if scenario.levers.xiaoshenggui.incentive.at(2021) == 0.9:
+            raise FloatingPointError("incentive 0.9 broke the model")
+        return simulate(scenario, seed)
+
+    monkeypatch.setattr(sweep_module, "simulate", fragile)
+    factors = [{"path": "levers.xiaoshenggui.incentive", "name": "incentive", "values": [0.5, 0.9]}]
     result = sweep(write_spec(tmp_path, factors=factors, design="grid", points=None), tmp_path / "out", workers=1)
-    bad = result.design.loc[result.design["incentive"] == 2.0, "point"].item()
+    bad = result.design.loc[result.design["incentive"] == 0.9, "point"].item()
     assert set(result.failures["point"]) == {bad} and len(result.failures) == 3
     assert result.failures["seed"].iloc[0] == f"SeedSequence(entropy=11, spawn_key=({bad}, 0))"
-    assert "incentive" in result.failures["error"].iloc[0]
+    assert "incentive 0.9 broke the model" in result.failures["error"].iloc[0]
     assert set(result.indicators()["point"]) == {1 - bad}
     assert "3 failed" in result.summary() and result.manifest["failures"] == 3
 
@@ -218,6 +227,10 @@ def test_common_random_numbers_give_equal_points_equal_numbers(tmp_path):
     ({"factors": [{"path": "levers.no_such_lever", "range": [0, 1]}]}, "factors.0.path", "no lever or parameter"),
     ({"outputs": ["tax_per_moo"]}, "outputs.0", "unknown indicator"),
     ({"scenario": "missing.yaml"}, "scenario", "not found"),
+    ({"factors": [{"path": "levers.xiaoshenggui.incentive", "range": [0, 2]}]}, "factors.0.range", "refuses 2.0"),
+    ({"factors": [{"path": "levers.remediation", "range": [1, 2]}]}, "factors.0.path", "not a number"),
+    ({"factors": [{"path": "parameters.growth.above_scale_mean", "range": [0.9, 1.1], "scale": True, "years": [2030]}]},
+     "factors.0.years", "outside the run"),
 ])
 def test_cli_refuses_a_malformed_spec_with_exit_code_2(tmp_path, change, field, message):
     spec = write_spec(tmp_path, **change)

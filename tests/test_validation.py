@@ -16,11 +16,14 @@ TEXT = ZHENHAI.read_text(encoding="utf-8")
 CASES = [
     ("typo", "  remediation:\n    firms_per_year", "  remediaton:\n    firms_per_year", "levers.remediaton", "unknown key"),
     ("wrong type", "count: {value: 500,", 'count: {value: "many",', "population.above_scale.count.value", "number"),
+    ("yes/no as number", "births_per_year: {value: 200,", "births_per_year: {value: true,", "parameters.entry.births_per_year.value", "must be a number"),
+    ("quoted number", "births_per_year: {value: 200,", 'births_per_year: {value: "200",', "parameters.entry.births_per_year.value", "must be a number"),
     ("wrong unit", "land: {value: 30000, unit: 亩", "land: {value: 30000, unit: 平方米", "population.above_scale.land", "expected '亩'"),
     ("negative stock", "free_initial: {value: 1500", "free_initial: {value: -5", "parameters.land.free_initial", "minimum"),
     ("probability > 1", "close_share: {value: 0.5", "close_share: {value: 1.5", "levers.scattered_weak.close_share", "maximum"),
     ("year outside run", "2025: 945}", "2027: 945}", "levers.energy.cap", "outside the run"),
     ("unknown indicator", "indicator: value_added_rate, year: 2023", "indicator: value_add_rate, year: 2023", "targets.0.indicator", "unknown indicator"),
+    ("target unit", 'tax_per_mu, year: 2023, op: ">=", value: 103, unit: 万元/亩', 'tax_per_mu, year: 2023, op: ">=", value: 103, unit: 元/亩', "targets.2.unit", "is in '万元/亩'"),
     ("target year outside", "indicator: value_added_rate, year: 2023", "indicator: value_added_rate, year: 2030", "targets.0.year", "outside the run"),
     ("missing field", '    employees: {value: 80000, unit: 人, assume: "not in 001; about 160 per firm, typical of Ningbo 规上 firms"}\n', "", "population.above_scale.employees", "missing"),
     ("uncited number", '    employees: {value: 80000, unit: 人, assume: "not in 001; about 160 per firm, typical of Ningbo 规上 firms"}', "    employees: {value: 80000, unit: 人}", "population.above_scale.employees", "source"),
@@ -41,15 +44,18 @@ def test_bad_scenario_is_refused_naming_field(tmp_path, case, old, new, field, w
 
 @pytest.mark.parametrize("content,words", [
     (None, "file not found"),
+    ("<folder>", "is a folder"),
     ("", "empty"),
     ("a: [1, 2\nb: }", "not valid YAML"),
     ("- just\n- a list\n", "mapping"),
     ('!!python/object/apply:os.system ["echo pwned"]\n', "not valid YAML"),
     ("name: a\nlevers:\n  x: 1\nlevers:\n  y: 2\n", "'levers' is given twice"),
-], ids=["missing", "empty", "malformed", "not a mapping", "unsafe tag", "repeated key"])
+], ids=["missing", "folder", "empty", "malformed", "not a mapping", "unsafe tag", "repeated key"])
 def test_unreadable_files_are_refused(tmp_path, content, words):
     path = tmp_path / "s.yaml"
-    if content is not None:
+    if content == "<folder>":
+        path.mkdir()
+    elif content is not None:
         path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=words):
         load_scenario(path)

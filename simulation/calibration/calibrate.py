@@ -54,6 +54,8 @@ def calibrate(spec: str | Path | Calibration, out: str | Path | None = None, *, 
     """
     start = time.perf_counter()
     cal = spec if isinstance(spec, Calibration) else load_calibration(spec)
+    if out is not None:
+        io.ensure_out_folder(out, "calibrate", fingerprint=cal.fingerprint())
     method = method or cal.spec.method
     # one pool for the whole fit: the optimiser asks for many small batches
     with contextlib.nullcontext(workers) if isinstance(workers, Executor) else make_executor(workers=workers) as pool:

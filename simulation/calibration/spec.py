@@ -247,10 +247,20 @@ def read_data(path: Path, region: str | None, *, spec_file: Path) -> pd.DataFram
     """The tidy observed-data file (``region, year, indicator, value, unit, source``), one region."""
     if not path.is_file():
         raise InputError(f"data file {str(path)!r} not found", file=str(spec_file), field="data")
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable CSV table ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
     missing = [c for c in DATA_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path))
+    for column in ("year", "value"):
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = ~np.isfinite(numbers)
+        if bad.any():
+            row = int(bad.idxmax())
+            raise InputError(f"{frame[column].iloc[row]!r} is not a number (line {row + 2})", file=str(path), field=column)
+        frame[column] = numbers.astype(int) if column == "year" else numbers.astype(float)
     if region is not None:
         frame = frame[frame["region"] == region]
         if frame.empty:
@@ -280,6 +290,10 @@ def _targets(spec: CalibrationSpec, scenario: Scenario, data: pd.DataFrame, path
                 raise InputError(f"{len(match)} rows for {obs.indicator!r} in {year} in the data file",
                                  file=str(path), field=f"{field}.years")
             value = float(match["value"].iloc[0])
+            unit, expected = str(match["unit"].iloc[0]), INDICATORS[obs.indicator].unit
+            if unit != expected:
+                raise InputError(f"the data file gives {obs.indicator!r} in {year} in {unit!r}; the model's unit is {expected!r}",
+                                 file=str(path), field=f"{field}.indicator")
             if value == 0 or not np.isfinite(value):
                 raise InputError(f"observed {obs.indicator!r} in {year} is {value}: relative errors need a non-zero value",
                                  file=str(path), field=f"{field}.years")

@@ -35,6 +35,8 @@ def calibrate(spec: Path, out: Path, workers, dask_local, scheduler, method, qui
     from ..calibration import calibrate as run_calibrate
     from ..calibration import write_calibration, write_parameters
 
+    if parameters_file is not None and parameters_file.is_dir():
+        raise InputError("is a folder; give the parameter file's name", file=str(parameters_file), field="--parameters")
     with _executor(workers, dask_local, scheduler) as pool:
         result = run_calibrate(spec, out, workers=pool, progress=not quiet, method=method)
     write_calibration(result, out, plots=plots)

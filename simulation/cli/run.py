@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..experiments.replicate import run_replications
+from ..io import ensure_out_folder
 from ..loader import load_scenario
 from ..results import write_run
 from . import main
@@ -36,6 +37,7 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
     """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
     sc = load_scenario(scenario)
     out = out or Path("results") / sc.name
+    ensure_out_folder(out, "run")
     result = run_replications(sc, replications, seed, workers=workers, progress=not quiet)
     write_run(result, out, scenario_file=str(scenario))
     if plots:

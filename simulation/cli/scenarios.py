@@ -20,7 +20,11 @@ def targets(scenario: Path, csv_path: Path | None) -> None:
     table = coverage(load_scenario(scenario))
     click.echo(format_coverage(table, str(scenario)))
     if csv_path is not None:
+        from ..errors import InputError
         from ..io import write_csv
+
+        if csv_path.is_dir():
+            raise InputError("is a folder; give a file name for the table", file=str(csv_path), field="--csv")
 
         write_csv(csv_path, table)
 
@@ -59,14 +63,16 @@ def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path
             lang: str, quiet: bool) -> None:
     """Run SCENARIOS on common random numbers; the first is the reference."""
     from ..compare import compare as run_compare
-    from ..compare import write_compare
+    from ..compare import unique_names, write_compare
     from ..errors import InputError
+    from ..io import ensure_out_folder
 
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
     loaded = [load_scenario(path) for path in scenarios]  # every file checked before anything runs
+    out = out or Path("results") / ("compare_" + "_vs_".join(unique_names([sc.name for sc in loaded])))
+    ensure_out_folder(out, "compare")
     result = run_compare(loaded, replications, seed, workers=workers, progress=not quiet)
-    out = out or Path("results") / ("compare_" + "_vs_".join(result.names))
     write_compare(result, out, files=[str(p) for p in scenarios])
     if plots:
         from ..plots.figures import draw

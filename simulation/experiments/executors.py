@@ -123,7 +123,12 @@ class DaskExecutor(Executor):
             )
             self.client = Client(self._cluster)
         else:
-            self.client = Client(scheduler, timeout="30s")
+            try:
+                self.client = Client(scheduler, timeout="30s")
+            except (OSError, ValueError, TimeoutError) as exc:  # a bad or unreachable address is the user's to fix
+                from ..errors import InputError
+
+                raise InputError(f"cannot reach a Dask scheduler there ({exc})", field=f"--scheduler {scheduler}") from None
         self.workers = max(sum(self.client.nthreads().values()), 1)
         self.address = self.client.scheduler.address
 

@@ -75,6 +75,9 @@ def parse_outputs(spec: SensitivitySpec, model, file: str = "<spec>") -> list[Ou
             raise InputError("write INDICATOR@YEAR, attainment:TARGET@YEAR or measure:TARGET@YEAR",
                              file=file, field=f"outputs.{i}")
         year = int(m["year"])
+        if model.base is not None and not model.base.base_year <= year <= model.base.end_year:
+            raise InputError(f"year {year} is outside the run {model.base.base_year}-{model.base.end_year}",
+                             file=file, field=f"outputs.{i}")
         if m["indicator"]:
             if m["indicator"] not in known:
                 raise InputError(f"unknown indicator {m['indicator']!r}", file=file, field=f"outputs.{i}")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import write_json, write_parquet
+from ..io import ensure_out_folder, write_json, write_parquet
 
 INDICATOR_COLUMNS = ["point", "replication", "year", "indicator", "value"]
 ATTAINMENT_COLUMNS = ["point", "target", "indicator", "year", "p_met", "median", "p10", "p90", "mean", "n"]
@@ -43,6 +43,7 @@ class Store:
 
     def open(self, digest: str, manifest: dict, design: pd.DataFrame) -> None:
         """Start or resume: check the spec hash, write the design and a 'running' manifest."""
+        ensure_out_folder(self.root, manifest["kind"].split("-")[0])
         old = self.manifest()
         if old is not None and old.get("spec_hash") != digest:
             raise InputError(

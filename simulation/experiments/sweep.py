@@ -88,13 +88,34 @@ def build_model(spec: _Common, base_path: Path | None, file: str = "<spec>"):
     if spec.set:
         base = with_overrides(base, spec.set, file=f"{base_path} (set:)")
     model = ScenarioModel(base, tuple(spec.factors))
-    for i, f in enumerate(spec.factors):  # refuse unknown paths before any run starts
-        try:
-            get_path(base, f.path)
-        except InputError:
-            raise InputError(f"{f.path!r} is no lever or parameter of the scenario", file=file,
-                             field=f"factors.{i}.path") from None
+    for i, f in enumerate(spec.factors):  # refuse what no run could use before any run starts
+        _check_factor(base, f, file, f"factors.{i}")
     return model, scenario_hash(base)
+
+
+def _check_factor(base: Scenario, f: Factor, file: str, field: str) -> None:
+    """The path names a number of the scenario, and the ends of the domain are values it accepts."""
+    try:
+        current = get_path(base, f.path)
+    except InputError:
+        raise InputError(f"{f.path!r} is no lever or parameter of the scenario", file=file, field=f"{field}.path") from None
+    schedule = isinstance(current, dict) and all(isinstance(k, int) for k in current)
+    if not (schedule or isinstance(current, (int, float))) or isinstance(current, bool):
+        raise InputError(f"{f.path!r} is not a number of the scenario", file=file, field=f"{field}.path")
+    if f.years is not None:
+        if not schedule:
+            raise InputError(f"{f.path!r} is one value, not a schedule by year", file=file, field=f"{field}.years")
+        outside = [y for y in f.years if not base.base_year <= y <= base.end_year]
+        if outside:
+            raise InputError(f"year {outside[0]} is outside the run {base.base_year}-{base.end_year}",
+                             file=file, field=f"{field}.years")
+    for x in f.range if f.range is not None else f.values:
+        try:
+            with_overrides(base, {f.path: _factor_value(base, f, x)}, file=file)
+        except (InputError, ValueError, TypeError) as exc:
+            reason = str(exc).split(": ")[-1] if isinstance(exc, InputError) else "not a number"
+            raise InputError(f"the scenario refuses {x!r} for {f.path} ({reason})", file=file,
+                             field=f"{field}.{'range' if f.range is not None else 'values'}") from None
 
 
 def _factor_value(base: Scenario, f: Factor, x: Any) -> Any:
