@@ -21,9 +21,13 @@ class _Group(click.Group):
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except OSError as exc:  # a path the user gave that cannot be read or written (missing, a folder, no access)
+            click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}".removeprefix("error: : "), err=True)
+            sys.exit(2)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "terminal_width": 110,
+                                           "max_content_width": 110})
 @click.version_option(package_name="upgrade-sim")
 def main() -> None:
     """Simulate regional industrial upgrading and judge plans against their targets."""

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .fonts import GREY, OKABE_ITO, cm, plot_style
+from .fonts import GREY, OKABE_ITO, cm, plot_style, resolve_lang
+from .labels import indicator_label
 from .save import save_figure
 
 
-def sobol_bars(indices: pd.DataFrame, output: str, *, ax=None):
+def sobol_bars(indices: pd.DataFrame, output: str, *, ax=None, lang: str = "en"):
     """First-order (S1) and total (ST) Sobol' indices of ``output``, one pair of bars per factor.
 
     The error bars are SALib's bootstrap confidence half-widths; factors are ordered by ST.
@@ -33,12 +34,12 @@ def sobol_bars(indices: pd.DataFrame, output: str, *, ax=None):
     ax.set_yticks(y, [_short(f) for f in order])
     ax.axvline(0, color=GREY, lw=0.6)
     ax.set_xlabel("Sobol' index (bar: estimate; line: confidence interval)")
-    ax.set_title(output)
+    ax.set_title(output_title(output, lang))
     ax.legend(loc="lower right", frameon=False)
     return ax
 
 
-def morris_plane(indices: pd.DataFrame, output: str, *, ax=None):
+def morris_plane(indices: pd.DataFrame, output: str, *, ax=None, lang: str = "en"):
     """Morris μ* against σ for ``output``: right means influential, up means non-linear or interacting."""
     import matplotlib.pyplot as plt
 
@@ -57,18 +58,20 @@ def morris_plane(indices: pd.DataFrame, output: str, *, ax=None):
     ax.set_ylim(bottom=0)
     ax.set_xlabel("μ* (mean absolute elementary effect)")
     ax.set_ylabel("σ (spread of elementary effects)")
-    ax.set_title(output)
+    ax.set_title(output_title(output, lang))
     return ax
 
 
-def draw_sensitivity(indices: pd.DataFrame, method: str, folder: str | Path) -> list[Path]:
+def draw_sensitivity(indices: pd.DataFrame, method: str, folder: str | Path, *, lang: str = "zh") -> list[Path]:
     """One figure per output in ``folder`` (PNG and SVG); returns the PNG paths."""
     import matplotlib.pyplot as plt
 
     paths = []
+    lang = resolve_lang(lang)
     with plot_style():
         for output in indices["output"].unique():
-            ax = sobol_bars(indices, output) if method == "sobol" else morris_plane(indices, output)
+            draw_one = sobol_bars if method == "sobol" else morris_plane
+            ax = draw_one(indices, output, lang=lang)
             stem = Path(folder) / f"{method}_{_slug(output)}"
             paths.append(save_figure(ax.figure, stem)[0])
             plt.close(ax.figure)
@@ -83,6 +86,15 @@ def draw(folder: str | Path) -> list[Path]:
     kind = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["kind"]
     indices = pd.read_csv(folder / "indices.csv")
     return draw_sensitivity(indices, kind.removeprefix("sensitivity-"), folder / "figures")
+
+
+def output_title(output: str, lang: str) -> str:
+    """``tax_per_mu@2025`` → "规上工业亩均税收 2025" (or its English name), the spec's string beside it."""
+    name, _, year = output.rpartition("@")
+    kind, _, target = name.partition(":")
+    if not target:
+        return f"{indicator_label(name, lang)} {year}   [{output}]"
+    return f"{'P(met)' if kind == 'attainment' else ''} {target} {year}".strip()
 
 
 def _short(factor: str) -> str:
