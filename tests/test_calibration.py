@@ -197,3 +197,45 @@ def test_plot_draws_the_fit_of_a_calibration_folder(tmp_path, zhenhai):
     result = CliRunner().invoke(main, ["plot", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "figures" / "fit.png").is_file()
+
+
+def test_a_plateau_keeps_the_optimum_rather_than_the_worse_fitting_scenario_value(zhenhai):
+    """A chance capped at 0.6: every value above fits exactly, so the derivative at the optimum is
+    zero (not identified), but the scenario's 0.25 fits worse and must not replace the optimum."""
+    from types import SimpleNamespace
+
+    from simulation.calibration.smm import fit_smm
+    from simulation.calibration.spec import FitParameter, Optimiser
+
+    path = "parameters.certification.little_giant.success"
+    assert get_path(zhenhai, path) == 0.25
+    parameter = FitParameter(path=path, bounds=(0.05, 1.0))
+    cal = SimpleNamespace(bounds=[parameter.bounds], names=[parameter.label], scenario=zhenhai,
+                          spec=SimpleNamespace(seed=1, replications=3, parameters=[parameter],
+                                               optimiser=Optimiser(maxiter=20, popsize=10, tol=0.0)))
+
+    class Plateau:
+        observed, weights = np.array([60.0]), np.array([1.0])
+        simulated = resumed = 0
+
+        def __init__(self):
+            self.cal = cal
+
+        def moments(self, theta):
+            return np.full((3, 1), 100.0 * min(float(theta[0]), 0.6))
+
+        def replications_at(self, theta, n):
+            return np.full((n, 1), 100.0 * min(float(theta[0]), 0.6))
+
+        def __call__(self, theta):
+            return float(((self.moments(theta).mean() - 60.0) / 60.0) ** 2)
+
+        def map(self, fn, thetas):
+            return [self(t) for t in thetas]
+
+        def trace_frame(self):
+            return pd.DataFrame()
+
+    fit = fit_smm(Plateau())
+    row = fit.estimates.iloc[0]
+    assert not row["identified"] and row["value"] >= 0.6 and fit.loss == 0.0

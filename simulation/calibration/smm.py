@@ -16,7 +16,8 @@ when R ≤ the number of moments, S is singular and the standard errors come out
     Var(θ̂) ≈ (1 + 1/R) (JᵀJ)⁻¹ Jᵀ S J (JᵀJ)⁻¹.
 
 A parameter the observations do not move (a zero column of J) is reported as not identified,
-with its whole search interval as its uncertainty, and keeps the scenario's value.
+with its whole search interval as its uncertainty, and keeps the scenario's value unless that
+fits worse (the optimum lay on a plateau, e.g. a selection chance capped at 1).
 """
 
 from __future__ import annotations
@@ -68,9 +69,12 @@ def fit_smm(evaluator: Evaluator) -> FitResult:
     se, identified = sandwich_se(evaluator, theta)
     loss = float(result.fun)
     if not identified.all():
-        # where the data say nothing the optimiser's value is arbitrary: the scenario's value stands
-        theta = np.where(identified, theta, [assumed_value(cal, p) for p in cal.spec.parameters])
-        loss = evaluator(theta)
+        # where the data are indifferent the optimiser's value is arbitrary and the scenario's value
+        # stands; but a flat spot can be a plateau (a chance capped at 1), where going back fits worse
+        assumed = np.where(identified, theta, [assumed_value(cal, p) for p in cal.spec.parameters])
+        assumed_loss = evaluator(assumed)
+        if assumed_loss <= loss * (1 + 1e-9):
+            theta, loss = assumed, assumed_loss
     return FitResult(
         method="smm", estimates=_estimates(cal, theta, se, identified), loss=loss,
         trace=evaluator.trace_frame(), evaluations=evaluator.simulated, resumed=evaluator.resumed,
