@@ -116,8 +116,10 @@ def test_overview_bars_are_the_attainment_probabilities(run):
     bars = sorted(p.get_width() for p in ax.patches if p.get_hatch() is None)
     modelled = run.targets[run.targets["modelled"]]
     np.testing.assert_allclose(bars, sorted(np.maximum(modelled["p_met"], 0.004)))
-    greyed = [t for t in ax.texts if t.get_text() == "未建模"]
-    assert len(greyed) == int((~run.targets["modelled"]).sum()) > 0
+    greyed = [t for t in ax.texts if t.get_text() == "未建模"]  # the targets not modelled share one row
+    unmodelled = int((~run.targets["modelled"]).sum())
+    assert len(greyed) == 1 and unmodelled > 0
+    assert f"其余 {unmodelled} 项目标" in [label.get_text() for label in ax.get_yticklabels()][-1]
     headers = [t.get_text() for t in ax.texts if t.get_fontweight() == "bold"]
     assert headers[:3] == ["企业梯度", "产出", "亩均效益"]
 

@@ -20,9 +20,16 @@ def likelihood_class(p: float) -> int:
     return int(np.searchsorted(LIKELIHOOD_EDGES, p, side="right"))
 
 
-def overview_rows(targets: pd.DataFrame) -> list[tuple[str, object]]:
-    """Rows in drawing order: ("theme", name) headers followed by ("target", row) entries."""
+def overview_rows(targets: pd.DataFrame, *, collapse_unmodelled: bool = False) -> list[tuple[str, object]]:
+    """Rows in drawing order: ("theme", name) headers followed by ("target", row) entries.
+
+    With ``collapse_unmodelled`` the targets the model cannot speak to become one last
+    ("unmodelled", count) row, so that a document with many of them still fits a page.
+    """
     order = {theme: i for i, theme in enumerate(THEMES)}
+    unmodelled = int((~targets["modelled"].astype(bool)).sum())
+    if collapse_unmodelled:
+        targets = targets[targets["modelled"].astype(bool)]
     frame = targets.assign(_theme=targets["theme"].where(targets["theme"].isin(order), "other"))
     frame = frame.assign(_order=frame["_theme"].map(order), _modelled=~frame["modelled"].astype(bool))
     frame = frame.sort_values(["_order", "_modelled", "name", "year"], kind="stable")
@@ -30,12 +37,14 @@ def overview_rows(targets: pd.DataFrame) -> list[tuple[str, object]]:
     for theme, group in frame.groupby("_order", sort=True):
         rows.append(("theme", group["_theme"].iloc[0]))
         rows.extend(("target", r) for r in group.itertuples(index=False))
+    if collapse_unmodelled and unmodelled:
+        rows.append(("unmodelled", unmodelled))
     return rows
 
 
 def overview_height_cm(targets: pd.DataFrame) -> float:
     """A figure height (cm) that gives every row the same room."""
-    return 2.6 + ROW_CM * len(overview_rows(targets))
+    return 2.6 + ROW_CM * len(overview_rows(targets, collapse_unmodelled=True))
 
 
 def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
@@ -45,7 +54,8 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
     ----------
     targets : DataFrame
         The frame of :func:`simulation.targets.evaluate_targets` (or a run's ``targets.csv``).
-        Targets that are not modelled are shown greyed, marked "未建模".
+        Targets that are not modelled are counted on one greyed row, marked "未建模" (the
+        target table lists them with their reasons).
     lang : {"zh", "en"}
     ax : matplotlib Axes, optional
 
@@ -57,7 +67,7 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
     from matplotlib import colormaps
     from matplotlib.patches import Patch
 
-    rows = overview_rows(targets)
+    rows = overview_rows(targets, collapse_unmodelled=True)
     if ax is None:
         _, ax = plt.subplots(layout="constrained")
     cmap = colormaps["cividis"]
@@ -69,6 +79,12 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
             ax.text(-0.01, pos, theme_label(item, lang), transform=ax.get_yaxis_transform(), ha="right", va="center",
                     fontsize=10, fontweight="bold")
             ax.axhline(pos - 0.5, color=GREY, linewidth=0.5)
+            continue
+        if kind == "unmodelled":
+            ticks.append(pos)
+            labels.append(text("unmodelled_count", lang).format(n=item))
+            ax.barh(pos, 1.0, height=0.68, color="#EEEEEE", edgecolor=GREY, hatch="///", linewidth=0.4)
+            ax.text(0.5, pos, text("not_modelled", lang), ha="center", va="center", color="#555555", fontsize=9)
             continue
         ticks.append(pos)
         labels.append(target_label(item, lang))
