@@ -45,17 +45,43 @@ COLUMNS: dict[str, type] = {
 
 
 class Population:
-    """Enterprise state as equal-length numpy arrays, one per column of :data:`COLUMNS`."""
+    """Enterprise state as equal-length numpy arrays, one per column of :data:`COLUMNS`.
 
-    __slots__ = tuple(COLUMNS) + ("next_id",)
+    Each column is a view of the first ``len(pop)`` rows of a larger buffer, so that appending
+    firms (births, completed projects) copies every column only when the buffer doubles, not
+    every month. Assigning a column writes into its buffer: ``pop.rd = new`` copies ``new``.
+    """
+
+    __slots__ = tuple(COLUMNS) + ("next_id", "_buffers", "_size")
 
     def __init__(self, **columns: np.ndarray):
         lengths = {len(v) for v in columns.values()}
         if set(columns) != set(COLUMNS) or len(lengths) > 1:
             raise ValueError("a population needs every column, all of one length")
-        for name, dtype in COLUMNS.items():
-            setattr(self, name, np.asarray(columns[name], dtype=dtype))
+        buffers = {name: np.array(columns[name], dtype=dtype) for name, dtype in COLUMNS.items()}
+        object.__setattr__(self, "_buffers", buffers)
+        self._resize(lengths.pop() if lengths else 0)
         self.next_id = int(self.id.max()) + 1 if len(self.id) else 0
+
+    def _resize(self, size: int) -> None:
+        """Make every column the view of the first ``size`` rows, growing the buffers if needed."""
+        for name, buffer in self._buffers.items():
+            if len(buffer) < size:
+                grown = np.empty(max(size, 2 * len(buffer)), dtype=buffer.dtype)
+                grown[: len(buffer)] = buffer
+                self._buffers[name] = buffer = grown
+            object.__setattr__(self, name, buffer[:size])
+        object.__setattr__(self, "_size", size)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in COLUMNS:
+            view = getattr(self, name)
+            value = np.asarray(value)
+            if value.shape != view.shape:
+                raise ValueError(f"column {name!r} has {len(view)} rows, not {value.shape}")
+            view[...] = value
+        else:
+            object.__setattr__(self, name, value)
 
     @classmethod
     def new(cls, n: int, *, first_id: int = 0, **values) -> "Population":
@@ -64,23 +90,29 @@ class Population:
         cols["id"] = np.arange(first_id, first_id + n, dtype=np.int64)
         cols["grade"][:] = UNGRADED
         for name, value in values.items():
-            cols[name] = np.broadcast_to(np.asarray(value, dtype=COLUMNS[name]), (n,)).copy()
+            cols[name][:] = np.asarray(value, dtype=COLUMNS[name])
         return cls(**cols)
 
     def __len__(self) -> int:
-        return len(self.id)
+        return self._size
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is false (exited firms leave the arrays)."""
+        mask = np.array(mask, dtype=bool)  # a copy: the mask is often a column (alive) being compacted
+        kept = int(np.count_nonzero(mask))
         for name in COLUMNS:
-            setattr(self, name, getattr(self, name)[mask])
+            view = getattr(self, name)
+            view[:kept] = view[mask]
+        self._resize(kept)
 
     def extend(self, other: "Population") -> None:
         """Append ``other``'s rows, giving them fresh ids."""
         other.id = np.arange(self.next_id, self.next_id + len(other), dtype=np.int64)
         self.next_id += len(other)
+        start = len(self)
+        self._resize(start + len(other))
         for name in COLUMNS:
-            setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
+            getattr(self, name)[start:] = getattr(other, name)
 
     # derived quantities (annual)
     def annual_revenue(self) -> np.ndarray:
