@@ -31,10 +31,13 @@ def _mix_int(z: int) -> int:
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser on a uint64 array (numpy's array arithmetic wraps modulo 2^64)."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+    """SplitMix64's finaliser, in place on a fresh uint64 array (numpy's array arithmetic wraps modulo 2^64)."""
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return z
 
 
 class FirmDraws:
@@ -52,7 +55,9 @@ class FirmDraws:
     def _bits(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         tag = (zlib.crc32(event.encode()) << 32) | (int(time) & 0xFFFFFFFF)
         start = _mix_int(self.key ^ _mix_int(tag))
-        return _mix(np.asarray(ids).astype(np.uint64) * np.uint64(_GOLDEN) + np.uint64(start))
+        z = np.asarray(ids, dtype=np.int64).view(np.uint64) * np.uint64(_GOLDEN)  # ids are non-negative
+        z += np.uint64(start)
+        return _mix(z)
 
     def uniform(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         """Uniform on the open interval (0, 1): the top 53 bits, centred in their cell."""

@@ -17,6 +17,8 @@ from typing import Any, Iterator
 
 import pandas as pd
 
+from .errors import InputError
+
 DEPENDENCIES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "pyyaml", "pydantic", "pyarrow", "SALib", "dask")
 
 
@@ -82,8 +84,6 @@ def ensure_out_folder(path: str | Path, kind: str, *, fingerprint: str | None = 
     ``fingerprint``, a folder of the same kind written from another spec is refused too.
     Nothing is written: results already there are never overwritten by a different job.
     """
-    from .errors import InputError
-
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError("exists and is not a folder", file=str(path), field="--out")
