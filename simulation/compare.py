@@ -89,7 +89,7 @@ def compare_targets(runs: list[RunResult], names: list[str]) -> pd.DataFrame:
 
 
 def _met_by_replication(run: RunResult, target) -> np.ndarray:
-    values = target_series(run.indicators, target).sort_index()
+    values = target_series(run.indicators, target, run.scenario).sort_index()
     return met(values, target)
 
 

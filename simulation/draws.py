@@ -67,6 +67,11 @@ class FirmDraws:
         """Standard normal, by the inverse distribution function of :meth:`uniform`."""
         return ndtri(self.uniform(ids, event, time))
 
+    def laplace(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
+        """Standard Laplace (scale 1, s.d. √2), by the inverse distribution function of :meth:`uniform`."""
+        u = self.uniform(ids, event, time) - 0.5
+        return -np.sign(u) * np.log1p(-2.0 * np.abs(u))
+
     def choice(self, ids: np.ndarray, event: str, time: int, p: np.ndarray) -> np.ndarray:
         """Category ``k`` with probability ``p[k]`` (``p`` need not sum to 1), one per id."""
         cum = np.cumsum(np.asarray(p, dtype=float))

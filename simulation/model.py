@@ -28,6 +28,7 @@ import simpy
 
 from .draws import FirmDraws
 from .indicators import Snapshot, measure, population_aggregates
+from .panel import PanelRecorder
 from .population import Population, initial_population
 from .processes import certification, grading, growth, land_renewal, projects, remediation, statistics
 from .resources import EnergyPool, LandPool
@@ -49,16 +50,20 @@ class SimulationResult:
     indicators: pd.DataFrame
     flows: pd.DataFrame
     ledger: pd.DataFrame
+    firms: pd.DataFrame | None = None  # the firm panel, when asked for (see :mod:`simulation.panel`)
 
 
-def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> SimulationResult:
-    """Run one replication of ``scenario``; same seed, same numbers."""
+def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firms: bool = False) -> SimulationResult:
+    """Run one replication of ``scenario``; same seed, same numbers.
+
+    ``firms=True`` also returns the firm panel: one row per firm and year (see :mod:`simulation.panel`).
+    """
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     # children built from the key, not seq.spawn(), which would advance a caller's SeedSequence
     children = [np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size)
                 for i in range(len(STREAMS) + 1)]
     streams = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
-    region = Region(scenario, streams, FirmDraws(children[-1]))
+    region = Region(scenario, streams, FirmDraws(children[-1]), panel=PanelRecorder() if firms else None)
     region.run()
     return region.result()
 
@@ -74,13 +79,16 @@ def tier_of(pop: Population, rows: np.ndarray) -> np.ndarray:
 class Region:
     """The state of one replication and the SimPy processes that move it."""
 
-    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator], draws: FirmDraws):
+    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator], draws: FirmDraws,
+                 panel: PanelRecorder | None = None):
         self.scenario = scenario
         self.params = scenario.parameters
         self.levers = scenario.levers
         self.rng = streams
         self.draws = draws
         self.env = simpy.Environment()
+        self.panel = panel
+        self.shocks = growth.CommonShocks()
         self.year = scenario.base_year + 1
         self.horizon = 12 * len(scenario.years)
         self.pop = initial_population(scenario, streams["population"])
@@ -99,6 +107,8 @@ class Region:
         # the base year's 亩均 evaluation, published the next spring: the first remediation list
         grading.grade_firms(self.pop, self.params.grading, scenario.base_year, annual=self.pop.revenue_prev)
         self._record_base_year()
+        if panel is not None:
+            panel.record_year(self.pop, scenario.base_year, self.pop.revenue)
 
     # --- the calendar ---------------------------------------------------------------------
     def run(self) -> None:
@@ -117,11 +127,10 @@ class Region:
         return 12.0 * (year - self.scenario.base_year - 1) + (month - 1) + phase
 
     def _months(self):
-        volatility = self.params.growth.volatility
         for k in range(1, self.horizon + 1):
             yield self.env.timeout(k - self.env.now)
             self._join_completed()
-            exited = growth.month_step(self.pop, volatility.at(self.year), self.draws, k)
+            exited = growth.month_step(self.pop, self.draws, k)
             self._exit(exited, Route.MARKET)
             if k % 12 == 0:
                 self._year_end()
@@ -153,12 +162,16 @@ class Region:
     def _new_year(self, year: int) -> None:
         self.year = year
         self._set_energy_cap(self.levers.energy.cap.at(year) * 1e4 - self.levers.energy.cap.at(year - 1) * 1e4)
-        self._births(year)
-        self.pop.intensity *= 1.0 - self.params.growth.energy_efficiency_gain.at(year) / 100
-        certification.evolve_rd(self.pop, self.params.certification, year, self.draws)
-        threshold = self.params.statistics.above_scale_threshold.at(year)
-        boost = statistics.cultivation_pool_boost(self.pop, self.levers, threshold, year)
-        growth.set_year_rates(self.pop, self.params, year, pool_boost=boost)
+        pop, params = self.pop, self.params
+        pop.intensity *= 1.0 - params.growth.energy_efficiency_gain.at(year) / 100
+        certification.evolve_rd(pop, params.certification, year, self.draws)
+        threshold = params.statistics.above_scale_threshold.at(year)
+        boost = statistics.cultivation_pool_boost(pop, self.levers, threshold, year)
+        self.shocks.advance(params, year, len(self.scenario.population.sectors), self.draws)
+        log_growth = growth.grow_year(pop, params, year, self.draws, self.shocks, pool_boost=boost)
+        growth.update_employment(pop, log_growth, params, year)
+        expected_exits = growth.set_exit_hazard(pop, params, year)
+        self._births(year, expected_exits)
 
     def _year_end(self) -> None:
         year, pop = self.year, self.pop
@@ -173,6 +186,8 @@ class Region:
         self._expand_land()
         self._buy_energy()
         self._record(year)
+        if self.panel is not None:
+            self.panel.record_year(pop, year, pop.annual_revenue())
         self._roll_year()
 
     def _check_leases(self, year: int) -> None:
@@ -231,9 +246,16 @@ class Region:
         self.counts["new_high_tech"] += len(new)
 
     # --- firms in and out -----------------------------------------------------------------
-    def _births(self, year: int) -> None:
+    def _births(self, year: int, expected_exits: float) -> None:
+        """New small firms: a cited number, or enough to replace the expected market exits and grow
+        the stock by ``stock_growth`` (free entry)."""
         entry, rng = self.params.entry, self.rng["entry"]
-        n = int(rng.poisson(entry.births_per_year.at(year)))
+        if entry.births_per_year is not None:
+            mean = entry.births_per_year.at(year)
+        else:
+            stock = float(np.count_nonzero(self.pop.alive))
+            mean = max(expected_exits + stock * entry.stock_growth.at(year) / 100, 0.0)
+        n = int(rng.poisson(mean))
         if n == 0:
             return
         below = self.scenario.population.below_scale
@@ -254,8 +276,11 @@ class Region:
             quota=use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9),
             rd=self.scenario.population.rd_intensity_median.at(0) / 100 * rng.lognormal(0.0, 0.5, n),
             drift=rng.normal(0.0, self.params.growth.heterogeneity.at(year), n),
+            sector=rng.choice(len(self.scenario.population.sectors), size=n,
+                              p=[s.firm_share.at(0) for s in self.scenario.population.sectors]),
         )
         self.pop.extend(newcomers)
+        growth.set_exit_hazard(self.pop, self.params, year)  # the newcomers' hazard (the rest unchanged)
         self.counts["births"] += n
         self._flow("新设", "规下", n)
 
@@ -263,6 +288,8 @@ class Region:
         if len(rows) == 0:
             return
         pop = self.pop
+        if self.panel is not None:
+            self.panel.record_exits(pop, rows, self.year, ROUTE_LABELS[route] if reason is None else reason)
         land, quota = float(pop.land[rows].sum()), float(pop.quota[rows].sum())
         label = ROUTE_LABELS[route]  # the route, for the tier flows
         self.land.release(land, reason or label)  # the ledger says why, when more precise
@@ -276,7 +303,6 @@ class Region:
         pop.alive[rows] = False
         pop.revenue[rows] = 0.0
         pop.hazard_month[rows] = 0.0
-        pop.log_growth_month[rows] = 0.0
         pop.land[rows] = 0.0
         pop.quota[rows] = 0.0
 
@@ -488,4 +514,5 @@ class Region:
             indicators=pd.DataFrame(self.records, columns=["year", "indicator", "value"]),
             flows=pd.DataFrame(self.flow_rows, columns=["year", "source", "target", "count"]),
             ledger=pd.DataFrame(ledger, columns=["resource", "time", "event", "amount", "reason"]),
+            firms=self.panel.frame() if self.panel is not None else None,
         )

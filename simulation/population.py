@@ -39,7 +39,6 @@ COLUMNS: dict[str, type] = {
     "score": np.float64,
     "d_streak": np.int8,  # consecutive years graded D
     "lease_end": np.int16,  # 先租后让: year the lease is checked for transfer (0: the firm owns its land)
-    "log_growth_month": np.float64,  # this year's monthly log drift (set each year)
     "hazard_month": np.float64,  # this year's monthly exit probability (set each year)
 }
 
@@ -127,9 +126,10 @@ class Population:
 def initial_population(scenario: Scenario, rng: np.random.Generator) -> Population:
     """Draw the base-year firms so that 规上 aggregates match the scenario's cited figures.
 
-    Sizes, rates and land are drawn at random (Pareto tail above the 2,000万 line, log-normal
-    below it, log-normal firm-level rates), then scaled so that 规上 output, value-added rate,
-    亩均税收, land, employees and energy equal the base-year figures exactly.
+    Sizes come from one continuous distribution across the 2,000万 line (see :func:`_base_revenue`);
+    rates and land are drawn at random (log-normal firm-level rates), then scaled so that 规上
+    output, value-added rate, 亩均税收, land, employees and energy equal the base-year figures
+    exactly. Revenues are the base year's annual revenue.
     """
     pop_spec, params = scenario.population, scenario.parameters
     threshold = params.statistics.above_scale_threshold.at(0)
@@ -138,15 +138,12 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     n = n_above + n_below
     disp = above.dispersion.at(0)
 
-    revenue = np.empty(n)
-    revenue[:n_above] = _pareto_above(n_above, threshold, above.size_tail_index.at(0), above.output.at(0) * 1e4, rng)
-    revenue[n_above:] = _lognormal_below(
-        n_below, below.revenue_median.at(0), below.revenue_sigma.at(0), threshold, rng
-    )
-    is_above = np.zeros(n, dtype=bool)
-    is_above[:n_above] = True
-
+    revenue, is_above = _base_revenue(scenario, rng)
     sector = rng.choice(len(pop_spec.sectors), size=n, p=[s.firm_share.at(0) for s in pop_spec.sectors])
+    names = [s.name for s in pop_spec.sectors]
+    for i, firm in enumerate(pop_spec.large_firms):
+        if firm.sector is not None:
+            sector[i] = names.index(firm.sector)
     rel_intensity = np.array([s.energy_intensity_relative.at(0) for s in pop_spec.sectors])[sector]
 
     va_rate = _scaled_rates(n, below.value_added_rate.at(0) / 100, disp, rng)
@@ -183,7 +180,7 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
         high_tech=high_tech,
         high_tech_year=scenario.base_year - rng.integers(0, 3, n),
         sector=sector,
-        entry_year=scenario.base_year - rng.integers(1, 20, n),
+        entry_year=scenario.base_year - _base_ages(revenue, pop_spec.age_median.at(0), rng),
         revenue=revenue,
         revenue_prev=revenue,
         va_prev=value_added,
@@ -200,15 +197,69 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     )
 
 
-def _pareto_above(n: int, threshold: float, alpha: float, total: float, rng: np.random.Generator) -> np.ndarray:
-    """Revenues above ``threshold`` with a Pareto tail, excess scaled so they sum to ``total``."""
+def _base_revenue(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Base-year revenue of every firm (万元) and whether it is 规上; named large firms first.
+
+    Above the line: the scenario's named firms at their revenue, the rest at the quantiles of a
+    Pareto tail (Axtell 2001), its excess scaled to the remaining 规上 output. Quantiles, not
+    random draws: the largest firms are the same in every replication. Below the line: a
+    truncated log-normal whose spread is chosen so that the density of firms is continuous at
+    the line (no gap where the statistical label changes).
+    """
+    pop_spec, params = scenario.population, scenario.parameters
+    threshold = params.statistics.above_scale_threshold.at(0)
+    above, below = pop_spec.above_scale, pop_spec.below_scale
+    n_above, n_below = round(above.count.at(0)), round(below.count.at(0))
+    named = np.array([f.revenue.at(0) * 1e4 for f in pop_spec.large_firms])
+    alpha = above.size_tail_index.at(0)
+    tail, scale = _pareto_quantiles(n_above - len(named), threshold, alpha, above.output.at(0) * 1e4 - named.sum())
+    tail = rng.permutation(tail)
+    density_at_line = (n_above - len(named)) * alpha / (scale * threshold)  # firms per 万元 just above the line
+    sigma = _continuous_sigma(n_below, below.revenue_median.at(0), threshold, density_at_line, below.revenue_sigma.at(0))
+    small = _lognormal_below(n_below, below.revenue_median.at(0), sigma, threshold, rng)
+    revenue = np.concatenate([named, tail, small])
+    is_above = np.arange(len(revenue)) < n_above
+    return revenue, is_above
+
+
+def _pareto_quantiles(n: int, threshold: float, alpha: float, total: float) -> tuple[np.ndarray, float]:
+    """``n`` revenues at the mid-quantiles of a Pareto(alpha) above ``threshold``, the excess over
+    the threshold scaled so that they sum to ``total``; returns them and the scale factor."""
     if n == 0:
-        return np.empty(0)
-    excess = threshold * (rng.random(n) ** (-1.0 / alpha) - 1.0)
+        return np.empty(0), 1.0
+    u = (np.arange(n) + 0.5) / n
+    excess = threshold * (u ** (-1.0 / alpha) - 1.0)
     want = total - n * threshold
     if want <= 0:
         raise ValueError("规上 output is below count x threshold: each 规上 firm needs >= 2,000万元")
-    return threshold + excess * (want / excess.sum())
+    scale = want / excess.sum()
+    return threshold + excess * scale, scale
+
+
+def _continuous_sigma(n: int, median: float, threshold: float, density: float, guess: float) -> float:
+    """The log-normal spread below the line that meets ``density`` (firms per 万元) at the line.
+
+    Of the spreads that match within 5%, the one nearest ``guess``; if none does, the closest match.
+    """
+    if n == 0 or density <= 0 or median >= threshold:
+        return guess
+    sigmas = np.linspace(0.2, 4.0, 761)
+    z = np.log(threshold / median) / sigmas
+    below_density = n * np.exp(-z**2 / 2) / (np.sqrt(2 * np.pi) * sigmas * threshold * ndtr(z))
+    miss = np.abs(np.log(below_density / density))
+    close = miss < np.log(1.05)
+    if close.any():
+        return float(sigmas[close][np.argmin(np.abs(sigmas[close] - guess))])
+    return float(sigmas[np.argmin(miss)])
+
+
+def _base_ages(revenue: np.ndarray, median: float, rng: np.random.Generator) -> np.ndarray:
+    """Years since entry at the base year: log-normal around ``median``, older firms larger
+    (an assumption: the size-age correlation of firm panels, not a cited figure)."""
+    log_size = np.log(np.maximum(revenue, 1.0))
+    z = (log_size - log_size.mean()) / max(log_size.std(), 1e-9)
+    age = median * np.exp(0.3 * z + 0.6 * rng.standard_normal(len(revenue)))
+    return np.clip(np.round(age), 1, 60).astype(np.int64)
 
 
 def _lognormal_below(n: int, median: float, sigma: float, threshold: float, rng) -> np.ndarray:

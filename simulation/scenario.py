@@ -78,6 +78,15 @@ class Sector(Strict):
     energy_intensity_relative: quantity("1")
 
 
+class LargeFirm(Strict):
+    """A firm the scenario knows by name (a district's refinery, say), placed at its revenue in every
+    replication instead of being drawn from the size distribution."""
+
+    name: str = Field(min_length=1)
+    revenue: quantity("亿元")
+    sector: str | None = None  # a sector name of the scenario
+
+
 class Population(Strict):
     above_scale: AboveScale
     below_scale: BelowScale
@@ -85,12 +94,24 @@ class Population(Strict):
     rd_intensity_median: PERCENT  # R&D / revenue
     rd_intensity_sigma: quantity("1", le=3.0)
     sectors: list[Sector] = Field(min_length=1)
+    large_firms: list[LargeFirm] = Field(default_factory=list)
+    # median age of firms at the base year (years); older firms are larger
+    age_median: quantity("年", ge=1.0, le=50.0) | None = None
 
     @model_validator(mode="after")
     def _shares(self) -> "Population":
         total = sum(s.firm_share.at(0) for s in self.sectors)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"sectors: firm_share values sum to {total:.4f}, not 1")
+        names = {s.name for s in self.sectors}
+        for i, firm in enumerate(self.large_firms):
+            if firm.sector is not None and firm.sector not in names:
+                raise ValueError(f"large_firms.{i}.sector: {firm.sector!r} is not one of the sectors {sorted(names)}")
+        named = sum(f.revenue.at(0) for f in self.large_firms)
+        if self.large_firms and named >= self.above_scale.output.at(0):
+            raise ValueError(f"large_firms: their revenue ({named:g}亿) must be below 规上 output ({self.above_scale.output.at(0):g}亿)")
+        if len(self.large_firms) >= self.above_scale.count.at(0):
+            raise ValueError("large_firms: more named firms than 规上 firms")
         return self
 
 
@@ -213,28 +234,58 @@ class Levers(Strict):
 
 
 class Growth(Strict):
+    """Yearly revenue growth of every firm (one law for all; the 规上 label does not change it).
+
+    log growth = trend + size and age effects + firm drift + common shocks + a Laplace shock whose
+    s.d. falls with size (Stanley et al. 1996; Bottazzi & Secchi 2006). The trend is set each year
+    so that continuing 规上 firms' revenue grows by ``above_scale_mean`` in expectation.
+    """
+
+    # expected growth of continuing 规上 firms' revenue, in constant prices
     above_scale_mean: quantity("%/年", ge=-50.0, le=100.0, schedule=True)
-    below_scale_mean: quantity("%/年", ge=-50.0, le=100.0, schedule=True)
-    volatility: quantity("1", le=2.0)  # annual s.d. of log revenue shocks
+    volatility: quantity("1", le=1.0)  # s.d. of yearly log growth of a firm at the 2,000万 line
+    volatility_size_elasticity: quantity("1", le=1.0)  # beta in s.d. ∝ revenue^-beta
+    size_effect: quantity("1", ge=-0.5, le=0.5)  # change in mean log growth per unit of log revenue
+    age_effect: quantity("1", ge=-0.5, le=0.5)  # change in mean log growth per unit of log(1 + age)
     heterogeneity: quantity("1", le=2.0)  # s.d. of firm-specific mean growth
     certified_premium: quantity("%/年", ge=-50.0, le=50.0)  # per certification level
     energy_efficiency_gain: quantity("%/年", ge=-50.0, le=50.0, schedule=True)  # yearly fall in tce per 万元 VA
+    common_shock_sd: quantity("1", le=1.0)  # s.d. of the region's yearly shock to log growth
+    common_shock_persistence: quantity("1", ge=-0.95, le=0.95)  # AR(1) coefficient of that shock
+    sector_shock_sd: quantity("1", le=1.0)  # s.d. of each sector's yearly shock
+    employment_elasticity: quantity("1", le=1.5)  # employment growth per unit of revenue growth
 
 
 class Exit(Strict):
-    """Market exit hazards, per year."""
+    """Market exit: a yearly hazard falling with size and age (Dunne, Roberts & Samuelson 1989)."""
 
-    below_scale: SHARE
-    above_scale: SHARE
-    certified: SHARE
+    rate: SHARE  # yearly hazard of a firm of 2,000万 revenue and 10 years of age
+    size_elasticity: quantity("1", le=3.0)  # hazard ∝ revenue^-size_elasticity
+    age_elasticity: quantity("1", le=3.0)  # hazard ∝ (1 + age)^-age_elasticity
+    certified_multiplier: quantity("1", le=5.0)  # certified firms, relative to uncertified of the same size and age
     d_grade_multiplier: quantity("1", le=20.0)
-    size_elasticity: quantity("1", le=3.0)
 
 
 class Entry(Strict):
-    births_per_year: quantity("家", schedule=True)
+    """New firms. ``births_per_year`` directly, or ``stock_growth``: births replace the expected
+    market exits and grow the firm stock by that rate (free entry keeps the stock on its path)."""
+
+    births_per_year: quantity("家", schedule=True) | None = None
+    stock_growth: quantity("%/年", ge=-50.0, le=50.0, schedule=True) | None = None
     revenue_median: quantity("万元")
     revenue_sigma: quantity("1", le=5.0)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "Entry":
+        if (self.births_per_year is None) == (self.stock_growth is None):
+            raise ValueError("give exactly one of births_per_year or stock_growth")
+        return self
+
+
+class Prices(Strict):
+    """工业生产者出厂价格指数 (PPI), previous year = 100: turns constant-price indicators into current prices."""
+
+    producer_price_index: quantity("上年=100", ge=50.0, le=200.0, schedule=True)
 
 
 class Statistics(Strict):
@@ -337,6 +388,7 @@ class Parameters(Strict):
     investment: Investment
     land: Land
     carbon: Carbon
+    prices: Prices | None = None  # absent: current prices equal constant base-year prices
 
 
 # --- targets ---------------------------------------------------------------------------------
@@ -358,6 +410,9 @@ class Target(Strict):
     unit: str | None = None
     measure: Literal["level", "cumulative", "cagr"] = "level"
     since: int | None = None
+    # price basis: 'current' (现价) or 'constant' (base-year prices, 可比价); absent: money levels
+    # (亿元, 万元/亩 …) are judged at current prices, growth rates and counts at constant prices
+    basis: Literal["constant", "current"] | None = None
     source: str = Field(min_length=3)
     modelled: bool = True
     reason: str | None = None
@@ -408,11 +463,28 @@ class Scenario(Strict):
         """Simulated years (the base year is the initial state)."""
         return range(self.base_year + 1, self.end_year + 1)
 
+    def price_level(self, year: int) -> float:
+        """Producer prices in ``year`` relative to the base year (1 at the base year, and throughout
+        when the scenario gives no price index)."""
+        prices = self.parameters.prices
+        if prices is None or year <= self.base_year:
+            return 1.0
+        level = 1.0
+        for y in range(self.base_year + 1, year + 1):
+            level *= prices.producer_price_index.at(y) / 100
+        return level
+
+
+# observed series, not plans: they may run past a scenario's horizon (a shortened run keeps them)
+_OBSERVED_SERIES = {"parameters.prices"}
+
 
 def _check_schedule_years(model: BaseModel, first: int, last: int, path: str = "") -> None:
     for name in type(model).model_fields:
         value = getattr(model, name)
         here = f"{path}.{name}" if path else name
+        if here in _OBSERVED_SERIES:
+            continue
         if isinstance(value, Quantity):
             for year in value.years:
                 if not first <= year <= last:

@@ -16,15 +16,19 @@ from .scenario import Scenario, Target
 
 OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": np.isclose}
 
-COLUMNS = ["name", "indicator", "label", "year", "op", "target", "unit", "measure", "since", "theme",
+COLUMNS = ["name", "indicator", "label", "year", "op", "target", "unit", "measure", "since", "basis", "theme",
            "p_met", "median", "p10", "p90", "modelled", "source", "reason"]
 
 
-def target_values(wide: pd.DataFrame, target: Target) -> pd.Series:
+def target_values(wide: pd.DataFrame, target: Target, scenario: Scenario | None = None) -> pd.Series:
     """The value each replication reaches on ``target``'s measure.
 
-    ``wide`` has one row per replication and one column per year, for the target's indicator.
+    ``wide`` has one row per replication and one column per year, for the target's indicator, at
+    constant base-year prices; a target on the current-price basis is judged on them times the
+    ``scenario``'s producer-price level of each year.
     """
+    if scenario is not None and price_basis(target) == "current":
+        wide = wide * np.array([scenario.price_level(int(y)) for y in wide.columns])
     if target.measure == "level":
         return wide[target.year]
     if target.measure == "cumulative":
@@ -35,11 +39,21 @@ def target_values(wide: pd.DataFrame, target: Target) -> pd.Series:
     return 100.0 * (np.sign(ratio) * np.abs(ratio) ** (1.0 / span) - 1.0)
 
 
-def target_series(indicators: pd.DataFrame, target: Target) -> pd.Series:
+def price_basis(target: Target) -> str:
+    """The basis a target is judged on: its own, or current prices for money levels (亿元, 万元/亩…)
+    and constant prices for growth rates, shares and counts."""
+    if target.basis is not None:
+        return target.basis
+    ind = INDICATORS.get(target.indicator) if target.indicator else None
+    money = ind is not None and "元" in ind.unit
+    return "current" if money and target.measure != "cagr" else "constant"
+
+
+def target_series(indicators: pd.DataFrame, target: Target, scenario: Scenario | None = None) -> pd.Series:
     """Per-replication values of ``target`` from a long ``replication, year, indicator, value`` frame."""
     rows = indicators[indicators["indicator"] == target.indicator]
     wide = rows.pivot(index="replication", columns="year", values="value")
-    return target_values(wide, target)
+    return target_values(wide, target, scenario)
 
 
 def met(values: pd.Series | np.ndarray, target: Target) -> np.ndarray:
@@ -56,12 +70,13 @@ def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFra
         row = {
             "name": target.name, "indicator": target.indicator, "label": ind.label if ind else target.name,
             "year": target.year, "op": target.op, "target": target.value, "unit": target.unit or (ind.unit if ind else None),
-            "measure": target.measure, "since": target.since, "theme": target.theme, "modelled": target.modelled,
+            "measure": target.measure, "since": target.since, "basis": price_basis(target) if target.modelled else None,
+            "theme": target.theme, "modelled": target.modelled,
             "source": target.source, "reason": target.reason,
             "p_met": np.nan, "median": np.nan, "p10": np.nan, "p90": np.nan,
         }
         if target.modelled:
-            values = target_series(indicators, target)
+            values = target_series(indicators, target, scenario)
             row["p_met"] = float(met(values, target).mean())
             row["p10"], row["median"], row["p90"] = np.nanquantile(values, [0.1, 0.5, 0.9]) if values.notna().any() else (np.nan,) * 3
         rows.append(row)

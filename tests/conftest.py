@@ -21,6 +21,7 @@ def small(zhenhai):
     return with_overrides(zhenhai, {
         "population.above_scale.count": 100,
         "population.above_scale.output": 572,
+        "population.large_firms.0.revenue": 160,
         "population.above_scale.land": 6000,
         "population.above_scale.employees": 16000,
         "population.above_scale.energy_use": 160,
@@ -28,5 +29,4 @@ def small(zhenhai):
         "levers.energy.cap": 175,
         "levers.remediation.firms_per_year": 8,
         "levers.scattered_weak.firms_per_year": 20,
-        "parameters.entry.births_per_year": 40,
     })

@@ -90,7 +90,8 @@ def test_cli_sensitivity_on_the_scenario_with_targets_and_plots(tmp_path):
     body = {
         "scenario": os.path.relpath(ROOT / "scenarios" / "zhenhai_2021_2025.yaml", tmp_path),
         "set": {"population.above_scale.count": 100, "population.below_scale.count": 500,
-                "population.above_scale.land": 6000, "population.above_scale.output": 572},
+                "population.above_scale.land": 6000, "population.above_scale.output": 572,
+                "population.large_firms.0.revenue": 160},
         "method": "morris", "n": 2, "levels": 4, "replications": 2, "seed": 4,
         "outputs": ["tax_per_mu@2025", "attainment:腾出用地@2025", "measure:腾出用地@2025"],
         "factors": [{"path": "levers.remediation.firms_per_year", "range": [2, 20], "integer": True},

@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ZHENHAI = ROOT / "scenarios" / "zhenhai_2021_2025.yaml"
 # the conftest's small Zhenhai, as a sweep's fixed settings
 SMALL = {
-    "population.above_scale.count": 100, "population.above_scale.output": 572, "population.above_scale.land": 6000,
+    "population.above_scale.count": 100, "population.above_scale.output": 572, "population.large_firms.0.revenue": 160, "population.above_scale.land": 6000,
     "population.above_scale.employees": 16000, "population.above_scale.energy_use": 160,
     "population.below_scale.count": 500, "levers.energy.cap": 175, "levers.remediation.firms_per_year": 8,
-    "levers.scattered_weak.firms_per_year": 20, "parameters.entry.births_per_year": 40,
+    "levers.scattered_weak.firms_per_year": 20, 
 }
 FACTORS = [
     {"path": "levers.remediation.firms_per_year", "name": "remediation", "range": [2, 20], "integer": True},

@@ -16,8 +16,8 @@ TEXT = ZHENHAI.read_text(encoding="utf-8")
 CASES = [
     ("typo", "  remediation:\n    firms_per_year", "  remediaton:\n    firms_per_year", "levers.remediaton", "unknown key"),
     ("wrong type", "count: {value: 500,", 'count: {value: "many",', "population.above_scale.count.value", "number"),
-    ("yes/no as number", "births_per_year: {value: 200,", "births_per_year: {value: true,", "parameters.entry.births_per_year.value", "must be a number"),
-    ("quoted number", "births_per_year: {value: 200,", 'births_per_year: {value: "200",', "parameters.entry.births_per_year.value", "must be a number"),
+    ("yes/no as number", "revenue_median: {value: 300,", "revenue_median: {value: true,", "parameters.entry.revenue_median.value", "must be a number"),
+    ("quoted number", "revenue_median: {value: 300,", 'revenue_median: {value: "300",', "parameters.entry.revenue_median.value", "must be a number"),
     ("wrong unit", "land: {value: 30000, unit: 亩", "land: {value: 30000, unit: 平方米", "population.above_scale.land", "expected '亩'"),
     ("negative stock", "free_initial: {value: 1500", "free_initial: {value: -5", "parameters.land.free_initial", "minimum"),
     ("probability > 1", "close_share: {value: 0.5", "close_share: {value: 1.5", "levers.scattered_weak.close_share", "maximum"),

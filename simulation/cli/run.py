@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..experiments.replicate import run_replications
-from ..io import ensure_out_folder
+from ..io import ensure_out_folder, write_parquet
 from ..loader import load_scenario
 from ..results import write_run
 from . import main
@@ -33,13 +33,17 @@ def validate(scenario: Path) -> None:
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the figures.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
-def run(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, plots: bool, lang: str, quiet: bool) -> None:
+@click.option("--firms", is_flag=True, help="Also write the firm panel (firms.parquet: one row per firm and year).")
+def run(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, plots: bool, lang: str, quiet: bool,
+        firms: bool) -> None:
     """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
     sc = load_scenario(scenario)
     out = out or Path("results") / sc.name
     ensure_out_folder(out, "run")
-    result = run_replications(sc, replications, seed, workers=workers, progress=not quiet)
+    result = run_replications(sc, replications, seed, workers=workers, progress=not quiet, firms=firms)
     write_run(result, out, scenario_file=str(scenario))
+    if firms:
+        write_parquet(out / "firms.parquet", result.firms)
     if plots:
         from ..plots.figures import draw_run
 

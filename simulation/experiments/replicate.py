@@ -9,6 +9,7 @@ from functools import partial
 import pandas as pd
 
 from ..model import simulate
+from ..panel import COLUMNS as PANEL_COLUMNS
 from ..scenario import Scenario
 from ..targets import evaluate_targets
 from .executors import chunked, map_ordered, resolve_workers
@@ -30,13 +31,17 @@ class RunResult:
     flows: pd.DataFrame
     targets: pd.DataFrame
     wall_time: float
+    firms: pd.DataFrame | None = None  # the firm panel with a ``replication`` column, when asked for
 
 
 def run_replications(
     scenario: Scenario, replications: int = 100, seed: int = 0, *, workers: int | None = 1, progress: bool = False,
-    point: int = 0,
+    point: int = 0, firms: bool = False,
 ) -> RunResult:
-    """Run ``replications`` of ``scenario``; replication r uses ``task_seed(seed, point, r)``."""
+    """Run ``replications`` of ``scenario``; replication r uses ``task_seed(seed, point, r)``.
+
+    ``firms=True`` keeps every replication's firm panel (see :mod:`simulation.panel`) in ``.firms``.
+    """
     if replications < 1:
         raise ValueError("replications must be at least 1")
     start = time.perf_counter()
@@ -44,23 +49,27 @@ def run_replications(
     size = max(1, replications // (4 * resolve_workers(workers)))
     chunks = chunked(reps, size)
     parts = map_ordered(
-        partial(_run_chunk, scenario, seed, point), chunks, workers=workers, progress=progress,
+        partial(_run_chunk, scenario, seed, point, firms), chunks, workers=workers, progress=progress,
         desc="replications", weights=[len(c) for c in chunks],
     )
     indicators = pd.concat([p[0] for p in parts], ignore_index=True)
     flows = pd.concat([p[1] for p in parts], ignore_index=True)
+    panel = pd.concat([p[2] for p in parts], ignore_index=True) if firms else None
     return RunResult(
         scenario=scenario, seed=seed, replications=replications, indicators=indicators, flows=flows,
-        targets=evaluate_targets(indicators, scenario), wall_time=time.perf_counter() - start,
+        targets=evaluate_targets(indicators, scenario), wall_time=time.perf_counter() - start, firms=panel,
     )
 
 
-def _run_chunk(scenario: Scenario, seed: int, point: int, reps) -> tuple[pd.DataFrame, pd.DataFrame]:
-    indicators, flows = [], []
+def _run_chunk(scenario: Scenario, seed: int, point: int, firms: bool, reps):
+    indicators, flows, panels = [], [], []
     for r in reps:
-        result = simulate(scenario, task_seed(seed, point, r))
+        result = simulate(scenario, task_seed(seed, point, r), firms=firms)
         indicators.append(result.indicators.assign(replication=r))
         flows.append(result.flows.assign(replication=r))
+        if firms:
+            panels.append(result.firms.assign(replication=r))
     ind = pd.concat(indicators, ignore_index=True)[["replication", "year", "indicator", "value"]]
     flo = pd.concat(flows, ignore_index=True)[["replication", "year", "source", "target", "count"]]
-    return ind, flo
+    panel = pd.concat(panels, ignore_index=True)[["replication", *PANEL_COLUMNS]] if firms else None
+    return ind, flo, panel

@@ -183,7 +183,7 @@ def point_attainment(frame: pd.DataFrame, scenario: Scenario, point: int, only: 
         if not t.modelled or (only is not None and (t.name, t.year) not in only):
             continue
         wide = pd.DataFrame(cube[:, where[t.indicator], :], columns=year_names.to_numpy())
-        values = np.asarray(target_values(wide, t), dtype=float)
+        values = np.asarray(target_values(wide, t, scenario), dtype=float)
         finite = values[np.isfinite(values)]
         q = np.quantile(finite, [0.1, 0.5, 0.9]) if len(finite) else (np.nan,) * 3
         rows.append((point, t.name, t.indicator, t.year, float(met(values, t).mean()), q[1], q[0], q[2],

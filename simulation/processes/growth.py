@@ -1,13 +1,29 @@
-"""Monthly revenue growth and market exit, for the whole population at once.
+"""Yearly revenue growth and monthly market exit, for the whole population at once.
 
-Revenue follows geometric Brownian motion in monthly steps: a firm's log revenue drifts by its
-own mean plus the region's growth for its scale and tier, with log-normal shocks. The drift is
-set so that the *expected* yearly growth of a firm equals the scenario's mean growth
-(log drift = log(1+g) - σ²/2). Market exit is a constant hazard within a year, set by tier,
-亩均 grade and size.
+Growth follows the firm-dynamics evidence rather than the statistical label:
+
+- a firm's yearly log growth is ``trend + size effect + age effect + own drift + common shocks +
+  ε``, where ε is Laplace (tent-shaped growth rates: Stanley et al. 1996, Nature 379:804;
+  Bottazzi & Secchi 2006) with a s.d. falling with size, σ ∝ revenue^-β;
+- small and young firms grow faster (Evans 1987; Hall 1987), which also keeps the size
+  distribution from spreading without bound;
+- the trend is solved each year so that continuing 规上 firms' revenue grows by the scenario's
+  rate in expectation; the 2,000万 line itself changes nobody's growth;
+- the region shares a yearly AR(1) shock and each sector a yearly shock, keyed draws on
+  (replication, year, region or sector) so that scenarios compared on common random numbers share
+  them too.
+
+Growth is applied once a year, in January: a firm's revenue is an annual rate, constant through
+the year unless an event (rationing, an upgrade) changes it, so a year's annual revenue grows by
+exactly the drawn rate and the first simulated year grows as fast as the later ones.
+
+Market exit is a monthly hazard, set each year from size, age, certification and 亩均 grade, with
+no step at the 规上 line (Dunne, Roberts & Samuelson 1989: exit falls with age and size).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,39 +32,109 @@ from ..population import Population
 from ..scenario import Parameters
 from ..tiers import GRADE_D
 
+SIGMA_MAX = 0.95  # a Laplace scale b = σ/√2 below 1 keeps E[exp(ε)] = 1/(1 - b²) finite
+REFERENCE_AGE = 10.0  # the exit rate is quoted for a firm of this age (and of 2,000万 revenue)
 
-def set_year_rates(pop: Population, params: Parameters, year: int, *, pool_boost: np.ndarray | float = 0.0) -> None:
-    """Set this year's monthly log drift and exit probability of every firm.
+
+@dataclass
+class CommonShocks:
+    """The region's AR(1) shock to log growth and each sector's yearly shock.
+
+    ``region`` is this year's value; ``variance`` its variance given a zero shock at the base year,
+    so that ``exp(region - variance / 2)`` has mean one and the scenario's rate stays the expectation.
+    """
+
+    region: float = 0.0
+    variance: float = 0.0
+    sectors: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def advance(self, params: Parameters, year: int, n_sectors: int, draws: FirmDraws) -> None:
+        g = params.growth
+        rho, sd = g.common_shock_persistence.at(year), g.common_shock_sd.at(year)
+        innovation = float(draws.normal(np.zeros(1, dtype=np.int64), "region shock", year)[0])
+        self.region = rho * self.region + sd * innovation
+        self.variance = rho**2 * self.variance + sd**2
+        sector_sd = g.sector_shock_sd.at(year)
+        self.sectors = sector_sd * draws.normal(np.arange(n_sectors, dtype=np.int64), "sector shock", year) - sector_sd**2 / 2
+
+    def log_shock(self, sector: np.ndarray) -> np.ndarray:
+        """Each firm's common log shock this year (mean-corrected)."""
+        return self.region - self.variance / 2 + self.sectors[sector]
+
+
+def volatility(revenue: np.ndarray, params: Parameters, year: int) -> np.ndarray:
+    """Yearly s.d. of each firm's log growth: σ at the 2,000万 line, falling as revenue^-β."""
+    g = params.growth
+    size = np.maximum(revenue, 1.0) / params.statistics.above_scale_threshold.at(year)
+    return np.minimum(g.volatility.at(year) * size ** (-g.volatility_size_elasticity.at(year)), SIGMA_MAX)
+
+
+def mean_shape(pop: Population, params: Parameters, year: int) -> np.ndarray:
+    """Each firm's mean log growth relative to the trend: size, age, own drift, certification."""
+    g = params.growth
+    size = np.log(np.maximum(pop.revenue, 1.0) / params.statistics.above_scale_threshold.at(year))
+    age = np.log1p(np.maximum(year - pop.entry_year, 0)) - np.log1p(REFERENCE_AGE)
+    return (g.size_effect.at(year) * size + g.age_effect.at(year) * age + pop.drift
+            + pop.cert * np.log1p(g.certified_premium.at(year) / 100))
+
+
+def grow_year(pop: Population, params: Parameters, year: int, draws: FirmDraws, shocks: CommonShocks,
+              *, pool_boost: np.ndarray | float = 0.0) -> np.ndarray:
+    """Draw this year's growth of every live firm and apply it to its revenue; returns log growth.
 
     Parameters
     ----------
-    pool_boost : extra yearly growth (share) for firms in a cultivation pool (小升规培育库).
+    pool_boost : extra yearly growth (share) for firms in a cultivation pool (小升规培育库); a lever,
+        so it adds to the trend rather than being normalised away.
     """
-    g, ex = params.growth, params.exit
-    sigma = g.volatility.at(year)
-    mean = np.where(pop.above, g.above_scale_mean.at(year), g.below_scale_mean.at(year)) / 100
-    mean = mean + pop.cert * (g.certified_premium.at(year) / 100) + pool_boost
-    log_drift = np.log1p(np.maximum(mean, -0.99)) - sigma**2 / 2 + pop.drift - g.heterogeneity.at(year) ** 2 / 2
-    pop.log_growth_month = np.where(pop.alive, log_drift / 12.0, 0.0)
+    sigma = volatility(pop.revenue, params, year)
+    b = sigma / np.sqrt(2.0)
+    shape = mean_shape(pop, params, year)
+    # the trend: continuing 规上 firms' revenue grows by the scenario's rate in expectation
+    weights = pop.revenue * (pop.alive & pop.above)
+    if weights.sum() <= 0:
+        weights = pop.revenue * pop.alive
+    expected = np.exp(shape) / (1.0 - b**2)  # E[exp(shape + ε)], ε Laplace with scale b
+    total = weights.sum()
+    trend = np.log1p(params.growth.above_scale_mean.at(year) / 100) - (
+        np.log(np.dot(weights, expected) / total) if total > 0 else 0.0)
+    log_growth = trend + shape + b * draws.laplace(pop.id, "growth", year)
+    log_growth += shocks.log_shock(pop.sector) + np.log1p(pool_boost)
+    log_growth = np.where(pop.alive, log_growth, 0.0)
+    pop.revenue *= np.exp(log_growth)
+    return log_growth
 
-    yearly = np.where(pop.cert > 0, ex.certified.at(year), np.where(pop.above, ex.above_scale.at(year), ex.below_scale.at(year)))
+
+def update_employment(pop: Population, log_growth: np.ndarray, params: Parameters, year: int) -> None:
+    """Employment follows output with an elasticity below one: the rest is productivity growth
+    (Verdoorn's law: productivity rises with output)."""
+    pop.employees = np.maximum(pop.employees * np.exp(params.growth.employment_elasticity.at(year) * log_growth), 1.0)
+
+
+def yearly_hazard(pop: Population, params: Parameters, year: int) -> np.ndarray:
+    """Each firm's market-exit probability over this year."""
+    ex = params.exit
+    size = np.maximum(pop.revenue, 1.0) / params.statistics.above_scale_threshold.at(year)
+    age = (1.0 + np.maximum(year - pop.entry_year, 0)) / (1.0 + REFERENCE_AGE)
+    yearly = ex.rate.at(year) * size ** (-ex.size_elasticity.at(year)) * age ** (-ex.age_elasticity.at(year))
+    yearly = yearly * np.where(pop.cert > 0, ex.certified_multiplier.at(year), 1.0)
     yearly = yearly * np.where(pop.grade == GRADE_D, ex.d_grade_multiplier.at(year), 1.0)
-    threshold = params.statistics.above_scale_threshold.at(year)
-    size = np.maximum(pop.revenue, 1.0) / threshold
-    yearly = np.clip(yearly * size ** (-ex.size_elasticity.at(year)), 0.0, 0.99)
-    pop.hazard_month = np.where(pop.alive, -np.expm1(np.log1p(-yearly) / 12.0), 0.0)
+    return np.where(pop.alive, np.clip(yearly, 0.0, 0.9), 0.0)
 
 
-def month_step(pop: Population, volatility: float, draws: FirmDraws, month: int) -> np.ndarray:
-    """Grow every firm by one month, accrue revenue, and draw exits.
+def set_exit_hazard(pop: Population, params: Parameters, year: int) -> float:
+    """Set this year's monthly exit probability of every firm; returns the expected exits this year."""
+    yearly = yearly_hazard(pop, params, year)
+    pop.hazard_month = -np.expm1(np.log1p(-yearly) / 12.0)
+    return float(yearly.sum())
 
-    Each firm's shock and exit draw are keyed by its id and ``month`` (see :mod:`simulation.draws`).
+
+def month_step(pop: Population, draws: FirmDraws, month: int) -> np.ndarray:
+    """Accrue one month of revenue and draw exits.
+
+    Each firm's exit draw is keyed by its id and ``month`` (see :mod:`simulation.draws`).
     Returns the row indices of firms that exited this month (still alive in the arrays:
     the caller releases their land and quota, then marks them).
     """
-    shock = draws.normal(pop.id, "growth", month)
-    shock *= volatility / np.sqrt(12.0)
-    shock += pop.log_growth_month
-    pop.revenue *= np.exp(shock)
     pop.ytd += pop.revenue
     return np.flatnonzero(draws.uniform(pop.id, "exit", month) < pop.hazard_month)
