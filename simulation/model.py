@@ -259,7 +259,9 @@ class Region:
         if n == 0:
             return
         below = self.scenario.population.below_scale
-        revenue = entry.revenue_median.at(year) * rng.lognormal(0.0, entry.revenue_sigma.at(year), n)
+        # entrants are as large, relative to the economy, as at the base year: their size grows with the trend
+        scale = np.prod([1 + self.params.growth.above_scale_mean.at(y) / 100 for y in range(self.scenario.base_year + 1, year + 1)])
+        revenue = entry.revenue_median.at(year) * scale * rng.lognormal(0.0, entry.revenue_sigma.at(year), n)
         revenue = np.minimum(revenue, self.params.statistics.above_scale_threshold.at(year) * 0.999)
         va_rate = below.value_added_rate.at(0) / 100
         intensity = below.energy_intensity.at(0) * rng.lognormal(0.0, 0.3, n)

@@ -35,6 +35,7 @@ COLUMNS: dict[str, type] = {
     "quota": np.float64,  # energy quota held (用能权), tce/年
     "rd": np.float64,  # R&D / revenue
     "drift": np.float64,  # firm-specific mean log growth, per year
+    "transitory": np.float64,  # last year's transitory log shock, reversed this year
     "grade": np.int8,  # 亩均论英雄 grade (tiers.GRADE_*)
     "score": np.float64,
     "d_streak": np.int8,  # consecutive years graded D

@@ -5,8 +5,10 @@ Growth follows the firm-dynamics evidence rather than the statistical label:
 - a firm's yearly log growth is ``trend + size effect + age effect + own drift + common shocks +
   ε``, where ε is Laplace (tent-shaped growth rates: Stanley et al. 1996, Nature 379:804;
   Bottazzi & Secchi 2006) with a s.d. falling with size, σ ∝ revenue^-β;
-- small and young firms grow faster (Evans 1987; Hall 1987), which also keeps the size
-  distribution from spreading without bound;
+- small and young firms grow faster (Evans 1987; Hall 1987);
+- part of each year's shock is transitory and reverses the next year (firm growth rates are
+  negatively autocorrelated: Coad 2007), so log size is a random walk plus noise and the
+  cross-section spreads only with the permanent part;
 - the trend is solved each year so that continuing 规上 firms' revenue grows by the scenario's
   rate in expectation; the 2,000万 line itself changes nobody's growth;
 - the region shares a yearly AR(1) shock and each sector a yearly shock, keyed draws on
@@ -88,19 +90,23 @@ def grow_year(pop: Population, params: Parameters, year: int, draws: FirmDraws, 
         so it adds to the trend rather than being normalised away.
     """
     sigma = volatility(pop.revenue, params, year)
-    b = sigma / np.sqrt(2.0)
-    shape = mean_shape(pop, params, year)
+    share = params.growth.transitory_share.at(year)
+    b_perm = sigma * np.sqrt((1.0 - share) / 2.0)  # Laplace scale b: variance 2b²
+    b_trans = sigma * np.sqrt(share / 4.0)  # the transitory shock counts twice in growth (in, then out)
+    shape = mean_shape(pop, params, year) - pop.transitory  # last year's transitory shock reverses
     # the trend: continuing 规上 firms' revenue grows by the scenario's rate in expectation
     weights = pop.revenue * (pop.alive & pop.above)
     if weights.sum() <= 0:
         weights = pop.revenue * pop.alive
-    expected = np.exp(shape) / (1.0 - b**2)  # E[exp(shape + ε)], ε Laplace with scale b
+    expected = np.exp(shape) / ((1.0 - b_perm**2) * (1.0 - b_trans**2))  # E[exp(shape + shocks)]
     total = weights.sum()
     trend = np.log1p(params.growth.above_scale_mean.at(year) / 100) - (
         np.log(np.dot(weights, expected) / total) if total > 0 else 0.0)
-    log_growth = trend + shape + b * draws.laplace(pop.id, "growth", year)
+    transitory = b_trans * draws.laplace(pop.id, "transitory growth", year)
+    log_growth = trend + shape + b_perm * draws.laplace(pop.id, "growth", year) + transitory
     log_growth += shocks.log_shock(pop.sector) + np.log1p(pool_boost)
     log_growth = np.where(pop.alive, log_growth, 0.0)
+    pop.transitory = np.where(pop.alive, transitory, 0.0)
     pop.revenue *= np.exp(log_growth)
     return log_growth
 

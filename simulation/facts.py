@@ -1,0 +1,145 @@
+"""Stylized facts of firm dynamics, measured on the firm panel and held against published values.
+
+This is the model check a researcher attaches to a policy paper: does the simulated population
+look like real firm populations? Each fact is measured on the panel of several replications
+(see :mod:`simulation.panel`) and set beside its published value and an acceptance range.
+
+- size: the upper tail of the 规上 revenue distribution is Zipf-like, P(S > s) ∝ s^-α with
+  α ≈ 1.06 (Axtell 2001, Science 293:1818);
+- growth: yearly log growth rates are tent-shaped (Laplace: kurtosis 6; Stanley et al. 1996,
+  Nature 379:804; Bottazzi & Secchi 2006) and their s.d. falls with size as S^-β, β ≈ 0.15–0.20
+  (Amaral et al. 1997: 0.20 ± 0.03 on sales);
+- small and young survivors grow at least as fast as large and old ones (Evans 1987; Hall 1987;
+  Haltiwanger, Jarmin & Miranda 2013);
+- exit falls with age at a given size, and with size (Dunne, Roberts & Samuelson 1989);
+- no density gap at the 2,000万 statistical line;
+- the spread of the region's aggregate growth across replications is of the order of its observed
+  year-to-year volatility, not only granular noise;
+- the dispersion of log size is stable over the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+THRESHOLD = 2000.0  # 万元: the 规上 line
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    label: str  # Chinese label for tables and figures
+    published: str  # the published value, as quoted
+    low: float  # acceptance range for the model's value
+    high: float
+    source: str
+
+
+FACTS = [
+    Fact("tail_exponent", "规上企业规模分布尾部指数 α", "1.06 (s.e. 0.05)", 0.8, 1.4,
+         "Axtell 2001, Science 293:1818 (US firms); Zipf's law"),
+    Fact("growth_kurtosis", "年增长率峰度 (按规模标准化)", "6 (Laplace)", 4.0, 9.0,
+         "Stanley et al. 1996, Nature 379:804; Bottazzi & Secchi 2006: tent-shaped growth rates"),
+    Fact("volatility_size_beta", "增长波动随规模下降的弹性 β", "0.15-0.20 (0.20 ± 0.03 on sales)", 0.1, 0.3,
+         "Stanley et al. 1996; Amaral et al. 1997, J. Phys. I France 7:621"),
+    Fact("growth_small_minus_large", "最小与最大十分位存活企业增速差 (百分点)", ">= 0", 0.0, np.inf,
+         "Evans 1987, J. Ind. Econ. 35:567; Hall 1987, J. Ind. Econ. 35:583"),
+    Fact("growth_young_minus_old", "年轻(<=2年)与老(>=20年)存活企业增速差 (百分点)", ">= 0", 0.0, np.inf,
+         "Evans 1987; Haltiwanger, Jarmin & Miranda 2013, REStat 95:347"),
+    Fact("exit_young_over_old", "同规模下年轻(<=3年)与老(>=10年)企业退出率之比", "> 1", 1.0, np.inf,
+         "Dunne, Roberts & Samuelson 1989, QJE 104:671"),
+    Fact("exit_small_over_large", "最小与最大五分位企业退出率之比", "> 1", 1.0, np.inf,
+         "Dunne, Roberts & Samuelson 1989"),
+    Fact("density_ratio_at_line", "规上线两侧企业密度比 [1500,2000)/[2000,2500)", "smooth: 1.2-1.8", 1.0, 2.5,
+         "no gap at a statistical line; a smooth Pareto density with α 0.8-1.4 gives 1.4-1.8"),
+    Fact("dispersion_drift", "对数规模标准差期末/期初", "stable: about 1", 0.85, 1.15,
+         "a stationary size distribution (Axtell 2001)"),
+]
+
+
+def tail_exponent(revenue: np.ndarray, top: float = 0.2) -> float:
+    """Maximum-likelihood (Hill) estimate of the Pareto index of the top ``top`` share of firms."""
+    x = np.sort(np.asarray(revenue, dtype=float))[::-1]
+    k = max(int(len(x) * top), 10)
+    if len(x) <= k:
+        return np.nan
+    return float(k / np.sum(np.log(x[:k] / x[k])))
+
+
+def growth_panel(panel: pd.DataFrame) -> pd.DataFrame:
+    """Yearly log growth of firms present, and not exiting, in two consecutive years, with their
+    size and age at the start of the year and whether they exited during it."""
+    keys = ["replication", "firm"] if "replication" in panel else ["firm"]
+    start = panel[~panel["exited"]][[*keys, "year", "revenue", "age"]]
+    nxt = panel[[*keys, "year", "revenue", "exited"]].assign(year=lambda d: d["year"] - 1)
+    nxt = nxt.rename(columns={"revenue": "revenue_next", "exited": "exited_next"})
+    joined = start.merge(nxt, on=[*keys, "year"], how="inner")
+    joined = joined[joined["revenue"] > 0]
+    joined["log_growth"] = np.log(joined["revenue_next"].clip(lower=1e-9) / joined["revenue"])
+    return joined
+
+
+def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int) -> dict[str, float]:
+    """Each fact's model value from a firm panel (one or several replications)."""
+    pairs = growth_panel(panel)
+    survivors = pairs[~pairs["exited_next"]]
+    values: dict[str, float] = {}
+    end = panel[(panel["year"] == end_year) & ~panel["exited"] & panel["above_scale"]]
+    reps = end.groupby("replication") if "replication" in end else [(0, end)]
+    values["tail_exponent"] = float(np.nanmedian([tail_exponent(g["revenue"]) for _, g in reps]))
+
+    size_bin = pd.qcut(np.log(survivors["revenue"]), 10, labels=False, duplicates="drop")
+    by_size = survivors.groupby(size_bin)["log_growth"]
+    sd, centre = by_size.std(), np.log(survivors["revenue"]).groupby(size_bin).mean()
+    values["volatility_size_beta"] = float(-np.polyfit(centre, np.log(sd), 1)[0])
+    z = (survivors["log_growth"] - by_size.transform("mean")) / by_size.transform("std")
+    values["growth_kurtosis"] = float(stats.kurtosis(z, fisher=False))
+    mean_growth = by_size.mean()
+    values["growth_small_minus_large"] = 100 * float(mean_growth.iloc[0] - mean_growth.iloc[-1])
+    young = survivors.loc[survivors["age"] <= 2, "log_growth"].mean()
+    old = survivors.loc[survivors["age"] >= 20, "log_growth"].mean()
+    values["growth_young_minus_old"] = 100 * float(young - old)
+
+    quintile = pd.qcut(np.log(pairs["revenue"]), 5, labels=False, duplicates="drop")
+    exit_rate = pairs.groupby(quintile)["exited_next"].mean()
+    values["exit_small_over_large"] = float(exit_rate.iloc[0] / max(exit_rate.iloc[-1], 1e-9))
+    young_exit = pairs[pairs["age"] <= 3].groupby(quintile)["exited_next"].mean()
+    old_exit = pairs[pairs["age"] >= 10].groupby(quintile)["exited_next"].mean()
+    both = young_exit.index.intersection(old_exit.index)
+    ratios = young_exit[both] / old_exit[both].clip(lower=1e-9)
+    values["exit_young_over_old"] = float(np.median(ratios)) if len(ratios) else np.nan
+
+    live = panel[~panel["exited"]]
+    near = live[(live["year"] > base_year) & (live["revenue"] >= 1500) & (live["revenue"] < 2500)]
+    below, above = (near["revenue"] < THRESHOLD).sum(), (near["revenue"] >= THRESHOLD).sum()
+    values["density_ratio_at_line"] = float(below / max(above, 1))
+    sd_log = live[live["revenue"] > 0].groupby("year")["revenue"].apply(lambda r: np.log(r).std())
+    values["dispersion_drift"] = float(sd_log.get(end_year, np.nan) / sd_log.get(base_year, np.nan))
+    return values
+
+
+def facts_table(panel: pd.DataFrame, base_year: int, end_year: int) -> pd.DataFrame:
+    """One row per fact: model value, published value, acceptance range, whether it holds, source."""
+    values = measure_facts(panel, base_year, end_year)
+    rows = [{"fact": f.name, "label": f.label, "model": values[f.name], "published": f.published,
+             "low": f.low, "high": f.high, "holds": bool(f.low <= values[f.name] <= f.high), "source": f.source}
+            for f in FACTS]
+    return pd.DataFrame(rows)
+
+
+def aggregate_growth_spread(indicators: pd.DataFrame, observed_sd: float | None) -> dict[str, float]:
+    """The s.d. across replications of 规上 value-added growth (pp, median over years) beside the
+    region's observed year-to-year s.d."""
+    growth = indicators[indicators["indicator"] == "value_added_above_scale_growth"].dropna(subset=["value"])
+    spread = float(growth.groupby("year")["value"].std().median()) if len(growth) else np.nan
+    return {"model_sd": spread, "observed_sd": np.nan if observed_sd is None else observed_sd}
+
+
+def observed_growth_sd(data: pd.DataFrame) -> float | None:
+    """S.d. (pp) of a region's observed yearly 规上 value-added growth, from calibration data rows."""
+    rows = data[data["indicator"] == "value_added_above_scale_growth"]
+    return float(rows["value"].std(ddof=1)) if len(rows) >= 3 else None

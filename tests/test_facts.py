@@ -1,0 +1,51 @@
+"""The stylized facts of firm dynamics on a shipped scenario, against their published ranges."""
+
+import numpy as np
+import pytest
+
+from simulation import run_replications
+from simulation.facts import FACTS, facts_table, tail_exponent
+from simulation.loader import with_overrides
+
+
+def test_tail_exponent_recovers_a_planted_pareto_index():
+    rng = np.random.default_rng(0)
+    for alpha in (0.9, 1.06, 1.5):
+        x = rng.pareto(alpha, 200_000) + 1.0
+        assert tail_exponent(x, top=0.2) == pytest.approx(alpha, rel=0.03)
+
+
+@pytest.fixture(scope="module")
+def zhenhai_facts(zhenhai):
+    run = run_replications(zhenhai, 6, seed=0, firms=True)
+    return facts_table(run.firms, zhenhai.base_year, zhenhai.end_year).set_index("fact")
+
+
+@pytest.mark.parametrize("fact", [f.name for f in FACTS])
+def test_shipped_zhenhai_shows_each_stylized_fact(zhenhai_facts, fact):
+    row = zhenhai_facts.loc[fact]
+    assert row["low"] <= row["model"] <= row["high"], f"{row['label']}: model {row['model']:.3g}, published {row['published']}"
+
+
+@pytest.mark.slow
+def test_size_dispersion_is_stable_over_ten_years(zhenhai):
+    """Ten years on, the s.d. of log revenue across firms has moved by less than a fifth."""
+    sc = with_overrides(zhenhai, {"end_year": 2030})
+    panel = run_replications(sc, 3, seed=1, firms=True).firms
+    live = panel[~panel["exited"] & (panel["revenue"] > 0)]
+    sd = live.groupby("year")["revenue"].apply(lambda r: np.log(r).std())
+    assert 0.8 < sd[2030] / sd[2020] < 1.2
+
+
+def test_panel_columns_and_exits(small):
+    run = run_replications(small, 2, seed=0, firms=True)
+    panel = run.firms
+    assert {"replication", "year", "firm", "revenue", "employees", "age", "above_scale", "tier", "exited"} <= set(panel)
+    # a firm leaves once and is not seen after the year it left
+    left = panel[panel["exited"]].groupby(["replication", "firm"])["year"].min()
+    later = panel.merge(left.rename("left").reset_index(), on=["replication", "firm"])
+    assert (later["year"] <= later["left"]).all()
+    # the panel's 规上 value added equals the indicator's, year by year
+    va = panel[~panel["exited"] & panel["above_scale"]].groupby(["replication", "year"])["value_added"].sum() / 1e4
+    ind = run.indicators[run.indicators["indicator"] == "value_added_above_scale"].set_index(["replication", "year"])["value"]
+    assert np.allclose(va.sort_index(), ind.sort_index(), rtol=1e-9)
