@@ -8,6 +8,7 @@ from functools import partial
 
 import pandas as pd
 
+from ..intervals import with_interval
 from ..model import simulate
 from ..scenario import Scenario
 from ..targets import evaluate_targets
@@ -31,6 +32,17 @@ class RunResult:
     targets: pd.DataFrame
     wall_time: float
 
+    def __repr__(self) -> str:
+        modelled = self.targets[self.targets["modelled"].astype(bool)]
+        return (f"<RunResult {self.scenario.name}: {self.replications} replications, seed {self.seed}, "
+                f"{len(modelled)} modelled targets, {self.wall_time:.1f} s>")
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks: the modelled targets with P(met) and its interval."""
+        from ..results import summary_html
+
+        return summary_html(self)
+
 
 def run_replications(
     scenario: Scenario, replications: int = 100, seed: int = 0, *, workers: int | None = 1, progress: bool = False,
@@ -51,7 +63,7 @@ def run_replications(
     flows = pd.concat([p[1] for p in parts], ignore_index=True)
     return RunResult(
         scenario=scenario, seed=seed, replications=replications, indicators=indicators, flows=flows,
-        targets=evaluate_targets(indicators, scenario), wall_time=time.perf_counter() - start,
+        targets=with_interval(evaluate_targets(indicators, scenario), replications), wall_time=time.perf_counter() - start,
     )
 
 
