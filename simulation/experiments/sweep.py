@@ -33,6 +33,7 @@ from ..indicators import INDICATORS
 from ..io import versions
 from ..loader import get_path, load_scenario, scenario_hash, with_overrides
 from ..model import simulate
+from ..paths import value_at
 from ..scenario import Scenario
 from ..targets import met, target_values
 from .executors import Executor, make_executor
@@ -124,11 +125,7 @@ def _factor_value(base: Scenario, f: Factor, x: Any) -> Any:
         x = x.item()
     if f.integer and not f.scale:
         x = int(x)
-    current = get_path(base, f.path)
-    if isinstance(current, dict):
-        years = set(f.years or current)
-        return {y: (v * x if f.scale else x) if y in years else v for y, v in current.items()}
-    return current * x if f.scale else x
+    return value_at(get_path(base, f.path), x, years=f.years, scale=f.scale)
 
 
 # --- one task: a chunk of points, all their replications --------------------------------------
