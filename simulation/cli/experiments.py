@@ -31,13 +31,27 @@ def _executor_kwargs(workers, dask_local, scheduler) -> dict:
     return {"workers": workers, "dask_local": dask_local, "scheduler": scheduler}
 
 
+def open_executor(workers, dask_local, scheduler):
+    """The executor the flags ask for; a Dask cluster's dashboard address is printed (stderr) first."""
+    from ..experiments.executors import make_executor
+
+    executor = make_executor(**_executor_kwargs(workers, dask_local, scheduler))
+    dashboard = getattr(executor, "dashboard", None)
+    if dashboard:
+        click.echo(f"Dask dashboard: {dashboard}", err=True)
+    elif getattr(executor, "name", "") == "dask":
+        click.echo("Dask dashboard: not served (install bokeh: pip install 'bokeh>=3.1')", err=True)
+    return executor
+
+
 @main.command()
 @_executor_options
 def sweep(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool) -> None:
     """Run every design point × replication of SPEC into the parquet store OUT (resumable)."""
     from ..experiments.sweep import sweep as run_sweep
 
-    result = run_sweep(spec, out, progress=not quiet, **_executor_kwargs(workers, dask_local, scheduler))
+    with open_executor(workers, dask_local, scheduler) as executor:
+        result = run_sweep(spec, out, progress=not quiet, executor=executor)
     click.echo(result.summary())
 
 
@@ -48,7 +62,8 @@ def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bo
     """Sobol' or Morris indices of SPEC's outputs; indices.csv and figures in OUT (resumable)."""
     from ..experiments.sensitivity import sensitivity as run_sensitivity
 
-    result = run_sensitivity(spec, out, progress=not quiet, **_executor_kwargs(workers, dask_local, scheduler))
+    with open_executor(workers, dask_local, scheduler) as executor:
+        result = run_sensitivity(spec, out, progress=not quiet, executor=executor)
     if plots:
         from ..plots.sensitivity import draw_sensitivity
 
