@@ -181,8 +181,13 @@ def write_calibration(result: Calibrated, out: str | Path, *, plots: bool = True
         io.write_parquet(out / "posterior.parquet", fit.posterior)
     if plots:
         from ..plots.calibration import save_fit_figure
+        from ..plots.fonts import resolve_lang
+        from ..plots.labels import text
+        from ..plots.save import stamped
 
-        save_fit_figure(result.simulated, observed_rows(cal), out / "fit", fitted=cal.targets)
+        lang = resolve_lang("zh")
+        with stamped(text("stamp_calibrate", lang, scenario=cal.scenario.name, replications=cal.spec.replications)):
+            save_fit_figure(result.simulated, observed_rows(cal), out / "fit", fitted=cal.targets, lang=lang)
     io.write_json(out / "manifest.json", {
         "kind": "calibrate", "spec_file": str(cal.file), "scenario": cal.scenario.name,
         "scenario_file": str(cal.scenario_file), "scenario_hash": scenario_hash(cal.scenario),

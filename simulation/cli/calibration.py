@@ -64,8 +64,15 @@ def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quie
     write_calibration(result, out, plots=False)
     io.write_csv(out / "forecast.csv", table)
     io.write_csv(out / "backtest.csv", scores)
-    save_fit_figure(result.simulated, observed_rows_all(result.cal, table), out / "backtest", fitted=result.cal.targets,
-                    until=until)
+    from ..plots.fonts import resolve_lang
+    from ..plots.labels import text
+    from ..plots.save import stamped
+
+    lang = resolve_lang("zh")
+    note = text("stamp_calibrate", lang, scenario=result.cal.scenario.name, replications=result.cal.spec.replications)
+    with stamped(note):
+        save_fit_figure(result.simulated, observed_rows_all(result.cal, table), out / "backtest",
+                        fitted=result.cal.targets, until=until, lang=lang)
     click.echo(format_estimates(result))
     click.echo(f"\nback-test: fitted to years <= {until}; scored on later years (MdAPE in %)")
     click.echo(scores.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
