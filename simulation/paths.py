@@ -10,6 +10,7 @@ firms and so takes whole numbers (:func:`is_count`), and a readable label (:func
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 from typing import Any
 
@@ -46,34 +47,41 @@ def value_at(current: Any, x: float, *, years: Iterable[int] | None = None, scal
     return current * x if scale else x
 
 
-def _leaf(model: BaseModel, path: str) -> tuple[BaseModel, str]:
-    """The model holding the last part of ``path``, and that part."""
-    parts = path.split(".")
-    node: Any = model
-    for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, (list, tuple)) else getattr(node, part)
-    if not isinstance(node, BaseModel):
-        raise KeyError(path)
-    return node, parts[-1]
+def _model_class(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (``Model``, ``Model | None``, ``list[Model]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_class(arg)
+        if found is not None:
+            return found
+    return None
 
 
-def declared_unit(model: BaseModel, path: str) -> str | None:
-    """The unit the scenario's field at ``path`` declares (``"家"``, ``"亩"``…), or ``None``."""
-    try:
-        holder, name = _leaf(model, path)
-    except (AttributeError, IndexError, KeyError, ValueError):
-        return None
-    info = type(holder).model_fields.get(name)
+def _field(model: BaseModel | type[BaseModel], path: str):
+    """The pydantic ``FieldInfo`` a dotted path ends on (list indices skipped), or ``None``."""
+    cls = model if isinstance(model, type) else type(model)
+    info = None
+    for part in path.split("."):
+        if part.isdigit():
+            continue
+        if cls is None or part not in cls.model_fields:
+            return None
+        info = cls.model_fields[part]
+        cls = _model_class(info.annotation)
+    return info
+
+
+def declared_unit(model: BaseModel | type[BaseModel], path: str) -> str | None:
+    """The unit the scenario's field at ``path`` declares (``"家"``, ``"亩"``…), or ``None``.
+
+    ``model`` is a scenario or the :class:`~simulation.scenario.Scenario` class itself.
+    """
+    info = _field(model, path)
     extra = info.json_schema_extra if info is not None else None
     if isinstance(extra, dict) and isinstance(extra.get("unit"), str):
         return extra["unit"]
-    for meta in getattr(info, "metadata", []) if info is not None else []:
-        unit = (getattr(meta, "json_schema_extra", None) or {}).get("unit") if isinstance(
-            getattr(meta, "json_schema_extra", None), dict) else None
-        if unit:
-            return unit
-    value = getattr(holder, name, None)
-    return getattr(value, "unit", None) or None
+    return None
 
 
 def is_count(model: BaseModel, path: str) -> bool:

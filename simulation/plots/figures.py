@@ -50,8 +50,10 @@ def fan_stem(indicator: str, measure: str) -> str:
 
 
 def run_captions(scenario, lang: str = "zh") -> dict[str, str]:
-    """Figure file stem -> caption, for every figure :func:`draw_run` draws, in its order."""
-    lang = resolve_lang(lang)
+    """Figure file stem -> caption, for every figure :func:`draw_run` draws, in its order.
+
+    Captions are HTML text, so they stay in ``lang`` even where figures fall back to English.
+    """
     captions = {"targets_overview": _CAPTIONS["targets_overview"][lang == "en"]}
     for (indicator, measure, since) in fan_groups(scenario):
         prefix = "预测扇形图:" if lang == "zh" else "Forecast fan: "
