@@ -23,7 +23,10 @@ def wilson_interval(p: np.ndarray | float, n: int | np.ndarray, z: float = Z95) 
         denom = 1.0 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # at p = 0 (or 1) the end is exactly 0 (or 1); the formula leaves rounding dust there
+    lower = np.where(p <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    upper = np.where(p >= 1, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return np.minimum(lower, p), np.maximum(upper, p)
 
 
 def with_interval(targets, replications: int):

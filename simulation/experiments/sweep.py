@@ -34,6 +34,7 @@ from ..io import versions
 from ..loader import get_path, load_scenario, scenario_hash, with_overrides
 from ..model import simulate
 from ..paths import value_at
+from ..provenance import provenance
 from ..scenario import Scenario
 from ..targets import met, target_values
 from .executors import Executor, make_executor
@@ -295,7 +296,7 @@ def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, o
                 executor.close()
     elapsed = time.perf_counter() - start
     extra = {"wall_time": elapsed, "runs_this_session": sum(len(t[1]) for t in todo) * reps,
-             "executor": executor.describe()}
+             "executor": executor.describe(), **provenance()}
     attainment, failures = store.finish(extra)
     return SweepResult(Path(out), design, attainment, failures, store.manifest())
 
