@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -150,7 +150,7 @@ def write_compare(comparison: Comparison, out: str | Path, *, files: Sequence[st
     io.write_json(out / "manifest.json", {
         "kind": "compare",
         "scenarios": [{"name": n, "file": f, "hash": scenario_hash(r.scenario)}
-                      for n, f, r in zip(comparison.names, files or [None] * len(comparison.runs), comparison.runs)],
+                      for n, f, r in zip(comparison.names, list(files) if files else [None] * len(comparison.runs), comparison.runs)],
         "reference": comparison.names[0],
         "seed": comparison.seed,
         "replications": comparison.replications,

@@ -60,7 +60,7 @@ def _model_class(annotation: Any) -> type[BaseModel] | None:
 
 def _field(model: BaseModel | type[BaseModel], path: str):
     """The pydantic ``FieldInfo`` a dotted path ends on (list indices skipped), or ``None``."""
-    cls = model if isinstance(model, type) else type(model)
+    cls: type[BaseModel] | None = model if isinstance(model, type) else type(model)
     info = None
     for part in path.split("."):
         if part.isdigit():

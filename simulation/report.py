@@ -26,7 +26,7 @@ from .quantity import Quantity
 
 SECTIONS = ("summary", "targets", "figures", "assumptions", "sources", "provenance")
 
-_WORDS = {
+_WORDS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "summary": ("情景概要", "Scenario summary"), "targets": ("目标达成", "Target attainment"),
     "figures": ("图表", "Figures"), "assumptions": ("假设", "Assumptions"), "sources": ("引用来源", "Cited sources"),
     "provenance": ("运行信息", "Provenance"), "title": ("情景", "Scenario"), "region": ("地区", "Region"),
@@ -75,7 +75,8 @@ figcaption{font-size:9.5pt;color:#333}.lead{font-size:11pt}
 
 
 def _w(key: str, lang: str) -> str:
-    return _WORDS[key][0 if lang == "zh" else 1]
+    word = _WORDS[key][0 if lang == "zh" else 1]
+    return word if isinstance(word, str) else key
 
 
 def _e(value) -> str:
@@ -166,7 +167,8 @@ def kind_name(manifest: dict, lang: str, folder: Path | None = None) -> str:
     kind = manifest.get("kind", "")
     if kind == "calibrate" and folder is not None and (folder / "backtest.csv").is_file():
         return _w("backtest_kind", lang)
-    return _WORDS["kinds"][0 if lang == "zh" else 1].get(kind, kind)
+    names = _WORDS["kinds"][0 if lang == "zh" else 1]
+    return names.get(kind, kind) if isinstance(names, dict) else kind
 
 
 def _other_items(manifest: dict, lang: str) -> list[tuple[str, object]]:
@@ -186,7 +188,7 @@ def _other_items(manifest: dict, lang: str) -> list[tuple[str, object]]:
 
 
 def _summary(scenario, manifest: dict, targets: pd.DataFrame | None, lang: str, folder: Path | None = None) -> str:
-    items = [(_w("kind", lang), kind_name(manifest, lang, folder))]
+    items: list[tuple[str, object]] = [(_w("kind", lang), kind_name(manifest, lang, folder))]
     if manifest.get("kind") != "run":
         items += _other_items(manifest, lang)
     if scenario is not None and manifest.get("kind") == "run":

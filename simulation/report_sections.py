@@ -83,7 +83,7 @@ def pp(d) -> str:
     return f"{100 * d:+.1f}"
 
 
-def table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+def table(header: list[str], rows: list[list[str]], numeric: frozenset[int] | set[int] = frozenset()) -> str:
     head = "".join(f"<th>{e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if j in numeric else f"<td>{c}</td>"
                                     for j, c in enumerate(row)) + "</tr>" for row in rows)

@@ -9,8 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from simulation.calibration import calibrate, load_calibration
-from simulation.calibration import objective
+from simulation.calibration import calibrate, load_calibration, objective
 from simulation.calibration.objective import expected_runs, integer_mask
 from simulation.calibration.smm import spans_bounds
 

@@ -244,8 +244,7 @@ def test_every_figure_names_its_scenario_and_replications(sweep_folder):
 
 @pytest.fixture(scope="module")
 def calibration_folder(zhenhai, tmp_path_factory):
-    from simulation.calibration import calibrate, load_calibration, write_calibration
-    from simulation.calibration import objective
+    from simulation.calibration import calibrate, load_calibration, objective, write_calibration
 
     from .test_calibration import write_setup
     from .test_calibration_ux import planted_task

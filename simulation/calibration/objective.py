@@ -14,12 +14,13 @@ after every batch); a rerun answers repeated vectors from it, so no evaluation i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .. import io
 from ..experiments.executors import map_ordered
@@ -38,16 +39,16 @@ def integer_mask(scenario: Scenario, parameters: Sequence[FitParameter]) -> np.n
     return np.array([is_count(scenario, p.path) for p in parameters], dtype=bool)
 
 
-def as_fitted(scenario: Scenario, parameters: Sequence[FitParameter], theta: Sequence[float]) -> np.ndarray:
+def as_fitted(scenario: Scenario, parameters: Sequence[FitParameter], theta: ArrayLike) -> np.ndarray:
     """``theta`` with the firm-count parameters rounded to whole numbers (a model has no 0.4 firm)."""
-    theta = np.asarray(theta, dtype=float)
-    return np.where(integer_mask(scenario, parameters), np.rint(theta), theta)
+    values = np.asarray(theta, dtype=float)
+    return np.where(integer_mask(scenario, parameters), np.rint(values), values)
 
 
-def scenario_at(scenario: Scenario, parameters: Sequence[FitParameter], theta: Sequence[float]) -> Scenario:
+def scenario_at(scenario: Scenario, parameters: Sequence[FitParameter], theta: ArrayLike) -> Scenario:
     """``scenario`` with the fitted parameters set to ``theta`` (counts rounded to whole numbers)."""
-    theta = as_fitted(scenario, parameters, theta)
-    return with_overrides(scenario, overrides(scenario, list(parameters), theta), file="<calibration>")
+    fitted = as_fitted(scenario, parameters, theta)
+    return with_overrides(scenario, overrides(scenario, list(parameters), fitted), file="<calibration>")
 
 
 def simulate_moments(
@@ -109,8 +110,8 @@ def loss_of(means: np.ndarray, observed: np.ndarray, weights: np.ndarray) -> flo
     return float(np.sum(weights * ((means - observed) / observed) ** 2))
 
 
-def _key(theta: Iterable[float]) -> str:
-    return json.dumps([float(x) for x in theta])  # repr of floats round-trips exactly
+def _key(theta: ArrayLike) -> str:
+    return json.dumps([float(x) for x in np.ravel(theta)])  # repr of floats round-trips exactly
 
 
 class Evaluator:
@@ -149,14 +150,14 @@ class Evaluator:
         self.batches = 0
         self.simulated = 0
 
-    def __call__(self, theta: Sequence[float]) -> float:
+    def __call__(self, theta: ArrayLike) -> float:
         return float(self.evaluate([theta])[0])
 
     def map(self, func, iterable) -> list[float]:
         """A ``map`` for :func:`scipy.optimize.differential_evolution` (``workers=`` argument)."""
         return list(self.evaluate([np.asarray(t, float) for t in iterable]))
 
-    def evaluate(self, thetas: Sequence[Sequence[float]]) -> np.ndarray:
+    def evaluate(self, thetas: Sequence[ArrayLike]) -> np.ndarray:
         """Losses of ``thetas``; only vectors not in the cache are simulated, in one parallel batch."""
         keys = [_key(t) for t in thetas]
         todo = list(dict.fromkeys(k for k in keys if k not in self.cache))
@@ -169,14 +170,14 @@ class Evaluator:
                                "cached": k not in todo})
         return np.array([self.cache[k]["loss"] for k in keys])
 
-    def moments(self, theta: Sequence[float]) -> np.ndarray:
+    def moments(self, theta: ArrayLike) -> np.ndarray:
         """The replication matrix (R × moments) of ``theta`` (simulated if not cached)."""
         k = _key(theta)
         if k not in self.cache:
             self._simulate([k])
         return np.array(self.cache[k]["replications"], float)
 
-    def replications_at(self, theta: Sequence[float], n: int) -> np.ndarray:
+    def replications_at(self, theta: ArrayLike, n: int) -> np.ndarray:
         """``n`` replications' moments at ``theta``: the cached ones, then more on their own seeds."""
         have = self.moments(theta)
         if n <= len(have):
@@ -197,7 +198,7 @@ class Evaluator:
             matrix = np.vstack(values[i * reps:(i + 1) * reps])
             means = np.nanmean(matrix, axis=0) if np.isfinite(matrix).any(axis=0).all() else np.full(matrix.shape[1], np.nan)
             self.cache[k] = {"theta": json.loads(k), "loss": loss_of(means, self.observed, self.weights),
-                             "replications": np.where(np.isfinite(matrix), matrix, None).tolist()}
+                             "replications": [[float(v) if np.isfinite(v) else None for v in row] for row in matrix]}
         self._save()
 
     def _save(self) -> None:

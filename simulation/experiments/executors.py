@@ -20,8 +20,9 @@ import logging
 import os
 import uuid
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
@@ -29,7 +30,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def resolve_workers(workers: "int | None | Executor") -> int:
+def resolve_workers(workers: int | None | Executor) -> int:
     """Worker count: ``None`` or ``0`` means every core; an open executor tells its own."""
     if isinstance(workers, Executor):
         return workers.workers
@@ -55,7 +56,7 @@ class Executor:
     def close(self) -> None:
         """Release pools or clusters (nothing for the serial executor)."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -12,7 +12,7 @@ from ..intervals import with_interval
 from ..model import simulate
 from ..scenario import Scenario
 from ..targets import evaluate_targets
-from .executors import chunked, map_ordered, resolve_workers
+from .executors import Executor, chunked, map_ordered, resolve_workers
 from .seeds import task_seed
 
 
@@ -45,8 +45,8 @@ class RunResult:
 
 
 def run_replications(
-    scenario: Scenario, replications: int = 100, seed: int = 0, *, workers: int | None = 1, progress: bool = False,
-    point: int = 0,
+    scenario: Scenario, replications: int = 100, seed: int = 0, *, workers: int | None | Executor = 1,
+    progress: bool = False, point: int = 0,
 ) -> RunResult:
     """Run ``replications`` of ``scenario``; replication r uses ``task_seed(seed, point, r)``."""
     if replications < 1:

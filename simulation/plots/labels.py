@@ -68,7 +68,7 @@ TARGET_EN = {
     "规上工业增加值总量倍增": "Double above-scale value added",
 }
 
-TEXT = {
+TEXT: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "year": ("年份", "Year"), "median": ("中位数", "median"), "observed": ("观测值", "observed"),
     "band": ("{p}% 区间", "{p}% band"), "target": ("目标", "target"), "not_modelled": ("未建模", "not modelled"), "unmodelled_count": ("其余 {n} 项目标 (见目标表)", "{n} more targets (see the target table)"),
     "p_met": ("达成概率", "Probability met"), "cumulative": ("{since}年起累计", "cum. from {since}"),
@@ -111,10 +111,18 @@ TEXT = {
 }
 
 
-def text(key: str, lang: str, **fmt) -> str | tuple:
-    """A piece of interface text in ``lang`` ("zh" or "en")."""
+def text(key: str, lang: str, **fmt: object) -> str:
+    """A piece of interface text in ``lang`` ("zh" or "en"), filled with ``fmt``."""
     value = TEXT[key][0 if lang == "zh" else 1]
-    return value.format(**fmt) if fmt and isinstance(value, str) else value
+    if not isinstance(value, str):
+        raise TypeError(f"{key!r} is a list of words: use words()")
+    return value.format(**fmt) if fmt else value
+
+
+def words(key: str, lang: str) -> tuple[str, ...]:
+    """A list of interface words in ``lang`` (e.g. the five likelihood classes)."""
+    value = TEXT[key][0 if lang == "zh" else 1]
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def humanise(identifier: str) -> str:
