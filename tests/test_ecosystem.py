@@ -103,6 +103,9 @@ def test_task_names_are_readable():
 
     name = task_name(partial(_run_chunk, None, 0, 0))
     assert name == "run-chunk"
+    from simulation.experiments.sweep import _ChunkTask, run_chunk
+
+    assert task_name(_ChunkTask(partial(run_chunk, None))) == "run-chunk"
     assert key_split(f"{name}-1a2b3c4d000012") == "run-chunk"  # what the dashboard groups by
 
 

@@ -184,8 +184,12 @@ def dashboard_link(client) -> str | None:
 
 
 def task_name(fn: Callable) -> str:
-    """A readable name for a task function: ``run_chunk`` for ``partial(run_chunk, …)``."""
-    inner = getattr(fn, "func", fn)
+    """A readable name for a task function: ``run-chunk`` for ``partial(run_chunk, …)`` or a wrapper of it."""
+    inner: object = fn
+    for _ in range(5):  # through partials and wrapper objects holding the real function as .func or .fn
+        inner = getattr(inner, "func", None) or getattr(inner, "fn", None) or inner
+        if hasattr(inner, "__name__"):
+            break
     name = getattr(inner, "__name__", None) or type(inner).__name__
     return name.strip("_").replace("_", "-") or "task"
 
