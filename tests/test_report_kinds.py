@@ -301,3 +301,21 @@ def test_run_report_shows_p_met_with_its_interval_and_units(small_scenario, tmp_
     assert ((m["p_met_lo"] <= m["p_met"]) & (m["p_met"] <= m["p_met_hi"])).all()
     english = report_of(out, "en")
     assert english.sections["targets"] == "Target attainment"
+
+
+def test_discovery_figures_use_lever_names_and_chinese_axes():
+    from matplotlib.figure import Figure
+
+    from simulation.plots.discovery import box_limits, peeling_trajectory
+    from simulation.plots.labels import factor_labels
+
+    labels = factor_labels(FACTORS, "zh")
+    boxes = pd.DataFrame({"box": 1, "factor": ["remediation", "parameters.growth.volatility"], "min": [10, 0.1],
+                          "max": [30, 0.2], "lower": [2, 0.1], "upper": [30, 0.4], "coverage": 0.8, "density": 0.9,
+                          "mass": 0.3})
+    ax = box_limits(boxes, 1, lang="zh", labels=labels, ax=Figure().add_subplot())
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["腾笼换鸟整治·每年家数", "增长·波动率"]
+    assert CJK.search(ax.get_xlabel()) and CJK.search(ax.get_title())
+    trajectory = pd.DataFrame({"coverage": [1.0, 0.8], "density": [0.4, 0.9], "res dim": [0, 1]})
+    ax = peeling_trajectory(trajectory, 1, lang="zh", ax=Figure().add_subplot())
+    assert CJK.search(ax.get_xlabel()) and CJK.search(ax.get_ylabel())
