@@ -17,9 +17,10 @@ makes them far more precise than comparing two independent sets of runs.
 from __future__ import annotations
 
 import time
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,13 +28,16 @@ import yaml
 
 from . import io
 from .experiments.replicate import RunResult, run_replications
+from .intervals import wilson_interval
 from .loader import load_scenario, scenario_hash
+from .provenance import provenance
 from .scenario import Scenario
 from .targets import met, target_series
 
 Z90 = 1.6448536269514722  # two-sided 90% normal quantile
 
-TARGET_COLUMNS = ["name", "indicator", "year", "op", "target", "measure", "since", "scenario", "p_met", "diff",
+TARGET_COLUMNS = ["name", "indicator", "year", "op", "target", "measure", "since", "scenario", "p_met", "p_met_lo",
+                  "p_met_hi", "diff",
                   "diff_lo", "diff_hi", "only_this", "only_reference"]
 INDICATOR_COLUMNS = ["indicator", "year", "scenario", "median", "p10", "p90", "diff_median", "diff_p10", "diff_p90"]
 
@@ -49,6 +53,15 @@ class Comparison:
     seed: int
     replications: int
     wall_time: float
+
+    def __repr__(self) -> str:
+        return (f"<Comparison {' vs '.join(self.names)}: {self.replications} paired replications, "
+                f"{self.targets['name'].nunique() if len(self.targets) else 0} shared targets>")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(repr(self))}\n\n{html.escape(format_comparison(self))}</pre>"
 
 
 def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 100, seed: int = 0, *,
@@ -82,9 +95,10 @@ def compare_targets(runs: list[RunResult], names: list[str]) -> pd.DataFrame:
         reference = _met_by_replication(runs[0], t)
         for run, name in zip(runs, names):
             this = _met_by_replication(run, t)
+            lo, hi = wilson_interval(this.mean(), len(this))
             rows.append({"name": t.name, "indicator": t.indicator, "year": t.year, "op": t.op, "target": t.value,
                          "measure": t.measure, "since": t.since, "scenario": name, "p_met": this.mean(),
-                         **paired_difference(this, reference)})
+                         "p_met_lo": float(lo), "p_met_hi": float(hi), **paired_difference(this, reference)})
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 
@@ -136,12 +150,49 @@ def write_compare(comparison: Comparison, out: str | Path, *, files: Sequence[st
     io.write_json(out / "manifest.json", {
         "kind": "compare",
         "scenarios": [{"name": n, "file": f, "hash": scenario_hash(r.scenario)}
-                      for n, f, r in zip(comparison.names, files or [None] * len(comparison.runs), comparison.runs)],
+                      for n, f, r in zip(comparison.names, list(files) if files else [None] * len(comparison.runs), comparison.runs)],
         "reference": comparison.names[0],
         "seed": comparison.seed,
         "replications": comparison.replications,
         "wall_time_seconds": round(comparison.wall_time, 3),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **provenance(),
         "versions": io.versions(),
     })
     return out
+
+
+def pp(share: float, *, sign: bool = True) -> str:
+    """A difference of two probabilities in percentage points: 0.052 → "+5.2 pp"."""
+    return f"{100 * share:{'+' if sign else ''}.1f} pp"
+
+
+def format_comparison(result: Comparison) -> str:
+    """Attainment per shared target: the reference's P(met), then each other scenario's paired difference.
+
+    Differences of probabilities are percentage points (pp), not percent: 40% → 45% is +5 pp.
+    """
+    if result.targets.empty:
+        return "no target is shared by all scenarios; see compare_indicators.parquet for the indicators"
+    reference, others = result.names[0], result.names[1:]
+    head = (f"{'year':>4}  {_pad('target', 30)} {_pad('P(met) ' + reference, 16)}"
+            + "".join(f" {_pad('Δ ' + n + ' (pp, 90% CI)', 30)}" for n in others))
+    lines = [head]
+    keys = ["name", "indicator", "year", "measure", "since", "op", "target"]
+    for _, rows in result.targets.groupby(keys, sort=False, dropna=False):
+        rows = rows.set_index("scenario")
+        cells = [_pad(f"{rows.loc[reference, 'p_met']:>6.0%}", 16)]
+        for n in others:
+            r = rows.loc[n]
+            cells.append(_pad(f" {pp(r['diff'])} [{pp(r['diff_lo'])}, {pp(r['diff_hi'])}]", 31))
+        first = rows.iloc[0]
+        lines.append(f"{int(first['year']):>4}  {_pad(str(first['name']), 30)} " + "".join(cells))
+    lines.append("Δ: paired difference in P(met) against the reference, in percentage points (pp); "
+                 "90% interval from McNemar's variance.")
+    return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify counting wide (CJK) characters as two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - shown, 0)

@@ -26,7 +26,7 @@ from .quantity import Quantity
 
 SECTIONS = ("summary", "targets", "figures", "assumptions", "sources", "provenance")
 
-_WORDS = {
+_WORDS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "summary": ("情景概要", "Scenario summary"), "targets": ("目标达成", "Target attainment"),
     "figures": ("图表", "Figures"), "assumptions": ("假设", "Assumptions"), "sources": ("引用来源", "Cited sources"),
     "provenance": ("运行信息", "Provenance"), "title": ("情景", "Scenario"), "region": ("地区", "Region"),
@@ -34,6 +34,16 @@ _WORDS = {
     "quantities": ("参数", "Quantities"), "cited": ("有出处", "cited"), "assumed": ("假设", "assumed"),
     "kind": ("结果类型", "Result kind"), "theme": ("主题", "Theme"), "target": ("目标", "Target"),
     "goal": ("目标值", "Goal"), "p_met": ("达成概率", "P(met)"), "median": ("中位数", "Median"),
+    "p_interval": ("95% 区间(Wilson)", "95% interval (Wilson)"),
+    "kinds": ({"run": "蒙特卡洛运行", "compare": "情景对比", "sweep": "参数扫描", "sensitivity-sobol": "Sobol' 敏感性分析",
+               "sensitivity-morris": "Morris 敏感性筛选", "calibrate": "校准"},
+              {"run": "Monte Carlo run", "compare": "Scenario comparison", "sweep": "Sweep",
+               "sensitivity-sobol": "Sobol' sensitivity analysis", "sensitivity-morris": "Morris screening",
+               "calibrate": "Calibration"}),
+    "backtest_kind": ("回测", "Back-test"), "scenarios": ("情景", "Scenarios"), "reference": ("参照情景", "Reference"),
+    "points": ("设计点", "Design points"), "runs": ("运行次数", "Runs"), "method": ("方法", "Method"),
+    "git_commit": ("代码版本(git)", "Git commit"), "command": ("命令", "Command"), "timestamp": ("时间戳(UTC)", "Timestamp (UTC)"),
+    "p_met_interval": ("达成概率区间", "P(met) interval"),
     "band": ("10%–90%", "10%–90%"), "source": ("出处", "Source"), "path": ("路径", "Path"), "value": ("数值", "Value"),
     "unit": ("单位", "Unit"), "reason": ("理由", "Reason"), "not_modelled": ("未建模", "not modelled"),
     "figure": ("图", "Figure"), "none": ("无", "none"), "headline": (
@@ -65,7 +75,8 @@ figcaption{font-size:9.5pt;color:#333}.lead{font-size:11pt}
 
 
 def _w(key: str, lang: str) -> str:
-    return _WORDS[key][0 if lang == "zh" else 1]
+    word = _WORDS[key][0 if lang == "zh" else 1]
+    return word if isinstance(word, str) else key
 
 
 def _e(value) -> str:
@@ -151,9 +162,36 @@ def _section(key: str, lang: str, content: str) -> str:
     return f'<section id="{key}"><h2>{_e(_w(key, lang))}</h2>{content}</section>'
 
 
-def _summary(scenario, manifest: dict, targets: pd.DataFrame | None, lang: str) -> str:
-    items = [(_w("kind", lang), manifest.get("kind"))]
-    if scenario is not None:
+def kind_name(manifest: dict, lang: str, folder: Path | None = None) -> str:
+    """The folder's kind in words ("情景对比", "Calibration"…); a calibration with a back-test is a back-test."""
+    kind = manifest.get("kind", "")
+    if kind == "calibrate" and folder is not None and (folder / "backtest.csv").is_file():
+        return _w("backtest_kind", lang)
+    names = _WORDS["kinds"][0 if lang == "zh" else 1]
+    return names.get(kind, kind) if isinstance(names, dict) else kind
+
+
+def _other_items(manifest: dict, lang: str) -> list[tuple[str, object]]:
+    """Summary rows of a compare, sweep, sensitivity or calibrate folder."""
+    from .plots.figures import scenario_of
+
+    items: list[tuple[str, object]] = []
+    if manifest.get("kind") == "compare":
+        items.append((_w("scenarios", lang), " vs ".join(s["name"] for s in manifest.get("scenarios", []))))
+        items.append((_w("reference", lang), manifest.get("reference")))
+    else:
+        items.append((_w("title", lang), scenario_of(manifest)))
+    for key in ("method", "points", "replications", "runs", "seed"):
+        if manifest.get(key) is not None:
+            items.append((_w(key, lang), manifest[key]))
+    return items
+
+
+def _summary(scenario, manifest: dict, targets: pd.DataFrame | None, lang: str, folder: Path | None = None) -> str:
+    items: list[tuple[str, object]] = [(_w("kind", lang), kind_name(manifest, lang, folder))]
+    if manifest.get("kind") != "run":
+        items += _other_items(manifest, lang)
+    if scenario is not None and manifest.get("kind") == "run":
         q = quantities(scenario)
         items += [
             (_w("title", lang), scenario.title), (_w("region", lang), f"{scenario.region} ({scenario.region_en})"),
@@ -177,7 +215,7 @@ def _targets(targets: pd.DataFrame | None, lang: str) -> str:
 
     if targets is None or not len(targets):
         return _section("targets", lang, f"<p>{_e(_w('none', lang))}</p>")
-    header = [_w(k, lang) for k in ("target", "goal", "p_met", "median", "band", "source")]
+    header = [_w(k, lang) for k in ("target", "goal", "p_met", "p_interval", "median", "band", "unit", "source")]
     body = []
     for kind, row in overview_rows(targets):
         if kind == "theme":
@@ -188,14 +226,30 @@ def _targets(targets: pd.DataFrame | None, lang: str) -> str:
             name = f"{name} ({row.name})"  # the document's wording, for finding it in the source
         cells = [f"<td>{_e(name)}</td>", f'<td class="num">{_e(goal_label(row, lang))}</td>']
         if bool(row.modelled) and not _missing(row.p_met):
+            lo, hi = getattr(row, "p_met_lo", float("nan")), getattr(row, "p_met_hi", float("nan"))
+            interval = "–" if _missing(lo) else f"{lo:.0%}–{hi:.0%}"
             cells += [f'<td class="num p{likelihood_class(row.p_met)}">{row.p_met:.0%}</td>',
-                      f'<td class="num">{_num(row.median)}</td>', f'<td class="num">{_num(row.p10)} – {_num(row.p90)}</td>']
+                      f'<td class="num">{interval}</td>', f'<td class="num">{_num(row.median)}</td>',
+                      f'<td class="num">{_num(row.p10)} – {_num(row.p90)}</td>', f"<td>{_e(_measure_unit(row, lang))}</td>"]
             body.append(f"<tr>{''.join(cells)}<td>{_e(row.source)}</td></tr>")
         else:
-            cells += [f'<td class="num">{_e(_w("not_modelled", lang))}</td>', f'<td colspan="2">{_e(row.reason)}</td>']
+            cells += [f'<td class="num">{_e(_w("not_modelled", lang))}</td>', f'<td colspan="4">{_e(row.reason)}</td>']
             body.append(f"<tr class=\"off\">{''.join(cells)}<td>{_e(row.source)}</td></tr>")
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    return _section("targets", lang, f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    note = ("<p>达成概率:满足目标的重复次数占比;95% 区间为 Wilson 得分区间(蒙特卡洛误差)。</p>" if lang == "zh" else
+            "<p>P(met): share of replications meeting the target; its 95% interval is the Wilson score interval "
+            "(Monte Carlo error).</p>")
+    return _section("targets", lang, note + f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _measure_unit(row, lang: str) -> str:
+    """The unit of a target's median and band: its indicator's, or %/年 for a growth rate."""
+    from .plots.labels import unit_label
+
+    if getattr(row, "measure", "level") == "cagr":
+        return "%/年" if lang == "zh" else "%/yr"
+    unit = unit_label(getattr(row, "unit", None), lang)
+    return "" if unit == "count" else unit
 
 
 def _figures(figures: list[tuple[Path, str]], lang: str) -> str:
@@ -233,7 +287,8 @@ def _sources(scenario, lang: str) -> str:
 
 def _provenance(manifest: dict, lang: str) -> str:
     keys = [("scenario_hash", "hash"), ("seed", "seed"), ("replications", "replications"), ("written", "written"),
-            ("wall_time_seconds", "wall_time"), ("scenario_file", "scenario_file")]
+            ("timestamp", "timestamp"), ("command", "command"), ("git_commit", "git_commit"),
+            ("p_met_interval", "p_met_interval"), ("wall_time_seconds", "wall_time"), ("scenario_file", "scenario_file")]
     rows = [[_e(_w(word, lang)), _e(manifest[key])] for key, word in keys if key in manifest]
     shown = {key for key, _ in keys} | {"versions"}
     rows += [[_e(key), _e(json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value)]
@@ -272,10 +327,11 @@ def report_figures(folder: str | Path, *, lang: str = "zh", redraw: bool = True)
     paths = draw(folder, lang=lang) if redraw else []
     if not paths and (folder / "figures").is_dir():
         paths = sorted((folder / "figures").glob("*.png"))
+    # captions are in the report's language even when the figures fell back to English (no CJK font)
     captions = run_captions(scenario, lang) if manifest["kind"] == "run" and scenario is not None else {}
     order = list(captions)
     paths = sorted(paths, key=lambda p: order.index(p.stem) if p.stem in order else len(order))  # stable: others keep theirs
-    return [(Path(p), captions.get(Path(p).stem) or figure_caption(Path(p).stem, lang)) for p in paths]
+    return [(Path(p), captions.get(Path(p).stem) or figure_caption(Path(p).stem, lang, manifest)) for p in paths]
 
 
 def build_report(folder: str | Path, *, lang: str = "zh", redraw: bool = True) -> str:
@@ -285,11 +341,24 @@ def build_report(folder: str | Path, *, lang: str = "zh", redraw: bool = True) -
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     figures = report_figures(folder, lang=lang, redraw=redraw)
     manifest, scenario, targets = _load(folder)
-    title = scenario.title if scenario is not None else f"{manifest.get('kind')}: {folder.name}"
-    body = "".join([
-        _summary(scenario, manifest, targets, lang), _targets(targets, lang), _figures(figures, lang),
-        _assumptions(scenario, lang), _sources(scenario, lang), _provenance(manifest, lang),
-    ])
+    if manifest["kind"] == "run":
+        title = scenario.title if scenario is not None else folder.name
+        parts = [_summary(scenario, manifest, targets, lang, folder), _targets(targets, lang), _figures(figures, lang),
+                 _assumptions(scenario, lang), _sources(scenario, lang), _provenance(manifest, lang)]
+    else:
+        from .plots.figures import scenario_of
+        from .report_sections import kind_sections
+
+        subject = (" vs ".join(s["name"] for s in manifest.get("scenarios", [])) if manifest["kind"] == "compare"
+                   else scenario_of(manifest))
+        title = f"{kind_name(manifest, lang, folder)}: {subject}"
+        own = [f'<section id="{key}"><h2>{_e(heading)}</h2>{content}</section>'
+               for key, heading, content in kind_sections(folder, manifest, lang)]
+        parts = [_summary(scenario, manifest, None, lang, folder), *own, _figures(figures, lang)]
+        if scenario is not None:
+            parts += [_assumptions(scenario, lang), _sources(scenario, lang)]
+        parts.append(_provenance(manifest, lang))
+    body = "".join(parts)
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'

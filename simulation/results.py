@@ -12,9 +12,11 @@ import yaml
 from . import io
 from .errors import InputError
 from .experiments.replicate import RunResult
+from .intervals import LEVEL, METHOD, with_interval
 from .loader import scenario_hash, validate
+from .provenance import provenance
 
-TARGET_COLUMNS = ["indicator", "label", "year", "op", "target", "p_met", "median", "p10", "p90", "modelled", "source",
+TARGET_COLUMNS = ["indicator", "label", "year", "op", "target", "p_met", "p_met_lo", "p_met_hi", "median", "p10", "p90", "modelled", "source",
                   "name", "measure", "since", "unit", "theme", "reason"]
 
 
@@ -34,6 +36,8 @@ def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None =
         "replications": result.replications,
         "wall_time_seconds": round(result.wall_time, 3),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "p_met_interval": f"{LEVEL:.0%} {METHOD}",
+        **provenance(),
         "versions": io.versions(),
     })
     return out
@@ -47,8 +51,27 @@ def read_run(out: str | Path) -> RunResult:
         raise InputError("no manifest.json: not a finished run folder", file=str(out))
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     scenario = validate(yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8")), file=str(out / "scenario.yaml"))
+    targets = pd.read_csv(out / "targets.csv")
+    if "p_met_lo" not in targets:  # a folder written before the interval was recorded
+        targets = with_interval(targets, manifest["replications"])
     return RunResult(
         scenario=scenario, seed=manifest["seed"], replications=manifest["replications"],
         indicators=pd.read_parquet(out / "indicators.parquet"), flows=pd.read_parquet(out / "flows.parquet"),
-        targets=pd.read_csv(out / "targets.csv"), wall_time=manifest["wall_time_seconds"],
+        targets=targets, wall_time=manifest["wall_time_seconds"],
     )
+
+
+def summary_html(result: RunResult, *, rows: int = 12) -> str:
+    """A short HTML table of a run for notebooks: the first modelled targets with P(met) and its interval."""
+    import html
+
+    modelled = result.targets[result.targets["modelled"].astype(bool)]
+    body = "".join(
+        f"<tr><td>{html.escape(str(t.name))}</td><td>{int(t.year)}</td><td>{html.escape(str(t.op))}{t.target:g}</td>"
+        f"<td>{t.p_met:.0%}</td><td>{t.p_met_lo:.0%}–{t.p_met_hi:.0%}</td></tr>"
+        for t in modelled.head(rows).itertuples())
+    more = f"<p>… {len(modelled) - rows} more in <code>.targets</code></p>" if len(modelled) > rows else ""
+    return (f"<p><b>RunResult</b> {html.escape(result.scenario.name)}: {result.replications} replications, "
+            f"seed {result.seed}, {result.wall_time:.1f} s</p><table><thead><tr><th>target</th><th>year</th>"
+            f"<th>goal</th><th>P(met)</th><th>{LEVEL:.0%} interval ({METHOD})</th></tr></thead><tbody>{body}</tbody>"
+            f"</table>{more}")

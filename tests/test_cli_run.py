@@ -29,7 +29,7 @@ def test_run_writes_the_promised_files(run_dir):
     assert list(indicators.columns) == ["replication", "year", "indicator", "value"]
     assert sorted(indicators.replication.unique()) == [0, 1, 2, 3]
     targets = pd.read_csv(out / "targets.csv")
-    assert list(targets.columns[:11]) == ["indicator", "label", "year", "op", "target", "p_met", "median", "p10", "p90", "modelled", "source"]
+    assert list(targets.columns[:13]) == ["indicator", "label", "year", "op", "target", "p_met", "p_met_lo", "p_met_hi", "median", "p10", "p90", "modelled", "source"]
     assert targets.loc[~targets.modelled, "p_met"].isna().all()
     assert targets.loc[targets.modelled, "p_met"].between(0, 1).all()
     manifest = json.loads((out / "manifest.json").read_text())

@@ -80,8 +80,9 @@ def abc_smc(
 
 def _generation(distances, prev, lo, hi, t, *, particles, quantile, batch, min_acceptance, rng) -> Generation | None:
     epsilon = np.inf if prev is None else float(np.quantile(prev.distances, quantile))
-    cov = None if prev is None else _kernel(prev)
-    kept, dist = [], []
+    cov = np.eye(len(lo)) if prev is None else _kernel(prev)  # the kernel perturbs from generation 1 on
+    kept: list[np.ndarray] = []
+    found: list[float] = []
     proposed = 0
     while len(kept) < particles:
         if prev is not None and proposed > particles / min_acceptance:
@@ -95,9 +96,9 @@ def _generation(distances, prev, lo, hi, t, *, particles, quantile, batch, min_a
         proposed += len(thetas)
         ok = np.isfinite(d) & (d <= epsilon)
         kept.extend(thetas[ok])
-        dist.extend(d[ok])
+        found.extend(d[ok])
     theta = np.array(kept[:particles])
-    dist = np.array(dist[:particles])
+    dist = np.array(found[:particles])
     weights = np.ones(particles) if prev is None else _weights(theta, prev, cov)
     return Generation(theta, weights / weights.sum(), dist, epsilon, proposed)
 

@@ -26,9 +26,10 @@ from .. import io
 from ..experiments.executors import Executor, make_executor
 from ..experiments.replicate import run_replications
 from ..loader import scenario_hash
+from ..provenance import provenance
 from .abc import Generation, abc_smc, weighted_quantile
-from .objective import Evaluator, run_tasks, scenario_at
-from .smm import FitResult, fit_smm
+from .objective import Evaluator, as_fitted, progress_bar, run_tasks, scenario_at
+from .smm import FitResult, fit_smm, spans_bounds
 from .spec import Calibration, load_calibration, overrides
 
 FIT_REPLICATIONS = 40  # replications at the estimate for the fit figure and forecasts
@@ -57,12 +58,17 @@ def calibrate(spec: str | Path | Calibration, out: str | Path | None = None, *, 
     if out is not None:
         io.ensure_out_folder(out, "calibrate", fingerprint=cal.fingerprint())
     method = method or cal.spec.method
-    # one pool for the whole fit: the optimiser asks for many small batches
-    with contextlib.nullcontext(workers) if isinstance(workers, Executor) else make_executor(workers=workers) as pool:
-        evaluator = Evaluator(cal, out, workers=pool, progress=progress)
+    # one pool for the whole fit: the optimiser asks for many small batches; one bar over all of them
+    pool_context = contextlib.nullcontext(workers) if isinstance(workers, Executor) else make_executor(workers=workers)
+    with pool_context as pool, progress_bar(cal, method, enabled=progress) as bar:
+        evaluator = Evaluator(cal, out, workers=pool, progress=progress, bar=bar)
         fit = fit_smm(evaluator) if method == "smm" else fit_abc(evaluator, out)
-        runs = run_replications(scenario_at(cal.scenario, cal.spec.parameters, fit.theta),
-                                max(cal.spec.replications, FIT_REPLICATIONS), cal.spec.seed, workers=pool)
+        final = max(cal.spec.replications, FIT_REPLICATIONS)
+        bar.set_postfix_str("runs at the estimate")
+        runs = run_replications(scenario_at(cal.scenario, cal.spec.parameters, fit.theta), final, cal.spec.seed,
+                                workers=pool)
+        bar.total = bar.n + final
+        bar.update(final)
     return Calibrated(cal, fit, runs.indicators, time.perf_counter() - start, dt.date.today().isoformat())
 
 
@@ -79,7 +85,8 @@ def fit_abc(evaluator: Evaluator, out: str | Path | None) -> FitResult:
 
     def distances(thetas, t, indices):
         tasks = [(list(map(float, th)), t + 1, j) for th, j in zip(thetas, indices)]
-        values = run_tasks(cal, tasks, workers=evaluator.workers, progress=evaluator.progress, desc=f"ABC gen {t} runs")
+        values = run_tasks(cal, tasks, workers=evaluator.workers, progress=evaluator.progress, desc=f"ABC gen {t} runs",
+                           bar=evaluator.bar)
         d = np.array([np.sqrt(np.sum(((v - evaluator.observed) * scale) ** 2)) for v in values])
         return np.where(np.isfinite(d), d, np.inf)
 
@@ -97,8 +104,10 @@ def fit_abc(evaluator: Evaluator, out: str | Path | None) -> FitResult:
         mean = float(np.sum(last.weights * x))
         lo, med, hi = weighted_quantile(x, last.weights, [0.025, 0.5, 0.975])
         est.append({"name": p.label, "path": p.path, "value": med, "se": float(np.sqrt(np.sum(last.weights * (x - mean) ** 2))),
-                    "lower": lo, "upper": hi, "identified": True, "low_bound": p.bounds[0], "high_bound": p.bounds[1]})
+                    "lower": lo, "upper": hi, "identified": not spans_bounds(lo, hi, *p.bounds),
+                    "low_bound": p.bounds[0], "high_bound": p.bounds[1]})
     estimates = pd.DataFrame(est)
+    estimates["value"] = as_fitted(cal.scenario, cal.spec.parameters, estimates["value"])
     loss = float(evaluator.evaluate([estimates["value"].to_numpy(float)])[0])
     trace = pd.concat([pd.DataFrame(g.particles, columns=cal.names).assign(
         generation=t, epsilon=g.epsilon, loss=g.distances ** 2, weight=g.weights, acceptance=len(g.particles) / g.proposals)
@@ -138,8 +147,9 @@ def _describe(row) -> str:
 
 def _plain(value):
     if isinstance(value, dict):
-        return {int(k): round(float(v), 6) for k, v in sorted(value.items())}
-    return round(float(value), 6)
+        return {int(k): _plain(v) for k, v in sorted(value.items())}
+    value = round(float(value), 6)
+    return int(value) if value.is_integer() else value
 
 
 def _nest(mapping: dict, parts: list[str], leaf) -> None:
@@ -171,8 +181,13 @@ def write_calibration(result: Calibrated, out: str | Path, *, plots: bool = True
         io.write_parquet(out / "posterior.parquet", fit.posterior)
     if plots:
         from ..plots.calibration import save_fit_figure
+        from ..plots.fonts import resolve_lang
+        from ..plots.labels import text
+        from ..plots.save import stamped
 
-        save_fit_figure(result.simulated, observed_rows(cal), out / "fit", fitted=cal.targets)
+        lang = resolve_lang("zh")
+        with stamped(text("stamp_calibrate", lang, scenario=cal.scenario.name, replications=cal.spec.replications)):
+            save_fit_figure(result.simulated, observed_rows(cal), out / "fit", fitted=cal.targets, lang=lang)
     io.write_json(out / "manifest.json", {
         "kind": "calibrate", "spec_file": str(cal.file), "scenario": cal.scenario.name,
         "scenario_file": str(cal.scenario_file), "scenario_hash": scenario_hash(cal.scenario),
@@ -181,7 +196,7 @@ def write_calibration(result: Calibrated, out: str | Path, *, plots: bool = True
         "observations": cal.targets[["indicator", "year", "value", "weight"]].to_dict("records"), "message": fit.message,
         "evaluations_simulated": fit.evaluations, "evaluations_resumed": fit.resumed,
         "estimates": fit.estimates.to_dict("records"), "wall_time_seconds": round(result.wall_time, 3),
-        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "versions": io.versions(),
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **provenance(), "versions": io.versions(),
     })
     return out
 

@@ -17,7 +17,12 @@ when R ≤ the number of moments, S is singular and the standard errors come out
 
 A parameter the observations do not move (a zero column of J) is reported as not identified,
 with its whole search interval as its uncertainty, and keeps the scenario's value unless that
-fits worse (the optimum lay on a plateau, e.g. a selection chance capped at 1).
+fits worse (the optimum lay on a plateau, e.g. a selection chance capped at 1). A parameter whose
+95% interval reaches both ends of its search interval is not identified either: the data leave
+it anywhere in the range the spec allowed (:func:`spans_bounds`).
+
+Parameters that count firms (unit 家: a base-year stock, a yearly quota) are searched over the
+integers (``integrality`` of differential evolution) and reported as whole numbers.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ import pandas as pd
 from scipy.optimize import differential_evolution
 
 from ..loader import get_path
-from .objective import Evaluator
+from .objective import Evaluator, integer_mask
+
+SPAN_TOLERANCE = 0.05  # an interval within 5% of the range's width of both bounds spans the range
 
 Z95 = 1.959964
 
@@ -60,18 +67,20 @@ def fit_smm(evaluator: Evaluator) -> FitResult:
     """Minimise the loss with differential evolution; sandwich uncertainty at the optimum."""
     cal = evaluator.cal
     opt = cal.spec.optimiser
+    integers = integer_mask(cal.scenario, cal.spec.parameters)
     result = differential_evolution(
         evaluator, cal.bounds, seed=cal.spec.seed, maxiter=opt.maxiter, popsize=opt.popsize, tol=opt.tol,
         mutation=opt.mutation, recombination=opt.recombination, polish=False, init="latinhypercube",
-        updating="deferred", workers=evaluator.map,
+        updating="deferred", workers=evaluator.map, integrality=integers if integers.any() else None,
     )
-    theta = np.asarray(result.x, float)
+    theta = np.where(integers, np.rint(result.x), np.asarray(result.x, float))
     se, identified = sandwich_se(evaluator, theta)
     loss = float(result.fun)
     if not identified.all():
         # where the data are indifferent the optimiser's value is arbitrary and the scenario's value
         # stands; but a flat spot can be a plateau (a chance capped at 1), where going back fits worse
         assumed = np.where(identified, theta, [assumed_value(cal, p) for p in cal.spec.parameters])
+        assumed = np.where(integers, np.rint(assumed), assumed)
         assumed_loss = evaluator(assumed)
         if assumed_loss <= loss * (1 + 1e-9):
             theta, loss = assumed, assumed_loss
@@ -101,9 +110,12 @@ def jacobian(evaluator: Evaluator, theta: np.ndarray) -> np.ndarray:
     """d r / d θ by central differences (one-sided at a bound), on common random numbers."""
     cal = evaluator.cal
     scale = residual_scale(evaluator)
+    integers = integer_mask(cal.scenario, cal.spec.parameters)
     cols = []
     for j, (lo, hi) in enumerate(cal.bounds):
         h = cal.spec.optimiser.curvature_step * (hi - lo)
+        if integers[j]:  # a whole-number step, else both sides round to the same count
+            h = max(float(np.rint(h)), 1.0)
         up, down = theta.copy(), theta.copy()
         up[j] = min(theta[j] + h, hi)
         down[j] = max(theta[j] - h, lo)
@@ -126,10 +138,40 @@ def sandwich_se(evaluator: Evaluator, theta: np.ndarray) -> tuple[np.ndarray, np
     se = np.full(len(theta), np.inf)
     Ji = J[:, identified]
     if Ji.size:
-        bread = np.linalg.pinv(Ji.T @ Ji)
-        cov = (1.0 + 1.0 / R) * bread @ (Ji.T @ S @ Ji) @ bread
-        se[identified] = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        se[identified] = _sandwich(Ji, S, R, widths=np.array([hi - lo for lo, hi in evaluator.cal.bounds])[identified])
     return se, identified
+
+
+def spans_bounds(lower: float, upper: float, low_bound: float, high_bound: float,
+                 tolerance: float = SPAN_TOLERANCE) -> bool:
+    """Whether an interval reaches (within ``tolerance`` × the width) both ends of the search range.
+
+    Such a parameter is not identified: the data allow it anywhere the spec let it go.
+    """
+    slack = tolerance * (high_bound - low_bound)
+    return bool(lower <= low_bound + slack and upper >= high_bound - slack)
+
+
+FLAT = 1e-12  # an eigenvalue of JᵀJ (on the bounds' scale) this small relative to the largest is a flat direction
+
+
+def _sandwich(J: np.ndarray, S: np.ndarray, R: int, *, widths: np.ndarray) -> np.ndarray:
+    """Sandwich standard errors; ``inf`` for parameters in a direction the moments (almost) do not see.
+
+    JᵀJ is inverted through its eigen-decomposition on the scale of the search ranges (so that the
+    units of the parameters do not matter). Directions with an eigenvalue below :data:`FLAT` × the
+    largest are flat: a parameter loading on one of them has no finite standard error (a plain
+    pseudo-inverse would drop the direction and report a tiny one).
+    """
+    Js = J * widths  # d r / d (θ as a share of its range)
+    lam, V = np.linalg.eigh(Js.T @ Js)
+    flat = lam <= FLAT * max(lam.max(), 1e-300)
+    inv = np.where(flat, 0.0, 1.0 / np.where(flat, 1.0, lam))
+    bread = (V * inv) @ V.T
+    cov = (1.0 + 1.0 / R) * bread @ (Js.T @ S @ Js) @ bread
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None)) * widths
+    weak = (np.abs(V[:, flat]) > 1e-3).any(axis=1)
+    return np.where(weak, np.inf, se)
 
 
 def _estimates(cal, theta: np.ndarray, se: np.ndarray, identified: np.ndarray) -> pd.DataFrame:
@@ -138,5 +180,6 @@ def _estimates(cal, theta: np.ndarray, se: np.ndarray, identified: np.ndarray) -
     with np.errstate(invalid="ignore"):
         lower = np.where(np.isfinite(se), np.maximum(theta - Z95 * se, lo), lo)
         upper = np.where(np.isfinite(se), np.minimum(theta + Z95 * se, hi), hi)
+    identified = identified & ~np.array([spans_bounds(a, b, c, d) for a, b, c, d in zip(lower, upper, lo, hi)], bool)
     return pd.DataFrame({"name": cal.names, "path": [p.path for p in cal.spec.parameters], "value": theta, "se": se, "lower": lower, "upper": upper,
                          "identified": identified, "low_bound": lo, "high_bound": hi})

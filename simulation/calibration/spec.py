@@ -47,6 +47,7 @@ from ..loader import (
     scenario_hash,
     with_overrides,
 )
+from ..paths import value_at
 from ..scenario import Scenario
 
 DATA_COLUMNS = ["region", "year", "indicator", "value", "unit", "source"]
@@ -232,14 +233,10 @@ def overrides(scenario: Scenario, parameters: list[FitParameter], theta) -> dict
     first spread over every year of the run), so several parameters can share one path.
     """
     result: dict[str, Any] = {}
+    span = range(scenario.base_year, scenario.end_year + 1)
     for p, value in zip(parameters, theta):
-        if p.years is None:
-            result[p.path] = float(value)
-            continue
-        current = result.get(p.path, get_path(scenario, p.path))
-        if not isinstance(current, dict):
-            current = {y: float(current) for y in range(scenario.base_year, scenario.end_year + 1)}
-        result[p.path] = {**current, **{y: float(value) for y in p.years}}
+        current = result.get(p.path, get_path(scenario, p.path)) if p.years is not None else None
+        result[p.path] = value_at(current, float(value), years=p.years, span=span)
     return result
 
 

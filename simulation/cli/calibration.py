@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from . import main
 
 
@@ -43,6 +44,9 @@ def calibrate(spec: Path, out: Path, workers, dask_local, scheduler, method, qui
     if parameters_file is not None:
         write_parameters(result, parameters_file, spec_label=str(spec))
     click.echo(format_estimates(result))
+    click.echo(f"\n{result.fit.evaluations} parameter vectors simulated in {result.wall_time:.0f} s → {out}")
+    click.echo(f"  estimates: {out / 'estimates.csv'}; scenario at the estimate: {out / 'parameters.yaml'}"
+               + (f"; also {parameters_file}" if parameters_file is not None else ""))
 
 
 @main.command()
@@ -60,19 +64,26 @@ def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quie
     write_calibration(result, out, plots=False)
     io.write_csv(out / "forecast.csv", table)
     io.write_csv(out / "backtest.csv", scores)
-    save_fit_figure(result.simulated, observed_rows_all(result.cal, table), out / "backtest", fitted=result.cal.targets,
-                    until=until)
+    from ..plots.fonts import resolve_lang
+    from ..plots.labels import text
+    from ..plots.save import stamped
+
+    lang = resolve_lang("zh")
+    note = text("stamp_calibrate", lang, scenario=result.cal.scenario.name, replications=result.cal.spec.replications)
+    with stamped(note):
+        save_fit_figure(result.simulated, observed_rows_all(result.cal, table), out / "backtest",
+                        fitted=result.cal.targets, until=until, lang=lang)
     click.echo(format_estimates(result))
     click.echo(f"\nback-test: fitted to years <= {until}; scored on later years (MdAPE in %)")
     click.echo(scores.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    click.echo(f"\n→ {out} (forecast.csv, backtest.csv, backtest.png)")
 
 
 def _executor(workers, dask_local, scheduler):
     """One executor for the whole fit (the choice of executor never changes a number)."""
-    from ..experiments.executors import make_executor
-    from .experiments import _executor_kwargs
+    from .experiments import open_executor
 
-    return make_executor(**_executor_kwargs(workers, dask_local, scheduler))
+    return open_executor(workers, dask_local, scheduler)
 
 
 def observed_rows_all(cal, table):
@@ -93,8 +104,10 @@ def format_estimates(result) -> str:
     fit = result.fit
     lines = [f"{fit.method}: loss {fit.loss:.4g}; {fit.evaluations} simulated, {fit.resumed} from cache; {fit.message}"]
     for r in fit.estimates.itertuples():
+        value = f"{r.value:.0f}" if float(r.value).is_integer() and abs(r.value) >= 1 else f"{r.value:.4g}"
         if r.identified:
-            lines.append(f"  {r.name} = {r.value:.4g}  (s.e. {r.se:.3g}; 95% [{r.lower:.4g}, {r.upper:.4g}])")
+            lines.append(f"  {r.name} = {value}  (s.e. {r.se:.3g}; 95% [{r.lower:.4g}, {r.upper:.4g}])")
         else:
-            lines.append(f"  {r.name} = {r.value:.4g}  (not identified; bounds [{r.low_bound:g}, {r.high_bound:g}])")
+            lines.append(f"  {r.name} = {value}  (not identified: the 95% interval [{r.lower:.4g}, {r.upper:.4g}] "
+                         f"spans the search range [{r.low_bound:g}, {r.high_bound:g}])")
     return "\n".join(lines)

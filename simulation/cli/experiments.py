@@ -9,6 +9,9 @@ import click
 from ..errors import InputError
 from . import main
 
+LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                    help="Figure labels (Chinese needs a CJK font; else English).")
+
 
 def _executor_options(fn):
     fn = click.option("--scheduler", default=None, metavar="ADDR",
@@ -31,28 +34,44 @@ def _executor_kwargs(workers, dask_local, scheduler) -> dict:
     return {"workers": workers, "dask_local": dask_local, "scheduler": scheduler}
 
 
+def open_executor(workers, dask_local, scheduler):
+    """The executor the flags ask for; a Dask cluster's dashboard address is printed (stderr) first."""
+    from ..experiments.executors import make_executor
+
+    executor = make_executor(**_executor_kwargs(workers, dask_local, scheduler))
+    dashboard = getattr(executor, "dashboard", None)
+    if dashboard:
+        click.echo(f"Dask dashboard: {dashboard}", err=True)
+    elif getattr(executor, "name", "") == "dask":
+        click.echo("Dask dashboard: not served (install bokeh: pip install 'bokeh>=3.1')", err=True)
+    return executor
+
+
 @main.command()
 @_executor_options
 def sweep(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool) -> None:
     """Run every design point × replication of SPEC into the parquet store OUT (resumable)."""
     from ..experiments.sweep import sweep as run_sweep
 
-    result = run_sweep(spec, out, progress=not quiet, **_executor_kwargs(workers, dask_local, scheduler))
+    with open_executor(workers, dask_local, scheduler) as executor:
+        result = run_sweep(spec, out, progress=not quiet, executor=executor)
     click.echo(result.summary())
 
 
 @main.command()
 @_executor_options
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the index figures.")
-def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool, plots: bool) -> None:
+@LANG
+def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool, plots: bool, lang: str) -> None:
     """Sobol' or Morris indices of SPEC's outputs; indices.csv and figures in OUT (resumable)."""
     from ..experiments.sensitivity import sensitivity as run_sensitivity
 
-    result = run_sensitivity(spec, out, progress=not quiet, **_executor_kwargs(workers, dask_local, scheduler))
+    with open_executor(workers, dask_local, scheduler) as executor:
+        result = run_sensitivity(spec, out, progress=not quiet, executor=executor)
     if plots:
-        from ..plots.sensitivity import draw_sensitivity
+        from ..plots.figures import draw
 
-        draw_sensitivity(result.indices, result.spec.method, out / "figures")
+        draw(out, lang=lang)
     if not quiet:
         click.echo(format_indices(result.indices))
     click.echo(result.summary())
@@ -67,7 +86,8 @@ def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bo
               help="A point counts as a case when P(met) (or P(missed)) is at least this.")
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Folder [default: STORE/discovery].")
 @click.option("--plots/--no-plots", default=True, show_default=True)
-def discover(store: Path, target: str, missed: bool, threshold: float, out: Path | None, plots: bool) -> None:
+@LANG
+def discover(store: Path, target: str, missed: bool, threshold: float, out: Path | None, plots: bool, lang: str) -> None:
     """PRIM boxes and a CART tree: where in the design is TARGET met (or missed)?"""
     from ..experiments.discover import discover as run_discover
     from ..experiments.discover import write_discovery
@@ -77,8 +97,13 @@ def discover(store: Path, target: str, missed: bool, threshold: float, out: Path
     write_discovery(result, out)
     if plots:
         from ..plots.discovery import draw_discovery
+        from ..plots.figures import folder_stamp, labels_for, read_manifest
+        from ..plots.fonts import resolve_lang
+        from ..plots.save import stamped
 
-        draw_discovery(result, out / "figures")
+        manifest, lang = read_manifest(store), resolve_lang(lang)
+        with stamped(folder_stamp(manifest, lang)):
+            draw_discovery(result, out / "figures", lang=lang, labels=labels_for(manifest, lang))
     click.echo(result.describe())
     click.echo(f"→ {out}")
 

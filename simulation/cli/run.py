@@ -55,14 +55,16 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
 
 def format_targets(targets) -> str:
     """The target table as text: one line per target, probability first (CJK-aware columns)."""
-    lines = [f"{'P(met)':>7}  {'year':>4}  {_pad('target', 34)} {'goal':>10} {'median':>10} {'10%–90%':>21}"]
+    lines = [f"{'P(met)':>7} {'95% CI':>9}  {'year':>4}  {_pad('target', 34)} {'goal':>10} {'median':>10} {'10%–90%':>21}"]
     for t in targets.itertuples():
         goal = f"{t.op}{t.target:g}" if t.target == t.target else ""
         name = _pad(str(t.name), 34)
         if not t.modelled:
-            lines.append(f"{'—':>7}  {t.year:>4}  {name} {goal:>10}   not modelled: {t.reason}")
+            lines.append(f"{'—':>7} {'':>9}  {t.year:>4}  {name} {goal:>10}   not modelled: {t.reason}")
         else:
-            lines.append(f"{t.p_met:>7.0%}  {t.year:>4}  {name} {goal:>10} {t.median:>10.4g} {t.p10:>10.4g}–{t.p90:<10.4g}")
+            ci = f"{t.p_met_lo * 100:.0f}–{t.p_met_hi * 100:.0f}%" if hasattr(t, "p_met_lo") else ""
+            lines.append(f"{t.p_met:>7.0%} {ci:>9}  {t.year:>4}  {name} {goal:>10} {t.median:>10.4g} {t.p10:>10.4g}–{t.p90:<10.4g}")
+    lines.append("P(met): share of replications meeting the target; 95% CI: Wilson score interval (Monte Carlo error).")
     return "\n".join(lines)
 
 

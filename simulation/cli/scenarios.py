@@ -84,19 +84,7 @@ def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path
 
 
 def format_comparison(result) -> str:
-    """Attainment per shared target: the reference's P(met), then each other scenario's difference."""
-    if result.targets.empty:
-        return "no target is shared by all scenarios; see compare_indicators.parquet for the indicators"
-    reference, others = result.names[0], result.names[1:]
-    head = f"{'year':>4}  {_pad('target', 30)} {_pad(reference, 14)}" + "".join(f" {_pad('Δ ' + n, 24)}" for n in others)
-    lines = [head]
-    keys = ["name", "indicator", "year", "measure", "since", "op", "target"]
-    for _, rows in result.targets.groupby(keys, sort=False, dropna=False):
-        rows = rows.set_index("scenario")
-        cells = [f"{rows.loc[reference, 'p_met']:>14.0%}"]
-        for n in others:
-            r = rows.loc[n]
-            cells.append(_pad(f" {r['diff']:+.0%} [{r['diff_lo']:+.0%}, {r['diff_hi']:+.0%}]", 25))
-        first = rows.iloc[0]
-        lines.append(f"{int(first['year']):>4}  {_pad(str(first['name']), 30)} " + "".join(cells))
-    return "\n".join(lines)
+    """The comparison table (see :func:`simulation.compare.format_comparison`)."""
+    from ..compare import format_comparison as table
+
+    return table(result)

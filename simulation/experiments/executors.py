@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import uuid
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
@@ -28,7 +30,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def resolve_workers(workers: "int | None | Executor") -> int:
+def resolve_workers(workers: int | None | Executor) -> int:
     """Worker count: ``None`` or ``0`` means every core; an open executor tells its own."""
     if isinstance(workers, Executor):
         return workers.workers
@@ -54,7 +56,7 @@ class Executor:
     def close(self) -> None:
         """Release pools or clusters (nothing for the serial executor)."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -131,6 +133,7 @@ class DaskExecutor(Executor):
                 raise InputError(f"cannot reach a Dask scheduler there ({exc})", field=f"--scheduler {scheduler}") from None
         self.workers = max(sum(self.client.nthreads().values()), 1)
         self.address = self.client.scheduler.address
+        self.dashboard = dashboard_link(self.client)
 
     def imap_unordered(self, fn, tasks):
         from dask.distributed import as_completed
@@ -139,9 +142,13 @@ class DaskExecutor(Executor):
         index: dict = {}
         finished = as_completed()
 
+        prefix = task_name(fn)
+        batch = uuid.uuid4().hex[:8]
+
         def submit() -> None:
             i, task = queue.popleft()
-            future = self.client.submit(fn, task, pure=False)
+            # a readable key: the dashboard groups tasks by the name before the last dash
+            future = self.client.submit(fn, task, pure=False, key=f"{prefix}-{batch}{i:06d}")
             index[future] = i
             finished.add(future)
 
@@ -162,7 +169,29 @@ class DaskExecutor(Executor):
 
     def describe(self) -> str:
         where = "LocalCluster" if self._cluster is not None else self.address
-        return f"dask {where} ({self.workers} workers)"
+        board = f"; dashboard {self.dashboard}" if self.dashboard else ""
+        return f"dask {where} ({self.workers} workers{board})"
+
+
+def dashboard_link(client) -> str | None:
+    """The address of the Dask dashboard, or ``None`` when it is not served (bokeh missing)."""
+    try:
+        import bokeh  # noqa: F401  (the dashboard needs it; without it the link is dead)
+    except ImportError:
+        return None
+    link = getattr(client, "dashboard_link", None)
+    return link or None
+
+
+def task_name(fn: Callable) -> str:
+    """A readable name for a task function: ``run-chunk`` for ``partial(run_chunk, …)`` or a wrapper of it."""
+    inner: object = fn
+    for _ in range(5):  # through partials and wrapper objects holding the real function as .func or .fn
+        inner = getattr(inner, "func", None) or getattr(inner, "fn", None) or inner
+        if hasattr(inner, "__name__"):
+            break
+    name = getattr(inner, "__name__", None) or type(inner).__name__
+    return name.strip("_").replace("_", "-") or "task"
 
 
 def make_executor(*, workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None) -> Executor:
@@ -178,20 +207,26 @@ def make_executor(*, workers: int | None = None, dask_local: int | None = None, 
 
 def map_ordered(
     fn: Callable[[T], R], tasks: Sequence[T], *, workers: int | None | Executor = 1, progress: bool = False,
-    desc: str = "runs", weights: Sequence[int] | None = None,
+    desc: str = "runs", weights: Sequence[int] | None = None, bar: Any = None,
 ) -> list[R]:
     """``[fn(t) for t in tasks]``, on ``workers`` processes, with an optional progress bar.
 
     ``workers`` may also be an open :class:`Executor` (a Dask cluster, a pool), which is used and
     left open: a calibration maps many small batches and should not start a pool for each.
-    ``weights`` is how many units each task holds (for the bar's count and rate).
+    ``weights`` is how many units each task holds (for the bar's count and rate). ``bar`` is an
+    open progress bar to advance instead of a bar of its own (a calibration shows one bar, with
+    its ETA, over all its batches); ``progress`` is then ignored.
     """
     weights = list(weights) if weights is not None else [1] * len(tasks)
-    bar = tqdm(total=sum(weights), desc=desc, unit=desc.split()[-1], disable=not progress, leave=False)
+    own = bar is None
+    if own:
+        bar = tqdm(total=sum(weights), desc=desc, unit=desc.split()[-1], disable=not progress, leave=False)
     results: list[R] = [None] * len(tasks)  # type: ignore[list-item]
-    with bar, _borrow_or_make(workers, len(tasks)) as executor:
+    with bar if own else contextlib.nullcontext(), _borrow_or_make(workers, len(tasks)) as executor:
         for index, result in executor.imap_unordered(fn, tasks):
             results[index] = result
+            if not own and bar.total is not None and bar.n + weights[index] > bar.total:
+                bar.total = bar.n + weights[index]  # a shared bar's total was an estimate: extend it
             bar.update(weights[index])
     return results
 

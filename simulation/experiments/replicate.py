@@ -8,11 +8,12 @@ from functools import partial
 
 import pandas as pd
 
+from ..intervals import with_interval
 from ..model import simulate
 from ..panel import COLUMNS as PANEL_COLUMNS
 from ..scenario import Scenario
 from ..targets import evaluate_targets
-from .executors import chunked, map_ordered, resolve_workers
+from .executors import Executor, chunked, map_ordered, resolve_workers
 from .seeds import task_seed
 
 
@@ -33,10 +34,21 @@ class RunResult:
     wall_time: float
     firms: pd.DataFrame | None = None  # the firm panel with a ``replication`` column, when asked for
 
+    def __repr__(self) -> str:
+        modelled = self.targets[self.targets["modelled"].astype(bool)]
+        return (f"<RunResult {self.scenario.name}: {self.replications} replications, seed {self.seed}, "
+                f"{len(modelled)} modelled targets, {self.wall_time:.1f} s>")
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks: the modelled targets with P(met) and its interval."""
+        from ..results import summary_html
+
+        return summary_html(self)
+
 
 def run_replications(
-    scenario: Scenario, replications: int = 100, seed: int = 0, *, workers: int | None = 1, progress: bool = False,
-    point: int = 0, firms: bool = False,
+    scenario: Scenario, replications: int = 100, seed: int = 0, *, workers: int | None | Executor = 1,
+    progress: bool = False, point: int = 0, firms: bool = False,
 ) -> RunResult:
     """Run ``replications`` of ``scenario``; replication r uses ``task_seed(seed, point, r)``.
 
@@ -57,7 +69,8 @@ def run_replications(
     panel = pd.concat([p[2] for p in parts], ignore_index=True) if firms else None
     return RunResult(
         scenario=scenario, seed=seed, replications=replications, indicators=indicators, flows=flows,
-        targets=evaluate_targets(indicators, scenario), wall_time=time.perf_counter() - start, firms=panel,
+        targets=with_interval(evaluate_targets(indicators, scenario), replications), wall_time=time.perf_counter() - start,
+        firms=panel,
     )
 
 

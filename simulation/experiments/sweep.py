@@ -33,6 +33,8 @@ from ..indicators import INDICATORS
 from ..io import versions
 from ..loader import get_path, load_scenario, scenario_hash, with_overrides
 from ..model import simulate
+from ..paths import value_at
+from ..provenance import provenance
 from ..scenario import Scenario
 from ..targets import met, target_values
 from .executors import Executor, make_executor
@@ -124,11 +126,7 @@ def _factor_value(base: Scenario, f: Factor, x: Any) -> Any:
         x = x.item()
     if f.integer and not f.scale:
         x = int(x)
-    current = get_path(base, f.path)
-    if isinstance(current, dict):
-        years = set(f.years or current)
-        return {y: (v * x if f.scale else x) if y in years else v for y, v in current.items()}
-    return current * x if f.scale else x
+    return value_at(get_path(base, f.path), x, years=f.years, scale=f.scale)
 
 
 # --- one task: a chunk of points, all their replications --------------------------------------
@@ -298,7 +296,7 @@ def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, o
                 executor.close()
     elapsed = time.perf_counter() - start
     extra = {"wall_time": elapsed, "runs_this_session": sum(len(t[1]) for t in todo) * reps,
-             "executor": executor.describe()}
+             "executor": executor.describe(), **provenance()}
     attainment, failures = store.finish(extra)
     return SweepResult(Path(out), design, attainment, failures, store.manifest())
 

@@ -42,9 +42,9 @@ def attainment_difference(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
     ax.invert_yaxis()
     ax.axvline(0, color=GREY, lw=0.8)
     ax.set_xlim(-1.05, 1.05)
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0%}" if v else "0")
-    ax.set_xlabel(f"达成概率之差(相对 {reference};括号内为其达成概率)" if lang == "zh"
-                  else f"Difference in P(met) against {reference} (its P(met) in brackets)")
+    ax.xaxis.set_major_formatter(lambda v, _: f"{100 * v:+.0f}" if v else "0")
+    ax.set_xlabel(f"达成概率之差(百分点,相对 {reference})\n括号内为 {reference} 的达成概率" if lang == "zh"
+                  else f"Difference in P(met) against {reference}, percentage points\n(its P(met) in brackets)")
     ax.legend(loc="lower right", frameon=False, fontsize="small")
     return ax
 

@@ -7,31 +7,36 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .fonts import GREY, OKABE_ITO, cm, plot_style
+from .fonts import GREY, OKABE_ITO, cm, plot_style, resolve_lang
+from .labels import text
 from .save import save_figure
 
 
-def peeling_trajectory(trajectory: pd.DataFrame, chosen: int | None = None, *, ax=None):
+def _name(factor, labels: dict | None) -> str:
+    return (labels or {}).get(str(factor)) or ".".join(str(factor).split(".")[-2:])
+
+
+def peeling_trajectory(trajectory: pd.DataFrame, chosen: int | None = None, *, ax=None, lang: str = "en"):
     """Coverage against density along PRIM's peeling; colour is the number of restricted factors."""
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=cm(12, 10), layout="constrained")
     points = ax.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res dim"], cmap="viridis", s=14)
-    ax.figure.colorbar(points, ax=ax, label="restricted factors")
+    ax.figure.colorbar(points, ax=ax, label=text("restricted", lang))
     if chosen is not None:
         row = trajectory.loc[chosen]
         ax.scatter([row["coverage"]], [row["density"]], s=90, facecolors="none", edgecolors=OKABE_ITO["vermillion"],
-                   label="chosen box")
+                   label=text("chosen_box", lang))
         ax.legend(loc="lower left", frameon=False)
-    ax.set_xlabel("coverage (share of all cases inside the box)")
-    ax.set_ylabel("density (share of the box that are cases)")
+    ax.set_xlabel(text("coverage", lang))
+    ax.set_ylabel(text("density", lang))
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     return ax
 
 
-def box_limits(boxes: pd.DataFrame, box: int = 1, *, ax=None):
+def box_limits(boxes: pd.DataFrame, box: int = 1, *, ax=None, lang: str = "en", labels: dict | None = None):
     """The box's range on each restricted factor, drawn inside the swept range (scaled 0–1)."""
     import matplotlib.pyplot as plt
 
@@ -46,40 +51,45 @@ def box_limits(boxes: pd.DataFrame, box: int = 1, *, ax=None):
     for i, row in rows.iterrows():
         ax.text(lo[i], i + 0.32, f"{row['min']:.4g}", ha="left", va="bottom", fontsize="small")
         ax.text(hi[i], i + 0.32, f"{row['max']:.4g}", ha="right", va="bottom", fontsize="small")
-    ax.set_yticks(y, [".".join(str(f).split(".")[-2:]) for f in rows["factor"]])
+    ax.set_yticks(y, [_name(f, labels) for f in rows["factor"]])
     ax.set_xlim(0, 1)
-    ax.set_xlabel("position in the swept range (0 = lowest value swept, 1 = highest)")
+    ax.set_xlabel(text("box_position", lang))
     if len(rows):
         r = rows.iloc[0]
-        ax.set_title(f"box {box}: coverage {r['coverage']:.0%}, density {r['density']:.0%}, mass {r['mass']:.0%}")
+        ax.set_title(text("box_title", lang, box=box, coverage=r["coverage"], density=r["density"], mass=r["mass"]))
     return ax
 
 
-def tree_plot(tree, names: list[str], *, ax=None):
+def tree_plot(tree, names: list[str], *, ax=None, lang: str = "en", labels: dict | None = None):
     """The CART tree (scikit-learn's ``plot_tree``)."""
     import matplotlib.pyplot as plt
     from sklearn.tree import plot_tree
 
     if ax is None:
         _, ax = plt.subplots(figsize=cm(24, 12), layout="constrained")
-    plot_tree(tree, feature_names=[".".join(n.split(".")[-2:]) for n in names], class_names=["no", "case"],
+    plot_tree(tree, feature_names=[_name(n, labels) for n in names], class_names=[text("no_case", lang), text("case", lang)],
               filled=True, impurity=False, proportion=True, ax=ax, fontsize=7)
     return ax
 
 
-def draw_discovery(result, folder: str | Path) -> list[Path]:
-    """Peeling trajectory and box limits per PRIM box, and the tree, as PNG and SVG in ``folder``."""
+def draw_discovery(result, folder: str | Path, *, lang: str = "zh", labels: dict | None = None) -> list[Path]:
+    """Peeling trajectory and box limits per PRIM box, and the tree, as PNG and SVG in ``folder``.
+
+    ``labels`` names the factors (factor → readable label, e.g. from
+    :func:`~simulation.plots.figures.labels_for`).
+    """
     import matplotlib.pyplot as plt
 
     folder = Path(folder)
+    lang = resolve_lang(lang)
     paths = []
     with plot_style():
         for i, (traj, step) in enumerate(zip(result.trajectories, result.chosen), start=1):
-            for stem, ax in ((f"prim_trajectory_{i}", peeling_trajectory(traj, step)),
-                             (f"prim_box_{i}", box_limits(result.boxes, i))):
+            for stem, ax in ((f"prim_trajectory_{i}", peeling_trajectory(traj, step, lang=lang)),
+                             (f"prim_box_{i}", box_limits(result.boxes, i, lang=lang, labels=labels))):
                 paths.append(save_figure(ax.figure, folder / stem)[0])
                 plt.close(ax.figure)
-        ax = tree_plot(result.tree, list(result.x.columns))
+        ax = tree_plot(result.tree, list(result.x.columns), lang=lang, labels=labels)
         paths.append(save_figure(ax.figure, folder / "cart_tree")[0])
         plt.close(ax.figure)
     return paths

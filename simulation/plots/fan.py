@@ -103,7 +103,8 @@ def tint(colour: str, share: float) -> tuple[float, float, float]:
     """``colour`` mixed with white: ``share`` of the colour, the rest white."""
     from matplotlib.colors import to_rgb
 
-    return tuple(share * c + (1.0 - share) for c in to_rgb(colour))
+    r, g, b = (share * c + (1.0 - share) for c in to_rgb(colour))
+    return r, g, b
 
 
 def region_key(scenario) -> list[str]:

@@ -16,8 +16,8 @@ from pathlib import Path
 from ..errors import InputError
 from .fan import fan_chart, load_history
 from .fonts import cm, plot_style, resolve_lang
-from .labels import indicator_label, measure_suffix
-from .save import save_figure
+from .labels import factor_labels, indicator_label, measure_suffix, output_label, text
+from .save import save_figure, stamped
 
 # Result kinds drawn elsewhere: kind -> modules of this package tried in turn.
 OTHER_KINDS = {
@@ -50,8 +50,10 @@ def fan_stem(indicator: str, measure: str) -> str:
 
 
 def run_captions(scenario, lang: str = "zh") -> dict[str, str]:
-    """Figure file stem -> caption, for every figure :func:`draw_run` draws, in its order."""
-    lang = resolve_lang(lang)
+    """Figure file stem -> caption, for every figure :func:`draw_run` draws, in its order.
+
+    Captions are HTML text, so they stay in ``lang`` even where figures fall back to English.
+    """
     captions = {"targets_overview": _CAPTIONS["targets_overview"][lang == "en"]}
     for (indicator, measure, since) in fan_groups(scenario):
         prefix = "预测扇形图:" if lang == "zh" else "Forecast fan: "
@@ -86,7 +88,8 @@ def draw_run(result, out: str | Path, *, lang: str = "zh", data_dir: str | Path 
     history = load_history(result.scenario, data_dir)
     reps = sorted(result.indicators["replication"].unique())
     paths: list[Path] = []
-    with plot_style():
+    note = text("stamp_run", lang, scenario=result.scenario.name, replications=result.replications)
+    with plot_style(), stamped(note):
         fig = Figure(figsize=cm(16, overview_height_cm(result.targets)), layout="constrained")
         target_overview(result.targets, lang=lang, ax=fig.add_subplot())
         paths.append(save_figure(fig, folder / "targets_overview")[0])
@@ -127,7 +130,8 @@ def read_manifest(folder: str | Path) -> dict:
 def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
     """Draw every figure that fits the results in ``folder`` (by its manifest's ``kind``); return PNG paths."""
     folder = Path(folder)
-    kind = read_manifest(folder)["kind"]
+    manifest = read_manifest(folder)
+    kind = manifest["kind"]
     if kind == "run":
         from ..results import read_run
 
@@ -138,7 +142,7 @@ def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
         drawer = _other_drawer(name, kind)
         if drawer is not None:
             lang = resolve_lang(lang)
-            with plot_style():
+            with plot_style(), stamped(folder_stamp(manifest, lang)):
                 if "lang" in inspect.signature(drawer).parameters:
                     return list(drawer(folder, lang=lang))
                 return list(drawer(folder))
@@ -156,9 +160,89 @@ def _other_drawer(module: str, kind: str):
     return getattr(mod, "draw", None) or getattr(mod, f"draw_{kind}", None)
 
 
-def figure_caption(stem: str, lang: str = "zh") -> str:
-    """A caption for a figure file from another module: its stem, made readable."""
-    return _CAPTIONS[stem][lang == "en"] if stem in _CAPTIONS else stem.replace("_", " ")
+def scenario_of(manifest: dict) -> str:
+    """The scenario a result folder is about, by name (a sweep names its spec's scenario file)."""
+    if manifest.get("scenario"):
+        return str(manifest["scenario"])
+    spec = manifest.get("spec") or {}
+    if spec.get("model") == "ishigami":
+        return "ishigami"
+    return Path(str(spec.get("scenario") or "?")).stem
 
 
-__all__ = ["draw", "draw_run", "run_captions", "fan_groups", "fan_stem", "read_manifest", "figure_caption"]
+def folder_stamp(manifest: dict, lang: str) -> str | None:
+    """The note each figure of a folder carries: the scenario(s) and how many replications."""
+    kind = manifest.get("kind", "")
+    reps = manifest.get("replications", "?")
+    if kind == "compare":
+        names = " vs ".join(s["name"] for s in manifest.get("scenarios", []))
+        return text("stamp_compare", lang, scenarios=names, replications=reps)
+    if kind == "sweep":
+        return text("stamp_sweep", lang, scenario=scenario_of(manifest), points=manifest.get("points", "?"), replications=reps)
+    if kind.startswith("sensitivity"):
+        method = "Sobol'" if kind.endswith("sobol") else "Morris"
+        return text("stamp_sensitivity", lang, scenario=scenario_of(manifest), method=method,
+                    points=manifest.get("points", "?"), replications=reps)
+    if kind == "calibrate":
+        return text("stamp_calibrate", lang, scenario=scenario_of(manifest), replications=reps)
+    if kind == "run":
+        return text("stamp_run", lang, scenario=scenario_of(manifest), replications=reps)
+    return None
+
+
+_OTHER_CAPTIONS = {
+    "attainment_difference": ("各目标达成概率之差(百分点,相对参照情景,90% 成对区间)",
+                              "Difference in P(met) per target (percentage points against the reference, 90% paired interval)"),
+    "fit": ("校准拟合:估计值处模拟的中位数与 10–90% 区间对照观测值",
+            "Calibration fit: simulated median and 10–90% band at the estimate against the observations"),
+    "backtest": ("回测:拟合年份之后的预测与观测值", "Back-test: forecasts after the fitting years against the observations"),
+    "cart_tree": ("CART 分类树:目标达成的杠杆组合", "CART tree: lever combinations where the target is met"),
+}
+
+
+def figure_caption(stem: str, lang: str = "zh", manifest: dict | None = None) -> str:
+    """A caption for a figure of any result folder, in ``lang``, from its file stem (and the folder's manifest)."""
+    zh = lang != "en"
+    if stem in _CAPTIONS:
+        return _CAPTIONS[stem][not zh]
+    if stem in _OTHER_CAPTIONS:
+        return _OTHER_CAPTIONS[stem][not zh]
+    head, _, rest = stem.partition("_")
+    if head == "compare" and rest:
+        return ("各情景对比:" if zh else "Scenarios side by side: ") + indicator_label(rest, lang)
+    if head == "response" and rest:
+        indicator, _, year = rest.rpartition("_")
+        what = f"{indicator_label(indicator, lang)} {year}{'年' if zh else ''}"
+        return (f"扫描响应:{what}目标的达成概率随各因素变化" if zh
+                else f"Sweep response: P(met) of the {what} target against each factor")
+    if head in ("sobol", "morris") and rest:
+        output = _output_of(rest, manifest)
+        if head == "sobol":
+            return ("Sobol' 敏感性指数:" if zh else "Sobol' sensitivity indices: ") + output_label(output, lang)
+        return ("Morris 筛选(μ*–σ):" if zh else "Morris screening (μ*–σ): ") + output_label(output, lang)
+    if stem.startswith("prim_trajectory_"):
+        return (f"PRIM 剥离轨迹(盒 {stem.rsplit('_', 1)[1]}):覆盖率与密度的权衡" if zh
+                else f"PRIM peeling trajectory (box {stem.rsplit('_', 1)[1]}): coverage against density")
+    if stem.startswith("prim_box_"):
+        return (f"PRIM 盒 {stem.rsplit('_', 1)[1]} 的因素范围" if zh else f"PRIM box {stem.rsplit('_', 1)[1]}: factor limits")
+    return stem.replace("_", " ")
+
+
+def _output_of(slug: str, manifest: dict | None) -> str:
+    """The spec output (``tax_per_mu@2025``) whose figure file is ``<method>_<slug>``."""
+    import re
+
+    for output in ((manifest or {}).get("spec") or {}).get("outputs", []):
+        if re.sub(r"[^\w]+", "_", output, flags=re.UNICODE).strip("_") == slug:
+            return output
+    name, _, year = slug.rpartition("_")
+    return f"{name}@{year}" if year.isdigit() else slug
+
+
+def labels_for(manifest: dict, lang: str) -> dict[str, str]:
+    """Readable labels of a sweep or sensitivity folder's factors (see :func:`~.labels.factor_labels`)."""
+    return factor_labels(((manifest.get("spec") or {}).get("factors")) or [], lang)
+
+
+__all__ = ["draw", "draw_run", "run_captions", "fan_groups", "fan_stem", "read_manifest", "figure_caption", "folder_stamp",
+           "labels_for"]

@@ -12,10 +12,10 @@ fall back to English labels with a single warning. On Debian/Ubuntu::
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 # Preferred CJK families, best first (Simplified Chinese faces before the others).
 CJK_FAMILIES = (

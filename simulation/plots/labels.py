@@ -68,7 +68,7 @@ TARGET_EN = {
     "规上工业增加值总量倍增": "Double above-scale value added",
 }
 
-TEXT = {
+TEXT: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "year": ("年份", "Year"), "median": ("中位数", "median"), "observed": ("观测值", "observed"),
     "band": ("{p}% 区间", "{p}% band"), "target": ("目标", "target"), "not_modelled": ("未建模", "not modelled"), "unmodelled_count": ("其余 {n} 项目标 (见目标表)", "{n} more targets (see the target table)"),
     "p_met": ("达成概率", "Probability met"), "cumulative": ("{since}年起累计", "cum. from {since}"),
@@ -84,15 +84,45 @@ TEXT = {
     "energy_use": ("工业用能与上限", "Energy use and cap"), "energy_flows": ("每年用能流量", "Yearly energy flows"),
     "queue": ("项目排队与流失", "Projects waiting and lost"),
     "cap": ("上限", "cap"), "projects": ("个", "projects"),
+    "sobol_axis": ("Sobol' 指数(柱:估计值;线:置信区间)", "Sobol' index (bar: estimate; line: confidence interval)"),
+    "first_order": ("一阶 S1", "first order S1"), "total_order": ("总效应 ST", "total ST"),
+    "mu_star": ("μ*(初等效应绝对值均值,{unit})", "μ* (mean absolute elementary effect, {unit})"),
+    "sigma": ("σ(初等效应标准差,{unit})", "σ (spread of elementary effects, {unit})"),
+    "coverage": ("覆盖率(盒内案例占全部案例)", "coverage (share of all cases inside the box)"),
+    "density": ("密度(盒内点中案例占比)", "density (share of the box that are cases)"),
+    "restricted": ("受限因素个数", "restricted factors"), "chosen_box": ("选定的盒", "chosen box"),
+    "box_position": ("在扫描范围中的位置(0 = 最低值, 1 = 最高值)",
+                     "position in the swept range (0 = lowest value swept, 1 = highest)"),
+    "box_title": ("盒 {box}:覆盖率 {coverage:.0%},密度 {density:.0%},质量 {mass:.0%}",
+                  "box {box}: coverage {coverage:.0%}, density {density:.0%}, mass {mass:.0%}"),
+    "case": ("案例", "case"), "no_case": ("非案例", "no"),
+    "p_met_axis": ("达成概率", "P(met)"), "scaled": ("(倍数)", " (× base)"),
+    "attainment_of": ("达成概率:{target} {year}年", "P(met): {target} {year}"),
+    "measure_of": ("{target}(目标口径) {year}年", "{target} (target measure) {year}"),
+    "stamp_run": ("情景 {scenario} · {replications} 次重复", "scenario {scenario} · {replications} replications"),
+    "stamp_compare": ("{scenarios} · 各 {replications} 次成对重复", "{scenarios} · {replications} paired replications each"),
+    "stamp_sweep": ("情景 {scenario} · {points} 个设计点 × {replications} 次重复",
+                    "scenario {scenario} · {points} design points × {replications} replications"),
+    "stamp_sensitivity": ("情景 {scenario} · {method} · {points} 个设计点 × {replications} 次重复",
+                          "scenario {scenario} · {method} · {points} design points × {replications} replications"),
+    "stamp_calibrate": ("情景 {scenario} · 拟合每组参数 {replications} 次重复", "scenario {scenario} · {replications} replications per fitted vector"),
     "likelihood": (("极不可能", "不太可能", "可能性中等", "很可能", "几乎确定"),
                    ("very unlikely", "unlikely", "as likely as not", "likely", "very likely")),
 }
 
 
-def text(key: str, lang: str, **fmt) -> str | tuple:
-    """A piece of interface text in ``lang`` ("zh" or "en")."""
+def text(key: str, lang: str, **fmt: object) -> str:
+    """A piece of interface text in ``lang`` ("zh" or "en"), filled with ``fmt``."""
     value = TEXT[key][0 if lang == "zh" else 1]
-    return value.format(**fmt) if fmt and isinstance(value, str) else value
+    if not isinstance(value, str):
+        raise TypeError(f"{key!r} is a list of words: use words()")
+    return value.format(**fmt) if fmt else value
+
+
+def words(key: str, lang: str) -> tuple[str, ...]:
+    """A list of interface words in ``lang`` (e.g. the five likelihood classes)."""
+    value = TEXT[key][0 if lang == "zh" else 1]
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def humanise(identifier: str) -> str:
@@ -174,3 +204,30 @@ def op_symbol(op: str) -> str:
 def _ascii_or(value: str, fallback: str) -> str:
     """``value`` if it has no CJK characters (an English label must not need a CJK font)."""
     return fallback if re.search(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]", value) else value
+
+
+def factor_labels(factors: list[dict], lang: str) -> dict[str, str]:
+    """Factor name (its column in the design) → a readable label: the lever's Chinese name, or English words.
+
+    ``factors`` are the spec's factors as written in a manifest (``path``, ``name``, ``scale``…).
+    """
+    from ..paths import path_label
+
+    labels = {}
+    for f in factors or []:
+        name = f.get("name") or f["path"]
+        label = path_label(f["path"], lang, name=f.get("name"))
+        labels[name] = label + (text("scaled", lang) if f.get("scale") else "")
+    return labels
+
+
+def output_label(output: str, lang: str) -> str:
+    """A sensitivity output (``tax_per_mu@2025``, ``attainment:NAME@2025``) in words, with its unit."""
+    name, _, year = output.rpartition("@")
+    kind, _, target = name.partition(":")
+    if not target:
+        unit = unit_label(INDICATORS[name].unit, lang) if name in INDICATORS else ""
+        when = f"{year}年" if lang == "zh" else year
+        return f"{indicator_label(name, lang)} {when}" + (f" ({unit})" if unit else "")
+    target = target if lang == "zh" else _ascii_or(target, "target")
+    return text("attainment_of" if kind == "attainment" else "measure_of", lang, target=target, year=year)

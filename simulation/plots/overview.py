@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from .fonts import GREY
-from .labels import THEMES, goal_label, target_label, text, theme_label
+from .labels import THEMES, goal_label, target_label, text, theme_label, words
 
 # Likelihood classes (upper bounds of P(met)), in the IPCC's calibrated language.
 LIKELIHOOD_EDGES = (0.10, 0.33, 0.66, 0.90)
@@ -20,7 +22,7 @@ def likelihood_class(p: float) -> int:
     return int(np.searchsorted(LIKELIHOOD_EDGES, p, side="right"))
 
 
-def overview_rows(targets: pd.DataFrame, *, collapse_unmodelled: bool = False) -> list[tuple[str, object]]:
+def overview_rows(targets: pd.DataFrame, *, collapse_unmodelled: bool = False) -> list[tuple[str, Any]]:
     """Rows in drawing order: ("theme", name) headers followed by ("target", row) entries.
 
     With ``collapse_unmodelled`` the targets the model cannot speak to become one last
@@ -33,8 +35,8 @@ def overview_rows(targets: pd.DataFrame, *, collapse_unmodelled: bool = False) -
     frame = targets.assign(_theme=targets["theme"].where(targets["theme"].isin(order), "other"))
     frame = frame.assign(_order=frame["_theme"].map(order), _modelled=~frame["modelled"].astype(bool))
     frame = frame.sort_values(["_order", "_modelled", "name", "year"], kind="stable")
-    rows: list[tuple[str, object]] = []
-    for theme, group in frame.groupby("_order", sort=True):
+    rows: list[tuple[str, Any]] = []
+    for _order, group in frame.groupby("_order", sort=True):
         rows.append(("theme", group["_theme"].iloc[0]))
         rows.extend(("target", r) for r in group.itertuples(index=False))
     if collapse_unmodelled and unmodelled:
@@ -82,7 +84,7 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
             continue
         if kind == "unmodelled":
             ticks.append(pos)
-            labels.append(text("unmodelled_count", lang).format(n=item))
+            labels.append(text("unmodelled_count", lang, n=item))
             ax.barh(pos, 1.0, height=0.68, color="#EEEEEE", edgecolor=GREY, hatch="///", linewidth=0.4)
             ax.text(0.5, pos, text("not_modelled", lang), ha="center", va="center", color="#555555", fontsize=9)
             continue
@@ -100,7 +102,7 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
     ax.grid(axis="x", alpha=0.35)
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
-    names = text("likelihood", lang)
+    names = words("likelihood", lang)
     bounds = ("<10%", "10–33%", "33–66%", "66–90%", "≥90%")
     handles = [Patch(facecolor=c, edgecolor="black", linewidth=0.4, label=f"{n} {b}") for c, n, b in zip(shades, names, bounds)]
     handles.append(Patch(facecolor="#EEEEEE", edgecolor=GREY, hatch="///", label=text("not_modelled", lang)))

@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 
 from .fonts import GREY, OKABE_ITO, cm, plot_style, resolve_lang
-from .labels import indicator_label
+from .labels import INDICATORS, output_label, text, unit_label
 from .save import save_figure
 
 
-def sobol_bars(indices: pd.DataFrame, output: str, *, ax=None, lang: str = "en"):
+def sobol_bars(indices: pd.DataFrame, output: str, *, ax=None, lang: str = "en", labels: dict | None = None):
     """First-order (S1) and total (ST) Sobol' indices of ``output``, one pair of bars per factor.
 
-    The error bars are SALib's bootstrap confidence half-widths; factors are ordered by ST.
+    The error bars are SALib's bootstrap confidence half-widths; factors are ordered by ST and
+    named by ``labels`` (factor → readable label; default: the last parts of the factor's path).
     """
     import matplotlib.pyplot as plt
 
@@ -29,17 +30,18 @@ def sobol_bars(indices: pd.DataFrame, output: str, *, ax=None, lang: str = "en")
         _, ax = plt.subplots(figsize=cm(16, 2 + 0.7 * len(order)), layout="constrained")
     y = np.arange(len(order))
     for shift, key, colour in ((-0.2, "S1", OKABE_ITO["blue"]), (0.2, "ST", OKABE_ITO["orange"])):
-        ax.barh(y + shift, value[key], height=0.38, xerr=conf[key], color=colour, label=key,
+        name = text("first_order" if key == "S1" else "total_order", lang)
+        ax.barh(y + shift, value[key], height=0.38, xerr=conf[key], color=colour, label=name,
                 error_kw={"ecolor": GREY, "capsize": 2, "lw": 0.8})
-    ax.set_yticks(y, [_short(f) for f in order])
+    ax.set_yticks(y, [_label(f, labels) for f in order])
     ax.axvline(0, color=GREY, lw=0.6)
-    ax.set_xlabel("Sobol' index (bar: estimate; line: confidence interval)")
+    ax.set_xlabel(text("sobol_axis", lang))
     ax.set_title(output_title(output, lang))
     ax.legend(loc="lower right", frameon=False)
     return ax
 
 
-def morris_plane(indices: pd.DataFrame, output: str, *, ax=None, lang: str = "en"):
+def morris_plane(indices: pd.DataFrame, output: str, *, ax=None, lang: str = "en", labels: dict | None = None):
     """Morris μ* against σ for ``output``: right means influential, up means non-linear or interacting."""
     import matplotlib.pyplot as plt
 
@@ -50,19 +52,21 @@ def morris_plane(indices: pd.DataFrame, output: str, *, ax=None, lang: str = "en
     ax.errorbar(rows["mu_star"], rows["sigma"], xerr=conf.loc[rows.index], fmt="o", color=OKABE_ITO["blue"],
                 ecolor=GREY, capsize=2, ms=4)
     for factor, row in rows.iterrows():
-        ax.annotate(_short(factor), (row["mu_star"], row["sigma"]), xytext=(4, 3), textcoords="offset points",
+        ax.annotate(_label(factor, labels), (row["mu_star"], row["sigma"]), xytext=(4, 3), textcoords="offset points",
                     fontsize="small")
     top = float(np.nanmax([rows["mu_star"].max(), rows["sigma"].max(), 1e-12]))
     ax.plot([0, top], [0, top], color=GREY, lw=0.6, ls="--")  # σ = μ*: strongly non-linear above
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("μ* (mean absolute elementary effect)")
-    ax.set_ylabel("σ (spread of elementary effects)")
+    unit = _output_unit(output, lang)
+    ax.set_xlabel(text("mu_star", lang, unit=unit))
+    ax.set_ylabel(text("sigma", lang, unit=unit))
     ax.set_title(output_title(output, lang))
     return ax
 
 
-def draw_sensitivity(indices: pd.DataFrame, method: str, folder: str | Path, *, lang: str = "zh") -> list[Path]:
+def draw_sensitivity(indices: pd.DataFrame, method: str, folder: str | Path, *, lang: str = "zh",
+                     labels: dict | None = None) -> list[Path]:
     """One figure per output in ``folder`` (PNG and SVG); returns the PNG paths."""
     import matplotlib.pyplot as plt
 
@@ -71,30 +75,39 @@ def draw_sensitivity(indices: pd.DataFrame, method: str, folder: str | Path, *, 
     with plot_style():
         for output in indices["output"].unique():
             draw_one = sobol_bars if method == "sobol" else morris_plane
-            ax = draw_one(indices, output, lang=lang)
+            ax = draw_one(indices, output, lang=lang, labels=labels)
             stem = Path(folder) / f"{method}_{_slug(output)}"
             paths.append(save_figure(ax.figure, stem)[0])
             plt.close(ax.figure)
     return paths
 
 
-def draw(folder: str | Path) -> list[Path]:
+def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
     """The index figures of a finished ``upgrade-sim sensitivity`` folder."""
-    import json
+    from .figures import labels_for, read_manifest
 
     folder = Path(folder)
-    kind = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["kind"]
+    manifest = read_manifest(folder)
     indices = pd.read_csv(folder / "indices.csv")
-    return draw_sensitivity(indices, kind.removeprefix("sensitivity-"), folder / "figures")
+    return draw_sensitivity(indices, manifest["kind"].removeprefix("sensitivity-"), folder / "figures", lang=lang,
+                            labels=labels_for(manifest, resolve_lang(lang)))
 
 
 def output_title(output: str, lang: str) -> str:
-    """``tax_per_mu@2025`` → "规上工业亩均税收 2025" (or its English name), the spec's string beside it."""
-    name, _, year = output.rpartition("@")
-    kind, _, target = name.partition(":")
-    if not target:
-        return f"{indicator_label(name, lang)} {year}   [{output}]"
-    return f"{'P(met)' if kind == 'attainment' else ''} {target} {year}".strip()
+    """``tax_per_mu@2025`` → "规上工业亩均税收 2025年 (万元/亩)" (or its English name)."""
+    return output_label(output, lang)
+
+
+def _output_unit(output: str, lang: str) -> str:
+    """The unit of an output's elementary effects: its indicator's unit, or a probability's."""
+    name = output.rpartition("@")[0]
+    if name.startswith("attainment:"):
+        return "概率" if lang == "zh" else "probability"
+    return unit_label(INDICATORS[name].unit, lang) if name in INDICATORS else ""
+
+
+def _label(factor: str, labels: dict | None) -> str:
+    return (labels or {}).get(factor) or _short(factor)
 
 
 def _short(factor: str) -> str:

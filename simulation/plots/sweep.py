@@ -26,7 +26,7 @@ def rank_factors(design: pd.DataFrame, p_met: pd.Series) -> pd.Series:
     return rho.sort_values(ascending=False, kind="stable")
 
 
-def response_line(design: pd.DataFrame, p_met: pd.Series, factor: str, *, ax, lang: str = "zh"):
+def response_line(design: pd.DataFrame, p_met: pd.Series, factor: str, *, ax, lang: str = "zh", labels: dict | None = None):
     """P(met) of each design point against ``factor``, with the mean per quantile bin."""
     x = pd.to_numeric(design[factor], errors="coerce")
     ax.scatter(x, p_met, s=6, color=GREY, alpha=0.5, lw=0)
@@ -35,12 +35,13 @@ def response_line(design: pd.DataFrame, p_met: pd.Series, factor: str, *, ax, la
     centre = x.groupby(bins, observed=True).mean()
     ax.plot(centre, mean, color=OKABE_ITO["blue"], lw=1.6, marker="o", ms=3)
     ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel(factor)
+    ax.set_xlabel((labels or {}).get(factor, factor))
     ax.set_ylabel("达成概率" if lang == "zh" else "P(met)")
     return ax
 
 
-def response_heatmap(design: pd.DataFrame, p_met: pd.Series, fx: str, fy: str, *, ax, lang: str = "zh"):
+def response_heatmap(design: pd.DataFrame, p_met: pd.Series, fx: str, fy: str, *, ax, lang: str = "zh",
+                     labels: dict | None = None):
     """Mean P(met) over a grid of quantile bins of two factors (empty cells blank)."""
     x, y = (pd.to_numeric(design[f], errors="coerce") for f in (fx, fy))
     bx, by = _bins(x), _bins(y)
@@ -48,8 +49,8 @@ def response_heatmap(design: pd.DataFrame, p_met: pd.Series, fx: str, fy: str, *
     ex, ey = _edges(x, bx), _edges(y, by)
     mesh = ax.pcolormesh(ex, ey, grid.to_numpy(float), cmap="viridis", vmin=0, vmax=1, shading="flat")
     ax.figure.colorbar(mesh, ax=ax, label="达成概率" if lang == "zh" else "P(met)")
-    ax.set_xlabel(fx)
-    ax.set_ylabel(fy)
+    ax.set_xlabel((labels or {}).get(fx, fx))
+    ax.set_ylabel((labels or {}).get(fy, fy))
     return ax
 
 
@@ -64,7 +65,7 @@ def _edges(x: pd.Series, bins: pd.Series) -> np.ndarray:
     return np.append(lo, hi[-1])
 
 
-def target_response(design: pd.DataFrame, rows: pd.DataFrame, title: str, *, lang: str = "zh"):
+def target_response(design: pd.DataFrame, rows: pd.DataFrame, title: str, *, lang: str = "zh", labels: dict | None = None):
     """One figure for one target: a line panel per factor, then the two-factor heatmap."""
     from matplotlib.figure import Figure
 
@@ -76,9 +77,9 @@ def target_response(design: pd.DataFrame, rows: pd.DataFrame, title: str, *, lan
     fig = Figure(figsize=cm(17, 5.2 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).flat
     for ax, factor in zip(axes, order):
-        response_line(design, p_met, factor, ax=ax, lang=lang)
+        response_line(design, p_met, factor, ax=ax, lang=lang, labels=labels)
     if len(order) > 1:
-        response_heatmap(design, p_met, order[0], order[1], ax=axes[len(order)], lang=lang)
+        response_heatmap(design, p_met, order[0], order[1], ax=axes[len(order)], lang=lang, labels=labels)
     for ax in list(axes)[panels:]:
         ax.set_visible(False)
     fig.suptitle(title)
@@ -87,7 +88,10 @@ def target_response(design: pd.DataFrame, rows: pd.DataFrame, title: str, *, lan
 
 def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
     """Response figures for every target whose attainment varies over the design (PNG paths)."""
+    from .figures import labels_for, read_manifest
+
     folder = Path(folder)
+    labels = labels_for(read_manifest(folder), lang)
     design = pd.read_parquet(folder / "design.parquet")
     attainment = pd.read_parquet(folder / "attainment.parquet") if (folder / "attainment.parquet").is_file() else None
     paths: list[Path] = []
@@ -95,8 +99,17 @@ def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
         for (target, year), rows in attainment.groupby(["target", "year"], sort=False):
             if rows["p_met"].nunique() < 2:
                 continue  # met everywhere or nowhere: nothing to explain
-            fig = target_response(design, rows, f"{target} {year}", lang=lang)
+            title = f"{target} {year}年 · 达成概率" if lang == "zh" else f"{_ascii_target(target, rows)} {year}: P(met)"
+            fig = target_response(design, rows, title, lang=lang, labels=labels)
             indicator = rows["indicator"].iloc[0]
             paths.append(save_figure(fig, folder / "figures" / f"response_{indicator}_{year}")[0])
     discovered = sorted((folder / "discovery" / "figures").glob("*.png")) if (folder / "discovery").is_dir() else []
     return paths + discovered
+
+
+def _ascii_target(target: str, rows: pd.DataFrame) -> str:
+    """An English name for a target (its indicator's), as figures in English must not need a CJK font."""
+    from .labels import _ascii_or, indicator_label
+
+    indicator = rows["indicator"].iloc[0] if "indicator" in rows and len(rows) else None
+    return indicator_label(indicator, "en") if isinstance(indicator, str) else _ascii_or(target, "target")

@@ -1,0 +1,40 @@
+"""Tables of a result folder as CSV for Excel: UTF-8 with a byte-order mark.
+
+Excel guesses a CSV's encoding and, without a byte-order mark, reads UTF-8 Chinese as garbage
+(锟斤拷). The tool's own CSVs stay plain UTF-8 (what pandas, R and DuckDB expect); this export
+writes marked copies of every CSV and parquet table under ``<folder>/excel/``, keeping the
+folder's layout (``indicators/chunk-0.parquet`` → ``excel/indicators/chunk-0.csv``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+from .io import atomic_path
+
+ENCODING = "utf-8-sig"  # UTF-8 with BOM
+
+
+def export_for_excel(folder: str | Path, out: str | Path, *, max_rows: int = 1_048_575) -> tuple[list[Path], list[tuple[Path, int]]]:
+    """Write every table of ``folder`` as a BOM-marked CSV under ``out``; return (written, skipped)."""
+    folder, out = Path(folder), Path(out)
+    if not (folder / "manifest.json").is_file():
+        raise InputError("no manifest.json: not a result folder", file=str(folder))
+    written: list[Path] = []
+    skipped: list[tuple[Path, int]] = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in (".csv", ".parquet") or out in path.parents or path.name.startswith("."):
+            continue
+        frame = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+        if len(frame) > max_rows:
+            skipped.append((path, len(frame)))
+            continue
+        target = out / path.relative_to(folder).with_suffix(".csv")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as tmp:
+            frame.to_csv(tmp, index=False, encoding=ENCODING)
+        written.append(target)
+    return written, skipped
