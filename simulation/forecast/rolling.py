@@ -88,15 +88,25 @@ def rolling_backtest(scenario: Scenario, region: str | None = None, *, replicati
     last = int(observed["year"].max()) if until is None else until
     extended = with_horizon(scenario, max(scenario.end_year, last), rule, file=f"<{scenario.name} to {last}>")
     ensembles = _Ensembles(extended, observed, replications, seed, fit, workers, progress)
+    return score_origins(region, observed, scenario.base_year, last, ensembles.at, horizons=horizons)
+
+
+def score_origins(region: str, observed: pd.DataFrame, base_year: int, last: int,
+                  ensembles_at: Callable[[int], dict], *, horizons=HORIZONS) -> pd.DataFrame:
+    """Score every (origin, horizon) point of ``observed`` from ``base_year`` on, to ``last``.
+
+    ``ensembles_at(origin)`` gives ``{(indicator, year): values by replication}`` of the forecaster
+    conditioned at ``origin`` (the model's replications; any other forecaster in tests).
+    """
     rows = []
     for indicator in observed["indicator"].unique():
         obs = series(observed, indicator)
-        for origin in range(scenario.base_year, last):
+        for origin in range(base_year, last):
             for h in horizons:
                 year = origin + h
                 if year > last or year not in obs.index:
                     continue
-                rows.extend(_score_point(region, indicator, obs, origin, h, ensembles.at(origin)))
+                rows.extend(_score_point(region, indicator, obs, origin, h, ensembles_at(origin)))
     return pd.DataFrame(rows, columns=SKILL_COLUMNS)
 
 
