@@ -92,12 +92,14 @@ def rolling_backtest(scenario: Scenario, region: str | None = None, *, replicati
 
 
 def score_origins(region: str, observed: pd.DataFrame, base_year: int, last: int,
-                  ensembles_at: Callable[[int], dict], *, horizons=HORIZONS) -> pd.DataFrame:
+                  ensembles_at: Callable[[int], dict], *, horizons=HORIZONS, baselines=None) -> pd.DataFrame:
     """Score every (origin, horizon) point of ``observed`` from ``base_year`` on, to ``last``.
 
     ``ensembles_at(origin)`` gives ``{(indicator, year): values by replication}`` of the forecaster
     conditioned at ``origin`` (the model's replications; any other forecaster in tests).
+    ``baselines`` (default :data:`~simulation.forecast.baselines.BASELINES`) maps method → forecaster.
     """
+    baselines = BASELINES if baselines is None else baselines
     rows = []
     for indicator in observed["indicator"].unique():
         obs = series(observed, indicator)
@@ -106,7 +108,7 @@ def score_origins(region: str, observed: pd.DataFrame, base_year: int, last: int
                 year = origin + h
                 if year > last or year not in obs.index:
                     continue
-                rows.extend(_score_point(region, indicator, obs, origin, h, ensembles_at(origin)))
+                rows.extend(_score_point(region, indicator, obs, origin, h, ensembles_at(origin), baselines))
     return pd.DataFrame(rows, columns=SKILL_COLUMNS)
 
 
@@ -156,7 +158,7 @@ def model_ensemble(sims: dict, indicator: str, obs: pd.Series, origin: int, year
     return obs[origin] * target[ok] / start[ok], "level"
 
 
-def _score_point(region, indicator, obs, origin, h, sims) -> list[dict]:
+def _score_point(region, indicator, obs, origin, h, sims, baselines) -> list[dict]:
     year = origin + h
     ensemble, anchor = model_ensemble(sims, indicator, obs, origin, year)
     if ensemble is None:
@@ -169,7 +171,7 @@ def _score_point(region, indicator, obs, origin, h, sims) -> list[dict]:
     rows = [{**base, "method": "model", "anchor": anchor, **score_ensemble(ensemble, observed)}]
     history = obs[obs.index <= origin]
     rate = spec.unit == "%"
-    for method, baseline in BASELINES.items():
+    for method, baseline in baselines.items():
         predictive = baseline(history, year, rate=rate)
         if predictive is None:
             rows.append({**base, "method": method, "anchor": ""})
