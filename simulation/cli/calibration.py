@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+
 from . import main
 
 
@@ -51,9 +52,29 @@ def calibrate(spec: Path, out: Path, workers, dask_local, scheduler, method, qui
 
 @main.command()
 @_options
-@click.option("--until", type=int, required=True, metavar="YEAR", help="Fit to observations up to YEAR only.")
-def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quiet: bool, until: int) -> None:
-    """Calibrate SPEC on data up to --until, forecast later years, score against a naive trend."""
+@click.option("--until", type=int, default=None, metavar="YEAR",
+              help="Fit to observations up to YEAR only (with --rolling: the last year to forecast; default: the last observed).")
+@click.option("--rolling", is_flag=True,
+              help="Rolling-origin back-test of SPEC, a scenario file or a folder of scenarios: skill.csv and figures in OUT.")
+@click.option("--replications", "-r", type=click.IntRange(min=2), default=100, show_default=True,
+              help="With --rolling: replications of each scenario.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True, help="With --rolling: root seed.")
+@click.option("--rule", type=click.Choice(["stated", "hold", "trend"]), default="stated", show_default=True,
+              help="With --rolling: how schedules continue past a scenario's end year.")
+def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quiet: bool, until: int | None, rolling: bool,
+             replications: int, seed: int, rule: str) -> None:
+    """Calibrate SPEC on data up to --until, forecast later years, score against a naive trend.
+
+    With --rolling: forecast every observed point 1-3 years ahead from every origin and score
+    the model, a naive random walk with drift and a statistical model (skill.csv)."""
+    if rolling:
+        from .rolling import rolling_command
+
+        rolling_command(spec, out, until=until, replications=replications, seed=seed, rule=rule,
+                        workers=1 if workers is None else workers, quiet=quiet)
+        return
+    if until is None:
+        raise InputError("give --until YEAR (or --rolling)", field="--until")
     from .. import io
     from ..calibration import backtest as run_backtest
     from ..calibration import write_calibration

@@ -34,10 +34,16 @@ def validate(scenario: Path) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 @click.option("--firms", is_flag=True, help="Also write the firm panel (firms.parquet: one row per firm and year).")
+@click.option("--until", type=int, default=None, metavar="YEAR",
+              help="Run past the scenario's end year to YEAR; schedules continue by their stated rule (simulation.forecast.horizon).")
 def run(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, plots: bool, lang: str, quiet: bool,
-        firms: bool) -> None:
+        firms: bool, until: int | None) -> None:
     """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
     sc = load_scenario(scenario)
+    if until is not None:
+        from ..forecast.horizon import with_horizon
+
+        sc = with_horizon(sc, until, file=str(scenario))
     out = out or Path("results") / sc.name
     ensure_out_folder(out, "run")
     result = run_replications(sc, replications, seed, workers=workers, progress=not quiet, firms=firms)

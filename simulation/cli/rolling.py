@@ -1,0 +1,68 @@
+"""``upgrade-sim backtest --rolling``: the rolling-origin back-test of one scenario or a folder of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..errors import InputError
+from ..io import atomic_path
+
+
+def scenario_files(spec: Path) -> list[Path]:
+    """SPEC itself, or the scenarios directly inside a folder (variants and sweeps are not forecasts)."""
+    if spec.is_dir():
+        files = sorted(spec.glob("*.yaml"))
+        if not files:
+            raise InputError("no scenario (*.yaml) in this folder", file=str(spec))
+        return files
+    if not spec.is_file():
+        raise InputError("file not found", file=str(spec))
+    return [spec]
+
+
+def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, workers, quiet) -> pd.DataFrame:
+    from ..forecast.rolling import rolling_backtest, write_skill
+    from ..forecast.skill import summarise
+    from ..loader import load_scenario
+
+    files = scenario_files(spec)
+    tables, refused = [], []
+    for file in files:
+        scenario = load_scenario(file)
+        try:
+            tables.append(rolling_backtest(scenario, replications=replications, seed=seed, until=until, rule=rule,
+                                           workers=workers, progress=not quiet))
+        except InputError as exc:
+            if len(files) == 1:
+                raise InputError(str(exc), file=str(file)) from None
+            refused.append(f"{file}: {exc}")
+    for line in refused:
+        click.echo(f"skipped: {line}", err=True)
+    if not tables:
+        raise InputError("no scenario here has observed data to score against (see the lines above)", file=str(spec))
+    skill = pd.concat(tables, ignore_index=True)
+    write_skill(skill, out)
+    summary = summarise(skill)
+    with atomic_path(out / "skill_summary.csv") as tmp:
+        summary.to_csv(tmp, index=False, float_format="%.6g")
+    from ..plots.skill import draw_skill
+
+    draw_skill(skill, out)
+    click.echo(format_summary(summarise(skill, by=("region",))))
+    click.echo(f"\n{len(skill[skill['method'] == 'model'])} model forecasts scored → {out}/skill.csv")
+    return skill
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """Coverage, interval score and MdAPE per region and method, one line each."""
+    lines = [f"{'region':<10} {'method':<12} {'n':>4} {'band n':>6} {'cov50':>6} {'cov80':>6} {'cov95':>6} "
+             f"{'IS80':>10} {'MdAPE%':>8} {'model MdAPE% (same pts)':>24}"]
+    for r in summary.itertuples():
+        def f(v, pct=False):
+            return "—" if v != v else (f"{100 * v:.0f}%" if pct else f"{v:.4g}")
+        lines.append(f"{r.region:<10} {r.method:<12} {r.n:>4} {r.n_interval:>6} {f(r.coverage50, 1):>6} {f(r.coverage80, 1):>6} "
+                     f"{f(r.coverage95, 1):>6} {f(r.interval_score80):>10} {f(r.mdape):>8} {f(r.mdape_model_same_points):>24}")
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""Measured skill, summarised: per indicator and method, from a back-test's ``skill.csv``.
+
+:func:`summarise` turns the per-point table into coverage of the 50/80/95% bands, mean interval
+score (80% band), mean CRPS and median absolute percentage error (MdAPE), each with its number of
+points. Every method is summarised on the points where the model has a forecast **and** the
+method has one, and the model's MdAPE on the same points is given beside each baseline's, so a
+comparison never mixes different points.
+
+:func:`skill_for` answers the run report's question ("how far can each fan chart be trusted?")
+for the indicators a run forecasts; :func:`skill_html` renders it as a small HTML fragment.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .scores import BANDS
+
+SUMMARY_COLUMNS = (["region", "indicator", "method", "n", "n_interval"]
+                   + [f"coverage{b}" for b in BANDS]
+                   + ["interval_score80", "crps", "mdape", "mdape_model_same_points"])
+
+
+def read_skill(path: str | Path) -> pd.DataFrame:
+    """A ``skill.csv`` written by ``upgrade-sim backtest --rolling``."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "skill.csv"
+    if not path.is_file():
+        raise InputError("no skill table here (run `upgrade-sim backtest --rolling` first)", file=str(path))
+    return pd.read_csv(path)
+
+
+def _point_key(frame: pd.DataFrame) -> pd.Series:
+    return frame["region"].astype(str) + "|" + frame["indicator"] + "|" + frame["origin"].astype(str) + "|" + frame["year"].astype(str)
+
+
+def summarise(skill: pd.DataFrame, by=("region", "indicator")) -> pd.DataFrame:
+    """One row per group in ``by`` and method (see the module docstring)."""
+    by = list(by)
+    skill = skill.assign(_key=_point_key(skill))
+    model = skill[skill["method"] == "model"].set_index("_key")["ape"]
+    rows = []
+    groups = skill.groupby(by, sort=True) if by else [((), skill)]
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for method in ("model", "naive", "statistical"):
+            g = group[(group["method"] == method) & group["median"].notna() & group["_key"].isin(model.index)]
+            banded = g[g["lo80"].notna()]
+            row = dict(zip(by, key), method=method, n=len(g), n_interval=len(banded))
+            for b in BANDS:
+                row[f"coverage{b}"] = float(banded[f"covered{b}"].astype(float).mean()) if len(banded) else math.nan
+            row["interval_score80"] = float(banded["is80"].mean()) if len(banded) else math.nan
+            row["crps"] = float(banded["crps"].mean()) if len(banded) else math.nan
+            row["mdape"] = float(np.nanmedian(g["ape"])) if g["ape"].notna().any() else math.nan
+            same = model.reindex(g["_key"]).dropna()
+            row["mdape_model_same_points"] = float(np.median(same)) if len(same) else math.nan
+            rows.append(row)
+    return pd.DataFrame(rows, columns=by + SUMMARY_COLUMNS[2:])
+
+
+def skill_for(indicators, skill: pd.DataFrame | str | Path, region: str | None = None) -> pd.DataFrame:
+    """The measured skill of the model and its baselines for ``indicators`` (all regions pooled
+    unless ``region`` is given). Indicators never back-tested get a row with ``n = 0``."""
+    if not isinstance(skill, pd.DataFrame):
+        skill = read_skill(skill)
+    if region is not None:
+        skill = skill[skill["region"] == region]
+    wanted = list(dict.fromkeys(indicators))
+    table = summarise(skill[skill["indicator"].isin(wanted)], by=("indicator",))
+    missing = [i for i in wanted if i not in set(table["indicator"])]
+    empty = pd.DataFrame([{"indicator": i, "method": "model", "n": 0, "n_interval": 0} for i in missing])
+    return pd.concat([table, empty], ignore_index=True).reindex(columns=table.columns) if missing else table
+
+
+def _fmt(value, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if kind == "pct":
+        return f"{100 * value:.0f}%"
+    if kind == "err":
+        return f"{value:.1f}%"
+    return f"{value:.3g}"
+
+
+def skill_html(table: pd.DataFrame, *, labels: dict[str, str] | None = None) -> str:
+    """A small HTML table of :func:`skill_for`'s result (no styles; the report's sheet applies)."""
+    labels = labels or {}
+    head = ["indicator", "method", "points", "80% band covers", "95% band covers", "interval score (80%)", "CRPS",
+            "MdAPE", "model MdAPE, same points"]
+    lines = ["<table class=\"skill\">", "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
+    for r in table.itertuples():
+        cells = [html.escape(labels.get(r.indicator, r.indicator)), r.method, f"{int(r.n)} ({int(r.n_interval)} with band)",
+                 _fmt(r.coverage80, "pct"), _fmt(r.coverage95, "pct"), _fmt(r.interval_score80, "num"),
+                 _fmt(r.crps, "num"), _fmt(r.mdape, "err"), _fmt(r.mdape_model_same_points, "err")]
+        lines.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    lines.append("</table>")
+    note = ("<p>Measured on a rolling-origin back-test (forecasts 1–3 years ahead from every origin with data, "
+            "scored against later observations). Nominal coverage: 80% and 95%. Few points mean wide uncertainty "
+            "about the skill itself.</p>")
+    return note + "\n".join(lines)
