@@ -155,7 +155,7 @@ class Region:
         self._set_energy_cap(self.levers.energy.cap.at(year) * 1e4 - self.levers.energy.cap.at(year - 1) * 1e4)
         self._births(year)
         self.pop.intensity *= 1.0 - self.params.growth.energy_efficiency_gain.at(year) / 100
-        certification.evolve_rd(self.pop, self.params.certification, year, self.draws)
+        certification.evolve_rd(self.pop, self.params.certification, year, self.draws, self.levers.cultivation)
         threshold = self.params.statistics.above_scale_threshold.at(year)
         boost = statistics.cultivation_pool_boost(self.pop, self.levers, threshold, year)
         growth.set_year_rates(self.pop, self.params, year, pool_boost=boost)
