@@ -222,11 +222,12 @@ class Region:
         failed = certification.review(pop, rules, year, draws)
         self.counts["cert_withdrawn"] += len(failed)
         multiplier = self.levers.cultivation.success_multiplier.at(year)
+        before = pop.cert.copy()  # a step open to lower levels may skip one: the flow names the real source
         granted = certification.certification_round(pop, rules, multiplier, year, draws)
         for level, rows in granted.items():
             self.counts[f"new_cert{int(level)}"] += len(rows)
-            below = CERT_LABELS[Cert(level - 1)] if level > 1 else "未认定"
-            self._flow(below, CERT_LABELS[level], len(rows))
+            for source, n in zip(*np.unique(before[rows], return_counts=True)):
+                self._flow(CERT_LABELS[Cert(source)], CERT_LABELS[level], int(n))
         new, _ = certification.high_tech_round(pop, rules, year, draws)
         self.counts["new_high_tech"] += len(new)
 

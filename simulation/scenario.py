@@ -316,6 +316,8 @@ class Step(Strict):
     allocation: Allocation | None = None  # or the quota as the region's part of a national batch
     # firms with at least this revenue may apply without the level below (单项冠军: 4亿, domain-facts §3)
     open_above_revenue: quantity("万元") | None = None
+    # before this year any lower level may apply (the level below became a requirement in that year)
+    level_below_required_from: int | None = None
     # R&D floors by revenue band; below the lowest band only firms spending small_firm_rd_spend apply
     rd_bands: list[RdBand] | None = None
     small_firm_rd_spend: quantity("万元") | None = None
@@ -344,6 +346,8 @@ class Certification(Strict):
     term_years: quantity("年", ge=1.0, le=10.0)
     review_pass_rate: probability(schedule=True)
     high_tech_success: SHARE
+    # chance a holder is re-certified when its 3 years end (it must meet the floor); absent: high_tech_success
+    high_tech_renewal: SHARE | None = None
     rd_drift: quantity("1", ge=-1.0, le=1.0)  # mean yearly change in log R&D intensity
     rd_volatility: quantity("1", le=2.0)
     sme_ceiling: SmeCeiling | None = None  # for steps with sme_only

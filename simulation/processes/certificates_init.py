@@ -34,13 +34,14 @@ def initial_certificates(scenario: Scenario, revenue, employees, value_added, rd
 def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rng):
     """Give the base-year ladder levels and 高新技术企业 status to the firms most likely to hold them.
 
-    Firms are ranked by R&D intensity times log size with noise; the top of the 规上 ranking holds
-    the highest levels, as the ladder requires (单项冠军 ⊂ 小巨人 ⊂ 专精特新 ⊂ 创新型). Firms meeting
-    a level's rules (SME ceiling, R&D bands) come before those that do not.
+    Firms are ranked by R&D spending (intensity x revenue, the rounds' ranking) with noise; the top
+    of the 规上 ranking holds the highest levels, as the ladder requires (单项冠军 ⊂ 小巨人 ⊂ 专精特新
+    ⊂ 创新型). Firms meeting a level's rules (SME ceiling, R&D bands, revenue floor) come before
+    those that do not.
     """
     counts, rules = scenario.population.certified, scenario.parameters.certification
     n = len(revenue)
-    merit = np.log(rd) + 0.5 * np.log(revenue) + rng.gumbel(size=n)
+    merit = np.log(rd) + np.log(revenue) + rng.gumbel(size=n)
     above = np.flatnonzero(is_above)
     everyone = np.arange(n)
     cert = np.zeros(n, dtype=np.int8)
@@ -51,8 +52,10 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
         (Cert.INNOVATIVE, counts.innovative_sme, rules.innovative_sme, everyone),
     ]
     for level, count, step, rows in ladder:
-        fits = meets_rd_rule(step, revenue[rows], rd[rows], 0) & within_sme_ceiling(
-            step, rules, revenue[rows], employees[rows], 0
+        fits = (
+            meets_rd_rule(step, revenue[rows], rd[rows], 0)
+            & (revenue[rows] >= step.min_revenue.at(0))
+            & within_sme_ceiling(step, rules, revenue[rows], employees[rows], 0)
         )
         order = rows[np.argsort(-(merit[rows] + MEETS_RULES_BONUS * fits), kind="stable")]
         free = order[cert[order] == 0]

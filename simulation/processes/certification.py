@@ -3,7 +3,8 @@
 The ladder is 创新型中小企业 → 专精特新中小企业 → 专精特新"小巨人" → 单项冠军 (MIIT 2022
 《优质中小企业梯度培育管理暂行办法》). A firm climbs at most one step a round, except where a step is
 open to large firms at any level (单项冠军: firms under 4亿 must already be 小巨人, larger ones need
-not; for those the years count from entry).
+not) or was open before the level below existed (专精特新 before 创新型 was defined in 2022); for
+those the years count from entry.
 
 Supply and criteria:
 
@@ -13,13 +14,13 @@ Supply and criteria:
 - Eligibility uses last year's figures: R&D intensity (a single floor, or floors by revenue band as
   the 小巨人 rule has them: ≥3% from 1亿, ≥6% from 5,000万, below that only a firm spending a fixed
   sum on R&D), revenue, growth, years at the level below, and for the SME levels the 中小企业 ceiling.
-- Eligible firms succeed with the scenario's chance, scaled by the cultivation-pool lever, highest
-  R&D first when more succeed than the quota allows.
+- Eligible firms succeed with the scenario's chance, scaled by the cultivation-pool lever, largest
+  R&D spending first when more succeed than the quota allows.
 - Every level is held for a term (3 years) and then reviewed, at the step's pass rate for the review
   year if it has one (小巨人: 57.3%, 61.9%, 82.9%, 87.0% in 2022–2025) or the common rate; a firm
   that fails falls one level.
-- 高新技术企业 is valid three years; then the firm applies again, like a new applicant, and lapses if
-  it fails or no longer meets the R&D floor.
+- 高新技术企业 is valid three years; then the firm applies again and lapses if it is refused or no
+  longer meets the R&D floor.
 - R&D intensity drifts as a log random walk; firms in the cultivation pools (梯度培育库 members and
   高新技术苗子 nearest below the floor) add the ``rd_effort`` lever to their drift.
 """
@@ -59,6 +60,8 @@ def eligible_for(pop: Population, level: int, step: Step, rules: Certification, 
     since = np.where((level == Cert.INNOVATIVE) | ~ladder, pop.entry_year, pop.cert_year)
     if step.open_above_revenue is not None:
         ladder |= (pop.cert < level) & (pop.revenue_prev >= step.open_above_revenue.at(year))
+    if step.level_below_required_from is not None and year < step.level_below_required_from:
+        ladder |= pop.cert < level
     return (
         pop.alive
         & ladder
@@ -76,8 +79,9 @@ def _apply_step(pop: Population, level: int, step: Step, rules: Certification, m
     chance = min(step.success.at(year) * multiplier, 1.0)
     winners = idx[draws.uniform(pop.id[idx], STEPS[level - 1], year) < chance]
     quota = int(round(step.quota(year)))
-    if len(winners) > quota:
-        winners = winners[np.argsort(-pop.rd[winners], kind="stable")[:quota]]
+    if len(winners) > quota:  # the lists are ranked on scores where R&D spending (万元) weighs most
+        spending = pop.rd[winners] * pop.revenue_prev[winners]
+        winners = winners[np.argsort(-spending, kind="stable")[:quota]]
     return np.sort(winners)
 
 
@@ -137,15 +141,16 @@ def high_tech_round(pop: Population, rules: Certification, year: int, draws: Fir
     """Grant and re-certify 高新技术企业 status; returns (granted, lapsed) rows.
 
     A holder keeps the status for its validity (3 years) whatever its R&D does meanwhile; then it
-    applies again, judged like a new applicant (R&D floor, the same success chance). A firm refused
-    may apply again the next year.
+    applies again: it must meet the R&D floor and passes with ``high_tech_renewal`` (default: the
+    first-time chance). A firm refused, or lapsed, may apply again the next year.
     """
     meets = pop.alive & (pop.rd >= high_tech_rd_floor(pop.revenue_prev))
     success = rules.high_tech_success.at(year)
+    renewal = success if rules.high_tech_renewal is None else rules.high_tech_renewal.at(year)
     new = np.flatnonzero(meets & ~pop.high_tech)
     new = new[draws.uniform(pop.id[new], "high_tech", year) < success]
     due = np.flatnonzero(pop.alive & pop.high_tech & (year - pop.high_tech_year >= HIGH_TECH_VALIDITY_YEARS))
-    renewed = meets[due] & (draws.uniform(pop.id[due], "high_tech_renewal", year) < success)
+    renewed = meets[due] & (draws.uniform(pop.id[due], "high_tech_renewal", year) < renewal)
     lapsed = due[~renewed]
     pop.high_tech[new] = True
     pop.high_tech_year[np.concatenate([new, due[renewed]])] = year
