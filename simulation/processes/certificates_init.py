@@ -13,7 +13,11 @@ from ..scenario import Scenario
 from ..tiers import FIRST_LIST_YEAR, Cert, high_tech_rd_floor
 from .certification import meets_rd_rule, within_sme_ceiling
 
-MEETS_RULES_BONUS = 10.0  # added to the log merit of firms meeting a level's rules: they are served first
+
+
+def _rules_first(merit: np.ndarray, fits: np.ndarray) -> np.ndarray:
+    """Order of rows: those meeting the rules first, each group by falling merit."""
+    return np.lexsort((-merit, ~fits))
 
 
 def initial_certificates(scenario: Scenario, revenue, employees, value_added, rd, is_above, rng):
@@ -57,14 +61,14 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
             & (revenue[rows] >= step.min_revenue.at(0))
             & within_sme_ceiling(step, rules, revenue[rows], employees[rows], 0)
         )
-        order = rows[np.argsort(-(merit[rows] + MEETS_RULES_BONUS * fits), kind="stable")]
+        order = rows[_rules_first(merit[rows], fits)]
         free = order[cert[order] == 0]
         cert[free[: round(count.at(0))]] = level
     cert_year = _granted_years(cert, scenario.base_year, int(rules.term_years.at(0)), rng)
     n_ht = round(counts.high_tech.at(0))
     high_tech = np.zeros(n, dtype=bool)
     qualifies = rd >= high_tech_rd_floor(revenue)
-    high_tech[np.argsort(-(merit + MEETS_RULES_BONUS * qualifies), kind="stable")[:n_ht]] = True
+    high_tech[_rules_first(merit, qualifies)[:n_ht]] = True
     return cert, cert_year, high_tech
 
 
