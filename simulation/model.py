@@ -164,7 +164,7 @@ class Region:
         self._set_energy_cap(self.levers.energy.cap.at(year) * 1e4 - self.levers.energy.cap.at(year - 1) * 1e4)
         pop, params = self.pop, self.params
         pop.intensity *= 1.0 - params.growth.energy_efficiency_gain.at(year) / 100
-        certification.evolve_rd(pop, params.certification, year, self.draws)
+        certification.evolve_rd(pop, params.certification, year, self.draws, self.levers.cultivation)
         threshold = params.statistics.above_scale_threshold.at(year)
         boost = statistics.cultivation_pool_boost(pop, self.levers, threshold, year)
         self.shocks.advance(params, year, len(self.scenario.population.sectors), self.draws)
@@ -237,11 +237,12 @@ class Region:
         failed = certification.review(pop, rules, year, draws)
         self.counts["cert_withdrawn"] += len(failed)
         multiplier = self.levers.cultivation.success_multiplier.at(year)
+        before = pop.cert.copy()  # a step open to lower levels may skip one: the flow names the real source
         granted = certification.certification_round(pop, rules, multiplier, year, draws)
         for level, rows in granted.items():
             self.counts[f"new_cert{int(level)}"] += len(rows)
-            below = CERT_LABELS[Cert(level - 1)] if level > 1 else "未认定"
-            self._flow(below, CERT_LABELS[level], len(rows))
+            for source, n in zip(*np.unique(before[rows], return_counts=True)):
+                self._flow(CERT_LABELS[Cert(source)], CERT_LABELS[level], int(n))
         new, _ = certification.high_tech_round(pop, rules, year, draws)
         self.counts["new_high_tech"] += len(new)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from .processes.certificates_init import initial_certificates
 from .scenario import Scenario
-from .tiers import UNGRADED, Cert, high_tech_rd_floor
+from .tiers import UNGRADED
 
 COLUMNS: dict[str, type] = {
     "id": np.int64,
@@ -166,11 +167,7 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     drift = rng.normal(0.0, params.growth.heterogeneity.at(0), n)
     rd = pop_spec.rd_intensity_median.at(0) / 100 * rng.lognormal(0.0, pop_spec.rd_intensity_sigma.at(0), n)
     rd = np.minimum(rd, 0.5)
-    cert, cert_year, high_tech = _initial_certificates(scenario, revenue, rd, is_above, rng)
-    share = pop_spec.certified.high_tech_value_added_share
-    if share is not None:
-        high_tech = _high_tech_by_value_added(high_tech.sum(), share.at(0) / 100, value_added, rd, is_above, rng)
-        rd = np.where(high_tech, np.maximum(rd, _rd_holding_status(revenue, params.certification)), rd)
+    cert, cert_year, high_tech, rd = initial_certificates(scenario, revenue, employees, value_added, rd, is_above, rng)
 
     return Population.new(
         n,
@@ -281,66 +278,3 @@ def _match_ratio(rate: np.ndarray, weight: np.ndarray, target: float) -> np.ndar
 
 def _allocate(total: float, weights: np.ndarray) -> np.ndarray:
     return total * weights / weights.sum() if len(weights) else weights
-
-
-def _initial_certificates(scenario: Scenario, revenue, rd, is_above, rng):
-    """Give the base-year certificates to the firms most likely to hold them.
-
-    Firms are ranked by R&D intensity times log size with noise; the top of the 规上 ranking
-    holds the highest levels, as the ladder requires (单项冠军 ⊂ 小巨人 ⊂ 专精特新 ⊂ 创新型).
-    """
-    counts = scenario.population.certified
-    n = len(revenue)
-    merit = np.log(rd) + 0.5 * np.log(revenue) + rng.gumbel(size=n)
-    order_above = np.flatnonzero(is_above)[np.argsort(-merit[is_above], kind="stable")]
-    order_all = np.argsort(-merit, kind="stable")
-    cert = np.zeros(n, dtype=np.int8)
-    ladder = [
-        (Cert.CHAMPION, counts.single_champions, order_above),
-        (Cert.LITTLE_GIANT, counts.little_giants, order_above),
-        (Cert.ZJTX, counts.zjtx_sme, order_all),
-        (Cert.INNOVATIVE, counts.innovative_sme, order_all),
-    ]
-    for level, count, order in ladder:
-        free = order[cert[order] == 0]
-        cert[free[: round(count.at(0))]] = level
-    base = scenario.base_year
-    term = int(scenario.parameters.certification.term_years.at(0))
-    cert_year = np.where(cert > 0, base - rng.integers(0, term, n), 0)
-    n_ht = round(counts.high_tech.at(0))
-    high_tech = np.zeros(n, dtype=bool)
-    qualifies = rd >= high_tech_rd_floor(revenue)
-    high_tech[np.argsort(-(merit + 10.0 * qualifies), kind="stable")[:n_ht]] = True
-    return cert, cert_year, high_tech
-
-
-def _rd_holding_status(revenue, rules) -> np.ndarray:
-    """R&D share one s.d. of a term's drift above the floor, so a 高新技术企业 usually keeps its status."""
-    term = rules.term_years.at(0)
-    return high_tech_rd_floor(revenue) * np.exp(rules.rd_volatility.at(0) * np.sqrt(term))
-
-
-def _high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above, rng) -> np.ndarray:
-    """Pick ``n_ht`` 高新技术企业 so that they hold ``share`` of 规上 value added.
-
-    Statistics count 高新技术产业 by industry, and its firms are larger than the average; the
-    ranking weighs R&D against size, the size weight found by bisection. The chosen firms are then
-    lifted above the R&D floor of the 认定管理办法, which a certified firm meets by definition.
-    """
-    noise = rng.gumbel(size=len(value_added))
-    total = value_added[is_above].sum()
-
-    def pick(weight: float) -> np.ndarray:
-        score = np.log(rd) + weight * np.log(value_added) + noise
-        chosen = np.zeros(len(score), dtype=bool)
-        chosen[np.argsort(-score, kind="stable")[:n_ht]] = True
-        return chosen
-
-    low, high = 0.0, 50.0
-    for _ in range(40):
-        mid = (low + high) / 2
-        if value_added[pick(mid) & is_above].sum() / total < share:
-            low = mid
-        else:
-            high = mid
-    return pick(high)

@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .processes.quotas import allocated_quota
 from .quantity import Quantity, probability, quantity
 
 PERCENT = quantity("%", le=100.0)
@@ -163,6 +164,11 @@ class Cultivation(Strict):
     """梯度培育库: cultivation pools raise certification success."""
 
     success_multiplier: quantity("1", ge=0.0, le=10.0, schedule=True)
+    # firm effort: extra yearly log growth of R&D intensity for firms in the pools (培育库 support,
+    # R&D subsidies); absent: none
+    rd_effort: quantity("1", le=1.0, schedule=True) | None = None
+    # 高新技术苗子: the firms nearest below the 高新技术企业 R&D floor, supported to reach it
+    high_tech_seedlings: quantity("家", schedule=True) | None = None
 
 
 class LandSupply(Strict):
@@ -324,6 +330,32 @@ class RouteEffects(Strict):
     merge_output_retained: SHARE
 
 
+class Allocation(Strict):
+    """A national list allocated down: region quota = national batch x province share x region share.
+
+    Each share is the province's (region's) part of the level above; the rounding keeps the parts
+    of any split summing to the whole (see :func:`simulation.processes.quotas.apportion`).
+    """
+
+    national_batch: quantity("家", schedule=True)  # firms named nationally in the year's batch
+    province_share: SHARE  # the province's share of a national batch
+    region_share: SHARE  # the region's share of the province's
+
+
+class RdBand(Strict):
+    """R&D floor for firms with last year's revenue at or above ``revenue_from``."""
+
+    revenue_from: quantity("万元")
+    min_rd: PERCENT
+
+
+class SmeCeiling(Strict):
+    """中小企业 under the 2011 划型标准 (industry): fewer than ``employees`` OR revenue under ``revenue``."""
+
+    revenue: quantity("万元")
+    employees: quantity("人")
+
+
 class Step(Strict):
     """One certification step: eligibility and yearly success."""
 
@@ -332,9 +364,29 @@ class Step(Strict):
     min_revenue: quantity("万元")
     min_growth: quantity("%/年", ge=-100.0)
     min_years_below: quantity("年", le=30.0)  # years at the tier below before applying
-    quota_per_year: quantity("家", schedule=True)  # most the region gets per round
+    quota_per_year: quantity("家", schedule=True) | None = None  # most the region gets per round
+    allocation: Allocation | None = None  # or the quota as the region's part of a national batch
     # firms with at least this revenue may apply without the level below (单项冠军: 4亿, domain-facts §3)
     open_above_revenue: quantity("万元") | None = None
+    # before this year any lower level may apply (the level below became a requirement in that year)
+    level_below_required_from: int | None = None
+    # R&D floors by revenue band; below the lowest band only firms spending small_firm_rd_spend apply
+    rd_bands: list[RdBand] | None = None
+    small_firm_rd_spend: quantity("万元") | None = None
+    sme_only: bool = False  # only 中小企业 (Certification.sme_ceiling) may apply
+    review_pass_rate: probability(schedule=True) | None = None  # by review year; absent: the common rate
+
+    @model_validator(mode="after")
+    def _one_quota(self) -> "Step":
+        if (self.quota_per_year is None) == (self.allocation is None):
+            raise ValueError("give exactly one of quota_per_year and allocation")
+        return self
+
+    def quota(self, year: int) -> float:
+        """Most firms the region may certify at this level in ``year``."""
+        if self.allocation is None:
+            return self.quota_per_year.at(year)
+        return float(allocated_quota(self.allocation, year))
 
 
 class Certification(Strict):
@@ -344,10 +396,20 @@ class Certification(Strict):
     little_giant: Step
     single_champion: Step
     term_years: quantity("年", ge=1.0, le=10.0)
-    review_pass_rate: SHARE
+    review_pass_rate: probability(schedule=True)
     high_tech_success: SHARE
+    # chance a holder is re-certified when its 3 years end (it must meet the floor); absent: high_tech_success
+    high_tech_renewal: SHARE | None = None
     rd_drift: quantity("1", ge=-1.0, le=1.0)  # mean yearly change in log R&D intensity
     rd_volatility: quantity("1", le=2.0)
+    sme_ceiling: SmeCeiling | None = None  # for steps with sme_only
+
+    @model_validator(mode="after")
+    def _ceiling_given(self) -> "Certification":
+        steps = ("innovative_sme", "zjtx_sme", "little_giant", "single_champion")
+        if self.sme_ceiling is None and any(getattr(self, name).sme_only for name in steps):
+            raise ValueError("sme_ceiling: required when a step has sme_only: true")
+        return self
 
 
 class Projects(Strict):

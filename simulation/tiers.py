@@ -18,8 +18,19 @@ class Cert(IntEnum):
 
 
 def high_tech_rd_floor(revenue: np.ndarray) -> np.ndarray:
-    """R&D share required for 高新技术企业 (认定管理办法 2016 §11): 5% under 5,000万, 4% to 2亿, 3% above."""
-    return np.select([revenue < 5000.0, revenue < 20000.0], [0.05, 0.04], 0.03)
+    """R&D share required for 高新技术企业 (认定管理办法 2016 第十一条(五)), by last year's revenue in 万元:
+    5% up to 5,000万 (inclusive), 4% above that up to 2亿 (inclusive), 3% above 2亿."""
+    return np.select([revenue <= 5000.0, revenue <= 20000.0], [0.05, 0.04], 0.03)
+
+
+# 高新技术企业 status is valid three years from the certificate (认定管理办法 2016 第十二条), then the
+# firm applies again like any other applicant.
+HIGH_TECH_VALIDITY_YEARS = 3
+
+# The first national list of each level: no firm can hold it from an earlier year, so base-year
+# certificates are not back-dated before it (小巨人: first batch 2019, calibration/data/national.csv;
+# 单项冠军: first batch announced January 2017, same file).
+FIRST_LIST_YEAR = {Cert.LITTLE_GIANT: 2019, Cert.CHAMPION: 2017}
 
 
 CERT_LABELS = {

@@ -41,6 +41,7 @@ def small_scenario(zhenhai):
         "population.above_scale.land": 6000, "population.above_scale.employees": 16000,
         "population.above_scale.energy_use": 160, "population.below_scale.count": 500,
         "levers.remediation.firms_per_year": 8, "levers.scattered_weak.firms_per_year": 20,
+        "parameters.certification.little_giant.review_pass_rate": 0.6,  # its schedule runs to 2025
     })
 
 

@@ -3,20 +3,40 @@
 The ladder is 创新型中小企业 → 专精特新中小企业 → 专精特新"小巨人" → 单项冠军 (MIIT 2022
 《优质中小企业梯度培育管理暂行办法》). A firm climbs at most one step a round, except where a step is
 open to large firms at any level (单项冠军: firms under 4亿 must already be 小巨人, larger ones need
-not; for those the years count from entry). Eligibility uses last year's figures (R&D intensity, revenue, growth, years
-at the level below); eligible firms succeed with the scenario's chance, scaled by the cultivation
-pool lever, and at most the regional quota per round (highest R&D first). Every level is held for
-a term (3 years) and then reviewed; a firm that fails falls one level (domain-facts §2: ~87% pass).
+not) or was open before the level below existed (专精特新 before 创新型 was defined in 2022); for
+those the years count from entry.
+
+Supply and criteria:
+
+- Each round names at most the region's quota: a fixed number, or the region's part of the year's
+  national batch (national → province → region, :mod:`.quotas`), so the national list sizes, not
+  the number of eligible firms, set the pace when candidates are plenty.
+- Eligibility uses last year's figures: R&D intensity (a single floor, or floors by revenue band as
+  the 小巨人 rule has them: ≥3% from 1亿, ≥6% from 5,000万, below that only a firm spending a fixed
+  sum on R&D), revenue, growth, years at the level below, and for the SME levels the 中小企业 ceiling.
+- Eligible firms succeed with the scenario's chance, scaled by the cultivation-pool lever, largest
+  R&D spending first when more succeed than the quota allows.
+- Every level is held for a term (3 years) and then reviewed, at the step's pass rate for the review
+  year if it has one (小巨人: 57.3%, 61.9%, 82.9%, 87.0% in 2022–2025) or the common rate; a firm
+  that fails falls one level.
+- 高新技术企业 is valid three years; then the firm applies again and lapses if it is refused or no
+  longer meets the R&D floor.
+- R&D intensity drifts as a log random walk; firms in the cultivation pools (梯度培育库 members and
+  高新技术苗子 nearest below the floor) add the ``rd_effort`` lever to their drift.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..draws import FirmDraws
-from ..population import Population
-from ..scenario import Certification, Step
-from ..tiers import Cert, high_tech_rd_floor
+from ..scenario import Certification, Cultivation, Step
+from ..tiers import HIGH_TECH_VALIDITY_YEARS, Cert, high_tech_rd_floor
+
+if TYPE_CHECKING:  # population imports the base-year rules, which import this module
+    from ..population import Population
 
 STEPS = ("innovative_sme", "zjtx_sme", "little_giant", "single_champion")
 
@@ -27,52 +47,110 @@ def certification_round(pop: Population, rules: Certification, multiplier: float
     granted = {}
     for level in (Cert.CHAMPION, Cert.LITTLE_GIANT, Cert.ZJTX, Cert.INNOVATIVE):
         step: Step = getattr(rules, STEPS[level - 1])
-        rows = _apply_step(pop, level, step, multiplier, year, draws)
+        rows = _apply_step(pop, level, step, rules, multiplier, year, draws)
         pop.cert[rows] = level
         pop.cert_year[rows] = year
         granted[level] = rows
     return granted
 
 
-def _apply_step(pop: Population, level: int, step: Step, multiplier: float, year: int, draws: FirmDraws) -> np.ndarray:
+def eligible_for(pop: Population, level: int, step: Step, rules: Certification, year: int) -> np.ndarray:
+    """Rows that may apply for ``level`` this year (a boolean mask)."""
     ladder = pop.cert == level - 1
     since = np.where((level == Cert.INNOVATIVE) | ~ladder, pop.entry_year, pop.cert_year)
     if step.open_above_revenue is not None:
         ladder |= (pop.cert < level) & (pop.revenue_prev >= step.open_above_revenue.at(year))
-    eligible = (
+    if step.level_below_required_from is not None and year < step.level_below_required_from:
+        ladder |= pop.cert < level
+    return (
         pop.alive
         & ladder
         & (year - since >= step.min_years_below.at(year))
-        & (pop.rd * 100 >= step.min_rd.at(year))
+        & meets_rd_rule(step, pop.revenue_prev, pop.rd, year)
         & (pop.revenue_prev >= step.min_revenue.at(year))
         & (pop.growth_prev * 100 >= step.min_growth.at(year))
+        & within_sme_ceiling(step, rules, pop.revenue_prev, pop.employees, year)
     )
-    idx = np.flatnonzero(eligible)
+
+
+def _apply_step(pop: Population, level: int, step: Step, rules: Certification, multiplier: float,
+                year: int, draws: FirmDraws) -> np.ndarray:
+    idx = np.flatnonzero(eligible_for(pop, level, step, rules, year))
     chance = min(step.success.at(year) * multiplier, 1.0)
     winners = idx[draws.uniform(pop.id[idx], STEPS[level - 1], year) < chance]
-    quota = int(round(step.quota_per_year.at(year)))
-    if len(winners) > quota:
-        winners = winners[np.argsort(-pop.rd[winners], kind="stable")[:quota]]
+    quota = int(round(step.quota(year)))
+    if len(winners) > quota:  # the lists are ranked on scores where R&D spending (万元) weighs most
+        spending = pop.rd[winners] * pop.revenue_prev[winners]
+        winners = winners[np.argsort(-spending, kind="stable")[:quota]]
     return np.sort(winners)
 
 
+def meets_rd_rule(step: Step, revenue: np.ndarray, rd: np.ndarray, year: int) -> np.ndarray:
+    """R&D criterion: the step's floor, and with ``rd_bands`` the floor of the firm's revenue band.
+
+    Revenue in 万元, ``rd`` a share of revenue. Below the lowest band a firm qualifies only through
+    ``small_firm_rd_spend`` (R&D spending in 万元), and not at all if that is absent.
+    """
+    revenue, rd = np.asarray(revenue, dtype=float), np.asarray(rd, dtype=float)
+    ok = rd * 100 >= step.min_rd.at(year)
+    if not step.rd_bands:
+        return ok
+    bands = sorted(step.rd_bands, key=lambda b: b.revenue_from.at(year))
+    starts = np.array([b.revenue_from.at(year) for b in bands])
+    floors = np.array([b.min_rd.at(year) for b in bands])
+    band = np.searchsorted(starts, revenue, side="right") - 1
+    in_band = band >= 0
+    band_ok = in_band & (rd * 100 >= floors[np.maximum(band, 0)])
+    if step.small_firm_rd_spend is not None:
+        band_ok |= ~in_band & (rd * revenue >= step.small_firm_rd_spend.at(year))
+    return ok & band_ok
+
+
+def within_sme_ceiling(step: Step, rules: Certification, revenue: np.ndarray, employees: np.ndarray,
+                       year: int) -> np.ndarray:
+    """True where the firm is a 中小企业 (or the step has no SME rule): revenue under, OR staff under."""
+    revenue = np.asarray(revenue, dtype=float)
+    if not step.sme_only:
+        return np.ones(revenue.shape, dtype=bool)
+    ceiling = rules.sme_ceiling
+    return (revenue < ceiling.revenue.at(year)) | (np.asarray(employees) < ceiling.employees.at(year))
+
+
 def review(pop: Population, rules: Certification, year: int, draws: FirmDraws) -> np.ndarray:
-    """3-year review of certified firms; returns the rows that failed (each fell one level)."""
+    """End-of-term review of certified firms; returns the rows that failed (each fell one level)."""
     due = np.flatnonzero(pop.alive & (pop.cert > 0) & (year - pop.cert_year >= rules.term_years.at(year)))
-    passed = draws.uniform(pop.id[due], "review", year) < rules.review_pass_rate.at(year)
+    pass_rate = review_pass_rates(rules, year)[pop.cert[due]]
+    passed = draws.uniform(pop.id[due], "review", year) < pass_rate
     pop.cert_year[due] = year
     failed = due[~passed]
     pop.cert[failed] -= 1
     return failed
 
 
+def review_pass_rates(rules: Certification, year: int) -> np.ndarray:
+    """Pass rate by level (index = Cert value) for reviews held in ``year``."""
+    rates = np.full(len(STEPS) + 1, rules.review_pass_rate.at(year))
+    for level, name in enumerate(STEPS, start=1):
+        own = getattr(rules, name).review_pass_rate
+        if own is not None:
+            rates[level] = own.at(year)
+    return rates
+
+
 def high_tech_round(pop: Population, rules: Certification, year: int, draws: FirmDraws) -> tuple[np.ndarray, np.ndarray]:
-    """Grant and renew 高新技术企业 status (valid 3 years); returns (granted, lapsed) rows."""
+    """Grant and re-certify 高新技术企业 status; returns (granted, lapsed) rows.
+
+    A holder keeps the status for its validity (3 years) whatever its R&D does meanwhile; then it
+    applies again: it must meet the R&D floor and passes with ``high_tech_renewal`` (default: the
+    first-time chance). A firm refused, or lapsed, may apply again the next year.
+    """
     meets = pop.alive & (pop.rd >= high_tech_rd_floor(pop.revenue_prev))
+    success = rules.high_tech_success.at(year)
+    renewal = success if rules.high_tech_renewal is None else rules.high_tech_renewal.at(year)
     new = np.flatnonzero(meets & ~pop.high_tech)
-    new = new[draws.uniform(pop.id[new], "high_tech", year) < rules.high_tech_success.at(year)]
-    due = np.flatnonzero(pop.alive & pop.high_tech & (year - pop.high_tech_year >= 3))
-    renewed = meets[due] & (draws.uniform(pop.id[due], "high_tech_review", year) < rules.review_pass_rate.at(year))
+    new = new[draws.uniform(pop.id[new], "high_tech", year) < success]
+    due = np.flatnonzero(pop.alive & pop.high_tech & (year - pop.high_tech_year >= HIGH_TECH_VALIDITY_YEARS))
+    renewed = meets[due] & (draws.uniform(pop.id[due], "high_tech_renewal", year) < renewal)
     lapsed = due[~renewed]
     pop.high_tech[new] = True
     pop.high_tech_year[np.concatenate([new, due[renewed]])] = year
@@ -80,7 +158,27 @@ def high_tech_round(pop: Population, rules: Certification, year: int, draws: Fir
     return new, lapsed
 
 
-def evolve_rd(pop: Population, rules: Certification, year: int, draws: FirmDraws) -> None:
-    """R&D intensity drifts year to year (log random walk), capped at 50% of revenue."""
-    shock = rules.rd_drift.at(year) + rules.rd_volatility.at(year) * draws.normal(pop.id, "rd", year)
+def cultivation_pool(pop: Population, cultivation: Cultivation | None, year: int) -> np.ndarray:
+    """Firms the pools support this year: 创新型 and 专精特新 firms (梯度培育库), and the
+    高新技术苗子, the ``high_tech_seedlings`` non-holders nearest below their R&D floor."""
+    pool = pop.alive & ((pop.cert == Cert.INNOVATIVE) | (pop.cert == Cert.ZJTX))
+    seedlings = 0 if cultivation is None or cultivation.high_tech_seedlings is None else \
+        int(round(cultivation.high_tech_seedlings.at(year)))
+    if seedlings > 0:
+        closeness = pop.rd / high_tech_rd_floor(pop.revenue_prev)
+        below = np.flatnonzero(pop.alive & ~pop.high_tech & (closeness < 1.0))
+        if len(below) > seedlings:
+            below = below[np.argpartition(-closeness[below], seedlings - 1)[:seedlings]]
+        pool[below] = True
+    return pool
+
+
+def evolve_rd(pop: Population, rules: Certification, year: int, draws: FirmDraws,
+              cultivation: Cultivation | None = None) -> None:
+    """R&D intensity drifts year to year (log random walk), capped at 50% of revenue; firms in the
+    cultivation pools add the ``rd_effort`` lever to their drift (support and subsidies buy effort)."""
+    drift = np.full(len(pop), rules.rd_drift.at(year))
+    if cultivation is not None and cultivation.rd_effort is not None:
+        drift[cultivation_pool(pop, cultivation, year)] += cultivation.rd_effort.at(year)
+    shock = drift + rules.rd_volatility.at(year) * draws.normal(pop.id, "rd", year)
     pop.rd = np.minimum(pop.rd * np.exp(shock), 0.5)

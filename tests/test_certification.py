@@ -1,0 +1,303 @@
+"""Certification rules on planted populations: the rule text, not today's numbers.
+
+Each rule is checked on firms placed just either side of its line (R&D bands by revenue, the SME
+ceiling, the 高新技术企业 floor), on large planted populations for chances (review pass rates by
+review year), and on a firm followed through its 3-year 高新技术企业 validity. The Ningbo run at the
+end checks the 小巨人 and 高新技术企业 paths against the recorded counts.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.draws import FirmDraws
+from simulation.loader import load_scenario
+from simulation.population import Population
+from simulation.processes import certification as cert
+from simulation.processes.quotas import allocated_quota, apportion
+from simulation.quantity import Quantity
+from simulation.tiers import HIGH_TECH_VALIDITY_YEARS, Cert, high_tech_rd_floor
+
+ROOT = Path(__file__).resolve().parents[1]
+NINGBO = ROOT / "scenarios" / "ningbo_2020_2022.yaml"
+
+
+@pytest.fixture(scope="module")
+def ningbo():
+    return load_scenario(NINGBO)
+
+
+@pytest.fixture(scope="module")
+def rules(ningbo):
+    return ningbo.parameters.certification
+
+
+def q(value) -> Quantity:
+    return Quantity(value=value, assume="test value")
+
+
+def draws(seed=0) -> FirmDraws:
+    return FirmDraws(np.random.SeedSequence(seed))
+
+
+def candidates(n, **columns) -> Population:
+    """``n`` 专精特新 firms that meet every 小巨人 rule except those the columns change."""
+    base = dict(alive=True, above=True, cert=Cert.ZJTX, cert_year=2019, entry_year=2000, revenue_prev=20000.0,
+                rd=0.05, growth_prev=0.10, employees=300.0)
+    base.update(columns)
+    return Population.new(n, **base)
+
+
+# --- R&D bands by revenue (小巨人) -----------------------------------------------------------
+
+
+def _little_giant_rd_rule(revenue: float, rd: float, small_spend: float | None) -> bool:
+    """The rule as domain-facts §2 words it, one firm at a time."""
+    if rd < 0.03:
+        return False
+    if revenue >= 10000:
+        return True
+    if revenue >= 5000:
+        return rd >= 0.06
+    return small_spend is not None and rd * revenue >= small_spend
+
+
+@settings(max_examples=200, deadline=None)
+@given(revenue=st.floats(0, 60000), rd=st.floats(0, 0.5))
+def test_little_giant_rd_bands_follow_the_rule_text(rules, revenue, rd):
+    step = rules.little_giant
+    got = cert.meets_rd_rule(step, np.array([revenue]), np.array([rd]), 2021)[0]
+    assert got == _little_giant_rd_rule(revenue, rd, step.small_firm_rd_spend.at(0))
+
+
+def test_rd_band_edges(rules):
+    step = rules.little_giant
+    revenue = np.array([5000, 5000, 9999, 10000, 10000, 4999, 4999])
+    rd = np.array([0.0599, 0.06, 0.0599, 0.0299, 0.03, 0.5, 0.03])
+    np.testing.assert_array_equal(cert.meets_rd_rule(step, revenue, rd, 2021),
+                                  [False, True, False, False, True, False, False])
+
+
+def test_small_firm_route_opens_only_at_the_rd_spending(rules):
+    """Below 5,000万 a firm qualifies only by R&D spending (万元); with the cited 3,000万 and R&D
+    capped at half of revenue, none can; a lower spending line lets the big spenders in."""
+    step = rules.little_giant.model_copy(update={"small_firm_rd_spend": q(2000)})
+    revenue, rd = np.array([4500.0, 4500.0]), np.array([0.45, 0.44])  # 2,025万 and 1,980万 of R&D
+    np.testing.assert_array_equal(cert.meets_rd_rule(step, revenue, rd, 2021), [True, False])
+    assert not cert.meets_rd_rule(rules.little_giant, np.array([4999.0]), np.array([0.5]), 2021)[0]
+
+
+def test_rd_bands_decide_eligibility_in_the_round(rules):
+    pop = candidates(4, revenue_prev=[7000, 7000, 15000, 15000], rd=[0.05, 0.07, 0.025, 0.035])
+    eligible = cert.eligible_for(pop, Cert.LITTLE_GIANT, rules.little_giant, rules, 2021)
+    np.testing.assert_array_equal(eligible, [False, True, False, True])
+
+
+# --- SME ceiling (中小企业划型标准 2011, industry) ----------------------------------------------
+
+
+def test_sme_ceiling_needs_both_revenue_and_staff_to_exclude(rules):
+    """Large = revenue >= 4亿 AND >= 1,000 employees; either one under the line keeps a firm an SME."""
+    revenue = np.array([39999.0, 40000.0, 40000.0, 90000.0, 10000.0])
+    employees = np.array([5000.0, 999.0, 1000.0, 1000.0, 5000.0])
+    inside = cert.within_sme_ceiling(rules.little_giant, rules, revenue, employees, 2021)
+    np.testing.assert_array_equal(inside, [True, True, False, False, True])
+    pop = candidates(5, revenue_prev=revenue, employees=employees)
+    eligible = cert.eligible_for(pop, Cert.LITTLE_GIANT, rules.little_giant, rules, 2021)
+    np.testing.assert_array_equal(eligible, inside)
+
+
+def test_no_large_firm_is_named_little_giant(rules):
+    """With every firm certain to succeed and a quota to spare, only the SMEs are named."""
+    n = 400
+    employees = np.where(np.arange(n) % 2 == 0, 2000.0, 500.0)
+    pop = candidates(n, revenue_prev=60000.0, employees=employees)
+    step = rules.little_giant.model_copy(update={"success": q(1.0), "allocation": None, "quota_per_year": q(1000)})
+    no_champions = rules.single_champion.model_copy(update={"quota_per_year": q(0)})  # 4亿+ firms could go there
+    sure = rules.model_copy(update={"little_giant": step, "single_champion": no_champions})
+    granted = cert.certification_round(pop, sure, 1.0, 2021, draws())
+    assert len(granted[Cert.LITTLE_GIANT]) == n // 2
+    assert np.all(employees[granted[Cert.LITTLE_GIANT]] < 1000)
+
+
+def test_base_year_little_giants_are_smes_meeting_their_band(ningbo):
+    from simulation.population import initial_population
+
+    pop = initial_population(ningbo, np.random.default_rng(3))
+    rules = ningbo.parameters.certification
+    giants = np.flatnonzero(pop.cert == Cert.LITTLE_GIANT)
+    assert len(giants) == round(ningbo.population.certified.little_giants.at(0))
+    assert np.all(cert.within_sme_ceiling(rules.little_giant, rules, pop.revenue_prev[giants], pop.employees[giants], 0))
+    assert np.all(cert.meets_rd_rule(rules.little_giant, pop.revenue_prev[giants], pop.rd[giants], 0))
+    assert np.all(pop.cert_year[giants] >= 2019)  # no 小巨人 before the first national list
+
+
+# --- review pass rates by review year ------------------------------------------------------
+
+
+@pytest.mark.parametrize("year", [2022, 2023, 2024, 2025])
+def test_little_giant_reviews_pass_at_the_recorded_rate_of_their_year(zhenhai, year):
+    """Zhenhai carries the four recorded rates (57.3%, 61.9%, 82.9%, 87.0%); other levels the common one."""
+    rules = zhenhai.parameters.certification
+    n = 40_000
+    level = np.where(np.arange(n) % 2 == 0, Cert.LITTLE_GIANT, Cert.ZJTX)
+    pop = Population.new(n, alive=True, cert=level, cert_year=year - 3)
+    failed = cert.review(pop, rules, year, draws(year))
+    for lv, rate in ((Cert.LITTLE_GIANT, rules.little_giant.review_pass_rate.at(year)),
+                     (Cert.ZJTX, rules.review_pass_rate.at(year))):
+        m = n // 2
+        fail_share = np.count_nonzero(level[failed] == lv) / m
+        assert abs(fail_share - (1 - rate)) < 4 * np.sqrt(rate * (1 - rate) / m)
+    np.testing.assert_array_equal(pop.cert[failed], level[failed] - 1)  # failing drops one level
+    assert np.all(pop.cert_year == year)  # passed or not, the next term counts from this review
+
+
+def test_recorded_review_rates_are_the_national_file(zhenhai):
+    import pandas as pd
+
+    data = pd.read_csv(ROOT / "calibration" / "data" / "national.csv")
+    recorded = data[data.indicator == "little_giants_review_pass_rate"].set_index("year").value / 100
+    step = zhenhai.parameters.certification.little_giant
+    for year, rate in recorded.items():
+        assert step.review_pass_rate.at(year) == pytest.approx(rate, abs=5e-4)
+
+
+def test_firms_within_their_term_are_not_reviewed(rules):
+    pop = Population.new(100, alive=True, cert=Cert.LITTLE_GIANT, cert_year=2020)
+    assert len(cert.review(pop, rules, 2022, draws())) == 0
+    assert np.all(pop.cert_year == 2020)
+
+
+# --- 高新技术企业: the R&D floor and 3-year validity ----------------------------------------
+
+
+def test_high_tech_floor_bands_include_their_upper_edge():
+    """认定管理办法 第十一条: 5% up to 5,000万 (含), 4% up to 2亿 (含), 3% above."""
+    revenue = np.array([0, 5000, 5000.01, 20000, 20000.01, 1e6])
+    np.testing.assert_array_equal(high_tech_rd_floor(revenue), [0.05, 0.05, 0.04, 0.04, 0.03, 0.03])
+
+
+def test_high_tech_status_holds_three_years_then_needs_the_floor(rules):
+    """A firm certified in 2020 keeps the status through 2022 even with R&D under the floor; in 2023
+    it must re-apply: under the floor it lapses, above it renews (renewal chance set to 1)."""
+    sure = rules.model_copy(update={"high_tech_success": q(1.0), "high_tech_renewal": q(1.0)})
+    pop = Population.new(2, alive=True, revenue_prev=10000.0, rd=0.05)
+    new, _ = cert.high_tech_round(pop, sure, 2020, draws())
+    np.testing.assert_array_equal(new, [0, 1])
+    pop.rd = np.array([0.01, 0.05])  # firm 0 cuts its R&D under the 4% floor
+    for year in range(2021, 2020 + HIGH_TECH_VALIDITY_YEARS):
+        new, lapsed = cert.high_tech_round(pop, sure, year, draws())
+        assert len(new) == 0 and len(lapsed) == 0 and pop.high_tech.all()
+    new, lapsed = cert.high_tech_round(pop, sure, 2020 + HIGH_TECH_VALIDITY_YEARS, draws())
+    np.testing.assert_array_equal(lapsed, [0])
+    assert not pop.high_tech[0] and pop.high_tech[1]
+    assert pop.high_tech_year[1] == 2020 + HIGH_TECH_VALIDITY_YEARS
+
+
+def test_high_tech_renewal_passes_at_its_chance(rules):
+    n, renewal = 50_000, 0.7
+    chance = rules.model_copy(update={"high_tech_renewal": q(renewal), "high_tech_success": q(0.0)})
+    pop = Population.new(n, alive=True, revenue_prev=10000.0, rd=0.05, high_tech=True, high_tech_year=2019)
+    _, lapsed = cert.high_tech_round(pop, chance, 2022, draws(5))
+    assert abs(len(lapsed) / n - (1 - renewal)) < 4 * np.sqrt(renewal * (1 - renewal) / n)
+
+
+# --- quotas: national batch → province → region --------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(total=st.integers(0, 10_000), weights=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=12))
+def test_apportion_sums_exactly_and_stays_within_one_firm(total, weights):
+    weights = np.array(weights)
+    if weights.sum() <= 0:
+        weights = np.ones_like(weights)
+    shares = weights / weights.sum()
+    parts = apportion(total, shares)
+    assert parts.sum() == total
+    assert np.all(np.abs(parts - total * shares) < 1.0)
+
+
+def test_cities_quotas_sum_to_the_province(ningbo):
+    """Allocating a province's batch to a partition of its cities by their shares loses no firm."""
+    allocation = ningbo.parameters.certification.little_giant.allocation
+    city_shares = np.array([0.3226, 0.25, 0.2, 0.1274, 0.1])
+    for year in (2019, 2020, 2021, 2022):
+        province = apportion(int(allocation.national_batch.at(year)), [allocation.province_share.at(0),
+                                                                       1 - allocation.province_share.at(0)])[0]
+        assert apportion(int(province), city_shares).sum() == province
+        exact = allocation.national_batch.at(year) * allocation.province_share.at(0) * allocation.region_share.at(0)
+        assert abs(allocated_quota(allocation, year) - exact) <= 1.0
+
+
+def test_the_round_names_no_more_than_the_allocated_quota(rules):
+    step = rules.little_giant.model_copy(update={"success": q(1.0)})
+    sure = rules.model_copy(update={"little_giant": step})
+    pop = candidates(1000, revenue_prev=20000.0)  # under 4亿: the 单项冠军 step cannot take them first
+    granted = cert.certification_round(pop, sure, 1.0, 2021, draws())[Cert.LITTLE_GIANT]
+    assert len(granted) == allocated_quota(step.allocation, 2021) == int(step.quota(2021))
+
+
+def test_quota_needs_exactly_one_source(rules):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="exactly one of quota_per_year and allocation"):
+        rules.little_giant.model_validate({**rules.little_giant.model_dump(), "quota_per_year": {"value": 5, "assume": "a second quota"}})
+
+
+# --- R&D effort of pool firms (a lever) ----------------------------------------------------
+
+
+def test_rd_effort_raises_pool_firms_by_exactly_the_lever(ningbo):
+    """Same draws, effort e: pool firms' R&D ends exp(e) higher, everyone else's is unchanged."""
+    rules, cultivation = ningbo.parameters.certification, ningbo.levers.cultivation
+    n = 5000
+    levels = np.tile([Cert.NONE, Cert.INNOVATIVE, Cert.ZJTX, Cert.LITTLE_GIANT], n // 4)
+    rd = np.random.default_rng(0).uniform(0.001, 0.02, n)
+
+    def evolve(effort):
+        pop = Population.new(n, alive=True, cert=levels, rd=rd, revenue_prev=3000.0)
+        lever = cultivation.model_copy(update={"rd_effort": q(effort)})
+        pool = cert.cultivation_pool(pop, lever, 2021)
+        cert.evolve_rd(pop, rules, 2021, draws(), lever)
+        return pop.rd, pool
+
+    without, pool = evolve(0.0)
+    with_effort, _ = evolve(0.2)
+    seedlings = round(cultivation.high_tech_seedlings.at(2021))
+    assert np.count_nonzero(pool & (levels == Cert.NONE)) <= seedlings
+    assert np.all(pool[(levels == Cert.INNOVATIVE) | (levels == Cert.ZJTX)])
+    np.testing.assert_allclose(with_effort[pool], np.minimum(without[pool] * np.exp(0.2), 0.5))
+    np.testing.assert_array_equal(with_effort[~pool], without[~pool])
+
+
+def test_seedlings_are_the_firms_nearest_below_the_floor(ningbo):
+    cultivation = ningbo.levers.cultivation.model_copy(update={"high_tech_seedlings": q(2)})
+    pop = Population.new(5, alive=True, revenue_prev=10000.0, rd=[0.039, 0.01, 0.035, 0.041, 0.02])
+    pool = cert.cultivation_pool(pop, cultivation, 2021)
+    np.testing.assert_array_equal(pool, [True, False, True, False, False])  # 0.041 already qualifies
+
+
+# --- Ningbo: the pipeline from cited inputs -----------------------------------------------
+
+
+NINGBO_LITTLE_GIANTS = {2021: 182, 2022: 283}  # calibration/data/ningbo.csv
+TOLERANCE = 0.20  # medians within 20% of the recorded counts
+
+
+@pytest.mark.slow
+def test_ningbo_reproduces_its_little_giant_and_high_tech_paths(ningbo):
+    from simulation import run_replications
+
+    spec = ningbo.population.certified
+    assert spec.zjtx_sme.at(0) <= 611  # no base above the 611 专精特新 on record in 2022
+    run = run_replications(ningbo, 8, seed=0, workers=1)
+    medians = run.indicators.groupby(["indicator", "year"]).value.median()
+    for year, observed in NINGBO_LITTLE_GIANTS.items():
+        assert abs(medians["little_giants", year] / observed - 1) < TOLERANCE, (year, medians["little_giants", year])
+    # 高新技术企业 1,479 (2017) to over 7,000 (2023): x2.17 over three years at the same pace
+    growth = medians["high_tech_firms", 2022] / medians["high_tech_firms", 2019]
+    recorded = (7000 / 1479) ** (3 / 6)
+    assert abs(growth / recorded - 1) < 0.30, growth
