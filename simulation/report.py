@@ -54,6 +54,12 @@ _WORDS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "wall_time": ("耗时(秒)", "Wall time (s)"), "scenario_file": ("情景文件", "Scenario file"),
     "versions": ("软件版本", "Versions"), "target_sources": ("目标出处", "Target sources"),
     "quantity_sources": ("参数出处", "Quantity sources"),
+    "model_check": ("模型检验", "Model check"),
+    "model_check_lead": ("以下典型事实由本次运行的企业面板 (firms.parquet) 测得，与文献公布值对照。",
+                         "The stylized facts below are measured on this run's firm panel (firms.parquet) and set beside "
+                         "their published values."),
+    "fact": ("事实", "Fact"), "model_value": ("模型值", "Model"), "published": ("文献值", "Published"),
+    "range": ("接受区间", "Accepted range"), "holds": ("是否符合", "Holds"),
 }
 
 CSS = """
@@ -262,6 +268,28 @@ def _figures(figures: list[tuple[Path, str]], lang: str) -> str:
     return _section("figures", lang, "".join(parts) or f"<p>{_e(_w('none', lang))}</p>")
 
 
+def _model_check(folder: Path, scenario, manifest: dict, lang: str) -> str:
+    """模型检验: the stylized facts measured on the run's firm panel, when the run kept one (run --firms)."""
+    if scenario is None or not (folder / "firms.parquet").is_file():
+        return ""
+    from .facts import facts_table
+    from .plots.facts import draw_facts
+
+    panel = pd.read_parquet(folder / "firms.parquet")
+    table = facts_table(panel, scenario.base_year, scenario.end_year)
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    rows = [[_e(r.label if lang == "zh" else r.fact), _num(r.model), _e(r.published), f"≥ {_num(r.low)}" if r.high == float("inf") else f"{_num(r.low)} – {_num(r.high)}",
+             yes if r.holds else no, _e(r.source)] for r in table.itertuples()]
+    header = [_w(k, lang) for k in ("fact", "model_value", "published", "range", "holds", "source")]
+    (figure,) = [p for p in draw_facts(panel, scenario.base_year, scenario.end_year, folder / "figures",
+                                       title=scenario.title, scenario_name=scenario.name,
+                                       replications=int(manifest.get("replications", 0)), lang=lang) if p.suffix == ".png"]
+    data = base64.b64encode(figure.read_bytes()).decode("ascii")
+    image = f'<figure id="fig-facts"><img src="data:image/png;base64,{data}" alt="{_e(_w("model_check", lang))}"></figure>'
+    lead = f'<p>{_e(_w("model_check_lead", lang))}</p>'
+    return _section("model_check", lang, lead + _table(header, rows, ["", "num", "", "num", "", ""]) + image)
+
+
 def _quantity_table(frame: pd.DataFrame, note: str, lang: str) -> str:
     rows = [[_e(r.path), _e(r.value), _e(r.unit), _e(getattr(r, note))] for r in frame.itertuples(index=False)]
     table = _table([_w("path", lang), _w("value", lang), _w("unit", lang), _w(note, lang)], rows, ["path", "val", "unit", ""])
@@ -344,7 +372,8 @@ def build_report(folder: str | Path, *, lang: str = "zh", redraw: bool = True) -
     if manifest["kind"] == "run":
         title = scenario.title if scenario is not None else folder.name
         parts = [_summary(scenario, manifest, targets, lang, folder), _targets(targets, lang), _figures(figures, lang),
-                 _assumptions(scenario, lang), _sources(scenario, lang), _provenance(manifest, lang)]
+                 _model_check(folder, scenario, manifest, lang), _assumptions(scenario, lang), _sources(scenario, lang),
+                 _provenance(manifest, lang)]
     else:
         from .plots.figures import scenario_of
         from .report_sections import kind_sections

@@ -49,3 +49,18 @@ def test_panel_columns_and_exits(small):
     va = panel[~panel["exited"] & panel["above_scale"]].groupby(["replication", "year"])["value_added"].sum() / 1e4
     ind = run.indicators[run.indicators["indicator"] == "value_added_above_scale"].set_index(["replication", "year"])["value"]
     assert np.allclose(va.sort_index(), ind.sort_index(), rtol=1e-9)
+
+
+def test_run_report_has_a_model_check_section_when_the_panel_is_kept(small, tmp_path):
+    from simulation.report import build_report
+    from simulation.results import write_run
+
+    run = run_replications(small, 2, seed=0, firms=True)
+    write_run(run, tmp_path, scenario_file="small.yaml")
+    assert 'id="model_check"' not in build_report(tmp_path, redraw=False)
+    run.firms.to_parquet(tmp_path / "firms.parquet")
+    html = build_report(tmp_path, redraw=False)
+    section = html[html.index('id="model_check"'):]
+    for fact in FACTS:
+        assert fact.label in section
+    assert 'id="fig-facts"' in section

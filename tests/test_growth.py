@@ -63,7 +63,7 @@ def test_expected_growth_of_above_scale_revenue_is_the_scenario_rate(zhenhai, g,
 
 def test_growth_rates_are_tent_shaped_and_volatility_falls_with_size(zhenhai):
     """Yearly log growth has Laplace kurtosis, and log s.d. falls with log size at slope -beta."""
-    params = _params(zhenhai, common_shock_sd=0.0, sector_shock_sd=0.0, heterogeneity=0.0)
+    params = _params(zhenhai, common_shock_sd=0.0, sector_shock_sd=0.0, heterogeneity=0.0, transitory_share=0.0)
     beta = params.growth.volatility_size_elasticity.at(2021)
     n = 200_000
     revenue = np.exp(np.random.default_rng(0).uniform(np.log(2000), np.log(2e6), n))
