@@ -23,17 +23,28 @@ def scenario_files(spec: Path) -> list[Path]:
     return [spec]
 
 
+def _scenario_and_region(file: Path):
+    """A scenario file, or a calibration spec (its scenario, unfitted, and its region)."""
+    from ..loader import load_scenario, read_yaml
+
+    raw = read_yaml(file)
+    if "scenario" in raw and "observed" in raw:
+        from ..calibration.spec import load_calibration
+
+        cal = load_calibration(file)
+        return cal.scenario, cal.spec.region
+    return load_scenario(file), None
+
+
 def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, workers, quiet) -> pd.DataFrame:
     from ..forecast.rolling import rolling_backtest, write_skill
     from ..forecast.skill import summarise
-    from ..loader import load_scenario
-
     files = scenario_files(spec)
     tables, refused = [], []
     for file in files:
-        scenario = load_scenario(file)
+        scenario, region = _scenario_and_region(file)
         try:
-            tables.append(rolling_backtest(scenario, replications=replications, seed=seed, until=until, rule=rule,
+            tables.append(rolling_backtest(scenario, region, replications=replications, seed=seed, until=until, rule=rule,
                                            workers=workers, progress=not quiet))
         except InputError as exc:
             if len(files) == 1:
