@@ -265,3 +265,29 @@ def test_run_until_simulates_past_the_plan(tmp_path):
     assert indicators["year"].max() == 2027
     bad = CliRunner().invoke(main, ["run", ZHENHAI, "-r", "2", "--until", "2022", "-o", str(tmp_path / "x"), "-q"])
     assert bad.exit_code == 2 and "--until" in bad.output
+
+
+def test_cli_rolling_writes_the_skill_table_and_figures(tmp_path):
+    out = tmp_path / "skill"
+    result = CliRunner().invoke(main, ["backtest", "--rolling", "scenarios/linhai_2023.yaml", "-o", str(out), "-r", "3", "-q"])
+    assert result.exit_code == 0, result.output
+    skill = pd.read_csv(out / "skill.csv")
+    assert {"region", "indicator", "origin", "horizon", "method", "observed", "median", "lo80", "hi80", "covered80",
+            "is80", "crps", "ape"} <= set(skill.columns)
+    assert set(skill["method"]) == {"model", "naive", "statistical"}
+    assert (skill["year"] == skill["origin"] + skill["horizon"]).all()
+    assert skill["horizon"].between(1, 3).all() and (skill["origin"] >= 2022).all()
+    for name in ("pit.png", "coverage_by_horizon.png", "forecast_linhai.png"):
+        assert (out / "figures" / name).is_file()
+
+
+def test_the_refit_step_sees_only_data_up_to_each_origin():
+    seen = []
+
+    def refit(scenario, observed, origin):
+        seen.append((origin, int(observed["year"].max())))
+        return scenario
+
+    rolling_backtest(load_scenario("scenarios/linhai_2023.yaml"), replications=2, fit=refit)
+    assert seen and len({o for o, _ in seen}) == len(seen)
+    assert all(last <= origin for origin, last in seen)

@@ -23,17 +23,28 @@ def scenario_files(spec: Path) -> list[Path]:
     return [spec]
 
 
+def _scenario_and_region(file: Path):
+    """A scenario file, or a calibration spec (its scenario, unfitted, and its region)."""
+    from ..loader import load_scenario, read_yaml
+
+    raw = read_yaml(file)
+    if "scenario" in raw and "observed" in raw:
+        from ..calibration.spec import load_calibration
+
+        cal = load_calibration(file)
+        return cal.scenario, cal.spec.region
+    return load_scenario(file), None
+
+
 def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, workers, quiet) -> pd.DataFrame:
     from ..forecast.rolling import rolling_backtest, write_skill
     from ..forecast.skill import summarise
-    from ..loader import load_scenario
-
     files = scenario_files(spec)
     tables, refused = [], []
     for file in files:
-        scenario = load_scenario(file)
+        scenario, region = _scenario_and_region(file)
         try:
-            tables.append(rolling_backtest(scenario, replications=replications, seed=seed, until=until, rule=rule,
+            tables.append(rolling_backtest(scenario, region, replications=replications, seed=seed, until=until, rule=rule,
                                            workers=workers, progress=not quiet))
         except InputError as exc:
             if len(files) == 1:
@@ -57,12 +68,13 @@ def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, w
 
 
 def format_summary(summary: pd.DataFrame) -> str:
-    """Coverage, interval score and MdAPE per region and method, one line each."""
+    """Coverage and MdAPE per region and method, one line each (interval scores and CRPS are in the
+    indicators' own units, so they are compared per indicator in skill_summary.csv, not pooled here)."""
     lines = [f"{'region':<10} {'method':<12} {'n':>4} {'band n':>6} {'cov50':>6} {'cov80':>6} {'cov95':>6} "
-             f"{'IS80':>10} {'MdAPE%':>8} {'model MdAPE% (same pts)':>24}"]
+             f"{'MdAPE%':>8} {'model MdAPE% (same pts)':>24}"]
     for r in summary.itertuples():
         def f(v, pct=False):
             return "—" if v != v else (f"{100 * v:.0f}%" if pct else f"{v:.4g}")
         lines.append(f"{r.region:<10} {r.method:<12} {r.n:>4} {r.n_interval:>6} {f(r.coverage50, 1):>6} {f(r.coverage80, 1):>6} "
-                     f"{f(r.coverage95, 1):>6} {f(r.interval_score80):>10} {f(r.mdape):>8} {f(r.mdape_model_same_points):>24}")
+                     f"{f(r.coverage95, 1):>6} {f(r.mdape):>8} {f(r.mdape_model_same_points):>24}")
     return "\n".join(lines)

@@ -97,3 +97,19 @@ def _read(path: Path) -> pd.DataFrame:
             raise InputError(f"{frame[column].iloc[row]!r} is not a number (line {row + 2})", file=str(path), field=column)
         frame[column] = numbers.astype(int) if column == "year" else numbers.astype(float)
     return frame
+
+
+def for_scenario(scenario, *, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Observed points of a scenario's region in the model's indicators and units, for fan charts.
+
+    The region is the scenario name's first part (``zhenhai_2021_2025`` → zhenhai); an empty frame
+    when the region has no data file.
+    """
+    from ..indicators import INDICATORS
+
+    region = scenario.name.split("_")[0]
+    if not data_file(region, data_dir).is_file():
+        return pd.DataFrame(columns=["region", "year", "indicator", "value", "unit", "price_basis", "bound", "source"])
+    rows = load_observed(region, data_dir=data_dir)
+    declared = rows["indicator"].map(lambda i: INDICATORS[i].unit if i in INDICATORS else None)
+    return rows[rows["unit"] == declared].reset_index(drop=True)

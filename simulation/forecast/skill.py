@@ -105,3 +105,25 @@ def skill_html(table: pd.DataFrame, *, labels: dict[str, str] | None = None) -> 
             "scored against later observations). Nominal coverage: 80% and 95%. Few points mean wide uncertainty "
             "about the skill itself.</p>")
     return note + "\n".join(lines)
+
+
+DEFAULT_SKILL = Path(__file__).resolve().parents[2] / "calibration" / "skill" / "skill.csv"
+
+
+def report_fragment(indicators, skill_path: str | Path | None = None, *, region: str | None = None,
+                    labels: dict[str, str] | None = None) -> str:
+    """The HTML the run report shows beside its fan charts: the measured skill for ``indicators``.
+
+    Reads ``skill_path`` (default: ``calibration/skill/skill.csv``, written by
+    ``upgrade-sim backtest --rolling scenarios -o calibration/skill``); an empty string when there
+    is no skill table, so a report without one simply has no skill section.
+    """
+    path = Path(skill_path) if skill_path is not None else DEFAULT_SKILL
+    if path.is_dir():
+        path = path / "skill.csv"
+    if not path.is_file():
+        return ""
+    skill = read_skill(path)
+    if region is not None and region in set(skill["region"]):
+        skill = skill[skill["region"] == region]
+    return skill_html(skill_for(indicators, skill), labels=labels)

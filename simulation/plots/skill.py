@@ -39,7 +39,9 @@ def forecast_figure(skill: pd.DataFrame, region: str, *, lang: str = "zh"):
                 ax.plot(x, m["median"], "_", color=METHOD_COLOURS[method], ms=8, mew=2, label=f"{method} (80%)")
             ax.set_title(indicator_label(name, lang), fontsize=9)
             ax.set_ylabel(unit_label(g["unit"].iloc[0], lang))
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            years = sorted(set(g["year"]))
+            ax.set_xticks(years)
+            ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
         for ax in list(axes.flat)[len(names):]:
             ax.set_visible(False)
         axes.flat[0].legend(fontsize=7, loc="best")
@@ -83,6 +85,7 @@ def coverage_figure(skill: pd.DataFrame):
             ax.axhline(level / 100, color="k", ls="--", lw=0.8)
             ax.set_title(f"{level}% band", fontsize=9)
             ax.set_xlabel("horizon (years)")
+            ax.set_xticks([1, 2, 3])
             ax.set_ylim(-0.05, 1.05)
         axes.flat[0].set_ylabel("share of observations covered")
         axes.flat[0].legend(fontsize=7)
