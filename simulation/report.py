@@ -54,7 +54,7 @@ _WORDS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "wall_time": ("耗时(秒)", "Wall time (s)"), "scenario_file": ("情景文件", "Scenario file"),
     "versions": ("软件版本", "Versions"), "target_sources": ("目标出处", "Target sources"),
     "quantity_sources": ("参数出处", "Quantity sources"),
-    "model_check": ("模型检验", "Model check"),
+    "model_check": ("模型检验", "Model check"), "skill": ("预测检验 (回测)", "Forecast skill (back-test)"),
     "model_check_lead": ("以下典型事实由本次运行的企业面板 (firms.parquet) 测得，与文献公布值对照。",
                          "The stylized facts below are measured on this run's firm panel (firms.parquet) and set beside "
                          "their published values."),
@@ -268,6 +268,19 @@ def _figures(figures: list[tuple[Path, str]], lang: str) -> str:
     return _section("figures", lang, "".join(parts) or f"<p>{_e(_w('none', lang))}</p>")
 
 
+def _skill(scenario, lang: str) -> str:
+    """预测检验: the measured skill of the model on the indicators this run forecasts (from the shipped back-test)."""
+    if scenario is None:
+        return ""
+    from .forecast.skill import report_fragment
+    from .indicators import INDICATORS
+
+    labels = {name: spec.label for name, spec in INDICATORS.items()} if lang == "zh" else None
+    forecast = sorted({t.indicator for t in scenario.targets if t.modelled and t.indicator})
+    fragment = report_fragment(forecast, region=scenario.name.split("_")[0], labels=labels)
+    return _section("skill", lang, fragment) if fragment else ""
+
+
 def _model_check(folder: Path, scenario, manifest: dict, lang: str) -> str:
     """模型检验: the stylized facts measured on the run's firm panel, when the run kept one (run --firms)."""
     if scenario is None or not (folder / "firms.parquet").is_file():
@@ -372,7 +385,8 @@ def build_report(folder: str | Path, *, lang: str = "zh", redraw: bool = True) -
     if manifest["kind"] == "run":
         title = scenario.title if scenario is not None else folder.name
         parts = [_summary(scenario, manifest, targets, lang, folder), _targets(targets, lang), _figures(figures, lang),
-                 _model_check(folder, scenario, manifest, lang), _assumptions(scenario, lang), _sources(scenario, lang),
+                 _skill(scenario, lang), _model_check(folder, scenario, manifest, lang), _assumptions(scenario, lang),
+                 _sources(scenario, lang),
                  _provenance(manifest, lang)]
     else:
         from .plots.figures import scenario_of
