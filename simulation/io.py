@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import tempfile
 from contextlib import contextmanager
 from importlib import metadata
@@ -84,6 +85,8 @@ def ensure_out_folder(path: str | Path, kind: str, *, fingerprint: str | None = 
     ``fingerprint``, a folder of the same kind written from another spec is refused too.
     Nothing is written: results already there are never overwritten by a different job.
     """
+    if not str(path).strip():
+        raise InputError("is empty; give an output folder", field="--out")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError("exists and is not a folder", file=str(path), field="--out")
@@ -103,3 +106,61 @@ def ensure_out_folder(path: str | Path, kind: str, *, fingerprint: str | None = 
     if fingerprint is not None and held.get("fingerprint") not in (None, fingerprint):
         raise InputError(f"holds a {kind} of a different spec; choose another folder (or delete this one)",
                          file=str(path), field="--out")
+
+
+# files a results folder may hold besides its own: clearing a folder with these is refused
+_NOT_RESULTS = (".git", "pyproject.toml", "setup.py", "scenarios")
+
+
+def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = False) -> Path:
+    """An empty output folder for a one-shot command (``run``, ``compare``): never mixed with old files.
+
+    A folder holding anything is refused unless ``overwrite``, which first clears it; a folder
+    that does not look like results (no ``manifest.json``, or a project's files) is never cleared.
+    An empty name is refused (it would mean the working folder).
+    """
+    if path is None or not str(path).strip():
+        raise InputError("is empty; give an output folder", field="--out")
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError("exists and is not a folder", file=str(path), field="--out")
+    if not path.is_dir() or not any(path.iterdir()):
+        return path
+    if not overwrite:
+        ensure_out_folder(path, kind)
+        held = _held_kind(path)
+        what = f"holds {held} results" if held else "is not empty"
+        raise InputError(f"{what}; choose another folder, or pass --overwrite to clear it first",
+                         file=str(path), field="--out")
+    clear_folder(path)
+    return path
+
+
+def clear_folder(path: str | Path) -> None:
+    """Delete everything inside a results folder (the folder stays); refuse anything else."""
+    path = Path(path)
+    if not path.is_dir():
+        return
+    if not (path / "manifest.json").is_file() and any(path.iterdir()):
+        raise InputError("holds files but no manifest.json: not a results folder, so --overwrite does not clear it",
+                         file=str(path), field="--out")
+    if any((path / name).exists() for name in _NOT_RESULTS) or path.resolve() in (Path.home().resolve(), Path("/")):
+        raise InputError("looks like a project or home folder, not a results folder; not clearing it",
+                         file=str(path), field="--out")
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def _held_kind(path: Path) -> str | None:
+    try:
+        held = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(held, dict):
+        return None
+    name = held.get("scenario_name") or held.get("scenario") or held.get("name")
+    kind = held.get("kind")
+    return f"{kind} ({name})" if kind and isinstance(name, str) else (str(kind) if kind else None)

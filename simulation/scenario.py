@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .quantity import Quantity, probability, quantity
+from .quantity import FiniteNumber, Quantity, probability, quantity, refuse_loose_numbers
 
 PERCENT = quantity("%", le=100.0)
 SHARE = probability()
@@ -26,6 +26,11 @@ MONTH = quantity("月", ge=1.0, le=12.0)
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_numbers(cls, data):
+        return refuse_loose_numbers(cls, data)
 
 
 # --- population at the base year -----------------------------------------------------------
@@ -84,7 +89,7 @@ class Population(Strict):
     certified: Certified
     rd_intensity_median: PERCENT  # R&D / revenue
     rd_intensity_sigma: quantity("1", le=3.0)
-    sectors: list[Sector] = Field(min_length=1)
+    sectors: list[Sector] = Field(min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _shares(self) -> "Population":
@@ -354,7 +359,7 @@ class Target(Strict):
     indicator: str | None = None
     year: int
     op: Literal[">=", "<=", ">", "<", "=="] = ">="
-    value: float | None = None
+    value: FiniteNumber | None = None  # strict: `true`, "80", NaN and inf are refused
     unit: str | None = None
     measure: Literal["level", "cumulative", "cagr"] = "level"
     since: int | None = None
@@ -379,7 +384,7 @@ class Scenario(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
     region: str
-    region_en: str
+    region_en: str = Field(pattern=r"^[A-Za-z][A-Za-z .,'()-]{0,79}$")  # a label ("Zhenhai district, Ningbo"), never a path
     document: str
     base_year: int = Field(ge=1990, le=2100)
     end_year: int = Field(ge=1990, le=2100)
@@ -387,7 +392,7 @@ class Scenario(Strict):
     population: Population
     levers: Levers
     parameters: Parameters
-    targets: list[Target] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list, max_length=2000)
 
     @model_validator(mode="after")
     def _years(self) -> "Scenario":

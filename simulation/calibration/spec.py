@@ -38,6 +38,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError
+from ..quantity import refuse_loose_numbers
 from ..indicators import INDICATORS
 from ..loader import (
     _as_input_error,
@@ -54,6 +55,11 @@ DATA_COLUMNS = ["region", "year", "indicator", "value", "unit", "source"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_numbers(cls, data):
+        return refuse_loose_numbers(cls, data)
 
 
 class FitParameter(_Strict):

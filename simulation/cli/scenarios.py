@@ -8,8 +8,9 @@ import click
 
 from ..loader import load_scenario
 from ..targets import coverage
+from .. import limits
 from . import main
-from .run import _pad
+from .run import _pad, out_option, size_options
 
 
 @main.command()
@@ -54,24 +55,27 @@ def _unit(row) -> str:
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--replications", "-r", default=100, show_default=True, type=click.IntRange(min=1), help="Replications per scenario.")
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Root seed, shared by all scenarios.")
-@click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Output folder [default: results/compare_<names>].")
+@out_option("results/compare_<names>")
+@size_options
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes (0: every core). Never changes a number.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the comparison figures.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path | None, workers: int, plots: bool,
-            lang: str, quiet: bool) -> None:
+            lang: str, quiet: bool, overwrite: bool) -> None:
     """Run SCENARIOS on common random numbers; the first is the reference."""
     from ..compare import compare as run_compare
     from ..compare import unique_names, write_compare
     from ..errors import InputError
-    from ..io import ensure_out_folder
+    from ..io import prepare_out_folder
 
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
     loaded = [load_scenario(path) for path in scenarios]  # every file checked before anything runs
+    limits.check_size(replications * len(scenarios), limits.MAX_RUNS, limits.BYTES_PER_RUN,
+                      "replications (all scenarios)", field="--replications")
     out = out or Path("results") / ("compare_" + "_vs_".join(unique_names([sc.name for sc in loaded])))
-    ensure_out_folder(out, "compare")
+    out = prepare_out_folder(out, "compare", overwrite=overwrite)
     result = run_compare(loaded, replications, seed, workers=workers, progress=not quiet)
     write_compare(result, out, files=[str(p) for p in scenarios])
     if plots:
