@@ -164,3 +164,62 @@ def _held_kind(path: Path) -> str | None:
     name = held.get("scenario_name") or held.get("scenario") or held.get("name")
     kind = held.get("kind")
     return f"{kind} ({name})" if kind and isinstance(name, str) else (str(kind) if kind else None)
+
+
+# keys a reader of each kind of folder relies on
+_MANIFEST_KEYS = {
+    "run": ("scenario", "seed", "replications"),
+    "compare": ("scenarios", "seed", "replications"),
+    "sweep": ("spec_hash", "seed", "points", "replications"),
+    "sensitivity": ("spec_hash", "seed", "points", "replications"),
+    "calibrate": ("scenario", "seed", "replications"),
+}
+
+
+def check_results_folder(folder: str | Path) -> dict:
+    """The manifest of a results folder, after checking the folder is whole.
+
+    A folder whose manifest is unreadable or lacks a key its readers need, whose parquet files
+    are truncated, or whose ``scenario.yaml`` does not load, is named as damaged (one line).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("not found, or not a folder", file=str(folder))
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise InputError("no manifest.json: not a results folder (or not finished)", file=str(folder))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise InputError("damaged results folder: manifest.json is not readable JSON", file=str(folder)) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("kind"), str):
+        raise InputError("damaged results folder: manifest.json has no kind", file=str(folder))
+    kind = manifest["kind"].split("-")[0]
+    missing = [k for k in _MANIFEST_KEYS.get(kind, ()) if k not in manifest]
+    if missing and manifest.get("status") != "running":
+        raise InputError(f"damaged results folder: manifest.json has no {', '.join(missing)}", file=str(folder))
+    for part in sorted(folder.rglob("*.parquet")):
+        if not part.name.startswith(".") and not parquet_is_whole(part):
+            raise InputError(f"damaged results folder: {part.relative_to(folder)} is truncated or not parquet",
+                             file=str(folder))
+    if (folder / "scenario.yaml").is_file():
+        from .loader import read_yaml, validate
+
+        try:
+            validate(read_yaml(folder / "scenario.yaml"), file=str(folder / "scenario.yaml"))
+        except InputError as exc:
+            raise InputError(f"damaged results folder: scenario.yaml does not load ({exc})", file=str(folder)) from None
+    return manifest
+
+
+def parquet_is_whole(path: str | Path) -> bool:
+    """Whether ``path`` is a complete parquet file (its footer reads; a zero-byte file is not)."""
+    import pyarrow.parquet as pq
+
+    try:
+        if Path(path).stat().st_size == 0:
+            return False
+        pq.read_metadata(path)
+        return True
+    except Exception:  # pyarrow raises several types for a torn file; any of them means "not whole"
+        return False

@@ -40,10 +40,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..errors import InputError
 from ..quantity import refuse_loose_numbers
 from ..indicators import INDICATORS
+from .. import limits
 from ..loader import (
     _as_input_error,
+    confine,
     get_path,
+    project_roots,
     load_scenario,
+    MAX_FILE_BYTES,
     read_yaml,
     scenario_hash,
     with_overrides,
@@ -139,6 +143,13 @@ class CalibrationSpec(_Strict):
         keys = [(o.indicator, y) for o in self.observed for y in o.years]
         if len(set(keys)) != len(keys):
             raise ValueError("observed: an indicator-year is listed twice")
+        try:
+            limits.check_size(self.replications, limits.MAX_RUNS, limits.BYTES_PER_RUN, "replications per evaluation")
+            if self.method == "abc":
+                limits.check_size(self.abc.particles * self.abc.generations, limits.MAX_POINTS, limits.BYTES_PER_POINT,
+                                  "ABC particles × generations")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
 
@@ -197,7 +208,9 @@ def load_calibration(path: str | Path) -> Calibration:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:
         raise _as_input_error(exc, str(path)) from None
-    scenario_file = path.parent / spec.scenario
+    roots = project_roots(path)
+    scenario_file = confine(path.parent / spec.scenario, roots, file=str(path), field="scenario")
+    confine(path.parent / spec.data, roots, file=str(path), field="data")
     if not scenario_file.is_file():
         raise InputError(f"scenario file {spec.scenario!r} not found next to this spec", file=str(path), field="scenario")
     scenario = load_scenario(scenario_file)
@@ -253,6 +266,8 @@ def read_data(path: Path, region: str | None, *, spec_file: Path) -> pd.DataFram
     """The tidy observed-data file (``region, year, indicator, value, unit, source``), one region."""
     if not path.is_file():
         raise InputError(f"data file {str(path)!r} not found", file=str(spec_file), field="data")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"is larger than {MAX_FILE_BYTES // 2**20} MB", file=str(path))
     try:
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -51,9 +51,10 @@ class _Group(click.Group):
               metavar="DIR", help="A folder outside the scenario's project that extends:, data: and scenario: may name.")
 def main(allow_paths: tuple[Path, ...]) -> None:
     """Simulate regional industrial upgrading and judge plans against their targets."""
-    from .. import loader
+    from .. import limits, loader
 
     loader.ALLOWED_ROOTS[:] = list(allow_paths)
+    limits.ALLOW_LARGE = False  # commands set it with their own --allow-large
 
 
 # command modules register themselves on `main`
