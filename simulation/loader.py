@@ -362,10 +362,10 @@ def _apply_target_change(targets: list, key: str, item: Any, file: str, field: s
 
 
 def suggest(name: str, known: Iterable[Any], n: int = 3) -> str:
-    """"; did you mean a, b?" with the nearest of ``known`` (difflib), or an empty string."""
+    """"; nearest: a, b" naming the closest of ``known`` (difflib), or an empty string."""
     names = [str(k) for k in known if k is not None]
     close = difflib.get_close_matches(str(name), list(dict.fromkeys(names)), n=n, cutoff=0.5)
-    return f"; did you mean {', '.join(close)}?" if close else ""
+    return f"; nearest: {', '.join(close)}" if close else ""
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -434,18 +434,23 @@ def get_path(scenario: Scenario, path: str) -> Any:
 
 def lever_paths(scenario: Scenario) -> list[tuple[str, Any, str | None]]:
     """Every settable number of ``scenario``: (dotted path, current value, unit), levers first."""
+    from pydantic import BaseModel
+
+    from .quantity import Quantity
+
     found: list[tuple[str, Any, str | None]] = []
 
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict) and _is_quantity(node):
-            found.append((path, node["value"], node.get("unit")))
-        elif isinstance(node, dict):
-            for key, child in node.items():
-                walk(child, f"{path}.{key}" if path else str(key))
+    def walk(model: BaseModel, path: str) -> None:
+        for name, info in type(model).model_fields.items():
+            child, here = getattr(model, name), f"{path}.{name}"
+            if isinstance(child, Quantity):
+                unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
+                found.append((here, child.value, child.unit or unit))
+            elif isinstance(child, BaseModel):
+                walk(child, here)
 
-    dump = scenario.model_dump(mode="python")
     for section in ("levers", "parameters", "population"):
-        walk(dump[section], section)
+        walk(getattr(scenario, section), section)
     return found
 
 

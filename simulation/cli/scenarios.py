@@ -104,3 +104,40 @@ def format_comparison(result) -> str:
         first = rows.iloc[0]
         lines.append(f"{int(first['year']):>4}  {_pad(str(first['name']), 30)} " + "".join(cells))
     return "\n".join(lines)
+
+
+@main.command()
+@click.option("--theme", default=None, help="Only indicators of this theme (tiers, output, efficiency, land, ...).")
+def indicators(theme: str | None) -> None:
+    """List the indicators targets and outputs can name: name, Chinese label, unit, theme.
+
+    Refer to an indicator in a year as NAME@YEAR (e.g. tax_per_mu@2025) in every command.
+    """
+    from ..indicators import INDICATORS
+    from ..targets import nearest
+
+    themes = sorted({ind.theme for ind in INDICATORS.values()})
+    if theme is not None and theme not in themes:
+        from ..errors import InputError
+
+        raise InputError(f"unknown theme {theme!r}{nearest(theme, themes)}", field="--theme")
+    click.echo(f"{_pad('name', 34)} {_pad('label', 36)} {_pad('unit', 14)} theme")
+    for ind in INDICATORS.values():
+        if theme is None or ind.theme == theme:
+            click.echo(f"{_pad(ind.name, 34)} {_pad(ind.label, 36)} {_pad(ind.unit, 14)} {ind.theme}")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--all", "everything", is_flag=True, help="Also behavioural parameters and the base-year population.")
+def levers(scenario: Path, everything: bool) -> None:
+    """List SCENARIO's levers (and with --all, parameters) as dotted paths with current values.
+
+    These paths are what sweeps, sensitivity factors, calibration parameters and set: name.
+    """
+    from ..loader import lever_paths
+
+    for path, value, unit in lever_paths(load_scenario(scenario)):
+        if everything or path.startswith("levers."):
+            shown = ", ".join(f"{y}: {v:g}" for y, v in sorted(value.items())) if isinstance(value, dict) else f"{value:g}"
+            click.echo(f"{_pad(path, 58)} {shown}" + (f" {unit}" if unit and unit != "1" else ""))

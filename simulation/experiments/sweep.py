@@ -319,4 +319,6 @@ def _check_outputs(outputs: list[str] | None, model, file: str) -> None:
     known = {"y"} if isinstance(model, IshigamiModel) else set(INDICATORS)
     for i, name in enumerate(outputs):
         if name not in known:
-            raise InputError(f"unknown indicator {name!r}", file=file, field=f"outputs.{i}")
+            from ..targets import nearest
+
+            raise InputError(f"unknown indicator {name!r}{nearest(name, known)}", file=file, field=f"outputs.{i}")
