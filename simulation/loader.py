@@ -19,6 +19,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -481,6 +482,7 @@ def _set_path(data: dict, path: str, value: Any, file: str) -> None:
         node[leaf] = value
 
 
+_NAMED = re.compile(r"^([a-z_][a-z0-9_]*): (.+)$", re.S)
 _UNION_BRANCHES = {"float", "int", "str", "bool", "dict[int,float]", "list[float]", "dict[int,union[int,float]]"}
 
 
@@ -496,6 +498,9 @@ def _as_input_error(exc: ValidationError, file: str) -> InputError:
             message = "required field is missing"
         elif field.endswith(".value") and error["type"] in ("float_parsing", "float_type", "int_type", "dict_type"):
             message = "must be a number, or a mapping of year to number"
+        named = _NAMED.match(message) if error["type"] == "value_error" else None
+        if named:  # "points: a sobol design needs..." from a model's own check: name the field itself
+            field, message = ".".join(p for p in (field, named[1]) if p), named[2]
         problems.setdefault(field, (error["type"], message))
     # an unknown key usually explains a "missing" one next to it: report the typo first
     field = next((f for f, (kind, _) in problems.items() if kind == "extra_forbidden"), next(iter(problems)))

@@ -228,7 +228,11 @@ def _check_parameters(spec: CalibrationSpec, scenario: Scenario, path: Path) -> 
         try:
             current = get_path(scenario, p.path)
         except InputError:
-            raise InputError(f"no such parameter or lever {p.path!r} in the scenario", file=str(path), field=field) from None
+            from ..loader import lever_paths, suggest
+
+            hint = suggest(p.path, [q for q, _, _ in lever_paths(scenario)])
+            raise InputError(f"no such parameter or lever {p.path!r} in the scenario{hint}", file=str(path),
+                             field=field) from None
         if isinstance(current, bool) or not isinstance(current, (int, float, dict)):
             raise InputError(f"{p.path!r} is not a number that can be fitted", file=str(path), field=field)
         if p.years is not None:
