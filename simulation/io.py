@@ -169,14 +169,12 @@ def _held_kind(path: Path) -> str | None:
 # keys a reader of each kind of folder relies on
 _MANIFEST_KEYS = {
     "run": ("scenario", "seed", "replications"),
-    "compare": ("scenarios", "seed", "replications"),
     "sweep": ("spec_hash", "seed", "points", "replications"),
     "sensitivity": ("spec_hash", "seed", "points", "replications"),
-    "calibrate": ("scenario", "seed", "replications"),
 }
 
 
-def check_results_folder(folder: str | Path) -> dict:
+def check_results_folder(folder: str | Path, *, require_manifest: bool = True) -> dict | None:
     """The manifest of a results folder, after checking the folder is whole.
 
     A folder whose manifest is unreadable or lacks a key its readers need, whose parquet files
@@ -187,6 +185,8 @@ def check_results_folder(folder: str | Path) -> dict:
         raise InputError("not found, or not a folder", file=str(folder))
     path = folder / "manifest.json"
     if not path.is_file():
+        if not require_manifest:
+            return None
         raise InputError("no manifest.json: not a results folder (or not finished)", file=str(folder))
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))

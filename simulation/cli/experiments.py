@@ -100,7 +100,7 @@ def discover(store: Path, target: str, missed: bool, threshold: float, out: Path
     from ..experiments.discover import write_discovery
     from ..io import check_results_folder
 
-    check_results_folder(store)
+    check_results_folder(store, require_manifest=False)
     result = run_discover(store, target, missed=missed, threshold=threshold)
     out = out or store / "discovery"
     write_discovery(result, out)

@@ -14,7 +14,7 @@ is). Two views answer the question:
 ::
 
     from simulation import discover
-    found = discover("results/levers", "tax_per_mu:2025")
+    found = discover("results/levers", "tax_per_mu@2025")
     found.boxes      # box, factor, min, max, coverage, density, mass, res_dim
     found.leaves     # CART leaves: rule, n, density, coverage
 """
