@@ -298,6 +298,10 @@ CASES = [
         ["compare", str(ZHENHAI), str(ZHENHAI), "-r", "1000000000", "-q", "-o", str(tmp / "out")], "--replications")),
     Case("run -o ''", lambda tmp: (["run", str(ZHENHAI), "-r", "1", "-o", ""], "--out")),
     Case("run into another run", _occupied),
+    Case("compare -o ''", lambda tmp: (["compare", str(ZHENHAI), str(ZHENHAI), "-r", "1", "-o", ""], "--out")),
+    Case("sweep -o ''", lambda tmp: (_sweep(tmp, {})[1][:2] + ["-o", ""], "--out")),
+    Case("calibrate -o ''", lambda tmp: (_calibration(tmp, {})[:2] + ["-o", ""], "--out")),
+    Case("discover -o ''", lambda tmp: (_discover(tmp, "tax_per_mu@2025")[:-2] + ["-o", ""], "--out")),
     # specs
     _sweep_case("points: 1e9", {"points": 1_000_000_000}, "design points"),
     _sweep_case("a 10^10 grid", lambda s: (s.pop("points"), s.update(design="grid"),
@@ -309,6 +313,12 @@ CASES = [
     _sweep_case("unknown factor path", lambda s: s["factors"][0].update(path="levers.remediation.firms_per_yr"),
                 "firms_per_year"),
     Case("Sobol' N = 2^30", _sobol),
+    _sweep_case("sensitivity resamples: 10^9", lambda s: (
+        s.clear(), s.update(scenario=str(ZHENHAI), method="morris", n=4, outputs=["tax_per_mu@2025"], resamples=10**9,
+                            factors=[{"path": "levers.xiaoshenggui.incentive", "range": [0, 1]}])), "resamples",
+        command="sensitivity"),
+    Case("calibration ABC batch 10^9", lambda tmp: (_calibration(tmp, {"method": "abc", "abc": {"batch": 10**9}}),
+                                                    "abc.batch")),
     Case("calibration data: /etc/passwd", lambda tmp: (_calibration(tmp, {"data": "/etc/passwd"}), "data")),
     Case("calibration scenario: /etc/shadow", lambda tmp: (_calibration(tmp, {"scenario": "/etc/shadow"}), "scenario")),
     Case("calibration replications 10^9", lambda tmp: (_calibration(tmp, {"replications": 10**9}), "replications")),

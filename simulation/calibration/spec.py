@@ -101,8 +101,8 @@ class Observed(_Strict):
 class Optimiser(_Strict):
     """Settings of :func:`scipy.optimize.differential_evolution` (deferred updating)."""
 
-    maxiter: int = Field(default=20, ge=1)
-    popsize: int = Field(default=8, ge=2)
+    maxiter: int = Field(default=20, ge=1, le=10_000)
+    popsize: int = Field(default=8, ge=2, le=1_000)
     tol: float = Field(default=0.01, ge=0)
     mutation: tuple[float, float] = (0.5, 1.0)
     recombination: float = Field(default=0.7, ge=0, le=1)
@@ -112,10 +112,10 @@ class Optimiser(_Strict):
 class AbcSettings(_Strict):
     """ABC-SMC settings (Beaumont et al. 2009): particles, generations, tolerance schedule."""
 
-    particles: int = Field(default=200, ge=10)
+    particles: int = Field(default=200, ge=10, le=100_000)
     generations: int = Field(default=5, ge=1)
     quantile: float = Field(default=0.5, gt=0, lt=1)
-    batch: int = Field(default=100, ge=1)
+    batch: int = Field(default=100, ge=1, le=100_000)
     min_acceptance: float = Field(default=0.02, gt=0, le=1)
 
 

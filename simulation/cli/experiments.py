@@ -92,7 +92,7 @@ def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bo
 @click.option("--missed", is_flag=True, help="Explain where the target is missed instead of met.")
 @click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1),
               help="A point counts as a case when P(met) (or P(missed)) is at least this.")
-@click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Folder [default: STORE/discovery].")
+@click.option("--out", "-o", type=str, default=None, callback=_out_path, help="Folder [default: STORE/discovery].")
 @click.option("--plots/--no-plots", default=True, show_default=True)
 def discover(store: Path, target: str, missed: bool, threshold: float, out: Path | None, plots: bool) -> None:
     """PRIM boxes and a CART tree: where in the design is TARGET met (or missed)?"""

@@ -77,7 +77,7 @@ class Factor(_Strict):
     integer: bool = False
     scale: bool = False
     years: list[int] | None = Field(default=None, min_length=1)
-    levels: int | None = Field(default=None, ge=2)
+    levels: int | None = Field(default=None, ge=2, le=100_000)
 
     @model_validator(mode="after")
     def _one_domain(self) -> "Factor":
@@ -166,7 +166,7 @@ class SensitivitySpec(_Common):
     levels: int = Field(default=4, ge=2)
     outputs: list[str] = Field(min_length=1)
     conf_level: float = Field(default=0.95, gt=0, lt=1)
-    resamples: int = Field(default=1000, ge=10)
+    resamples: int = Field(default=1000, ge=10, le=100_000)  # bootstrap draws, each of N values
 
     @model_validator(mode="after")
     def _ranges(self) -> "SensitivitySpec":
