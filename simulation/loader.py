@@ -238,11 +238,6 @@ def merge_variant(base: Mapping[str, Any], change: Mapping[str, Any], *, file: s
     return _merge(base, change, file, (), base_year)
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``override`` on top of ``base`` with the variant rules (kept for callers of the old name)."""
-    return merge_variant(base, override)
-
-
 def _merge(base: Mapping[str, Any], change: Mapping[str, Any], file: str, path: tuple, base_year) -> dict[str, Any]:
     merged = copy.deepcopy(dict(base))
     for key, value in change.items():
