@@ -128,3 +128,23 @@ def test_project_roots_are_the_marked_project_and_the_working_one(tmp_path):
 def test_shipped_files_that_reach_across_folders_stay_inside_the_project():
     for path in [*ROOT.glob("calibration/fitted/*.yaml"), *ROOT.glob("scenarios/variants/*.yaml")]:
         load_scenario(path)
+
+
+def _ishigami(folder, seed):
+    spec = folder / f"spec{seed}.yaml"
+    spec.write_text(f"model: ishigami\ndesign: lhs\npoints: 8\nseed: {seed}\nfactors:\n"
+                    + "".join(f"  - {{path: x{i}, range: [-3.14, 3.14]}}\n" for i in (1, 2, 3)), encoding="utf-8")
+    return spec
+
+
+def test_a_sweep_store_of_another_spec_is_refused_unless_overwritten(tmp_path):
+    out = tmp_path / "store"
+    first = CliRunner().invoke(main, ["sweep", str(_ishigami(tmp_path, 1)), "-o", str(out), "-w", "1", "-q"])
+    assert first.exit_code == 0, first.output
+    (out / "stale.txt").write_text("from before")
+    other = _ishigami(tmp_path, 2)
+    refused = CliRunner().invoke(main, ["sweep", str(other), "-o", str(out), "-w", "1", "-q"])
+    assert refused.exit_code == 2 and "different spec" in refused.stderr and (out / "stale.txt").exists()
+    redone = CliRunner().invoke(main, ["sweep", str(other), "-o", str(out), "-w", "1", "-q", "--overwrite"])
+    assert redone.exit_code == 0, redone.output
+    assert not (out / "stale.txt").exists() and json.loads((out / "manifest.json").read_text())["seed"] == 2
