@@ -11,10 +11,11 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -214,6 +215,7 @@ def check_results_folder(folder: str | Path, *, require_manifest: bool = True) -
 
 def parquet_is_whole(path: str | Path) -> bool:
     """Whether ``path`` is a complete parquet file (its footer reads; a zero-byte file is not)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -221,5 +223,5 @@ def parquet_is_whole(path: str | Path) -> bool:
             return False
         pq.read_metadata(path)
         return True
-    except Exception:  # pyarrow raises several types for a torn file; any of them means "not whole"
+    except (OSError, pa.ArrowException):  # a torn footer (ArrowInvalid) or an unreadable file
         return False

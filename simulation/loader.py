@@ -21,8 +21,9 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -477,7 +478,7 @@ def _set_path(data: dict, path: str, value: Any, file: str) -> None:
         node[leaf] = value
 
 
-_NAMED = re.compile(r"^([a-z_][a-z0-9_]*): (.+)$", re.S)
+_NAMED = re.compile(r"^([a-z_][a-z0-9_]*): (.+)$", re.DOTALL)
 _UNION_BRANCHES = {"float", "int", "str", "bool", "dict[int,float]", "list[float]", "dict[int,union[int,float]]"}
 
 

@@ -37,21 +37,21 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..errors import InputError
-from ..quantity import refuse_loose_numbers
-from ..indicators import INDICATORS
 from .. import limits
+from ..errors import InputError
+from ..indicators import INDICATORS
 from ..loader import (
+    MAX_FILE_BYTES,
     _as_input_error,
     confine,
     get_path,
-    project_roots,
     load_scenario,
-    MAX_FILE_BYTES,
+    project_roots,
     read_yaml,
     scenario_hash,
     with_overrides,
 )
+from ..quantity import refuse_loose_numbers
 from ..scenario import Scenario
 
 DATA_COLUMNS = ["region", "year", "indicator", "value", "unit", "source"]

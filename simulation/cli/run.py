@@ -10,7 +10,8 @@ import click
 from .. import limits
 from ..experiments.replicate import run_replications
 from ..io import prepare_out_folder
-from ..loader import load_scenario, parent_of, validate as validate_mapping
+from ..loader import load_scenario, parent_of
+from ..loader import validate as validate_mapping
 from ..results import write_run
 from . import main
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from .. import limits
 from ..loader import load_scenario
 from ..targets import coverage
-from .. import limits
 from . import main
 from .run import _pad, out_option, size_options
 

@@ -45,8 +45,8 @@ from scipy.stats import qmc
 
 from .. import limits
 from ..errors import InputError
-from ..quantity import refuse_loose_numbers
 from ..loader import _as_input_error, confine, project_roots, read_yaml
+from ..quantity import refuse_loose_numbers
 
 ISHIGAMI_FACTORS = ("x1", "x2", "x3")
 Value = Union[bool, int, float, str]
