@@ -28,6 +28,7 @@ def check_size(count: int, limit: int, bytes_each: int, what: str, *, file: str 
 
 
 def human_bytes(n: float) -> str:
+    n = min(float(min(n, 10**30)), 1e30)
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
         if n < 1024 or unit == "PB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -78,6 +78,8 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         raise InputError(f"not valid YAML{where}: {getattr(exc, 'problem', None) or 'unreadable'}", file=str(path)) from None
     except RecursionError:
         raise InputError(f"nested too deeply (at most {MAX_DEPTH} levels)", file=str(path)) from None
+    except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
+        raise InputError("holds a number too long to read", file=str(path)) from None
     finally:
         loader.dispose()
     if data is None:

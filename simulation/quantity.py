@@ -31,8 +31,11 @@ MAX_MAGNITUDE = 1e9
 UNIT_MAX = {"家": 2_000_000.0, "个": 10_000.0, "人": 100_000_000.0}
 
 
+MAX_PLAIN_INT = 10**15  # counts and seeds in specs; beyond this a number is a typo (and overflows floats)
+
+
 def _finite(v: float) -> float:
-    if not math.isfinite(v):
+    if isinstance(v, float) and not math.isfinite(v):
         raise ValueError("must be a finite number (not NaN or inf)")
     if abs(v) > MAX_MAGNITUDE:
         raise ValueError(f"{v:g} is out of range (|value| ≤ {MAX_MAGNITUDE:g})")
@@ -58,9 +61,9 @@ class Quantity(BaseModel):
         if (self.source is None) == (self.assume is None):
             raise ValueError("give exactly one of 'source' (file and table) or 'assume' (a reason)")
         values = self.value.values() if isinstance(self.value, dict) else [self.value]
-        if any(not math.isfinite(v) for v in values):
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
             raise ValueError("value must be a finite number")
-        if any(abs(v) > MAX_MAGNITUDE for v in values):
+        if any(abs(v) > MAX_MAGNITUDE for v in values):  # ints compare exactly, however long
             raise ValueError(f"value is out of range (|value| ≤ {MAX_MAGNITUDE:g})")
         if isinstance(self.value, dict) and not self.value:
             raise ValueError("a schedule needs at least one year")
@@ -133,6 +136,9 @@ def refuse_loose_numbers(model: type[BaseModel], data: Any) -> Any:
                 raise ValueError(f"{name}: must be a number, not {str(v).lower()}")
             if isinstance(v, float) and not math.isfinite(v):
                 raise ValueError(f"{name}: must be a finite number, not {v}")
+            if isinstance(v, int) and abs(v) > MAX_PLAIN_INT:
+                raise ValueError(f"{name}: about 10^{int(abs(v).bit_length() * 0.30103)} is out of range "
+                                 f"(at most 10^15)")
     return data
 
 

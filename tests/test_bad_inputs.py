@@ -158,6 +158,12 @@ def _sweep_case(name: str, change, names: str, command: str = "sweep") -> Case:
     return Case(name, lambda tmp: (_sweep(tmp, change, command)[1], names))
 
 
+def _long_number(tmp: Path) -> tuple[list[str], str]:
+    path, args = _sweep(tmp, {})
+    _text(tmp, path.read_text(encoding="utf-8") + "chunk: " + "9" * 5000 + "\n", "spec.yaml")
+    return args, "number too long"
+
+
 def _sobol(tmp: Path) -> tuple[list[str], str]:
     spec = {"scenario": str(ZHENHAI), "method": "sobol", "n": 2 ** 30, "outputs": ["tax_per_mu@2025"],
             "factors": [{"path": "levers.xiaoshenggui.incentive", "range": [0, 1]}]}
@@ -233,6 +239,8 @@ CASES = [
     scenario_value("population.above_scale.tax_per_mu", float("-inf"), "population.above_scale.tax_per_mu"),
     scenario_value("population.above_scale.tax_per_mu", True, "population.above_scale.tax_per_mu"),
     scenario_value("levers.energy.cap", {2024: float("nan")}, "levers.energy.cap"),
+    scenario_value("population.above_scale.count", 10**400, "population.above_scale.count"),
+    scenario_value("targets.0.value", 10**400, "targets.0.value"),
     # values validate used to accept and run crashed on, or turned into NaN/inf
     scenario_value("population.below_scale.revenue_median", 0, "population.below_scale.revenue_median"),
     scenario_value("parameters.entry.revenue_median", 0, "parameters.entry.revenue_median"),
@@ -307,6 +315,8 @@ CASES = [
     _sweep_case("a 10^10 grid", lambda s: (s.pop("points"), s.update(design="grid"),
                                            [f.update(levels=100) for f in s["factors"]]), "design points"),
     _sweep_case("replications: true", {"replications": True}, "replications"),
+    _sweep_case("points: 10^400", {"points": 10**400}, "points"),
+    Case("chunk of 5000 digits", _long_number),
     _sweep_case("range with NaN", lambda s: s["factors"][0].update(range=[0, float("nan")]), "factors.0"),
     _sweep_case("scenario: /etc/passwd", {"scenario": "/etc/passwd"}, "outside the project"),
     _sweep_case("unknown output", {"outputs": ["tax_per_m"]}, "tax_per_mu"),
