@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -84,6 +86,8 @@ def ensure_out_folder(path: str | Path, kind: str, *, fingerprint: str | None = 
     ``fingerprint``, a folder of the same kind written from another spec is refused too.
     Nothing is written: results already there are never overwritten by a different job.
     """
+    if not str(path).strip():
+        raise InputError("is empty; give an output folder", field="--out")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError("exists and is not a folder", file=str(path), field="--out")
@@ -103,3 +107,134 @@ def ensure_out_folder(path: str | Path, kind: str, *, fingerprint: str | None = 
     if fingerprint is not None and held.get("fingerprint") not in (None, fingerprint):
         raise InputError(f"holds a {kind} of a different spec; choose another folder (or delete this one)",
                          file=str(path), field="--out")
+
+
+# files a results folder may hold besides its own: clearing a folder with these is refused
+_NOT_RESULTS = (".git", "pyproject.toml", "setup.py", "scenarios")
+
+
+def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = False,
+                       scenario: str | None = None) -> Path:
+    """An empty output folder for a one-shot command (``run``, ``compare``): never mixed with old files.
+
+    A folder holding anything is refused unless ``overwrite``, which first clears it; a folder
+    that does not look like results (no ``manifest.json``, or a project's files) is never cleared.
+    A folder holding an earlier ``kind`` result of the same ``scenario`` is cleared and reused: running
+    a scenario again replaces its own results. An empty name is refused (it would mean the working folder).
+    """
+    if path is None or not str(path).strip():
+        raise InputError("is empty; give an output folder", field="--out")
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError("exists and is not a folder", file=str(path), field="--out")
+    if not path.is_dir() or not any(path.iterdir()):
+        return path
+    if scenario is not None and _held_run_of(path, kind) == scenario:
+        overwrite = True
+    if not overwrite:
+        ensure_out_folder(path, kind)
+        held = _held_kind(path)
+        what = f"holds {held} results" if held else "is not empty"
+        raise InputError(f"{what}; choose another folder, or pass --overwrite to clear it first",
+                         file=str(path), field="--out")
+    clear_folder(path)
+    return path
+
+
+def clear_folder(path: str | Path) -> None:
+    """Delete everything inside a results folder (the folder stays); refuse anything else."""
+    path = Path(path)
+    if not path.is_dir():
+        return
+    if not (path / "manifest.json").is_file() and any(path.iterdir()):
+        raise InputError("holds files but no manifest.json: not a results folder, so --overwrite does not clear it",
+                         file=str(path), field="--out")
+    if any((path / name).exists() for name in _NOT_RESULTS) or path.resolve() in (Path.home().resolve(), Path("/")):
+        raise InputError("looks like a project or home folder, not a results folder; not clearing it",
+                         file=str(path), field="--out")
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def _held_run_of(path: Path, kind: str) -> str | None:
+    """The scenario name of the ``kind`` result a folder holds, if it holds one."""
+    try:
+        held = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(held.get("scenario")) if isinstance(held, dict) and held.get("kind") == kind else None
+
+
+def _held_kind(path: Path) -> str | None:
+    try:
+        held = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(held, dict):
+        return None
+    name = held.get("scenario_name") or held.get("scenario") or held.get("name")
+    kind = held.get("kind")
+    return f"{kind} ({name})" if kind and isinstance(name, str) else (str(kind) if kind else None)
+
+
+# keys a reader of each kind of folder relies on
+_MANIFEST_KEYS = {
+    "run": ("scenario", "seed", "replications"),
+    "sweep": ("spec_hash", "seed", "points", "replications"),
+    "sensitivity": ("spec_hash", "seed", "points", "replications"),
+}
+
+
+def check_results_folder(folder: str | Path, *, require_manifest: bool = True) -> dict | None:
+    """The manifest of a results folder, after checking the folder is whole.
+
+    A folder whose manifest is unreadable or lacks a key its readers need, whose parquet files
+    are truncated, or whose ``scenario.yaml`` does not load, is named as damaged (one line).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("not found, or not a folder", file=str(folder))
+    path = folder / "manifest.json"
+    if not path.is_file():
+        if not require_manifest:
+            return None
+        raise InputError("no manifest.json: not a results folder (or not finished)", file=str(folder))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise InputError("damaged results folder: manifest.json is not readable JSON", file=str(folder)) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("kind"), str):
+        raise InputError("damaged results folder: manifest.json has no kind", file=str(folder))
+    kind = manifest["kind"].split("-")[0]
+    missing = [k for k in _MANIFEST_KEYS.get(kind, ()) if k not in manifest]
+    if missing and manifest.get("status") != "running":
+        raise InputError(f"damaged results folder: manifest.json has no {', '.join(missing)}", file=str(folder))
+    for part in sorted(folder.rglob("*.parquet")):
+        if not part.name.startswith(".") and not parquet_is_whole(part):
+            raise InputError(f"damaged results folder: {part.relative_to(folder)} is truncated or not parquet",
+                             file=str(folder))
+    if (folder / "scenario.yaml").is_file():
+        from .loader import read_yaml, validate
+
+        try:
+            validate(read_yaml(folder / "scenario.yaml"), file=str(folder / "scenario.yaml"))
+        except InputError as exc:
+            raise InputError(f"damaged results folder: scenario.yaml does not load ({exc})", file=str(folder)) from None
+    return manifest
+
+
+def parquet_is_whole(path: str | Path) -> bool:
+    """Whether ``path`` is a complete parquet file (its footer reads; a zero-byte file is not)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if Path(path).stat().st_size == 0:
+            return False
+        pq.read_metadata(path)
+        return True
+    except (OSError, pa.ArrowException):  # a torn footer (ArrowInvalid) or an unreadable file
+        return False

@@ -1,12 +1,29 @@
-"""Reading scenarios: safe YAML, ``extends:``, strict validation, overrides by path, a stable hash."""
+"""Reading scenarios: safe YAML, ``extends:``, strict validation, overrides by path, a stable hash.
+
+Input files are bounded before they are trusted: at most :data:`MAX_FILE_BYTES`, nested at most
+:data:`MAX_DEPTH` levels, expanding (YAML aliases included) to at most :data:`MAX_NODES` values,
+and ``extends:`` chains at most :data:`MAX_EXTENDS` long. Files a scenario names resolve inside
+its project tree (see :func:`project_roots`), so a scenario cannot read an arbitrary file.
+
+Variants (``extends: parent.yaml``) change their parent by these rules (see :func:`merge_variant`):
+mappings merge key by key; a cited quantity given a ``{year: value}`` schedule changes only those
+years; a single number replaces the whole value; a changed value carries its own citation;
+``targets:`` as a list adds to the inherited targets, as a mapping it may ``drop:`` (names,
+``NAME@YEAR`` or ``all``), ``replace:`` (same name and year) and ``add:``; any other list replaces.
+"""
 
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
+import os
+import re
+import stat
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -15,13 +32,26 @@ from .errors import InputError
 from .indicators import INDICATORS
 from .scenario import Scenario
 
+MAX_FILE_BYTES = 5 * 1024 * 1024  # the largest shipped scenario is ~60 kB
+MAX_DEPTH = 40  # nesting levels of a YAML document
+MAX_NODES = 200_000  # values after alias expansion (a scenario has ~2,000)
+MAX_EXTENDS = 16  # files in one extends: chain
+
+# folders besides a scenario's own project tree that it may name (the CLI's --allow-path)
+ALLOWED_ROOTS: list[Path] = []
+_PROJECT_MARKERS = (".git", "pyproject.toml")
+
 
 class _StrictLoader(yaml.SafeLoader):
-    """The safe loader, refusing a key given twice in one mapping (plain YAML keeps the last silently)."""
+    """The safe loader, refusing a key given twice in one mapping (plain YAML keeps the last silently)
+    and keys that are not plain values (a list or mapping as a key)."""
 
     def construct_mapping(self, node, deep=False):
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain name or number, not a list or mapping", key_node.start_mark)
             key = self.construct_object(key_node, deep=True)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -32,20 +62,26 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping with the safe loader; refuse missing, empty or malformed files and repeated keys."""
+    """Read a YAML mapping with the safe loader; refuse missing, empty, oversized or malformed files,
+    documents nested or expanded beyond the limits, and repeated keys."""
     path = Path(path)
-    if path.is_dir():
-        raise InputError("is a folder, not a file", file=str(path))
-    if not path.is_file():
-        raise InputError("file not found", file=str(path))
+    text = _read_bounded(path)
+    loader = _StrictLoader(text)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+        node = loader.get_single_node()
+        if node is not None:
+            _check_shape(node, path)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise InputError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not a UTF-8 text file", file=str(path)) from None
+        raise InputError(f"not valid YAML{where}: {getattr(exc, 'problem', None) or 'unreadable'}", file=str(path)) from None
+    except RecursionError:
+        raise InputError(f"nested too deeply (at most {MAX_DEPTH} levels)", file=str(path)) from None
+    except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
+        raise InputError("holds a number too long to read", file=str(path)) from None
+    finally:
+        loader.dispose()
     if data is None:
         raise InputError("the file is empty", file=str(path))
     if not isinstance(data, dict):
@@ -53,47 +89,311 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``override`` on top of ``base``; mappings merge, everything else replaces."""
+def _read_bounded(path: Path) -> str:
+    """The text of a regular file of at most MAX_FILE_BYTES (symlink loops, devices and FIFOs refused)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except OSError as exc:  # ELOOP (a symlink loop), ENAMETOOLONG, EACCES...
+        raise InputError(f"cannot be read ({exc.strerror or 'unreadable'})", file=str(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("is a folder, not a file", file=str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("is not a regular file", file=str(path))
+    if info.st_size > MAX_FILE_BYTES:
+        raise InputError(f"is {info.st_size / 2**20:.1f} MB; input files are limited to {MAX_FILE_BYTES // 2**20} MB",
+                         file=str(path))
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or 'unreadable'})", file=str(path)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"input files are limited to {MAX_FILE_BYTES // 2**20} MB", file=str(path))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not a UTF-8 text file", file=str(path)) from None
+
+
+def _check_shape(root: yaml.Node, path: Path) -> None:
+    """Refuse a document nested deeper than MAX_DEPTH or expanding to more than MAX_NODES values.
+
+    Aliases are counted each time they are used, as the loaded data would hold them: a few lines
+    of nested aliases ("billion laughs") expand exponentially.
+    """
+    stack = [(root, 1)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise InputError(f"expands to more than {MAX_NODES:,} values (nested YAML aliases?)", file=str(path))
+        if depth > MAX_DEPTH:
+            line = node.start_mark.line + 1 if node.start_mark else "?"
+            raise InputError(f"nested more than {MAX_DEPTH} levels deep (line {line})", file=str(path))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+
+
+# --- where a scenario may read from ------------------------------------------------------------
+
+
+def _real(path: Path, *, file: str | None = None, field: str | None = None) -> Path:
+    try:
+        return Path(os.path.realpath(path, strict=False))
+    except (OSError, RuntimeError):
+        raise InputError("cannot be resolved (a symlink loop?)", file=file or str(path), field=field) from None
+
+
+def _project_root(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in _PROJECT_MARKERS):
+            return folder
+    return None
+
+
+def project_roots(path: str | Path) -> list[Path]:
+    """The folders files named by ``path`` may come from.
+
+    The project tree holding ``path`` (the nearest folder above it with ``.git`` or
+    ``pyproject.toml``; without one, ``path``'s own folder), the project the command runs in
+    (if the working folder is inside one), and :data:`ALLOWED_ROOTS`.
+    """
+    here = _real(Path(path)).parent
+    roots = [_project_root(here) or here]
+    cwd_root = _project_root(Path.cwd().resolve())
+    if cwd_root is not None:
+        roots.append(cwd_root)
+    roots.extend(_real(Path(p)) for p in ALLOWED_ROOTS)
+    return list(dict.fromkeys(roots))
+
+
+def confine(path: Path, roots: Iterable[Path], *, file: str, field: str) -> Path:
+    """``path`` if it resolves inside one of ``roots``; else one line naming the field (the file is not read)."""
+    real = _real(path, file=file, field=field)
+    roots = list(roots)
+    if not any(real == root or real.is_relative_to(root) for root in roots):
+        raise InputError(f"{str(path)!r} is outside the project folder {roots[0]} "
+                         "(allow another folder with upgrade-sim --allow-path DIR)", file=file, field=field)
+    return path
+
+
+# --- extends: ------------------------------------------------------------------------------------
+
+
+def resolve_extends(path: str | Path, *, roots: Iterable[Path] | None = None) -> dict[str, Any]:
+    """The raw mapping of ``path`` with its ``extends:`` chain merged in (see :func:`merge_variant`)."""
+    chain = _extends_chain(Path(path), roots)
+    merged = chain[-1][1]
+    if isinstance(merged.get("targets"), Mapping):
+        raise InputError("add:/replace:/drop: only apply in a variant (a file with extends:); give a list of targets",
+                         file=str(chain[-1][0]), field="targets")
+    for file, data in reversed(chain[:-1]):
+        merged = merge_variant(merged, data, file=str(file))
+    return merged
+
+
+def _extends_chain(path: Path, roots: Iterable[Path] | None) -> list[tuple[Path, dict[str, Any]]]:
+    """[(file, its mapping without extends:)], the named file first and the root scenario last."""
+    roots = list(roots) if roots is not None else project_roots(path)
+    chain: list[tuple[Path, dict[str, Any]]] = []
+    seen: set[Path] = set()
+    current = path
+    while True:
+        real = _real(current)
+        if real in seen:
+            raise InputError("extends: the chain of scenarios loops back on itself", file=str(chain[-1][0]),
+                             field="extends")
+        if len(chain) >= MAX_EXTENDS:
+            raise InputError(f"extends: the chain is longer than {MAX_EXTENDS} files", file=str(path), field="extends")
+        seen.add(real)
+        data = read_yaml(current)
+        parent = data.pop("extends", None)
+        chain.append((current, data))
+        if parent is None:
+            return chain
+        if not isinstance(parent, str) or not parent.strip():
+            raise InputError("must be a file name", file=str(current), field="extends")
+        parent_path = current.parent / parent
+        confine(parent_path, roots, file=str(current), field="extends")
+        if not parent_path.is_file():
+            raise InputError(f"file {parent!r} not found next to this scenario", file=str(current), field="extends")
+        current = parent_path
+
+
+def parent_of(path: str | Path) -> dict[str, Any] | None:
+    """The merged mapping ``path`` extends (None for a scenario without ``extends:``)."""
+    chain = _extends_chain(Path(path), None)
+    if len(chain) == 1:
+        return None
+    return resolve_extends(chain[1][0], roots=project_roots(path))
+
+
+def merge_variant(base: Mapping[str, Any], change: Mapping[str, Any], *, file: str = "<variant>") -> dict[str, Any]:
+    """``change`` (a variant's mapping) applied to ``base`` (its parent's), by the rules in the module doc."""
+    base_year = change.get("base_year", base.get("base_year"))
+    return _merge(base, change, file, (), base_year)
+
+
+def _merge(base: Mapping[str, Any], change: Mapping[str, Any], file: str, path: tuple, base_year) -> dict[str, Any]:
     merged = copy.deepcopy(dict(base))
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping) and "value" not in value:
-            merged[key] = deep_merge(merged[key], value)
+    for key, value in change.items():
+        here = (*path, str(key))
+        old = merged.get(key)
+        if here == ("targets",):
+            merged[key] = merge_targets(old or [], value, file=file)
+        elif _is_quantity(old) and isinstance(value, Mapping):
+            merged[key] = _merge_quantity(old, value, file, ".".join(here), base_year)
+        elif isinstance(value, Mapping) and isinstance(old, Mapping):
+            merged[key] = _merge(old, value, file, here, base_year)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
 
 
-def resolve_extends(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The raw mapping of ``path`` with its ``extends:`` chain merged in."""
-    if path.resolve() in _seen:
-        raise InputError("extends: the chain of scenarios loops back on itself", file=str(path))
-    data = read_yaml(path)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise InputError("must be a file name", file=str(path), field="extends")
-    parent_path = (path.parent / parent)
-    if not parent_path.is_file():
-        raise InputError(f"file {parent!r} not found next to this scenario", file=str(path), field="extends")
-    return deep_merge(resolve_extends(parent_path, _seen + (path.resolve(),)), data)
+def _is_quantity(node: Any) -> bool:
+    return isinstance(node, Mapping) and "value" in node and ("source" in node or "assume" in node)
+
+
+_CITATION = ("source", "assume")
+
+
+def _merge_quantity(old: Mapping[str, Any], new: Mapping[str, Any], file: str, field: str, base_year) -> dict[str, Any]:
+    """A cited quantity changed by a variant: schedules merge by year, a number replaces, citations go with values."""
+    merged = {k: copy.deepcopy(v) for k, v in old.items()}
+    if any(k in new for k in _CITATION):
+        for k in _CITATION:
+            merged.pop(k, None)
+    elif "value" in new:
+        raise InputError("a variant that changes a value must cite it: give source: or assume: with the new value",
+                         file=file, field=field)
+    for k, v in new.items():
+        if k != "value":
+            merged[k] = copy.deepcopy(v)
+    if "value" in new:
+        merged["value"] = _merge_value(old.get("value"), new["value"], base_year)
+    return merged
+
+
+def _merge_value(old: Any, new: Any, base_year) -> Any:
+    """A schedule changes only the years it gives; over a single number, that number holds until then."""
+    if not isinstance(new, Mapping):
+        return copy.deepcopy(new)
+    if isinstance(old, Mapping):
+        return {**_years(old), **_years(new)}
+    if isinstance(old, (int, float)) and not isinstance(old, bool) and isinstance(base_year, int):
+        return {base_year: old, **_years(new)}
+    return copy.deepcopy(dict(new))
+
+
+def _years(schedule: Mapping) -> dict:
+    """Year keys as integers where they are written as digits ("2024" and 2024 are one year)."""
+    return {int(k) if isinstance(k, str) and k.strip().isdigit() else k: v for k, v in schedule.items()}
+
+
+# --- targets in variants ---------------------------------------------------------------------------
+
+_TARGET_KEYS = ("drop", "replace", "add")
+
+
+def target_key(target: Mapping[str, Any]) -> str:
+    """A target's reference: ``NAME@YEAR`` (its document wording and year)."""
+    return f"{target.get('name')}@{target.get('year')}"
+
+
+def merge_targets(inherited: list, change: Any, *, file: str) -> list:
+    """The inherited targets changed by a variant's ``targets:``.
+
+    A list adds targets. A mapping may ``drop:`` targets (``NAME@YEAR``, a ``NAME`` for every year,
+    or ``all``), ``replace:`` targets of the same name and year in place, and ``add:`` new ones.
+    Adding a target that is already inherited, or naming one that is not, is refused.
+    """
+    if isinstance(change, list):
+        change = {"add": change}
+    if not isinstance(change, Mapping):
+        raise InputError("give a list of targets to add, or a mapping with drop:, replace: and add:",
+                         file=file, field="targets")
+    unknown = [k for k in change if k not in _TARGET_KEYS]
+    if unknown:
+        raise InputError(f"unknown key {unknown[0]!r}; a variant's targets: takes {', '.join(_TARGET_KEYS)}",
+                         file=file, field=f"targets.{unknown[0]}")
+    if not isinstance(inherited, list):
+        return inherited  # validation reports the parent's problem
+    targets = [copy.deepcopy(t) for t in inherited]
+    for key in _TARGET_KEYS:
+        items = change.get(key, [])
+        if key == "drop" and items == "all":
+            targets = []
+            continue
+        if not isinstance(items, list):
+            raise InputError("must be a list" + (" (or all)" if key == "drop" else ""), file=file, field=f"targets.{key}")
+        for i, item in enumerate(items):
+            targets = _apply_target_change(targets, key, item, file, f"targets.{key}.{i}")
+    return targets
+
+
+def _apply_target_change(targets: list, key: str, item: Any, file: str, field: str) -> list:
+    keys = [target_key(t) if isinstance(t, Mapping) else None for t in targets]
+    if key == "drop":
+        if not isinstance(item, str):
+            raise InputError("name a target as NAME@YEAR (or NAME for every year)", file=file, field=field)
+        hit = [i for i, k in enumerate(keys) if k == item or (k and "@" not in item and k.rsplit("@", 1)[0] == item)]
+        if not hit:
+            raise InputError(f"no inherited target {item!r}{suggest(item, keys)}", file=file, field=field)
+        return [t for i, t in enumerate(targets) if i not in hit]
+    if not isinstance(item, Mapping):
+        raise InputError("each target must be a mapping (name:, year:, ...)", file=file, field=field)
+    k = target_key(item)
+    if key == "replace":
+        if k not in keys:
+            raise InputError(f"no inherited target {k!r} to replace{suggest(k, keys)}", file=file, field=field)
+        return [copy.deepcopy(dict(item)) if keys[i] == k else t for i, t in enumerate(targets)]
+    if k in keys:
+        raise InputError(f"target {k!r} is already inherited; put it under replace: (or drop: it first)",
+                         file=file, field=field)
+    return [*targets, copy.deepcopy(dict(item))]
+
+
+def suggest(name: str, known: Iterable[Any], n: int = 3) -> str:
+    """"; nearest: a, b" naming the closest of ``known`` (difflib), or an empty string."""
+    names = [str(k) for k in known if k is not None]
+    close = difflib.get_close_matches(str(name), list(dict.fromkeys(names)), n=n, cutoff=0.5)
+    return f"; nearest: {', '.join(close)}" if close else ""
+
+
+# --- validation ------------------------------------------------------------------------------------
 
 
 def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
-    """Validate a raw mapping into a :class:`Scenario`, or raise one :class:`InputError`."""
+    """Validate a raw mapping into a :class:`Scenario`, or raise one :class:`InputError`.
+
+    Beyond the schema, the cross-field rules of :mod:`simulation.rules` are checked here, so a
+    scenario that ``validate`` accepts does not fail at run time.
+    """
+    from .rules import check_rules
+
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _as_input_error(exc, file) from None
+    except RecursionError:
+        raise InputError(f"nested too deeply (at most {MAX_DEPTH} levels)", file=file) from None
     for i, target in enumerate(scenario.targets):
         if target.modelled and target.indicator not in INDICATORS:
-            raise InputError(f"unknown indicator {target.indicator!r}", file=file, field=f"targets.{i}.indicator")
+            raise InputError(f"unknown indicator {target.indicator!r}{suggest(target.indicator, INDICATORS)} "
+                             "(upgrade-sim indicators lists them)", file=file, field=f"targets.{i}.indicator")
         if target.modelled and target.unit is not None:
             expected = "%" if target.measure == "cagr" else INDICATORS[target.indicator].unit
             if target.unit != expected:
                 raise InputError(f"unit is {target.unit!r}, but {target.indicator!r} ({target.measure}) is in {expected!r}",
                                  file=file, field=f"targets.{i}.unit")
+    check_rules(scenario, file=file)
     return scenario
 
 
@@ -131,13 +431,37 @@ def get_path(scenario: Scenario, path: str) -> Any:
     return node
 
 
+def lever_paths(scenario: Scenario) -> list[tuple[str, Any, str | None]]:
+    """Every settable number of ``scenario``: (dotted path, current value, unit), levers first."""
+    from pydantic import BaseModel
+
+    from .quantity import Quantity
+
+    found: list[tuple[str, Any, str | None]] = []
+
+    def walk(model: BaseModel, path: str) -> None:
+        for name, info in type(model).model_fields.items():
+            child, here = getattr(model, name), f"{path}.{name}"
+            if isinstance(child, Quantity):
+                unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
+                found.append((here, child.value, child.unit or unit))
+            elif isinstance(child, BaseModel):
+                walk(child, here)
+
+    for section in ("levers", "parameters", "population"):
+        walk(getattr(scenario, section), section)
+    return found
+
+
 def _child(node: Any, part: str, path: str, file: str) -> Any:
     if isinstance(node, list):
         if not part.isdigit() or int(part) >= len(node):
             raise InputError(f"no list item {part!r}", file=file, field=path)
         return node[int(part)]
     if not isinstance(node, dict) or part not in node:
-        raise InputError("no such parameter or lever in the scenario", file=file, field=path)
+        known = list(node) if isinstance(node, dict) else []
+        raise InputError(f"no such parameter or lever in the scenario{suggest(part, known)} "
+                         "(upgrade-sim levers SCENARIO lists them)", file=file, field=path)
     return node[part]
 
 
@@ -156,6 +480,7 @@ def _set_path(data: dict, path: str, value: Any, file: str) -> None:
         node[leaf] = value
 
 
+_NAMED = re.compile(r"^([a-z_][a-z0-9_]*): (.+)$", re.DOTALL)
 _UNION_BRANCHES = {"float", "int", "str", "bool", "dict[int,float]", "list[float]", "dict[int,union[int,float]]"}
 
 
@@ -163,7 +488,7 @@ def _as_input_error(exc: ValidationError, file: str) -> InputError:
     """One message for a validation failure: the most telling problem, and how many others."""
     problems: dict[str, tuple[str, str]] = {}
     for error in exc.errors():
-        field = ".".join(str(p) for p in error["loc"] if str(p) not in _UNION_BRANCHES)
+        field = ".".join(str(p) for p in error["loc"] if not _is_branch(str(p)))
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key (a typo?)"
@@ -171,9 +496,18 @@ def _as_input_error(exc: ValidationError, file: str) -> InputError:
             message = "required field is missing"
         elif field.endswith(".value") and error["type"] in ("float_parsing", "float_type", "int_type", "dict_type"):
             message = "must be a number, or a mapping of year to number"
+        named = _NAMED.match(message) if error["type"] == "value_error" else None
+        if named:  # "points: a sobol design needs..." from a model's own check: name the field itself
+            field, message = ".".join(p for p in (field, named[1]) if p), named[2]
         problems.setdefault(field, (error["type"], message))
     # an unknown key usually explains a "missing" one next to it: report the typo first
     field = next((f for f, (kind, _) in problems.items() if kind == "extra_forbidden"), next(iter(problems)))
     more = len(problems) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return InputError(problems[field][1] + suffix, file=file, field=field or None)
+    return InputError(problems[field][1].splitlines()[0] + suffix, file=file, field=field or None)
+
+
+def _is_branch(part: str) -> bool:
+    """A union branch pydantic names in an error's location (``int``, ``function-after[...]``...)."""
+    return part in _UNION_BRANCHES or part.startswith(("function-", "constrained-", "json-or-python")) \
+        or part.lower().replace(" ", "") in _UNION_BRANCHES

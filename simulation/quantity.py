@@ -24,6 +24,27 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, 
 Number = StrictInt | StrictFloat
 Schedule = dict[int, Number]
 
+# No scenario number is anywhere near this; larger ones (1e308) only overflow the model's sums.
+MAX_MAGNITUDE = 1e9
+# Counts the simulation holds firm by firm or project by project: beyond these a run would take
+# hours and tens of GB (a 10^6-firm run takes ~11 s a replication and ~1 GB).
+UNIT_MAX = {"家": 2_000_000.0, "个": 10_000.0, "人": 100_000_000.0}
+
+
+MAX_PLAIN_INT = 10**15  # counts and seeds in specs; beyond this a number is a typo (and overflows floats)
+
+
+def _finite(v: float) -> float:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("must be a finite number (not NaN or inf)")
+    if abs(v) > MAX_MAGNITUDE:
+        raise ValueError(f"{v:g} is out of range (|value| ≤ {MAX_MAGNITUDE:g})")
+    return v
+
+
+# a plain number in a scenario outside a cited quantity (a target's value): strict and finite
+FiniteNumber = Annotated[StrictInt | StrictFloat, AfterValidator(_finite)]
+
 
 class Quantity(BaseModel):
     """A number or a yearly schedule, with its citation or its reason."""
@@ -40,8 +61,10 @@ class Quantity(BaseModel):
         if (self.source is None) == (self.assume is None):
             raise ValueError("give exactly one of 'source' (file and table) or 'assume' (a reason)")
         values = self.value.values() if isinstance(self.value, dict) else [self.value]
-        if any(not math.isfinite(v) for v in values):
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
             raise ValueError("value must be a finite number")
+        if any(abs(v) > MAX_MAGNITUDE for v in values):  # ints compare exactly, however long
+            raise ValueError(f"value is out of range (|value| ≤ {MAX_MAGNITUDE:g})")
         if isinstance(self.value, dict) and not self.value:
             raise ValueError("a schedule needs at least one year")
         return self
@@ -74,6 +97,8 @@ class Quantity(BaseModel):
 
 
 def _check(unit: str, ge: float | None, le: float | None, schedule: bool):
+    le = min(le, UNIT_MAX[unit]) if le is not None and unit in UNIT_MAX else UNIT_MAX.get(unit, le)
+
     def check(q: Quantity) -> Quantity:
         if q.unit is not None and q.unit != unit:
             raise ValueError(f"unit is {q.unit!r}, expected {unit!r}")
@@ -97,3 +122,27 @@ def quantity(unit: str, *, ge: float | None = 0.0, le: float | None = None, sche
 def probability(*, schedule: bool = False) -> Any:
     """A field type: a cited probability or share in [0, 1]."""
     return quantity("1", ge=0.0, le=1.0, schedule=schedule)
+
+
+def refuse_loose_numbers(model: type[BaseModel], data: Any) -> Any:
+    """A ``mode="before"`` check for plain (non-quantity) fields: YAML's ``true`` is not a number,
+    and NaN or inf are not values (pydantic's lax mode reads ``true`` as 1 and keeps ``.nan``)."""
+    if not isinstance(data, dict):
+        return data
+    for name, field in model.model_fields.items():
+        values = data.get(name)
+        for v in values if isinstance(values, (list, tuple)) else [values]:
+            if isinstance(v, bool) and not _takes_bool(field.annotation):
+                raise ValueError(f"{name}: must be a number, not {str(v).lower()}")
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(f"{name}: must be a finite number, not {v}")
+            if isinstance(v, int) and abs(v) > MAX_PLAIN_INT:
+                raise ValueError(f"{name}: about 10^{int(abs(v).bit_length() * 0.30103)} is out of range "
+                                 f"(at most 10^15)")
+    return data
+
+
+def _takes_bool(annotation: Any) -> bool:
+    from typing import get_args
+
+    return annotation is bool or annotation is Any or any(_takes_bool(a) for a in get_args(annotation))

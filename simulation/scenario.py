@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .processes.quotas import allocated_quota
-from .quantity import Quantity, probability, quantity
+from .quantity import FiniteNumber, Quantity, probability, quantity, refuse_loose_numbers
 
 PERCENT = quantity("%", le=100.0)
 SHARE = probability()
@@ -27,6 +27,11 @@ MONTH = quantity("月", ge=1.0, le=12.0)
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_numbers(cls, data):
+        return refuse_loose_numbers(cls, data)
 
 
 # --- population at the base year -----------------------------------------------------------
@@ -94,7 +99,7 @@ class Population(Strict):
     certified: Certified
     rd_intensity_median: PERCENT  # R&D / revenue
     rd_intensity_sigma: quantity("1", le=3.0)
-    sectors: list[Sector] = Field(min_length=1)
+    sectors: list[Sector] = Field(min_length=1, max_length=200)
     large_firms: list[LargeFirm] = Field(default_factory=list)
     # median age of firms at the base year (years); older firms are larger
     age_median: quantity("年", ge=1.0, le=50.0) | None = None
@@ -469,7 +474,7 @@ class Target(Strict):
     indicator: str | None = None
     year: int
     op: Literal[">=", "<=", ">", "<", "=="] = ">="
-    value: float | None = None
+    value: FiniteNumber | None = None  # strict: `true`, "80", NaN and inf are refused
     unit: str | None = None
     measure: Literal["level", "cumulative", "cagr"] = "level"
     since: int | None = None
@@ -497,7 +502,7 @@ class Scenario(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
     region: str
-    region_en: str
+    region_en: str = Field(pattern=r"^[A-Za-z][A-Za-z .,'()-]{0,79}$")  # a label ("Zhenhai district, Ningbo"), never a path
     document: str
     base_year: int = Field(ge=1990, le=2100)
     end_year: int = Field(ge=1990, le=2100)
@@ -505,7 +510,7 @@ class Scenario(Strict):
     population: Population
     levers: Levers
     parameters: Parameters
-    targets: list[Target] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list, max_length=2000)
 
     @model_validator(mode="after")
     def _years(self) -> "Scenario":

@@ -6,15 +6,49 @@ after ``since`` (a document's "[]" values), or its ``cagr`` from ``since`` (年�
 
 from __future__ import annotations
 
+import difflib
 import operator
+import re
 
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .indicators import INDICATORS
 from .scenario import Scenario, Target
 
 OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": np.isclose}
+
+# --- references: one way to name an indicator-year or a target in every command ------------------
+
+REFERENCE_FORM = "NAME@YEAR"  # NAME: an indicator (tax_per_mu) or a target's wording (规上工业亩均税收)
+_REFERENCE = re.compile(r"^\s*(?P<name>.+?)\s*[@:]\s*(?P<year>\d{4})\s*$")
+
+
+def parse_reference(text: str, *, field: str | None = None, file: str | None = None) -> tuple[str, int]:
+    """``NAME@YEAR`` → (name, year); ``NAME:YEAR`` (the older form) is read the same."""
+    m = _REFERENCE.match(str(text))
+    if not m:
+        raise InputError(f"write {REFERENCE_FORM} (e.g. tax_per_mu@2025), not {text!r}", file=file, field=field)
+    return m["name"], int(m["year"])
+
+
+def reference(name: str, year: int) -> str:
+    """The canonical reference string."""
+    return f"{name}@{year}"
+
+
+def nearest(name: str, known, n: int = 3) -> str:
+    """"; nearest: a, b" naming the closest of ``known`` (difflib), or an empty string."""
+    close = difflib.get_close_matches(str(name), sorted({str(k) for k in known}), n=n, cutoff=0.5)
+    return f"; nearest: {', '.join(close)}" if close else ""
+
+
+def unknown_indicator(name: str, *, field: str | None = None, file: str | None = None) -> InputError:
+    """The error for an indicator name that is not declared, with the nearest declared ones."""
+    return InputError(f"unknown indicator {name!r}{nearest(name, INDICATORS)} (upgrade-sim indicators lists them)",
+                      file=file, field=field)
+
 
 COLUMNS = ["name", "indicator", "label", "year", "op", "target", "unit", "measure", "since", "basis", "theme",
            "p_met", "median", "p10", "p90", "modelled", "source", "reason"]

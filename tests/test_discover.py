@@ -85,6 +85,6 @@ def test_cli_discover_writes_tables_and_figures_or_refuses_a_bad_target(tmp_path
     p_met = pd.read_parquet(tmp_path / "attainment.parquet")["p_met"]
     assert f"{int((1 - p_met >= 0.9).sum())} of 600 design points are cases (missed)" in missed.output
     assert not (tmp_path / "missed" / "figures").exists() and (tmp_path / "missed" / "boxes.csv").exists()
-    for target, message in (("tax_per_mu", "INDICATOR:YEAR"), ("tax_per_mu:2023", "no target on tax_per_mu in 2023")):
+    for target, message in (("tax_per_mu", "NAME@YEAR"), ("tax_per_mu:2023", "no target on tax_per_mu in 2023")):
         bad = CliRunner().invoke(main, ["discover", str(tmp_path), "--target", target])
         assert bad.exit_code == 2 and message in bad.stderr

@@ -222,7 +222,7 @@ def test_common_random_numbers_give_equal_points_equal_numbers(tmp_path):
 @pytest.mark.parametrize("change, field, message", [
     ({"desing": "lhs"}, "desing", "unknown key"),
     ({"design": "random"}, "design", "Input should be"),
-    ({"factors": [{"path": "levers.remediation.firms_per_year", "range": [5, 1]}]}, "factors.0", "lower bound"),
+    ({"factors": [{"path": "levers.remediation.firms_per_year", "range": [5, 1]}]}, "factors.0.range", "lower bound"),
     ({"design": "sobol", "points": 10}, None, "power of 2"),
     ({"factors": [{"path": "levers.no_such_lever", "range": [0, 1]}]}, "factors.0.path", "no lever or parameter"),
     ({"outputs": ["tax_per_moo"]}, "outputs.0", "unknown indicator"),

@@ -37,17 +37,22 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .. import limits
 from ..errors import InputError
 from ..indicators import INDICATORS
 from ..loader import (
+    MAX_FILE_BYTES,
     _as_input_error,
+    confine,
     get_path,
     load_scenario,
+    project_roots,
     read_yaml,
     scenario_hash,
     with_overrides,
 )
 from ..paths import value_at
+from ..quantity import refuse_loose_numbers
 from ..scenario import Scenario
 
 DATA_COLUMNS = ["region", "year", "indicator", "value", "unit", "source"]
@@ -55,6 +60,11 @@ DATA_COLUMNS = ["region", "year", "indicator", "value", "unit", "source"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_numbers(cls, data):
+        return refuse_loose_numbers(cls, data)
 
 
 class FitParameter(_Strict):
@@ -92,8 +102,8 @@ class Observed(_Strict):
 class Optimiser(_Strict):
     """Settings of :func:`scipy.optimize.differential_evolution` (deferred updating)."""
 
-    maxiter: int = Field(default=20, ge=1)
-    popsize: int = Field(default=8, ge=2)
+    maxiter: int = Field(default=20, ge=1, le=10_000)
+    popsize: int = Field(default=8, ge=2, le=1_000)
     tol: float = Field(default=0.01, ge=0)
     mutation: tuple[float, float] = (0.5, 1.0)
     recombination: float = Field(default=0.7, ge=0, le=1)
@@ -103,10 +113,10 @@ class Optimiser(_Strict):
 class AbcSettings(_Strict):
     """ABC-SMC settings (Beaumont et al. 2009): particles, generations, tolerance schedule."""
 
-    particles: int = Field(default=200, ge=10)
+    particles: int = Field(default=200, ge=10, le=100_000)
     generations: int = Field(default=5, ge=1)
     quantile: float = Field(default=0.5, gt=0, lt=1)
-    batch: int = Field(default=100, ge=1)
+    batch: int = Field(default=100, ge=1, le=100_000)
     min_acceptance: float = Field(default=0.02, gt=0, le=1)
 
 
@@ -134,6 +144,13 @@ class CalibrationSpec(_Strict):
         keys = [(o.indicator, y) for o in self.observed for y in o.years]
         if len(set(keys)) != len(keys):
             raise ValueError("observed: an indicator-year is listed twice")
+        try:
+            limits.check_size(self.replications, limits.MAX_RUNS, limits.BYTES_PER_RUN, "replications per evaluation")
+            if self.method == "abc":
+                limits.check_size(self.abc.particles * self.abc.generations, limits.MAX_POINTS, limits.BYTES_PER_POINT,
+                                  "ABC particles × generations")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
 
@@ -192,7 +209,9 @@ def load_calibration(path: str | Path) -> Calibration:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:
         raise _as_input_error(exc, str(path)) from None
-    scenario_file = path.parent / spec.scenario
+    roots = project_roots(path)
+    scenario_file = confine(path.parent / spec.scenario, roots, file=str(path), field="scenario")
+    confine(path.parent / spec.data, roots, file=str(path), field="data")
     if not scenario_file.is_file():
         raise InputError(f"scenario file {spec.scenario!r} not found next to this spec", file=str(path), field="scenario")
     scenario = load_scenario(scenario_file)
@@ -210,7 +229,11 @@ def _check_parameters(spec: CalibrationSpec, scenario: Scenario, path: Path) -> 
         try:
             current = get_path(scenario, p.path)
         except InputError:
-            raise InputError(f"no such parameter or lever {p.path!r} in the scenario", file=str(path), field=field) from None
+            from ..loader import lever_paths, suggest
+
+            hint = suggest(p.path, [q for q, _, _ in lever_paths(scenario)])
+            raise InputError(f"no such parameter or lever {p.path!r} in the scenario{hint}", file=str(path),
+                             field=field) from None
         if isinstance(current, bool) or not isinstance(current, (int, float, dict)):
             raise InputError(f"{p.path!r} is not a number that can be fitted", file=str(path), field=field)
         if p.years is not None:
@@ -244,6 +267,8 @@ def read_data(path: Path, region: str | None, *, spec_file: Path) -> pd.DataFram
     """The tidy observed-data file (``region, year, indicator, value, unit, source``), one region."""
     if not path.is_file():
         raise InputError(f"data file {str(path)!r} not found", file=str(spec_file), field="data")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"is larger than {MAX_FILE_BYTES // 2**20} MB", file=str(path))
     try:
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -8,6 +8,7 @@ and registers itself on :data:`main` when imported at the bottom of this file.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -15,6 +16,23 @@ from ..errors import InputError
 
 
 class _Group(click.Group):
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        """Usage errors (an unknown option, a bad value) as one line and exit code 2, like bad input."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            hint = " (see --help)" if isinstance(exc, click.UsageError) else ""
+            click.echo(f"error: {' '.join(exc.format_message().split())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -29,8 +47,14 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "terminal_width": 110,
                                            "max_content_width": 110})
 @click.version_option(package_name="upgrade-sim")
-def main() -> None:
+@click.option("--allow-path", "allow_paths", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              metavar="DIR", help="A folder outside the scenario's project that extends:, data: and scenario: may name.")
+def main(allow_paths: tuple[Path, ...]) -> None:
     """Simulate regional industrial upgrading and judge plans against their targets."""
+    from .. import limits, loader
+
+    loader.ALLOWED_ROOTS[:] = list(allow_paths)
+    limits.ALLOW_LARGE = False  # commands set it with their own --allow-large
 
 
 # command modules register themselves on `main`

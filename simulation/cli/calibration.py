@@ -9,6 +9,7 @@ import click
 from ..errors import InputError
 
 from . import main
+from .run import _out_path
 
 
 def _options(fn):
@@ -21,7 +22,7 @@ def _options(fn):
                       help="Start a Dask LocalCluster of N worker processes.")(fn)
     fn = click.option("--workers", "-w", type=click.IntRange(min=0), default=None, metavar="N",
                       help="Local processes (1: serial; default: every core). Never changes a number.")(fn)
-    fn = click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+    fn = click.option("--out", "-o", type=str, required=True, callback=_out_path,
                       help="Output folder; rerunning the same command resumes from its cache.")(fn)
     return click.argument("spec", type=click.Path(path_type=Path))(fn)
 

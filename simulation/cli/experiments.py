@@ -8,6 +8,7 @@ import click
 
 from ..errors import InputError
 from . import main
+from .run import _allow_large, _out_path
 
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                     help="Figure labels (Chinese needs a CJK font; else English).")
@@ -21,9 +22,31 @@ def _executor_options(fn):
     fn = click.option("--workers", "-w", type=click.IntRange(min=0), default=None, metavar="N",
                       help="Local processes (1: serial; default: every core). Never changes a number.")(fn)
     fn = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(fn)
-    fn = click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+    fn = click.option("--out", "-o", type=str, required=True, callback=_out_path,
                       help="Store folder; rerunning the same command resumes it.")(fn)
+    fn = click.option("--overwrite", is_flag=True, callback=_clear_later, expose_value=False,
+                      help="Clear OUT first instead of resuming it.")(fn)
+    fn = click.option("--allow-large", is_flag=True, callback=_allow_large, expose_value=False, is_eager=True,
+                      help="Allow designs beyond the size limits (memory permitting).")(fn)
     return click.argument("spec", type=click.Path(path_type=Path))(fn)
+
+
+def _clear_later(ctx, param, value: bool) -> None:
+    ctx.meta["overwrite"] = value
+
+
+def _start(spec: Path, kind, out: Path) -> None:
+    """With --overwrite, clear a results folder before the command writes into it, once SPEC has
+    been checked (a bad spec never costs the old results)."""
+    if click.get_current_context().meta.get("overwrite"):
+        from ..experiments.spec import load_spec
+        from ..io import clear_folder
+        from ..loader import load_scenario
+
+        _, base = load_spec(spec, kind)
+        if base is not None:
+            load_scenario(base)
+        clear_folder(out)
 
 
 def _executor_kwargs(workers, dask_local, scheduler) -> dict:
@@ -51,8 +74,10 @@ def open_executor(workers, dask_local, scheduler):
 @_executor_options
 def sweep(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool) -> None:
     """Run every design point × replication of SPEC into the parquet store OUT (resumable)."""
+    from ..experiments.spec import SweepSpec
     from ..experiments.sweep import sweep as run_sweep
 
+    _start(spec, SweepSpec, out)
     with open_executor(workers, dask_local, scheduler) as executor:
         result = run_sweep(spec, out, progress=not quiet, executor=executor)
     click.echo(result.summary())
@@ -65,7 +90,9 @@ def sweep(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool) ->
 def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool, plots: bool, lang: str) -> None:
     """Sobol' or Morris indices of SPEC's outputs; indices.csv and figures in OUT (resumable)."""
     from ..experiments.sensitivity import sensitivity as run_sensitivity
+    from ..experiments.spec import SensitivitySpec
 
+    _start(spec, SensitivitySpec, out)
     with open_executor(workers, dask_local, scheduler) as executor:
         result = run_sensitivity(spec, out, progress=not quiet, executor=executor)
     if plots:
@@ -79,19 +106,21 @@ def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bo
 
 @main.command()
 @click.argument("store", type=click.Path(path_type=Path))
-@click.option("--target", "-t", required=True, metavar="INDICATOR:YEAR",
-              help="A target of the base scenario by indicator and year, e.g. tax_per_mu:2025.")
+@click.option("--target", "-t", required=True, metavar="NAME@YEAR",
+              help="A target of the base scenario by indicator (or target name) and year, e.g. tax_per_mu@2025.")
 @click.option("--missed", is_flag=True, help="Explain where the target is missed instead of met.")
 @click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1),
               help="A point counts as a case when P(met) (or P(missed)) is at least this.")
-@click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Folder [default: STORE/discovery].")
+@click.option("--out", "-o", type=str, default=None, callback=_out_path, help="Folder [default: STORE/discovery].")
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @LANG
 def discover(store: Path, target: str, missed: bool, threshold: float, out: Path | None, plots: bool, lang: str) -> None:
     """PRIM boxes and a CART tree: where in the design is TARGET met (or missed)?"""
     from ..experiments.discover import discover as run_discover
     from ..experiments.discover import write_discovery
+    from ..io import check_results_folder
 
+    check_results_folder(store, require_manifest=False)
     result = run_discover(store, target, missed=missed, threshold=threshold)
     out = out or store / "discovery"
     write_discovery(result, out)

@@ -17,8 +17,10 @@ LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", sho
 @LANG
 def plot(folder: Path, lang: str) -> None:
     """Draw every figure that fits the results in FOLDER (PNG and SVG under FOLDER/figures)."""
+    from ..io import check_results_folder
     from ..plots.figures import draw
 
+    check_results_folder(folder)
     paths = draw(folder, lang=lang)
     for path in paths:
         click.echo(str(path))
@@ -33,7 +35,9 @@ def plot(folder: Path, lang: str) -> None:
 @click.option("--redraw/--no-redraw", default=True, show_default=True, help="Draw the figures afresh, or embed those in FOLDER/figures.")
 def report(folder: Path, lang: str, pdf: bool, redraw: bool) -> None:
     """Write FOLDER/report.html: summary, targets, figures, assumptions, sources and provenance in one file."""
+    from ..io import check_results_folder
     from ..report import write_report
 
+    check_results_folder(folder)
     for path in write_report(folder, lang=lang, pdf=pdf, redraw=redraw):
         click.echo(str(path))

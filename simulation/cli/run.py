@@ -7,28 +7,68 @@ from pathlib import Path
 
 import click
 
+from .. import limits
 from ..experiments.replicate import run_replications
-from ..io import ensure_out_folder, write_parquet
-from ..loader import load_scenario
+from ..io import prepare_out_folder, write_parquet
+from ..loader import load_scenario, parent_of
+from ..loader import validate as validate_mapping
 from ..results import write_run
 from . import main
 
 
+def out_option(default_help: str):
+    """``--out/-o``: a folder name (an empty one is refused, not read as the working folder)."""
+    return click.option("--out", "-o", type=str, default=None, callback=_out_path, help=f"Output folder [default: {default_help}].")
+
+
+def _out_path(ctx, param, value: str | None) -> Path | None:
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty; give an output folder")
+    return Path(value)
+
+
+def size_options(fn):
+    """``--overwrite`` and ``--allow-large`` for commands writing a fresh output folder."""
+    fn = click.option("--allow-large", is_flag=True, callback=_allow_large, expose_value=False, is_eager=True,
+                      help=f"Allow more than {limits.MAX_RUNS:,} replications in all (memory permitting).")(fn)
+    return click.option("--overwrite", is_flag=True, help="Clear OUT first if it holds earlier results.")(fn)
+
+
+def _allow_large(ctx, param, value: bool) -> None:
+    if value:
+        limits.ALLOW_LARGE = True
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-def validate(scenario: Path) -> None:
+@click.option("--diff", is_flag=True, help="Also list what SCENARIO changes against the scenario it extends.")
+def validate(scenario: Path, diff: bool) -> None:
     """Check a scenario file; print a summary, or one error naming the field (exit code 2)."""
     sc = load_scenario(scenario)
     modelled = sum(t.modelled for t in sc.targets)
     click.echo(f"{scenario}: valid — {sc.title} ({sc.base_year}→{sc.end_year}), "
                f"{len(sc.targets)} targets ({modelled} modelled)")
+    if diff:
+        from ..variants import scenario_diff
+
+        raw_parent = parent_of(scenario)
+        if raw_parent is None:
+            click.echo("no extends: (not a variant); nothing to compare")
+            return
+        lines = scenario_diff(validate_mapping(raw_parent, file=f"{scenario} (parent)"), sc)
+        click.echo(f"changes against its parent ({len(lines)}):" if lines else "no change against its parent")
+        for line in lines:
+            click.echo(f"  {line}")
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--replications", "-r", default=100, show_default=True, type=click.IntRange(min=1), help="Monte Carlo replications.")
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Root seed (0 is a seed like any other).")
-@click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Output folder [default: results/<scenario name>].")
+@out_option("results/<scenario name>")
+@size_options
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes (0: every core). Never changes a number.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the figures.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
@@ -37,15 +77,15 @@ def validate(scenario: Path) -> None:
 @click.option("--until", type=int, default=None, metavar="YEAR",
               help="Run past the scenario's end year to YEAR; schedules continue by their stated rule (simulation.forecast.horizon).")
 def run(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, plots: bool, lang: str, quiet: bool,
-        firms: bool, until: int | None) -> None:
+        overwrite: bool, firms: bool, until: int | None) -> None:
     """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
     sc = load_scenario(scenario)
     if until is not None:
         from ..forecast.horizon import with_horizon
 
         sc = with_horizon(sc, until, file=str(scenario))
-    out = out or Path("results") / sc.name
-    ensure_out_folder(out, "run")
+    limits.check_size(replications, limits.MAX_RUNS, limits.BYTES_PER_RUN, "replications", field="--replications")
+    out = prepare_out_folder(out or Path("results") / sc.name, "run", overwrite=overwrite, scenario=sc.name)
     result = run_replications(sc, replications, seed, workers=workers, progress=not quiet, firms=firms)
     write_run(result, out, scenario_file=str(scenario))
     if firms:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from .. import limits
 from ..loader import load_scenario
 from ..targets import coverage
 from . import main
-from .run import _pad
+from .run import _pad, out_option, size_options
 
 
 @main.command()
@@ -54,24 +55,27 @@ def _unit(row) -> str:
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--replications", "-r", default=100, show_default=True, type=click.IntRange(min=1), help="Replications per scenario.")
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Root seed, shared by all scenarios.")
-@click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Output folder [default: results/compare_<names>].")
+@out_option("results/compare_<names>")
+@size_options
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes (0: every core). Never changes a number.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the comparison figures.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path | None, workers: int, plots: bool,
-            lang: str, quiet: bool) -> None:
+            lang: str, quiet: bool, overwrite: bool) -> None:
     """Run SCENARIOS on common random numbers; the first is the reference."""
     from ..compare import compare as run_compare
     from ..compare import unique_names, write_compare
     from ..errors import InputError
-    from ..io import ensure_out_folder
+    from ..io import prepare_out_folder
 
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
     loaded = [load_scenario(path) for path in scenarios]  # every file checked before anything runs
+    limits.check_size(replications * len(scenarios), limits.MAX_RUNS, limits.BYTES_PER_RUN,
+                      "replications (all scenarios)", field="--replications")
     out = out or Path("results") / ("compare_" + "_vs_".join(unique_names([sc.name for sc in loaded])))
-    ensure_out_folder(out, "compare")
+    out = prepare_out_folder(out, "compare", overwrite=overwrite)
     result = run_compare(loaded, replications, seed, workers=workers, progress=not quiet)
     write_compare(result, out, files=[str(p) for p in scenarios])
     if plots:
@@ -88,3 +92,40 @@ def format_comparison(result) -> str:
     from ..compare import format_comparison as table
 
     return table(result)
+
+
+@main.command()
+@click.option("--theme", default=None, help="Only indicators of this theme (tiers, output, efficiency, land, ...).")
+def indicators(theme: str | None) -> None:
+    """List the indicators targets and outputs can name: name, Chinese label, unit, theme.
+
+    Refer to an indicator in a year as NAME@YEAR (e.g. tax_per_mu@2025) in every command.
+    """
+    from ..indicators import INDICATORS
+    from ..targets import nearest
+
+    themes = sorted({ind.theme for ind in INDICATORS.values()})
+    if theme is not None and theme not in themes:
+        from ..errors import InputError
+
+        raise InputError(f"unknown theme {theme!r}{nearest(theme, themes)}", field="--theme")
+    click.echo(f"{_pad('name', 34)} {_pad('label', 36)} {_pad('unit', 14)} theme")
+    for ind in INDICATORS.values():
+        if theme is None or ind.theme == theme:
+            click.echo(f"{_pad(ind.name, 34)} {_pad(ind.label, 36)} {_pad(ind.unit, 14)} {ind.theme}")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--all", "everything", is_flag=True, help="Also behavioural parameters and the base-year population.")
+def levers(scenario: Path, everything: bool) -> None:
+    """List SCENARIO's levers (and with --all, parameters) as dotted paths with current values.
+
+    These paths are what sweeps, sensitivity factors, calibration parameters and set: name.
+    """
+    from ..loader import lever_paths
+
+    for path, value, unit in lever_paths(load_scenario(scenario)):
+        if everything or path.startswith("levers."):
+            shown = ", ".join(f"{y}: {v:g}" for y, v in sorted(value.items())) if isinstance(value, dict) else f"{value:g}"
+            click.echo(f"{_pad(path, 58)} {shown}" + (f" {unit}" if unit and unit != "1" else ""))

@@ -14,7 +14,7 @@ is). Two views answer the question:
 ::
 
     from simulation import discover
-    found = discover("results/levers", "tax_per_mu:2025")
+    found = discover("results/levers", "tax_per_mu@2025")
     found.boxes      # box, factor, min, max, coverage, density, mass, res_dim
     found.leaves     # CART leaves: rule, n, density, coverage
 """
@@ -67,11 +67,10 @@ class DiscoveryResult:
 
 
 def parse_target(text: str) -> tuple[str, int]:
-    """``INDICATOR:YEAR`` → (indicator, year)."""
-    name, _, year = text.rpartition(":")
-    if not name or not year.strip().lstrip("-").isdigit():
-        raise InputError(f"write the target as INDICATOR:YEAR (e.g. tax_per_mu:2025), not {text!r}", field="--target")
-    return name.strip(), int(year)
+    """``NAME@YEAR`` (an indicator or a target's name; ``NAME:YEAR`` also read) → (name, year)."""
+    from ..targets import parse_reference
+
+    return parse_reference(text, field="--target")
 
 
 def cases(store: Store, target: str, *, missed: bool = False, threshold: float = 0.5) -> tuple[pd.DataFrame, np.ndarray]:
@@ -81,11 +80,13 @@ def cases(store: Store, target: str, *, missed: bool = False, threshold: float =
         raise InputError("holds no finished sweep (attainment.parquet is missing); run upgrade-sim sweep first",
                          file=str(store.root))
     att = store.attainment()
-    rows = att[(att["indicator"] == indicator) & (att["year"] == year)]
+    rows = att[((att["indicator"] == indicator) | (att["target"] == indicator)) & (att["year"] == year)]
     if rows.empty:
-        known = sorted({f"{i}:{y}" for i, y in zip(att["indicator"], att["year"])})
-        raise InputError(f"no target on {indicator} in {year} in this sweep; known: {', '.join(known) or 'none'}",
-                         field="--target")
+        from ..targets import nearest
+
+        known = {f"{i}@{y}" for i, y in zip(att["indicator"], att["year"])}
+        hint = nearest(f"{indicator}@{year}", known) or f"; known: {', '.join(sorted(known)[:8]) or 'none'}"
+        raise InputError(f"no target on {indicator} in {year} in this sweep{hint}", field="--target")
     if rows["target"].nunique() > 1:
         raise InputError(f"several targets on {indicator} in {year}: {', '.join(rows['target'].unique())}", field="--target")
     design = store.design().set_index("point")

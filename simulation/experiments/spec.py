@@ -43,8 +43,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy.stats import qmc
 
+from .. import limits
 from ..errors import InputError
-from ..loader import _as_input_error, read_yaml
+from ..loader import _as_input_error, confine, project_roots, read_yaml
+from ..quantity import refuse_loose_numbers
 
 ISHIGAMI_FACTORS = ("x1", "x2", "x3")
 Value = Union[bool, int, float, str]
@@ -52,6 +54,11 @@ Value = Union[bool, int, float, str]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_numbers(cls, data):
+        return refuse_loose_numbers(cls, data)
 
 
 class Factor(_Strict):
@@ -70,7 +77,7 @@ class Factor(_Strict):
     integer: bool = False
     scale: bool = False
     years: list[int] | None = Field(default=None, min_length=1)
-    levels: int | None = Field(default=None, ge=2)
+    levels: int | None = Field(default=None, ge=2, le=100_000)
 
     @model_validator(mode="after")
     def _one_domain(self) -> "Factor":
@@ -138,7 +145,14 @@ class SweepSpec(_Common):
             raise ValueError(f"points: a {self.design} design needs the number of points")
         elif self.design == "sobol" and self.points & (self.points - 1):
             raise ValueError("points: a sobol design needs a power of 2 (e.g. 64, 128, 256)")
+        _check_job(self.point_count(), self.replications)
         return self
+
+    def point_count(self) -> int:
+        """Design points (a grid's product of levels, computed without building it)."""
+        if self.design != "grid":
+            return int(self.points)
+        return math.prod(len(f.values) if f.values is not None else f.levels for f in self.factors)
 
 
 class SensitivitySpec(_Common):
@@ -152,7 +166,7 @@ class SensitivitySpec(_Common):
     levels: int = Field(default=4, ge=2)
     outputs: list[str] = Field(min_length=1)
     conf_level: float = Field(default=0.95, gt=0, lt=1)
-    resamples: int = Field(default=1000, ge=10)
+    resamples: int = Field(default=1000, ge=10, le=100_000)  # bootstrap draws, each of N values
 
     @model_validator(mode="after")
     def _ranges(self) -> "SensitivitySpec":
@@ -160,7 +174,24 @@ class SensitivitySpec(_Common):
             raise ValueError("factors: sensitivity analysis needs range: [lo, hi] for every factor")
         if self.method == "sobol" and self.n & (self.n - 1):
             raise ValueError("n: Saltelli sampling needs a power of 2 (e.g. 256, 512)")
+        _check_job(self.point_count(), self.replications)
         return self
+
+    def point_count(self) -> int:
+        """Design points SALib draws: N(2D+2) for Sobol' with second order, N(D+2) without, N(D+1) for Morris."""
+        d = len(self.factors)
+        per = (2 * d + 2 if self.second_order else d + 2) if self.method == "sobol" else d + 1
+        return self.n * per
+
+
+def _check_job(points: int, replications: int) -> None:
+    """Bounds on points and runs (a ValueError becomes one line naming the spec file)."""
+    try:
+        limits.check_size(points, limits.MAX_POINTS, limits.BYTES_PER_POINT, "design points")
+        limits.check_size(points * replications, limits.MAX_SWEEP_RUNS, limits.BYTES_PER_POINT // 4,
+                          "runs (points × replications)")
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def load_spec(path: str | Path, kind: type[_Common] = SweepSpec) -> tuple[_Common, Path | None]:
@@ -172,6 +203,7 @@ def load_spec(path: str | Path, kind: type[_Common] = SweepSpec) -> tuple[_Commo
         raise _as_input_error(exc, str(path)) from None
     base = None
     if spec.model == "scenario":
+        confine(path.parent / spec.scenario, project_roots(path), file=str(path), field="scenario")
         base = (path.parent / spec.scenario).resolve()
         if not base.is_file():
             raise InputError(f"file {spec.scenario!r} not found next to this spec", file=str(path), field="scenario")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import ensure_out_folder, write_json, write_parquet
+from ..io import ensure_out_folder, parquet_is_whole, write_json, write_parquet
 
 INDICATOR_COLUMNS = ["point", "replication", "year", "indicator", "value"]
 ATTAINMENT_COLUMNS = ["point", "target", "indicator", "year", "p_met", "median", "p10", "p90", "mean", "n"]
@@ -59,7 +59,16 @@ class Store:
 
     def manifest(self) -> dict | None:
         path = self.root / "manifest.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            held = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            held = None
+        if not isinstance(held, dict):
+            raise InputError("damaged store: manifest.json is not readable; use --overwrite to start over",
+                             file=str(self.root))
+        return held
 
     # --- shards ---------------------------------------------------------------------------
 
@@ -68,11 +77,16 @@ class Store:
         return folder / f"chunk-{chunk:06d}.parquet"
 
     def done_chunks(self) -> set[int]:
-        """Chunks whose indicator shard (always written last) exists."""
+        """Chunks whose indicator shard (always written last) exists and is whole.
+
+        A zero-byte or torn shard (a disk that filled, a copy cut short) is not finished: its chunk
+        runs again and the shard is replaced.
+        """
         folder = self.root / "indicators"
         if not folder.is_dir():
             return set()
-        return {int(p.stem.split("-")[1]) for p in folder.glob("chunk-*.parquet")}
+        done = {int(p.stem.split("-")[1]) for p in folder.glob("chunk-*.parquet") if parquet_is_whole(p)}
+        return {c for c in done if all(parquet_is_whole(s) for t in _PARTS if (s := self.shard(t, c)).exists())}
 
     def write_chunk(self, chunk: int, parts: dict[str, pd.DataFrame]) -> None:
         """Write one finished chunk: attainment and failures first, the indicator shard last."""

@@ -100,7 +100,12 @@ def _check_factor(base: Scenario, f: Factor, file: str, field: str) -> None:
     try:
         current = get_path(base, f.path)
     except InputError:
-        raise InputError(f"{f.path!r} is no lever or parameter of the scenario", file=file, field=f"{field}.path") from None
+        from ..loader import lever_paths
+        from ..targets import nearest
+
+        hint = nearest(f.path, [p for p, _, _ in lever_paths(base)])
+        raise InputError(f"{f.path!r} is no lever or parameter of the scenario{hint}", file=file,
+                         field=f"{field}.path") from None
     schedule = isinstance(current, dict) and all(isinstance(k, int) for k in current)
     if not (schedule or isinstance(current, (int, float))) or isinstance(current, bool):
         raise InputError(f"{f.path!r} is not a number of the scenario", file=file, field=f"{field}.path")
@@ -317,4 +322,6 @@ def _check_outputs(outputs: list[str] | None, model, file: str) -> None:
     known = {"y"} if isinstance(model, IshigamiModel) else set(INDICATORS)
     for i, name in enumerate(outputs):
         if name not in known:
-            raise InputError(f"unknown indicator {name!r}", file=file, field=f"outputs.{i}")
+            from ..targets import nearest
+
+            raise InputError(f"unknown indicator {name!r}{nearest(name, known)}", file=file, field=f"outputs.{i}")

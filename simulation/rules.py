@@ -1,0 +1,54 @@
+"""Cross-field rules a scenario must meet before it runs.
+
+The schema checks each number on its own (unit, range, finiteness); these rules check numbers
+against each other and the divisions the model makes, so a scenario that ``validate`` accepts
+does not produce NaN or infinite indicators, or fail, at run time.
+"""
+
+from __future__ import annotations
+
+from .errors import InputError
+from .scenario import Scenario
+
+# paths the model divides by, or takes the logarithm of: zero gives NaN or inf indicators
+POSITIVE = (
+    "population.above_scale.count",
+    "population.above_scale.output",
+    "population.above_scale.land",
+    "population.below_scale.count",
+    "population.below_scale.revenue_median",
+    "population.below_scale.revenue_sigma",
+    "population.below_scale.revenue_per_employee",
+    "population.below_scale.energy_intensity",
+    "population.rd_intensity_median",
+    "parameters.entry.revenue_median",
+    "parameters.statistics.above_scale_threshold",
+    "parameters.projects.investment_median",
+    "parameters.projects.investment_per_mu",
+)
+
+
+def check_rules(scenario: Scenario, *, file: str) -> None:
+    """Raise one :class:`InputError` for the first rule ``scenario`` breaks."""
+    for path in POSITIVE:
+        quantity = _at(scenario, path)
+        if quantity is not None and min(quantity.values()) <= 0:
+            raise InputError("must be above zero (the model divides by it or takes its logarithm)",
+                             file=file, field=path)
+    above = scenario.population.above_scale
+    threshold = scenario.parameters.statistics.above_scale_threshold.at(scenario.base_year)  # 万元
+    count, output = above.count.at(scenario.base_year), above.output.at(scenario.base_year)  # 家, 亿元
+    if output * 1e4 < count * threshold:
+        raise InputError(
+            f"{output:g} 亿元 is below {count:g} firms × the {threshold:g} 万元 threshold "
+            f"({count * threshold / 1e4:g} 亿元): every 规上 firm earns at least the threshold",
+            file=file, field="population.above_scale.output")
+
+
+def _at(model, path: str):
+    node = model
+    for part in path.split("."):
+        node = getattr(node, part, None)
+        if node is None:
+            return None
+    return node
