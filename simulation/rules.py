@@ -43,6 +43,15 @@ def check_rules(scenario: Scenario, *, file: str) -> None:
             f"{output:g} 亿元 is below {count:g} firms × the {threshold:g} 万元 threshold "
             f"({count * threshold / 1e4:g} 亿元): every 规上 firm earns at least the threshold",
             file=file, field="population.above_scale.output")
+    named = sum(f.revenue.at(scenario.base_year) for f in scenario.population.large_firms)  # 亿元
+    if len(scenario.population.large_firms) >= count:
+        raise InputError(f"{len(scenario.population.large_firms)} named firms, but only {count:g} 规上 firms",
+                         file=file, field="population.large_firms")
+    if output - named < (count - len(scenario.population.large_firms)) * threshold / 1e4:
+        raise InputError(
+            f"{output:g} 亿元 leaves {output - named:g} 亿元 after the named large firms ({named:g} 亿元), below the "
+            f"{threshold:g} 万元 threshold for each of the other {count - len(scenario.population.large_firms):g} 规上 firms",
+            file=file, field="population.above_scale.output")
 
 
 def _at(model, path: str):

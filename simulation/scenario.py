@@ -113,11 +113,6 @@ class Population(Strict):
         for i, firm in enumerate(self.large_firms):
             if firm.sector is not None and firm.sector not in names:
                 raise ValueError(f"large_firms.{i}.sector: {firm.sector!r} is not one of the sectors {sorted(names)}")
-        named = sum(f.revenue.at(0) for f in self.large_firms)
-        if self.large_firms and named >= self.above_scale.output.at(0):
-            raise ValueError(f"large_firms: their revenue ({named:g}亿) must be below 规上 output ({self.above_scale.output.at(0):g}亿)")
-        if len(self.large_firms) >= self.above_scale.count.at(0):
-            raise ValueError("large_firms: more named firms than 规上 firms")
         return self
 
 

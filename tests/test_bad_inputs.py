@@ -260,7 +260,7 @@ CASES = [
     scenario_value("population.rd_intensity_median", 0, "population.rd_intensity_median"),
     # sizes that hang or exhaust memory
     scenario_value("levers.attraction.projects_per_year", 1_000_000, "levers.attraction.projects_per_year"),
-    scenario_value("parameters.entry.births_per_year", 10**7, "parameters.entry.births_per_year"),
+    scenario_value("levers.scattered_weak.firms_per_year", 10**7, "levers.scattered_weak.firms_per_year"),
     Case("20,000 sectors", lambda tmp: (_run(_scenario(tmp, _sectors(20_000)), tmp), "values")),
     Case("2,000 sectors", lambda tmp: (_run(_scenario(tmp, _sectors(2_000)), tmp), "population.sectors")),
     Case("1e5 targets by aliases", _many_targets_by_alias),
