@@ -78,6 +78,7 @@ def test_spans_bounds_rule(lower, upper, spans):
     assert spans_bounds(lower, upper, 0.0, 1.0) is spans
 
 
+@pytest.mark.slow
 def test_one_progress_bar_with_a_total_for_the_whole_fit(planted, monkeypatch):
     _, cal = planted
     bars = []

@@ -77,6 +77,7 @@ def test_excel_export_writes_utf8_with_bom_that_round_trips(tmp_path, small):
     assert not (out / "targets.csv").read_bytes().startswith(b"\xef\xbb\xbf"), "the tool's own CSV stays plain UTF-8"
 
 
+@pytest.mark.slow
 def test_manifest_records_commit_command_and_timestamp(tmp_path):
     out = tmp_path / "run"
     result = subprocess.run(["python", "-m", "simulation", "run", str(ROOT / "scenarios" / "linhai_2023.yaml"), "-r", "2",
@@ -109,6 +110,7 @@ def test_task_names_are_readable():
     assert key_split(f"{name}-1a2b3c4d000012") == "run-chunk"  # what the dashboard groups by
 
 
+@pytest.mark.slow
 def test_dask_dashboard_address_is_known_when_bokeh_is_installed():
     pytest.importorskip("bokeh")
     from simulation.experiments.executors import DaskExecutor

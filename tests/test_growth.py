@@ -17,6 +17,7 @@ def _firms(n, log_drift_year, hazard_year):
     return pop
 
 
+@pytest.mark.slow
 def test_constant_hazard_gives_geometric_survival():
     """A yearly exit probability p, applied monthly, leaves (1-p) after a year (binomial check)."""
     n, p = 200_000, 0.08
@@ -31,6 +32,7 @@ def test_constant_hazard_gives_geometric_survival():
     assert abs((1 - alive.mean()) - p) < 4 * sd
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None)
 @given(g=st.floats(-0.1, 0.3), sigma=st.floats(0.05, 0.5))
 def test_expected_yearly_growth_is_the_mean(g, sigma):
