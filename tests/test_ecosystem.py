@@ -107,6 +107,9 @@ def test_task_names_are_readable():
     from simulation.experiments.sweep import _ChunkTask, run_chunk
 
     assert task_name(_ChunkTask(partial(run_chunk, None))) == "run-chunk"
+    from simulation.calibration.objective import moments_run
+
+    assert task_name(partial(moments_run, None)) == "moments-run"
     assert key_split(f"{name}-1a2b3c4d000012") == "run-chunk"  # what the dashboard groups by
 
 

@@ -258,12 +258,12 @@ def calibration_folder(zhenhai, tmp_path_factory):
     folder = tmp_path_factory.mktemp("calibrate")
     cal = load_calibration(write_setup(folder, zhenhai, maxiter=4))
     cal.targets["value"] = 200.0
-    real = objective._task
-    objective._task = planted_task(6.0, 1e-9)
+    real = objective.moments_run
+    objective.moments_run = planted_task(6.0, 1e-9)
     try:
         result = calibrate(cal)
     finally:
-        objective._task = real
+        objective.moments_run = real
     write_calibration(result, folder / "out", plots=False)
     return folder / "out", result
 
