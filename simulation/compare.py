@@ -175,20 +175,21 @@ def format_comparison(result: Comparison) -> str:
     if result.targets.empty:
         return "no target is shared by all scenarios; see compare_indicators.parquet for the indicators"
     reference, others = result.names[0], result.names[1:]
-    head = (f"{'year':>4}  {_pad('target', 30)} {_pad('P(met) ' + reference, 16)}"
+    head = (f"{'year':>4}  {_pad('target', 30)} {_pad('P(met) [95%] ' + reference, 24)}"
             + "".join(f" {_pad('Δ ' + n + ' (pp, 90% CI)', 30)}" for n in others))
     lines = [head]
     keys = ["name", "indicator", "year", "measure", "since", "op", "target"]
     for _, rows in result.targets.groupby(keys, sort=False, dropna=False):
         rows = rows.set_index("scenario")
-        cells = [_pad(f"{rows.loc[reference, 'p_met']:>6.0%}", 16)]
+        ref = rows.loc[reference]
+        cells = [_pad(f"{ref['p_met']:>6.0%} [{ref['p_met_lo']:.0%}–{ref['p_met_hi']:.0%}]", 24)]
         for n in others:
             r = rows.loc[n]
             cells.append(_pad(f" {pp(r['diff'])} [{pp(r['diff_lo'])}, {pp(r['diff_hi'])}]", 31))
         first = rows.iloc[0]
         lines.append(f"{int(first['year']):>4}  {_pad(str(first['name']), 30)} " + "".join(cells))
-    lines.append("Δ: paired difference in P(met) against the reference, in percentage points (pp); "
-                 "90% interval from McNemar's variance.")
+    lines.append("P(met) [95%]: Wilson score interval. Δ: paired difference in P(met) against the reference, "
+                 "in percentage points (pp); 90% interval from McNemar's variance.")
     return "\n".join(lines)
 
 

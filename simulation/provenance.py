@@ -28,6 +28,8 @@ def command_line(argv: list[str] | None = None) -> str:
     argv = list(sys.argv if argv is None else argv)
     if argv and (argv[0].endswith("__main__.py") or Path(argv[0]).name in ("upgrade-sim", "__main__.py")):
         argv[0] = "upgrade-sim"
+    elif not argv or argv[0] in ("", "-c", "-m"):  # the Python API from `python -c`, a notebook, a test runner
+        argv = [Path(sys.executable).name, *argv]
     return shlex.join(argv)
 
 

@@ -40,6 +40,7 @@ def test_scores_count_coverage_and_median_errors():
     assert s.loc["a", "n"] == 3 and s.loc["a", "years"] == "2022,2023,2024"
 
 
+@pytest.mark.slow
 def test_backtest_command_fits_early_years_and_scores_later_ones(tmp_path, zhenhai):
     spec = write_setup(tmp_path, zhenhai, maxiter=2)
     out = tmp_path / "bt"

@@ -68,6 +68,7 @@ def setup(tmp_path_factory, zhenhai):
     return write_setup(tmp_path_factory.mktemp("cal"), zhenhai)
 
 
+@pytest.mark.slow
 def test_recovers_planted_parameters(setup, tmp_path, monkeypatch):
     # parameters.yaml (written here) extends the calibrated scenario in another temporary folder
     monkeypatch.setattr("simulation.loader.ALLOWED_ROOTS", [setup.parent])
@@ -98,6 +99,7 @@ def _cached_vectors(folder) -> set[str]:
     return {json.dumps(e["theta"]) for e in json.loads(cache.read_text())["evaluations"]}
 
 
+@pytest.mark.slow
 def test_resumed_calibration_continues_from_its_cache(tmp_path, zhenhai):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -131,6 +133,7 @@ def test_common_random_numbers_do_not_depend_on_workers(setup):
     assert not np.allclose(reps[0], reps[1])  # replications differ; vectors share them
 
 
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_serial_loss(setup):
     from simulation.experiments.executors import DaskExecutor
 
@@ -164,6 +167,7 @@ def test_bad_specs_are_refused_clearly(setup, tmp_path, change, field, words):
     assert cli.exit_code == 2 and field in cli.output and "Traceback" not in cli.output
 
 
+@pytest.mark.slow
 def test_abc_smc_recovers_a_conjugate_normal_posterior():
     """x ~ N(θ, 1), one observation x = 1, flat prior on [-5, 5]: the posterior is about N(1, 1)."""
 
@@ -186,6 +190,7 @@ def test_abc_smc_recovers_a_conjugate_normal_posterior():
     assert not np.array_equal(other[-1].particles, last.particles)
 
 
+@pytest.mark.slow
 def test_abc_method_on_the_model_resumes(setup, tmp_path):
     first = calibrate(setup, tmp_path / "abc", method="abc")
     assert first.fit.posterior is not None and len(first.fit.posterior) == 40
@@ -196,6 +201,7 @@ def test_abc_method_on_the_model_resumes(setup, tmp_path):
     pd.testing.assert_frame_equal(again.fit.posterior, first.fit.posterior)
 
 
+@pytest.mark.slow
 def test_plot_draws_the_fit_of_a_calibration_folder(tmp_path, zhenhai):
     spec = write_setup(tmp_path, zhenhai, maxiter=1)
     write_calibration(calibrate(spec, tmp_path / "out"), tmp_path / "out", plots=False)

@@ -41,7 +41,7 @@ def planted(tmp_path, zhenhai, monkeypatch):
     spec = write_setup(tmp_path, zhenhai, maxiter=6)
     cal = load_calibration(spec)
     # observed moments at growth = 6 and births = 0 effect: the planted task's mean there
-    monkeypatch.setattr(objective, "_task", planted_task(6.0, 1e-9))
+    monkeypatch.setattr(objective, "moments_run", planted_task(6.0, 1e-9))
     return spec, cal
 
 
@@ -78,6 +78,7 @@ def test_spans_bounds_rule(lower, upper, spans):
     assert spans_bounds(lower, upper, 0.0, 1.0) is spans
 
 
+@pytest.mark.slow
 def test_one_progress_bar_with_a_total_for_the_whole_fit(planted, monkeypatch):
     _, cal = planted
     bars = []

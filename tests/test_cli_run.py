@@ -23,6 +23,7 @@ def run_dir(tmp_path_factory):
     return out, proc.stdout
 
 
+@pytest.mark.slow
 def test_run_writes_the_promised_files(run_dir):
     out, stdout = run_dir
     indicators = pd.read_parquet(out / "indicators.parquet")
@@ -39,6 +40,7 @@ def test_run_writes_the_promised_files(run_dir):
     assert "规上工业亩均税收" in stdout
 
 
+@pytest.mark.slow
 def test_run_folder_reads_back_and_reproduces(run_dir, zhenhai):
     out, _ = run_dir
     back = read_run(out)

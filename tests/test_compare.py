@@ -24,6 +24,7 @@ def test_a_scenario_against_itself_differs_by_exactly_nothing(small):
     assert len(result.targets) == 2 * sum(t.modelled for t in small.targets)
 
 
+@pytest.mark.slow
 def test_more_remediation_remediates_more_in_every_paired_replication(small):
     more = with_overrides(small, {"levers.remediation.firms_per_year": 16})
     result = compare([small, more], 8, seed=5)
@@ -57,6 +58,7 @@ def test_targets_shared_only_when_identical(small):
     assert first.value not in set(shared["target"])
 
 
+@pytest.mark.slow
 def test_compare_command_writes_tables_and_figures(tmp_path):
     out = tmp_path / "cmp"
     result = CliRunner().invoke(main, ["compare", str(ZHENHAI), str(VARIANT), "-r", "3", "-s", "1", "-o", str(out), "-q"])

@@ -77,6 +77,7 @@ def test_excel_export_writes_utf8_with_bom_that_round_trips(tmp_path, small):
     assert not (out / "targets.csv").read_bytes().startswith(b"\xef\xbb\xbf"), "the tool's own CSV stays plain UTF-8"
 
 
+@pytest.mark.slow
 def test_manifest_records_commit_command_and_timestamp(tmp_path):
     out = tmp_path / "run"
     result = subprocess.run(["python", "-m", "simulation", "run", str(ROOT / "scenarios" / "linhai_2023.yaml"), "-r", "2",
@@ -106,16 +107,25 @@ def test_task_names_are_readable():
     from simulation.experiments.sweep import _ChunkTask, run_chunk
 
     assert task_name(_ChunkTask(partial(run_chunk, None))) == "run-chunk"
+    from simulation.calibration.objective import moments_run
+
+    assert task_name(partial(moments_run, None)) == "moments-run"
     assert key_split(f"{name}-1a2b3c4d000012") == "run-chunk"  # what the dashboard groups by
 
 
-def test_dask_dashboard_address_is_known_when_bokeh_is_installed():
+@pytest.mark.slow
+def test_dask_dashboard_address_is_known_when_bokeh_is_installed(capsys):
     pytest.importorskip("bokeh")
     from simulation.experiments.executors import DaskExecutor
 
     with DaskExecutor(local=1) as executor:
         assert executor.dashboard and executor.dashboard.startswith("http")
-        assert "dashboard" in executor.describe()
+        assert "dashboard" not in executor.describe(), "the manifest's executor entry stays the same from run to run"
+    from simulation.cli.experiments import open_executor
+
+    with open_executor(None, 1, None):
+        pass
+    assert "Dask dashboard: http" in capsys.readouterr().err
 
 
 def test_results_display_compactly_in_notebooks(small):

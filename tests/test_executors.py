@@ -33,6 +33,7 @@ def test_imap_unordered_yields_every_index_once_with_its_own_result(make):
     assert [got[i] for i in range(len(TASKS))] == [draw(t) for t in TASKS]
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_numbers():
     with DaskExecutor(local=2) as executor:
         assert executor.workers == 2
@@ -49,6 +50,7 @@ def test_make_executor_choices():
         DaskExecutor()
 
 
+@pytest.mark.slow
 def test_dask_scheduler_address_connects_to_an_existing_cluster():
     from dask.distributed import LocalCluster
 

@@ -1,5 +1,6 @@
 """Conservation laws hold for any lever setting (property-based)."""
 
+import pytest
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ levers = st.fixed_dictionaries({
 })
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(overrides=levers, seed=st.integers(0, 2**32 - 1))
 def test_conservation_for_any_levers(small, overrides, seed):

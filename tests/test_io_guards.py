@@ -31,6 +31,7 @@ def test_an_output_folder_must_be_a_folder_of_the_same_kind(tmp_path):
     ensure_out_folder(tmp_path / "new", "run")  # a folder that does not exist yet
 
 
+@pytest.mark.slow
 def test_run_into_a_sweep_store_is_refused_before_running_and_the_store_is_untouched(tmp_path):
     store = tmp_path / "store"
     store.mkdir()

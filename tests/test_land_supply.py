@@ -26,6 +26,7 @@ def test_industrial_land_is_the_share_of_construction_land_exactly(small):
     np.testing.assert_allclose(w["land_supplied"].iloc[1:], 0.35 * 2000)
 
 
+@pytest.mark.slow
 def test_the_rule_and_a_direct_figure_give_the_same_run(small):
     direct = with_overrides(small, {"levers.land_supply.new_land_per_year": 700})
     a = simulate(direct, 5).indicators

@@ -133,6 +133,7 @@ def test_seed_zero_is_a_seed(small):
     assert not simulate(small, 0).indicators["value"].equals(simulate(small, 1).indicators["value"])
 
 
+@pytest.mark.slow
 def test_workers_do_not_change_numbers(small):
     serial = run_replications(small, 6, seed=4, workers=1)
     pooled = run_replications(small, 6, seed=4, workers=2)
@@ -144,6 +145,7 @@ def test_workers_do_not_change_numbers(small):
     )
 
 
+@pytest.mark.slow
 def test_remediation_capacity_frees_more_land(small):
     from simulation.loader import with_overrides
 

@@ -52,6 +52,7 @@ def _texts(fig) -> list[str]:
     return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")) if t.get_text()]
 
 
+@pytest.mark.slow
 def test_draw_run_writes_every_figure_as_png_and_svg(drawn, zhenhai):
     out, paths, _ = drawn
     raw = read_yaml(ZHENHAI)["targets"]
@@ -65,6 +66,7 @@ def test_draw_run_writes_every_figure_as_png_and_svg(drawn, zhenhai):
         assert svg.lstrip().startswith("<?xml") and "<svg" in svg
 
 
+@pytest.mark.slow
 def test_no_missing_glyphs_when_a_cjk_font_is_installed(drawn):
     _, _, messages = drawn
     if find_cjk_font() is None:
@@ -167,6 +169,7 @@ def test_land_stack_adds_up_to_the_total(run):
     assert stacked_top == pytest.approx(np.max(total), rel=1e-9)
 
 
+@pytest.mark.slow
 def test_english_figures_have_no_chinese_text(run):
     with plot_style():
         fig = balance_figure(run.indicators, lang="en")
@@ -177,6 +180,7 @@ def test_english_figures_have_no_chinese_text(run):
     assert texts and not [t for t in texts if CJK.search(t)]
 
 
+@pytest.mark.slow
 def test_same_run_same_bytes_and_another_seed_another_figure(run, zhenhai, tmp_path):
     from simulation.plots.save import save_figure
 
@@ -210,6 +214,7 @@ def test_fonts_are_print_sized():
         assert params[key] >= 9
 
 
+@pytest.mark.slow
 def test_plot_command_draws_a_run_folder(drawn):
     out, paths, _ = drawn
     for p in paths:
@@ -240,6 +245,7 @@ def test_plot_command_hands_other_kinds_to_their_module(tmp_path, monkeypatch):
     assert calls == [(tmp_path, "en")]
 
 
+@pytest.mark.slow
 def test_without_a_cjk_font_figures_are_english_and_complete(run, tmp_path, monkeypatch):
     monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
     monkeypatch.setattr(fonts, "_warned", False)
@@ -277,6 +283,7 @@ def test_response_heatmap_cells_are_bin_means():
     np.testing.assert_allclose(cells, (np.arange(6)[:, None] + np.arange(6)[None, :]) / 10.0)
 
 
+@pytest.mark.slow
 def test_plot_draws_sweep_responses_for_targets_that_vary(tmp_path):
     from simulation.experiments.sweep import sweep
 
@@ -292,6 +299,7 @@ def test_plot_draws_sweep_responses_for_targets_that_vary(tmp_path):
     assert {p.name for p in (store / "figures").glob("response_*.png")} == varying
 
 
+@pytest.mark.slow
 def test_plot_redraws_a_sensitivity_folder(tmp_path):
     from simulation.experiments.sensitivity import sensitivity
 

@@ -69,11 +69,13 @@ def _assumed_paths(node, prefix=""):
             yield from _assumed_paths(item, f"{prefix}{i}.")
 
 
+@pytest.mark.slow
 def test_every_section_is_present_in_order(report):
     _, _, parser = report
     assert parser.sections == list(SECTIONS)
 
 
+@pytest.mark.slow
 def test_every_figure_is_embedded_and_nothing_is_fetched(report):
     out, html, parser = report
     images = [attrs for tag, attrs in parser.tags if tag == "img"]
@@ -93,6 +95,7 @@ def test_every_figure_is_embedded_and_nothing_is_fetched(report):
     assert "url(" not in html
 
 
+@pytest.mark.slow
 def test_target_table_has_a_row_per_target(report, zhenhai):
     _, html, parser = report
     rows = [attrs for tag, attrs in parser.tags if tag == "tr"]
@@ -103,6 +106,7 @@ def test_target_table_has_a_row_per_target(report, zhenhai):
     assert len(greyed) == sum(not t.modelled for t in zhenhai.targets)
 
 
+@pytest.mark.slow
 def test_assumptions_list_every_assumed_quantity(report, zhenhai):
     _, html, _ = report
     expected = set(_assumed_paths(read_yaml(ZHENHAI)))
@@ -116,6 +120,7 @@ def test_assumptions_list_every_assumed_quantity(report, zhenhai):
     assert (listed.set_index("path").loc["levers.energy.cap", "value"]).startswith("2020: 820")
 
 
+@pytest.mark.slow
 def test_provenance_matches_the_manifest(report):
     out, html, _ = report
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -125,6 +130,7 @@ def test_provenance_matches_the_manifest(report):
     assert manifest["versions"]["numpy"] in section
 
 
+@pytest.mark.slow
 def test_english_report(report):
     out, _, _ = report
     write_report(out, lang="en", redraw=False)
@@ -132,6 +138,7 @@ def test_english_report(report):
     assert '<html lang="en">' in html and "Target attainment" in html and "Assumptions" in html
 
 
+@pytest.mark.slow
 def test_pdf_needs_a_converter(report, monkeypatch):
     out, _, _ = report
     monkeypatch.setattr(shutil, "which", lambda name: None)
@@ -140,6 +147,7 @@ def test_pdf_needs_a_converter(report, monkeypatch):
         print_pdf(out / "report.html", out / "report.pdf")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)")
 def test_chromium_renders_the_report(report, tmp_path):
     from PIL import Image
@@ -159,6 +167,7 @@ def test_chromium_renders_the_report(report, tmp_path):
     assert colours is None or len(colours) > 50  # text, tables and colours, not a blank page
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)")
 def test_report_command_prints_a_pdf(report):
     out, _, _ = report

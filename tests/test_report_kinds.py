@@ -124,6 +124,7 @@ def compare_folder(small_scenario, tmp_path_factory):
     return out, result
 
 
+@pytest.mark.slow
 def test_compare_report_lists_paired_differences_in_percentage_points(compare_folder):
     out, result = compare_folder
     report = report_of(out)
@@ -142,6 +143,7 @@ def test_compare_report_lists_paired_differences_in_percentage_points(compare_fo
     assert set(indicators["差值单位"]) <= {"百分点", *indicators["单位"]}
 
 
+@pytest.mark.slow
 def test_compare_cli_prints_percentage_points(compare_folder):
     from simulation.compare import format_comparison
 
@@ -172,6 +174,7 @@ def sweep_folder(scenario_file, tmp_path_factory):
     return folder / "out"
 
 
+@pytest.mark.slow
 def test_sweep_report_names_factors_with_units_and_attainment_over_the_design(sweep_folder):
     report = report_of(sweep_folder)
     common_checks(report)
@@ -195,6 +198,7 @@ def morris_folder(scenario_file, tmp_path_factory):
     return folder / "out"
 
 
+@pytest.mark.slow
 def test_sensitivity_report_has_indices_with_units_and_chinese_lever_names(morris_folder):
     report = report_of(morris_folder)
     common_checks(report)
@@ -206,6 +210,7 @@ def test_sensitivity_report_has_indices_with_units_and_chinese_lever_names(morri
     assert units[next(k for k in units if "规上" in k and "家" in k or "firms" in k)] == "家"
 
 
+@pytest.mark.slow
 def test_sensitivity_figures_use_lever_names_and_chinese_axes(morris_folder):
     from matplotlib.figure import Figure
 
@@ -224,6 +229,7 @@ def test_sensitivity_figures_use_lever_names_and_chinese_axes(morris_folder):
     assert CJK.search(ax.get_xlabel())
 
 
+@pytest.mark.slow
 def test_every_figure_names_its_scenario_and_replications(sweep_folder):
     from matplotlib.figure import Figure
 
@@ -252,16 +258,17 @@ def calibration_folder(zhenhai, tmp_path_factory):
     folder = tmp_path_factory.mktemp("calibrate")
     cal = load_calibration(write_setup(folder, zhenhai, maxiter=4))
     cal.targets["value"] = 200.0
-    real = objective._task
-    objective._task = planted_task(6.0, 1e-9)
+    real = objective.moments_run
+    objective.moments_run = planted_task(6.0, 1e-9)
     try:
         result = calibrate(cal)
     finally:
-        objective._task = real
+        objective.moments_run = real
     write_calibration(result, folder / "out", plots=False)
     return folder / "out", result
 
 
+@pytest.mark.slow
 def test_calibration_report_has_estimates_with_intervals_and_identification(calibration_folder):
     out, result = calibration_folder
     report = report_of(out)
@@ -273,6 +280,7 @@ def test_calibration_report_has_estimates_with_intervals_and_identification(cali
     assert len(report.table("observations")) == len(result.cal.targets)
 
 
+@pytest.mark.slow
 def test_backtest_report_scores_the_forecast(calibration_folder, tmp_path):
     out, _ = calibration_folder
     folder = tmp_path / "bt"
@@ -288,6 +296,7 @@ def test_backtest_report_scores_the_forecast(calibration_folder, tmp_path):
 # --- run ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_report_shows_p_met_with_its_interval_and_units(small_scenario, tmp_path):
     out = tmp_path / "run"
     write_run(run_replications(small_scenario, 6, seed=2), out)

@@ -84,6 +84,7 @@ def _simulate_queue(c, lam, mu, patience, n_customers, seed):
     return np.array(waits), lost[0] / n_customers
 
 
+@pytest.mark.slow
 def test_mean_wait_matches_erlang_c():
     """M/M/2 with infinite patience: mean wait = C(c, a) / (c mu - lam)."""
     c, lam, mu = 2, 1.5, 1.0
@@ -94,6 +95,7 @@ def test_mean_wait_matches_erlang_c():
     assert np.mean(waits[20_000:] > 0) == pytest.approx(erlang_c(c, lam / mu), rel=0.03)
 
 
+@pytest.mark.slow
 def test_zero_patience_loss_matches_erlang_b():
     """With no patience the pool is a loss system M/M/c/c: the lost share is Erlang B."""
     c, lam, mu = 3, 2.0, 1.0

@@ -89,6 +89,7 @@ def _id(path: Path) -> str:
     return str(path.relative_to(ROOT / "scenarios"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SCENARIOS, ids=_id)
 def test_scenario_validates_runs_and_evaluates_every_modelled_target(path):
     from simulation.targets import evaluate_targets

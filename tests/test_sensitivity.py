@@ -35,6 +35,7 @@ def write(folder: Path, body: dict) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_ishigami_sobol_indices_match_the_analytic_values_within_their_confidence_intervals(tmp_path):
     spec = write(tmp_path, {"model": "ishigami", "method": "sobol", "n": 512, "seed": 2, "chunk": 512,
                             "outputs": ["y@0"], "factors": ISHIGAMI})
@@ -85,6 +86,7 @@ def test_sensitivity_reruns_nothing_and_refuses_a_changed_spec(tmp_path):
     assert result.exit_code == 2 and "different spec" in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_sensitivity_on_the_scenario_with_targets_and_plots(tmp_path):
     """Morris on a small Zhenhai: indicator and target outputs, indices.csv and the μ*–σ figure."""
     body = {

@@ -126,6 +126,7 @@ def test_attainment_matches_run_replications_of_the_same_point(serial_store):
         np.testing.assert_allclose(mine[column], reference[column].astype(float), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_same_seed_same_store_different_seed_different_numbers(serial_store, tmp_path):
     folder, result = serial_store
     again = sweep(write_spec(tmp_path), tmp_path / "same", workers=1)
@@ -134,6 +135,7 @@ def test_same_seed_same_store_different_seed_different_numbers(serial_store, tmp
     assert not np.allclose(other.indicators()["value"], result.indicators()["value"])
 
 
+@pytest.mark.slow
 def test_serial_processes_and_dask_write_identical_stores(serial_store):
     """Through the CLI flags: --workers 2, --dask-local 2 and --scheduler of a running cluster."""
     from dask.distributed import LocalCluster
@@ -150,6 +152,7 @@ def test_serial_processes_and_dask_write_identical_stores(serial_store):
     assert Store(folder / "scheduler").manifest()["executor"].startswith(f"dask {cluster.scheduler_address}")
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_gives_the_uninterrupted_store(tmp_path):
     spec = write_spec(tmp_path, points=40, replications=2, chunk=2)
     reference = sweep(spec, tmp_path / "reference", workers=1)

@@ -45,6 +45,17 @@ class Calibrated:
     wall_time: float
     date: str
 
+    def __repr__(self) -> str:
+        fit = self.fit
+        shown = ", ".join(f"{r.name}={r.value:.4g}{'' if r.identified else ' (not identified)'}"
+                          for r in fit.estimates.itertuples())
+        return f"<Calibrated {self.cal.scenario.name} by {fit.method}: loss {fit.loss:.4g}; {shown}>"
+
+    def _repr_html_(self) -> str:
+        columns = ["name", "value", "se", "lower", "upper", "identified", "low_bound", "high_bound"]
+        table = self.fit.estimates[columns].to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
+        return f"<p><b>Calibrated</b> {self.cal.scenario.name} ({self.fit.method}, loss {self.fit.loss:.4g})</p>{table}"
+
 
 def calibrate(spec: str | Path | Calibration, out: str | Path | None = None, *, workers: int | None | Executor = 1,
               progress: bool = False, method: str | None = None) -> Calibrated:

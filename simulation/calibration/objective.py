@@ -60,7 +60,8 @@ def simulate_moments(
     return np.array([float(table.get(key, np.nan)) for key in keys])
 
 
-def _task(scenario: Scenario, parameters, keys, root: int, task) -> np.ndarray:
+def moments_run(scenario: Scenario, parameters, keys, root: int, task) -> np.ndarray:
+    """One task of a fit, ``(theta, point, replication)``: that replication's moments at ``theta``."""
     theta, point, replication = task
     return simulate_moments(scenario_at(scenario, parameters, theta), keys, task_seed(root, point, replication))
 
@@ -71,7 +72,7 @@ def run_tasks(cal: Calibration, tasks: list[tuple], *, workers, progress: bool, 
     ``bar``: the calibration's one progress bar, advanced by each finished run.
     """
     keys = list(zip(cal.targets["indicator"], cal.targets["year"].astype(int)))
-    fn = partial(_task, cal.scenario, list(cal.spec.parameters), keys, cal.spec.seed)
+    fn = partial(moments_run, cal.scenario, list(cal.spec.parameters), keys, cal.spec.seed)
     return map_ordered(fn, tasks, workers=workers, progress=progress, desc=desc, bar=bar)
 
 

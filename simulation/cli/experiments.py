@@ -130,7 +130,8 @@ def discover(store: Path, target: str, missed: bool, threshold: float, out: Path
         from ..plots.fonts import resolve_lang
         from ..plots.save import stamped
 
-        manifest, lang = read_manifest(store), resolve_lang(lang)
+        manifest = read_manifest(store) if (store / "manifest.json").is_file() else {}
+        lang = resolve_lang(lang)
         with stamped(folder_stamp(manifest, lang)):
             draw_discovery(result, out / "figures", lang=lang, labels=labels_for(manifest, lang))
     click.echo(result.describe())

@@ -169,8 +169,7 @@ class DaskExecutor(Executor):
 
     def describe(self) -> str:
         where = "LocalCluster" if self._cluster is not None else self.address
-        board = f"; dashboard {self.dashboard}" if self.dashboard else ""
-        return f"dask {where} ({self.workers} workers{board})"
+        return f"dask {where} ({self.workers} workers)"  # no port numbers: it goes into manifests
 
 
 def dashboard_link(client) -> str | None:

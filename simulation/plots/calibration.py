@@ -66,7 +66,16 @@ def draw(folder, *, lang: str = "zh") -> list:
     from ..indicators import INDICATORS
 
     observed["unit"] = [INDICATORS[n].unit if n in INDICATORS else None for n in observed["indicator"]]
-    return save_fit_figure(simulated, observed, folder / "figures" / "fit", fitted=observed, lang=lang)
+    paths = save_fit_figure(simulated, observed, folder / "figures" / "fit", fitted=observed, lang=lang)
+    if (folder / "forecast.csv").is_file():  # a back-test: the held-out years beside the fitted ones
+        forecast = pd.read_csv(folder / "forecast.csv").rename(columns={"observed": "value"})
+        held = forecast[["indicator", "year", "value"]].assign(
+            unit=[INDICATORS[n].unit if n in INDICATORS else None for n in forecast["indicator"]])
+        rows = pd.concat([observed[["indicator", "year", "value", "unit"]], held], ignore_index=True)
+        rows = rows.drop_duplicates(["indicator", "year"]).sort_values(["indicator", "year"])
+        until = int(forecast["year"].min()) - 1 if len(forecast) else None
+        paths += save_fit_figure(simulated, rows, folder / "figures" / "backtest", fitted=observed, until=until, lang=lang)
+    return paths
 
 
 def _panel(ax, simulated, observed, fitted, name, until, lang) -> None:
