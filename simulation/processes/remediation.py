@@ -41,6 +41,17 @@ class Outcome:
     land_remediated: float = 0.0  # all land of the remediated firms (整治提升低效工业用地)
     investment: float = 0.0
 
+    def counters(self) -> dict[str, float]:
+        """The batch in the books' vocabulary (exits and freed land are booked by the caller)."""
+        return {
+            "remediated_upgraded": self.counts.get(Route.UPGRADE, 0),
+            "remediated_regularised": self.counts.get(Route.REGULARISE, 0),
+            "remediated_low_efficiency": sum(self.counts.values()),
+            "closed_backward_capacity": len(self.closed),
+            "land_remediated": self.land_remediated,
+            "investment_upgrade": self.investment,
+        }
+
 
 def remediate_d_grade(
     pop: Population, capacity: int, shares: RouteShares, effects: RouteEffects, year: int, draws: FirmDraws,
