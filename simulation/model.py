@@ -375,7 +375,7 @@ class Region:
             energy_allocated=self.energy.held,
             capex=capex_share * values["va_above"],
             carbon_factor=self.params.carbon.tonnes_co2_per_tce.at(year),
-            projects_waiting=float(self.land.waiting + self.energy.waiting),
+            projects_waiting=float(self.desk.waiting),
             land_waiting=self.land.waiting_amount,
             land_clearing=self.land.clearing,
             land_freed_total=self.totals["land_freed"],

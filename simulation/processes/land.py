@@ -91,7 +91,9 @@ class LandMarket:
             self.env.process(self._clear(moved, rules, reason))
 
     def _clear(self, amount: float, rules: ClearingRules, reason: str):
-        yield self.env.timeout(rules.months)
+        # handed back in the middle of a month, never at a month's end when the books are read
+        ready = np.floor(self.env.now + rules.months) + 0.5
+        yield self.env.timeout(ready - self.env.now)
         self._return(amount, rules, reason)
 
     def _return(self, amount: float, rules: ClearingRules, reason: str) -> None:
@@ -124,17 +126,27 @@ class LandMarket:
         rows = rows[np.lexsort((-pop.score[rows], pop.grade[rows]))]
         patience = lp.expansion_patience_months.at(year) if lp.expansion_patience_months is not None else 0.0
         cost = lp.zero_land_cost_per_mu.at(year)
+        # a claim gives up in mid-month, not at a year end when the books are read and new claims filed
+        deadline = self.env.now + max(patience - 0.5, 0.0)
         for row in rows:
-            self.env.process(self._expansion(pop, int(pop.id[row]), float(claim[row]), patience, cost))
+            firm, amount = int(pop.id[row]), float(claim[row])
+            request = self.pool.request(amount, "增资扩产 expansion")
+            if request.triggered:  # served now, in this year's books
+                self.pool.granted(amount, "增资扩产 expansion")
+                self._grant(pop, firm, amount)
+            else:
+                self.env.process(self._expansion(pop, firm, amount, request, deadline, cost))
         return ExpansionOutcome(float(claim[rows].sum()), len(rows))
 
-    def _expansion(self, pop: Population, firm: int, amount: float, patience: float, cost: float):
-        granted = yield from wait_for(self.env, self.pool, amount, self.env.now + patience, "增资扩产 expansion")
-        if not granted:
+    def _expansion(self, pop: Population, firm: int, amount: float, request, deadline: float, cost: float):
+        if not (yield from await_request(self.env, self.pool, request, amount, deadline, "增资扩产 expansion")):
             # no land within patience: the firm builds upward instead (零增地技改, 厂房加层)
             self.books.add("land_unmet_expansion", amount)
             self.books.add("investment_upgrade", amount * cost)
             return
+        self._grant(pop, firm, amount)
+
+    def _grant(self, pop: Population, firm: int, amount: float) -> None:
         row = np.flatnonzero((pop.id == firm) & pop.alive)
         if len(row) == 0:  # the firm left while it waited: the plot was never used
             self.pool.return_unbuilt(amount, "expansion: firm gone")
@@ -145,7 +157,11 @@ class LandMarket:
 
 def wait_for(env: simpy.Environment, pool, amount: float, deadline: float, reason: str):
     """Ask ``pool`` for ``amount`` and wait until ``deadline``; True if granted (booked), else False."""
-    request = pool.request(amount, reason)
+    return (yield from await_request(env, pool, pool.request(amount, reason), amount, deadline, reason))
+
+
+def await_request(env: simpy.Environment, pool, request, amount: float, deadline: float, reason: str):
+    """Wait for a request already in the queue until ``deadline``; True if granted (booked), else False."""
     if not request.triggered:
         yield request | env.timeout(max(deadline - env.now, 0.0))
     if request.triggered:

@@ -60,6 +60,7 @@ class Desk:
     spending: dict[int, float] = field(default_factory=dict)  # project investment by year, 万元
     pending: list[Project] = field(default_factory=list)  # built, to join at the next month step
     pipeline_land: float = 0.0  # 亩 held by projects not yet producing
+    waiting: int = 0  # signed projects waiting for land or energy
 
     def lead_rate(self, year: int) -> float:
         """Leads per month: 招商 effort × the lead rate."""
@@ -134,18 +135,28 @@ def lifecycle(desk: Desk, project: Project):
     """Wait for land, then energy, within patience; build; produce."""
     env = desk.env
     deadline = env.now + project.patience
+    desk.waiting += 1
+    started = yield from _acquire(desk, project, deadline)
+    desk.waiting -= 1
+    if started:
+        yield from build(desk, project)
+
+
+def _acquire(desk: Desk, project: Project, deadline: float):
+    """Land, then energy, before ``deadline``; True if the project has both (else it is lost)."""
+    env = desk.env
     if project.land > 0:
         if not (yield from desk.land.wait_for(project.land, deadline, "project")):
             desk.lost(project, "projects_lost")
-            return
+            return False
         desk.pipeline_land += project.land
     if project.energy > 0:
         if not (yield from wait_for(env, desk.energy, project.energy, deadline, "project")):
             desk.land.pool.return_unbuilt(project.land, "project lost: land returned")  # never built on: free at once
             desk.pipeline_land -= project.land
             desk.lost(project, "projects_lost")
-            return
-    yield from build(desk, project)
+            return False
+    return True
 
 
 def build(desk: Desk, project: Project, remaining: float | None = None):
