@@ -39,3 +39,4 @@ from . import figures as _figures  # noqa: E402,F401
 from . import experiments as _experiments  # noqa: E402,F401
 from . import calibration as _calibration  # noqa: E402,F401
 from . import scenarios as _scenarios  # noqa: E402,F401
+from . import explain as _explain  # noqa: E402,F401
