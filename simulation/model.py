@@ -197,30 +197,14 @@ class Region:
     def _remediate(self, year: int) -> None:
         if year < self.levers.remediation.start_year:
             return
-        rem, pop = self.levers.remediation, self.pop
-        out = remediation.remediate_d_grade(
-            pop, int(round(rem.firms_per_year.at(year))), rem.routes, self.params.route_effects, year,
-            self.draws, high_energy_use=rem.high_energy_use.at(year) if rem.high_energy_use else None,
-        )
-        c = self.counts
-        c.record(out)
-        self.land.release(out.land_returned, "规范管理: land handed back")
-        self.energy.release(out.energy_saved, "改造提升: energy saved")
-        c["land_freed"] += out.land_returned + float(pop.land[out.merged].sum() + pop.land[out.closed].sum())
-        c["energy_freed"] += out.energy_saved + float(pop.quota[out.merged].sum() + pop.quota[out.closed].sum())
-        self._exit(out.merged, Route.MERGE, policy=True)
-        self._exit(out.closed, Route.CLOSE, policy=True)
-
-        sw = self.levers.scattered_weak
-        exclude = np.concatenate([out.merged, out.closed])
-        closed, regularised = remediation.remediate_scattered(
-            pop, int(round(sw.firms_per_year.at(year))), sw.close_share.at(year), exclude, year, self.draws
-        )
-        c["remediated_scattered"] += len(closed) + len(regularised)
-        c["land_freed"] += float(pop.land[closed].sum())
-        c["land_remediated"] += float(pop.land[closed].sum() + pop.land[regularised].sum())
-        c["energy_freed"] += float(pop.quota[closed].sum())
-        self._exit(closed, Route.CLOSE, policy=True)
+        out = remediation.campaign(self.pop, self.levers.remediation, self.levers.scattered_weak,
+                                   self.params.route_effects, year, self.draws)
+        self.counts.record(out)
+        self.land.release(out.batch.land_returned, "规范管理: land handed back")
+        self.energy.release(out.batch.energy_saved, "改造提升: energy saved")
+        self._exit(out.batch.merged, Route.MERGE, policy=True)
+        self._exit(out.batch.closed, Route.CLOSE, policy=True)
+        self._exit(out.scattered_closed, Route.CLOSE, policy=True)
 
     def _certify(self, year: int) -> None:
         rules, draws, pop = self.params.certification, self.draws, self.pop
