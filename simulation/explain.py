@@ -149,8 +149,8 @@ def format_explanation(ex: Explanation) -> str:
     def short(v):
         return f"{v:g}" if not isinstance(v, dict) else "{" + ", ".join(f"{y}: {x:g}" for y, x in v.items()) + "}"
 
-    lines = [f"{ex.lever}: {short(ex.base_value)} → {short(ex.new_value)}   "
-             f"({ex.replications} paired replications, seed {ex.seed})"]
+    lines = [(f"{ex.lever}: {short(ex.base_value)} → {short(ex.new_value)}   "
+              f"({ex.replications} paired replications, seed {ex.seed})")]
     for stage, group in ex.table.groupby("stage", sort=False):
         lines.append(f"\n  {STAGE_TITLES[stage]}")
         for r in group.itertuples():

@@ -10,8 +10,8 @@ remediation that is being taken back, cleared and readied before it can be grant
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import simpy
 

@@ -3,8 +3,6 @@ land, leads that decline without land in sight, and remediation that matters onl
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import simpy
@@ -83,7 +81,7 @@ def test_freed_land_returns_after_the_lag_less_the_share_to_other_uses(small):
     env = simpy.Environment()
     pool = LandPool(env, free=10.0, held=100.0)
     books = Books()
-    market = LandMarket(env, pool, lambda: books, land, lambda: 2021)
+    LandMarket(env, pool, lambda: books, land, lambda: 2021)  # attaches its clearing to the pool
     seen = []
 
     def firm_leaves():

@@ -16,8 +16,8 @@ never the region itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import simpy
@@ -25,7 +25,7 @@ import simpy
 from ..books import Books
 from ..population import Population
 from ..resources import LandPool
-from ..scenario import Land, LandSupply, LandRenewal
+from ..scenario import Land, LandRenewal, LandSupply
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ pool, the year's books and the terms of the scenario.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import numpy as np
 import simpy
