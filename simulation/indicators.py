@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from .books import canonical
 from .tiers import Cert
 
 
@@ -44,7 +45,8 @@ class Snapshot:
             raise AttributeError(name) from None
 
     def count(self, name: str) -> float:
-        return float(self.counts.get(name, 0.0))
+        """The year's counter ``name``; an undeclared name is an error, never a silent 0."""
+        return float(self.counts.get(canonical(name), 0.0))
 
     def growth(self, indicator: str, level: float) -> float:
         before = self.prev.get(indicator, math.nan)
@@ -66,11 +68,15 @@ def indicator(name: str, label: str, unit: str, theme: str, *, flow: bool = Fals
     return register
 
 
-def _declare(rows: list[tuple[str, str, str]], unit: str, theme: str, *, flow: bool, scale: float = 1.0) -> None:
-    """Declare indicators that each read one aggregate (a stock) or one counter (a flow), / ``scale``."""
-    for name, label, key in rows:
-        read = (lambda s, k=key: s.count(k) / scale) if flow else (lambda s, k=key: s.values[k] / scale)
-        indicator(name, label, unit, theme, flow=flow)(read)
+def _declare(rows: list[tuple], unit: str, theme: str, *, flow: bool, scale: float = 1.0) -> None:
+    """Declare indicators that each read one aggregate (a stock: ``(name, label, key)``) or the
+    counter of their own name (a flow: ``(name, label)``), / ``scale``."""
+    for name, label, *key in rows:
+        if flow:
+            canonical(name)  # a flow indicator must name a declared counter
+            indicator(name, label, unit, theme, flow=flow)(lambda s, k=name: s.count(k) / scale)
+        else:
+            indicator(name, label, unit, theme, flow=flow)(lambda s, k=key[0]: s.values[k] / scale)
 
 
 # --- tiers -----------------------------------------------------------------------------------
@@ -85,25 +91,25 @@ _declare([
 ], "家", "tiers", flow=False)
 
 _declare([
-    ("new_above_scale", "新进规企业数(小升规)", "new_above_scale"),
-    ("dropped_below_scale", "退规企业数", "dropped_below_scale"),
-    ("new_innovative_sme", "新增创新型中小企业", "new_cert1"),
-    ("new_zjtx_sme", "新增专精特新中小企业", "new_cert2"),
-    ("new_little_giants", "新增专精特新小巨人", "new_cert3"),
-    ("new_single_champions", "新增单项冠军", "new_cert4"),
-    ("certificates_withdrawn", "复核未通过(降级)企业数", "cert_withdrawn"),
-    ("new_high_tech_firms", "新认定高新技术企业", "new_high_tech"),
-    ("firm_births", "新设企业数", "births"),
-    ("exits_market", "市场退出企业数", "exit_market"),
-    ("exits_closed", "淘汰关停企业数", "exit_close"),
-    ("exits_merged", "兼并搬迁企业数", "exit_merge"),
-    ("remediated_upgraded", "改造提升企业数", "remediated_upgrade"),
-    ("remediated_regularised", "规范管理企业数", "remediated_regularise"),
-    ("remediated_low_efficiency", "高耗低效企业整治数", "remediated_total"),
-    ("remediated_scattered", "散乱弱企业整治数", "scattered_total"),
+    ("new_above_scale", "新进规企业数(小升规)"),
+    ("dropped_below_scale", "退规企业数"),
+    ("new_innovative_sme", "新增创新型中小企业"),
+    ("new_zjtx_sme", "新增专精特新中小企业"),
+    ("new_little_giants", "新增专精特新小巨人"),
+    ("new_single_champions", "新增单项冠军"),
+    ("certificates_withdrawn", "复核未通过(降级)企业数"),
+    ("new_high_tech_firms", "新认定高新技术企业"),
+    ("firm_births", "新设企业数"),
+    ("exits_market", "市场退出企业数"),
+    ("exits_closed", "淘汰关停企业数"),
+    ("exits_merged", "兼并搬迁企业数"),
+    ("remediated_upgraded", "改造提升企业数"),
+    ("remediated_regularised", "规范管理企业数"),
+    ("remediated_low_efficiency", "高耗低效企业整治数"),
+    ("remediated_scattered", "散乱弱企业整治数"),
     # the 淘汰关停 route of the 高耗低效 list: the documents' 淘汰落后产能 (散乱弱 closures not counted)
-    ("closed_backward_capacity", "淘汰落后产能企业数", "closed_low_efficiency"),
-    ("leases_reclaimed", "先租后让未达标收回企业数", "leases_reclaimed"),
+    ("closed_backward_capacity", "淘汰落后产能企业数"),
+    ("leases_reclaimed", "先租后让未达标收回企业数"),
 ], "家", "tiers", flow=True)
 
 
@@ -186,15 +192,17 @@ _declare([
     ("land_freed_cumulative", "累计腾出用地", "land_freed_total"),
 ], "亩", "land", flow=False)
 _declare([
-    ("land_supplied", "新增供应工业用地", "land_supplied"),
-    ("land_freed", "腾出用地(整治腾退)", "land_freed"),
-    ("land_released_exits", "市场退出释放用地", "land_released_exits"),
-    ("land_remediated", "整治提升低效工业用地", "land_remediated"),
-    ("land_granted_projects", "项目供地", "land_granted_projects"),
-    ("land_granted_expansion", "增资扩产供地", "land_granted_expansion"),
-    ("land_unmet_expansion", "未满足的扩产用地需求", "land_unmet_expansion"),
-    ("land_revitalised", "盘活存量工业用地", "land_revitalised"),
-    ("land_reclaimed_lease", "先租后让收回用地", "land_reclaimed_lease"),
+    ("land_supplied", "新增供应工业用地"),
+    ("land_freed", "腾出用地(整治腾退)"),
+    ("land_released_exits", "市场退出释放用地"),
+    ("land_remediated", "整治提升低效工业用地"),
+    ("land_granted_projects", "项目供地"),
+    ("land_granted_expansion", "增资扩产供地"),
+    ("land_unmet_expansion", "未满足的扩产用地需求"),
+    ("land_revitalised", "盘活存量工业用地"),
+    ("land_reclaimed_lease", "先租后让收回用地"),
+    ("land_cleared", "收储整理后重新供应的腾出用地"),
+    ("land_to_other_uses", "腾出用地转作他用"),
 ], "亩", "land", flow=True)
 
 # --- energy and carbon (万吨标准煤, 万吨) --------------------------------------------------------
@@ -205,10 +213,11 @@ _declare([
     ("energy_freed_cumulative", "累计腾出用能", "energy_freed_total"),
 ], "万吨标准煤", "energy", flow=False, scale=1e4)
 _declare([
-    ("energy_freed", "腾出用能", "energy_freed"),
-    ("energy_purchased", "跨区域购入用能权", "energy_purchased"),
-    ("energy_rationed", "有序用电压减用能", "energy_rationed"),
-    ("energy_recovered", "收回闲置用能指标", "energy_recovered"),
+    ("energy_freed", "腾出用能"),
+    ("energy_purchased", "跨区域购入用能权"),
+    ("energy_rationed", "有序用电压减用能"),
+    ("energy_recovered", "收回闲置用能指标"),
+    ("energy_overrun", "超出用能指标的用能"),
 ], "万吨标准煤", "energy", flow=True, scale=1e4)
 
 
@@ -229,13 +238,29 @@ def _investment_growth(s: Snapshot) -> float:
 
 
 _declare([
-    ("projects_arrived", "招引制造业项目", "projects_arrived"),
-    ("projects_started", "开工项目", "projects_started"),
-    ("projects_large_started", "开工亿元以上项目", "projects_large_started"),
-    ("projects_completed", "竣工投产项目", "projects_completed"),
-    ("projects_lost", "因要素不足流失项目", "projects_lost"),
-    ("projects_zero_land", "零增地技改项目", "projects_zero_land"),
+    ("projects_arrived", "招引制造业项目"),
+    ("projects_declined", "因要素不足未落地的意向项目"),
+    ("projects_started", "开工项目"),
+    ("projects_large_started", "开工亿元以上项目"),
+    ("projects_completed", "竣工投产项目"),
+    ("projects_lost", "因等待要素流失项目"),
+    ("projects_zero_land", "零增地技改项目"),
 ], "个", "investment", flow=True)
+
+
+@indicator("investment_lost", "因要素不足流失的投资", "亿元", "investment", flow=True)
+def _investment_lost(s: Snapshot) -> float:
+    return s.count("investment_lost") / 1e4
+
+
+@indicator("land_waiting", "排队等待供地的需求", "亩", "land")
+def _land_waiting(s: Snapshot) -> float:
+    return s.land_waiting
+
+
+@indicator("land_clearing", "收储整理中的腾出用地", "亩", "land")
+def _land_clearing(s: Snapshot) -> float:
+    return s.land_clearing
 
 
 @indicator("projects_waiting", "等待供地或用能的项目", "个", "investment")

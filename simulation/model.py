@@ -3,11 +3,16 @@
 Time is in months from 1 January of the first simulated year (SimPy's clock). The calendar:
 
 - end of every month: firms completed by projects join; growth and market exit (all firms at once);
+  then, months 1-11, the energy look-ahead (有序用电 going forward, :mod:`.processes.energy`);
 - month ``remediation.month``: 腾笼换鸟 batch on last year's grades;
 - month ``certification.month``: certification round, reviews, 高新技术企业;
-- land auctions spread over the year; project arrivals and their queues in continuous time;
-- end of December: energy quota true-up, 小升规/退规, 亩均论英雄 grading, expansion land,
+- land auctions spread over the year; project leads, signing and their queues in continuous time;
+  freed land back from clearing after its lag (:mod:`.processes.land`);
+- end of December: energy quota true-up, 小升规/退规, 亩均论英雄 grading, expansion claims,
   indicators; then the next year's births, energy cap and growth rates.
+
+The land, energy and project rules live in :mod:`simulation.processes`; ``Region`` keeps the
+calendar and the books (:class:`simulation.books.Books`, one declared vocabulary of counters).
 
 Randomness is keyed so that scenarios compared at the same seed share their common random
 numbers. Everything that happens to a firm (growth shocks, exit, 小升规 reporting, certification,
@@ -26,14 +31,15 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from .books import Books
 from .draws import FirmDraws
 from .indicators import Snapshot, measure, population_aggregates
 from .panel import PanelRecorder
 from .population import Population, initial_population
-from .processes import certification, grading, growth, land_renewal, projects, remediation, statistics
+from .processes import certification, energy, grading, growth, land, land_renewal, projects, remediation, statistics
 from .resources import EnergyPool, LandPool
 from .scenario import Scenario
-from .tiers import CERT_LABELS, GRADE_C, GRADE_D, ROUTE_LABELS, Cert, Route
+from .tiers import CERT_LABELS, ROUTE_LABELS, Cert, Route
 
 STREAMS = ("population", "projects", "entry", "hosts")
 
@@ -96,10 +102,12 @@ class Region:
         allocated = float(self.pop.quota.sum())
         cap = self.levers.energy.cap.at(scenario.base_year) * 1e4
         self.energy = EnergyPool(self.env, free=max(cap - allocated, 0.0), held=allocated)
-        self.counts: dict[str, float] = defaultdict(float)
-        self.spending: dict[int, float] = defaultdict(float)  # project investment by year, 万元
-        self.pending: list[projects.Project] = []
-        self.pipeline_land = 0.0  # 亩 held by projects not yet producing (waiting for energy, or building)
+        self.counts = Books()  # the year's flow counters
+        self.market = land.LandMarket(self.env, self.land, lambda: self.counts, self.params.land, lambda: self.year)
+        self.desk = projects.Desk(
+            self.env, self.market, self.energy, self.params.projects, self.levers.attraction, self.levers.energy,
+            year=lambda: self.year, books=lambda: self.counts, base_year=scenario.base_year, horizon=self.horizon,
+        )
         self.records: list[tuple[int, str, float]] = []
         self.flow_rows: list[tuple[int, str, str, int]] = []
         self.prev: dict[str, float] = {}
@@ -114,12 +122,13 @@ class Region:
     def run(self) -> None:
         env, first = self.env, self.scenario.base_year + 1
         self._new_year(first)
-        projects.warm_start(env, self, self.rng["projects"])
+        projects.warm_start(self.desk, self.rng["projects"])
         env.process(self._months())
         env.process(self._yearly(self.levers.remediation.month.at(0), 0.3, self._remediate))
         env.process(self._yearly(self.params.certification.month.at(0), 0.4, self._certify))
         env.process(self._auctions())
-        env.process(projects.arrivals(env, self, self.rng["projects"]))
+        env.process(self._energy_look_ahead())
+        env.process(projects.arrivals(self.desk, self.rng["projects"]))
         env.run(until=self.horizon + 0.5)
 
     def _at(self, year: int, month: float, phase: float) -> float:
@@ -148,15 +157,16 @@ class Region:
             n = int(supply.auctions_per_year.at(year))
             for k in range(n):
                 yield self.env.timeout(self._at(year, 1 + 12 * (k + 0.5) / n, 0.0) - self.env.now)
-                lot = supply.industrial_land(year) / n
-                park = lot * supply.small_park_share.at(year)
-                self.land.supply(park, "小微企业园 reserved land", held=True)
-                self.land.supply(lot - park, "标准地 auction")
-                self.counts["land_supplied"] += lot
-                if self.levers.land_renewal is not None:
-                    idle = self.levers.land_renewal.idle_land_per_year.at(year) / n
-                    self.land.supply(idle, "盘活存量: 批而未供/供而未用/低效用地")
-                    self.counts["land_revitalised"] += idle
+                self.market.auction(supply, self.levers.land_renewal, year, n)
+
+    def _energy_look_ahead(self):
+        """After each month's step (months 1-11): quota for growing firms, rationing going forward."""
+        for year in self.scenario.years:
+            for month in range(1, 12):
+                yield self.env.timeout(self._at(year, month + 1, 0.05) - self.env.now)
+                returned = self.levers.energy.unused_quota_returned
+                share = returned.at(year) if returned is not None else None
+                self.counts.record(energy.ration_forward(self.pop, self.energy, month, share))
 
     # --- yearly events --------------------------------------------------------------------
     def _new_year(self, year: int) -> None:
@@ -202,35 +212,14 @@ class Region:
     def _remediate(self, year: int) -> None:
         if year < self.levers.remediation.start_year:
             return
-        rem, pop = self.levers.remediation, self.pop
-        out = remediation.remediate_d_grade(
-            pop, int(round(rem.firms_per_year.at(year))), rem.routes, self.params.route_effects, year,
-            self.draws, high_energy_use=rem.high_energy_use.at(year) if rem.high_energy_use else None,
-        )
-        c = self.counts
-        c["remediated_upgrade"] += out.counts[Route.UPGRADE]
-        c["remediated_regularise"] += out.counts[Route.REGULARISE]
-        c["remediated_total"] += sum(out.counts.values())
-        c["closed_low_efficiency"] += len(out.closed)
-        c["land_remediated"] += out.land_remediated
-        c["investment_upgrade"] += out.investment
-        self.land.release(out.land_returned, "规范管理: land handed back")
-        self.energy.release(out.energy_saved, "改造提升: energy saved")
-        c["land_freed"] += out.land_returned + float(pop.land[out.merged].sum() + pop.land[out.closed].sum())
-        c["energy_freed"] += out.energy_saved + float(pop.quota[out.merged].sum() + pop.quota[out.closed].sum())
-        self._exit(out.merged, Route.MERGE, policy=True)
-        self._exit(out.closed, Route.CLOSE, policy=True)
-
-        sw = self.levers.scattered_weak
-        exclude = np.concatenate([out.merged, out.closed])
-        closed, regularised = remediation.remediate_scattered(
-            pop, int(round(sw.firms_per_year.at(year))), sw.close_share.at(year), exclude, year, self.draws
-        )
-        c["scattered_total"] += len(closed) + len(regularised)
-        c["land_freed"] += float(pop.land[closed].sum())
-        c["land_remediated"] += float(pop.land[closed].sum() + pop.land[regularised].sum())
-        c["energy_freed"] += float(pop.quota[closed].sum())
-        self._exit(closed, Route.CLOSE, policy=True)
+        out = remediation.campaign(self.pop, self.levers.remediation, self.levers.scattered_weak,
+                                   self.params.route_effects, year, self.draws)
+        self.counts.record(out)
+        self.land.release(out.batch.land_returned, "规范管理: land handed back")
+        self.energy.release(out.batch.energy_saved, "改造提升: energy saved")
+        self._exit(out.batch.merged, Route.MERGE, policy=True)
+        self._exit(out.batch.closed, Route.CLOSE, policy=True)
+        self._exit(out.scattered_closed, Route.CLOSE, policy=True)
 
     def _certify(self, year: int) -> None:
         rules, draws, pop = self.params.certification, self.draws, self.pop
@@ -318,32 +307,12 @@ class Region:
         pop.ytd = np.zeros(len(pop))
         pop.keep(pop.alive)
 
-    # --- projects (called from simulation.processes.projects) -----------------------------
-    def count(self, name: str, amount: float = 1.0) -> None:
-        self.counts[name] += amount
-
-    def project_started(self, project: projects.Project, now: float, months: float, *, counted: bool) -> None:
-        """Book a started project: its investment is spent evenly over its build months."""
-        base, per_month = self.scenario.base_year + 1, project.investment * 1e4 / project.build_months
-        for year in range(int(now // 12), int(np.ceil((now + months) / 12))):
-            overlap = min(now + months, 12.0 * (year + 1)) - max(now, 12.0 * year)
-            self.spending[base + year] += per_month * overlap
-        if counted:
-            self.counts["projects_started"] += 1
-            self.counts["land_granted_projects"] += project.land
-            self.counts["projects_zero_land"] += project.zero_land
-            self.counts["projects_large_started"] += project.investment >= self.params.projects.large_threshold.at(self.year)
-
-    def project_completed(self, project: projects.Project) -> None:
-        self.pipeline_land -= project.land
-        self.pending.append(project)
-        self.counts["projects_completed"] += 1
-
+    # --- projects (simulation.processes.projects) -----------------------------------------
     def _join_completed(self) -> None:
         """Completed projects start producing: new firms join; 零增地 upgrades raise their hosts' output."""
-        if not self.pending:
+        if not self.desk.pending:
             return
-        done, self.pending = self.pending, []
+        done, self.desk.pending = self.desk.pending, []
         upgrades = [p for p in done if p.zero_land]
         if upgrades:
             hosts = self._pick_hosts(len(upgrades))
@@ -387,86 +356,22 @@ class Region:
         self.pop.extend(firms)
         self._flow("项目投产", "规下", len(done))
 
-    # --- land and energy ------------------------------------------------------------------
+    # --- land and energy (simulation.processes.land, .energy) -----------------------------
     def _expand_land(self) -> None:
-        """Growing 规上 firms claim land in proportion to growth above a threshold; A first.
-
-        A claim that finds no free land is met on the firm's own plot (零增地技改) at a cost per mu.
-        """
-        pop, lp = self.pop, self.params.land
-        annual = pop.annual_revenue()
-        g = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
-        claim = pop.land * np.maximum(g - lp.expansion_growth_threshold.at(self.year) / 100, 0.0)
-        claim *= lp.expansion_land_elasticity.at(self.year) * (pop.alive & pop.above)
-        granted = self._ration(claim, self.land.free)
-        self.land.take_now(float(granted.sum()), "增资扩产 expansion")
-        pop.land += granted
-        unmet = float((claim - granted).sum())
-        self.counts["land_granted_expansion"] += float(granted.sum())
-        self.counts["land_unmet_expansion"] += unmet
-        # firms that get no land build upwards instead (零增地技改, 厂房加层), at a cost
-        self.counts["investment_upgrade"] += unmet * lp.zero_land_cost_per_mu.at(self.year)
+        """Growing 规上 firms file land claims; they queue with the projects (see processes.land)."""
+        self.market.file_expansions(self.pop, self.year)
 
     def _energy_true_up(self) -> None:
-        """Idle quota is taken back; firms using more than their quota claim the excess, best grades
-        first; what finds no quota is rationed (有序用电: output cut to the quota)."""
-        pop = self.pop
-        use = pop.energy_use(pop.annual_revenue()) * pop.alive
-        returned_share = self.levers.energy.unused_quota_returned
-        if returned_share is not None:
-            idle = np.maximum(pop.quota - use, 0.0) * returned_share.at(self.year)
-            pop.quota -= idle
-            self.energy.release(float(idle.sum()), "用能权: idle quota taken back")
-            self.counts["energy_recovered"] += float(idle.sum())
-        excess = np.maximum(use - pop.quota, 0.0)
-        granted = self._ration(excess, self.energy.free)
-        self.energy.take_now(float(granted.sum()), "quota true-up")
-        pop.quota += granted
-        short = excess - granted
-        rationed = short > 1e-9
-        factor = np.where(rationed, pop.quota / np.maximum(use, 1e-12), 1.0)
-        pop.ytd *= factor
-        pop.revenue *= factor
-        self.counts["energy_rationed"] += float(short.sum())
-
-    def _ration(self, claims: np.ndarray, available: float) -> np.ndarray:
-        """Grant ``claims`` in order of grade then score until ``available`` runs out."""
-        rows = np.flatnonzero(claims > 0)
-        order = rows[np.lexsort((-self.pop.score[rows], self.pop.grade[rows]))]
-        granted = np.zeros_like(claims)
-        cum = np.cumsum(claims[order])
-        full = cum <= available
-        granted[order[full]] = claims[order[full]]
-        if not full.all():
-            first = order[np.argmin(full)]
-            granted[first] = max(available - (cum[full][-1] if full.any() else 0.0), 0.0)
-        return granted
+        returned = self.levers.energy.unused_quota_returned
+        share = returned.at(self.year) if returned is not None else None
+        self.counts.record(energy.true_up(self.pop, self.energy, share))
 
     def _set_energy_cap(self, change: float) -> None:
-        """Apply a change in the cap: more quota to hand out, or less, cut from D then C firms."""
-        if change >= 0:
-            self.energy.supply(change, "energy cap raised")
-            return
-        cut = -change - self.energy.withdraw(-change, "energy cap lowered")
-        for grades in ((GRADE_D,), (GRADE_D, GRADE_C), None):
-            if cut <= 1e-9:
-                return
-            rows = np.flatnonzero(self.pop.alive) if grades is None else np.flatnonzero(np.isin(self.pop.grade, grades))
-            held = float(self.pop.quota[rows].sum())
-            share = min(cut / held, 1.0 if grades is None else 0.5) if held > 0 else 0.0
-            taken = self.pop.quota[rows] * share
-            self.pop.quota[rows] -= taken
-            self.energy.forfeit(float(taken.sum()), "energy cap lowered: quota cut")
-            cut -= float(taken.sum())
+        energy.change_cap(self.pop, self.energy, change)
 
     def _buy_energy(self) -> None:
-        """用能权 trading: buy quota for waiting projects, up to the yearly limit."""
-        waiting = sum(r.amount for r in self.energy.get_queue)
-        limit = self.levers.energy.trade_max_per_year.at(self.year) * 1e4
-        bought = min(waiting, limit)
-        if bought > 0:
-            self.energy.supply(bought, "用能权 bought from other regions")
-            self.counts["energy_purchased"] += bought
+        bought = energy.buy_for_queue(self.energy, self.levers.energy.trade_max_per_year.at(self.year) * 1e4)
+        self.counts["energy_purchased"] += bought
 
     # --- recording ------------------------------------------------------------------------
     def _flow(self, source: str, target: str, n: int) -> None:
@@ -483,33 +388,35 @@ class Region:
             energy_allocated=self.energy.held,
             capex=capex_share * values["va_above"],
             carbon_factor=self.params.carbon.tonnes_co2_per_tce.at(year),
-            projects_waiting=float(self.land.waiting + self.energy.waiting),
+            projects_waiting=float(self.desk.waiting),
+            land_waiting=self.land.waiting_amount,
+            land_clearing=self.land.clearing,
             land_freed_total=self.totals["land_freed"],
             energy_freed_total=self.totals["energy_freed"],
         )
         return Snapshot(year, values, dict(self.counts), self.prev)
 
     def _record(self, year: int) -> None:
-        self.counts["investment_projects"] = self.spending.pop(year, 0.0)
+        self.counts["investment_projects"] = self.desk.spending.pop(year, 0.0)
         for key in ("land_freed", "energy_freed"):
             self.totals[key] += self.counts[key]
         capex = self.params.investment.capex_share_of_value_added.at(year) / 100
         values = measure(self._snapshot(year, self.pop.annual_revenue(), capex))
         self.records.extend((year, k, v) for k, v in values.items())
         self.prev = values
-        self.counts = defaultdict(float)
+        self.counts = Books()
 
     def _record_base_year(self) -> None:
         """The base year from the initial firms; investment includes steady-state project spending."""
         year, pp = self.scenario.base_year, self.params.projects
         mean_investment = pp.investment_median.at(year) * np.exp(pp.investment_sigma.at(year) ** 2 / 2)
-        self.counts["investment_projects"] = self.levers.attraction.projects_per_year.at(year) * mean_investment * 1e4
+        self.counts["investment_projects"] = 12 * self.desk.lead_rate(year) * mean_investment * 1e4
         capex = self.params.investment.capex_share_of_value_added.at(year) / 100
         values = measure(self._snapshot(year, self.pop.revenue, capex))
         values.update({k: np.nan for k in values if k.endswith("_growth")})
         self.records.extend((year, k, v) for k, v in values.items())
         self.prev = values
-        self.counts = defaultdict(float)
+        self.counts = Books()
 
     def result(self) -> SimulationResult:
         ledger = [("land", *row) for row in self.land.ledger.rows] + [("energy", *row) for row in self.energy.ledger.rows]

@@ -3,11 +3,14 @@
 The container's level is what is free; requests wait in SimPy's FIFO queue (a request at the
 head that cannot be met blocks those behind it, as a first-come-first-served allocation does).
 Every grant and release is written to the ledger with its reason, so that conservation can be
-checked: ``held + free == total`` for land, ``allocated + free == cap`` for energy quota.
+checked: ``held + clearing + free == total`` for land (``clearing`` is land freed by exits and
+remediation that is being taken back, cleared and readied before it can be granted again),
+``allocated + free == cap`` for energy quota.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
@@ -111,9 +114,57 @@ class Pool(simpy.Container):
 
 
 class LandPool(Pool):
-    """Industrial land, 亩."""
+    """Industrial land, 亩.
+
+    Land given up by a firm does not become free at once: it enters ``clearing`` (收储, 拆除,
+    土壤调查与修复) and comes back later through :meth:`cleared`, less a share that leaves
+    industrial use (城中村改造, 生态修复).
+    """
 
     unit = "亩"
+
+    def __init__(self, env: simpy.Environment, *, free: float, held: float):
+        super().__init__(env, free=free, held=held)
+        self.clearing = 0.0
+        # set by the land market: where land given up goes (None: straight back to the free stock)
+        self.clearer: Callable[[float, str], None] | None = None
+
+    def release(self, amount: float, reason: str) -> None:
+        """Land given up by a firm: into clearing when a market clears it, else free at once."""
+        if self.clearer is None:
+            super().release(amount, reason)
+        else:
+            self.clearer(amount, reason)
+
+    def return_unbuilt(self, amount: float, reason: str) -> None:
+        """Granted land never built on (a lost project, a claim whose firm left): free at once."""
+        super().release(amount, reason)
+
+    def start_clearing(self, amount: float, reason: str) -> float:
+        """Held land given up: it leaves ``held`` for ``clearing``; returns the amount moved."""
+        amount = min(max(amount, 0.0), self.held)
+        self.held -= amount
+        self.clearing += amount
+        self.ledger.record(self._env.now, "clearing", amount, reason)
+        return amount
+
+    def cleared(self, amount: float, other_use_share: float, reason: str) -> tuple[float, float]:
+        """Cleared land returns: ``1 - other_use_share`` of it to the free stock, the rest leaves
+        industrial use. Returns (back to free, to other uses)."""
+        amount = min(max(amount, 0.0), self.clearing)
+        self.clearing -= amount
+        other = amount * other_use_share
+        self.total -= other
+        self.ledger.record(self._env.now, "to other uses", other, reason)
+        self.ledger.record(self._env.now, "cleared", amount - other, reason)
+        if amount - other > 0:
+            self.put(amount - other)
+        return amount - other, other
+
+    @property
+    def waiting_amount(self) -> float:
+        """亩 asked for by the requests in the queue."""
+        return float(sum(r.amount for r in self.get_queue))
 
 
 class EnergyPool(Pool):

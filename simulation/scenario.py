@@ -212,8 +212,9 @@ class Energy(Strict):
 class Attraction(Strict):
     """招商引资: new manufacturing projects arriving."""
 
-    projects_per_year: quantity("个", schedule=True)
+    projects_per_year: quantity("个", schedule=True)  # leads a year at the usual effort; a lead signs only if land and energy are in sight
     zero_land_share: SHARE  # share that are 零增地技改 on existing firms' land
+    effort: quantity("1", ge=0.0, le=10.0, schedule=True) | None = None  # 招商 effort, × the lead rate (absent: 1)
 
 
 class LandRenewal(Strict):
@@ -433,6 +434,10 @@ class Land(Strict):
     expansion_growth_threshold: quantity("%/年", ge=-100.0)
     expansion_land_elasticity: quantity("1", le=5.0)
     zero_land_cost_per_mu: quantity("万元/亩")  # 零增地技改 (厂房加层) spending per mu of land a firm could not get
+    # freed land: months from 收储 to re-supply (clearing, soil remediation), and the share lost to other uses
+    clearing_months: quantity("月", ge=0.0, le=120.0) | None = None  # absent: free at once
+    other_use_share: probability() | None = None  # absent: all freed land stays industrial
+    expansion_patience_months: quantity("月", ge=0.0, le=120.0) | None = None  # absent: an unmet claim builds upward at once
 
 
 class Carbon(Strict):

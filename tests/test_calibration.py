@@ -29,11 +29,11 @@ OBSERVED = {"value_added_above_scale": [2021, 2022, 2023], "value_added_above_sc
 def small_scenario(zhenhai):
     """The shared small configuration, ending in 2023, with no targets (fast).
 
-    The energy cap is loose (a binding cap would hide the growth parameter) and firm-level noise
-    is low, so that two observed years can pin the parameters down.
+    The energy cap and the land stock are loose (a binding cap or land queue would hide the growth
+    parameter) and firm-level noise is low, so that two observed years can pin the parameters down.
     """
     return with_overrides(zhenhai, {
-        "end_year": 2023, "targets": [], "levers.energy.cap": 400, "parameters.growth.above_scale_mean": 6,
+        "end_year": 2023, "targets": [], "levers.energy.cap": 400, "parameters.land.free_initial": 20000, "parameters.growth.above_scale_mean": 6,
         "parameters.growth.volatility": 0.05, "parameters.growth.common_shock_sd": 0.0,
         "parameters.growth.sector_shock_sd": 0.0, "population.above_scale.size_tail_index": 2.0,
         "population.above_scale.count": 100, "population.above_scale.output": 572,

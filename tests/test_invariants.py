@@ -17,6 +17,10 @@ levers = st.fixed_dictionaries({
     "levers.energy.trade_max_per_year": st.floats(0, 20),
     "parameters.projects.patience_months": st.floats(0.1, 36),
     "parameters.land.free_initial": st.floats(0, 2000),
+    "parameters.land.clearing_months": st.floats(0, 36),
+    "parameters.land.other_use_share": st.floats(0, 1),
+    "parameters.land.expansion_patience_months": st.floats(0, 24),
+    "levers.attraction.effort": st.floats(0, 3),
 })
 
 
@@ -26,11 +30,12 @@ levers = st.fixed_dictionaries({
 def test_conservation_for_any_levers(small, overrides, seed):
     result = simulate(with_overrides(small, overrides), seed)
     w = result.indicators.pivot(index="year", columns="indicator", values="value")
-    np.testing.assert_allclose(w.land_held + w.land_free, w.land_total, rtol=1e-9)
-    assert (w.land_free >= -1e-6).all() and (w.land_held >= -1e-6).all()
-    assert (w.energy_used <= w.energy_allocated * (1 + 1e-9) + 1e-9).all()
+    np.testing.assert_allclose(w.land_held + w.land_clearing + w.land_free, w.land_total, rtol=1e-9)
+    assert (w.land_free >= -1e-6).all() and (w.land_held >= -1e-6).all() and (w.land_clearing >= -1e-6).all()
+    # rationing acts forward only: use above quota at the year end is the booked overrun, nothing more
+    assert (w.energy_used <= (w.energy_allocated + w.energy_overrun) * (1 + 1e-9) + 1e-9).all()
     assert (w.energy_allocated <= w.energy_cap * (1 + 1e-9) + 1e-9).all()
-    # every project that arrived has started, been lost, or is still waiting
+    # every project that signed has started, been lost, or is still waiting
     assert w.projects_arrived.sum() == w.projects_started.sum() + w.projects_lost.sum() + w.projects_waiting.iloc[-1]
     flows = result.flows
     alive = w.firms_below_scale + w.firms_above_scale

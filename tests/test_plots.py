@@ -165,7 +165,7 @@ def test_land_stack_adds_up_to_the_total(run):
     with plot_style():
         ax = land_stock(run.indicators, lang="en", ax=Figure().add_subplot())
     total = next(line for line in ax.get_lines()).get_ydata()
-    stacked_top = ax.collections[1].get_paths()[0].vertices[:, 1].max()
+    stacked_top = ax.collections[2].get_paths()[0].vertices[:, 1].max()  # held, clearing, free
     assert stacked_top == pytest.approx(np.max(total), rel=1e-9)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import simpy
 
-from simulation.processes.projects import _wait_for
+from simulation.processes.land import wait_for as _wait_for
 from simulation.resources import LandPool
 
 

@@ -19,7 +19,7 @@ CASES = [
     ("yes/no as number", "revenue_median: {value: 300,", "revenue_median: {value: true,", "parameters.entry.revenue_median.value", "must be a number"),
     ("quoted number", "revenue_median: {value: 300,", 'revenue_median: {value: "300",', "parameters.entry.revenue_median.value", "must be a number"),
     ("wrong unit", "land: {value: 30000, unit: 亩", "land: {value: 30000, unit: 平方米", "population.above_scale.land", "expected '亩'"),
-    ("negative stock", "free_initial: {value: 1500", "free_initial: {value: -5", "parameters.land.free_initial", "minimum"),
+    ("negative stock", "free_initial: {value: 300", "free_initial: {value: -5", "parameters.land.free_initial", "minimum"),
     ("probability > 1", "close_share: {value: 0.5", "close_share: {value: 1.5", "levers.scattered_weak.close_share", "maximum"),
     ("year outside run", "2025: 945}", "2027: 945}", "levers.energy.cap", "outside the run"),
     ("unknown indicator", "indicator: value_added_rate, year: 2023", "indicator: value_add_rate, year: 2023", "targets.0.indicator", "unknown indicator"),

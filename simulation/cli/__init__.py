@@ -65,3 +65,4 @@ from . import calibration as _calibration  # noqa: E402,F401
 from . import scenarios as _scenarios  # noqa: E402,F401
 from . import facts as _facts  # noqa: E402,F401
 from . import tools as _tools  # noqa: E402,F401
+from . import explain as _explain  # noqa: E402,F401

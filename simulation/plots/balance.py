@@ -13,11 +13,12 @@ from .fan import tint
 from .fonts import OKABE_ITO
 from .labels import indicator_label, text, unit_label
 
+GREY_CLEARING = "#BBBBBB"  # land in clearing: neither held nor free
 LAND_UP = ("land_supplied", "land_freed", "land_released_exits")
 LAND_DOWN = ("land_granted_projects", "land_granted_expansion")
 ENERGY_FLOWS = ("energy_freed", "energy_purchased", "energy_rationed")
 _COLOUR = {
-    "land_held": OKABE_ITO["blue"], "land_free": OKABE_ITO["yellow"], "land_supplied": OKABE_ITO["sky"],
+    "land_held": OKABE_ITO["blue"], "land_free": OKABE_ITO["yellow"], "land_clearing": GREY_CLEARING, "land_supplied": OKABE_ITO["sky"],
     "land_freed": OKABE_ITO["green"], "land_released_exits": OKABE_ITO["yellow"], "land_granted_projects": OKABE_ITO["orange"],
     "land_granted_expansion": OKABE_ITO["purple"], "energy_freed": OKABE_ITO["green"], "energy_purchased": OKABE_ITO["sky"],
     "energy_rationed": OKABE_ITO["vermillion"], "projects_lost": OKABE_ITO["vermillion"],
@@ -56,13 +57,14 @@ def _finish(ax, years, title: str, unit: str, lang: str, *, legend_cols: int = 1
 
 
 def land_stock(indicators: pd.DataFrame, *, lang: str = "zh", ax=None):
-    """Land held and free, stacked, with the total (亩): held + free = total at every year-end."""
+    """Land held, in clearing and free, stacked, with the total (亩): they add up to it at every year-end."""
     ax = _axes(ax)
-    wide = means(indicators, ("land_held", "land_free", "land_total"))
+    stocks = ("land_held", "land_clearing", "land_free")
+    wide = means(indicators, (*stocks, "land_total")).fillna(0.0)
     years = wide.index.to_numpy()
-    ax.stackplot(years, wide[["land_held", "land_free"]].T.to_numpy(), colors=[_COLOUR["land_held"], _COLOUR["land_free"]],
-                 hatch=["", _HATCH["land_free"]], edgecolor="black", linewidth=0.4,
-                 labels=[indicator_label("land_held", lang), indicator_label("land_free", lang)])
+    ax.stackplot(years, wide[list(stocks)].T.to_numpy(), colors=[_COLOUR[k] for k in stocks],
+                 hatch=[_HATCH.get(k, "") for k in stocks], edgecolor="black", linewidth=0.4,
+                 labels=[indicator_label(k, lang) for k in stocks])
     ax.plot(years, wide["land_total"], color="black", linewidth=1.4, linestyle="--", label=indicator_label("land_total", lang))
     ax.set_ylim(0, float(wide["land_total"].max()) * 1.05)
     ax.set_xlim(years.min(), years.max())

@@ -26,6 +26,7 @@ OTHER_KINDS = {
     "sensitivity-morris": ("sensitivity",),
     "calibrate": ("calibration",),
     "compare": ("compare",),
+    "explain": ("explain",),
 }
 
 _CAPTIONS = {

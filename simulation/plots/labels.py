@@ -41,7 +41,10 @@ INDICATOR_EN = {
     "land_granted_projects": "Land granted to projects", "land_granted_expansion": "Land granted for expansion", "land_total": "Industrial land, total", "land_supplied": "New land supplied",
     "manufacturing_investment": "Manufacturing investment",
     "projects_large_started": "Large projects started", "projects_waiting": "Projects waiting",
-    "projects_lost": "Projects lost",
+    "projects_lost": "Projects lost (waited too long)", "projects_declined": "Leads declined (no land or energy in sight)",
+    "investment_lost": "Investment lost", "land_clearing": "Freed land in clearing", "land_cleared": "Freed land back in supply",
+    "land_to_other_uses": "Freed land to other uses", "land_waiting": "Land asked for in the queue",
+    "energy_overrun": "Energy use above quota",
 }
 
 UNIT_EN = {

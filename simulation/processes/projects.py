@@ -1,18 +1,35 @@
-"""Investment projects (招商引资 and 零增地技改): arrival, the wait for land and energy, construction.
+"""Investment projects (招商引资 and 零增地技改): leads, signing, the wait for land and energy, construction.
 
-A project arrives (Poisson in continuous time), asks the land pool for its plot and then the
-energy pool for its quota, waiting in each FIFO queue for at most its patience in all; a project
-that waits too long is lost and gives back what it held. A started project spends its investment
+招商 work turns up leads at ``effort × projects_per_year`` a year (Poisson in continuous time;
+``projects_per_year`` is the lead rate at the documents' usual effort, ``effort`` the lever). A
+lead looks at the region before it signs: it declines (goes elsewhere) when the land it can count
+on (free, plus freed land in clearing, less the queue already waiting) is less than its plot, or
+when the free energy quota plus what the region may buy this year is less than its need. So the
+region's attraction responds to its land and energy, and the documents' project counts are data
+to calibrate the lead rate against, not an input that fixes them.
+
+A signed project asks the land market for its plot and then the energy pool for its quota,
+waiting in each first-come-first-served queue for at most its patience in all; a project that
+waits too long is lost and gives back what it held. A started project spends its investment
 evenly over its build time and then starts producing: a new firm on its own land, or, for a
 零增地技改 project, more output from an existing firm without new land.
+
+Projects see the region only through a :class:`Desk`: the clock, the land market, the energy
+pool, the year's books and the terms of the scenario.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import simpy
+
+from ..books import Books
+from ..resources import EnergyPool
+from ..scenario import Attraction, Energy, Projects
+from .land import LandMarket, wait_for
 
 
 @dataclass(frozen=True)
@@ -26,86 +43,145 @@ class Project:
     zero_land: bool = False  # 零增地技改: an existing firm's upgrade, no new land
 
 
-def draw_project(region, rng: np.random.Generator) -> Project:
+@dataclass
+class Desk:
+    """What projects need from the region, and where they leave their results."""
+
+    env: simpy.Environment
+    land: LandMarket
+    energy: EnergyPool
+    terms: Projects
+    attraction: Attraction
+    energy_lever: Energy
+    year: Callable[[], int]  # the calendar year now
+    books: Callable[[], Books]  # the year's books
+    base_year: int
+    horizon: float  # months
+    spending: dict[int, float] = field(default_factory=dict)  # project investment by year, 万元
+    pending: list[Project] = field(default_factory=list)  # built, to join at the next month step
+    pipeline_land: float = 0.0  # 亩 held by projects not yet producing
+    waiting: int = 0  # signed projects waiting for land or energy
+
+    def lead_rate(self, year: int) -> float:
+        """Leads per month: 招商 effort × the lead rate."""
+        effort = self.attraction.effort.at(year) if self.attraction.effort is not None else 1.0
+        return effort * self.attraction.projects_per_year.at(year) / 12.0
+
+    def started(self, project: Project, now: float, months: float, *, counted: bool) -> None:
+        """Book a started project: its investment is spent evenly over its build months."""
+        base, per_month = self.base_year + 1, project.investment * 1e4 / project.build_months
+        for year in range(int(now // 12), int(np.ceil((now + months) / 12))):
+            overlap = min(now + months, 12.0 * (year + 1)) - max(now, 12.0 * year)
+            self.spending[base + year] = self.spending.get(base + year, 0.0) + per_month * overlap
+        if counted:
+            books = self.books()
+            books.add("projects_started")
+            books.add("land_granted_projects", project.land)
+            books.add("projects_zero_land", project.zero_land)
+            books.add("projects_large_started", project.investment >= self.terms.large_threshold.at(self.year()))
+
+    def completed(self, project: Project) -> None:
+        self.pipeline_land -= project.land
+        self.pending.append(project)
+        self.books().add("projects_completed")
+
+    def lost(self, project: Project, counter: str) -> None:
+        books = self.books()
+        books.add(counter)
+        books.add("investment_lost", project.investment * 1e4)
+
+
+def draw_project(desk: Desk, rng: np.random.Generator) -> Project:
     """A new project from the scenario's distributions."""
-    p = region.params.projects
-    year = region.year
+    p, year = desk.terms, desk.year()
     investment = p.investment_median.at(year) * rng.lognormal(0.0, p.investment_sigma.at(year))
     output = investment * 1e4 * p.output_per_investment.at(year)
     energy = output * p.value_added_rate.at(year) / 100 * p.energy_intensity.at(year)
     patience = rng.exponential(p.patience_months.at(year))
-    zero_land = bool(rng.random() < region.levers.attraction.zero_land_share.at(year))
+    zero_land = bool(rng.random() < desk.attraction.zero_land_share.at(year))
     land = 0.0 if zero_land else investment * 1e4 / p.investment_per_mu.at(year)
     return Project(investment, land, energy, output, p.build_months.at(year), patience, zero_land)
 
 
-def arrivals(env: simpy.Environment, region, rng: np.random.Generator):
-    """Poisson arrivals at the year's rate; each project runs as its own process."""
+def signs(desk: Desk, project: Project) -> bool:
+    """A lead signs if the region can plausibly give it land and energy (see the module text)."""
+    if project.land > desk.land.visible() + 1e-9:
+        return False
+    queued = float(sum(r.amount for r in desk.energy.get_queue))
+    buyable = desk.energy_lever.trade_max_per_year.at(desk.year()) * 1e4
+    return project.energy <= desk.energy.free - queued + buyable + 1e-9
+
+
+def arrivals(desk: Desk, rng: np.random.Generator):
+    """Leads in continuous time at the year's rate; each signed project runs as its own process."""
+    env = desk.env
     while True:
-        rate = region.levers.attraction.projects_per_year.at(region.year) / 12.0
+        rate = desk.lead_rate(desk.year())
         if rate <= 0:
             yield env.timeout(1.0)
             continue
         yield env.timeout(rng.exponential(1.0 / rate))
-        if env.now >= region.horizon:
+        if env.now >= desk.horizon:
             return
-        project = draw_project(region, rng)
-        region.count("projects_arrived")
-        env.process(lifecycle(env, region, project))
+        project = draw_project(desk, rng)
+        if not signs(desk, project):
+            desk.lost(project, "projects_declined")
+            continue
+        desk.books().add("projects_arrived")
+        env.process(lifecycle(desk, project))
 
 
-def lifecycle(env: simpy.Environment, region, project: Project):
+def lifecycle(desk: Desk, project: Project):
     """Wait for land, then energy, within patience; build; produce."""
+    env = desk.env
     deadline = env.now + project.patience
+    desk.waiting += 1
+    started = yield from _acquire(desk, project, deadline)
+    desk.waiting -= 1
+    if started:
+        yield from build(desk, project)
+
+
+def _acquire(desk: Desk, project: Project, deadline: float):
+    """Land, then energy, before ``deadline``; True if the project has both (else it is lost)."""
+    env = desk.env
     if project.land > 0:
-        if not (yield from _wait_for(env, region.land, project.land, deadline, "project")):
-            region.count("projects_lost")
-            return
-        region.pipeline_land += project.land
+        if not (yield from desk.land.wait_for(project.land, deadline, "project")):
+            desk.lost(project, "projects_lost")
+            return False
+        desk.pipeline_land += project.land
     if project.energy > 0:
-        if not (yield from _wait_for(env, region.energy, project.energy, deadline, "project")):
-            region.land.release(project.land, "project lost: land returned")
-            region.pipeline_land -= project.land
-            region.count("projects_lost")
-            return
-    yield from build(env, region, project)
+        if not (yield from wait_for(env, desk.energy, project.energy, deadline, "project")):
+            desk.land.pool.return_unbuilt(project.land, "project lost: land returned")  # never built on: free at once
+            desk.pipeline_land -= project.land
+            desk.lost(project, "projects_lost")
+            return False
+    return True
 
 
-def build(env: simpy.Environment, region, project: Project, remaining: float | None = None):
+def build(desk: Desk, project: Project, remaining: float | None = None):
     """Spend the investment over the build time, then hand the project to the region."""
     months = project.build_months if remaining is None else remaining
-    region.project_started(project, env.now, months, counted=remaining is None)
-    yield env.timeout(months)
-    region.project_completed(project)
+    desk.started(project, desk.env.now, months, counted=remaining is None)
+    yield desk.env.timeout(months)
+    desk.completed(project)
 
 
-def _wait_for(env, pool, amount: float, deadline: float, reason: str):
-    request = pool.request(amount, reason)
-    if not request.triggered:
-        yield request | env.timeout(max(deadline - env.now, 0.0))
-    if request.triggered:
-        pool.granted(amount, reason)
-        return True
-    pool.cancel(request)
-    return False
-
-
-def warm_start(env: simpy.Environment, region, rng: np.random.Generator) -> None:
+def warm_start(desk: Desk, rng: np.random.Generator) -> None:
     """Projects already under construction at the start, as in a steady state.
 
-    Their number is Poisson(rate × build time), their remaining build time uniform, their land
-    and quota already granted out of the free stock.
+    Their number is Poisson(lead rate × build time), their remaining build time uniform, their
+    land and quota already granted out of the free stock.
     """
-    year = region.year
-    rate = region.levers.attraction.projects_per_year.at(year) / 12.0
-    count = rng.poisson(rate * region.params.projects.build_months.at(year))
+    year = desk.year()
+    count = rng.poisson(desk.lead_rate(year) * desk.terms.build_months.at(year))
     for _ in range(count):
-        project = draw_project(region, rng)
+        project = draw_project(desk, rng)
         project = replace(
             project,
-            land=region.land.take_now(project.land, "project under construction at start"),
-            energy=region.energy.take_now(project.energy, "project under construction at start"),
+            land=desk.land.pool.take_now(project.land, "project under construction at start"),
+            energy=desk.energy.take_now(project.energy, "project under construction at start"),
         )
-        region.pipeline_land += project.land
+        desk.pipeline_land += project.land
         remaining = rng.uniform(0.0, project.build_months)
-        env.process(build(env, region, project, remaining=remaining))
+        desk.env.process(build(desk, project, remaining=remaining))

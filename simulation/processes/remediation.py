@@ -20,7 +20,7 @@ import numpy as np
 
 from ..draws import FirmDraws
 from ..population import Population
-from ..scenario import RouteEffects, RouteShares
+from ..scenario import Remediation, RouteEffects, RouteShares, ScatteredWeak
 from ..tiers import GRADE_A, GRADE_C, GRADE_D, Route
 
 ROUTES = (Route.UPGRADE, Route.REGULARISE, Route.MERGE, Route.CLOSE)
@@ -40,6 +40,17 @@ class Outcome:
     energy_saved: float = 0.0  # quota freed by 改造提升
     land_remediated: float = 0.0  # all land of the remediated firms (整治提升低效工业用地)
     investment: float = 0.0
+
+    def counters(self) -> dict[str, float]:
+        """The batch in the books' vocabulary (exits and freed land are booked by the caller)."""
+        return {
+            "remediated_upgraded": self.counts.get(Route.UPGRADE, 0),
+            "remediated_regularised": self.counts.get(Route.REGULARISE, 0),
+            "remediated_low_efficiency": sum(self.counts.values()),
+            "closed_backward_capacity": len(self.closed),
+            "land_remediated": self.land_remediated,
+            "investment_upgrade": self.investment,
+        }
 
 
 def remediate_d_grade(
@@ -111,3 +122,46 @@ def remediate_scattered(pop: Population, count: int, close_share: float, exclude
     chosen = idx[np.argsort(tax_per_head, kind="stable")[: max(count, 0)]]
     closes = draws.uniform(pop.id[chosen], "scattered", year) < close_share
     return chosen[closes], chosen[~closes]
+
+
+@dataclass
+class Campaign:
+    """One year's 腾笼换鸟 campaign: the 高耗低效 batch and the 散乱弱 clearance.
+
+    Rows that exit (merged, closed) are returned for the caller to remove; land and energy they
+    free are counted here, before they leave.
+    """
+
+    batch: Outcome
+    scattered_closed: np.ndarray
+    scattered_regularised: np.ndarray
+    land_freed: float  # 亩: handed back, or of firms merged or closed
+    energy_freed: float  # tce: saved by upgrades, or quota of firms merged or closed
+    scattered_land: float  # 亩 of the 散乱弱 firms dealt with
+
+    def counters(self) -> dict[str, float]:
+        c = self.batch.counters()
+        c["land_remediated"] += self.scattered_land
+        c.update(remediated_scattered=len(self.scattered_closed) + len(self.scattered_regularised),
+                 land_freed=self.land_freed, energy_freed=self.energy_freed)
+        return c
+
+
+def campaign(pop: Population, lever: Remediation, scattered: ScatteredWeak, effects: RouteEffects, year: int,
+             draws: FirmDraws) -> Campaign:
+    """The year's remediation: the 高耗低效 list, then 散乱弱 firms among those left."""
+    batch = remediate_d_grade(
+        pop, int(round(lever.firms_per_year.at(year))), lever.routes, effects, year, draws,
+        high_energy_use=lever.high_energy_use.at(year) if lever.high_energy_use else None,
+    )
+    leaving = np.concatenate([batch.merged, batch.closed])
+    closed, regularised = remediate_scattered(
+        pop, int(round(scattered.firms_per_year.at(year))), scattered.close_share.at(year), leaving, year, draws
+    )
+    gone = np.concatenate([leaving, closed])
+    return Campaign(
+        batch, closed, regularised,
+        land_freed=batch.land_returned + float(pop.land[gone].sum()),
+        energy_freed=batch.energy_saved + float(pop.quota[gone].sum()),
+        scattered_land=float(pop.land[closed].sum() + pop.land[regularised].sum()),
+    )

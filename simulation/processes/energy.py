@@ -1,0 +1,155 @@
+"""能耗双控: the energy-use quota (用能权) of firms under the region's cap, and 有序用电 rationing.
+
+A firm holds a yearly quota (tce/年). Each month the region looks ahead: a firm whose use so far
+plus its current rate for the rest of the year would exceed its quota asks the free pool for the
+difference; what the pool cannot give is rationed **from now on**: the firm's output rate is cut
+so that its use for the rest of the year fits the quota it has left. Output already produced is
+never taken back. At the end of the year idle quota is partly taken back, and use above quota
+(growth after the last monthly look) is granted if the pool has it, else booked as overrun.
+
+Claims are served by 亩均 grade, A first; within a grade, pro rata (every firm of the grade where
+the pool runs out gets the same share of its claim). Ungraded firms (tenants and small 规下 plots
+that the 亩均 evaluation does not cover) are served with grade B: the evaluation neither favours
+nor penalises them, so they sit with the middle band.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..population import Population
+from ..resources import EnergyPool
+from ..tiers import GRADE_B, GRADE_C, GRADE_D, UNGRADED
+
+
+def priority(grade: np.ndarray) -> np.ndarray:
+    """Rationing band per firm: the 亩均 grade, ungraded firms with grade B (the stated rule)."""
+    return np.where(grade == UNGRADED, GRADE_B, grade)
+
+
+def pro_rata_by_grade(claims: np.ndarray, grade: np.ndarray, available: float) -> np.ndarray:
+    """Grant ``claims`` band by band (A first), pro rata within the band where ``available`` runs out."""
+    granted = np.zeros_like(claims, dtype=float)
+    band = priority(grade)
+    left = max(float(available), 0.0)
+    for b in np.unique(band[claims > 0]):
+        rows = np.flatnonzero((band == b) & (claims > 0))
+        asked = float(claims[rows].sum())
+        share = min(left / asked, 1.0) if asked > 0 else 0.0
+        granted[rows] = claims[rows] * share
+        left -= asked * share
+        if left <= 0:
+            break
+    return granted
+
+
+@dataclass(frozen=True)
+class RationOutcome:
+    """One monthly look ahead (tce for the year)."""
+
+    granted: float  # extra quota handed out
+    rationed: float  # use cut from the rest of the year
+    firms_rationed: int
+    traded: float = 0.0  # idle quota moved from firms that will not use it (用能权 交易)
+
+    def counters(self) -> dict[str, float]:
+        return {"energy_rationed": self.rationed, "energy_recovered": self.traded}
+
+
+def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_share: float | None = None) -> RationOutcome:
+    """Look ahead after ``months_done`` months (1..11): grant what the pool can, cut the rest forward.
+
+    When the claims exceed the free pool, firms on course to leave quota idle this year give up
+    to ``idle_share`` of that idle quota to the pool first (用能权 trading within the year); they
+    keep at least their projected use. ``pop.ytd`` (output already produced) is never touched;
+    only the current rate ``pop.revenue``.
+    """
+    left = (12 - months_done) / 12.0
+    per_revenue = pop.va_rate * pop.intensity  # tce per 万元 of revenue
+    used = pop.ytd / 12.0 * per_revenue * pop.alive
+    rate = pop.revenue * per_revenue * pop.alive
+    projected = used + rate * left
+    claims = np.maximum(projected - pop.quota, 0.0) * pop.alive
+    traded = 0.0
+    need = float(claims.sum()) - pool.free
+    if need > 0 and idle_share:
+        idle = np.maximum(pop.quota - projected, 0.0) * pop.alive * idle_share
+        if idle.sum() > 0:
+            take = idle * min(need / float(idle.sum()), 1.0)
+            pop.quota -= take
+            traded = float(take.sum())
+            pool.release(traded, "用能权: idle quota traded within the year")
+    granted = pro_rata_by_grade(claims, pop.grade, pool.free)
+    total = pool.take_now(float(granted.sum()), "用能 look-ahead: quota granted")
+    granted *= total / max(float(granted.sum()), 1e-300)
+    pop.quota += granted
+    short = claims - granted
+    cut = short > 1e-9 * np.maximum(rate, 1.0)
+    allowed_rate = np.maximum(pop.quota - used, 0.0) / left
+    # the firm runs at what its quota allows from now on; a firm does not keep capacity it cannot
+    # power, so the cut rate is where its growth goes on from (as 有序用电 plans are set)
+    pop.revenue[cut] = np.minimum(pop.revenue[cut], allowed_rate[cut] / np.maximum(per_revenue[cut], 1e-300))
+    return RationOutcome(total, float(short[cut].sum()), int(cut.sum()), traded)
+
+
+@dataclass(frozen=True)
+class TrueUpOutcome:
+    """The year-end true-up (tce)."""
+
+    recovered: float  # idle quota taken back (用能权 回收)
+    granted: float  # use above quota covered by the pool
+    overrun: float  # use above quota the pool could not cover (no output is taken back)
+
+    def counters(self) -> dict[str, float]:
+        return {"energy_recovered": self.recovered, "energy_overrun": self.overrun}
+
+
+def true_up(pop: Population, pool: EnergyPool, returned_share: float | None) -> TrueUpOutcome:
+    """Take back a share of idle quota, then cover the year's use above quota from the pool."""
+    use = pop.energy_use(pop.annual_revenue()) * pop.alive
+    recovered = 0.0
+    if returned_share is not None:
+        idle = np.maximum(pop.quota - use, 0.0) * returned_share
+        pop.quota -= idle
+        recovered = float(idle.sum())
+        pool.release(recovered, "用能权: idle quota taken back")
+    excess = np.maximum(use - pop.quota, 0.0)
+    granted = pro_rata_by_grade(excess, pop.grade, pool.free)
+    total = pool.take_now(float(granted.sum()), "quota true-up")
+    granted *= total / max(float(granted.sum()), 1e-300)
+    pop.quota += granted
+    return TrueUpOutcome(recovered, total, float((excess - granted).sum()))
+
+
+def change_cap(pop: Population, pool: EnergyPool, change: float) -> float:
+    """Apply a change in the cap (tce): more quota to hand out, or less, cut from D then C firms.
+
+    Returns the quota cut from firms.
+    """
+    if change >= 0:
+        pool.supply(change, "energy cap raised")
+        return 0.0
+    cut = -change - pool.withdraw(-change, "energy cap lowered")
+    taken_total = 0.0
+    for grades in ((GRADE_D,), (GRADE_D, GRADE_C), None):
+        if cut <= 1e-9:
+            break
+        rows = np.flatnonzero(pop.alive) if grades is None else np.flatnonzero(np.isin(pop.grade, grades))
+        held = float(pop.quota[rows].sum())
+        share = min(cut / held, 1.0 if grades is None else 0.5) if held > 0 else 0.0
+        taken = pop.quota[rows] * share
+        pop.quota[rows] -= taken
+        pool.forfeit(float(taken.sum()), "energy cap lowered: quota cut")
+        cut -= float(taken.sum())
+        taken_total += float(taken.sum())
+    return taken_total
+
+
+def buy_for_queue(pool: EnergyPool, limit: float) -> float:
+    """用能权 trading: buy quota for the projects waiting in the queue, up to ``limit`` (tce)."""
+    bought = min(float(sum(r.amount for r in pool.get_queue)), max(limit, 0.0))
+    if bought > 0:
+        pool.supply(bought, "用能权 bought from other regions")
+    return bought

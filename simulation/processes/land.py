@@ -1,0 +1,171 @@
+"""The industrial land market: supply, the queue for plots, and the return of freed land.
+
+- **Supply** follows the scenario's schedule (标准地 auctions spread over the year, a share
+  reserved for 小微企业园, and 盘活存量 idle land where a scenario recovers it).
+- **Demand** is projects (:mod:`simulation.processes.projects`) and expanding 规上 firms. Both
+  ask the pool and wait in its first-come-first-served queue for at most their patience; a
+  project that waits longer goes elsewhere (its investment is lost to the region), an expansion
+  that waits longer is built upward on the firm's own plot (零增地技改, at a cost per mu).
+- **Freed land** (remediation, closures, market exits, reclaimed leases) does not become free at
+  once: it is taken back, cleared and readied (收储, 拆除, 土壤调查与修复) for
+  ``clearing_months``, and a share goes to other uses (城中村改造, 生态修复) and leaves industrial land.
+
+The market receives the region's clock and books through :class:`LandMarket`'s constructor,
+never the region itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from ..books import Books
+from ..population import Population
+from ..resources import LandPool
+from ..scenario import Land, LandRenewal, LandSupply
+
+
+@dataclass(frozen=True)
+class ClearingRules:
+    months: float  # 收储 to re-supply, months
+    other_use_share: float  # share of freed land that leaves industrial use
+
+
+def clearing_rules(land: Land, year: int) -> ClearingRules:
+    """The scenario's clearing lag and other-use share (none given: freed land is free at once)."""
+    months = land.clearing_months.at(year) if land.clearing_months is not None else 0.0
+    other = land.other_use_share.at(year) if land.other_use_share is not None else 0.0
+    return ClearingRules(months, other)
+
+
+@dataclass(frozen=True)
+class ExpansionOutcome:
+    """Expansion claims filed at a year end (亩)."""
+
+    claimed: float
+    claims: int
+
+    def counters(self) -> dict[str, float]:
+        return {}
+
+
+class LandMarket:
+    """The land pool with its supply schedule, clearing pipeline and expansion queue."""
+
+    def __init__(self, env: simpy.Environment, pool: LandPool, books: Callable[[], Books], land: Land,
+                 year: Callable[[], int]):
+        self.env, self.pool, self.land = env, pool, land
+        self._books, self._year = books, year
+        pool.clearer = self.give_up
+
+    @property
+    def books(self) -> Books:
+        return self._books()  # the year's books: the region opens new ones every January
+
+    # --- supply ----------------------------------------------------------------------------
+    def auction(self, supply: LandSupply, renewal: LandRenewal | None, year: int, lots: int) -> None:
+        """One of the year's ``lots`` auctions: new land (a share held for 小微企业园) and idle land."""
+        lot = supply.industrial_land(year) / lots
+        park = lot * supply.small_park_share.at(year)
+        self.pool.supply(park, "小微企业园 reserved land", held=True)
+        self.pool.supply(lot - park, "标准地 auction")
+        self.books.add("land_supplied", lot)
+        if renewal is not None:
+            idle = renewal.idle_land_per_year.at(year) / lots
+            self.pool.supply(idle, "盘活存量: 批而未供/供而未用/低效用地")
+            self.books.add("land_revitalised", idle)
+
+    # --- freed land ------------------------------------------------------------------------
+    def give_up(self, amount: float, reason: str) -> None:
+        """Held land a firm gives up enters clearing and returns after the lag."""
+        moved = self.pool.start_clearing(amount, reason)
+        if moved <= 0:
+            return
+        rules = clearing_rules(self.land, self._year())
+        if rules.months <= 0:
+            self._return(moved, rules, reason)
+        else:
+            self.env.process(self._clear(moved, rules, reason))
+
+    def _clear(self, amount: float, rules: ClearingRules, reason: str):
+        # handed back in the middle of a month, never at a month's end when the books are read
+        ready = np.floor(self.env.now + rules.months) + 0.5
+        yield self.env.timeout(ready - self.env.now)
+        self._return(amount, rules, reason)
+
+    def _return(self, amount: float, rules: ClearingRules, reason: str) -> None:
+        back, other = self.pool.cleared(amount, rules.other_use_share, f"cleared: {reason}")
+        self.books.add("land_cleared", back)
+        self.books.add("land_to_other_uses", other)
+
+    def visible(self) -> float:
+        """Land a newcomer can count on: free now, plus what is in clearing and will stay industrial."""
+        share = clearing_rules(self.land, self._year()).other_use_share
+        return self.pool.free + self.pool.clearing * (1.0 - share) - self.pool.waiting_amount
+
+    # --- the queue -------------------------------------------------------------------------
+    def wait_for(self, amount: float, deadline: float, reason: str):
+        """Wait in the queue until ``deadline``; True if granted (a SimPy sub-process)."""
+        return (yield from wait_for(self.env, self.pool, amount, deadline, reason))
+
+    def file_expansions(self, pop: Population, year: int) -> ExpansionOutcome:
+        """Growing 规上 firms claim land in proportion to growth above a threshold.
+
+        Claims join the queue at the year end, best grade and score first; each waits for at
+        most ``expansion_patience_months`` (default: none, a claim not met at once is built upward).
+        """
+        lp = self.land
+        annual = pop.annual_revenue()
+        g = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
+        claim = pop.land * np.maximum(g - lp.expansion_growth_threshold.at(year) / 100, 0.0)
+        claim *= lp.expansion_land_elasticity.at(year) * (pop.alive & pop.above)
+        rows = np.flatnonzero(claim > 1e-9)
+        rows = rows[np.lexsort((-pop.score[rows], pop.grade[rows]))]
+        patience = lp.expansion_patience_months.at(year) if lp.expansion_patience_months is not None else 0.0
+        cost = lp.zero_land_cost_per_mu.at(year)
+        # a claim gives up in mid-month, not at a year end when the books are read and new claims filed
+        deadline = self.env.now + max(patience - 0.5, 0.0)
+        for row in rows:
+            firm, amount = int(pop.id[row]), float(claim[row])
+            request = self.pool.request(amount, "增资扩产 expansion")
+            if request.triggered:  # served now, in this year's books
+                self.pool.granted(amount, "增资扩产 expansion")
+                self._grant(pop, firm, amount)
+            else:
+                self.env.process(self._expansion(pop, firm, amount, request, deadline, cost))
+        return ExpansionOutcome(float(claim[rows].sum()), len(rows))
+
+    def _expansion(self, pop: Population, firm: int, amount: float, request, deadline: float, cost: float):
+        if not (yield from await_request(self.env, self.pool, request, amount, deadline, "增资扩产 expansion")):
+            # no land within patience: the firm builds upward instead (零增地技改, 厂房加层)
+            self.books.add("land_unmet_expansion", amount)
+            self.books.add("investment_upgrade", amount * cost)
+            return
+        self._grant(pop, firm, amount)
+
+    def _grant(self, pop: Population, firm: int, amount: float) -> None:
+        row = np.flatnonzero((pop.id == firm) & pop.alive)
+        if len(row) == 0:  # the firm left while it waited: the plot was never used
+            self.pool.return_unbuilt(amount, "expansion: firm gone")
+            return
+        pop.land[row[0]] += amount
+        self.books.add("land_granted_expansion", amount)
+
+
+def wait_for(env: simpy.Environment, pool, amount: float, deadline: float, reason: str):
+    """Ask ``pool`` for ``amount`` and wait until ``deadline``; True if granted (booked), else False."""
+    return (yield from await_request(env, pool, pool.request(amount, reason), amount, deadline, reason))
+
+
+def await_request(env: simpy.Environment, pool, request, amount: float, deadline: float, reason: str):
+    """Wait for a request already in the queue until ``deadline``; True if granted (booked), else False."""
+    if not request.triggered:
+        yield request | env.timeout(max(deadline - env.now, 0.0))
+    if request.triggered:
+        pool.granted(amount, reason)
+        return True
+    pool.cancel(request)
+    return False

@@ -1,0 +1,80 @@
+"""有序用电 on planted firms: rationing acts forward only, pro rata within a grade, ungraded firms with B."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import simpy
+
+from simulation.population import Population
+from simulation.processes.energy import pro_rata_by_grade, ration_forward, true_up
+from simulation.resources import EnergyPool
+from simulation.tiers import GRADE_A, GRADE_B, GRADE_C, GRADE_D, UNGRADED
+
+
+def planted(grades, revenue, quota):
+    """Firms with 1 tce per 万元 of revenue (va_rate 0.5 × intensity 2), six months produced at ``revenue``."""
+    n = len(grades)
+    pop = Population.new(n, alive=True, revenue=np.array(revenue, float), va_rate=0.5, intensity=2.0,
+                         quota=np.array(quota, float))
+    pop.grade[:] = grades
+    pop.ytd[:] = 6 * pop.revenue  # six months at the current rate
+    return pop
+
+
+def test_pro_rata_within_the_grade_where_quota_runs_out():
+    grade = np.array([GRADE_A, GRADE_B, GRADE_B, GRADE_C, UNGRADED])
+    claims = np.array([10.0, 20.0, 40.0, 5.0, 20.0])
+    granted = pro_rata_by_grade(claims, grade, 50.0)
+    # A in full (10); B and ungraded (80 asked) share the 40 left at one half each; C nothing
+    np.testing.assert_allclose(granted, [10.0, 10.0, 20.0, 0.0, 10.0])
+
+
+def test_rationing_cuts_the_rest_of_the_year_and_never_what_was_produced():
+    env = simpy.Environment()
+    pool = EnergyPool(env, free=0.0, held=300.0)
+    # revenue 100 → 100 tce/yr; six months done (50 tce used); quotas 100, 80, 60
+    pop = planted([GRADE_B, GRADE_C, GRADE_D], [100.0, 100.0, 100.0], [100.0, 80.0, 60.0])
+    ytd_before = pop.ytd.copy()
+    out = ration_forward(pop, pool, 6)
+    np.testing.assert_array_equal(pop.ytd, ytd_before)  # output already produced stays
+    # used 50 each; the rest of the year may use quota - 50 over half a year: rate 2 × (quota - 50)
+    np.testing.assert_allclose(pop.revenue, [100.0, 60.0, 20.0])
+    assert out.rationed == pytest.approx(20.0 + 40.0)  # the year's use cut, tce
+    assert out.firms_rationed == 2
+    # at this rate the year's use equals the quota exactly
+    year_use = (pop.ytd / 12 + pop.revenue * 0.5) * 1.0
+    np.testing.assert_allclose(year_use, pop.quota)
+
+
+def test_free_quota_goes_by_grade_before_anyone_is_cut():
+    env = simpy.Environment()
+    pool = EnergyPool(env, free=30.0, held=240.0)
+    pop = planted([GRADE_D, GRADE_A, UNGRADED], [120.0, 120.0, 120.0], [80.0, 80.0, 80.0])  # each 40 short
+    ration_forward(pop, pool, 6)
+    # A gets 30 of its 40; the ungraded firm (with B) and D get nothing and are cut
+    np.testing.assert_allclose(pop.quota, [80.0, 110.0, 80.0])
+    assert pool.free == pytest.approx(0.0)
+    assert pop.revenue[1] == pytest.approx(2 * (110.0 - 60.0))
+
+
+def test_idle_quota_is_traded_within_the_year_before_cuts():
+    env = simpy.Environment()
+    pool = EnergyPool(env, free=0.0, held=300.0)
+    # firm 0 on course to use 40 of its 140; firm 1 short by 40
+    pop = planted([GRADE_B, GRADE_B], [40.0, 120.0], [140.0, 80.0])
+    out = ration_forward(pop, pool, 6, idle_share=0.5)
+    assert out.traded == pytest.approx(40.0)  # what firm 1 needed, within half of firm 0's 100 idle
+    np.testing.assert_allclose(pop.quota, [100.0, 120.0])
+    assert out.rationed == pytest.approx(0.0) and pop.revenue[1] == pytest.approx(120.0)
+
+
+def test_year_end_true_up_books_overrun_instead_of_cutting_the_past():
+    env = simpy.Environment()
+    pool = EnergyPool(env, free=5.0, held=100.0)
+    pop = planted([GRADE_B], [120.0], [100.0])
+    pop.ytd[:] = 12 * 120.0  # a full year at 120 tce/yr
+    before = pop.ytd.copy()
+    out = true_up(pop, pool, None)
+    assert out.granted == pytest.approx(5.0) and out.overrun == pytest.approx(15.0)
+    np.testing.assert_array_equal(pop.ytd, before)

@@ -1,0 +1,61 @@
+"""``upgrade-sim explain``: the chain of one lever on common random numbers."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from simulation.cli import main
+from simulation.errors import InputError
+from simulation.explain import explain, lever_value
+from simulation.loader import with_overrides
+
+
+@pytest.fixture(scope="module")
+def short_land(small):
+    return with_overrides(small, {"parameters.land.free_initial": 0, "levers.land_supply.new_land_per_year": 0,
+                                  "levers.attraction.projects_per_year": 30, "levers.attraction.zero_land_share": 0.0,
+                                  "levers.energy.cap": 5000, "parameters.land.clearing_months": 6})
+
+
+def test_the_chain_runs_from_remediation_to_land_to_projects(short_land):
+    ex = explain(short_land, "levers.remediation.firms_per_year", to=30, replications=6, seed=1)
+    t = ex.table[ex.table.stage != "targets"].set_index("indicator")
+    assert list(dict.fromkeys(ex.table.stage)) == ["first", "next", "targets"]
+    # first: more firms remediated and more land freed, in every pair
+    assert t.loc["remediated_low_efficiency", "diff_p10"] > 0
+    assert t.loc["land_freed", "diff_median"] > 0
+    # next: more land reaches projects, and less investment goes elsewhere
+    assert t.loc["land_granted_projects", "diff_median"] > 0
+    assert t.loc["investment_lost", "diff_median"] <= 0
+
+
+def test_a_lever_that_changes_nothing_leaves_an_empty_chain(small):
+    ex = explain(small, "levers.remediation.firms_per_year", scale=1.0, replications=3)
+    assert ex.table.empty
+
+
+def test_scaling_a_schedule_scales_every_year(zhenhai):
+    before, after = lever_value(zhenhai, "levers.energy.cap", to=None, scale=1.1)
+    assert isinstance(before, dict) and len(before) > 1
+    assert after == {y: v * 1.1 for y, v in before.items()}
+
+
+@pytest.mark.parametrize("kwargs", [{"to": None, "scale": None}, {"to": 1.0, "scale": 2.0}])
+def test_exactly_one_move_is_needed(small, kwargs):
+    with pytest.raises(InputError):
+        lever_value(small, "levers.remediation.firms_per_year", **kwargs)
+
+
+def test_cli_writes_the_table_and_refuses_a_bad_lever(tmp_path, short_land):
+    import yaml
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(short_land.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
+    bad = CliRunner().invoke(main, ["explain", str(path), "--lever", "levers.nothing", "--to", "1", "-o", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "levers.nothing" in bad.output and "Traceback" not in bad.output
+    out = tmp_path / "ex"
+    ok = CliRunner().invoke(main, ["explain", str(path), "--lever", "levers.remediation.firms_per_year", "--to", "30",
+                                   "-r", "3", "-o", str(out), "-q", "--lang", "en"])
+    assert ok.exit_code == 0, ok.output
+    assert (out / "explain.csv").is_file() and (out / "figures" / "explain.png").is_file()
