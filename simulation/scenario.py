@@ -253,7 +253,7 @@ class Growth(Strict):
     volatility: quantity("1", le=1.0)  # s.d. of yearly log growth of a firm at the 2,000万 line
     volatility_size_elasticity: quantity("1", le=1.0)  # beta in s.d. ∝ revenue^-beta
     transitory_share: quantity("1", le=0.9)  # share of the growth variance that reverses the next year
-    size_effect: quantity("1", ge=-0.5, le=0.5)  # change in mean log growth per unit of log revenue
+    size_effect: quantity("1", ge=-0.5, le=0.5)  # change in mean log growth per unit of log revenue, below 2,000万
     age_effect: quantity("1", ge=-0.5, le=0.5)  # change in mean log growth per unit of log(1 + age)
     heterogeneity: quantity("1", le=2.0)  # s.d. of firm-specific mean growth
     certified_premium: quantity("%/年", ge=-50.0, le=50.0)  # per certification level

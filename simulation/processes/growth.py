@@ -5,7 +5,8 @@ Growth follows the firm-dynamics evidence rather than the statistical label:
 - a firm's yearly log growth is ``trend + size effect + age effect + own drift + common shocks +
   ε``, where ε is Laplace (tent-shaped growth rates: Stanley et al. 1996, Nature 379:804;
   Bottazzi & Secchi 2006) with a s.d. falling with size, σ ∝ revenue^-β;
-- small and young firms grow faster (Evans 1987; Hall 1987);
+- small and young firms grow faster (Evans 1987); among firms above 2,000万 Gibrat's law holds
+  (Hall 1987), so the size effect fades to zero at that size;
 - part of each year's shock is transitory and reverses the next year (firm growth rates are
   negatively autocorrelated: Coad 2007), so log size is a random walk plus noise and the
   cross-section spreads only with the permanent part;
@@ -74,7 +75,9 @@ def volatility(revenue: np.ndarray, params: Parameters, year: int) -> np.ndarray
 def mean_shape(pop: Population, params: Parameters, year: int) -> np.ndarray:
     """Each firm's mean log growth relative to the trend: size, age, own drift, certification."""
     g = params.growth
-    size = np.log(np.maximum(pop.revenue, 1.0) / params.statistics.above_scale_threshold.at(year))
+    # small firms grow faster (Evans 1987); among large ones Gibrat's law holds (Hall 1987), so the
+    # size effect acts below the 2,000万 line and fades to zero at it (a kink, not a step)
+    size = np.minimum(np.log(np.maximum(pop.revenue, 1.0) / params.statistics.above_scale_threshold.at(year)), 0.0)
     age = np.log1p(np.maximum(year - pop.entry_year, 0)) - np.log1p(REFERENCE_AGE)
     return (g.size_effect.at(year) * size + g.age_effect.at(year) * age + pop.drift
             + pop.cert * np.log1p(g.certified_premium.at(year) / 100))
