@@ -78,9 +78,15 @@ def declared_unit(model: BaseModel | type[BaseModel], path: str) -> str | None:
     ``model`` is a scenario or the :class:`~simulation.scenario.Scenario` class itself.
     """
     info = _field(model, path)
-    extra = info.json_schema_extra if info is not None else None
-    if isinstance(extra, dict) and isinstance(extra.get("unit"), str):
-        return extra["unit"]
+    if info is None:
+        return None
+    extras = [info.json_schema_extra]
+    # an optional quantity (``quantity(...) | None``) keeps its unit inside the union's Annotated member
+    for member in typing.get_args(info.annotation):
+        extras += [getattr(meta, "json_schema_extra", None) for meta in getattr(member, "__metadata__", ())]
+    for extra in extras:
+        if isinstance(extra, dict) and isinstance(extra.get("unit"), str):
+            return extra["unit"]
     return None
 
 
@@ -100,7 +106,11 @@ PART_ZH = {
     "firms_per_year": "每年家数", "incentive": "激励力度", "pool_growth_boost": "培育库增长加成",
     "success_multiplier": "成功率倍数", "new_land_per_year": "每年新增用地", "cap": "用能上限",
     "trade_max_per_year": "每年用能权交易上限", "projects_per_year": "每年项目数", "zero_land_share": "零增地技改占比",
-    "above_scale_mean": "规上平均增速", "below_scale_mean": "规下平均增速", "volatility": "波动率",
+    "above_scale_mean": "规上平均增速", "volatility": "波动率", "volatility_size_elasticity": "波动随规模弹性",
+    "transitory_share": "暂时性冲击占比", "size_effect": "规模效应", "age_effect": "企龄效应",
+    "common_shock_sd": "共同冲击标准差", "common_shock_persistence": "共同冲击持续性", "sector_shock_sd": "行业冲击标准差",
+    "employment_elasticity": "就业产出弹性", "rate": "退出率", "age_elasticity": "退出企龄弹性",
+    "certified_multiplier": "认定企业退出倍数", "stock_growth": "企业存量增速", "producer_price_index": "出厂价格指数",
     "heterogeneity": "企业异质性", "certified_premium": "认定企业增速溢价", "energy_efficiency_gain": "能效年提升",
     "births_per_year": "每年新设家数", "success": "成功率", "quota_per_year": "每年名额",
     "innovative_sme": "创新型中小企业", "zjtx_sme": "专精特新中小企业", "little_giant": "小巨人",

@@ -37,6 +37,13 @@ def scenario_schema() -> dict[str, Any]:
     variants = {VARIANT_PREFIX + name: _partial(schema) for name, schema in defs.items()}
     root_variant = variants[VARIANT_PREFIX + "Scenario"]
     root_variant["properties"] = {**VARIANT_KEYS, **root_variant["properties"]}
+    # a variant's targets: a list adds to the parent's; a mapping adds, replaces and drops (simulation.variants)
+    target_list = root_variant["properties"]["targets"]
+    root_variant["properties"]["targets"] = {"anyOf": [target_list, {
+        "type": "object", "additionalProperties": False,
+        "properties": {"add": target_list, "replace": target_list,
+                       "drop": {"anyOf": [{"const": "all"}, {"type": "array", "items": {"type": "string"}}]}},
+    }]}
     root_variant["required"] = ["extends"]
     return {
         "$schema": DIALECT,

@@ -109,8 +109,7 @@ def test_a_lead_declines_when_the_land_it_needs_is_not_in_sight(small):
     """No land at all and none coming: every lead that needs a plot goes elsewhere; 零增地 ones sign."""
     sc = with_overrides(small, {"parameters.land.free_initial": 0, "levers.land_supply.new_land_per_year": 0,
                                 "levers.remediation.firms_per_year": 0, "levers.scattered_weak.firms_per_year": 0,
-                                "parameters.exit.below_scale": 0, "parameters.exit.above_scale": 0,
-                                "parameters.exit.certified": 0, "levers.attraction.zero_land_share": 0.0,
+                                "parameters.exit.rate": 0, "levers.attraction.zero_land_share": 0.0,
                                 "levers.energy.cap": 5000})
     w = simulate(sc, 1).indicators.pivot(index="year", columns="indicator", values="value")
     assert w.projects_declined.sum() > 0

@@ -133,8 +133,8 @@ def test_diff_of_a_scenario_against_itself_is_empty_and_finds_any_planted_change
     parent = load_scenario(ZHENHAI)
     assert scenario_diff(parent, parent) == []
     changed = copy.deepcopy(RAW)
-    changed["parameters"]["exit"]["below_scale"]["value"] = 0.5
+    changed["parameters"]["exit"]["rate"]["value"] = 0.5
     changed["targets"][3]["value"] = 1.0
     lines = scenario_diff(parent, validate(changed))
-    assert len(lines) == 2 and lines[0].startswith("parameters.exit.below_scale:")
+    assert len(lines) == 2 and lines[0].startswith("parameters.exit.rate:")
     assert lines[1].startswith(f"targets: ~ {RAW['targets'][3]['name']}@{RAW['targets'][3]['year']}: value")
