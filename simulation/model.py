@@ -186,6 +186,9 @@ class Region:
     def _year_end(self) -> None:
         year, pop = self.year, self.pop
         self._energy_true_up()
+        # a firm rationed down to (almost) no output by December cannot carry on: it leaves the market
+        idle = np.flatnonzero(pop.alive & (pop.revenue < 1.0))  # under 1万元 a year
+        self._exit(idle, Route.MARKET, reason="有序用电: no output left")
         entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, self.draws)
         self.counts["new_above_scale"] += int(entered.sum())
         self.counts["dropped_below_scale"] += int(dropped.sum())
@@ -315,7 +318,7 @@ class Region:
         done, self.desk.pending = self.desk.pending, []
         upgrades = [p for p in done if p.zero_land]
         if upgrades:
-            hosts = self._pick_hosts(len(upgrades))
+            hosts = self._pick_hosts(np.array([p.output for p in upgrades]))
             if len(hosts) == 0:  # no 规上 firm left to upgrade: the quota goes back
                 self.energy.release(sum(p.energy for p in upgrades), "零增地: no host")
             else:
@@ -325,14 +328,21 @@ class Region:
         if fresh:
             self._add_project_firms(fresh)
 
-    def _pick_hosts(self, k: int) -> np.ndarray:
-        """Rows of ``k`` 规上 firms that carry out 零增地技改, drawn in proportion to revenue."""
+    def _pick_hosts(self, outputs: np.ndarray) -> np.ndarray:
+        """Rows of the 规上 firms that carry out each 零增地技改 project, drawn in proportion to revenue
+        among firms at least as large as the project's output (a 技改 on its own plot at most doubles
+        a firm); the largest firm when none is."""
         rows = np.flatnonzero(self.pop.alive & self.pop.above)
         if len(rows) == 0:
             return rows
-        weights = np.cumsum(self.pop.revenue[rows])
-        picks = np.searchsorted(weights, self.rng["hosts"].random(k) * weights[-1], side="right")
-        return rows[np.minimum(picks, len(rows) - 1)]
+        order = rows[np.argsort(self.pop.revenue[rows], kind="stable")]
+        revenue = self.pop.revenue[order]
+        weights = np.cumsum(revenue)
+        u = self.rng["hosts"].random(len(outputs))
+        first = np.minimum(np.searchsorted(revenue, outputs, side="left"), len(order) - 1)  # smallest eligible
+        below = np.where(first > 0, weights[first - 1], 0.0)
+        picks = np.searchsorted(weights, below + u * (weights[-1] - below), side="right")
+        return order[np.minimum(picks, len(order) - 1)]
 
     def _add_project_firms(self, done: list[projects.Project]) -> None:
         spec, pp, year = self.scenario.population, self.params.projects, self.year

@@ -13,6 +13,18 @@ from ..loader import load_scenario
 from . import main
 
 
+def _observed_sd(scenario) -> float | None:
+    """S.d. of the region's observed yearly 规上 value-added growth, if calibration/data has a series."""
+    from ..errors import InputError
+    from ..facts import observed_growth_sd
+    from ..forecast.observed import load_observed
+
+    try:
+        return observed_growth_sd(load_observed(scenario.name.split("_")[0]))
+    except InputError:
+        return None
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--replications", "-r", default=20, show_default=True, type=click.IntRange(min=1, max=2000), help="Replications.")
@@ -27,7 +39,7 @@ def facts(scenario: Path, replications: int, seed: int, out: Path | None, worker
     ensure_out_folder(out, "facts")
     result = run_replications(sc, replications, seed, workers=workers, progress=True, firms=True)
     table = facts_table(result.firms, sc.base_year, sc.end_year)
-    spread = aggregate_growth_spread(result.indicators, None)
+    spread = aggregate_growth_spread(result.indicators, _observed_sd(sc))
     write_csv(out / "facts.csv", table)
     from ..plots.facts import draw_facts
 
@@ -35,6 +47,7 @@ def facts(scenario: Path, replications: int, seed: int, out: Path | None, worker
     for row in table.itertuples():
         mark = "ok " if row.holds else "NO "
         click.echo(f"{mark} {row.label:<34} model {row.model:8.3g}   published {row.published}   ({row.source})")
-    click.echo(f"    规上增加值增速跨模拟标准差 {spread['model_sd']:.2f} 个百分点 (the region's observed year-to-year s.d. is "
-               f"in calibration/data)")
+    observed = (f"observed year-to-year s.d. {spread['observed_sd']:.2f} pp (calibration/data)"
+                if spread["observed_sd"] == spread["observed_sd"] else "no observed growth series for the region")
+    click.echo(f"    规上增加值增速 s.d. across replications {spread['model_sd']:.2f} pp; {observed}")
     click.echo(f"→ {out}")
