@@ -25,6 +25,8 @@ from .errors import InputError
 from .quantity import Quantity
 
 SECTIONS = ("summary", "targets", "figures", "assumptions", "sources", "provenance")
+# shown only when the run has what they need: measured back-test skill, or its firm panel (run --firms)
+OPTIONAL_SECTIONS = ("skill", "model_check")
 
 _WORDS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "summary": ("情景概要", "Scenario summary"), "targets": ("目标达成", "Target attainment"),

@@ -20,8 +20,8 @@ from simulation.experiments.seeds import task_seed
 from simulation.loader import get_path, load_scenario, with_overrides
 from simulation.model import simulate
 
-TRUTH = {"parameters.growth.above_scale_mean": 6.0, "levers.scattered_weak.firms_per_year": 40}
-BOUNDS = {"parameters.growth.above_scale_mean": [-6.0, 18.0], "levers.scattered_weak.firms_per_year": [0, 100]}
+TRUTH = {"parameters.growth.above_scale_mean": 6.0, "parameters.entry.births_per_year": 120}
+BOUNDS = {"parameters.growth.above_scale_mean": [-6.0, 18.0], "parameters.entry.births_per_year": [0, 400]}
 OBSERVED = {"value_added_above_scale": [2021, 2022, 2023], "value_added_above_scale_growth": [2021, 2022, 2023],
             "firms_below_scale": [2021, 2022, 2023]}
 
@@ -33,7 +33,10 @@ def small_scenario(zhenhai):
     parameter) and firm-level noise is low, so that two observed years can pin the parameters down.
     """
     return with_overrides(zhenhai, {
-        "end_year": 2023, "targets": [], "levers.energy.cap": 400, "parameters.land.free_initial": 20000, "parameters.growth.above_scale_mean": 6,
+        "end_year": 2023, "targets": [],
+        # a fixed number of births (the shipped scenarios use free entry): a count the data identify
+        "parameters.entry": {"births_per_year": {"value": 40, "assume": "test"}, "revenue_median": {"value": 300, "assume": "test"},
+                             "revenue_sigma": {"value": 1.0, "assume": "test"}}, "levers.energy.cap": 400, "parameters.land.free_initial": 20000, "parameters.growth.above_scale_mean": 6,
         "parameters.growth.volatility": 0.05, "parameters.growth.common_shock_sd": 0.0,
         "parameters.growth.sector_shock_sd": 0.0, "population.above_scale.size_tail_index": 2.0,
         "population.above_scale.count": 100, "population.above_scale.output": 572,
@@ -80,8 +83,8 @@ def test_recovers_planted_parameters(setup, tmp_path, monkeypatch):
         assert row["lower"] <= true <= row["upper"], (path, row.to_dict())
         lo, hi = BOUNDS[path]
         assert row["upper"] - row["lower"] < 0.6 * (hi - lo)  # informative, not the whole search range
-    # 散乱弱 closures drive the count of small firms tightly: it must be close
-    assert abs(est.loc["levers.scattered_weak.firms_per_year", "value"] - 40) < 15
+    # the births rate drives the count of small firms tightly: it must be close
+    assert abs(est.loc["parameters.entry.births_per_year", "value"] - 120) < 40
     write_calibration(result, tmp_path / "out")
     fitted = load_scenario(tmp_path / "out" / "parameters.yaml")  # a scenario that extends the calibrated one
     for path in TRUTH:
@@ -124,11 +127,11 @@ def test_resumed_calibration_continues_from_its_cache(tmp_path, zhenhai):
 
 def test_common_random_numbers_do_not_depend_on_workers(setup):
     cal = load_calibration(setup)
-    theta = [4.0, 40.0]
+    theta = [4.0, 150.0]
     serial, pooled = Evaluator(cal, workers=1), Evaluator(cal, workers=2)
     assert serial(theta) == pooled(theta)
     np.testing.assert_array_equal(serial.moments(theta), pooled.moments(theta))
-    assert serial([4.0, 40.0]) != serial([4.0, 50.0])
+    assert serial([4.0, 150.0]) != serial([4.0, 160.0])
     reps = serial.moments(theta)
     assert not np.allclose(reps[0], reps[1])  # replications differ; vectors share them
 
@@ -138,7 +141,7 @@ def test_a_dask_cluster_gives_the_serial_loss(setup):
     from simulation.experiments.executors import DaskExecutor
 
     cal = load_calibration(setup)
-    thetas = [[4.0, 40.0], [7.0, 20.0]]
+    thetas = [[4.0, 150.0], [7.0, 90.0]]
     with DaskExecutor(local=2) as cluster:
         on_dask = Evaluator(cal, workers=cluster).evaluate(thetas)
     np.testing.assert_array_equal(on_dask, Evaluator(cal, workers=1).evaluate(thetas))
@@ -194,8 +197,8 @@ def test_abc_smc_recovers_a_conjugate_normal_posterior():
 def test_abc_method_on_the_model_resumes(setup, tmp_path):
     first = calibrate(setup, tmp_path / "abc", method="abc")
     assert first.fit.posterior is not None and len(first.fit.posterior) == 40
-    row = first.fit.estimates.set_index("path").loc["levers.scattered_weak.firms_per_year"]
-    assert row["lower"] <= 40 <= row["upper"]
+    row = first.fit.estimates.set_index("path").loc["parameters.entry.births_per_year"]
+    assert row["lower"] <= 120 <= row["upper"]
     again = calibrate(setup, tmp_path / "abc", method="abc")
     assert again.fit.resumed == 3
     pd.testing.assert_frame_equal(again.fit.posterior, first.fit.posterior)

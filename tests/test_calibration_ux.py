@@ -16,7 +16,7 @@ from simulation.calibration.smm import spans_bounds
 from .test_calibration import write_setup
 
 GROWTH = "parameters.growth.above_scale_mean"
-BIRTHS = "levers.scattered_weak.firms_per_year"  # unit 家: a count of firms
+BIRTHS = "parameters.entry.births_per_year"  # unit 家: a count of firms
 
 
 def planted_task(truth_growth: float, wobble: float):
