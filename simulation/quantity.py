@@ -57,7 +57,7 @@ class Quantity(BaseModel):
     assume: str | None = Field(default=None, min_length=3)
 
     @model_validator(mode="after")
-    def _cited_once(self) -> "Quantity":
+    def _cited_once(self) -> Quantity:
         if (self.source is None) == (self.assume is None):
             raise ValueError("give exactly one of 'source' (file and table) or 'assume' (a reason)")
         values = self.value.values() if isinstance(self.value, dict) else [self.value]

@@ -105,7 +105,7 @@ class Population(Strict):
     age_median: quantity("年", ge=1.0, le=50.0) | None = None
 
     @model_validator(mode="after")
-    def _shares(self) -> "Population":
+    def _shares(self) -> Population:
         total = sum(s.firm_share.at(0) for s in self.sectors)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"sectors: firm_share values sum to {total:.4f}, not 1")
@@ -128,7 +128,7 @@ class RouteShares(Strict):
     close: SHARE  # 淘汰关停
 
     @model_validator(mode="after")
-    def _sum(self) -> "RouteShares":
+    def _sum(self) -> RouteShares:
         total = sum(q.at(0) for q in (self.upgrade, self.regularise, self.merge_relocate, self.close))
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"route shares sum to {total:.4f}, not 1")
@@ -185,7 +185,7 @@ class LandSupply(Strict):
     small_park_share: SHARE  # share of new land for 小微企业园 (not open to large projects)
 
     @model_validator(mode="after")
-    def _one_rule(self) -> "LandSupply":
+    def _one_rule(self) -> LandSupply:
         by_rule = (self.new_construction_land_per_year is not None, self.industrial_share is not None)
         if self.new_land_per_year is not None and any(by_rule):
             raise ValueError("give new_land_per_year or new_construction_land_per_year with industrial_share, not both")
@@ -284,7 +284,7 @@ class Entry(Strict):
     revenue_sigma: quantity("1", le=5.0)
 
     @model_validator(mode="after")
-    def _one_rule(self) -> "Entry":
+    def _one_rule(self) -> Entry:
         if (self.births_per_year is None) == (self.stock_growth is None):
             raise ValueError("give exactly one of births_per_year or stock_growth")
         return self
@@ -315,7 +315,7 @@ class Grading(Strict):
     min_land_below_scale: quantity("亩")  # 规下 firms graded only from this size up
 
     @model_validator(mode="after")
-    def _shares(self) -> "Grading":
+    def _shares(self) -> Grading:
         total = self.share_a.at(0) + self.share_b.at(0) + self.share_c.at(0)
         if total > 1.0 + 1e-9:
             raise ValueError(f"share_a + share_b + share_c = {total:.3f} exceeds 1 (D is the rest)")
@@ -378,7 +378,7 @@ class Step(Strict):
     review_pass_rate: probability(schedule=True) | None = None  # by review year; absent: the common rate
 
     @model_validator(mode="after")
-    def _one_quota(self) -> "Step":
+    def _one_quota(self) -> Step:
         if (self.quota_per_year is None) == (self.allocation is None):
             raise ValueError("give exactly one of quota_per_year and allocation")
         return self
@@ -406,7 +406,7 @@ class Certification(Strict):
     sme_ceiling: SmeCeiling | None = None  # for steps with sme_only
 
     @model_validator(mode="after")
-    def _ceiling_given(self) -> "Certification":
+    def _ceiling_given(self) -> Certification:
         steps = ("innovative_sme", "zjtx_sme", "little_giant", "single_champion")
         if self.sme_ceiling is None and any(getattr(self, name).sme_only for name in steps):
             raise ValueError("sme_ceiling: required when a step has sme_only: true")
@@ -487,7 +487,7 @@ class Target(Strict):
     theme: Literal["tiers", "output", "efficiency", "land", "energy", "investment", "innovation", "other"] = "other"
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Target":
+    def _consistent(self) -> Target:
         if self.modelled:
             if self.indicator is None or self.value is None:
                 raise ValueError("a modelled target needs 'indicator' and 'value'")
@@ -513,7 +513,7 @@ class Scenario(Strict):
     targets: list[Target] = Field(default_factory=list, max_length=2000)
 
     @model_validator(mode="after")
-    def _years(self) -> "Scenario":
+    def _years(self) -> Scenario:
         if self.end_year <= self.base_year:
             raise ValueError(f"end_year {self.end_year} must be after base_year {self.base_year}")
         _check_schedule_years(self, self.base_year, self.end_year)

@@ -15,8 +15,8 @@ from simulation.calibration.abc import abc_smc, weighted_quantile
 from simulation.calibration.objective import Evaluator
 from simulation.cli import main
 from simulation.errors import InputError
-from simulation.indicators import INDICATORS
 from simulation.experiments.seeds import task_seed
+from simulation.indicators import INDICATORS
 from simulation.loader import get_path, load_scenario, with_overrides
 from simulation.model import simulate
 

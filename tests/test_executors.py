@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from simulation.experiments.executors import (
-    DaskExecutor, ProcessExecutor, SerialExecutor, make_executor, map_ordered, resolve_workers,
+    DaskExecutor,
+    ProcessExecutor,
+    SerialExecutor,
+    make_executor,
+    map_ordered,
+    resolve_workers,
 )
 from simulation.experiments.seeds import task_seed
 

@@ -1,7 +1,7 @@
 """Conservation laws hold for any lever setting (property-based)."""
 
-import pytest
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

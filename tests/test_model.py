@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.draws import FirmDraws
 from simulation.experiments.replicate import run_replications
 from simulation.experiments.seeds import task_seed
-from simulation.draws import FirmDraws
 from simulation.model import STREAMS, Region, simulate
 from simulation.tiers import Cert
 
@@ -157,7 +157,8 @@ def test_remediation_capacity_frees_more_land(small):
     more = with_overrides(small, {"levers.remediation.firms_per_year": 30})
     base = run_replications(small, 8, seed=1).indicators
     high = run_replications(more, 8, seed=1).indicators
-    freed = lambda ind: ind[ind.indicator == "land_freed"]["value"].sum()
+    def freed(ind):
+        return ind[ind.indicator == "land_freed"]["value"].sum()
     assert freed(high) > freed(base)
 
 
@@ -175,9 +176,10 @@ def test_remediation_takes_d_grade_before_high_energy_c_grade(zhenhai):
         return pop
 
     routes, effects = zhenhai.levers.remediation.routes, zhenhai.parameters.route_effects
-    taken = lambda capacity, limit: remediate_d_grade(
-        firms(), capacity, routes, effects, 2021, FirmDraws(np.random.SeedSequence(0)), high_energy_use=limit
-    ).land_remediated
+    def taken(capacity, limit):
+        return remediate_d_grade(
+            firms(), capacity, routes, effects, 2021, FirmDraws(np.random.SeedSequence(0)), high_energy_use=limit
+        ).land_remediated
     assert taken(2, 5000.0) == 1 + 8  # both D rows first
     assert taken(3, 5000.0) == 1 + 8 + 2  # then the C row using 10,000 tce
     assert taken(10, 5000.0) == 1 + 8 + 2 + 32  # and the one using 6,000; not the B row, not the thrifty C row

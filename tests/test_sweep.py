@@ -28,7 +28,7 @@ SMALL = {
     "population.above_scale.count": 100, "population.above_scale.output": 572, "population.large_firms.0.revenue": 160, "population.above_scale.land": 6000,
     "population.above_scale.employees": 16000, "population.above_scale.energy_use": 160,
     "population.below_scale.count": 500, "levers.energy.cap": 175, "levers.remediation.firms_per_year": 8,
-    "levers.scattered_weak.firms_per_year": 20, 
+    "levers.scattered_weak.firms_per_year": 20,
 }
 FACTORS = [
     {"path": "levers.remediation.firms_per_year", "name": "remediation", "range": [2, 20], "integer": True},

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-
 from . import main
 from .run import _out_path
 

@@ -36,7 +36,7 @@ import itertools
 import json
 import math
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -49,7 +49,7 @@ from ..loader import _as_input_error, confine, project_roots, read_yaml
 from ..quantity import refuse_loose_numbers
 
 ISHIGAMI_FACTORS = ("x1", "x2", "x3")
-Value = Union[bool, int, float, str]
+Value = bool | int | float | str
 
 
 class _Strict(BaseModel):
@@ -80,7 +80,7 @@ class Factor(_Strict):
     levels: int | None = Field(default=None, ge=2, le=100_000)
 
     @model_validator(mode="after")
-    def _one_domain(self) -> "Factor":
+    def _one_domain(self) -> Factor:
         if (self.range is None) == (self.values is None):
             raise ValueError("give either range: [lo, hi] or values: [...]")
         if self.range is not None and not self.range[0] < self.range[1]:
@@ -135,7 +135,7 @@ class SweepSpec(_Common):
     targets: bool = True
 
     @model_validator(mode="after")
-    def _design(self) -> "SweepSpec":
+    def _design(self) -> SweepSpec:
         if self.design == "grid":
             if self.points is not None:
                 raise ValueError("points: a grid has one point per combination; give levels: per range factor instead")
@@ -169,7 +169,7 @@ class SensitivitySpec(_Common):
     resamples: int = Field(default=1000, ge=10, le=100_000)  # bootstrap draws, each of N values
 
     @model_validator(mode="after")
-    def _ranges(self) -> "SensitivitySpec":
+    def _ranges(self) -> SensitivitySpec:
         if any(f.range is None for f in self.factors):
             raise ValueError("factors: sensitivity analysis needs range: [lo, hi] for every factor")
         if self.method == "sobol" and self.n & (self.n - 1):
