@@ -70,6 +70,18 @@ class Pool(simpy.Container):
         """Ask for ``amount``; it waits in the FIFO queue until free. Book it with :meth:`granted`."""
         return self.get(amount)
 
+    def take_if_first(self, amount: float, reason: str) -> bool:
+        """Grant ``amount`` now if nobody waits and it is free, and book it; else False (ask with :meth:`request`).
+
+        The same outcome as a :meth:`request` met on the spot, without a SimPy event whose only
+        callback (serving the put queue) has nothing to do: puts into an unbounded pool never wait.
+        """
+        if self.get_queue or self._level < amount:
+            return False
+        self._level -= amount
+        self.granted(amount, reason)
+        return True
+
     def cancel(self, request) -> None:
         """Withdraw a waiting request; those behind it may now be served."""
         request.cancel()

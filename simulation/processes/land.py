@@ -128,14 +128,14 @@ class LandMarket:
         cost = lp.zero_land_cost_per_mu.at(year)
         # a claim gives up in mid-month, not at a year end when the books are read and new claims filed
         deadline = self.env.now + max(patience - 0.5, 0.0)
-        for row in rows:
-            firm, amount = int(pop.id[row]), float(claim[row])
+        ids, amounts = pop.id[rows].tolist(), claim[rows].tolist()
+        for row, firm, amount in zip(rows.tolist(), ids, amounts):
+            if self.pool.take_if_first(amount, "增资扩产 expansion"):  # served now, in this year's books
+                pop.land[row] += amount
+                self.books.add("land_granted_expansion", amount)
+                continue
             request = self.pool.request(amount, "增资扩产 expansion")
-            if request.triggered:  # served now, in this year's books
-                self.pool.granted(amount, "增资扩产 expansion")
-                self._grant(pop, firm, amount)
-            else:
-                self.env.process(self._expansion(pop, firm, amount, request, deadline, cost))
+            self.env.process(self._expansion(pop, firm, amount, request, deadline, cost))
         return ExpansionOutcome(float(claim[rows].sum()), len(rows))
 
     def _expansion(self, pop: Population, firm: int, amount: float, request, deadline: float, cost: float):
@@ -147,11 +147,12 @@ class LandMarket:
         self._grant(pop, firm, amount)
 
     def _grant(self, pop: Population, firm: int, amount: float) -> None:
-        row = np.flatnonzero((pop.id == firm) & pop.alive)
-        if len(row) == 0:  # the firm left while it waited: the plot was never used
+        row = int(np.searchsorted(pop.id, firm))  # ids rise along the rows (new firms are appended)
+        if row == len(pop) or pop.id[row] != firm or not pop.alive[row]:
+            # the firm left while it waited: the plot was never used
             self.pool.return_unbuilt(amount, "expansion: firm gone")
             return
-        pop.land[row[0]] += amount
+        pop.land[row] += amount
         self.books.add("land_granted_expansion", amount)
 
 
