@@ -129,13 +129,18 @@ class LandMarket:
         # a claim gives up in mid-month, not at a year end when the books are read and new claims filed
         deadline = self.env.now + max(patience - 0.5, 0.0)
         ids, amounts = pop.id[rows].tolist(), claim[rows].tolist()
+        books = self.books
+        granted, any_granted = books["land_granted_expansion"], False  # summed in claim order, as one add per claim
         for row, firm, amount in zip(rows.tolist(), ids, amounts):
             if self.pool.take_if_first(amount, "增资扩产 expansion"):  # served now, in this year's books
                 pop.land[row] += amount
-                self.books.add("land_granted_expansion", amount)
+                granted += amount
+                any_granted = True
                 continue
             request = self.pool.request(amount, "增资扩产 expansion")
             self.env.process(self._expansion(pop, firm, amount, request, deadline, cost))
+        if any_granted:
+            books["land_granted_expansion"] = granted
         return ExpansionOutcome(float(claim[rows].sum()), len(rows))
 
     def _expansion(self, pop: Population, firm: int, amount: float, request, deadline: float, cost: float):
