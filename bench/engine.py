@@ -85,6 +85,8 @@ def _scaled(n_firms: int):
     overrides = {}
     for p in paths:
         v = get_path(sc, p)
+        if v is None:  # not given in the scenario (births: free entry scales by itself)
+            continue
         overrides[p] = {y: x * k for y, x in v.items()} if isinstance(v, dict) else v * k
     cap = get_path(sc, "levers.energy.cap")
     overrides["levers.energy.cap"] = {y: x * k for y, x in cap.items()}

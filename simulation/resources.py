@@ -27,6 +27,40 @@ class Ledger:
             self.rows.append((float(time), event, float(amount), reason))
 
 
+class RequestQueue(list):
+    """SimPy's get queue, with the waiting amounts kept alongside in a list of floats.
+
+    Projects read the queue's total at every lead; ``sum`` over a list of floats runs in C, where
+    the sum over the requests' ``amount`` attributes ran in the interpreter. It is the same ``sum``
+    in the same order, so the same float. SimPy only appends, pops by index and removes.
+    """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._amounts: list[float] = [r.amount for r in self]
+
+    def total(self) -> float:
+        return float(sum(self._amounts))
+
+    def append(self, request) -> None:
+        super().append(request)
+        self._amounts.append(request.amount)
+
+    def pop(self, index=-1):
+        self._amounts.pop(index)
+        return super().pop(index)
+
+    def remove(self, request) -> None:
+        index = self.index(request)
+        super().__delitem__(index)
+        del self._amounts[index]
+
+    def _unsupported(self, *args, **kwargs):
+        raise TypeError("a request queue changes only by append, pop and remove")
+
+    __delitem__ = __setitem__ = insert = extend = clear = __iadd__ = sort = reverse = _unsupported  # type: ignore[assignment]
+
+
 class Pool(simpy.Container):
     """A container of a divisible resource with a ledger and running totals.
 
@@ -35,6 +69,7 @@ class Pool(simpy.Container):
     """
 
     unit = ""
+    GetQueue = RequestQueue
 
     def __init__(self, env: simpy.Environment, *, free: float, held: float):
         if free < 0 or held < 0:
@@ -176,7 +211,7 @@ class LandPool(Pool):
     @property
     def waiting_amount(self) -> float:
         """亩 asked for by the requests in the queue."""
-        return float(sum(r.amount for r in self.get_queue))
+        return self.get_queue.total()
 
 
 class EnergyPool(Pool):

@@ -149,7 +149,7 @@ def change_cap(pop: Population, pool: EnergyPool, change: float) -> float:
 
 def buy_for_queue(pool: EnergyPool, limit: float) -> float:
     """用能权 trading: buy quota for the projects waiting in the queue, up to ``limit`` (tce)."""
-    bought = min(float(sum(r.amount for r in pool.get_queue)), max(limit, 0.0))
+    bought = min(pool.get_queue.total(), max(limit, 0.0))
     if bought > 0:
         pool.supply(bought, "用能权 bought from other regions")
     return bought
