@@ -35,3 +35,17 @@ def test_rules_first_is_the_head_of_the_lexsort(rows, k):
     merit = np.array([m for m, _ in rows], dtype=float)
     fits = np.array([f for _, f in rows], dtype=bool)
     assert np.array_equal(_rules_first(merit, fits, k), np.lexsort((-merit, ~fits))[:k])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.booleans()), min_size=1, max_size=40))
+def test_tier_counts_are_those_of_the_labels(firms):
+    from simulation.model import tier_counts
+    from simulation.population import Population
+    from simulation.tiers import CERT_LABELS, Cert
+
+    pop = Population.new(len(firms), cert=[c for c, _ in firms], above=[a for _, a in firms])
+    rows = np.arange(len(firms))
+    named = [CERT_LABELS[Cert(c)] if c else ("规上" if a else "规下") for c, a in firms]
+    labels, counts = np.unique(np.array(named, dtype=object), return_counts=True)
+    assert tier_counts(pop, rows) == [(str(t), int(n)) for t, n in zip(labels, counts)]
