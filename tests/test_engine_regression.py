@@ -1,6 +1,6 @@
 """The engine's numbers do not move when it is made faster.
 
-Replays the runs recorded by ``tests/fixtures/engine/make_fixtures.py`` (3 seeds of each shipped
+Replays the runs (indicators, flows and land/energy ledgers) recorded by ``tests/fixtures/engine/make_fixtures.py`` (3 seeds of each shipped
 scenario, recorded before the engine was optimised) and compares indicators and flows with them.
 Bit-identical: every optimisation so far keeps each float operation in its order.
 """
@@ -46,3 +46,13 @@ def test_flows_are_those_recorded(replayed):
         want = stored[(stored.scenario == name) & (stored.seed == seed)][cols].reset_index(drop=True)
         got = result.flows[cols].reset_index(drop=True)
         pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=f"{name} seed {seed}")
+
+
+def test_ledgers_are_those_recorded(replayed):
+    """Every land and energy movement, at the same time, in the same order, of the same amount."""
+    stored = _stored("ledger.parquet")
+    cols = ["resource", "time", "event", "amount", "reason"]
+    for name, seed, result in replayed:
+        want = stored[(stored.scenario == name) & (stored.seed == seed)][cols].reset_index(drop=True)
+        got = result.ledger[cols].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want, check_exact=True, check_dtype=False, obj=f"{name} seed {seed}")

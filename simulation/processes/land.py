@@ -129,27 +129,53 @@ class LandMarket:
         # a claim gives up in mid-month, not at a year end when the books are read and new claims filed
         deadline = self.env.now + max(patience - 0.5, 0.0)
         ids, amounts = pop.id[rows].tolist(), claim[rows].tolist()
-        books = self.books
+        books, reason = self.books, "增资扩产 expansion"
         granted, any_granted = books["land_granted_expansion"], False  # summed in claim order, as one add per claim
+        waiting: list[_Claim] = []
         for row, firm, amount in zip(rows.tolist(), ids, amounts):
-            if self.pool.take_if_first(amount, "增资扩产 expansion"):  # served now, in this year's books
-                pop.land[row] += amount
-                granted += amount
-                any_granted = True
-                continue
-            request = self.pool.request(amount, "增资扩产 expansion")
-            self.env.process(self._expansion(pop, firm, amount, request, deadline, cost))
+            if not self.pool.take_if_first(amount, reason):
+                request = self.pool.request(amount, reason)
+                if not request.triggered:
+                    waiting.append(_Claim(self, pop, firm, amount, request))
+                    continue
+                self.pool.granted(amount, reason)
+            pop.land[row] += amount  # served now, in this year's books
+            granted += amount
+            any_granted = True
         if any_granted:
             books["land_granted_expansion"] = granted
+        if waiting:
+            self.env.process(self._wait(waiting, deadline, cost))
         return ExpansionOutcome(float(claim[rows].sum()), len(rows))
 
-    def _expansion(self, pop: Population, firm: int, amount: float, request, deadline: float, cost: float):
-        if not (yield from await_request(self.env, self.pool, request, amount, deadline, "增资扩产 expansion")):
+    def _wait(self, claims: list[_Claim], deadline: float, cost: float):
+        """The year's waiting claims, as one process: each is met when the queue serves it, or at
+        ``deadline`` gives up (and builds upward), in filing order.
+
+        Events happen where one process per claim (its request raced against its own timeout, all
+        timeouts at the same deadline) would have them: a claim served before the deadline is
+        booked one event after its request, and at the deadline the claims still waiting are
+        settled together, one event after the timeout.
+        """
+        yield self.env.timeout(max(deadline - self.env.now, 0.0))
+        due = [c for c in claims if c.waiting]
+        for claim in due:
+            claim.waiting = False
+        if due:
+            settle = self.env.event()
+            settle.callbacks.append(lambda _: self._settle(due, cost))
+            settle.succeed()
+
+    def _settle(self, claims: list[_Claim], cost: float) -> None:
+        for claim in claims:
+            if claim.request.triggered:
+                self.pool.granted(claim.amount, "增资扩产 expansion")
+                self._grant(claim.pop, claim.firm, claim.amount)
+                continue
+            self.pool.cancel(claim.request)
             # no land within patience: the firm builds upward instead (零增地技改, 厂房加层)
-            self.books.add("land_unmet_expansion", amount)
-            self.books.add("investment_upgrade", amount * cost)
-            return
-        self._grant(pop, firm, amount)
+            self.books.add("land_unmet_expansion", claim.amount)
+            self.books.add("investment_upgrade", claim.amount * cost)
 
     def _grant(self, pop: Population, firm: int, amount: float) -> None:
         row = int(np.searchsorted(pop.id, firm))  # ids rise along the rows (new firms are appended)
@@ -159,6 +185,31 @@ class LandMarket:
             return
         pop.land[row] += amount
         self.books.add("land_granted_expansion", amount)
+
+
+class _Claim:
+    """An expansion claim waiting in the land queue."""
+
+    __slots__ = ("market", "pop", "firm", "amount", "request", "waiting")
+
+    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float, request):
+        self.market, self.pop, self.firm, self.amount, self.request = market, pop, firm, amount, request
+        self.waiting = True
+        request.callbacks.append(self._served)
+
+    def _served(self, _event) -> None:
+        """The queue served the claim before its deadline: booked at the next event."""
+        if not self.waiting:
+            return
+        self.waiting = False
+        booked = self.market.env.event()
+        booked.callbacks.append(self._book)
+        booked.succeed()
+
+    def _book(self, _event) -> None:
+        self.market.pool.granted(self.amount, "增资扩产 expansion")
+        self.market._grant(self.pop, self.firm, self.amount)
+
 
 
 def wait_for(env: simpy.Environment, pool, amount: float, deadline: float, reason: str):
