@@ -167,15 +167,35 @@ class LandMarket:
             settle.succeed()
 
     def _settle(self, claims: list[_Claim], cost: float) -> None:
+        """Each claim in filing order: booked if the queue served it, else withdrawn.
+
+        A withdrawal lets the queue serve whoever now stands at its head. Behind a head that the
+        free land could not serve, and with the free land unchanged since, withdrawing a claim that
+        is not the head serves nobody: such claims are set aside and leave the queue together
+        (one pass, where one scan of the queue each made a year's settlement quadratic).
+        """
+        pool, queue = self.pool, self.pool.get_queue
+        behind: list = []  # withdrawn behind an unservable head, still to leave the queue
+        level = None  # free land when the head was last found unservable
         for claim in claims:
-            if claim.request.triggered:
-                self.pool.granted(claim.amount, "增资扩产 expansion")
+            request = claim.request
+            if request.triggered:
+                pool.granted(claim.amount, "增资扩产 expansion")
                 self._grant(claim.pop, claim.firm, claim.amount)
                 continue
-            self.pool.cancel(claim.request)
+            if level is not None and pool.free == level and queue and queue[0] is not request:
+                behind.append(request)
+            else:
+                if behind:
+                    queue.drop(behind)
+                    behind = []
+                pool.cancel(request)  # the queue serves from its head what it now can
+                level = pool.free
             # no land within patience: the firm builds upward instead (零增地技改, 厂房加层)
             self.books.add("land_unmet_expansion", claim.amount)
             self.books.add("investment_upgrade", claim.amount * cost)
+        if behind:
+            queue.drop(behind)
 
     def _grant(self, pop: Population, firm: int, amount: float) -> None:
         row = int(np.searchsorted(pop.id, firm))  # ids rise along the rows (new firms are appended)
