@@ -44,7 +44,7 @@ class RequestQueue:
     to date on arrivals where Python's sum is a plain fold, and summed afresh after a departure.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._items: list = []  # requests in arrival order; None where one has left
         self._amounts: list[float] = []  # their amounts; 0.0 where one has left
         self._where: dict[int, int] = {}  # id(request) -> slot
@@ -122,7 +122,7 @@ class Pool(simpy.Container):
     """
 
     unit = ""
-    GetQueue = RequestQueue
+    GetQueue = RequestQueue  # type: ignore[assignment]  # the queue SimPy needs: append, pop, remove, index
 
     def __init__(self, env: simpy.Environment, *, free: float, held: float):
         if free < 0 or held < 0:
