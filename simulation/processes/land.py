@@ -171,8 +171,8 @@ class LandMarket:
 
         A withdrawal lets the queue serve whoever now stands at its head. Behind a head that the
         free land could not serve, and with the free land unchanged since, withdrawing a claim that
-        is not the head serves nobody: such claims are set aside and leave the queue together
-        (one pass, where one scan of the queue each made a year's settlement quadratic).
+        is not the head serves nobody: such claims are set aside and leave the queue together,
+        without a serving attempt each.
         """
         pool, queue = self.pool, self.pool.get_queue
         behind: list = []  # withdrawn behind an unservable head, still to leave the queue
