@@ -74,12 +74,27 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firm
     return region.result()
 
 
+# tier codes in the hot path, labels at the edge: 0 规下, 1 规上, 1 + level for a certified firm
+TIER_LABELS = ("规下", "规上", *(CERT_LABELS[Cert(level)] for level in range(1, len(Cert))))
+# flows are listed in the order of their labels (as np.unique over the labels listed them)
+_TIERS_BY_LABEL = sorted(range(len(TIER_LABELS)), key=TIER_LABELS.__getitem__)
+
+
+def tier_code(pop: Population, rows: np.ndarray) -> np.ndarray:
+    """Tier code per row: the certification level if any, else 规上 or 规下 (see :data:`TIER_LABELS`)."""
+    cert = pop.cert[rows].astype(np.int64)
+    return np.where(cert > 0, cert + 1, pop.above[rows].astype(np.int64))
+
+
 def tier_of(pop: Population, rows: np.ndarray) -> np.ndarray:
     """Tier label per row: the certification level if any, else 规上 or 规下."""
-    labels = np.where(pop.above[rows], "规上", "规下").astype(object)
-    certified = pop.cert[rows] > 0
-    labels[certified] = [CERT_LABELS[Cert(c)] for c in pop.cert[rows][certified]]
-    return labels
+    return np.array(TIER_LABELS, dtype=object)[tier_code(pop, rows)]
+
+
+def tier_counts(pop: Population, rows: np.ndarray) -> list[tuple[str, int]]:
+    """(tier label, firms) of ``rows``, in the order of the labels, tiers with no firm left out."""
+    counts = np.bincount(tier_code(pop, rows), minlength=len(TIER_LABELS))
+    return [(TIER_LABELS[code], int(counts[code])) for code in _TIERS_BY_LABEL if counts[code]]
 
 
 class Region:
@@ -293,8 +308,8 @@ class Region:
             self.counts["land_released_exits"] += land
         key = {Route.MARKET: "exit_market", Route.MERGE: "exit_merge", Route.CLOSE: "exit_close"}[route]
         self.counts[key] += len(rows)
-        for tier, n in zip(*np.unique(tier_of(pop, rows), return_counts=True)):
-            self._flow(str(tier), label, int(n))
+        for tier, n in tier_counts(pop, rows):
+            self._flow(tier, label, n)
         pop.alive[rows] = False
         pop.revenue[rows] = 0.0
         pop.hazard_month[rows] = 0.0

@@ -12,12 +12,15 @@ import numpy as np
 from ..scenario import Scenario
 from ..tiers import FIRST_LIST_YEAR, Cert, high_tech_rd_floor
 from .certification import meets_rd_rule, within_sme_ceiling
+from .ranking import smallest
 
 
-
-def _rules_first(merit: np.ndarray, fits: np.ndarray) -> np.ndarray:
-    """Order of rows: those meeting the rules first, each group by falling merit."""
-    return np.lexsort((-merit, ~fits))
+def _rules_first(merit: np.ndarray, fits: np.ndarray, k: int) -> np.ndarray:
+    """The first ``k`` positions of the order: those meeting the rules first, each group by falling
+    merit, ties by position (``np.lexsort((-merit, ~fits))[:k]``, by partial ranking)."""
+    fitting, others = np.flatnonzero(fits), np.flatnonzero(~fits)
+    head = fitting[smallest(-merit[fitting], k)]
+    return np.concatenate([head, others[smallest(-merit[others], k - len(head))]])
 
 
 def initial_certificates(scenario: Scenario, revenue, employees, value_added, rd, is_above, rng):
@@ -61,14 +64,13 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
             & (revenue[rows] >= step.min_revenue.at(0))
             & within_sme_ceiling(step, rules, revenue[rows], employees[rows], 0)
         )
-        order = rows[_rules_first(merit[rows], fits)]
-        free = order[cert[order] == 0]
-        cert[free[: round(count.at(0))]] = level
+        free = rows[cert[rows] == 0]  # the order restricted to firms without a level yet
+        cert[free[_rules_first(merit[free], fits[cert[rows] == 0], round(count.at(0)))]] = level
     cert_year = _granted_years(cert, scenario.base_year, int(rules.term_years.at(0)), rng)
     n_ht = round(counts.high_tech.at(0))
     high_tech = np.zeros(n, dtype=bool)
     qualifies = rd >= high_tech_rd_floor(revenue)
-    high_tech[_rules_first(merit, qualifies)[:n_ht]] = True
+    high_tech[_rules_first(merit, qualifies, n_ht)] = True
     return cert, cert_year, high_tech
 
 

@@ -32,13 +32,15 @@ def priority(grade: np.ndarray) -> np.ndarray:
 def pro_rata_by_grade(claims: np.ndarray, grade: np.ndarray, available: float) -> np.ndarray:
     """Grant ``claims`` band by band (A first), pro rata within the band where ``available`` runs out."""
     granted = np.zeros_like(claims, dtype=float)
-    band = priority(grade)
+    asking = np.flatnonzero(claims > 0)  # only claimants are banded: the rows of each band, in order
+    band = priority(grade[asking])
     left = max(float(available), 0.0)
-    for b in np.unique(band[claims > 0]):
-        rows = np.flatnonzero((band == b) & (claims > 0))
-        asked = float(claims[rows].sum())
+    for b in np.unique(band):
+        rows = asking[band == b]
+        claim = claims[rows]
+        asked = float(claim.sum())
         share = min(left / asked, 1.0) if asked > 0 else 0.0
-        granted[rows] = claims[rows] * share
+        granted[rows] = claim * share
         left -= asked * share
         if left <= 0:
             break
@@ -86,12 +88,14 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     granted *= total / max(float(granted.sum()), 1e-300)
     pop.quota += granted
     short = claims - granted
-    cut = short > 1e-9 * np.maximum(rate, 1.0)
-    allowed_rate = np.maximum(pop.quota - used, 0.0) / left
+    cut = np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
+    if len(cut) == 0:
+        return RationOutcome(total, 0.0, 0, traded)
+    allowed_rate = np.maximum(pop.quota[cut] - used[cut], 0.0) / left
     # the firm runs at what its quota allows from now on; a firm does not keep capacity it cannot
     # power, so the cut rate is where its growth goes on from (as 有序用电 plans are set)
-    pop.revenue[cut] = np.minimum(pop.revenue[cut], allowed_rate[cut] / np.maximum(per_revenue[cut], 1e-300))
-    return RationOutcome(total, float(short[cut].sum()), int(cut.sum()), traded)
+    pop.revenue[cut] = np.minimum(pop.revenue[cut], allowed_rate / np.maximum(per_revenue[cut], 1e-300))
+    return RationOutcome(total, float(short[cut].sum()), len(cut), traded)
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def change_cap(pop: Population, pool: EnergyPool, change: float) -> float:
 
 def buy_for_queue(pool: EnergyPool, limit: float) -> float:
     """用能权 trading: buy quota for the projects waiting in the queue, up to ``limit`` (tce)."""
-    bought = min(float(sum(r.amount for r in pool.get_queue)), max(limit, 0.0))
+    bought = min(pool.get_queue.total(), max(limit, 0.0))
     if bought > 0:
         pool.supply(bought, "用能权 bought from other regions")
     return bought

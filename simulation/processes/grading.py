@@ -13,6 +13,7 @@ import numpy as np
 from ..population import Population
 from ..scenario import Grading
 from ..tiers import GRADE_A, GRADE_B, GRADE_C, GRADE_D, UNGRADED
+from .ranking import rank_bands
 
 
 def grade_firms(pop: Population, rules: Grading, year: int, *, annual: np.ndarray | None = None) -> None:
@@ -58,9 +59,12 @@ def _score(idx: np.ndarray, measures) -> np.ndarray:
 
 
 def _cut(score: np.ndarray, shares: tuple[float, float, float]) -> np.ndarray:
-    """Grades by rank: the top ``share_a`` get A, and so on; ties broken by position."""
-    n = len(score)
-    rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(-score, kind="stable")] = np.arange(n)
-    bounds = np.round(np.cumsum(shares) * n)
-    return np.select([rank < bounds[0], rank < bounds[1], rank < bounds[2]], [GRADE_A, GRADE_B, GRADE_C], GRADE_D)
+    """Grades by rank: the top ``share_a`` get A, and so on; ties broken by position.
+
+    A partial ranking (linear time) gives each firm's band; no full sort of the group.
+    """
+    bounds = np.round(np.cumsum(shares) * len(score))
+    return GRADES[rank_bands(-score, bounds)]
+
+
+GRADES = np.array([GRADE_A, GRADE_B, GRADE_C, GRADE_D])

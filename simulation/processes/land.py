@@ -128,31 +128,108 @@ class LandMarket:
         cost = lp.zero_land_cost_per_mu.at(year)
         # a claim gives up in mid-month, not at a year end when the books are read and new claims filed
         deadline = self.env.now + max(patience - 0.5, 0.0)
-        for row in rows:
-            firm, amount = int(pop.id[row]), float(claim[row])
-            request = self.pool.request(amount, "增资扩产 expansion")
-            if request.triggered:  # served now, in this year's books
-                self.pool.granted(amount, "增资扩产 expansion")
-                self._grant(pop, firm, amount)
-            else:
-                self.env.process(self._expansion(pop, firm, amount, request, deadline, cost))
+        ids, amounts = pop.id[rows].tolist(), claim[rows].tolist()
+        books, reason = self.books, "增资扩产 expansion"
+        granted, any_granted = books["land_granted_expansion"], False  # summed in claim order, as one add per claim
+        waiting: list[_Claim] = []
+        for row, firm, amount in zip(rows.tolist(), ids, amounts):
+            if not self.pool.take_if_first(amount, reason):
+                request = self.pool.request(amount, reason)
+                if not request.triggered:
+                    waiting.append(_Claim(self, pop, firm, amount, request))
+                    continue
+                self.pool.granted(amount, reason)
+            pop.land[row] += amount  # served now, in this year's books
+            granted += amount
+            any_granted = True
+        if any_granted:
+            books["land_granted_expansion"] = granted
+        if waiting:
+            self.env.process(self._wait(waiting, deadline, cost))
         return ExpansionOutcome(float(claim[rows].sum()), len(rows))
 
-    def _expansion(self, pop: Population, firm: int, amount: float, request, deadline: float, cost: float):
-        if not (yield from await_request(self.env, self.pool, request, amount, deadline, "增资扩产 expansion")):
+    def _wait(self, claims: list[_Claim], deadline: float, cost: float):
+        """The year's waiting claims, as one process: each is met when the queue serves it, or at
+        ``deadline`` gives up (and builds upward), in filing order.
+
+        Events happen where one process per claim (its request raced against its own timeout, all
+        timeouts at the same deadline) would have them: a claim served before the deadline is
+        booked one event after its request, and at the deadline the claims still waiting are
+        settled together, one event after the timeout.
+        """
+        yield self.env.timeout(max(deadline - self.env.now, 0.0))
+        due = [c for c in claims if c.waiting]
+        for claim in due:
+            claim.waiting = False
+        if due:
+            settle = self.env.event()
+            settle.callbacks.append(lambda _: self._settle(due, cost))
+            settle.succeed()
+
+    def _settle(self, claims: list[_Claim], cost: float) -> None:
+        """Each claim in filing order: booked if the queue served it, else withdrawn.
+
+        A withdrawal lets the queue serve whoever now stands at its head. Behind a head that the
+        free land could not serve, and with the free land unchanged since, withdrawing a claim that
+        is not the head serves nobody: such claims are set aside and leave the queue together,
+        without a serving attempt each.
+        """
+        pool, queue = self.pool, self.pool.get_queue
+        behind: list = []  # withdrawn behind an unservable head, still to leave the queue
+        level = None  # free land when the head was last found unservable
+        for claim in claims:
+            request = claim.request
+            if request.triggered:
+                pool.granted(claim.amount, "增资扩产 expansion")
+                self._grant(claim.pop, claim.firm, claim.amount)
+                continue
+            if level is not None and pool.free == level and queue and queue[0] is not request:
+                behind.append(request)
+            else:
+                if behind:
+                    queue.drop(behind)
+                    behind = []
+                pool.cancel(request)  # the queue serves from its head what it now can
+                level = pool.free
             # no land within patience: the firm builds upward instead (零增地技改, 厂房加层)
-            self.books.add("land_unmet_expansion", amount)
-            self.books.add("investment_upgrade", amount * cost)
-            return
-        self._grant(pop, firm, amount)
+            self.books.add("land_unmet_expansion", claim.amount)
+            self.books.add("investment_upgrade", claim.amount * cost)
+        if behind:
+            queue.drop(behind)
 
     def _grant(self, pop: Population, firm: int, amount: float) -> None:
-        row = np.flatnonzero((pop.id == firm) & pop.alive)
-        if len(row) == 0:  # the firm left while it waited: the plot was never used
+        row = int(np.searchsorted(pop.id, firm))  # ids rise along the rows (new firms are appended)
+        if row == len(pop) or pop.id[row] != firm or not pop.alive[row]:
+            # the firm left while it waited: the plot was never used
             self.pool.return_unbuilt(amount, "expansion: firm gone")
             return
-        pop.land[row[0]] += amount
+        pop.land[row] += amount
         self.books.add("land_granted_expansion", amount)
+
+
+class _Claim:
+    """An expansion claim waiting in the land queue."""
+
+    __slots__ = ("market", "pop", "firm", "amount", "request", "waiting")
+
+    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float, request):
+        self.market, self.pop, self.firm, self.amount, self.request = market, pop, firm, amount, request
+        self.waiting = True
+        request.callbacks.append(self._served)
+
+    def _served(self, _event) -> None:
+        """The queue served the claim before its deadline: booked at the next event."""
+        if not self.waiting:
+            return
+        self.waiting = False
+        booked = self.market.env.event()
+        booked.callbacks.append(self._book)
+        booked.succeed()
+
+    def _book(self, _event) -> None:
+        self.market.pool.granted(self.amount, "增资扩产 expansion")
+        self.market._grant(self.pop, self.firm, self.amount)
+
 
 
 def wait_for(env: simpy.Environment, pool, amount: float, deadline: float, reason: str):

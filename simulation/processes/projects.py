@@ -107,7 +107,7 @@ def signs(desk: Desk, project: Project) -> bool:
     """A lead signs if the region can plausibly give it land and energy (see the module text)."""
     if project.land > desk.land.visible() + 1e-9:
         return False
-    queued = float(sum(r.amount for r in desk.energy.get_queue))
+    queued = desk.energy.get_queue.total()  # the sum over the queue, kept by the pool
     buyable = desk.energy_lever.trade_max_per_year.at(desk.year()) * 1e4
     return project.energy <= desk.energy.free - queued + buyable + 1e-9
 

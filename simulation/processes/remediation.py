@@ -22,6 +22,7 @@ from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Remediation, RouteEffects, RouteShares, ScatteredWeak
 from ..tiers import GRADE_A, GRADE_C, GRADE_D, Route
+from .ranking import smallest
 
 ROUTES = (Route.UPGRADE, Route.REGULARISE, Route.MERGE, Route.CLOSE)
 
@@ -119,7 +120,7 @@ def remediate_scattered(pop: Population, count: int, close_share: float, exclude
     eligible[exclude] = False
     idx = np.flatnonzero(eligible)
     tax_per_head = pop.revenue[idx] * pop.tax_rate[idx] / np.maximum(pop.employees[idx], 1.0)
-    chosen = idx[np.argsort(tax_per_head, kind="stable")[: max(count, 0)]]
+    chosen = idx[smallest(tax_per_head, count)]  # the weakest, ties by position, in linear time
     closes = draws.uniform(pop.id[chosen], "scattered", year) < close_share
     return chosen[closes], chosen[~closes]
 

@@ -1,0 +1,51 @@
+"""Partial ranking gives what a full stable sort gives (ties by position, NaN last)."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.processes.ranking import rank_bands, smallest
+
+keys = st.lists(st.sampled_from([0.0, 1.0, 1.5, 2.0, -3.0, np.nan, 7.25]) | st.floats(-5, 5), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys, st.integers(0, 70))
+def test_smallest_is_the_head_of_a_stable_sort(values, k):
+    key = np.array(values, dtype=float)
+    assert np.array_equal(smallest(key, k), np.argsort(key, kind="stable")[:k])
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys, st.lists(st.integers(-2, 70), min_size=1, max_size=4))
+def test_bands_are_those_of_the_stable_rank(values, bounds):
+    key = np.array(values, dtype=float)
+    bounds = sorted(bounds)
+    rank = np.empty(len(key), dtype=np.int64)
+    rank[np.argsort(key, kind="stable")] = np.arange(len(key))
+    want = sum((rank >= b).astype(np.int64) for b in bounds) if len(key) else np.zeros(0, dtype=np.int64)
+    assert np.array_equal(rank_bands(key, bounds), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.5, -1.0]), st.booleans()), max_size=50), st.integers(0, 60))
+def test_rules_first_is_the_head_of_the_lexsort(rows, k):
+    from simulation.processes.certificates_init import _rules_first
+
+    merit = np.array([m for m, _ in rows], dtype=float)
+    fits = np.array([f for _, f in rows], dtype=bool)
+    assert np.array_equal(_rules_first(merit, fits, k), np.lexsort((-merit, ~fits))[:k])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.booleans()), min_size=1, max_size=40))
+def test_tier_counts_are_those_of_the_labels(firms):
+    from simulation.model import tier_counts
+    from simulation.population import Population
+    from simulation.tiers import CERT_LABELS, Cert
+
+    pop = Population.new(len(firms), cert=[c for c, _ in firms], above=[a for _, a in firms])
+    rows = np.arange(len(firms))
+    named = [CERT_LABELS[Cert(c)] if c else ("规上" if a else "规下") for c, a in firms]
+    labels, counts = np.unique(np.array(named, dtype=object), return_counts=True)
+    assert tier_counts(pop, rows) == [(str(t), int(n)) for t, n in zip(labels, counts)]
