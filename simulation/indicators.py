@@ -10,8 +10,8 @@ statistics bureaus report it; growth of per-mu and per-person ratios is of the r
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -25,7 +25,7 @@ class Indicator:
     label: str
     unit: str
     theme: str
-    formula: Callable[["Snapshot"], float] = field(repr=False, compare=False)
+    formula: Callable[[Snapshot], float] = field(repr=False, compare=False)
     flow: bool = False  # a yearly flow (sums over years make sense) rather than a stock or ratio
 
 

@@ -6,6 +6,8 @@ energy intensity in tce per 万元 value added, employees in persons.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import ndtr, ndtri
 
@@ -55,6 +57,37 @@ class Population:
 
     __slots__ = tuple(COLUMNS) + ("next_id", "_buffers", "_size")
 
+    if TYPE_CHECKING:  # the columns, set as slots from COLUMNS at run time; declared here for type checkers
+        id: np.ndarray
+        alive: np.ndarray
+        above: np.ndarray
+        cert: np.ndarray
+        cert_year: np.ndarray
+        high_tech: np.ndarray
+        high_tech_year: np.ndarray
+        sector: np.ndarray
+        entry_year: np.ndarray
+        revenue: np.ndarray
+        ytd: np.ndarray
+        revenue_prev: np.ndarray
+        va_prev: np.ndarray
+        growth_prev: np.ndarray
+        va_rate: np.ndarray
+        tax_rate: np.ndarray
+        employees: np.ndarray
+        land: np.ndarray
+        intensity: np.ndarray
+        quota: np.ndarray
+        rd: np.ndarray
+        drift: np.ndarray
+        transitory: np.ndarray
+        grade: np.ndarray
+        score: np.ndarray
+        d_streak: np.ndarray
+        lease_end: np.ndarray
+        hazard_month: np.ndarray
+        next_id: int
+
     def __init__(self, **columns: np.ndarray):
         lengths = {len(v) for v in columns.values()}
         if set(columns) != set(COLUMNS) or len(lengths) > 1:
@@ -85,7 +118,7 @@ class Population:
             object.__setattr__(self, name, value)
 
     @classmethod
-    def new(cls, n: int, *, first_id: int = 0, **values) -> "Population":
+    def new(cls, n: int, *, first_id: int = 0, **values) -> Population:
         """``n`` rows; columns not given are zero (grade: ungraded)."""
         cols = {name: np.zeros(n, dtype=dtype) for name, dtype in COLUMNS.items()}
         cols["id"] = np.arange(first_id, first_id + n, dtype=np.int64)
@@ -106,7 +139,7 @@ class Population:
             view[:kept] = view[mask]
         self._resize(kept)
 
-    def extend(self, other: "Population") -> None:
+    def extend(self, other: Population) -> None:
         """Append ``other``'s rows, giving them fresh ids."""
         other.id = np.arange(self.next_id, self.next_id + len(other), dtype=np.int64)
         self.next_id += len(other)
@@ -134,7 +167,6 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     exactly. Revenues are the base year's annual revenue.
     """
     pop_spec, params = scenario.population, scenario.parameters
-    threshold = params.statistics.above_scale_threshold.at(0)
     above, below = pop_spec.above_scale, pop_spec.below_scale
     n_above, n_below = round(above.count.at(0)), round(below.count.at(0))
     n = n_above + n_below

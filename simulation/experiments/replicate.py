@@ -80,7 +80,7 @@ def _run_chunk(scenario: Scenario, seed: int, point: int, firms: bool, reps):
         result = simulate(scenario, task_seed(seed, point, r), firms=firms)
         indicators.append(result.indicators.assign(replication=r))
         flows.append(result.flows.assign(replication=r))
-        if firms:
+        if result.firms is not None:
             panels.append(result.firms.assign(replication=r))
     ind = pd.concat(indicators, ignore_index=True)[["replication", "year", "indicator", "value"]]
     flo = pd.concat(flows, ignore_index=True)[["replication", "year", "source", "target", "count"]]
