@@ -60,13 +60,18 @@ def test_choice_follows_its_probabilities(draws):
     assert stats.chisquare(counts, p * len(IDS)).pvalue > 1e-3
 
 
-def test_one_more_remediated_firm_moves_outcomes_far_less_than_a_new_seed(small):
-    """Common random numbers: 8 vs 9 firms a year remediated, paired by seed."""
+def test_one_more_remediated_firm_is_measured_with_far_less_noise_on_common_random_numbers(small):
+    """Common random numbers: the difference 8 → 9 firms a year remediated varies far less across
+    paired seeds than across independent ones (the lever's own effect, land freed and projects
+    landed, is real now; what CRN must remove is the noise around it). Without keyed draws the two
+    are about equal; 亩均税收 keeps the most paired variance, because a freed plot changes which
+    lumpy projects land after it."""
     def outcome(scenario, seed):
         w = simulate(scenario, seed).indicators.query("year == 2025").set_index("indicator")["value"]
         return w[["value_added_above_scale", "tax_per_mu", "firms_above_scale"]].to_numpy()
 
     more = with_overrides(small, {"levers.remediation.firms_per_year": 9})
-    base = np.array([outcome(small, s) for s in range(6)])
-    paired = np.abs(np.array([outcome(more, s) for s in range(6)]) - base).mean(axis=0)
-    assert np.all(paired < 0.25 * base.std(axis=0)), (paired, base.std(axis=0))
+    base = np.array([outcome(small, s) for s in range(8)])
+    paired = np.array([outcome(more, s) for s in range(8)]) - base
+    unpaired = np.array([outcome(more, s + 100) for s in range(8)]) - base
+    assert np.all(paired.std(axis=0) < 0.5 * unpaired.std(axis=0)), (paired.std(axis=0), unpaired.std(axis=0))
