@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError
@@ -238,3 +239,24 @@ def parquet_is_whole(path: str | Path) -> bool:
         return True
     except (OSError, pa.ArrowException):  # a torn footer (ArrowInvalid) or an unreadable file
         return False
+
+
+def read_numeric_table(path: str | Path, columns) -> pd.DataFrame:
+    """A CSV of observed data with the given ``columns``, its ``year`` whole and ``value`` finite;
+    anything else is one :class:`InputError` naming the file, the column and the line."""
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable CSV table ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path))
+    for column in ("year", "value"):
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = ~np.isfinite(numbers)
+        if bad.any():
+            row = int(bad.idxmax())
+            raise InputError(f"{frame[column].iloc[row]!r} is not a number (line {row + 2})", file=str(path), field=column)
+        frame[column] = numbers.astype(int) if column == "year" else numbers.astype(float)
+    return frame
+

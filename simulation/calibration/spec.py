@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .. import limits
 from ..errors import InputError
 from ..indicators import INDICATORS
+from ..io import read_numeric_table
 from ..loader import (
     MAX_FILE_BYTES,
     _as_input_error,
@@ -269,20 +270,7 @@ def read_data(path: Path, region: str | None, *, spec_file: Path) -> pd.DataFram
         raise InputError(f"data file {str(path)!r} not found", file=str(spec_file), field="data")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(f"is larger than {MAX_FILE_BYTES // 2**20} MB", file=str(path))
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV table ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
-    missing = [c for c in DATA_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path))
-    for column in ("year", "value"):
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        bad = ~np.isfinite(numbers)
-        if bad.any():
-            row = int(bad.idxmax())
-            raise InputError(f"{frame[column].iloc[row]!r} is not a number (line {row + 2})", file=str(path), field=column)
-        frame[column] = numbers.astype(int) if column == "year" else numbers.astype(float)
+    frame = read_numeric_table(path, DATA_COLUMNS)
     if region is not None:
         frame = frame[frame["region"] == region]
         if frame.empty:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..io import read_numeric_table
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "calibration" / "data"
 COLUMNS = ["region", "year", "indicator", "value", "unit", "source"]
@@ -82,20 +82,7 @@ def regions(data_dir: str | Path | None = None) -> list[str]:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV table ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path))
-    for column in ("year", "value"):
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        bad = ~np.isfinite(numbers)
-        if bad.any():
-            row = int(bad.idxmax())
-            raise InputError(f"{frame[column].iloc[row]!r} is not a number (line {row + 2})", file=str(path), field=column)
-        frame[column] = numbers.astype(int) if column == "year" else numbers.astype(float)
+    frame = read_numeric_table(path, COLUMNS)
     return frame
 
 
