@@ -36,7 +36,7 @@ from .draws import FirmDraws
 from .indicators import Snapshot, measure, population_aggregates
 from .panel import PanelRecorder
 from .population import Population, initial_population
-from .processes import certification, energy, grading, growth, land, land_renewal, projects, remediation, statistics
+from .processes import certification, energy, entry, grading, growth, land, land_renewal, projects, remediation, statistics
 from .resources import EnergyPool, LandPool
 from .scenario import Scenario
 from .tiers import CERT_LABELS, ROUTE_LABELS, Cert, Route
@@ -255,41 +255,14 @@ class Region:
 
     # --- firms in and out -----------------------------------------------------------------
     def _births(self, year: int, expected_exits: float) -> None:
-        """New small firms: a cited number, or enough to replace the expected market exits and grow
-        the stock by ``stock_growth`` (free entry)."""
-        entry, rng = self.params.entry, self.rng["entry"]
-        if entry.births_per_year is not None:
-            mean = entry.births_per_year.at(year)
-        else:
-            stock = float(np.count_nonzero(self.pop.alive))
-            mean = max(expected_exits + stock * entry.stock_growth.at(year) / 100, 0.0)
-        n = int(rng.poisson(mean))
+        """New small firms (:mod:`simulation.processes.entry`); their energy quota comes from the pool."""
+        rng = self.rng["entry"]
+        n = int(rng.poisson(entry.births_expected(self.scenario, year, int(np.count_nonzero(self.pop.alive)), expected_exits)))
         if n == 0:
             return
-        below = self.scenario.population.below_scale
-        # entrants are as large, relative to the economy, as at the base year: their size grows with the trend
-        scale = np.prod([1 + self.params.growth.above_scale_mean.at(y) / 100 for y in range(self.scenario.base_year + 1, year + 1)])
-        revenue = entry.revenue_median.at(year) * scale * rng.lognormal(0.0, entry.revenue_sigma.at(year), n)
-        revenue = np.minimum(revenue, self.params.statistics.above_scale_threshold.at(year) * 0.999)
-        va_rate = below.value_added_rate.at(0) / 100
-        intensity = below.energy_intensity.at(0) * rng.lognormal(0.0, 0.3, n)
-        use = revenue * va_rate * intensity
-        newcomers = Population.new(
-            n,
-            alive=True,
-            entry_year=year,
-            revenue=revenue,
-            va_rate=va_rate,
-            tax_rate=below.tax_rate.at(0) / 100,
-            employees=np.maximum(revenue / below.revenue_per_employee.at(0), 1.0),
-            intensity=intensity,
-            quota=use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9),
-            rd=self.scenario.population.rd_intensity_median.at(0) / 100 * rng.lognormal(0.0, 0.5, n),
-            drift=rng.normal(0.0, self.params.growth.heterogeneity.at(year), n),
-            sector=rng.choice(len(self.scenario.population.sectors), size=n,
-                              p=[s.firm_share.at(0) for s in self.scenario.population.sectors]),
-        )
-        self.pop.extend(newcomers)
+        firms, use = entry.newcomers(self.scenario, year, n, rng)
+        firms.quota = use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9)
+        self.pop.extend(firms)
         growth.set_exit_hazard(self.pop, self.params, year)  # the newcomers' hazard (the rest unchanged)
         self.counts["births"] += n
         self._flow("新设", "规下", n)

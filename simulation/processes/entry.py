@@ -1,0 +1,48 @@
+"""New firms (新设企业): how many are born each year and what they look like.
+
+A scenario gives either a number of births a year, or ``stock_growth``: births then replace the
+market exits expected this year and grow the firm stock by that rate (free entry keeps the stock
+on its path). Entrants are small manufacturers below the 2,000万 line, as large relative to the
+economy as at the base year (their size grows with the scenario's trend).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import Population
+from ..scenario import Scenario
+
+
+def births_expected(scenario: Scenario, year: int, alive: int, expected_exits: float) -> float:
+    """The mean number of births in ``year``."""
+    entry = scenario.parameters.entry
+    if entry.births_per_year is not None:
+        return entry.births_per_year.at(year)
+    return max(expected_exits + alive * entry.stock_growth.at(year) / 100, 0.0)
+
+
+def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -> tuple[Population, np.ndarray]:
+    """``n`` new firms, with their energy use (tce/年) for the caller to grant quota against."""
+    params, spec = scenario.parameters, scenario.population
+    entry, below = params.entry, spec.below_scale
+    scale = np.prod([1 + params.growth.above_scale_mean.at(y) / 100 for y in range(scenario.base_year + 1, year + 1)])
+    revenue = entry.revenue_median.at(year) * scale * rng.lognormal(0.0, entry.revenue_sigma.at(year), n)
+    revenue = np.minimum(revenue, params.statistics.above_scale_threshold.at(year) * 0.999)
+    va_rate = below.value_added_rate.at(0) / 100
+    intensity = below.energy_intensity.at(0) * rng.lognormal(0.0, 0.3, n)
+    use = revenue * va_rate * intensity
+    firms = Population.new(
+        n,
+        alive=True,
+        entry_year=year,
+        revenue=revenue,
+        va_rate=va_rate,
+        tax_rate=below.tax_rate.at(0) / 100,
+        employees=np.maximum(revenue / below.revenue_per_employee.at(0), 1.0),
+        intensity=intensity,
+        rd=spec.rd_intensity_median.at(0) / 100 * rng.lognormal(0.0, 0.5, n),
+        drift=rng.normal(0.0, params.growth.heterogeneity.at(year), n),
+        sector=rng.choice(len(spec.sectors), size=n, p=[s.firm_share.at(0) for s in spec.sectors]),
+    )
+    return firms, use
