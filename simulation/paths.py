@@ -80,13 +80,15 @@ def declared_unit(model: BaseModel | type[BaseModel], path: str) -> str | None:
     info = _field(model, path)
     if info is None:
         return None
-    extras = [info.json_schema_extra]
-    # an optional quantity (``quantity(...) | None``) keeps its unit inside the union's Annotated member
+    from .quantity import Unit
+
+    # the Unit of a quantity field, or of the Annotated member of an optional one (``… | None``)
+    metadata = list(info.metadata)
     for member in typing.get_args(info.annotation):
-        extras += [getattr(meta, "json_schema_extra", None) for meta in getattr(member, "__metadata__", ())]
-    for extra in extras:
-        if isinstance(extra, dict) and isinstance(extra.get("unit"), str):
-            return extra["unit"]
+        metadata += list(getattr(member, "__metadata__", ()))
+    for meta in metadata:
+        if isinstance(meta, Unit):
+            return meta.unit
     return None
 
 

@@ -114,9 +114,32 @@ def _check(unit: str, ge: float | None, le: float | None, schedule: bool):
     return check
 
 
+class Unit:
+    """The metadata of a quantity field: ``Annotated[Quantity, Unit("家", ge=0, le=…, schedule=True)]``.
+
+    Pydantic runs the unit, range and schedule check after validating the :class:`Quantity`, and
+    the JSON Schema carries the unit; type checkers see a plain ``Quantity``.
+    """
+
+    def __init__(self, unit: str, *, ge: float | None = 0.0, le: float | None = None, schedule: bool = False):
+        self.unit, self.ge, self.le, self.schedule = unit, ge, le, schedule
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(_check(self.unit, self.ge, self.le, self.schedule), handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> Any:
+        return {**handler(schema), "unit": self.unit}
+
+    def __repr__(self) -> str:
+        return f"Unit({self.unit!r}, ge={self.ge}, le={self.le}, schedule={self.schedule})"
+
+
 def quantity(unit: str, *, ge: float | None = 0.0, le: float | None = None, schedule: bool = False) -> Any:
-    """A field type: a cited quantity in ``unit`` within ``[ge, le]``."""
-    return Annotated[Quantity, AfterValidator(_check(unit, ge, le, schedule)), Field(json_schema_extra={"unit": unit})]
+    """A field type: a cited quantity in ``unit`` within ``[ge, le]`` (for code built at run time;
+    the schema's own fields spell ``Annotated[Quantity, Unit(…)]`` so type checkers can read them)."""
+    return Annotated[Quantity, Unit(unit, ge=ge, le=le, schedule=schedule)]
 
 
 def probability(*, schedule: bool = False) -> Any:

@@ -12,17 +12,17 @@ uncertainties (its "uncertainties"). Sweeps address either by dotted path, e.g.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .processes.quotas import allocated_quota
-from .quantity import FiniteNumber, Quantity, probability, quantity, refuse_loose_numbers
+from .quantity import FiniteNumber, Quantity, Unit, refuse_loose_numbers
 
-PERCENT = quantity("%", le=100.0)
-SHARE = probability()
-COUNT = quantity("家")
-MONTH = quantity("月", ge=1.0, le=12.0)
+PERCENT = Annotated[Quantity, Unit("%", le=100.0)]
+SHARE = Annotated[Quantity, Unit("1", ge=0.0, le=1.0)]
+COUNT = Annotated[Quantity, Unit("家")]
+MONTH = Annotated[Quantity, Unit("月", ge=1.0, le=12.0)]
 
 
 class Strict(BaseModel):
@@ -41,28 +41,28 @@ class AboveScale(Strict):
     """规上工业企业 at the base year (aggregates the generated firms are scaled to)."""
 
     count: COUNT
-    output: quantity("亿元")  # 规上工业总产值, taken as main-business revenue
+    output: Annotated[Quantity, Unit("亿元")]  # 规上工业总产值, taken as main-business revenue
     value_added_rate: PERCENT  # 规上工业增加值率
-    tax_per_mu: quantity("万元/亩")  # 规上工业亩均税收
-    land: quantity("亩")  # land held by 规上 firms
-    employees: quantity("人")
-    energy_use: quantity("万吨标准煤")
-    size_tail_index: quantity("1", ge=0.5, le=5.0)  # Pareto index of revenue above the 2,000万 line
-    dispersion: quantity("1", le=3.0)  # s.d. of log firm-level rates (VA rate, tax rate, land use)
+    tax_per_mu: Annotated[Quantity, Unit("万元/亩")]  # 规上工业亩均税收
+    land: Annotated[Quantity, Unit("亩")]  # land held by 规上 firms
+    employees: Annotated[Quantity, Unit("人")]
+    energy_use: Annotated[Quantity, Unit("万吨标准煤")]
+    size_tail_index: Annotated[Quantity, Unit("1", ge=0.5, le=5.0)]  # Pareto index of revenue above the 2,000万 line
+    dispersion: Annotated[Quantity, Unit("1", le=3.0)]  # s.d. of log firm-level rates (VA rate, tax rate, land use)
 
 
 class BelowScale(Strict):
     """规下工业企业 at the base year."""
 
     count: COUNT
-    revenue_median: quantity("万元")
-    revenue_sigma: quantity("1", le=5.0)
+    revenue_median: Annotated[Quantity, Unit("万元")]
+    revenue_sigma: Annotated[Quantity, Unit("1", le=5.0)]
     value_added_rate: PERCENT
     tax_rate: PERCENT  # tax as a share of revenue
     land_owner_share: SHARE  # share owning industrial land (others rent: tenants in 小微园)
-    land_per_owner: quantity("亩")
-    revenue_per_employee: quantity("万元/人")
-    energy_intensity: quantity("吨标准煤/万元")  # per 万元 value added
+    land_per_owner: Annotated[Quantity, Unit("亩")]
+    revenue_per_employee: Annotated[Quantity, Unit("万元/人")]
+    energy_intensity: Annotated[Quantity, Unit("吨标准煤/万元")]  # per 万元 value added
 
 
 class Certified(Strict):
@@ -81,7 +81,7 @@ class Sector(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     firm_share: SHARE
-    energy_intensity_relative: quantity("1")
+    energy_intensity_relative: Annotated[Quantity, Unit("1")]
 
 
 class LargeFirm(Strict):
@@ -89,7 +89,7 @@ class LargeFirm(Strict):
     replication instead of being drawn from the size distribution."""
 
     name: str = Field(min_length=1)
-    revenue: quantity("亿元")
+    revenue: Annotated[Quantity, Unit("亿元")]
     sector: str | None = None  # a sector name of the scenario
 
 
@@ -98,11 +98,11 @@ class Population(Strict):
     below_scale: BelowScale
     certified: Certified
     rd_intensity_median: PERCENT  # R&D / revenue
-    rd_intensity_sigma: quantity("1", le=3.0)
+    rd_intensity_sigma: Annotated[Quantity, Unit("1", le=3.0)]
     sectors: list[Sector] = Field(min_length=1, max_length=200)
     large_firms: list[LargeFirm] = Field(default_factory=list)
     # median age of firms at the base year (years); older firms are larger
-    age_median: quantity("年", ge=1.0, le=50.0) | None = None
+    age_median: Annotated[Quantity, Unit("年", ge=1.0, le=50.0)] | None = None
 
     @model_validator(mode="after")
     def _shares(self) -> Population:
@@ -138,18 +138,18 @@ class RouteShares(Strict):
 class Remediation(Strict):
     """高耗低效企业整治: D-grade firms first, by capacity per year."""
 
-    firms_per_year: quantity("家", schedule=True)
+    firms_per_year: Annotated[Quantity, Unit("家", schedule=True)]
     start_year: int
     month: MONTH
     routes: RouteShares
     # "两高": C-grade firms using at least this much energy join the list after the D-grade ones
-    high_energy_use: quantity("吨标准煤/年") | None = None
+    high_energy_use: Annotated[Quantity, Unit("吨标准煤/年")] | None = None
 
 
 class ScatteredWeak(Strict):
     """"散乱弱"/"低散乱污" 企业整治 among 规下 firms."""
 
-    firms_per_year: quantity("家", schedule=True)
+    firms_per_year: Annotated[Quantity, Unit("家", schedule=True)]
     close_share: SHARE
 
 
@@ -157,18 +157,18 @@ class Xiaoshenggui(Strict):
     """小升规: incentives raise the chance an eligible firm enters the statistics."""
 
     incentive: SHARE  # 0 = no incentive scheme, 1 = a full one (Yuhang-style reward)
-    pool_growth_boost: quantity("%/年", le=50.0)  # extra growth for 小升规培育库 firms
+    pool_growth_boost: Annotated[Quantity, Unit("%/年", le=50.0)]  # extra growth for 小升规培育库 firms
 
 
 class Cultivation(Strict):
     """梯度培育库: cultivation pools raise certification success."""
 
-    success_multiplier: quantity("1", ge=0.0, le=10.0, schedule=True)
+    success_multiplier: Annotated[Quantity, Unit("1", ge=0.0, le=10.0, schedule=True)]
     # firm effort: extra yearly log growth of R&D intensity for firms in the pools (培育库 support,
     # R&D subsidies); absent: none
-    rd_effort: quantity("1", le=1.0, schedule=True) | None = None
+    rd_effort: Annotated[Quantity, Unit("1", le=1.0, schedule=True)] | None = None
     # 高新技术苗子: the firms nearest below the 高新技术企业 R&D floor, supported to reach it
-    high_tech_seedlings: quantity("家", schedule=True) | None = None
+    high_tech_seedlings: Annotated[Quantity, Unit("家", schedule=True)] | None = None
 
 
 class LandSupply(Strict):
@@ -178,10 +178,10 @@ class LandSupply(Strict):
     construction land goes to industry (Ningbo 004 §二(五)3: 每年新增用地指标35%用于工业).
     """
 
-    new_land_per_year: quantity("亩", schedule=True) | None = None
-    new_construction_land_per_year: quantity("亩", schedule=True) | None = None  # 新增建设用地指标
-    industrial_share: probability(schedule=True) | None = None  # of new construction land
-    auctions_per_year: quantity("次", ge=1.0, le=12.0)
+    new_land_per_year: Annotated[Quantity, Unit("亩", schedule=True)] | None = None
+    new_construction_land_per_year: Annotated[Quantity, Unit("亩", schedule=True)] | None = None  # 新增建设用地指标
+    industrial_share: Annotated[Quantity, Unit("1", ge=0.0, le=1.0, schedule=True)] | None = None  # of new construction land
+    auctions_per_year: Annotated[Quantity, Unit("次", ge=1.0, le=12.0)]
     small_park_share: SHARE  # share of new land for 小微企业园 (not open to large projects)
 
     @model_validator(mode="after")
@@ -203,27 +203,27 @@ class LandSupply(Strict):
 class Energy(Strict):
     """能耗双控: the yearly cap on industrial energy use, and quota trading."""
 
-    cap: quantity("万吨标准煤", schedule=True)
-    trade_max_per_year: quantity("万吨标准煤", schedule=True)  # 用能权 bought from other regions
+    cap: Annotated[Quantity, Unit("万吨标准煤", schedule=True)]
+    trade_max_per_year: Annotated[Quantity, Unit("万吨标准煤", schedule=True)]  # 用能权 bought from other regions
     # share of a firm's unused quota taken back each year (用能权 回收); absent: firms keep idle quota
-    unused_quota_returned: probability(schedule=True) | None = None
+    unused_quota_returned: Annotated[Quantity, Unit("1", ge=0.0, le=1.0, schedule=True)] | None = None
 
 
 class Attraction(Strict):
     """招商引资: new manufacturing projects arriving."""
 
-    projects_per_year: quantity("个", schedule=True)  # leads a year at the usual effort; a lead signs only if land and energy are in sight
+    projects_per_year: Annotated[Quantity, Unit("个", schedule=True)]  # leads a year at the usual effort; a lead signs only if land and energy are in sight
     zero_land_share: SHARE  # share that are 零增地技改 on existing firms' land
-    effort: quantity("1", ge=0.0, le=10.0, schedule=True) | None = None  # 招商 effort, × the lead rate (absent: 1)
+    effort: Annotated[Quantity, Unit("1", ge=0.0, le=10.0, schedule=True)] | None = None  # 招商 effort, × the lead rate (absent: 1)
 
 
 class LandRenewal(Strict):
     """工业用地焕新提效 (Haishu 003 §(二)): 先租后让 leases and 盘活存量 of idle and low-efficiency land."""
 
     lease_first_share: SHARE  # share of new project plots granted 先租后让 (a lease first, transfer after the check)
-    lease_years: quantity("年", ge=1.0, le=10.0)  # lease term before the 达产 check
+    lease_years: Annotated[Quantity, Unit("年", ge=1.0, le=10.0)]  # lease term before the 达产 check
     # 批而未供 / 供而未用 / 低效用地 brought back into supply each year (低效用地再开发)
-    idle_land_per_year: quantity("亩", schedule=True)
+    idle_land_per_year: Annotated[Quantity, Unit("亩", schedule=True)]
 
 
 class Levers(Strict):
@@ -249,39 +249,39 @@ class Growth(Strict):
     """
 
     # expected growth of continuing 规上 firms' revenue, in constant prices
-    above_scale_mean: quantity("%/年", ge=-50.0, le=100.0, schedule=True)
-    volatility: quantity("1", le=1.0)  # s.d. of yearly log growth of a firm at the 2,000万 line
-    volatility_size_elasticity: quantity("1", le=1.0)  # beta in s.d. ∝ revenue^-beta
-    transitory_share: quantity("1", le=0.9)  # share of the growth variance that reverses the next year
-    size_effect: quantity("1", ge=-0.5, le=0.5)  # change in mean log growth per unit of log revenue, below 2,000万
-    age_effect: quantity("1", ge=-0.5, le=0.5)  # change in mean log growth per unit of log(1 + age)
-    heterogeneity: quantity("1", le=2.0)  # s.d. of firm-specific mean growth
-    certified_premium: quantity("%/年", ge=-50.0, le=50.0)  # per certification level
-    energy_efficiency_gain: quantity("%/年", ge=-50.0, le=50.0, schedule=True)  # yearly fall in tce per 万元 VA
-    common_shock_sd: quantity("1", le=1.0)  # s.d. of the region's yearly shock to log growth
-    common_shock_persistence: quantity("1", ge=-0.95, le=0.95)  # AR(1) coefficient of that shock
-    sector_shock_sd: quantity("1", le=1.0)  # s.d. of each sector's yearly shock
-    employment_elasticity: quantity("1", le=1.5)  # employment growth per unit of revenue growth
+    above_scale_mean: Annotated[Quantity, Unit("%/年", ge=-50.0, le=100.0, schedule=True)]
+    volatility: Annotated[Quantity, Unit("1", le=1.0)]  # s.d. of yearly log growth of a firm at the 2,000万 line
+    volatility_size_elasticity: Annotated[Quantity, Unit("1", le=1.0)]  # beta in s.d. ∝ revenue^-beta
+    transitory_share: Annotated[Quantity, Unit("1", le=0.9)]  # share of the growth variance that reverses the next year
+    size_effect: Annotated[Quantity, Unit("1", ge=-0.5, le=0.5)]  # change in mean log growth per unit of log revenue, below 2,000万
+    age_effect: Annotated[Quantity, Unit("1", ge=-0.5, le=0.5)]  # change in mean log growth per unit of log(1 + age)
+    heterogeneity: Annotated[Quantity, Unit("1", le=2.0)]  # s.d. of firm-specific mean growth
+    certified_premium: Annotated[Quantity, Unit("%/年", ge=-50.0, le=50.0)]  # per certification level
+    energy_efficiency_gain: Annotated[Quantity, Unit("%/年", ge=-50.0, le=50.0, schedule=True)]  # yearly fall in tce per 万元 VA
+    common_shock_sd: Annotated[Quantity, Unit("1", le=1.0)]  # s.d. of the region's yearly shock to log growth
+    common_shock_persistence: Annotated[Quantity, Unit("1", ge=-0.95, le=0.95)]  # AR(1) coefficient of that shock
+    sector_shock_sd: Annotated[Quantity, Unit("1", le=1.0)]  # s.d. of each sector's yearly shock
+    employment_elasticity: Annotated[Quantity, Unit("1", le=1.5)]  # employment growth per unit of revenue growth
 
 
 class Exit(Strict):
     """Market exit: a yearly hazard falling with size and age (Dunne, Roberts & Samuelson 1989)."""
 
     rate: SHARE  # yearly hazard of a firm of 2,000万 revenue and 10 years of age
-    size_elasticity: quantity("1", le=3.0)  # hazard ∝ revenue^-size_elasticity
-    age_elasticity: quantity("1", le=3.0)  # hazard ∝ (1 + age)^-age_elasticity
-    certified_multiplier: quantity("1", le=5.0)  # certified firms, relative to uncertified of the same size and age
-    d_grade_multiplier: quantity("1", le=20.0)
+    size_elasticity: Annotated[Quantity, Unit("1", le=3.0)]  # hazard ∝ revenue^-size_elasticity
+    age_elasticity: Annotated[Quantity, Unit("1", le=3.0)]  # hazard ∝ (1 + age)^-age_elasticity
+    certified_multiplier: Annotated[Quantity, Unit("1", le=5.0)]  # certified firms, relative to uncertified of the same size and age
+    d_grade_multiplier: Annotated[Quantity, Unit("1", le=20.0)]
 
 
 class Entry(Strict):
     """New firms. ``births_per_year`` directly, or ``stock_growth``: births replace the expected
     market exits and grow the firm stock by that rate (free entry keeps the stock on its path)."""
 
-    births_per_year: quantity("家", schedule=True) | None = None
-    stock_growth: quantity("%/年", ge=-50.0, le=50.0, schedule=True) | None = None
-    revenue_median: quantity("万元")
-    revenue_sigma: quantity("1", le=5.0)
+    births_per_year: Annotated[Quantity, Unit("家", schedule=True)] | None = None
+    stock_growth: Annotated[Quantity, Unit("%/年", ge=-50.0, le=50.0, schedule=True)] | None = None
+    revenue_median: Annotated[Quantity, Unit("万元")]
+    revenue_sigma: Annotated[Quantity, Unit("1", le=5.0)]
 
     @model_validator(mode="after")
     def _one_rule(self) -> Entry:
@@ -293,11 +293,11 @@ class Entry(Strict):
 class Prices(Strict):
     """工业生产者出厂价格指数 (PPI), previous year = 100: turns constant-price indicators into current prices."""
 
-    producer_price_index: quantity("上年=100", ge=50.0, le=200.0, schedule=True)
+    producer_price_index: Annotated[Quantity, Unit("上年=100", ge=50.0, le=200.0, schedule=True)]
 
 
 class Statistics(Strict):
-    above_scale_threshold: quantity("万元")  # 2,000万元 main-business revenue
+    above_scale_threshold: Annotated[Quantity, Unit("万元")]  # 2,000万元 main-business revenue
     report_probability: SHARE  # chance an eligible firm enters the survey with no incentive
     report_probability_incentive: SHARE  # the same under a full incentive
 
@@ -305,14 +305,14 @@ class Statistics(Strict):
 class Grading(Strict):
     """亩均论英雄 grading: weights and grade shares."""
 
-    weight_tax_per_mu: quantity("1")
-    weight_value_added_per_mu: quantity("1")
-    weight_value_added_per_energy: quantity("1")
-    weight_rd: quantity("1")
+    weight_tax_per_mu: Annotated[Quantity, Unit("1")]
+    weight_value_added_per_mu: Annotated[Quantity, Unit("1")]
+    weight_value_added_per_energy: Annotated[Quantity, Unit("1")]
+    weight_rd: Annotated[Quantity, Unit("1")]
     share_a: SHARE
     share_b: SHARE
     share_c: SHARE
-    min_land_below_scale: quantity("亩")  # 规下 firms graded only from this size up
+    min_land_below_scale: Annotated[Quantity, Unit("亩")]  # 规下 firms graded only from this size up
 
     @model_validator(mode="after")
     def _shares(self) -> Grading:
@@ -324,9 +324,9 @@ class Grading(Strict):
 
 class RouteEffects(Strict):
     upgrade_energy_cut: SHARE
-    upgrade_value_added_gain: quantity("1", le=2.0)
-    upgrade_investment_per_mu: quantity("万元/亩")
-    regularise_tax_gain: quantity("1", le=2.0)
+    upgrade_value_added_gain: Annotated[Quantity, Unit("1", le=2.0)]
+    upgrade_investment_per_mu: Annotated[Quantity, Unit("万元/亩")]
+    regularise_tax_gain: Annotated[Quantity, Unit("1", le=2.0)]
     regularise_land_return: SHARE
     merge_output_retained: SHARE
 
@@ -338,7 +338,7 @@ class Allocation(Strict):
     of any split summing to the whole (see :func:`simulation.processes.quotas.apportion`).
     """
 
-    national_batch: quantity("家", schedule=True)  # firms named nationally in the year's batch
+    national_batch: Annotated[Quantity, Unit("家", schedule=True)]  # firms named nationally in the year's batch
     province_share: SHARE  # the province's share of a national batch
     region_share: SHARE  # the region's share of the province's
 
@@ -346,15 +346,15 @@ class Allocation(Strict):
 class RdBand(Strict):
     """R&D floor for firms with last year's revenue at or above ``revenue_from``."""
 
-    revenue_from: quantity("万元")
+    revenue_from: Annotated[Quantity, Unit("万元")]
     min_rd: PERCENT
 
 
 class SmeCeiling(Strict):
     """中小企业 under the 2011 划型标准 (industry): fewer than ``employees`` OR revenue under ``revenue``."""
 
-    revenue: quantity("万元")
-    employees: quantity("人")
+    revenue: Annotated[Quantity, Unit("万元")]
+    employees: Annotated[Quantity, Unit("人")]
 
 
 class Step(Strict):
@@ -362,20 +362,20 @@ class Step(Strict):
 
     success: SHARE
     min_rd: PERCENT
-    min_revenue: quantity("万元")
-    min_growth: quantity("%/年", ge=-100.0)
-    min_years_below: quantity("年", le=30.0)  # years at the tier below before applying
-    quota_per_year: quantity("家", schedule=True) | None = None  # most the region gets per round
+    min_revenue: Annotated[Quantity, Unit("万元")]
+    min_growth: Annotated[Quantity, Unit("%/年", ge=-100.0)]
+    min_years_below: Annotated[Quantity, Unit("年", le=30.0)]  # years at the tier below before applying
+    quota_per_year: Annotated[Quantity, Unit("家", schedule=True)] | None = None  # most the region gets per round
     allocation: Allocation | None = None  # or the quota as the region's part of a national batch
     # firms with at least this revenue may apply without the level below (单项冠军: 4亿, domain-facts §3)
-    open_above_revenue: quantity("万元") | None = None
+    open_above_revenue: Annotated[Quantity, Unit("万元")] | None = None
     # before this year any lower level may apply (the level below became a requirement in that year)
     level_below_required_from: int | None = None
     # R&D floors by revenue band; below the lowest band only firms spending small_firm_rd_spend apply
     rd_bands: list[RdBand] | None = None
-    small_firm_rd_spend: quantity("万元") | None = None
+    small_firm_rd_spend: Annotated[Quantity, Unit("万元")] | None = None
     sme_only: bool = False  # only 中小企业 (Certification.sme_ceiling) may apply
-    review_pass_rate: probability(schedule=True) | None = None  # by review year; absent: the common rate
+    review_pass_rate: Annotated[Quantity, Unit("1", ge=0.0, le=1.0, schedule=True)] | None = None  # by review year; absent: the common rate
 
     @model_validator(mode="after")
     def _one_quota(self) -> Step:
@@ -396,13 +396,13 @@ class Certification(Strict):
     zjtx_sme: Step
     little_giant: Step
     single_champion: Step
-    term_years: quantity("年", ge=1.0, le=10.0)
-    review_pass_rate: probability(schedule=True)
+    term_years: Annotated[Quantity, Unit("年", ge=1.0, le=10.0)]
+    review_pass_rate: Annotated[Quantity, Unit("1", ge=0.0, le=1.0, schedule=True)]
     high_tech_success: SHARE
     # chance a holder is re-certified when its 3 years end (it must meet the floor); absent: high_tech_success
     high_tech_renewal: SHARE | None = None
-    rd_drift: quantity("1", ge=-1.0, le=1.0)  # mean yearly change in log R&D intensity
-    rd_volatility: quantity("1", le=2.0)
+    rd_drift: Annotated[Quantity, Unit("1", ge=-1.0, le=1.0)]  # mean yearly change in log R&D intensity
+    rd_volatility: Annotated[Quantity, Unit("1", le=2.0)]
     sme_ceiling: SmeCeiling | None = None  # for steps with sme_only
 
     @model_validator(mode="after")
@@ -414,15 +414,15 @@ class Certification(Strict):
 
 
 class Projects(Strict):
-    investment_median: quantity("亿元")
-    investment_sigma: quantity("1", le=5.0)
-    investment_per_mu: quantity("万元/亩")  # 标准地 investment intensity
-    output_per_investment: quantity("1", le=20.0)  # yearly output at full production per yuan invested
+    investment_median: Annotated[Quantity, Unit("亿元")]
+    investment_sigma: Annotated[Quantity, Unit("1", le=5.0)]
+    investment_per_mu: Annotated[Quantity, Unit("万元/亩")]  # 标准地 investment intensity
+    output_per_investment: Annotated[Quantity, Unit("1", le=20.0)]  # yearly output at full production per yuan invested
     value_added_rate: PERCENT
-    energy_intensity: quantity("吨标准煤/万元")
-    build_months: quantity("月", ge=1.0, le=120.0)
-    patience_months: quantity("月", ge=0.1, le=240.0)
-    large_threshold: quantity("亿元")  # "亿元以上项目"
+    energy_intensity: Annotated[Quantity, Unit("吨标准煤/万元")]
+    build_months: Annotated[Quantity, Unit("月", ge=1.0, le=120.0)]
+    patience_months: Annotated[Quantity, Unit("月", ge=0.1, le=240.0)]
+    large_threshold: Annotated[Quantity, Unit("亿元")]  # "亿元以上项目"
 
 
 class Investment(Strict):
@@ -430,18 +430,18 @@ class Investment(Strict):
 
 
 class Land(Strict):
-    free_initial: quantity("亩")
-    expansion_growth_threshold: quantity("%/年", ge=-100.0)
-    expansion_land_elasticity: quantity("1", le=5.0)
-    zero_land_cost_per_mu: quantity("万元/亩")  # 零增地技改 (厂房加层) spending per mu of land a firm could not get
+    free_initial: Annotated[Quantity, Unit("亩")]
+    expansion_growth_threshold: Annotated[Quantity, Unit("%/年", ge=-100.0)]
+    expansion_land_elasticity: Annotated[Quantity, Unit("1", le=5.0)]
+    zero_land_cost_per_mu: Annotated[Quantity, Unit("万元/亩")]  # 零增地技改 (厂房加层) spending per mu of land a firm could not get
     # freed land: months from 收储 to re-supply (clearing, soil remediation), and the share lost to other uses
-    clearing_months: quantity("月", ge=0.0, le=120.0) | None = None  # absent: free at once
-    other_use_share: probability() | None = None  # absent: all freed land stays industrial
-    expansion_patience_months: quantity("月", ge=0.0, le=120.0) | None = None  # absent: an unmet claim builds upward at once
+    clearing_months: Annotated[Quantity, Unit("月", ge=0.0, le=120.0)] | None = None  # absent: free at once
+    other_use_share: Annotated[Quantity, Unit("1", ge=0.0, le=1.0)] | None = None  # absent: all freed land stays industrial
+    expansion_patience_months: Annotated[Quantity, Unit("月", ge=0.0, le=120.0)] | None = None  # absent: an unmet claim builds upward at once
 
 
 class Carbon(Strict):
-    tonnes_co2_per_tce: quantity("吨CO2/吨标准煤")
+    tonnes_co2_per_tce: Annotated[Quantity, Unit("吨CO2/吨标准煤")]
 
 
 class Parameters(Strict):
