@@ -87,12 +87,14 @@ class Population:
         lease_end: np.ndarray
         hazard_month: np.ndarray
         next_id: int
+        _buffers: dict[str, np.ndarray]
+        _size: int
 
     def __init__(self, **columns: np.ndarray):
         lengths = {len(v) for v in columns.values()}
         if set(columns) != set(COLUMNS) or len(lengths) > 1:
             raise ValueError("a population needs every column, all of one length")
-        buffers = {name: np.array(columns[name], dtype=dtype) for name, dtype in COLUMNS.items()}
+        buffers: dict[str, np.ndarray] = {name: np.array(columns[name], dtype=dtype) for name, dtype in COLUMNS.items()}
         object.__setattr__(self, "_buffers", buffers)
         self._resize(lengths.pop() if lengths else 0)
         self.next_id = int(self.id.max()) + 1 if len(self.id) else 0
@@ -120,7 +122,7 @@ class Population:
     @classmethod
     def new(cls, n: int, *, first_id: int = 0, **values) -> Population:
         """``n`` rows; columns not given are zero (grade: ungraded)."""
-        cols = {name: np.zeros(n, dtype=dtype) for name, dtype in COLUMNS.items()}
+        cols: dict[str, np.ndarray] = {name: np.zeros(n, dtype=dtype) for name, dtype in COLUMNS.items()}
         cols["id"] = np.arange(first_id, first_id + n, dtype=np.int64)
         cols["grade"][:] = UNGRADED
         for name, value in values.items():

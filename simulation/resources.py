@@ -123,6 +123,7 @@ class Pool(simpy.Container):
 
     unit = ""
     GetQueue = RequestQueue  # type: ignore[assignment]  # the queue SimPy needs: append, pop, remove, index
+    get_queue: RequestQueue  # type: ignore[assignment]  # built by SimPy from GetQueue
 
     def __init__(self, env: simpy.Environment, *, free: float, held: float):
         if free < 0 or held < 0:

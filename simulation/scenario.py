@@ -102,7 +102,7 @@ class Population(Strict):
     sectors: list[Sector] = Field(min_length=1, max_length=200)
     large_firms: list[LargeFirm] = Field(default_factory=list)
     # median age of firms at the base year (years); older firms are larger
-    age_median: Annotated[Quantity, Unit("年", ge=1.0, le=50.0)] | None = None
+    age_median: Annotated[Quantity, Unit("年", ge=1.0, le=50.0)]
 
     @model_validator(mode="after")
     def _shares(self) -> Population:
@@ -197,6 +197,7 @@ class LandSupply(Strict):
         """New industrial land in ``year`` (亩)."""
         if self.new_land_per_year is not None:
             return self.new_land_per_year.at(year)
+        assert self.new_construction_land_per_year is not None and self.industrial_share is not None  # _one_rule
         return self.new_construction_land_per_year.at(year) * self.industrial_share.at(year)
 
 
@@ -386,6 +387,7 @@ class Step(Strict):
     def quota(self, year: int) -> float:
         """Most firms the region may certify at this level in ``year``."""
         if self.allocation is None:
+            assert self.quota_per_year is not None  # exactly one of the two is given
             return self.quota_per_year.at(year)
         return float(allocated_quota(self.allocation, year))
 

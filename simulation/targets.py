@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 import operator
 import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ from .errors import InputError
 from .indicators import INDICATORS
 from .scenario import Scenario, Target
 
-OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": np.isclose}
+OPS: dict[str, Callable[[Any, Any], Any]] = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": np.isclose}
 
 # --- references: one way to name an indicator-year or a target in every command ------------------
 
@@ -68,6 +70,7 @@ def target_values(wide: pd.DataFrame, target: Target, scenario: Scenario | None 
     if target.measure == "cumulative":
         years = [y for y in wide.columns if target.since < y <= target.year]
         return wide[years].sum(axis=1)
+    assert target.since is not None  # Target._consistent: cumulative and cagr need since
     span = target.year - target.since
     ratio = wide[target.year] / wide[target.since]
     return 100.0 * (np.sign(ratio) * np.abs(ratio) ** (1.0 / span) - 1.0)

@@ -113,6 +113,7 @@ def within_sme_ceiling(step: Step, rules: Certification, revenue: np.ndarray, em
     if not step.sme_only:
         return np.ones(revenue.shape, dtype=bool)
     ceiling = rules.sme_ceiling
+    assert ceiling is not None  # Certification requires it when a step is sme_only
     return (revenue < ceiling.revenue.at(year)) | (np.asarray(employees) < ceiling.employees.at(year))
 
 

@@ -19,6 +19,7 @@ def births_expected(scenario: Scenario, year: int, alive: int, expected_exits: f
     entry = scenario.parameters.entry
     if entry.births_per_year is not None:
         return entry.births_per_year.at(year)
+    assert entry.stock_growth is not None  # Entry._one_rule
     return max(expected_exits + alive * entry.stock_growth.at(year) / 100, 0.0)
 
 
