@@ -139,7 +139,7 @@ def aggregate_growth_spread(indicators: pd.DataFrame, observed_sd: float | None)
     return {"model_sd": spread, "observed_sd": np.nan if observed_sd is None else observed_sd}
 
 
-def observed_growth_sd(data: pd.DataFrame) -> float | None:
-    """S.d. (pp) of a region's observed yearly 规上 value-added growth, from calibration data rows."""
-    rows = data[data["indicator"] == "value_added_above_scale_growth"]
-    return float(rows["value"].std(ddof=1)) if len(rows) >= 3 else None
+def observed_growth_sd(log_growth: pd.Series) -> float | None:
+    """S.d. (pp) of a region's observed yearly growth, from its series of log growth
+    (:func:`simulation.calibration.shocks.growth_series`, the series the common shock is fitted to)."""
+    return float(100 * np.expm1(log_growth).std(ddof=1)) if len(log_growth) >= 3 else None

@@ -15,12 +15,12 @@ from . import main
 
 def _observed_sd(scenario) -> float | None:
     """S.d. of the region's observed yearly 规上 value-added growth, if calibration/data has a series."""
+    from ..calibration.shocks import growth_series
     from ..errors import InputError
     from ..facts import observed_growth_sd
-    from ..forecast.observed import load_observed
 
     try:
-        return observed_growth_sd(load_observed(scenario.name.split("_")[0]))
+        return observed_growth_sd(growth_series(scenario.name.split("_")[0]))
     except InputError:
         return None
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from .fonts import cm, plot_style, resolve_lang
+from .fonts import panel_grid, plot_style, resolve_lang
 from .labels import indicator_label, unit_label
 
 
@@ -29,18 +27,12 @@ def fit_figure(simulated: pd.DataFrame, observed: pd.DataFrame, *, fitted: pd.Da
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
     lang = resolve_lang(lang)
     names = list(dict.fromkeys(observed["indicator"]))
-    ncols = min(len(names), 2)
-    nrows = math.ceil(len(names) / ncols)
     with plot_style():
-        fig, axes = plt.subplots(nrows, ncols, figsize=cm(8.5 * ncols, 6.0 * nrows), squeeze=False)
-        for ax, name in zip(axes.flat, names):
+        fig, axes = panel_grid(len(names))
+        for ax, name in zip(axes, names):
             _panel(ax, simulated, observed, fitted, name, until, lang)
-        for ax in list(axes.flat)[len(names):]:
-            ax.set_visible(False)
         fig.tight_layout()
     return fig
 

@@ -11,6 +11,7 @@ fall back to English labels with a single warning. On Debian/Ubuntu::
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +46,21 @@ _warned = False
 def cm(width: float, height: float) -> tuple[float, float]:
     """A figure size in inches from centimetres."""
     return width * CM, height * CM
+
+
+def panel_grid(n: int, *, width: float = 8.5, height: float = 6.0):
+    """A figure of ``n`` panels, two to a row (``width`` × ``height`` cm each); the spare panel hidden.
+
+    Returns the figure and the ``n`` axes in reading order. Call inside :func:`plot_style`.
+    """
+    import matplotlib.pyplot as plt
+
+    ncols = min(n, 2)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=cm(width * ncols, height * nrows), squeeze=False)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat)[:n]
 
 
 @lru_cache(maxsize=1)

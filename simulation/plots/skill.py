@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .fonts import cm, plot_style, resolve_lang
+from .fonts import cm, panel_grid, plot_style, resolve_lang
 from .labels import indicator_label, unit_label
 from .save import save_figure
 
@@ -18,16 +17,12 @@ METHOD_COLOURS = {"model": "#1f4e79", "naive": "#c55a11", "statistical": "#54823
 def forecast_figure(skill: pd.DataFrame, region: str, *, lang: str = "zh"):
     """One panel per indicator of ``region``: observed points, and each origin's model median with its
     80% band (offset by horizon) and the naive median, at the target year."""
-    import matplotlib.pyplot as plt
-
     lang = resolve_lang(lang)
     rows = skill[skill["region"] == region]
     names = list(dict.fromkeys(rows["indicator"]))
-    ncols = min(len(names), 2)
-    nrows = math.ceil(len(names) / ncols)
     with plot_style():
-        fig, axes = plt.subplots(nrows, ncols, figsize=cm(8.5 * ncols, 6.0 * nrows), squeeze=False)
-        for ax, name in zip(axes.flat, names):
+        fig, axes = panel_grid(len(names))
+        for ax, name in zip(axes, names):
             g = rows[rows["indicator"] == name]
             observed = g.drop_duplicates("year")
             ax.plot(observed["year"], observed["observed"], "ko", ms=4, zorder=5, label="observed")
@@ -42,9 +37,7 @@ def forecast_figure(skill: pd.DataFrame, region: str, *, lang: str = "zh"):
             years = sorted(set(g["year"]))
             ax.set_xticks(years)
             ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
-        for ax in list(axes.flat)[len(names):]:
-            ax.set_visible(False)
-        axes.flat[0].legend(fontsize=7, loc="best")
+        axes[0].legend(fontsize=7, loc="best")
         fig.suptitle(f"{region}: forecasts 1–3 years ahead from every origin", fontsize=10)
         fig.tight_layout()
     return fig
