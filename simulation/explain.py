@@ -106,12 +106,13 @@ def chain_table(base: RunResult, moved: RunResult) -> pd.DataFrame:
             if row is not None:
                 rows.append(row)
     for t in sc.targets:
-        if not t.modelled:
+        if not t.modelled or t.indicator is None:
             continue
         a = target_series(base.indicators, t).sort_index().to_numpy(float)
         b = target_series(moved.indicators, t).sort_index().to_numpy(float)
         measure = f"{t.year} {t.op}{t.value:g}" + ("" if t.measure == "level" else f" ({t.measure} since {t.since})")
         row = _row("targets", t.name, t.indicator, t.unit or INDICATORS[t.indicator].unit, measure, a, b, keep=True)
+        assert row is not None  # keep=True always gives a row
         met_a, met_b = met(a, t), met(b, t)
         pd_ = paired_difference(met_b, met_a)
         row.update(p_met_base=float(met_a.mean()), p_met_changed=float(met_b.mean()), p_met_diff=pd_["diff"],

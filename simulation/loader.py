@@ -248,7 +248,7 @@ def _merge(base: Mapping[str, Any], change: Mapping[str, Any], file: str, path: 
         old = merged.get(key)
         if here == ("targets",):
             merged[key] = merge_targets(old or [], value, file=file)
-        elif _is_quantity(old) and isinstance(value, Mapping):
+        elif isinstance(old, Mapping) and _is_quantity(old) and isinstance(value, Mapping):
             merged[key] = _merge_quantity(old, value, file, ".".join(here), base_year)
         elif isinstance(value, Mapping) and isinstance(old, Mapping):
             merged[key] = _merge(old, value, file, here, base_year)
@@ -385,10 +385,13 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
     except RecursionError:
         raise InputError(f"nested too deeply (at most {MAX_DEPTH} levels)", file=file) from None
     for i, target in enumerate(scenario.targets):
-        if target.modelled and target.indicator not in INDICATORS:
+        if not target.modelled:
+            continue
+        assert target.indicator is not None  # the Target validator requires one when modelled
+        if target.indicator not in INDICATORS:
             raise InputError(f"unknown indicator {target.indicator!r}{suggest(target.indicator, INDICATORS)} "
                              "(upgrade-sim indicators lists them)", file=file, field=f"targets.{i}.indicator")
-        if target.modelled and target.unit is not None:
+        if target.unit is not None:
             expected = "%" if target.measure == "cagr" else INDICATORS[target.indicator].unit
             if target.unit != expected:
                 raise InputError(f"unit is {target.unit!r}, but {target.indicator!r} ({target.measure}) is in {expected!r}",
@@ -435,16 +438,16 @@ def lever_paths(scenario: Scenario) -> list[tuple[str, Any, str | None]]:
     """Every settable number of ``scenario``: (dotted path, current value, unit), levers first."""
     from pydantic import BaseModel
 
+    from .paths import declared_unit
     from .quantity import Quantity
 
     found: list[tuple[str, Any, str | None]] = []
 
     def walk(model: BaseModel, path: str) -> None:
-        for name, info in type(model).model_fields.items():
+        for name in type(model).model_fields:
             child, here = getattr(model, name), f"{path}.{name}"
             if isinstance(child, Quantity):
-                unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
-                found.append((here, child.value, child.unit or unit))
+                found.append((here, child.value, child.unit or declared_unit(scenario, here)))
             elif isinstance(child, BaseModel):
                 walk(child, here)
 

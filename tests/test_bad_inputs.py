@@ -183,7 +183,7 @@ def _calibrate_parameters_folder(tmp: Path) -> tuple[list[str], str]:
     return _calibration(tmp, {}) + ["--parameters", str(tmp / "folder")], "--parameters"
 
 
-def _run_folder(tmp: Path, damage: Callable[[Path], None], command: str = "report") -> tuple[list[str], str]:
+def _run_folder(tmp: Path, damage: Callable[[Path], object], command: str = "report") -> tuple[list[str], str]:
     folder = tmp / "done"
     folder.mkdir()
     pd.DataFrame({"replication": [0], "year": [2021], "indicator": ["x"], "value": [1.0]}).to_parquet(

@@ -7,6 +7,7 @@ end checks the 小巨人 and 高新技术企业 paths against the recorded count
 """
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -45,8 +46,8 @@ def draws(seed=0) -> FirmDraws:
 
 def candidates(n, **columns) -> Population:
     """``n`` 专精特新 firms that meet every 小巨人 rule except those the columns change."""
-    base = dict(alive=True, above=True, cert=Cert.ZJTX, cert_year=2019, entry_year=2000, revenue_prev=20000.0,
-                rd=0.05, growth_prev=0.10, employees=300.0)
+    base: dict[str, Any] = dict(alive=True, above=True, cert=Cert.ZJTX, cert_year=2019, entry_year=2000,
+                                   revenue_prev=20000.0, rd=0.05, growth_prev=0.10, employees=300.0)
     base.update(columns)
     return Population.new(n, **base)
 

@@ -33,6 +33,7 @@ def _spread_growth(sc, years: int, reps: int = 3) -> float:
     """Ten-year ratio of the s.d. of log revenue across live firms (end / base year)."""
     sc = with_overrides(sc, {"end_year": sc.base_year + years})
     panel = run_replications(sc, reps, seed=1, firms=True).firms
+    assert panel is not None
     live = panel[~panel["exited"] & (panel["revenue"] > 0)]
     sd = live.groupby("year")["revenue"].apply(lambda r: np.log(r).std())
     return float(sd[sc.end_year] / sd[sc.base_year])

@@ -14,6 +14,8 @@ from simulation.experiments.store import Store
 from simulation.indicators import INDICATORS
 from simulation.io import clear_folder, prepare_out_folder
 from simulation.loader import get_path, lever_paths, load_scenario, project_roots
+from simulation.paths import declared_unit
+from simulation.scenario import Scenario
 from simulation.targets import parse_reference
 
 from .conftest import ROOT, ZHENHAI
@@ -117,6 +119,14 @@ def test_levers_lists_paths_that_overrides_accept_with_their_current_values():
     for path, value, _ in lever_paths(sc):
         assert get_path(sc, path) == value
     assert "levers.remediation.firms_per_year" in listed and len(listed) > 100
+
+
+def test_levers_name_the_unit_their_field_declares():
+    # a lever whose YAML gives no unit still shows the unit its schema field declares
+    for path, _, unit in lever_paths(load_scenario(ZHENHAI)):
+        assert unit is not None, path
+        declared = declared_unit(Scenario, path)
+        assert declared is None or unit == declared, path
 
 
 def test_an_unknown_lever_path_names_the_nearest_ones(tmp_path):

@@ -139,7 +139,7 @@ class CalibrationSpec(_Strict):
         labels = [p.label for p in self.parameters]
         if len(set(labels)) != len(labels):
             raise ValueError("parameters: two parameters share a name (give each a distinct name:)")
-        claimed = [(p.path, y) for p in self.parameters for y in (p.years or [None])]
+        claimed = [(p.path, y) for p in self.parameters for y in (p.years or (None,))]
         if len(set(claimed)) != len(claimed):
             raise ValueError("parameters: a path (or a year of it) is fitted twice")
         keys = [(o.indicator, y) for o in self.observed for y in o.years]

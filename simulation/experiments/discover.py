@@ -107,7 +107,9 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, min_density: float = 0.8, peel
 
     finder = prim.Prim(x, y.astype(float), threshold=min_density, threshold_type=">", peel_alpha=peel_alpha,
                        mass_min=mass_min)
-    rows, trajectories, chosen = [], [], []
+    rows: list[tuple] = []
+    trajectories: list[pd.DataFrame] = []
+    chosen: list[int] = []
     total = y.sum()
     for box_id in range(1, max_boxes + 1):
         box = finder.find_box()

@@ -182,7 +182,7 @@ def analyse(spec: SensitivitySpec, design: pd.DataFrame, y: pd.DataFrame) -> pd.
 
 
 def _sobol_rows(column: str, names: list[str], si: dict, second: bool) -> list[tuple]:
-    rows = []
+    rows: list[tuple] = []
     for j, name in enumerate(names):
         rows.append((column, name, None, "S1", si["S1"][j], si["S1_conf"][j]))
         rows.append((column, name, None, "ST", si["ST"][j], si["ST_conf"][j]))
@@ -195,7 +195,7 @@ def _sobol_rows(column: str, names: list[str], si: dict, second: bool) -> list[t
 
 def _problem(spec: SensitivitySpec) -> dict:
     return {"num_vars": len(spec.factors), "names": [f.label for f in spec.factors],
-            "bounds": [list(f.range) for f in spec.factors]}
+            "bounds": [list(f.bounds) for f in spec.factors]}
 
 
 def _bootstrap_seed(root: int, output: int) -> int:

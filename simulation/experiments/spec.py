@@ -94,6 +94,12 @@ class Factor(_Strict):
         """The factor's column name in ``design.parquet``."""
         return self.name or self.path
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``range``'s (lo, hi); only for a range factor."""
+        assert self.range is not None, "a values: factor has no bounds"
+        return self.range
+
 
 class _Common(_Strict):
     scenario: str | None = None
@@ -151,8 +157,9 @@ class SweepSpec(_Common):
     def point_count(self) -> int:
         """Design points (a grid's product of levels, computed without building it)."""
         if self.design != "grid":
+            assert self.points is not None  # the validator requires points: for a sampled design
             return int(self.points)
-        return math.prod(len(f.values) if f.values is not None else f.levels for f in self.factors)
+        return math.prod(len(f.values) if f.values is not None else int(f.levels or 0) for f in self.factors)
 
 
 class SensitivitySpec(_Common):
@@ -203,6 +210,7 @@ def load_spec(path: str | Path, kind: type[_Common] = SweepSpec) -> tuple[_Commo
         raise _as_input_error(exc, str(path)) from None
     base = None
     if spec.model == "scenario":
+        assert spec.scenario is not None  # the validator requires scenario: when model is scenario
         confine(path.parent / spec.scenario, project_roots(path), file=str(path), field="scenario")
         base = (path.parent / spec.scenario).resolve()
         if not base.is_file():
@@ -226,7 +234,7 @@ def design_frame(spec: SweepSpec) -> pd.DataFrame:
         rows = list(itertools.product(*axes))
         frame = pd.DataFrame(rows, columns=[f.label for f in spec.factors])
     else:
-        unit = unit_sample(spec.design, len(spec.factors), spec.points, spec.seed)
+        unit = unit_sample(spec.design, len(spec.factors), spec.point_count(), spec.seed)
         frame = from_unit(unit, spec.factors)
     frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
     return frame
@@ -244,17 +252,17 @@ def unit_sample(design: str, dims: int, points: int, seed: int) -> np.ndarray:
 
 def from_unit(unit: np.ndarray, factors: list[Factor]) -> pd.DataFrame:
     """Map unit-cube coordinates onto each factor's range or list of values."""
-    columns = {}
+    columns: dict[str, Any] = {}
     for j, f in enumerate(factors):
         u = unit[:, j]
         if f.values is not None:
             index = np.minimum((u * len(f.values)).astype(int), len(f.values) - 1)
             columns[f.label] = [f.values[i] for i in index]
         elif f.integer:
-            lo, hi = int(math.ceil(f.range[0])), int(math.floor(f.range[1]))
+            lo, hi = int(math.ceil(f.bounds[0])), int(math.floor(f.bounds[1]))
             columns[f.label] = np.minimum(lo + np.floor(u * (hi - lo + 1)), hi).astype(np.int64)
         else:
-            columns[f.label] = f.range[0] + u * (f.range[1] - f.range[0])
+            columns[f.label] = f.bounds[0] + u * (f.bounds[1] - f.bounds[0])
     return pd.DataFrame(columns)
 
 
@@ -271,5 +279,6 @@ def scale_to_factors(sample: np.ndarray, factors: list[Factor]) -> pd.DataFrame:
 def _grid_axis(f: Factor) -> list:
     if f.values is not None:
         return list(f.values)
-    axis = np.linspace(f.range[0], f.range[1], f.levels)
+    assert f.levels is not None  # the grid validator requires levels: on every range factor
+    axis = np.linspace(f.bounds[0], f.bounds[1], f.levels)
     return sorted({int(round(v)) for v in axis}) if f.integer else axis.tolist()

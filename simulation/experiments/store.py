@@ -127,7 +127,7 @@ class Store:
 
     def indicators(self, indicators: list[str] | None = None, years: list[int] | None = None) -> pd.DataFrame:
         """The indicator table (optionally only some indicators and years), sorted."""
-        filters = []
+        filters: list[tuple[str, str, list]] = []
         if indicators is not None:
             filters.append(("indicator", "in", list(indicators)))
         if years is not None:

@@ -22,7 +22,7 @@ import traceback
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,8 @@ from .executors import Executor, make_executor
 from .seeds import task_seed
 from .spec import Factor, SweepSpec, _Common, design_frame, load_spec, spec_hash
 from .store import ATTAINMENT_COLUMNS, FAILURE_COLUMNS, INDICATOR_COLUMNS, Store, empty
+
+SpecT = TypeVar("SpecT", bound=_Common)
 
 # --- models: what one run of one point computes ----------------------------------------------
 
@@ -86,6 +88,7 @@ def build_model(spec: _Common, base_path: Path | None, file: str = "<spec>"):
     """The model a spec runs, and the digest of its base scenario (``None`` for Ishigami)."""
     if spec.model == "ishigami":
         return IshigamiModel(tuple(spec.factors)), None
+    assert base_path is not None  # a scenario spec names its base scenario (load_spec checks it)
     base = load_scenario(base_path)
     if spec.set:
         base = with_overrides(base, spec.set, file=f"{base_path} (set:)")
@@ -116,7 +119,7 @@ def _check_factor(base: Scenario, f: Factor, file: str, field: str) -> None:
         if outside:
             raise InputError(f"year {outside[0]} is outside the run {base.base_year}-{base.end_year}",
                              file=file, field=f"{field}.years")
-    for x in f.range if f.range is not None else f.values:
+    for x in f.range if f.range is not None else (f.values or []):
         try:
             with_overrides(base, {f.path: _factor_value(base, f, x)}, file=file)
         except (InputError, ValueError, TypeError) as exc:
@@ -257,10 +260,12 @@ def sweep(spec: str | Path | SweepSpec, out: str | Path, *, executor: Executor |
                       dask_local=dask_local, scheduler=scheduler, progress=progress, kind="sweep", file=file)
 
 
-def _resolve(spec, kind, base) -> tuple[_Common, Path | None, str]:
+def _resolve(spec: str | Path | SpecT, kind: type[SpecT], base: str | Path | None) -> tuple[SpecT, Path | None, str]:
     """A validated spec, its base scenario's path and the spec's file name for messages."""
     if isinstance(spec, (str, Path)):
-        return (*load_spec(spec, kind), str(spec))
+        loaded, base_path = load_spec(spec, kind)
+        assert isinstance(loaded, kind)
+        return loaded, base_path, str(spec)
     return spec, Path(base).resolve() if base is not None else None, "<spec>"
 
 
@@ -275,7 +280,7 @@ def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, o
     store = Store(out)
     key = spec_hash(spec, digest)
     reps, per = spec.replications, spec.points_per_chunk()
-    manifest = {
+    manifest: dict[str, Any] = {
         "kind": kind, "spec": spec.model_dump(mode="json"), "scenario_hash": digest, "seed": spec.seed,
         "points": len(design), "replications": reps, "runs": len(design) * reps,
         "chunks": -(-len(design) // per), "points_per_chunk": per, "versions": versions(),
@@ -303,7 +308,7 @@ def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, o
     extra = {"wall_time": elapsed, "runs_this_session": sum(len(t[1]) for t in todo) * reps,
              "executor": executor.describe(), **provenance()}
     attainment, failures = store.finish(extra)
-    return SweepResult(Path(out), design, attainment, failures, store.manifest())
+    return SweepResult(Path(out), design, attainment, failures, store.manifest() or {})
 
 
 @dataclass(frozen=True)
