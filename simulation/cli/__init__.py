@@ -66,6 +66,7 @@ from . import experiments as _experiments  # noqa: E402,F401
 from . import explain as _explain  # noqa: E402,F401
 from . import facts as _facts  # noqa: E402,F401
 from . import figures as _figures  # noqa: E402,F401
+from . import pool as _pool  # noqa: E402,F401
 from . import run as _run  # noqa: E402,F401
 from . import scenarios as _scenarios  # noqa: E402,F401
 from . import tools as _tools  # noqa: E402,F401
