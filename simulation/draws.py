@@ -52,11 +52,14 @@ class FirmDraws:
     def __init__(self, seed: np.random.SeedSequence):
         self.key = int(seed.generate_state(1, np.uint64)[0])
 
-    def _bits(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
+    def start(self, event: str, time: int) -> np.uint64:
+        """Where the event's SplitMix64 sequence starts: a hash of (replication, event, time)."""
         tag = (zlib.crc32(event.encode()) << 32) | (int(time) & 0xFFFFFFFF)
-        start = _mix_int(self.key ^ _mix_int(tag))
+        return np.uint64(_mix_int(self.key ^ _mix_int(tag)))
+
+    def _bits(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         z = np.asarray(ids, dtype=np.int64).view(np.uint64) * np.uint64(_GOLDEN)  # ids are non-negative
-        z += np.uint64(start)
+        z += self.start(event, time)
         return _mix(z)
 
     def uniform(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:

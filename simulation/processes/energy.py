@@ -22,6 +22,7 @@ import numpy as np
 from ..population import Population
 from ..resources import EnergyPool
 from ..tiers import GRADE_B, GRADE_C, GRADE_D, UNGRADED
+from . import kernels
 
 
 def priority(grade: np.ndarray) -> np.ndarray:
@@ -69,11 +70,10 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     only the current rate ``pop.revenue``.
     """
     left = (12 - months_done) / 12.0
-    per_revenue = pop.va_rate * pop.intensity  # tce per 万元 of revenue
-    used = pop.ytd / 12.0 * per_revenue * pop.alive
-    rate = pop.revenue * per_revenue * pop.alive
-    projected = used + rate * left
-    claims = np.maximum(projected - pop.quota, 0.0) * pop.alive
+    # per_revenue: tce per 万元 of revenue; used so far, the current rate, the year's projection
+    # and each firm's claim, in one compiled pass (kernels.look_ahead gives the formulas)
+    per_revenue, used, rate, projected, claims = kernels.look_ahead(
+        pop.ytd, pop.revenue, pop.va_rate, pop.intensity, pop.quota, pop.alive, left)
     traded = 0.0
     need = float(claims.sum()) - pool.free
     if need > 0 and idle_share:
@@ -85,10 +85,8 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
             pool.release(traded, "用能权: idle quota traded within the year")
     granted = pro_rata_by_grade(claims, pop.grade, pool.free)
     total = pool.take_now(float(granted.sum()), "用能 look-ahead: quota granted")
-    granted *= total / max(float(granted.sum()), 1e-300)
-    pop.quota += granted
-    short = claims - granted
-    cut = np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
+    # granted scaled to what the pool gave, added to quotas; the rows still short of their claim
+    short, cut = kernels.grant_and_short(granted, total / max(float(granted.sum()), 1e-300), pop.quota, claims, rate)
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
     allowed_rate = np.maximum(pop.quota[cut] - used[cut], 0.0) / left

@@ -34,6 +34,7 @@ from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Parameters
 from ..tiers import GRADE_D
+from . import kernels
 
 SIGMA_MAX = 0.95  # a Laplace scale b = σ/√2 below 1 keeps E[exp(ε)] = 1/(1 - b²) finite
 REFERENCE_AGE = 10.0  # the exit rate is quoted for a firm of this age (and of 2,000万 revenue)
@@ -145,5 +146,6 @@ def month_step(pop: Population, draws: FirmDraws, month: int) -> np.ndarray:
     Returns the row indices of firms that exited this month (still alive in the arrays:
     the caller releases their land and quota, then marks them).
     """
-    pop.ytd += pop.revenue
-    return np.flatnonzero(draws.uniform(pop.id, "exit", month) < pop.hazard_month)
+    # one compiled pass: the same sums and the same keyed draws as
+    # ``pop.ytd += pop.revenue; flatnonzero(draws.uniform(pop.id, "exit", month) < pop.hazard_month)``
+    return kernels.accrue_and_exit(pop.ytd, pop.revenue, pop.id, pop.hazard_month, draws.start("exit", month))
