@@ -114,6 +114,42 @@ class RequestQueue:
         return float(self._total)
 
 
+class QuietRequest:
+    """A request that waits in a pool's queue without being a SimPy event of its own.
+
+    The queue serves it as it serves a SimPy request (first come, first served, by ``amount``).
+    SimPy would schedule one event per served request, processed one after the other with nothing
+    between them when they were served in one pass; here quiet requests served next to each other
+    in one pass share one event (:class:`_ServedTogether`), scheduled where the first of theirs
+    would have been, and :meth:`served` receives them together, in queue order, when it is
+    processed. A request still waiting is withdrawn with :meth:`Pool.cancel`.
+    """
+
+    __slots__ = ("amount", "triggered")
+
+    def __init__(self, amount: float):
+        self.amount = amount
+        self.triggered = False  # served by the queue (the name SimPy's queue code reads)
+
+    @classmethod
+    def served(cls, requests: list) -> None:
+        """Requests of this kind served together, when their shared event is processed."""
+
+    def cancel(self, queue: RequestQueue) -> None:
+        if not self.triggered:
+            queue.remove(self)
+
+
+class _ServedTogether(simpy.Event):
+    """The one event of quiet requests of one kind served next to each other in one pass."""
+
+    def __init__(self, env: simpy.Environment, first: QuietRequest):
+        super().__init__(env)
+        self.requests = [first]
+        self.callbacks.append(lambda _: type(first).served(self.requests))
+        self.succeed()
+
+
 class Pool(simpy.Container):
     """A container of a divisible resource with a ledger and running totals.
 
@@ -129,6 +165,7 @@ class Pool(simpy.Container):
         if free < 0 or held < 0:
             raise ValueError(f"{type(self).__name__}: free and held must be >= 0 (got {free}, {held})")
         super().__init__(env, capacity=float("inf"), init=free)
+        self._together: _ServedTogether | None = None  # quiet requests served in this pass so far
         self.held = held
         self.total = free + held
         self.ledger = Ledger()
@@ -159,6 +196,37 @@ class Pool(simpy.Container):
         """Ask for ``amount``; it waits in the FIFO queue until free. Book it with :meth:`granted`."""
         return self.get(amount)
 
+    def enqueue(self, request: QuietRequest) -> None:
+        """Put a quiet request in the queue and serve what can be served (as a SimPy request does)."""
+        self.get_queue.append(request)
+        self._trigger_get(None)
+
+    def enqueue_behind(self, request: QuietRequest) -> None:
+        """Queue ``request`` without a serving pass: only right after one that could not serve
+        the head, with the free stock unchanged since (the pass would serve nobody)."""
+        self.get_queue.append(request)
+
+    def _trigger_get(self, put_event) -> None:
+        self._together = None  # a new pass: served quiet requests start a new shared event
+        super()._trigger_get(put_event)
+
+    def _do_get(self, event) -> bool | None:
+        """Serve ``event`` if the free stock covers it (SimPy's rule); quiet requests share events."""
+        if self._level < event.amount:
+            return None
+        self._level -= event.amount
+        if isinstance(event, QuietRequest):
+            event.triggered = True
+            together = self._together
+            if together is not None and type(together.requests[0]) is type(event):
+                together.requests.append(event)
+            else:
+                self._together = _ServedTogether(self._env, event)
+        else:
+            event.succeed()
+            self._together = None  # an event of its own in between: the next quiet one starts anew
+        return True
+
     def take_if_first(self, amount: float, reason: str) -> bool:
         """Grant ``amount`` now if nobody waits and it is free, and book it; else False (ask with :meth:`request`).
 
@@ -173,7 +241,10 @@ class Pool(simpy.Container):
 
     def cancel(self, request) -> None:
         """Withdraw a waiting request; those behind it may now be served."""
-        request.cancel()
+        if isinstance(request, QuietRequest):
+            request.cancel(self.get_queue)
+        else:
+            request.cancel()
         self._trigger_get(None)
 
     def granted(self, amount: float, reason: str) -> None:

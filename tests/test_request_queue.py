@@ -1,10 +1,10 @@
-"""The pools' request queue keeps its waiting total equal to the sum over the queue."""
+"""The pools' request queue: its waiting total is the sum over the queue, and quiet requests are served and booked as SimPy requests would be."""
 
 import simpy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from simulation.resources import LandPool
+from simulation.resources import LandPool, QuietRequest
 
 steps = st.lists(st.tuples(st.sampled_from(["ask", "supply", "cancel", "drop"]), st.floats(0.1, 50.0),
                            st.integers(0, 30)), max_size=60)
@@ -27,3 +27,77 @@ def test_waiting_total_is_the_sum_over_the_queue(ops):
             pool.get_queue.drop(list(queue)[k % len(queue)::2])
         assert pool.waiting_amount == float(sum(r.amount for r in pool.get_queue))
         assert all(not r.triggered for r in pool.get_queue)
+
+
+class _Logged(QuietRequest):
+    """A quiet request that logs, one event after it was served, that it was booked."""
+
+    __slots__ = ("name", "log", "env")
+
+    @classmethod
+    def served(cls, requests: list) -> None:
+        first = requests[0]
+        booked = first.env.event()
+        booked.callbacks.append(lambda _: first.log.extend(("booked", r.name, r.env.now) for r in requests))
+        booked.succeed()
+
+
+def _replay(ops, quiet: bool):
+    """Claims (quiet requests or SimPy requests), SimPy requests, supply and withdrawals at whole
+    times (so that many fall together); the log of what happened, in order."""
+    env = simpy.Environment()
+    pool = LandPool(env, free=5.0, held=0.0)
+    log: list = []
+    claims: list = []
+
+    def claim(name, amount):
+        if quiet:
+            request = _Logged(amount)
+            request.name, request.log, request.env = name, log, env
+            pool.enqueue(request)
+        else:
+            request = pool.request(amount, "test")
+
+            def served(_):  # one event later, as a claim books itself
+                booked = env.event()
+                booked.callbacks.append(lambda _: log.append(("booked", name, env.now)))
+                booked.succeed()
+            request.callbacks.append(served)
+        claims.append(request)
+
+    def act(i, op, amount, at, k):
+        yield env.timeout(at)
+        if op == "claim":
+            claim(i, amount)
+        elif op == "project":
+            request = pool.request(amount, "test")
+
+            def resumed(_):  # a project's process resumes one event after its request (through its condition)
+                later = env.event()
+                later.callbacks.append(lambda _: log.append(("project", i, env.now)))
+                later.succeed()
+            request.callbacks.append(resumed)
+        elif op == "supply":
+            pool.supply(amount, "test")
+        elif op == "withdraw" and claims:
+            request = claims.pop(k % len(claims))
+            if not request.triggered:
+                pool.cancel(request)
+                log.append(("withdrawn", k, env.now))
+
+    for i, (op, amount, at, k) in enumerate(ops):
+        env.process(act(i, op, amount, at, k))
+    env.run()
+    return log, pool.free, pool.waiting_amount
+
+
+timed = st.lists(st.tuples(st.sampled_from(["claim", "claim", "project", "supply", "withdraw"]),
+                           st.floats(0.5, 8.0), st.integers(0, 4), st.integers(0, 30)), max_size=50)
+
+
+@settings(max_examples=300, deadline=None)
+@given(timed)
+@example([("claim", 8.0, 0, 0), ("project", 1.0, 0, 0), ("claim", 1.0, 0, 0), ("claim", 1.0, 0, 0),
+          ("supply", 8.0, 1, 0), ("project", 1.0, 1, 0)])  # served in one pass: claim, project, claims
+def test_quiet_requests_are_served_and_booked_as_simpy_requests(ops):
+    assert _replay(ops, quiet=True) == _replay(ops, quiet=False)

@@ -24,7 +24,7 @@ import simpy
 
 from ..books import Books
 from ..population import Population
-from ..resources import LandPool
+from ..resources import LandPool, QuietRequest
 from ..scenario import Land, LandRenewal, LandSupply
 
 
@@ -134,9 +134,14 @@ class LandMarket:
         waiting: list[_Claim] = []
         for row, firm, amount in zip(rows.tolist(), ids, amounts):
             if not self.pool.take_if_first(amount, reason):
-                request = self.pool.request(amount, reason)
-                if not request.triggered:
-                    waiting.append(_Claim(self, pop, firm, amount, request))
+                filed = _Claim(self, pop, firm, amount)
+                if waiting:  # the last claim could not be served and the free land is unchanged
+                    self.pool.enqueue_behind(filed)
+                else:
+                    self.pool.enqueue(filed)
+                if not filed.triggered:
+                    filed.waiting = True
+                    waiting.append(filed)
                     continue
                 self.pool.granted(amount, reason)
             pop.land[row] += amount  # served now, in this year's books
@@ -174,61 +179,76 @@ class LandMarket:
         is not the head serves nobody: such claims are set aside and leave the queue together,
         without a serving attempt each.
         """
-        pool, queue = self.pool, self.pool.get_queue
+        pool, queue, books = self.pool, self.pool.get_queue, self.books
         behind: list = []  # withdrawn behind an unservable head, still to leave the queue
         level = None  # free land when the head was last found unservable
+        unmet, upgrade = books["land_unmet_expansion"], books["investment_upgrade"]  # summed in filing order
+        served: list[_Claim] = []  # a run of served claims, booked before the next withdrawal
         for claim in claims:
-            request = claim.request
-            if request.triggered:
-                pool.granted(claim.amount, "增资扩产 expansion")
-                self._grant(claim.pop, claim.firm, claim.amount)
+            if claim.triggered:  # booked in its place: a plot handed back changes what later withdrawals serve
+                served.append(claim)
                 continue
-            if level is not None and pool.free == level and queue and queue[0] is not request:
-                behind.append(request)
+            if served:
+                self._book(served)
+                served = []
+            if level is not None and pool.free == level and queue and queue[0] is not claim:
+                behind.append(claim)
             else:
                 if behind:
                     queue.drop(behind)
                     behind = []
-                pool.cancel(request)  # the queue serves from its head what it now can
+                pool.cancel(claim)  # the queue serves from its head what it now can
                 level = pool.free
             # no land within patience: the firm builds upward instead (零增地技改, 厂房加层)
-            self.books.add("land_unmet_expansion", claim.amount)
-            self.books.add("investment_upgrade", claim.amount * cost)
+            unmet += claim.amount
+            upgrade += claim.amount * cost
         if behind:
             queue.drop(behind)
+        if served:
+            self._book(served)
+        if not all(c.triggered for c in claims):
+            books["land_unmet_expansion"], books["investment_upgrade"] = unmet, upgrade
 
-    def _grant(self, pop: Population, firm: int, amount: float) -> None:
-        row = int(np.searchsorted(pop.id, firm))  # ids rise along the rows (new firms are appended)
-        if row == len(pop) or pop.id[row] != firm or not pop.alive[row]:
-            # the firm left while it waited: the plot was never used
-            self.pool.return_unbuilt(amount, "expansion: firm gone")
+    def _book(self, claims: list[_Claim]) -> None:
+        """Book claims the queue served, in order: the plot to the firm, or back if the firm left."""
+        pop = claims[0].pop
+        rows = np.searchsorted(pop.id, [c.firm for c in claims]).tolist()  # ids rise along the rows
+        books = self.books
+        granted = books["land_granted_expansion"]  # summed in order, as one add per claim
+        for claim, row in zip(claims, rows):
+            self.pool.granted(claim.amount, "增资扩产 expansion")
+            if row == len(pop) or pop.id[row] != claim.firm or not pop.alive[row]:
+                # the firm left while it waited: the plot was never used
+                self.pool.return_unbuilt(claim.amount, "expansion: firm gone")
+                continue
+            pop.land[row] += claim.amount
+            granted += claim.amount
+        books["land_granted_expansion"] = granted
+
+
+class _Claim(QuietRequest):
+    """An expansion claim in the land queue (a quiet request: no SimPy event of its own)."""
+
+    __slots__ = ("market", "pop", "firm", "waiting")
+
+    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float):
+        self.amount, self.triggered = amount, False  # QuietRequest's fields, set here: one of ~10^5 a year
+        self.market, self.pop, self.firm = market, pop, firm
+        self.waiting = False  # in the queue, its deadline not yet come (set once filed and not served at once)
+
+    @classmethod
+    def served(cls, requests: list) -> None:
+        """Claims the queue served before their deadline: booked together at the next event (as
+        each claim's own booking event, scheduled one after the other, would have booked them)."""
+        due = [c for c in requests if c.waiting]
+        if not due:
             return
-        pop.land[row] += amount
-        self.books.add("land_granted_expansion", amount)
-
-
-class _Claim:
-    """An expansion claim waiting in the land queue."""
-
-    __slots__ = ("market", "pop", "firm", "amount", "request", "waiting")
-
-    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float, request):
-        self.market, self.pop, self.firm, self.amount, self.request = market, pop, firm, amount, request
-        self.waiting = True
-        request.callbacks.append(self._served)
-
-    def _served(self, _event) -> None:
-        """The queue served the claim before its deadline: booked at the next event."""
-        if not self.waiting:
-            return
-        self.waiting = False
-        booked = self.market.env.event()
-        booked.callbacks.append(self._book)
+        for claim in due:
+            claim.waiting = False
+        market = due[0].market
+        booked = market.env.event()
+        booked.callbacks.append(lambda _: market._book(due))
         booked.succeed()
-
-    def _book(self, _event) -> None:
-        self.market.pool.granted(self.amount, "增资扩产 expansion")
-        self.market._grant(self.pop, self.firm, self.amount)
 
 
 
