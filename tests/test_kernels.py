@@ -1,4 +1,4 @@
-"""The compiled monthly loops give, bit for bit, what the numpy expressions they replace give."""
+"""The compiled monthly loops give, bit for bit, what the numpy versions give."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation.draws import FirmDraws
-from simulation.processes import kernels
+from simulation.processes import compiled, kernels
 
 seeds = st.integers(0, 2**32 - 1)
 sizes = st.integers(0, 400)
@@ -37,51 +37,46 @@ def _columns(seed: int, n: int) -> dict[str, np.ndarray]:
 def test_uniforms_are_firm_draws(seed, n, first_id, month):
     draws = FirmDraws(np.random.SeedSequence(seed))
     ids = first_id + np.sort(np.random.default_rng(seed).choice(10 * n + 1, n, replace=False)).astype(np.int64)
-    assert _same(kernels.uniforms(draws.start("exit", month), ids), draws.uniform(ids, "exit", month))
+    assert _same(compiled.uniforms(draws.start("exit", month), ids), draws.uniform(ids, "exit", month))
 
 
 @settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.integers(0, 120))
-def test_accrue_and_exit_is_the_numpy_step(seed, n, month):
+def test_accrue_and_exit(seed, n, month):
     rng = np.random.default_rng(seed)
-    draws = FirmDraws(np.random.SeedSequence(seed))
+    start = FirmDraws(np.random.SeedSequence(seed)).start("exit", month)
     ids = np.cumsum(rng.integers(1, 5, n)).astype(np.int64)
     ytd, revenue, hazard = rng.lognormal(5, 2, n), rng.lognormal(5, 2, n), rng.uniform(0, 0.3, n)
-    want_ytd = ytd + revenue
-    want = np.flatnonzero(draws.uniform(ids, "exit", month) < hazard)
-    got = kernels.accrue_and_exit(ytd, revenue, ids, hazard, draws.start("exit", month))
-    assert _same(ytd, want_ytd)
-    assert np.array_equal(got, want) and got.dtype == np.int64
+    ytd_numpy = ytd.copy()
+    want = kernels.accrue_and_exit(ytd_numpy, revenue, ids, hazard, start)
+    got = compiled.accrue_and_exit(ytd, revenue, ids, hazard, start)
+    assert _same(ytd, ytd_numpy) and np.array_equal(got, want) and got.dtype == want.dtype
 
 
 @settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.integers(1, 11))
-def test_look_ahead_is_the_numpy_projection(seed, n, months_done):
+def test_look_ahead(seed, n, months_done):
     c = _columns(seed, n)
-    left = (12 - months_done) / 12.0
-    per_revenue = c["va_rate"] * c["intensity"]
-    used = c["ytd"] / 12.0 * per_revenue * c["alive"]
-    rate = c["revenue"] * per_revenue * c["alive"]
-    projected = used + rate * left
-    claims = np.maximum(projected - c["quota"], 0.0) * c["alive"]
-    got = kernels.look_ahead(c["ytd"], c["revenue"], c["va_rate"], c["intensity"], c["quota"], c["alive"], left)
-    for g, w in zip(got, (per_revenue, used, rate, projected, claims)):
-        assert _same(g, w)
+    args = (c["ytd"], c["revenue"], c["va_rate"], c["intensity"], c["quota"], c["alive"], (12 - months_done) / 12.0)
+    for got, want in zip(compiled.look_ahead(*args), kernels.look_ahead(*args), strict=True):
+        assert _same(got, want)
 
 
 @settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.floats(0.0, 1.0))
-def test_grant_and_short_is_the_numpy_update(seed, n, scale):
+def test_grant_and_short(seed, n, scale):
     c = _columns(seed, n)
     rng = np.random.default_rng(seed + 1)
     claims = np.where(rng.random(n) < 0.5, 0.0, rng.lognormal(3, 2, n))
     granted = claims * rng.uniform(0, 1, n) * (rng.random(n) < 0.7)
     rate = np.where(rng.random(n) < 0.3, rng.uniform(0, 1, n), rng.lognormal(3, 2, n))
-    want_granted = granted * scale
-    want_quota = c["quota"] + want_granted
-    want_short = claims - want_granted
-    want_rows = np.flatnonzero(want_short > 1e-9 * np.maximum(rate, 1.0))
-    quota = c["quota"].copy()
-    short, rows = kernels.grant_and_short(granted, scale, quota, claims, rate)
-    assert _same(granted, want_granted) and _same(quota, want_quota) and _same(short, want_short)
-    assert np.array_equal(rows, want_rows)
+    granted_numpy, quota_numpy, quota = granted.copy(), c["quota"].copy(), c["quota"].copy()
+    short_numpy, rows_numpy = kernels.grant_and_short(granted_numpy, scale, quota_numpy, claims, rate)
+    short, rows = compiled.grant_and_short(granted, scale, quota, claims, rate)
+    assert _same(granted, granted_numpy) and _same(quota, quota_numpy) and _same(short, short_numpy)
+    assert np.array_equal(rows, rows_numpy)
+
+
+def test_large_populations_use_the_compiled_loops():
+    assert kernels.for_size(kernels.COMPILED_FROM - 1) is kernels
+    assert kernels.for_size(kernels.COMPILED_FROM) is compiled

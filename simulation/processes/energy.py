@@ -70,9 +70,10 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     only the current rate ``pop.revenue``.
     """
     left = (12 - months_done) / 12.0
+    step = kernels.for_size(len(pop))  # numpy, or compiled passes for a large population (same numbers)
     # per_revenue: tce per 万元 of revenue; used so far, the current rate, the year's projection
-    # and each firm's claim, in one compiled pass (kernels.look_ahead gives the formulas)
-    per_revenue, used, rate, projected, claims = kernels.look_ahead(
+    # and each firm's claim (kernels.look_ahead gives the formulas)
+    per_revenue, used, rate, projected, claims = step.look_ahead(
         pop.ytd, pop.revenue, pop.va_rate, pop.intensity, pop.quota, pop.alive, left)
     traded = 0.0
     need = float(claims.sum()) - pool.free
@@ -86,7 +87,7 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     granted = pro_rata_by_grade(claims, pop.grade, pool.free)
     total = pool.take_now(float(granted.sum()), "用能 look-ahead: quota granted")
     # granted scaled to what the pool gave, added to quotas; the rows still short of their claim
-    short, cut = kernels.grant_and_short(granted, total / max(float(granted.sum()), 1e-300), pop.quota, claims, rate)
+    short, cut = step.grant_and_short(granted, total / max(float(granted.sum()), 1e-300), pop.quota, claims, rate)
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
     allowed_rate = np.maximum(pop.quota[cut] - used[cut], 0.0) / left

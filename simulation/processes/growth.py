@@ -146,6 +146,5 @@ def month_step(pop: Population, draws: FirmDraws, month: int) -> np.ndarray:
     Returns the row indices of firms that exited this month (still alive in the arrays:
     the caller releases their land and quota, then marks them).
     """
-    # one compiled pass: the same sums and the same keyed draws as
-    # ``pop.ytd += pop.revenue; flatnonzero(draws.uniform(pop.id, "exit", month) < pop.hazard_month)``
-    return kernels.accrue_and_exit(pop.ytd, pop.revenue, pop.id, pop.hazard_month, draws.start("exit", month))
+    step = kernels.for_size(len(pop))  # numpy, or one compiled pass for a large population (same numbers)
+    return step.accrue_and_exit(pop.ytd, pop.revenue, pop.id, pop.hazard_month, draws.start("exit", month))

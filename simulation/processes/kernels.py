@@ -1,108 +1,63 @@
-"""Compiled loops for the steps that run every month over every firm (numba, cached on disk).
+"""The steps that run every month over every firm, in numpy, and which version a population uses.
 
-Each monthly step written in numpy makes a dozen passes over the population, each allocating a
-temporary array; at 3,000 firms the calls' fixed cost dominates, at 10^6 the memory traffic does.
-Here each step is one loop. Every float is computed by the same IEEE operations, in the same
-order, as the numpy expression it replaces (no fast-math, so no reassociation or fused
-multiply-add), and sums stay with numpy (its pairwise summation fixes their rounding), so the
-results are bit for bit those of the numpy code; ``tests/test_kernels.py`` checks it.
-
-The draws are :class:`simulation.draws.FirmDraws`'s: SplitMix64 at the firm's id from a start
-hashed from (replication, event, time), so each firm's draw is still a function of those alone.
+:mod:`.compiled` has the same functions as single compiled loops (numba), bit for bit equal to
+these (``tests/test_kernels.py``). They pay from :data:`COMPILED_FROM` firms: below it a month's
+numpy calls take well under a millisecond, while numba's start in a fresh process (~0.5 s, its
+compiled code read from the disk cache) would outweigh what they save; above it each step's dozen
+passes over the columns, each with a temporary array, dominate. Numba is imported only then.
 """
 
 from __future__ import annotations
 
-import numba
+from types import ModuleType
+
 import numpy as np
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-_ULP53 = 2.0**-53
+from ..draws import uniform_at
+
+COMPILED_FROM = 20_000  # firms
 
 
-@numba.njit(cache=True, inline="always")
-def _uniform(start: np.uint64, firm: np.int64) -> float:
-    """FirmDraws.uniform for one id: SplitMix64's ``firm``-th output from ``start``, top 53 bits."""
-    z = np.uint64(firm) * _GOLDEN + start
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    z = z ^ (z >> _S31)
-    return (np.float64(z >> _S11) + 0.5) * _ULP53
+def for_size(n: int) -> ModuleType:
+    """The module whose functions a population of ``n`` firms uses: this one, or :mod:`.compiled`."""
+    if n < COMPILED_FROM:
+        return _NUMPY
+    from . import compiled
+
+    return compiled
 
 
-@numba.njit(cache=True)
-def uniforms(start: np.uint64, ids: np.ndarray) -> np.ndarray:
-    """FirmDraws.uniform for every id (for tests and small callers)."""
-    out = np.empty(len(ids))
-    for i in range(len(ids)):
-        out[i] = _uniform(start, ids[i])
-    return out
-
-
-@numba.njit(cache=True)
 def accrue_and_exit(ytd: np.ndarray, revenue: np.ndarray, ids: np.ndarray, hazard: np.ndarray,
                     start: np.uint64) -> np.ndarray:
-    """One month: ``ytd += revenue``; rows whose exit draw falls below their hazard, ascending."""
-    exited = np.empty(len(ids), dtype=np.int64)
-    count = 0
-    for i in range(len(ids)):
-        ytd[i] += revenue[i]
-        if _uniform(start, ids[i]) < hazard[i]:
-            exited[count] = i
-            count += 1
-    return exited[:count].copy()
+    """One month: ``ytd += revenue``; rows whose exit draw (the uniform at ``start``) falls below
+    their hazard, ascending."""
+    ytd += revenue
+    return np.flatnonzero(uniform_at(start, ids) < hazard)
 
 
-@numba.njit(cache=True, inline="always")
-def _times_alive(x: float, alive: bool) -> float:
-    """``x * alive`` as numpy multiplies by a boolean (1.0 or 0.0, so 0 * inf is still NaN)."""
-    return x * (1.0 if alive else 0.0)
-
-
-@numba.njit(cache=True, inline="always")
-def _max0(x: float) -> float:
-    """``np.maximum(x, 0.0)``: NaN propagates, and an equal pair gives the first argument."""
-    return x if (x >= 0.0 or x != x) else 0.0
-
-
-@numba.njit(cache=True)
 def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """The energy look-ahead's projections, per firm (tce/年):
-
-    used = ytd / 12 * (va_rate * intensity) * alive; rate = revenue * (va_rate * intensity) * alive;
-    projected = used + rate * left; claims = max(projected - quota, 0) * alive.
-    Returns (per_revenue, used, rate, projected, claims).
-    """
-    n = len(ytd)
-    per_revenue, used, rate = np.empty(n), np.empty(n), np.empty(n)
-    projected, claims = np.empty(n), np.empty(n)
-    for i in range(n):
-        p = va_rate[i] * intensity[i]
-        per_revenue[i] = p
-        used[i] = _times_alive(ytd[i] / 12.0 * p, alive[i])
-        rate[i] = _times_alive(revenue[i] * p, alive[i])
-        projected[i] = used[i] + rate[i] * left
-        claims[i] = _times_alive(_max0(projected[i] - quota[i]), alive[i])
+    """The energy look-ahead's projections, per firm (tce/年); returns
+    (per_revenue, used, rate, projected, claims)."""
+    per_revenue = va_rate * intensity  # tce per 万元 of revenue
+    used = ytd / 12.0 * per_revenue * alive
+    rate = revenue * per_revenue * alive
+    projected = used + rate * left
+    claims = np.maximum(projected - quota, 0.0) * alive
     return per_revenue, used, rate, projected, claims
 
 
-@numba.njit(cache=True)
 def grant_and_short(granted, scale, quota, claims, rate):
-    """``granted *= scale; quota += granted; short = claims - granted``; rows still short
-    (short > 1e-9 * max(rate, 1)), ascending. Returns (short, rows)."""
-    n = len(granted)
-    short = np.empty(n)
-    rows = np.empty(n, dtype=np.int64)
-    count = 0
-    for i in range(n):
-        granted[i] *= scale
-        quota[i] += granted[i]
-        short[i] = claims[i] - granted[i]
-        r = rate[i]
-        if short[i] > 1e-9 * (r if (r >= 1.0 or r != r) else 1.0):
-            rows[count] = i
-            count += 1
-    return short, rows[:count].copy()
+    """``granted *= scale; quota += granted``; returns (short, the rows still short of their claim)."""
+    granted *= scale
+    quota += granted
+    short = claims - granted
+    return short, np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
+
+
+def _this_module() -> ModuleType:
+    import sys
+
+    return sys.modules[__name__]
+
+
+_NUMPY = _this_module()
