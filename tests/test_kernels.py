@@ -77,6 +77,28 @@ def test_grant_and_short(seed, n, scale):
     assert np.array_equal(rows, rows_numpy)
 
 
-def test_large_populations_use_the_compiled_loops():
+def test_large_populations_and_long_runs_use_the_compiled_loops(monkeypatch):
+    monkeypatch.setattr(kernels, "_stepped", 0)
     assert kernels.for_size(kernels.COMPILED_FROM - 1) is kernels
     assert kernels.for_size(kernels.COMPILED_FROM) is compiled
+    monkeypatch.setattr(kernels, "_stepped", kernels.COMPILED_AFTER)
+    assert kernels.for_size(10) is compiled
+
+
+def test_a_run_is_the_same_with_either_version(monkeypatch):
+    """Whole replications (indicators, flows, ledger) with every step compiled and with none."""
+    from pathlib import Path
+
+    from simulation.loader import load_scenario
+    from simulation.model import simulate
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "zhenhai_2021_2025.yaml")
+    runs = []
+    for compiled_from in (0, 10**12):
+        monkeypatch.setattr(kernels, "COMPILED_FROM", compiled_from)
+        monkeypatch.setattr(kernels, "COMPILED_AFTER", 10**18)
+        monkeypatch.setattr(kernels, "_stepped", 0)
+        runs.append(simulate(scenario, 7))
+    for table in ("indicators", "flows", "ledger"):
+        a, b = getattr(runs[0], table), getattr(runs[1], table)
+        assert a.equals(b), table

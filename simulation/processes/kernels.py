@@ -1,10 +1,13 @@
 """The steps that run every month over every firm, in numpy, and which version a population uses.
 
 :mod:`.compiled` has the same functions as single compiled loops (numba), bit for bit equal to
-these (``tests/test_kernels.py``). They pay from :data:`COMPILED_FROM` firms: below it a month's
-numpy calls take well under a millisecond, while numba's start in a fresh process (~0.5 s, its
-compiled code read from the disk cache) would outweigh what they save; above it each step's dozen
-passes over the columns, each with a temporary array, dominate. Numba is imported only then.
+these (``tests/test_kernels.py``), so a run may switch between them at any step. The compiled
+loops pay for a large population (each numpy step makes a dozen passes over the columns, each
+with a temporary array) and for a long batch of small ones (a numpy call's fixed cost, tens of
+microseconds, dominates at a few thousand firms). They cost numba's start once in a process
+(~0.5 s, the compiled code read from the disk cache), which a single small run would not earn
+back. So the numpy steps run until the process has stepped :data:`COMPILED_AFTER` firm-months,
+or at once for a population of :data:`COMPILED_FROM` firms; numba is imported only then.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ import numpy as np
 from ..draws import uniform_at
 
 COMPILED_FROM = 20_000  # firms
+COMPILED_AFTER = 5_000_000  # firm-steps in this process (~0.5 s of numpy steps at a few thousand firms)
+_stepped = 0  # firm-steps taken by the numpy functions in this process
 
 
 def for_size(n: int) -> ModuleType:
-    """The module whose functions a population of ``n`` firms uses: this one, or :mod:`.compiled`."""
-    if n < COMPILED_FROM:
+    """The module whose functions a step over ``n`` firms uses: this one, or :mod:`.compiled`."""
+    global _stepped
+    if n < COMPILED_FROM and _stepped < COMPILED_AFTER:
+        _stepped += n
         return _NUMPY
     from . import compiled
 
