@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import simpy
 
 
@@ -238,6 +239,28 @@ class Pool(simpy.Container):
         self._level -= amount
         self.granted(amount, reason)
         return True
+
+    def take_run(self, amounts: np.ndarray, reason: str) -> int:
+        """Grant, in order, the claims that :meth:`take_if_first` one by one would grant before the
+        first it refuses, and book them; returns how many.
+
+        The free stock after each claim is the running difference (``np.subtract.accumulate`` is the
+        same left fold as subtracting one by one), and ``level < amount`` exactly when
+        ``level - amount < 0``, so the run, the stock left and the ledger rows are those of the
+        one-by-one loop.
+        """
+        if self.get_queue or len(amounts) == 0:
+            return 0
+        levels = np.subtract.accumulate(np.concatenate(([self._level], amounts)))
+        refused = np.flatnonzero(levels[1:] < 0)
+        k = int(refused[0]) if len(refused) else len(amounts)
+        if k == 0:
+            return 0
+        self._level = float(levels[k])
+        self.held = float(np.add.accumulate(np.concatenate(([self.held], amounts[:k])))[-1])
+        now = float(self._env.now)
+        self.ledger.rows.extend((now, "grant", amount, reason) for amount in amounts[:k].tolist() if amount)
+        return k
 
     def cancel(self, request) -> None:
         """Withdraw a waiting request; those behind it may now be served."""

@@ -101,3 +101,22 @@ timed = st.lists(st.tuples(st.sampled_from(["claim", "claim", "project", "supply
           ("supply", 8.0, 1, 0), ("project", 1.0, 1, 0)])  # served in one pass: claim, project, claims
 def test_quiet_requests_are_served_and_booked_as_simpy_requests(ops):
     assert _replay(ops, quiet=True) == _replay(ops, quiet=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(0.0, 100.0), st.floats(0.0, 50.0), st.lists(st.floats(1e-9, 30.0), max_size=40), st.booleans())
+def test_a_run_of_grants_is_the_one_by_one_grants(free, held, amounts, someone_waits):
+    import numpy as np
+
+    pools = [LandPool(simpy.Environment(), free=free, held=held) for _ in range(2)]
+    if someone_waits:
+        for pool in pools:
+            pool.request(free + 1.0, "ahead")
+    taken = 0
+    for amount in amounts:
+        if not pools[0].take_if_first(amount, "claim"):
+            break
+        taken += 1
+    assert pools[1].take_run(np.array(amounts, dtype=float), "claim") == taken
+    assert (pools[1].free, pools[1].held) == (pools[0].free, pools[0].held)
+    assert pools[1].ledger.rows == pools[0].ledger.rows

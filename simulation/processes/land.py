@@ -128,11 +128,16 @@ class LandMarket:
         cost = lp.zero_land_cost_per_mu.at(year)
         # a claim gives up in mid-month, not at a year end when the books are read and new claims filed
         deadline = self.env.now + max(patience - 0.5, 0.0)
-        ids, amounts = pop.id[rows].tolist(), claim[rows].tolist()
         books, reason = self.books, "增资扩产 expansion"
-        granted, any_granted = books["land_granted_expansion"], False  # summed in claim order, as one add per claim
+        granted = books["land_granted_expansion"]  # summed in claim order, as one add per claim
+        # the claims the free land covers at once, in order, in one step; then one by one
+        amounts = claim[rows]
+        now = self.pool.take_run(amounts, reason)
+        pop.land[rows[:now]] += amounts[:now]  # served now, in this year's books
+        granted = float(np.add.accumulate(np.concatenate(([granted], amounts[:now])))[-1])
+        any_granted = now > 0
         waiting: list[_Claim] = []
-        for row, firm, amount in zip(rows.tolist(), ids, amounts):
+        for row, firm, amount in zip(rows[now:].tolist(), pop.id[rows[now:]].tolist(), amounts[now:].tolist()):
             if not self.pool.take_if_first(amount, reason):
                 filed = _Claim(self, pop, firm, amount)
                 if waiting:  # the last claim could not be served and the free land is unchanged
