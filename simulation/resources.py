@@ -257,10 +257,14 @@ class Pool(simpy.Container):
         if k == 0:
             return 0
         self._level = float(levels[k])
-        self.held = float(np.add.accumulate(np.concatenate(([self.held], amounts[:k])))[-1])
-        now = float(self._env.now)
-        self.ledger.rows.extend((now, "grant", amount, reason) for amount in amounts[:k].tolist() if amount)
+        self.granted_run(amounts[:k], reason)
         return k
+
+    def granted_run(self, amounts: np.ndarray, reason: str) -> None:
+        """Book requests met, in order: :meth:`granted` for each (``held`` summed as a left fold)."""
+        self.held = float(np.add.accumulate(np.concatenate(([self.held], amounts)))[-1])
+        now = float(self._env.now)
+        self.ledger.rows.extend((now, "grant", amount, reason) for amount in amounts.tolist() if amount)
 
     def cancel(self, request) -> None:
         """Withdraw a waiting request; those behind it may now be served."""

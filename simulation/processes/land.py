@@ -216,11 +216,20 @@ class LandMarket:
 
     def _book(self, claims: list[_Claim]) -> None:
         """Book claims the queue served, in order: the plot to the firm, or back if the firm left."""
-        pop = claims[0].pop
-        rows = np.searchsorted(pop.id, [c.firm for c in claims]).tolist()  # ids rise along the rows
-        books = self.books
+        pop, books = claims[0].pop, self.books
+        firms = np.array([c.firm for c in claims], dtype=np.int64)
+        amounts = np.array([c.amount for c in claims], dtype=float)
+        rows = np.searchsorted(pop.id, firms)  # ids rise along the rows
+        at = np.minimum(rows, len(pop) - 1)
+        if len(pop) and (pop.id[at] == firms).all() and pop.alive[at].all():
+            # every firm still there: the grants in one step (the same folds, rows and ledger order)
+            self.pool.granted_run(amounts, "增资扩产 expansion")
+            np.add.at(pop.land, rows, amounts)  # in claim order, a firm's two claims both counted
+            books["land_granted_expansion"] = float(
+                np.add.accumulate(np.concatenate(([books["land_granted_expansion"]], amounts)))[-1])
+            return
         granted = books["land_granted_expansion"]  # summed in order, as one add per claim
-        for claim, row in zip(claims, rows):
+        for claim, row in zip(claims, rows.tolist()):
             self.pool.granted(claim.amount, "增资扩产 expansion")
             if row == len(pop) or pop.id[row] != claim.firm or not pop.alive[row]:
                 # the firm left while it waited: the plot was never used
