@@ -263,8 +263,9 @@ class Region:
             return
         firms, use = entry.newcomers(self.scenario, year, n, rng)
         firms.quota = use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9)
+        first = len(self.pop)
         self.pop.extend(firms)
-        growth.set_exit_hazard(self.pop, self.params, year)  # the newcomers' hazard (the rest unchanged)
+        growth.set_exit_hazard(self.pop, self.params, year, first_row=first)  # the newcomers' hazard
         self.counts["births"] += n
         self._flow("新设", "规下", n)
 
