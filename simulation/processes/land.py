@@ -215,28 +215,28 @@ class LandMarket:
             books["land_unmet_expansion"], books["investment_upgrade"] = unmet, upgrade
 
     def _book(self, claims: list[_Claim]) -> None:
-        """Book claims the queue served, in order: the plot to the firm, or back if the firm left."""
-        pop, books = claims[0].pop, self.books
+        """Book claims the queue served, in order: the plot to the firm, or back if the firm left.
+
+        Claims of firms still there are booked a run at a time (the same folds, ledger rows in
+        order); a claim whose firm left in between hands its plot back in its place.
+        """
+        pop, books, reason = claims[0].pop, self.books, "增资扩产 expansion"
         firms = np.array([c.firm for c in claims], dtype=np.int64)
         amounts = np.array([c.amount for c in claims], dtype=float)
         rows = np.searchsorted(pop.id, firms)  # ids rise along the rows
         at = np.minimum(rows, len(pop) - 1)
-        if len(pop) and (pop.id[at] == firms).all() and pop.alive[at].all():
-            # every firm still there: the grants in one step (the same folds, rows and ledger order)
-            self.pool.granted_run(amounts, "增资扩产 expansion")
-            np.add.at(pop.land, rows, amounts)  # in claim order, a firm's two claims both counted
-            books["land_granted_expansion"] = float(
-                np.add.accumulate(np.concatenate(([books["land_granted_expansion"]], amounts)))[-1])
-            return
-        granted = books["land_granted_expansion"]  # summed in order, as one add per claim
-        for claim, row in zip(claims, rows.tolist()):
-            self.pool.granted(claim.amount, "增资扩产 expansion")
-            if row == len(pop) or pop.id[row] != claim.firm or not pop.alive[row]:
-                # the firm left while it waited: the plot was never used
-                self.pool.return_unbuilt(claim.amount, "expansion: firm gone")
-                continue
-            pop.land[row] += claim.amount
-            granted += claim.amount
+        present = (rows < len(pop)) & (pop.id[at] == firms) & pop.alive[at] if len(pop) else np.zeros(len(firms), bool)
+        granted = books["land_granted_expansion"]  # summed in claim order, as one add per claim
+        start = 0
+        for gone in [*np.flatnonzero(~present).tolist(), len(claims)]:
+            run = slice(start, gone)
+            self.pool.granted_run(amounts[run], reason)
+            np.add.at(pop.land, rows[run], amounts[run])  # in claim order: a firm's two claims both count
+            granted = float(np.add.accumulate(np.concatenate(([granted], amounts[run])))[-1])
+            if gone < len(claims):  # the firm left while it waited: the plot was never used
+                self.pool.granted(float(amounts[gone]), reason)
+                self.pool.return_unbuilt(float(amounts[gone]), "expansion: firm gone")
+            start = gone + 1
         books["land_granted_expansion"] = granted
 
 
