@@ -42,11 +42,34 @@ class _Logged(QuietRequest):
         booked.succeed()
 
 
-def _replay(ops, quiet: bool):
+class _PlainContainer(simpy.Container):
+    """SimPy's own container, with the pool calls the replay makes (SimPy's serving pass)."""
+
+    def request(self, amount, reason):
+        return self.get(amount)
+
+    def supply(self, amount, reason):
+        self.put(amount)
+
+    def cancel(self, request):
+        request.cancel()
+        self._trigger_get(None)
+
+    @property
+    def free(self):
+        return self.level
+
+    @property
+    def waiting_amount(self):
+        return sum(r.amount for r in self.get_queue)
+
+
+def _replay(ops, quiet: bool, plain: bool = False):
     """Claims (quiet requests or SimPy requests), SimPy requests, supply and withdrawals at whole
-    times (so that many fall together); the log of what happened, in order."""
+    times (so that many fall together); the log of what happened, in order. ``plain``: SimPy's own
+    container and serving pass."""
     env = simpy.Environment()
-    pool = LandPool(env, free=5.0, held=0.0)
+    pool = _PlainContainer(env, init=5.0) if plain else LandPool(env, free=5.0, held=0.0)
     log: list = []
     claims: list = []
 
@@ -100,7 +123,7 @@ timed = st.lists(st.tuples(st.sampled_from(["claim", "claim", "project", "supply
 @example([("claim", 8.0, 0, 0), ("project", 1.0, 0, 0), ("claim", 1.0, 0, 0), ("claim", 1.0, 0, 0),
           ("supply", 8.0, 1, 0), ("project", 1.0, 1, 0)])  # served in one pass: claim, project, claims
 def test_quiet_requests_are_served_and_booked_as_simpy_requests(ops):
-    assert _replay(ops, quiet=True) == _replay(ops, quiet=False)
+    assert _replay(ops, quiet=True) == _replay(ops, quiet=False) == _replay(ops, quiet=False, plain=True)
 
 
 @settings(max_examples=300, deadline=None)
