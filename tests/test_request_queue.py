@@ -1,5 +1,8 @@
 """The pools' request queue: its waiting total is the sum over the queue, and quiet requests are served and booked as SimPy requests would be."""
 
+from functools import reduce
+from operator import add
+
 import simpy
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -25,7 +28,7 @@ def test_waiting_total_is_the_sum_over_the_queue(ops):
             pool.cancel(queue[k % len(queue)])
         elif op == "drop" and queue:
             pool.get_queue.drop(list(queue)[k % len(queue)::2])
-        assert pool.waiting_amount == float(sum(r.amount for r in pool.get_queue))
+        assert pool.waiting_amount == reduce(add, (r.amount for r in pool.get_queue), 0.0)  # left to right
         assert all(not r.triggered for r in pool.get_queue)
 
 
