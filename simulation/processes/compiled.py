@@ -49,9 +49,8 @@ def accrue_and_exit(ytd: np.ndarray, revenue: np.ndarray, ids: np.ndarray, hazar
     count = 0
     for i in range(len(ids)):
         ytd[i] += revenue[i]
-        if _uniform(start, ids[i]) < hazard[i]:
-            exited[count] = i
-            count += 1
+        exited[count] = i  # written always, kept if the firm exits
+        count += _uniform(start, ids[i]) < hazard[i]
     return exited[:count].copy()
 
 
@@ -63,35 +62,31 @@ def _times_alive(x: float, alive: bool) -> float:
 
 @numba.njit(cache=True, inline="always")
 def _max0(x: float) -> float:
-    """``np.maximum(x, 0.0)``: NaN propagates, and an equal pair gives the first argument."""
-    return x if (x >= 0.0 or x != x) else 0.0
+    """``np.maximum(x, 0.0)``: NaN propagates, and an equal pair (-0.0, 0.0) gives the first.
+
+    One comparison, so it compiles to a select rather than a branch that claims of either sign
+    would mispredict."""
+    return 0.0 if x < 0.0 else x
 
 
 @numba.njit(cache=True)
 def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """The energy look-ahead's projections, per firm (tce/年):
-
-    used = ytd / 12 * (va_rate * intensity) * alive; rate = revenue * (va_rate * intensity) * alive;
-    projected = used + rate * left; claims = max(projected - quota, 0) * alive.
-    Returns (per_revenue, used, rate, projected, claims).
-    """
+    """kernels.look_ahead in one pass: (rate, claims). Only these two are written out: the pass
+    is bound by memory traffic, and the rest is needed for a few rows only."""
     n = len(ytd)
-    per_revenue, used, rate = np.empty(n), np.empty(n), np.empty(n)
-    projected, claims = np.empty(n), np.empty(n)
+    rate, claims = np.empty(n), np.empty(n)
     for i in range(n):
         p = va_rate[i] * intensity[i]
-        per_revenue[i] = p
-        used[i] = _times_alive(ytd[i] / 12.0 * p, alive[i])
-        rate[i] = _times_alive(revenue[i] * p, alive[i])
-        projected[i] = used[i] + rate[i] * left
-        claims[i] = _times_alive(_max0(projected[i] - quota[i]), alive[i])
-    return per_revenue, used, rate, projected, claims
+        used = _times_alive(ytd[i] / 12.0 * p, alive[i])
+        r = _times_alive(revenue[i] * p, alive[i])
+        rate[i] = r
+        claims[i] = _times_alive(_max0(used + r * left - quota[i]), alive[i])
+    return rate, claims
 
 
 @numba.njit(cache=True)
 def grant_and_short(granted, scale, quota, claims, rate):
-    """``granted *= scale; quota += granted; short = claims - granted``; rows still short
-    (short > 1e-9 * max(rate, 1)), ascending. Returns (short, rows)."""
+    """kernels.grant_and_short in one pass: (short of the rows still short, those rows)."""
     n = len(granted)
     short = np.empty(n)
     rows = np.empty(n, dtype=np.int64)
@@ -99,9 +94,9 @@ def grant_and_short(granted, scale, quota, claims, rate):
     for i in range(n):
         granted[i] *= scale
         quota[i] += granted[i]
-        short[i] = claims[i] - granted[i]
+        gap = claims[i] - granted[i]
         r = rate[i]
-        if short[i] > 1e-9 * (r if (r >= 1.0 or r != r) else 1.0):
-            rows[count] = i
-            count += 1
-    return short, rows[:count].copy()
+        short[count] = gap  # written always, kept if short: no branch to mispredict
+        rows[count] = i
+        count += gap > 1e-9 * (1.0 if r < 1.0 else r)  # np.maximum(r, 1.0), NaN kept
+    return short[:count].copy(), rows[:count].copy()

@@ -43,22 +43,34 @@ def accrue_and_exit(ytd: np.ndarray, revenue: np.ndarray, ids: np.ndarray, hazar
 
 
 def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """The energy look-ahead's projections, per firm (tce/年); returns
-    (per_revenue, used, rate, projected, claims)."""
-    per_revenue = va_rate * intensity  # tce per 万元 of revenue
-    used = ytd / 12.0 * per_revenue * alive
+    """The energy look-ahead per firm (tce/年): its current rate of use and its claim,
+    the projected use above its quota; returns (rate, claims).
+
+    per_revenue = va_rate * intensity (tce per 万元); used = ytd / 12 * per_revenue * alive;
+    rate = revenue * per_revenue * alive; projected = used + rate * left;
+    claims = max(projected - quota, 0) * alive.
+    """
+    per_revenue = va_rate * intensity
     rate = revenue * per_revenue * alive
-    projected = used + rate * left
+    projected = used_so_far(ytd, va_rate, intensity, alive) + rate * left
     claims = np.maximum(projected - quota, 0.0) * alive
-    return per_revenue, used, rate, projected, claims
+    return rate, claims
+
+
+def used_so_far(ytd, va_rate, intensity, alive):
+    """Energy used so far this year (tce), as :func:`look_ahead` computes it (pass row subsets
+    for a few firms: each value is the same)."""
+    return ytd / 12.0 * (va_rate * intensity) * alive
 
 
 def grant_and_short(granted, scale, quota, claims, rate):
-    """``granted *= scale; quota += granted``; returns (short, the rows still short of their claim)."""
+    """``granted *= scale; quota += granted``; returns the rows still short of their claim
+    (short > 1e-9 * max(rate, 1), ascending) and by how much (short = claims - granted)."""
     granted *= scale
     quota += granted
     short = claims - granted
-    return short, np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
+    cut = np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
+    return short[cut], cut
 
 
 def _this_module() -> ModuleType:
