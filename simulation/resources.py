@@ -10,7 +10,7 @@ remediation that is being taken back, cleared and readied before it can be grant
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +75,18 @@ class RequestQueue:
         self._count += 1
         if self._total is not None:
             self._total += request.amount
+
+    def extend(self, requests: Sequence, amounts: np.ndarray) -> None:
+        """:meth:`append` each of ``requests`` (whose amounts are ``amounts``), in one step."""
+        start, end = len(self._items), len(self._items) + len(requests)
+        if end > len(self._amounts):
+            self._amounts = np.concatenate((self._amounts, np.zeros(max(end, 2 * len(self._amounts)))))
+        self._where.update(zip(map(id, requests), range(start, end)))
+        self._items.extend(requests)
+        self._amounts[start:end] = amounts
+        self._count += len(requests)
+        if self._total is not None and len(requests):  # the same left fold as one += per request
+            self._total = float(np.add.accumulate(np.concatenate(([self._total], amounts)))[-1])
 
     def pop(self, index: int = 0):
         request = self[index]
@@ -201,10 +213,10 @@ class Pool(simpy.Container):
         self.get_queue.append(request)
         self._trigger_get(None)
 
-    def enqueue_behind(self, request: QuietRequest) -> None:
-        """Queue ``request`` without a serving pass: only right after one that could not serve
-        the head, with the free stock unchanged since (the pass would serve nobody)."""
-        self.get_queue.append(request)
+    def enqueue_behind(self, requests: Sequence[QuietRequest], amounts: np.ndarray) -> None:
+        """Queue ``requests`` (of ``amounts``) without serving passes: only right after a pass that
+        could not serve the head, with the free stock unchanged since (each pass would serve nobody)."""
+        self.get_queue.extend(requests, amounts)
 
     def _trigger_get(self, put_event) -> None:
         """SimPy's serving pass over the get queue (``BaseResource._trigger_get`` with a container's

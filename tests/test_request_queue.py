@@ -146,3 +146,25 @@ def test_a_run_of_grants_is_the_one_by_one_grants(free, held, amounts, someone_w
     assert pools[1].take_run(np.array(amounts, dtype=float), "claim") == taken
     assert (pools[1].free, pools[1].held) == (pools[0].free, pools[0].held)
     assert pools[1].ledger.rows == pools[0].ledger.rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(1e-9, 50.0), max_size=200), st.lists(st.floats(1e-9, 50.0), max_size=200),
+       st.integers(0, 300))
+def test_extending_the_queue_is_appending_each(first, rest, leaving):
+    import numpy as np
+
+    from simulation.resources import RequestQueue
+
+    one, many = RequestQueue(), RequestQueue()
+    requests = [QuietRequest(a) for a in first + rest]
+    for request in requests:
+        one.append(request)
+    for request in requests[:len(first)]:
+        many.append(request)
+    many.extend(requests[len(first):], np.array(rest, dtype=float))
+    for queue in (one, many):
+        for request in requests[: leaving % (len(requests) + 1)][::3]:
+            queue.remove(request)
+    assert list(one) == list(many) and len(one) == len(many)
+    assert one.total() == many.total() == reduce(add, (r.amount for r in one), 0.0)

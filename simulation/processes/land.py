@@ -137,17 +137,19 @@ class LandMarket:
         granted = float(np.add.accumulate(np.concatenate(([granted], amounts[:now])))[-1])
         any_granted = now > 0
         waiting: list[_Claim] = []
-        for row, firm, amount in zip(rows[now:].tolist(), pop.id[rows[now:]].tolist(), amounts[now:].tolist()):
+        ids = pop.id[rows].tolist()
+        for i, (row, amount) in enumerate(zip(rows[now:].tolist(), amounts[now:].tolist()), start=now):
             if not self.pool.take_if_first(amount, reason):
-                filed = _Claim(self, pop, firm, amount)
-                if waiting:  # the last claim could not be served and the free land is unchanged
-                    self.pool.enqueue_behind(filed)
-                else:
-                    self.pool.enqueue(filed)
+                filed = _Claim(self, pop, ids[i], amount)
+                self.pool.enqueue(filed)
                 if not filed.triggered:
-                    filed.waiting = True
-                    waiting.append(filed)
-                    continue
+                    # it waits, so every later claim waits behind it: queued together, no serving pass
+                    # (the free land is unchanged since the head was found unservable)
+                    waiting = [filed, *(_Claim(self, pop, firm, a) for firm, a in zip(ids[i + 1:], amounts[i + 1:].tolist()))]
+                    self.pool.enqueue_behind(waiting[1:], amounts[i + 1:])
+                    for queued in waiting:
+                        queued.waiting = True
+                    break
                 self.pool.granted(amount, reason)
             pop.land[row] += amount  # served now, in this year's books
             granted += amount
