@@ -270,6 +270,8 @@ class _Claim(QuietRequest):
 
 def wait_for(env: simpy.Environment, pool, amount: float, deadline: float, reason: str):
     """Ask ``pool`` for ``amount`` and wait until ``deadline``; True if granted (booked), else False."""
+    if pool.take_if_first(amount, reason):  # met on the spot, as a request would be: no SimPy event
+        return True
     return (yield from await_request(env, pool, pool.request(amount, reason), amount, deadline, reason))
 
 
