@@ -65,13 +65,13 @@ def _numba_start(queue) -> None:
     from simulation.processes import compiled
 
     imported = time.perf_counter()
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_before = _peak_mb()
     pop = np.zeros(10), np.ones(10), np.arange(10), np.zeros(10)
     compiled.accrue_and_exit(*pop, np.uint64(1))
     compiled.look_ahead(*(np.ones(10),) * 5, np.ones(10, dtype=bool), 0.5)
     compiled.grant_and_short(np.ones(10), 0.5, np.ones(10), np.ones(10), np.ones(10))
     ready = time.perf_counter()
-    queue.put((imported - start, ready - imported, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - peak_before))
+    queue.put((imported - start, ready - imported, _peak_mb() - peak_before))
 
 
 def numba_start() -> list[tuple[float, float, float]]:
@@ -152,7 +152,16 @@ def _full_model(n_firms: int, queue) -> None:
     wall = time.perf_counter() - start
     firms = result.indicators.query("indicator in ['firms_above_scale', 'firms_below_scale']").groupby("year")["value"].sum()
     firm_months = float(firms.iloc[1:].sum() * 12)
-    queue.put((wall, firm_months, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((wall, firm_months, _peak_mb()))
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: a spawned child's ru_maxrss
+    starts from the parent's size at the fork before its exec, which would floor small runs."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def full_model(n_firms: int) -> tuple[float, float, float]:
