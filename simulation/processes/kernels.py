@@ -20,7 +20,8 @@ from ..draws import uniform_at
 
 COMPILED_FROM = 20_000  # firms
 COMPILED_AFTER = 5_000_000  # firm-steps in this process (~0.5 s of numpy steps at a few thousand firms)
-_stepped = 0  # firm-steps taken by the numpy functions in this process
+_stepped = 0  # firm-steps taken by the numpy functions in this process (a race between threads only
+# changes which of two bit-identical versions runs)
 
 
 def for_size(n: int) -> ModuleType:
