@@ -8,7 +8,13 @@ Prints one Ningbo replication (58,500 firms, 3 years), one Zhenhai replication i
 - the whole model for five years at that size (Zhenhai scaled up: time, firm-months per
   second, peak resident memory of a fresh process), and its speed as a share of the kernel's;
 - a naive baseline measured in the same run: the same monthly step written as one SimPy
-  process per firm, as the SimPy tutorial would have it, and the speed-up over it.
+  process per firm, as the SimPy tutorial would have it, and the speed-up over it;
+- the one-time cost of the compiled steps (numba): compiling into an empty disk cache, and
+  loading from it, in fresh processes.
+
+The kernel is the step the model runs: compiled loops from 20,000 firms or once the process has
+stepped 5 million firm-months (so in this process, after the Zhenhai batch, at every size), numpy
+below that (so in the fresh processes of the small whole-model runs).
 
 Run: ``python bench/engine.py [--max-firms 1000000]``. Figures depend on the machine; compare
 the ratios, which are measured side by side.
@@ -50,6 +56,48 @@ def vectorised_step(n: int, months: int = 24) -> float:
         exited = month_step(pop, draws, month)
         pop.hazard_month[exited] = 0.0
     return n * months / (time.perf_counter() - start)
+
+
+def _numba_start(queue) -> None:
+    import simulation.processes.kernels  # noqa: F401  (the package, without numba)
+
+    start = time.perf_counter()
+    from simulation.processes import compiled
+
+    imported = time.perf_counter()
+    peak_before = _peak_mb()
+    pop = np.zeros(10), np.ones(10), np.arange(10), np.zeros(10)
+    compiled.accrue_and_exit(*pop, np.uint64(1))
+    compiled.look_ahead(*(np.ones(10),) * 5, np.ones(10, dtype=bool), 0.5)
+    compiled.grant_and_short(np.ones(10), 0.5, np.ones(10), np.ones(10), np.ones(10))
+    ready = time.perf_counter()
+    queue.put((imported - start, ready - imported, _peak_mb() - peak_before))
+
+
+def numba_start() -> list[tuple[float, float, float]]:
+    """(import s, first calls s, extra peak MB) in fresh processes: compiling into an empty disk
+    cache, then reading it back (what every later process pays)."""
+    import os
+    import tempfile
+
+    ctx = mp.get_context("spawn")
+    before = os.environ.get("NUMBA_CACHE_DIR")
+    out = []
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["NUMBA_CACHE_DIR"] = cache
+        try:
+            for _ in range(2):
+                queue = ctx.Queue()
+                proc = ctx.Process(target=_numba_start, args=(queue,))
+                proc.start()
+                out.append(queue.get())
+                proc.join()
+        finally:
+            if before is None:
+                del os.environ["NUMBA_CACHE_DIR"]
+            else:
+                os.environ["NUMBA_CACHE_DIR"] = before
+    return out
 
 
 def naive_simpy(n: int, months: int = 12) -> float:
@@ -104,7 +152,16 @@ def _full_model(n_firms: int, queue) -> None:
     wall = time.perf_counter() - start
     firms = result.indicators.query("indicator in ['firms_above_scale', 'firms_below_scale']").groupby("year")["value"].sum()
     firm_months = float(firms.iloc[1:].sum() * 12)
-    queue.put((wall, firm_months, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((wall, firm_months, _peak_mb()))
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: a spawned child's ru_maxrss
+    starts from the parent's size at the fork before its exec, which would floor small runs."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def full_model(n_firms: int) -> tuple[float, float, float]:
@@ -161,6 +218,9 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [n for n in (1_000, 10_000, 100_000, 1_000_000) if n <= args.max_firms]
 
+    (imp, compile_s, mem), (_, cached_s, cached_mem) = numba_start()
+    print(f"compiled steps (numba): import {imp:.2f} s; first calls {compile_s:.2f} s compiling into an empty "
+          f"cache (+{mem:.0f} MB peak), {cached_s:.2f} s from the disk cache (+{cached_mem:.0f} MB)")
     print(f"one Ningbo replication (58,500 firms, 3 years): {ningbo_replication() * 1e3:.0f} ms")
     print(f"one Zhenhai replication (3,000 firms, 5 years): {zhenhai_replication() * 1e3:.1f} ms alone, "
           f"{zhenhai_batch() * 1e3:.1f} ms in a batch of 200")

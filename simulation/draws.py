@@ -40,6 +40,14 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z
 
 
+def uniform_at(start: np.uint64, ids: np.ndarray) -> np.ndarray:
+    """The uniform of each id in the sequence that starts at ``start`` (see :meth:`FirmDraws.start`):
+    SplitMix64's id-th output, its top 53 bits centred in their cell, on the open interval (0, 1)."""
+    z = np.asarray(ids, dtype=np.int64).view(np.uint64) * np.uint64(_GOLDEN)  # ids are non-negative
+    z += start
+    return ((_mix(z) >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+
 class FirmDraws:
     """Uniform and normal draws, one per firm id, for a named event at a time (month or year).
 
@@ -52,16 +60,14 @@ class FirmDraws:
     def __init__(self, seed: np.random.SeedSequence):
         self.key = int(seed.generate_state(1, np.uint64)[0])
 
-    def _bits(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
+    def start(self, event: str, time: int) -> np.uint64:
+        """Where the event's SplitMix64 sequence starts: a hash of (replication, event, time)."""
         tag = (zlib.crc32(event.encode()) << 32) | (int(time) & 0xFFFFFFFF)
-        start = _mix_int(self.key ^ _mix_int(tag))
-        z = np.asarray(ids, dtype=np.int64).view(np.uint64) * np.uint64(_GOLDEN)  # ids are non-negative
-        z += np.uint64(start)
-        return _mix(z)
+        return np.uint64(_mix_int(self.key ^ _mix_int(tag)))
 
     def uniform(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         """Uniform on the open interval (0, 1): the top 53 bits, centred in their cell."""
-        return ((self._bits(ids, event, time) >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+        return uniform_at(self.start(event, time), ids)
 
     def normal(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         """Standard normal, by the inverse distribution function of :meth:`uniform`."""

@@ -37,6 +37,7 @@ from .indicators import Snapshot, measure, population_aggregates
 from .panel import PanelRecorder
 from .population import Population, initial_population
 from .processes import certification, energy, entry, grading, growth, land, land_renewal, projects, remediation, statistics
+from .processes.ranking import at_ranks
 from .resources import EnergyPool, LandPool
 from .scenario import Scenario
 from .tiers import CERT_LABELS, ROUTE_LABELS, Cert, Route
@@ -262,8 +263,9 @@ class Region:
             return
         firms, use = entry.newcomers(self.scenario, year, n, rng)
         firms.quota = use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9)
+        first = len(self.pop)
         self.pop.extend(firms)
-        growth.set_exit_hazard(self.pop, self.params, year)  # the newcomers' hazard (the rest unchanged)
+        growth.set_exit_hazard(self.pop, self.params, year, first_row=first)  # the newcomers' hazard
         self.counts["births"] += n
         self._flow("新设", "规下", n)
 
@@ -323,14 +325,15 @@ class Region:
         rows = np.flatnonzero(self.pop.alive & self.pop.above)
         if len(rows) == 0:
             return rows
-        order = rows[np.argsort(self.pop.revenue[rows], kind="stable")]
-        revenue = self.pop.revenue[order]
+        # firms by revenue, ties by row: the sorted values and, for the few picked ranks, their rows
+        unsorted = self.pop.revenue[rows]
+        revenue = np.sort(unsorted)
         weights = np.cumsum(revenue)
         u = self.rng["hosts"].random(len(outputs))
-        first = np.minimum(np.searchsorted(revenue, outputs, side="left"), len(order) - 1)  # smallest eligible
+        first = np.minimum(np.searchsorted(revenue, outputs, side="left"), len(rows) - 1)  # smallest eligible
         below = np.where(first > 0, weights[first - 1], 0.0)
         picks = np.searchsorted(weights, below + u * (weights[-1] - below), side="right")
-        return order[np.minimum(picks, len(order) - 1)]
+        return rows[at_ranks(unsorted, revenue, np.minimum(picks, len(rows) - 1))]
 
     def _add_project_firms(self, done: list[projects.Project]) -> None:
         spec, pp, year = self.scenario.population, self.params.projects, self.year

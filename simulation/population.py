@@ -94,16 +94,24 @@ class Population:
         lengths = {len(v) for v in columns.values()}
         if set(columns) != set(COLUMNS) or len(lengths) > 1:
             raise ValueError("a population needs every column, all of one length")
-        buffers: dict[str, np.ndarray] = {name: np.array(columns[name], dtype=dtype) for name, dtype in COLUMNS.items()}
+        self._own({name: np.array(columns[name], dtype=dtype) for name, dtype in COLUMNS.items()})
+
+    def _own(self, buffers: dict[str, np.ndarray]) -> None:
+        """Take ``buffers`` (fresh arrays, one per column, of one length) as the columns, uncopied."""
         object.__setattr__(self, "_buffers", buffers)
-        self._resize(lengths.pop() if lengths else 0)
+        self._resize(len(buffers["id"]))
         self.next_id = int(self.id.max()) + 1 if len(self.id) else 0
 
     def _resize(self, size: int) -> None:
-        """Make every column the view of the first ``size`` rows, growing the buffers if needed."""
+        """Make every column the view of the first ``size`` rows, growing the buffers if needed.
+
+        A buffer grows by a quarter (births and completed projects add a few per cent a year, and
+        exits free rows at each year end), not by doubling: at 10^6 firms doubling would reserve
+        ~150 MB of rows that are never used.
+        """
         for name, buffer in self._buffers.items():
             if len(buffer) < size:
-                grown = np.empty(max(size, 2 * len(buffer)), dtype=buffer.dtype)
+                grown = np.empty(max(size, len(buffer) + len(buffer) // 4 + 64), dtype=buffer.dtype)
                 grown[: len(buffer)] = buffer
                 self._buffers[name] = buffer = grown
             object.__setattr__(self, name, buffer[:size])
@@ -121,13 +129,26 @@ class Population:
 
     @classmethod
     def new(cls, n: int, *, first_id: int = 0, **values) -> Population:
-        """``n`` rows; columns not given are zero (grade: ungraded)."""
-        cols: dict[str, np.ndarray] = {name: np.zeros(n, dtype=dtype) for name, dtype in COLUMNS.items()}
-        cols["id"] = np.arange(first_id, first_id + n, dtype=np.int64)
-        cols["grade"][:] = UNGRADED
-        for name, value in values.items():
-            cols[name][:] = np.asarray(value, dtype=COLUMNS[name])
-        return cls(**cols)
+        """``n`` rows; columns not given are zero (grade: ungraded).
+
+        Each column is allocated once and written once (no copy of the whole population: at 10^6
+        firms a copy of every column is ~150 MB).
+        """
+        unknown = set(values) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"not population columns: {sorted(unknown)}")
+        cols: dict[str, np.ndarray] = {}
+        for name, dtype in COLUMNS.items():
+            if name == "id" and name not in values:
+                cols[name] = np.arange(first_id, first_id + n, dtype=np.int64)
+            elif name in values:
+                cols[name] = np.empty(n, dtype=dtype)
+                cols[name][:] = np.asarray(values[name], dtype=dtype)
+            else:
+                cols[name] = np.full(n, UNGRADED, dtype=dtype) if name == "grade" else np.zeros(n, dtype=dtype)
+        pop = cls.__new__(cls)
+        pop._own(cols)
+        return pop
 
     def __len__(self) -> int:
         return self._size

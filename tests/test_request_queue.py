@@ -1,10 +1,13 @@
-"""The pools' request queue keeps its waiting total equal to the sum over the queue."""
+"""The pools' request queue: its waiting total is the sum over the queue, and quiet requests are served and booked as SimPy requests would be."""
+
+from functools import reduce
+from operator import add
 
 import simpy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from simulation.resources import LandPool
+from simulation.resources import LandPool, QuietRequest
 
 steps = st.lists(st.tuples(st.sampled_from(["ask", "supply", "cancel", "drop"]), st.floats(0.1, 50.0),
                            st.integers(0, 30)), max_size=60)
@@ -25,5 +28,143 @@ def test_waiting_total_is_the_sum_over_the_queue(ops):
             pool.cancel(queue[k % len(queue)])
         elif op == "drop" and queue:
             pool.get_queue.drop(list(queue)[k % len(queue)::2])
-        assert pool.waiting_amount == float(sum(r.amount for r in pool.get_queue))
+        assert pool.waiting_amount == reduce(add, (r.amount for r in pool.get_queue), 0.0)  # left to right
         assert all(not r.triggered for r in pool.get_queue)
+
+
+class _Logged(QuietRequest):
+    """A quiet request that logs, one event after it was served, that it was booked."""
+
+    __slots__ = ("name", "log", "env")
+
+    @classmethod
+    def served(cls, requests: list) -> None:
+        first = requests[0]
+        booked = first.env.event()
+        booked.callbacks.append(lambda _: first.log.extend(("booked", r.name, r.env.now) for r in requests))
+        booked.succeed()
+
+
+class _PlainContainer(simpy.Container):
+    """SimPy's own container, with the pool calls the replay makes (SimPy's serving pass)."""
+
+    def request(self, amount, reason):
+        return self.get(amount)
+
+    def supply(self, amount, reason):
+        self.put(amount)
+
+    def cancel(self, request):
+        request.cancel()
+        self._trigger_get(None)
+
+    @property
+    def free(self):
+        return self.level
+
+    @property
+    def waiting_amount(self):
+        return sum(r.amount for r in self.get_queue)
+
+
+def _replay(ops, quiet: bool, plain: bool = False):
+    """Claims (quiet requests or SimPy requests), SimPy requests, supply and withdrawals at whole
+    times (so that many fall together); the log of what happened, in order. ``plain``: SimPy's own
+    container and serving pass."""
+    env = simpy.Environment()
+    pool = _PlainContainer(env, init=5.0) if plain else LandPool(env, free=5.0, held=0.0)
+    log: list = []
+    claims: list = []
+
+    def claim(name, amount):
+        if quiet:
+            request = _Logged(amount)
+            request.name, request.log, request.env = name, log, env
+            pool.enqueue(request)
+        else:
+            request = pool.request(amount, "test")
+
+            def served(_):  # one event later, as a claim books itself
+                booked = env.event()
+                booked.callbacks.append(lambda _: log.append(("booked", name, env.now)))
+                booked.succeed()
+            request.callbacks.append(served)
+        claims.append(request)
+
+    def act(i, op, amount, at, k):
+        yield env.timeout(at)
+        if op == "claim":
+            claim(i, amount)
+        elif op == "project":
+            request = pool.request(amount, "test")
+
+            def resumed(_):  # a project's process resumes one event after its request (through its condition)
+                later = env.event()
+                later.callbacks.append(lambda _: log.append(("project", i, env.now)))
+                later.succeed()
+            request.callbacks.append(resumed)
+        elif op == "supply":
+            pool.supply(amount, "test")
+        elif op == "withdraw" and claims:
+            request = claims.pop(k % len(claims))
+            if not request.triggered:
+                pool.cancel(request)
+                log.append(("withdrawn", k, env.now))
+
+    for i, (op, amount, at, k) in enumerate(ops):
+        env.process(act(i, op, amount, at, k))
+    env.run()
+    return log, pool.free, pool.waiting_amount
+
+
+timed = st.lists(st.tuples(st.sampled_from(["claim", "claim", "project", "supply", "withdraw"]),
+                           st.floats(0.5, 8.0), st.integers(0, 4), st.integers(0, 30)), max_size=50)
+
+
+@settings(max_examples=300, deadline=None)
+@given(timed)
+@example([("claim", 8.0, 0, 0), ("project", 1.0, 0, 0), ("claim", 1.0, 0, 0), ("claim", 1.0, 0, 0),
+          ("supply", 8.0, 1, 0), ("project", 1.0, 1, 0)])  # served in one pass: claim, project, claims
+def test_quiet_requests_are_served_and_booked_as_simpy_requests(ops):
+    assert _replay(ops, quiet=True) == _replay(ops, quiet=False) == _replay(ops, quiet=False, plain=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(0.0, 100.0), st.floats(0.0, 50.0), st.lists(st.floats(1e-9, 30.0), max_size=40), st.booleans())
+def test_a_run_of_grants_is_the_one_by_one_grants(free, held, amounts, someone_waits):
+    import numpy as np
+
+    pools = [LandPool(simpy.Environment(), free=free, held=held) for _ in range(2)]
+    if someone_waits:
+        for pool in pools:
+            pool.request(free + 1.0, "ahead")
+    taken = 0
+    for amount in amounts:
+        if not pools[0].take_if_first(amount, "claim"):
+            break
+        taken += 1
+    assert pools[1].take_run(np.array(amounts, dtype=float), "claim") == taken
+    assert (pools[1].free, pools[1].held) == (pools[0].free, pools[0].held)
+    assert pools[1].ledger.rows == pools[0].ledger.rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(1e-9, 50.0), max_size=200), st.lists(st.floats(1e-9, 50.0), max_size=200),
+       st.integers(0, 300))
+def test_extending_the_queue_is_appending_each(first, rest, leaving):
+    import numpy as np
+
+    from simulation.resources import RequestQueue
+
+    one, many = RequestQueue(), RequestQueue()
+    requests = [QuietRequest(a) for a in first + rest]
+    for request in requests:
+        one.append(request)
+    for request in requests[:len(first)]:
+        many.append(request)
+    many.extend(requests[len(first):], np.array(rest, dtype=float))
+    for queue in (one, many):
+        for request in requests[: leaving % (len(requests) + 1)][::3]:
+            queue.remove(request)
+    assert list(one) == list(many) and len(one) == len(many)
+    assert one.total() == many.total() == reduce(add, (r.amount for r in one), 0.0)

@@ -22,6 +22,7 @@ import numpy as np
 from ..population import Population
 from ..resources import EnergyPool
 from ..tiers import GRADE_B, GRADE_C, GRADE_D, UNGRADED
+from . import kernels
 
 
 def priority(grade: np.ndarray) -> np.ndarray:
@@ -69,14 +70,13 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     only the current rate ``pop.revenue``.
     """
     left = (12 - months_done) / 12.0
-    per_revenue = pop.va_rate * pop.intensity  # tce per 万元 of revenue
-    used = pop.ytd / 12.0 * per_revenue * pop.alive
-    rate = pop.revenue * per_revenue * pop.alive
-    projected = used + rate * left
-    claims = np.maximum(projected - pop.quota, 0.0) * pop.alive
+    step = kernels.for_size(len(pop))  # numpy, or compiled passes for a large population (same numbers)
+    # each firm's current rate of use and its claim (kernels.look_ahead gives the formulas)
+    rate, claims = step.look_ahead(pop.ytd, pop.revenue, pop.va_rate, pop.intensity, pop.quota, pop.alive, left)
     traded = 0.0
     need = float(claims.sum()) - pool.free
     if need > 0 and idle_share:
+        projected = kernels.used_so_far(pop.ytd, pop.va_rate, pop.intensity, pop.alive) + rate * left
         idle = np.maximum(pop.quota - projected, 0.0) * pop.alive * idle_share
         if idle.sum() > 0:
             take = idle * min(need / float(idle.sum()), 1.0)
@@ -85,17 +85,17 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
             pool.release(traded, "用能权: idle quota traded within the year")
     granted = pro_rata_by_grade(claims, pop.grade, pool.free)
     total = pool.take_now(float(granted.sum()), "用能 look-ahead: quota granted")
-    granted *= total / max(float(granted.sum()), 1e-300)
-    pop.quota += granted
-    short = claims - granted
-    cut = np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
+    # granted scaled to what the pool gave, added to quotas; the rows still short of their claim
+    short, cut = step.grant_and_short(granted, total / max(float(granted.sum()), 1e-300), pop.quota, claims, rate)
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
-    allowed_rate = np.maximum(pop.quota[cut] - used[cut], 0.0) / left
+    used = kernels.used_so_far(pop.ytd[cut], pop.va_rate[cut], pop.intensity[cut], pop.alive[cut])
+    allowed_rate = np.maximum(pop.quota[cut] - used, 0.0) / left
     # the firm runs at what its quota allows from now on; a firm does not keep capacity it cannot
     # power, so the cut rate is where its growth goes on from (as 有序用电 plans are set)
-    pop.revenue[cut] = np.minimum(pop.revenue[cut], allowed_rate / np.maximum(per_revenue[cut], 1e-300))
-    return RationOutcome(total, float(short[cut].sum()), len(cut), traded)
+    per_revenue = pop.va_rate[cut] * pop.intensity[cut]  # tce per 万元 of revenue
+    pop.revenue[cut] = np.minimum(pop.revenue[cut], allowed_rate / np.maximum(per_revenue, 1e-300))
+    return RationOutcome(total, float(short.sum()), len(cut), traded)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Parameters
 from ..tiers import GRADE_D
+from . import kernels
 
 SIGMA_MAX = 0.95  # a Laplace scale b = σ/√2 below 1 keeps E[exp(ε)] = 1/(1 - b²) finite
 REFERENCE_AGE = 10.0  # the exit rate is quoted for a firm of this age (and of 2,000万 revenue)
@@ -120,21 +121,22 @@ def update_employment(pop: Population, log_growth: np.ndarray, params: Parameter
     pop.employees = np.maximum(pop.employees * np.exp(params.growth.employment_elasticity.at(year) * log_growth), 1.0)
 
 
-def yearly_hazard(pop: Population, params: Parameters, year: int) -> np.ndarray:
-    """Each firm's market-exit probability over this year."""
+def yearly_hazard(pop: Population, params: Parameters, year: int, rows: slice = slice(None)) -> np.ndarray:
+    """Each firm's market-exit probability over this year (of the firms in ``rows``)."""
     ex = params.exit
-    size = np.maximum(pop.revenue, 1.0) / params.statistics.above_scale_threshold.at(year)
-    age = (1.0 + np.maximum(year - pop.entry_year, 0)) / (1.0 + REFERENCE_AGE)
+    size = np.maximum(pop.revenue[rows], 1.0) / params.statistics.above_scale_threshold.at(year)
+    age = (1.0 + np.maximum(year - pop.entry_year[rows], 0)) / (1.0 + REFERENCE_AGE)
     yearly = ex.rate.at(year) * size ** (-ex.size_elasticity.at(year)) * age ** (-ex.age_elasticity.at(year))
-    yearly = yearly * np.where(pop.cert > 0, ex.certified_multiplier.at(year), 1.0)
-    yearly = yearly * np.where(pop.grade == GRADE_D, ex.d_grade_multiplier.at(year), 1.0)
-    return np.where(pop.alive, np.clip(yearly, 0.0, 0.9), 0.0)
+    yearly = yearly * np.where(pop.cert[rows] > 0, ex.certified_multiplier.at(year), 1.0)
+    yearly = yearly * np.where(pop.grade[rows] == GRADE_D, ex.d_grade_multiplier.at(year), 1.0)
+    return np.where(pop.alive[rows], np.clip(yearly, 0.0, 0.9), 0.0)
 
 
-def set_exit_hazard(pop: Population, params: Parameters, year: int) -> float:
-    """Set this year's monthly exit probability of every firm; returns the expected exits this year."""
-    yearly = yearly_hazard(pop, params, year)
-    pop.hazard_month = -np.expm1(np.log1p(-yearly) / 12.0)
+def set_exit_hazard(pop: Population, params: Parameters, year: int, *, first_row: int = 0) -> float:
+    """Set this year's monthly exit probability of the firms from ``first_row`` on (each firm's own
+    hazard: the others' stay as they are); returns their expected exits this year."""
+    yearly = yearly_hazard(pop, params, year, slice(first_row, None))
+    pop.hazard_month[first_row:] = -np.expm1(np.log1p(-yearly) / 12.0)
     return float(yearly.sum())
 
 
@@ -145,5 +147,5 @@ def month_step(pop: Population, draws: FirmDraws, month: int) -> np.ndarray:
     Returns the row indices of firms that exited this month (still alive in the arrays:
     the caller releases their land and quota, then marks them).
     """
-    pop.ytd += pop.revenue
-    return np.flatnonzero(draws.uniform(pop.id, "exit", month) < pop.hazard_month)
+    step = kernels.for_size(len(pop))  # numpy, or one compiled pass for a large population (same numbers)
+    return step.accrue_and_exit(pop.ytd, pop.revenue, pop.id, pop.hazard_month, draws.start("exit", month))

@@ -24,7 +24,7 @@ import simpy
 
 from ..books import Books
 from ..population import Population
-from ..resources import LandPool
+from ..resources import LandPool, QuietRequest
 from ..scenario import Land, LandRenewal, LandSupply
 
 
@@ -128,16 +128,28 @@ class LandMarket:
         cost = lp.zero_land_cost_per_mu.at(year)
         # a claim gives up in mid-month, not at a year end when the books are read and new claims filed
         deadline = self.env.now + max(patience - 0.5, 0.0)
-        ids, amounts = pop.id[rows].tolist(), claim[rows].tolist()
         books, reason = self.books, "增资扩产 expansion"
-        granted, any_granted = books["land_granted_expansion"], False  # summed in claim order, as one add per claim
+        granted = books["land_granted_expansion"]  # summed in claim order, as one add per claim
+        # the claims the free land covers at once, in order, in one step; then one by one
+        amounts = claim[rows]
+        now = self.pool.take_run(amounts, reason)
+        pop.land[rows[:now]] += amounts[:now]  # served now, in this year's books
+        granted = float(np.add.accumulate(np.concatenate(([granted], amounts[:now])))[-1])
+        any_granted = now > 0
         waiting: list[_Claim] = []
-        for row, firm, amount in zip(rows.tolist(), ids, amounts):
+        ids = pop.id[rows].tolist()
+        for i, (row, amount) in enumerate(zip(rows[now:].tolist(), amounts[now:].tolist()), start=now):
             if not self.pool.take_if_first(amount, reason):
-                request = self.pool.request(amount, reason)
-                if not request.triggered:
-                    waiting.append(_Claim(self, pop, firm, amount, request))
-                    continue
+                filed = _Claim(self, pop, ids[i], amount)
+                self.pool.enqueue(filed)
+                if not filed.triggered:
+                    # it waits, so every later claim waits behind it: queued together, no serving pass
+                    # (the free land is unchanged since the head was found unservable)
+                    waiting = [filed, *(_Claim(self, pop, firm, a) for firm, a in zip(ids[i + 1:], amounts[i + 1:].tolist()))]
+                    self.pool.enqueue_behind(waiting[1:], amounts[i + 1:])
+                    for queued in waiting:
+                        queued.waiting = True
+                    break
                 self.pool.granted(amount, reason)
             pop.land[row] += amount  # served now, in this year's books
             granted += amount
@@ -174,66 +186,92 @@ class LandMarket:
         is not the head serves nobody: such claims are set aside and leave the queue together,
         without a serving attempt each.
         """
-        pool, queue = self.pool, self.pool.get_queue
+        pool, queue, books = self.pool, self.pool.get_queue, self.books
         behind: list = []  # withdrawn behind an unservable head, still to leave the queue
         level = None  # free land when the head was last found unservable
+        unmet, upgrade = books["land_unmet_expansion"], books["investment_upgrade"]  # summed in filing order
+        served: list[_Claim] = []  # a run of served claims, booked before the next withdrawal
         for claim in claims:
-            request = claim.request
-            if request.triggered:
-                pool.granted(claim.amount, "增资扩产 expansion")
-                self._grant(claim.pop, claim.firm, claim.amount)
+            if claim.triggered:  # booked in its place: a plot handed back changes what later withdrawals serve
+                served.append(claim)
                 continue
-            if level is not None and pool.free == level and queue and queue[0] is not request:
-                behind.append(request)
+            if served:
+                self._book(served)
+                served = []
+            if level is not None and pool.free == level and queue and queue[0] is not claim:
+                behind.append(claim)
             else:
                 if behind:
                     queue.drop(behind)
                     behind = []
-                pool.cancel(request)  # the queue serves from its head what it now can
+                pool.cancel(claim)  # the queue serves from its head what it now can
                 level = pool.free
             # no land within patience: the firm builds upward instead (零增地技改, 厂房加层)
-            self.books.add("land_unmet_expansion", claim.amount)
-            self.books.add("investment_upgrade", claim.amount * cost)
+            unmet += claim.amount
+            upgrade += claim.amount * cost
         if behind:
             queue.drop(behind)
+        if served:
+            self._book(served)
+        if not all(c.triggered for c in claims):
+            books["land_unmet_expansion"], books["investment_upgrade"] = unmet, upgrade
 
-    def _grant(self, pop: Population, firm: int, amount: float) -> None:
-        row = int(np.searchsorted(pop.id, firm))  # ids rise along the rows (new firms are appended)
-        if row == len(pop) or pop.id[row] != firm or not pop.alive[row]:
-            # the firm left while it waited: the plot was never used
-            self.pool.return_unbuilt(amount, "expansion: firm gone")
+    def _book(self, claims: list[_Claim]) -> None:
+        """Book claims the queue served, in order: the plot to the firm, or back if the firm left.
+
+        Claims of firms still there are booked a run at a time (the same folds, ledger rows in
+        order); a claim whose firm left in between hands its plot back in its place.
+        """
+        pop, books, reason = claims[0].pop, self.books, "增资扩产 expansion"
+        firms = np.array([c.firm for c in claims], dtype=np.int64)
+        amounts = np.array([c.amount for c in claims], dtype=float)
+        rows = np.searchsorted(pop.id, firms)  # ids rise along the rows
+        at = np.minimum(rows, len(pop) - 1)
+        present = (rows < len(pop)) & (pop.id[at] == firms) & pop.alive[at] if len(pop) else np.zeros(len(firms), bool)
+        granted = books["land_granted_expansion"]  # summed in claim order, as one add per claim
+        start = 0
+        for gone in [*np.flatnonzero(~present).tolist(), len(claims)]:
+            run = slice(start, gone)
+            self.pool.granted_run(amounts[run], reason)
+            np.add.at(pop.land, rows[run], amounts[run])  # in claim order: a firm's two claims both count
+            granted = float(np.add.accumulate(np.concatenate(([granted], amounts[run])))[-1])
+            if gone < len(claims):  # the firm left while it waited: the plot was never used
+                self.pool.granted(float(amounts[gone]), reason)
+                self.pool.return_unbuilt(float(amounts[gone]), "expansion: firm gone")
+            start = gone + 1
+        books["land_granted_expansion"] = granted
+
+
+class _Claim(QuietRequest):
+    """An expansion claim in the land queue (a quiet request: no SimPy event of its own)."""
+
+    __slots__ = ("market", "pop", "firm", "waiting")
+
+    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float):
+        self.amount, self.triggered = amount, False  # QuietRequest's fields, set here: one of ~10^5 a year
+        self.market, self.pop, self.firm = market, pop, firm
+        self.waiting = False  # in the queue, its deadline not yet come (set once filed and not served at once)
+
+    @classmethod
+    def served(cls, requests: list) -> None:
+        """Claims the queue served before their deadline: booked together at the next event (as
+        each claim's own booking event, scheduled one after the other, would have booked them)."""
+        due = [c for c in requests if c.waiting]
+        if not due:
             return
-        pop.land[row] += amount
-        self.books.add("land_granted_expansion", amount)
-
-
-class _Claim:
-    """An expansion claim waiting in the land queue."""
-
-    __slots__ = ("market", "pop", "firm", "amount", "request", "waiting")
-
-    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float, request):
-        self.market, self.pop, self.firm, self.amount, self.request = market, pop, firm, amount, request
-        self.waiting = True
-        request.callbacks.append(self._served)
-
-    def _served(self, _event) -> None:
-        """The queue served the claim before its deadline: booked at the next event."""
-        if not self.waiting:
-            return
-        self.waiting = False
-        booked = self.market.env.event()
-        booked.callbacks.append(self._book)
+        for claim in due:
+            claim.waiting = False
+        market = due[0].market
+        booked = market.env.event()
+        booked.callbacks.append(lambda _: market._book(due))
         booked.succeed()
-
-    def _book(self, _event) -> None:
-        self.market.pool.granted(self.amount, "增资扩产 expansion")
-        self.market._grant(self.pop, self.firm, self.amount)
 
 
 
 def wait_for(env: simpy.Environment, pool, amount: float, deadline: float, reason: str):
     """Ask ``pool`` for ``amount`` and wait until ``deadline``; True if granted (booked), else False."""
+    if pool.take_if_first(amount, reason):  # met on the spot, as a request would be: no SimPy event
+        return True
     return (yield from await_request(env, pool, pool.request(amount, reason), amount, deadline, reason))
 
 

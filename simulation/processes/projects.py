@@ -61,6 +61,7 @@ class Desk:
     pending: list[Project] = field(default_factory=list)  # built, to join at the next month step
     pipeline_land: float = 0.0  # 亩 held by projects not yet producing
     waiting: int = 0  # signed projects waiting for land or energy
+    terms_by_year: dict[int, _Terms] = field(default_factory=dict)  # the terms as read for each year
 
     def lead_rate(self, year: int) -> float:
         """Leads per month: 招商 effort × the lead rate."""
@@ -91,16 +92,39 @@ class Desk:
         books.add("investment_lost", project.investment * 1e4)
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """A year's project terms, read from the scenario once (thousands of projects are drawn a year)."""
+
+    investment_median: float  # 亿元
+    investment_sigma: float
+    output_per_investment: float
+    value_added_rate: float  # %
+    energy_intensity: float
+    patience_months: float
+    zero_land_share: float
+    investment_per_mu: float
+    build_months: float
+
+    @classmethod
+    def of(cls, desk: Desk, year: int) -> _Terms:
+        p = desk.terms
+        return cls(p.investment_median.at(year), p.investment_sigma.at(year), p.output_per_investment.at(year),
+                   p.value_added_rate.at(year), p.energy_intensity.at(year), p.patience_months.at(year),
+                   desk.attraction.zero_land_share.at(year), p.investment_per_mu.at(year), p.build_months.at(year))
+
+
 def draw_project(desk: Desk, rng: np.random.Generator) -> Project:
     """A new project from the scenario's distributions."""
-    p, year = desk.terms, desk.year()
-    investment = p.investment_median.at(year) * rng.lognormal(0.0, p.investment_sigma.at(year))
-    output = investment * 1e4 * p.output_per_investment.at(year)
-    energy = output * p.value_added_rate.at(year) / 100 * p.energy_intensity.at(year)
-    patience = rng.exponential(p.patience_months.at(year))
-    zero_land = bool(rng.random() < desk.attraction.zero_land_share.at(year))
-    land = 0.0 if zero_land else investment * 1e4 / p.investment_per_mu.at(year)
-    return Project(investment, land, energy, output, p.build_months.at(year), patience, zero_land)
+    year = desk.year()
+    p = desk.terms_by_year.get(year) or desk.terms_by_year.setdefault(year, _Terms.of(desk, year))
+    investment = p.investment_median * rng.lognormal(0.0, p.investment_sigma)
+    output = investment * 1e4 * p.output_per_investment
+    energy = output * p.value_added_rate / 100 * p.energy_intensity
+    patience = rng.exponential(p.patience_months)
+    zero_land = bool(rng.random() < p.zero_land_share)
+    land = 0.0 if zero_land else investment * 1e4 / p.investment_per_mu
+    return Project(investment, land, energy, output, p.build_months, patience, zero_land)
 
 
 def signs(desk: Desk, project: Project) -> bool:

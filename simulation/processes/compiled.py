@@ -1,0 +1,102 @@
+"""The monthly loops of :mod:`simulation.processes.kernels`, compiled (numba, cached on disk).
+
+Each numpy step makes a dozen passes over the population, each allocating a temporary array;
+here each step is one loop. Every float is computed by the same IEEE operations, in the same
+order, as the numpy function of the same name in :mod:`.kernels` (no fast-math, so no
+reassociation or fused multiply-add), and sums stay with numpy (its pairwise summation fixes
+their rounding), so the results are bit for bit the same; ``tests/test_kernels.py`` checks it.
+
+The draws are :class:`simulation.draws.FirmDraws`'s: SplitMix64 at the firm's id from a start
+hashed from (replication, event, time), so each firm's draw is still a function of those alone.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_ULP53 = 2.0**-53
+
+
+@numba.njit(cache=True, inline="always")
+def _uniform(start: np.uint64, firm: np.int64) -> float:
+    """FirmDraws.uniform for one id: SplitMix64's ``firm``-th output from ``start``, top 53 bits."""
+    z = np.uint64(firm) * _GOLDEN + start
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    z = z ^ (z >> _S31)
+    return (np.float64(z >> _S11) + 0.5) * _ULP53
+
+
+@numba.njit(cache=True)
+def uniforms(start: np.uint64, ids: np.ndarray) -> np.ndarray:
+    """FirmDraws.uniform for every id (for tests and small callers)."""
+    out = np.empty(len(ids))
+    for i in range(len(ids)):
+        out[i] = _uniform(start, ids[i])
+    return out
+
+
+@numba.njit(cache=True)
+def accrue_and_exit(ytd: np.ndarray, revenue: np.ndarray, ids: np.ndarray, hazard: np.ndarray,
+                    start: np.uint64) -> np.ndarray:
+    """One month: ``ytd += revenue``; rows whose exit draw falls below their hazard, ascending."""
+    exited = np.empty(len(ids), dtype=np.int64)
+    count = 0
+    for i in range(len(ids)):
+        ytd[i] += revenue[i]
+        exited[count] = i  # written always, kept if the firm exits
+        count += _uniform(start, ids[i]) < hazard[i]
+    return exited[:count].copy()
+
+
+@numba.njit(cache=True, inline="always")
+def _times_alive(x: float, alive: bool) -> float:
+    """``x * alive`` as numpy multiplies by a boolean (1.0 or 0.0, so 0 * inf is still NaN)."""
+    return x * (1.0 if alive else 0.0)
+
+
+@numba.njit(cache=True, inline="always")
+def _max0(x: float) -> float:
+    """``np.maximum(x, 0.0)``: NaN propagates, and an equal pair (-0.0, 0.0) gives the first.
+
+    One comparison, so it compiles to a select rather than a branch that claims of either sign
+    would mispredict."""
+    return 0.0 if x < 0.0 else x
+
+
+@numba.njit(cache=True)
+def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
+    """kernels.look_ahead in one pass: (rate, claims). Only these two are written out: the pass
+    is bound by memory traffic, and the rest is needed for a few rows only."""
+    n = len(ytd)
+    rate, claims = np.empty(n), np.empty(n)
+    for i in range(n):
+        p = va_rate[i] * intensity[i]
+        used = _times_alive(ytd[i] / 12.0 * p, alive[i])
+        r = _times_alive(revenue[i] * p, alive[i])
+        rate[i] = r
+        claims[i] = _times_alive(_max0(used + r * left - quota[i]), alive[i])
+    return rate, claims
+
+
+@numba.njit(cache=True)
+def grant_and_short(granted, scale, quota, claims, rate):
+    """kernels.grant_and_short in one pass: (short of the rows still short, those rows)."""
+    n = len(granted)
+    short = np.empty(n)
+    rows = np.empty(n, dtype=np.int64)
+    count = 0
+    for i in range(n):
+        granted[i] *= scale
+        quota[i] += granted[i]
+        gap = claims[i] - granted[i]
+        r = rate[i]
+        short[count] = gap  # written always, kept if short: no branch to mispredict
+        rows[count] = i
+        count += gap > 1e-9 * (1.0 if r < 1.0 else r)  # np.maximum(r, 1.0), NaN kept
+    return short[:count].copy(), rows[:count].copy()

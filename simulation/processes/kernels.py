@@ -1,0 +1,83 @@
+"""The steps that run every month over every firm, in numpy, and which version a population uses.
+
+:mod:`.compiled` has the same functions as single compiled loops (numba), bit for bit equal to
+these (``tests/test_kernels.py``), so a run may switch between them at any step. The compiled
+loops pay for a large population (each numpy step makes a dozen passes over the columns, each
+with a temporary array) and for a long batch of small ones (a numpy call's fixed cost, tens of
+microseconds, dominates at a few thousand firms). They cost numba's start once in a process
+(~0.5 s, the compiled code read from the disk cache), which a single small run would not earn
+back. So the numpy steps run until the process has stepped :data:`COMPILED_AFTER` firm-months,
+or at once for a population of :data:`COMPILED_FROM` firms; numba is imported only then.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import numpy as np
+
+from ..draws import uniform_at
+
+COMPILED_FROM = 20_000  # firms
+COMPILED_AFTER = 5_000_000  # firm-steps in this process (~0.5 s of numpy steps at a few thousand firms)
+_stepped = 0  # firm-steps taken by the numpy functions in this process (a race between threads only
+# changes which of two bit-identical versions runs)
+
+
+def for_size(n: int) -> ModuleType:
+    """The module whose functions a step over ``n`` firms uses: this one, or :mod:`.compiled`."""
+    global _stepped
+    if n < COMPILED_FROM and _stepped < COMPILED_AFTER:
+        _stepped += n
+        return _NUMPY
+    from . import compiled
+
+    return compiled
+
+
+def accrue_and_exit(ytd: np.ndarray, revenue: np.ndarray, ids: np.ndarray, hazard: np.ndarray,
+                    start: np.uint64) -> np.ndarray:
+    """One month: ``ytd += revenue``; rows whose exit draw (the uniform at ``start``) falls below
+    their hazard, ascending."""
+    ytd += revenue
+    return np.flatnonzero(uniform_at(start, ids) < hazard)
+
+
+def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
+    """The energy look-ahead per firm (tce/年): its current rate of use and its claim,
+    the projected use above its quota; returns (rate, claims).
+
+    per_revenue = va_rate * intensity (tce per 万元); used = ytd / 12 * per_revenue * alive;
+    rate = revenue * per_revenue * alive; projected = used + rate * left;
+    claims = max(projected - quota, 0) * alive.
+    """
+    per_revenue = va_rate * intensity
+    rate = revenue * per_revenue * alive
+    projected = used_so_far(ytd, va_rate, intensity, alive) + rate * left
+    claims = np.maximum(projected - quota, 0.0) * alive
+    return rate, claims
+
+
+def used_so_far(ytd, va_rate, intensity, alive):
+    """Energy used so far this year (tce), as :func:`look_ahead` computes it (pass row subsets
+    for a few firms: each value is the same)."""
+    return ytd / 12.0 * (va_rate * intensity) * alive
+
+
+def grant_and_short(granted, scale, quota, claims, rate):
+    """``granted *= scale; quota += granted``; returns the rows still short of their claim
+    (short > 1e-9 * max(rate, 1), ascending) and by how much (short = claims - granted)."""
+    granted *= scale
+    quota += granted
+    short = claims - granted
+    cut = np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
+    return short[cut], cut
+
+
+def _this_module() -> ModuleType:
+    import sys
+
+    return sys.modules[__name__]
+
+
+_NUMPY = _this_module()
