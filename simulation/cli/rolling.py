@@ -56,6 +56,9 @@ def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, w
     if not tables:
         raise InputError("no scenario here has observed data to score against (see the lines above)", file=str(spec))
     skill = pd.concat(tables, ignore_index=True)
+    from ..forecast.discrepancy import calibrate
+
+    skill = pd.concat([skill, calibrate(skill)], ignore_index=True)  # labelled model_calibrated; raw rows kept
     write_skill(skill, out)
     if log:  # what each origin's refit set, for the record
         with atomic_path(out / "refit.txt") as tmp:

@@ -11,10 +11,12 @@ pilot ensemble of the scenario, one number per quantity:
   the model's first simulated year is paired with that first year: a rate, not a path). A second
   pilot at c measures how much of the scaling the model delivers (a thin pool cannot deliver
   more than its eligible firms, the success chance is capped at 1) and c is corrected once.
-- **growth**: ``parameters.growth.above_scale_mean`` after the origin is shifted by the mean gap
-  between observed and model 规上 value-added growth in the years from the base year to the origin,
-  shrunk towards the scenario's schedule (normal prior with the s.d. of one year's common shock:
-  ``assume``, the plan's rate is as informative as one observed year).
+- **growth**: the mean gap between observed and model 规上 value-added growth in the years from the
+  base year to the origin, shrunk towards the scenario's schedule (normal prior with the s.d. of
+  one year's common shock: ``assume``, the plan's rate is as informative as one observed year), is
+  added after the origin through ``parameters.growth.above_scale_mean``, divided by the slope of
+  value-added growth on that schedule (a pilot measures it: rationed energy and land, entrants and
+  the threshold make it well below 1).
 - **common shock**: ``parameters.growth.common_shock_sd`` is the partial-pooling estimate
   (:mod:`simulation.calibration.shocks`) of every region's growth series cut at the origin.
 
@@ -72,12 +74,18 @@ class StepFit:
 
 @dataclass(frozen=True)
 class GrowthFit:
-    shift: float  # pp/年 added to above_scale_mean after the origin
+    shift: float  # pp/年 of 规上 value-added growth to add after the origin
     sd: float  # posterior s.d. of the shift
     years: tuple[int, ...] = ()
+    slope: float = 1.0  # pp of value-added growth per pp of the above_scale_mean schedule (a pilot measures it)
 
     def draw(self, rng: np.random.Generator) -> float:
-        return float(self.shift + self.sd * rng.standard_normal())
+        """A posterior draw of the schedule shift (pp/年 of above_scale_mean)."""
+        return float(self.shift + self.sd * rng.standard_normal()) / self.slope
+
+    @property
+    def schedule_shift(self) -> float:
+        return self.shift / self.slope
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ class ParameterDraws:
             scale = fit.scale if rng is None else fit.draw(rng)
             out.update(step_overrides(self.base, fit.step, scale))
         if self.growth is not None:
-            shift = self.growth.shift if rng is None else self.growth.draw(rng)
+            shift = self.growth.schedule_shift if rng is None else self.growth.draw(rng)
             out.update(growth_overrides(self.base, self.origin, shift))
         if self.shock is not None:
             sd = float(np.exp(self.shock.log_sd)) if rng is None else self.shock.draw(rng)
@@ -125,7 +133,8 @@ class ParameterDraws:
     def describe(self) -> str:
         parts = [f"{f.step} ×{f.scale:.3g} (K={f.events:g} in {list(f.years)}, φ={f.dispersion:.2g})" for f in self.steps]
         if self.growth is not None:
-            parts.append(f"growth {self.growth.shift:+.2f} ± {self.growth.sd:.2f} pp after {self.origin}")
+            parts.append(f"value-added growth {self.growth.shift:+.2f} ± {self.growth.sd:.2f} pp after {self.origin} "
+                         f"(schedule {self.growth.schedule_shift:+.2f} pp at slope {self.growth.slope:.2f})")
         if self.shock is not None:
             parts.append(f"shock s.d. {np.exp(self.shock.log_sd):.3f}")
         return "; ".join(parts) or "no change"
@@ -267,11 +276,25 @@ class QuickRefit:
                 if fit is not None:
                     draws.steps.append(fit)
         if self.growth:
-            draws.growth = fit_growth(series(observed, GROWTH_INDICATOR), model, origin, first, shock_sd)
+            fit = fit_growth(series(observed, GROWTH_INDICATOR), model, origin, first, shock_sd)
+            draws.growth = GrowthFit(fit.shift, fit.sd, fit.years, self.growth_slope(scenario))
         if self.correct and draws.steps:
             draws.steps = self._corrected(draws)
         self.log.append(f"{scenario.name} at {origin}: {draws.describe()}")
         return draws
+
+    def growth_slope(self, scenario: Scenario, probe: float = 2.0) -> float:
+        """pp of 规上 value-added growth per pp of ``above_scale_mean``: a pilot with the schedule
+        raised by ``probe`` pp in every year, on the same random numbers as the first pilot."""
+        key = ("slope", id(scenario))
+        if key not in self._pilots:
+            raised = with_overrides(scenario, growth_overrides(scenario, scenario.base_year, probe))
+            run = mean_by_year(run_replications(raised, self.pilot_replications, self.seed).indicators)
+            base = self.pilot(scenario)
+            gaps = [run[k] - base[k] for k in base if k[0] == GROWTH_INDICATOR and k in run and np.isfinite(base[k])]
+            slope = float(np.mean(gaps)) / probe if gaps else 1.0
+            self._pilots[key] = (scenario, float(np.clip(slope, 0.1, 2.0)))
+        return self._pilots[key][1]
 
     def _corrected(self, draws: ParameterDraws) -> list[StepFit]:
         """Second pilot at the point estimates: E becomes the events the model delivers per unit scale."""

@@ -50,7 +50,8 @@ def summarise(skill: pd.DataFrame, by=("region", "indicator")) -> pd.DataFrame:
     groups = skill.groupby(by, sort=True) if by else [((), skill)]
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
-        for method in ("model", "naive", "statistical"):
+        methods = ("model", "model_calibrated", "naive", "statistical")
+        for method in [m for m in methods if m != "model_calibrated" or (skill["method"] == m).any()]:
             g = group[(group["method"] == method) & group["median"].notna() & group["_key"].isin(model.index)]
             banded = g[g["lo80"].notna()]
             row = dict(zip(by, key), method=method, n=len(g), n_interval=len(banded))
