@@ -16,7 +16,8 @@ pilot ensemble of the scenario, one number per quantity:
   one year's common shock: ``assume``, the plan's rate is as informative as one observed year), is
   added after the origin through ``parameters.growth.above_scale_mean``, divided by the slope of
   value-added growth on that schedule (a pilot measures it: rationed energy and land, entrants and
-  the threshold make it well below 1).
+  the threshold make it well below 1), the slope floored at :data:`SLOPE_FLOOR` so the schedule
+  never moves by more than twice the gap.
 - **common shock**: ``parameters.growth.common_shock_sd`` is the partial-pooling estimate
   (:mod:`simulation.calibration.shocks`) of every region's growth series cut at the origin.
 
@@ -49,6 +50,10 @@ GROWTH_INDICATOR = "value_added_above_scale_growth"
 FIT_WINDOW = 5  # years up to the origin a flow rate is fitted on (national batch sizes change)
 PARAMETER_POINT = 1_000_003  # spawn-key point of the parameter draws (the model's replications use 0)
 MAX_DISPERSION = 50.0
+# a gap in value-added growth is passed to the schedule amplified at most 2×: where rationed energy
+# or land hold value-added growth down (measured slopes 0.1-0.4), a larger push would move the
+# schedule by 10 pp or more and, through the certification growth criteria, the flows with it
+SLOPE_FLOOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -285,7 +290,8 @@ class QuickRefit:
 
     def growth_slope(self, scenario: Scenario, probe: float = 2.0) -> float:
         """pp of 规上 value-added growth per pp of ``above_scale_mean``: a pilot with the schedule
-        raised by ``probe`` pp in every year, on the same random numbers as the first pilot."""
+        raised by ``probe`` pp in every year, on the same random numbers as the first pilot; at
+        least :data:`SLOPE_FLOOR`."""
         key = ("slope", id(scenario))
         if key not in self._pilots:
             raised = with_overrides(scenario, growth_overrides(scenario, scenario.base_year, probe))
@@ -293,7 +299,7 @@ class QuickRefit:
             base = self.pilot(scenario)
             gaps = [run[k] - base[k] for k in base if k[0] == GROWTH_INDICATOR and k in run and np.isfinite(base[k])]
             slope = float(np.mean(gaps)) / probe if gaps else 1.0
-            self._pilots[key] = (scenario, float(np.clip(slope, 0.1, 2.0)))
+            self._pilots[key] = (scenario, float(np.clip(slope, SLOPE_FLOOR, 2.0)))
         return self._pilots[key][1]
 
     def _corrected(self, draws: ParameterDraws) -> list[StepFit]:
