@@ -41,7 +41,9 @@ def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, w
     from ..forecast.rolling import rolling_backtest, write_skill
     from ..forecast.skill import summarise
     files = scenario_files(spec)
-    tables, refused, log = [], [], []
+    tables: list[pd.DataFrame] = []
+    refused: list[str] = []
+    log: list[str] = []
     for file in files:
         scenario, region = _scenario_and_region(file)
         try:

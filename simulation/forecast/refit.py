@@ -257,7 +257,7 @@ class QuickRefit:
                  shock=True, correct=True):
         self.pilot_replications, self.seed, self.data_dir = pilot_replications, seed, data_dir
         self.flows, self.growth, self.shock, self.correct = flows, growth, shock, correct
-        self._pilots: dict[int, dict] = {}
+        self._pilots: dict[Any, tuple[Scenario, Any]] = {}  # keyed on the scenario's id (kept alive with it)
         self.log: list[str] = []
 
     def pilot(self, scenario: Scenario) -> dict:
@@ -277,9 +277,9 @@ class QuickRefit:
         shock_sd = float(np.exp(draws.shock.log_sd)) if draws.shock else scenario.parameters.growth.common_shock_sd.at(first)
         if self.flows:
             for indicator, step in STEP_FLOWS.items():
-                fit = fit_step(indicator, step, series(observed, indicator), model, origin, first, last)
-                if fit is not None:
-                    draws.steps.append(fit)
+                step_fit = fit_step(indicator, step, series(observed, indicator), model, origin, first, last)
+                if step_fit is not None:
+                    draws.steps.append(step_fit)
         if self.growth:
             fit = fit_growth(series(observed, GROWTH_INDICATOR), model, origin, first, shock_sd)
             draws.growth = GrowthFit(fit.shift, fit.sd, fit.years, self.growth_slope(scenario))

@@ -55,7 +55,7 @@ from .scores import BANDS, score_ensemble
 
 HORIZONS = (1, 2, 3)
 METHODS = ("model", "naive", "statistical")
-Fit = Callable[[Scenario, pd.DataFrame, int], Scenario]
+Fit = Callable[[Scenario, pd.DataFrame, int], "Scenario | ParameterDraws"]
 SKILL_COLUMNS = (["region", "indicator", "unit", "price_basis", "deflator", "origin", "horizon", "year", "method",
                   "anchor", "observed", "median"]
                  + [f"{s}{b}" for b in BANDS for s in ("lo", "hi")] + [f"covered{b}" for b in BANDS]
@@ -101,9 +101,8 @@ def rolling_backtest(scenario: Scenario, region: str | None = None, *, replicati
     observed = scoreable(scenario, region, data_dir=data_dir)
     last = int(observed["year"].max()) if until is None else until
     extended = with_horizon(scenario, max(scenario.end_year, last), rule, file=f"<{scenario.name} to {last}>")
-    if fit == "quick":
-        fit = QuickRefit(seed=seed, data_dir=data_dir)
-    ensembles = _Ensembles(extended, observed, replications, seed, fit, workers, progress, log)
+    refit = QuickRefit(seed=seed, data_dir=data_dir) if fit == "quick" else fit
+    ensembles = _Ensembles(extended, observed, replications, seed, refit, workers, progress, log)
     ppi = observed_ppi(data_dir)
     return score_origins(region, observed, scenario.base_year, last, ensembles.at, horizons=horizons,
                          prices=lambda origin, year: price_change(extended, origin, year, ppi))
