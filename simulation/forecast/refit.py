@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..experiments.replicate import run_replications
 from ..loader import get_path, with_overrides
 from ..scenario import Scenario
@@ -235,7 +236,8 @@ def fit_shock(region: str, origin: int, data_dir=None) -> ShockFit | None:
     for r in dict.fromkeys((*REGIONS, region)):
         try:
             s = growth_series(r, data_dir)
-        except Exception:  # a region without a data file does not pool
+        except InputError:  # no data file: no years of its own, so the pooled mean
+            cut[r] = np.array([])
             continue
         cut[r] = s[s.index <= origin].to_numpy()
     try:
