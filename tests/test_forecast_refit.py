@@ -172,3 +172,14 @@ def test_discrepancy_factor_never_uses_the_region_it_widens():
     assert np.allclose(out.loc["a", "hi80"] - 10, factor)
     assert 0.9 < factor < 1.8 and (out["lo80"] >= 0).all()
     assert conformal_factor(np.ones(3), 95) == np.inf  # too few points for a 95% factor
+
+
+def test_held_national_batches_keep_the_lists_known_at_the_origin():
+    from simulation.forecast.refit import held_batches
+
+    ningbo = load_scenario("scenarios/ningbo_2020_2022.yaml")
+    stated = ningbo.parameters.certification.little_giant.allocation.national_batch
+    held = with_overrides(ningbo, held_batches(ningbo, 2020)).parameters.certification.little_giant.allocation.national_batch
+    assert [held.at(y) for y in (2019, 2020)] == [stated.at(2019), stated.at(2020)]
+    assert all(held.at(y) == stated.at(2020) for y in range(2021, ningbo.end_year + 1))
+    assert held_batches(_zhenhai(), 2021) == {}  # quotas given per year: nothing to hold

@@ -21,6 +21,10 @@ pilot ensemble of the scenario, one number per quantity:
 - **common shock**: ``parameters.growth.common_shock_sd`` is the partial-pooling estimate
   (:mod:`simulation.calibration.shocks`) of every region's growth series cut at the origin.
 
+``hold_national_batches=True`` also holds the national list sizes after the origin at the origin's
+(by default the scenario's sizes, observed later, enter as a realised exogenous path: conditional
+forecasts, as for prices).
+
 **Parameter uncertainty.** A scale fitted on K observed events is uncertain: the replication draws
 it from the Jeffreys posterior of a Poisson rate, ``c_r ~ Gamma((K + ½)/φ, scale φ) / E`` (E the
 model events per unit scale in the fit years), with φ ≥ 1 the quasi-Poisson dispersion of the fit
@@ -178,6 +182,19 @@ def growth_overrides(scenario: Scenario, origin: int, shift: float) -> dict[str,
                                                    for y in years}}
 
 
+def held_batches(scenario: Scenario, origin: int) -> dict[str, Any]:
+    """Overrides holding each allocated step's ``national_batch`` after ``origin`` at its origin value."""
+    out: dict[str, Any] = {}
+    for step in STEP_FLOWS.values():
+        allocation = getattr(scenario.parameters.certification, step).allocation
+        if allocation is None:
+            continue
+        batch = allocation.national_batch
+        out[f"parameters.certification.{step}.allocation.national_batch"] = {
+            y: batch.at(min(y, origin)) for y in range(scenario.base_year, scenario.end_year + 1)}
+    return out
+
+
 # --- the fit --------------------------------------------------------------------------------
 
 
@@ -256,9 +273,10 @@ class QuickRefit:
     """
 
     def __init__(self, pilot_replications: int = 20, seed: int = 0, *, data_dir=None, flows=True, growth=True,
-                 shock=True, correct=True):
+                 shock=True, correct=True, hold_national_batches=False):
         self.pilot_replications, self.seed, self.data_dir = pilot_replications, seed, data_dir
         self.flows, self.growth, self.shock, self.correct = flows, growth, shock, correct
+        self.hold_national_batches = hold_national_batches
         self._pilots: dict[Any, tuple[Scenario, Any]] = {}  # keyed on the scenario's id (kept alive with it)
         self.log: list[str] = []
 
@@ -271,6 +289,8 @@ class QuickRefit:
 
     def __call__(self, scenario: Scenario, observed: pd.DataFrame, origin: int) -> ParameterDraws:
         observed = observed[observed["year"] <= origin]  # never more than the origin, whoever calls
+        if self.hold_national_batches:
+            scenario = self._held(scenario, origin)
         model = self.pilot(scenario)
         first, last = scenario.base_year + 1, scenario.end_year
         draws = ParameterDraws(scenario, origin)
@@ -289,6 +309,14 @@ class QuickRefit:
             draws.steps = self._corrected(draws)
         self.log.append(f"{scenario.name} at {origin}: {draws.describe()}")
         return draws
+
+    def _held(self, scenario: Scenario, origin: int) -> Scenario:
+        """The scenario with every national batch after ``origin`` held at the origin's (the list
+        sizes a forecaster knew then; the scenario's later sizes are observations). Cached per origin."""
+        key = ("held", id(scenario), origin)
+        if key not in self._pilots:
+            self._pilots[key] = (scenario, with_overrides(scenario, held_batches(scenario, origin)))
+        return self._pilots[key][1]
 
     def growth_slope(self, scenario: Scenario, probe: float = 2.0) -> float:
         """pp of 规上 value-added growth per pp of ``above_scale_mean``: a pilot with the schedule
