@@ -61,8 +61,11 @@ def calibrate(spec: Path, out: Path, workers, dask_local, scheduler, method, qui
 @click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True, help="With --rolling: root seed.")
 @click.option("--rule", type=click.Choice(["stated", "hold", "trend"]), default="stated", show_default=True,
               help="With --rolling: how schedules continue past a scenario's end year.")
+@click.option("--refit/--no-refit", default=True, show_default=True,
+              help="With --rolling: quick refit per origin on data up to it, with parameter uncertainty "
+                   "(simulation.forecast.refit); --no-refit runs each scenario as written.")
 def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quiet: bool, until: int | None, rolling: bool,
-             replications: int, seed: int, rule: str) -> None:
+             replications: int, seed: int, rule: str, refit: bool) -> None:
     """Calibrate SPEC on data up to --until, forecast later years, score against a naive trend.
 
     With --rolling: forecast every observed point 1-3 years ahead from every origin and score
@@ -71,7 +74,7 @@ def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quie
         from .rolling import rolling_command
 
         rolling_command(spec, out, until=until, replications=replications, seed=seed, rule=rule,
-                        workers=1 if workers is None else workers, quiet=quiet)
+                        workers=1 if workers is None else workers, quiet=quiet, refit=refit)
         return
     if until is None:
         raise InputError("give --until YEAR (or --rolling)", field="--until")

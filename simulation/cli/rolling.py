@@ -36,16 +36,19 @@ def _scenario_and_region(file: Path):
     return load_scenario(file), None
 
 
-def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, workers, quiet) -> pd.DataFrame:
+def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, workers, quiet,
+                    refit: bool = True) -> pd.DataFrame:
     from ..forecast.rolling import rolling_backtest, write_skill
     from ..forecast.skill import summarise
     files = scenario_files(spec)
-    tables, refused = [], []
+    tables: list[pd.DataFrame] = []
+    refused: list[str] = []
+    log: list[str] = []
     for file in files:
         scenario, region = _scenario_and_region(file)
         try:
             tables.append(rolling_backtest(scenario, region, replications=replications, seed=seed, until=until, rule=rule,
-                                           workers=workers, progress=not quiet))
+                                           workers=workers, progress=not quiet, fit="quick" if refit else None, log=log))
         except InputError as exc:
             if len(files) == 1:
                 raise InputError(str(exc), file=str(file)) from None
@@ -55,7 +58,13 @@ def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, w
     if not tables:
         raise InputError("no scenario here has observed data to score against (see the lines above)", file=str(spec))
     skill = pd.concat(tables, ignore_index=True)
+    from ..forecast.discrepancy import calibrate
+
+    skill = pd.concat([skill, calibrate(skill)], ignore_index=True)  # labelled model_calibrated; raw rows kept
     write_skill(skill, out)
+    if log:  # what each origin's refit set, for the record
+        with atomic_path(out / "refit.txt") as tmp:
+            tmp.write_text("\n".join(log) + "\n", encoding="utf-8")
     summary = summarise(skill)
     with atomic_path(out / "skill_summary.csv") as tmp:
         summary.to_csv(tmp, index=False, float_format="%.6g")

@@ -18,12 +18,20 @@ an origin at or after the base year. The design:
 5. the baselines (naive drift, statistical) use every observation up to t, before the base year
    included, and are scored on exactly the model's points.
 
-**Refitting.** ``fit(scenario, observed_up_to_origin, origin) -> scenario`` is the pluggable
-refit step. The default is none: the scenario's own parameters (a full SMM calibration per origin
-takes minutes to hours and is too slow for CI). The shipped scenarios were written before most of
-the held-out years, but some schedules cite later bulletins (e.g. Ningbo's 2020–2021 growth), so a
-point whose observation entered the scenario is in-sample; the calibrated files in
-``calibration/fitted`` are fitted to the held-out years and must not be back-tested this way.
+**Refitting.** ``fit(scenario, observed_up_to_origin, origin)`` is the pluggable refit step; it
+returns a scenario, or a :class:`~simulation.forecast.refit.ParameterDraws` whose replications each
+draw their parameters from the fit's posterior (parameter uncertainty in the bands). The default
+``fit="quick"`` is :class:`~simulation.forecast.refit.QuickRefit` (certification flows, growth and
+common shock by the method of moments on data up to the origin); ``fit=None`` runs the scenario as
+written, once for all origins. The shipped scenarios were written before most of the held-out
+years, but some schedules cite later bulletins (e.g. Ningbo's 2020–2021 growth), so a point whose
+observation entered the scenario is in-sample; the calibrated files in ``calibration/fitted`` are
+fitted to the held-out years and must not be back-tested this way.
+
+**Prices.** Money levels are observed at current prices, the model's at base-year prices. An
+anchored money level is compared at current prices: the model's real growth from the origin
+times the observed producer-price change over the horizon (:mod:`.prices`; the ``deflator``
+column says which index was used, or ``none`` when no index covers the years).
 """
 
 from __future__ import annotations
@@ -41,13 +49,15 @@ from ..scenario import Scenario
 from .baselines import BASELINES
 from .horizon import with_horizon
 from .observed import load_observed, price_basis, series
+from .prices import observed_ppi, price_change
+from .refit import PARAMETER_POINT, ParameterDraws, QuickRefit
 from .scores import BANDS, score_ensemble
 
 HORIZONS = (1, 2, 3)
 METHODS = ("model", "naive", "statistical")
-Fit = Callable[[Scenario, pd.DataFrame, int], Scenario]
-SKILL_COLUMNS = (["region", "indicator", "unit", "price_basis", "origin", "horizon", "year", "method", "anchor",
-                  "observed", "median"]
+Fit = Callable[[Scenario, pd.DataFrame, int], "Scenario | ParameterDraws"]
+SKILL_COLUMNS = (["region", "indicator", "unit", "price_basis", "deflator", "origin", "horizon", "year", "method",
+                  "anchor", "observed", "median"]
                  + [f"{s}{b}" for b in BANDS for s in ("lo", "hi")] + [f"covered{b}" for b in BANDS]
                  + [f"is{b}" for b in BANDS] + ["crps", "pit", "ape"])
 
@@ -80,24 +90,33 @@ def scoreable(scenario: Scenario, region: str, *, data_dir=None) -> pd.DataFrame
 
 
 def rolling_backtest(scenario: Scenario, region: str | None = None, *, replications: int = 100, seed: int = 0,
-                     horizons=HORIZONS, until: int | None = None, fit: Fit | None = None, rule: str = "stated",
-                     workers=1, data_dir=None, progress: bool = False) -> pd.DataFrame:
-    """The skill table (:data:`SKILL_COLUMNS`) of ``scenario`` against its region's observations."""
+                     horizons=HORIZONS, until: int | None = None, fit: Fit | str | None = "quick", rule: str = "stated",
+                     workers=1, data_dir=None, progress: bool = False, log: list | None = None) -> pd.DataFrame:
+    """The skill table (:data:`SKILL_COLUMNS`) of ``scenario`` against its region's observations.
+
+    ``fit``: ``"quick"`` (:class:`~simulation.forecast.refit.QuickRefit`), ``None`` (no refit) or a
+    callable ``fit(scenario, observed_up_to_origin, origin)``. ``log`` collects one line per refit.
+    """
     region = region or region_of(scenario)
     observed = scoreable(scenario, region, data_dir=data_dir)
     last = int(observed["year"].max()) if until is None else until
     extended = with_horizon(scenario, max(scenario.end_year, last), rule, file=f"<{scenario.name} to {last}>")
-    ensembles = _Ensembles(extended, observed, replications, seed, fit, workers, progress)
-    return score_origins(region, observed, scenario.base_year, last, ensembles.at, horizons=horizons)
+    refit = QuickRefit(seed=seed, data_dir=data_dir) if fit == "quick" else fit
+    ensembles = _Ensembles(extended, observed, replications, seed, refit, workers, progress, log)
+    ppi = observed_ppi(data_dir)
+    return score_origins(region, observed, scenario.base_year, last, ensembles.at, horizons=horizons,
+                         prices=lambda origin, year: price_change(extended, origin, year, ppi))
 
 
 def score_origins(region: str, observed: pd.DataFrame, base_year: int, last: int,
-                  ensembles_at: Callable[[int], dict], *, horizons=HORIZONS, baselines=None) -> pd.DataFrame:
+                  ensembles_at: Callable[[int], dict], *, horizons=HORIZONS, baselines=None,
+                  prices: Callable[[int, int], tuple[float, str]] | None = None) -> pd.DataFrame:
     """Score every (origin, horizon) point of ``observed`` from ``base_year`` on, to ``last``.
 
     ``ensembles_at(origin)`` gives ``{(indicator, year): values by replication}`` of the forecaster
     conditioned at ``origin`` (the model's replications; any other forecaster in tests).
     ``baselines`` (default :data:`~simulation.forecast.baselines.BASELINES`) maps method → forecaster.
+    ``prices(origin, year)`` gives the price change applied to anchored current-price levels.
     """
     baselines = BASELINES if baselines is None else baselines
     rows = []
@@ -108,26 +127,62 @@ def score_origins(region: str, observed: pd.DataFrame, base_year: int, last: int
                 year = origin + h
                 if year > last or year not in obs.index:
                     continue
-                rows.extend(_score_point(region, indicator, obs, origin, h, ensembles_at(origin), baselines))
+                rows.extend(_score_point(region, indicator, obs, origin, h, ensembles_at(origin), baselines, prices))
     return pd.DataFrame(rows, columns=SKILL_COLUMNS)
 
 
 class _Ensembles:
     """Replications by (indicator, year), run once, or once per origin when a refit step is given."""
 
-    def __init__(self, scenario, observed, replications, seed, fit, workers, progress):
-        self.scenario, self.observed, self.fit = scenario, observed, fit
+    def __init__(self, scenario, observed, replications, seed, fit, workers, progress, log=None):
+        self.scenario, self.observed, self.fit, self.log = scenario, observed, fit, log
         self.kwargs = {"replications": replications, "seed": seed, "workers": workers, "progress": progress}
-        self.cache: dict[int | None, dict] = {}
+        self.cache: dict = {}
+        self.by_origin: dict[int, dict] = {}
 
     def at(self, origin: int) -> dict:
-        key = origin if self.fit is not None else None
+        if origin in self.by_origin:
+            return self.by_origin[origin]
+        if self.fit is None:
+            fitted: Scenario | ParameterDraws = self.scenario
+            key: object = None
+        else:
+            fitted = self.fit(self.scenario, self.observed[self.observed["year"] <= origin], origin)
+            key = fitted.key() if isinstance(fitted, ParameterDraws) else origin
+            if self.log is not None and isinstance(fitted, ParameterDraws):
+                self.log.append(f"{self.scenario.name} from {origin}: {fitted.describe()}")
         if key not in self.cache:
-            scenario = self.scenario
-            if self.fit is not None:
-                scenario = self.fit(scenario, self.observed[self.observed["year"] <= origin], origin)
-            self.cache[key] = _wide(run_replications(scenario, **self.kwargs).indicators)
-        return self.cache[key]
+            if isinstance(fitted, ParameterDraws):
+                self.cache[key] = _wide(run_drawn(fitted, self.kwargs["replications"], self.kwargs["seed"],
+                                                  workers=self.kwargs["workers"]))
+            else:
+                self.cache[key] = _wide(run_replications(fitted, **self.kwargs).indicators)
+        self.by_origin[origin] = self.cache[key]
+        return self.by_origin[origin]
+
+
+def run_drawn(draws: ParameterDraws, replications: int, seed: int, *, workers=1) -> pd.DataFrame:
+    """Replication r of a scenario whose parameters are drawn per replication: the parameters from
+    ``SeedSequence(seed, spawn_key=(PARAMETER_POINT, r))``, the model from its usual ``task_seed(seed, 0, r)``."""
+    from functools import partial
+
+    from ..experiments.executors import chunked, map_ordered, resolve_workers
+
+    size = max(1, replications // (4 * resolve_workers(workers)))
+    parts = map_ordered(partial(_drawn_chunk, draws, seed), chunked(list(range(replications)), size), workers=workers)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _drawn_chunk(draws: ParameterDraws, seed: int, reps) -> pd.DataFrame:
+    from ..experiments.seeds import task_seed
+    from ..model import simulate
+
+    frames = []
+    for r in reps:
+        rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(PARAMETER_POINT, r)))
+        result = simulate(draws.scenario(rng), task_seed(seed, 0, r))
+        frames.append(result.indicators.assign(replication=r)[["replication", "year", "indicator", "value"]])
+    return pd.concat(frames, ignore_index=True)
 
 
 def _wide(indicators: pd.DataFrame) -> dict:
@@ -142,8 +197,10 @@ def is_level(indicator: str) -> bool:
     return spec.unit != "%" and not spec.flow
 
 
-def model_ensemble(sims: dict, indicator: str, obs: pd.Series, origin: int, year: int) -> tuple[np.ndarray | None, str]:
-    """The model's forecast of ``indicator`` in ``year`` from ``origin`` (see the module docstring)."""
+def model_ensemble(sims: dict, indicator: str, obs: pd.Series, origin: int, year: int,
+                   price_ratio: float = 1.0) -> tuple[np.ndarray | None, str]:
+    """The model's forecast of ``indicator`` in ``year`` from ``origin`` (see the module docstring);
+    an anchored level is multiplied by ``price_ratio`` (the price change from origin to year)."""
     target = sims.get((indicator, year))
     if target is None:
         return None, ""
@@ -155,18 +212,21 @@ def model_ensemble(sims: dict, indicator: str, obs: pd.Series, origin: int, year
     ok = start > 0
     if not ok.any():
         return None, ""
-    return obs[origin] * target[ok] / start[ok], "level"
+    return obs[origin] * price_ratio * target[ok] / start[ok], "level"
 
 
-def _score_point(region, indicator, obs, origin, h, sims, baselines) -> list[dict]:
+def _score_point(region, indicator, obs, origin, h, sims, baselines, prices=None) -> list[dict]:
     year = origin + h
-    ensemble, anchor = model_ensemble(sims, indicator, obs, origin, year)
+    spec = INDICATORS[indicator]
+    basis = price_basis(indicator, spec.unit)
+    ratio, deflator = (1.0, "")
+    if basis == "current" and is_level(indicator):
+        ratio, deflator = prices(origin, year) if prices is not None else (1.0, "none (no index given)")
+    ensemble, anchor = model_ensemble(sims, indicator, obs, origin, year, ratio)
     if ensemble is None:
         return []
     observed = float(obs[year])
-    spec = INDICATORS[indicator]
-    base = {"region": region, "indicator": indicator, "unit": spec.unit,
-            "price_basis": price_basis(indicator, spec.unit),
+    base = {"region": region, "indicator": indicator, "unit": spec.unit, "price_basis": basis, "deflator": deflator,
             "origin": origin, "horizon": h, "year": year, "observed": observed}
     rows = [{**base, "method": "model", "anchor": anchor, **score_ensemble(ensemble, observed)}]
     history = obs[obs.index <= origin]

@@ -50,7 +50,8 @@ def summarise(skill: pd.DataFrame, by=("region", "indicator")) -> pd.DataFrame:
     groups = skill.groupby(by, sort=True) if by else [((), skill)]
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
-        for method in ("model", "naive", "statistical"):
+        methods = ("model", "model_calibrated", "naive", "statistical")
+        for method in [m for m in methods if m != "model_calibrated" or (skill["method"] == m).any()]:
             g = group[(group["method"] == method) & group["median"].notna() & group["_key"].isin(model.index)]
             banded = g[g["lo80"].notna()]
             row = dict(zip(by, key), method=method, n=len(g), n_interval=len(banded))
@@ -89,6 +90,10 @@ def _fmt(value, kind: str) -> str:
     return f"{value:.3g}"
 
 
+# calibrated bands are labelled as such wherever shown (simulation.forecast.discrepancy)
+METHOD_LABELS = {"model": "model (raw)", "model_calibrated": "model, calibrated bands (out-of-sample discrepancy)"}
+
+
 def skill_html(table: pd.DataFrame, *, labels: dict[str, str] | None = None) -> str:
     """A small HTML table of :func:`skill_for`'s result (no styles; the report's sheet applies)."""
     labels = labels or {}
@@ -96,7 +101,8 @@ def skill_html(table: pd.DataFrame, *, labels: dict[str, str] | None = None) -> 
             "MdAPE", "model MdAPE, same points"]
     lines = ["<table class=\"skill\">", "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for r in table.itertuples():
-        cells = [html.escape(labels.get(r.indicator, r.indicator)), r.method, f"{int(r.n)} ({int(r.n_interval)} with band)",
+        method = METHOD_LABELS.get(r.method, r.method)
+        cells = [html.escape(labels.get(r.indicator, r.indicator)), method, f"{int(r.n)} ({int(r.n_interval)} with band)",
                  _fmt(r.coverage80, "pct"), _fmt(r.coverage95, "pct"), _fmt(r.interval_score80, "num"),
                  _fmt(r.crps, "num"), _fmt(r.mdape, "err"), _fmt(r.mdape_model_same_points, "err")]
         lines.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")

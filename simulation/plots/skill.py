@@ -11,7 +11,7 @@ from .fonts import cm, panel_grid, plot_style, resolve_lang
 from .labels import indicator_label, unit_label
 from .save import save_figure
 
-METHOD_COLOURS = {"model": "#1f4e79", "naive": "#c55a11", "statistical": "#548235"}
+METHOD_COLOURS = {"model": "#1f4e79", "model_calibrated": "#7f9fbf", "naive": "#c55a11", "statistical": "#548235"}
 
 
 def forecast_figure(skill: pd.DataFrame, region: str, *, lang: str = "zh"):

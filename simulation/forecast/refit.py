@@ -1,0 +1,345 @@
+"""Per-origin quick refit for the rolling back-test: fast, and fitted on data up to the origin only.
+
+A full SMM calibration per origin takes minutes to hours; this refit is a method of moments on a
+pilot ensemble of the scenario, one number per quantity:
+
+- **certification flows** (新增小巨人 ``little_giant``, 新增单项冠军 ``single_champion``): one scale c per
+  step multiplies the step's success chance and its quota (``quota_per_year``, or the allocation's
+  ``region_share``), so the yearly flow ``min(quota, successes among the eligible)`` scales by c
+  whichever of the two binds. c = observed events / model events over the fit years (the
+  observed years up to the origin, at most :data:`FIT_WINDOW` of them; an observed year before
+  the model's first simulated year is paired with that first year: a rate, not a path). A second
+  pilot at c measures how much of the scaling the model delivers (a thin pool cannot deliver
+  more than its eligible firms, the success chance is capped at 1) and c is corrected once.
+- **growth**: the mean gap between observed and model 规上 value-added growth in the years from the
+  base year to the origin, shrunk towards the scenario's schedule (normal prior with the s.d. of
+  one year's common shock: ``assume``, the plan's rate is as informative as one observed year), is
+  added after the origin through ``parameters.growth.above_scale_mean``, divided by the slope of
+  value-added growth on that schedule (a pilot measures it: rationed energy and land, entrants and
+  the threshold make it well below 1), the slope floored at :data:`SLOPE_FLOOR` so the schedule
+  never moves by more than twice the gap.
+- **common shock**: ``parameters.growth.common_shock_sd`` is the partial-pooling estimate
+  (:mod:`simulation.calibration.shocks`) of every region's growth series cut at the origin.
+
+``hold_national_batches=True`` also holds the national list sizes after the origin at the origin's
+(by default the scenario's sizes, observed later, enter as a realised exogenous path: conditional
+forecasts, as for prices).
+
+**Parameter uncertainty.** A scale fitted on K observed events is uncertain: the replication draws
+it from the Jeffreys posterior of a Poisson rate, ``c_r ~ Gamma((K + ½)/φ, scale φ) / E`` (E the
+model events per unit scale in the fit years), with φ ≥ 1 the quasi-Poisson dispersion of the fit
+years (Pearson χ² / (k − 1)) where there are two or more, since yearly batch sizes vary more than
+Poisson. The growth shift is drawn from its normal posterior and the shock s.d. from the pooled
+estimate's log-normal interval. Draws use ``SeedSequence(seed, spawn_key=(PARAMETER_POINT, r))``,
+a key of the replication r apart from the model's own, so a back-test re-runs identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..experiments.replicate import run_replications
+from ..loader import get_path, with_overrides
+from ..scenario import Scenario
+from .observed import series
+
+# yearly flow indicator → certification step whose success and quota it scales
+STEP_FLOWS = {"new_little_giants": "little_giant", "new_single_champions": "single_champion"}
+GROWTH_INDICATOR = "value_added_above_scale_growth"
+FIT_WINDOW = 5  # years up to the origin a flow rate is fitted on (national batch sizes change)
+PARAMETER_POINT = 1_000_003  # spawn-key point of the parameter draws (the model's replications use 0)
+MAX_DISPERSION = 50.0
+# a gap in value-added growth is passed to the schedule amplified at most 2×: where rationed energy
+# or land hold value-added growth down (measured slopes 0.1-0.4), a larger push would move the
+# schedule by 10 pp or more and, through the certification growth criteria, the flows with it
+SLOPE_FLOOR = 0.5
+
+
+@dataclass(frozen=True)
+class StepFit:
+    """The fitted scale of one certification step and its posterior."""
+
+    step: str
+    indicator: str
+    events: float  # observed events K in the fit years
+    exposure: float  # model events per unit scale over the same years (E)
+    dispersion: float = 1.0  # quasi-Poisson φ
+    years: tuple[int, ...] = ()
+
+    @property
+    def scale(self) -> float:
+        """Point estimate K / E (half an event when none was observed)."""
+        return max(self.events, 0.5) / self.exposure
+
+    def draw(self, rng: np.random.Generator) -> float:
+        shape = (self.events + 0.5) / self.dispersion
+        return float(rng.gamma(shape, self.dispersion) / self.exposure)
+
+
+@dataclass(frozen=True)
+class GrowthFit:
+    shift: float  # pp/年 of 规上 value-added growth to add after the origin
+    sd: float  # posterior s.d. of the shift
+    years: tuple[int, ...] = ()
+    slope: float = 1.0  # pp of value-added growth per pp of the above_scale_mean schedule (a pilot measures it)
+
+    def draw(self, rng: np.random.Generator) -> float:
+        """A posterior draw of the schedule shift (pp/年 of above_scale_mean)."""
+        return float(self.shift + self.sd * rng.standard_normal()) / self.slope
+
+    @property
+    def schedule_shift(self) -> float:
+        return self.shift / self.slope
+
+
+@dataclass(frozen=True)
+class ShockFit:
+    log_sd: float  # centre of log σ
+    log_sd_se: float
+
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(np.exp(self.log_sd + self.log_sd_se * rng.standard_normal()))
+
+
+@dataclass
+class ParameterDraws:
+    """A fitted scenario with parameter uncertainty: :meth:`scenario` gives one replication's draw."""
+
+    base: Scenario
+    origin: int
+    steps: list[StepFit] = field(default_factory=list)
+    growth: GrowthFit | None = None
+    shock: ShockFit | None = None
+
+    def overrides(self, rng: np.random.Generator | None = None) -> dict[str, Any]:
+        """The ``with_overrides`` mapping at a posterior draw (``rng``) or at the point estimates."""
+        out: dict[str, Any] = {}
+        for fit in self.steps:
+            scale = fit.scale if rng is None else fit.draw(rng)
+            out.update(step_overrides(self.base, fit.step, scale))
+        if self.growth is not None:
+            shift = self.growth.schedule_shift if rng is None else self.growth.draw(rng)
+            out.update(growth_overrides(self.base, self.origin, shift))
+        if self.shock is not None:
+            sd = float(np.exp(self.shock.log_sd)) if rng is None else self.shock.draw(rng)
+            out["parameters.growth.common_shock_sd"] = min(sd, 1.0)
+        return out
+
+    def scenario(self, rng: np.random.Generator | None = None) -> Scenario:
+        return with_overrides(self.base, self.overrides(rng), file=f"<refit at {self.origin}>")
+
+    def key(self) -> tuple:
+        """Equal keys give equal ensembles (origins with the same fit share one run)."""
+        return (tuple((f.step, round(f.events, 6), round(f.exposure, 6), round(f.dispersion, 6)) for f in self.steps),
+                None if self.growth is None else (round(self.growth.shift, 6), round(self.growth.sd, 6), self.origin),
+                None if self.shock is None else (round(self.shock.log_sd, 6), round(self.shock.log_sd_se, 6)))
+
+    def describe(self) -> str:
+        parts = [f"{f.step} ×{f.scale:.3g} (K={f.events:g} in {list(f.years)}, φ={f.dispersion:.2g})" for f in self.steps]
+        if self.growth is not None:
+            parts.append(f"value-added growth {self.growth.shift:+.2f} ± {self.growth.sd:.2f} pp after {self.origin} "
+                         f"(schedule {self.growth.schedule_shift:+.2f} pp at slope {self.growth.slope:.2f})")
+        if self.shock is not None:
+            parts.append(f"shock s.d. {np.exp(self.shock.log_sd):.3f}")
+        return "; ".join(parts) or "no change"
+
+
+# --- overrides ------------------------------------------------------------------------------
+
+
+def _scaled(value, factor: float, ceiling: float | None = None):
+    """A number or a {year: number} schedule times ``factor`` (clipped at ``ceiling``)."""
+    def one(v):
+        x = float(v) * factor
+        return min(x, ceiling) if ceiling is not None else x
+    return {y: one(v) for y, v in value.items()} if isinstance(value, Mapping) else one(value)
+
+
+def step_overrides(scenario: Scenario, step: str, scale: float) -> dict[str, Any]:
+    """Success chance and quota of ``step`` times ``scale`` (the success chance stays a share)."""
+    root = f"parameters.certification.{step}"
+    out = {f"{root}.success": _scaled(get_path(scenario, f"{root}.success"), scale, 1.0)}
+    if getattr(scenario.parameters.certification, step).allocation is not None:
+        path = f"{root}.allocation.region_share"
+        out[path] = _scaled(get_path(scenario, path), scale, 1.0)
+    else:
+        path = f"{root}.quota_per_year"
+        out[path] = _scaled(get_path(scenario, path), scale)
+    return out
+
+
+def growth_overrides(scenario: Scenario, origin: int, shift: float) -> dict[str, Any]:
+    """``above_scale_mean`` with ``shift`` pp/年 added in the years after ``origin``."""
+    schedule = scenario.parameters.growth.above_scale_mean
+    years = range(scenario.base_year, scenario.end_year + 1)
+    return {"parameters.growth.above_scale_mean": {y: float(np.clip(schedule.at(y) + (shift if y > origin else 0.0), -50, 100))
+                                                   for y in years}}
+
+
+def held_batches(scenario: Scenario, origin: int) -> dict[str, Any]:
+    """Overrides holding each allocated step's ``national_batch`` after ``origin`` at its origin value."""
+    out: dict[str, Any] = {}
+    for step in STEP_FLOWS.values():
+        allocation = getattr(scenario.parameters.certification, step).allocation
+        if allocation is None:
+            continue
+        batch = allocation.national_batch
+        out[f"parameters.certification.{step}.allocation.national_batch"] = {
+            y: batch.at(min(y, origin)) for y in range(scenario.base_year, scenario.end_year + 1)}
+    return out
+
+
+# --- the fit --------------------------------------------------------------------------------
+
+
+def mean_by_year(indicators: pd.DataFrame) -> dict[tuple[str, int], float]:
+    """{(indicator, year): mean over replications} of a run's indicator frame."""
+    means = indicators.groupby(["indicator", "year"])["value"].mean()
+    return {(str(i), int(y)): float(v) for (i, y), v in means.items()}
+
+
+def fit_years(obs: pd.Series, origin: int, first: int, last: int) -> list[tuple[int, int]]:
+    """(observed year, model year) pairs: observed years in the window up to ``origin``, each
+    paired with itself, or with the model's first simulated year ``first`` when earlier."""
+    years = [int(y) for y in obs.index if origin - FIT_WINDOW < y <= origin]
+    return [(y, min(max(y, first), last)) for y in years]
+
+
+def fit_step(indicator: str, step: str, obs: pd.Series, model: Mapping, origin: int, first: int, last: int) -> StepFit | None:
+    pairs = fit_years(obs, origin, first, last)
+    if not pairs:
+        return None
+    observed = np.array([obs[y] for y, _ in pairs], float)
+    expected = np.array([model.get((indicator, m), np.nan) for _, m in pairs], float)
+    if not np.isfinite(expected).all() or expected.sum() <= 0:
+        return None
+    fit = StepFit(step, indicator, float(observed.sum()), float(expected.sum()), 1.0, tuple(y for y, _ in pairs))
+    return StepFit(step, indicator, fit.events, fit.exposure, dispersion(observed, fit.scale * expected),
+                   fit.years)
+
+
+def dispersion(observed: np.ndarray, fitted: np.ndarray) -> float:
+    """Quasi-Poisson φ = Pearson χ² / (k − 1), at least 1; 1 with fewer than two years."""
+    if len(observed) < 2:
+        return 1.0
+    chi2 = float(np.sum((observed - fitted) ** 2 / np.maximum(fitted, 0.5)))
+    return float(np.clip(chi2 / (len(observed) - 1), 1.0, MAX_DISPERSION))
+
+
+def fit_growth(obs: pd.Series, model: Mapping, origin: int, first: int, shock_sd: float) -> GrowthFit:
+    """Shift of the growth schedule after ``origin``: normal posterior with a prior N(0, s²) on the
+    schedule and k observed years each with the s.d. s of one year's common shock (pp)."""
+    s = 100.0 * shock_sd
+    gaps = [obs[y] - model[(GROWTH_INDICATOR, int(y))] for y in obs.index
+            if first <= y <= origin and (GROWTH_INDICATOR, int(y)) in model]
+    k = len(gaps)
+    precision = (1 + k) / s**2
+    shift = (sum(gaps) / s**2) / precision if k else 0.0
+    years = tuple(int(y) for y in obs.index if first <= y <= origin and (GROWTH_INDICATOR, int(y)) in model)
+    return GrowthFit(float(shift), float(precision**-0.5), years)
+
+
+def fit_shock(region: str, origin: int, data_dir=None) -> ShockFit | None:
+    """Partial-pooling common-shock s.d. of ``region`` from every region's growth up to ``origin``."""
+    from ..calibration.shocks import REGIONS, growth_series, partial_pooling
+
+    cut = {}
+    for r in dict.fromkeys((*REGIONS, region)):
+        try:
+            s = growth_series(r, data_dir)
+        except InputError:  # no data file: no years of its own, so the pooled mean
+            cut[r] = np.array([])
+            continue
+        cut[r] = s[s.index <= origin].to_numpy()
+    try:
+        table = partial_pooling(cut).set_index("region")
+    except ValueError:
+        return None
+    row = table.loc[region]
+    return ShockFit(float(np.log(row["pooled_sd"])), float((np.log(row["upper90"]) - np.log(row["lower90"])) / (2 * 1.644854)))
+
+
+class QuickRefit:
+    """The default ``fit`` hook of the rolling back-test (see the module docstring).
+
+    ``QuickRefit()(scenario, observed_up_to_origin, origin)`` → :class:`ParameterDraws`. Pilot runs
+    of ``pilot_replications`` use ``seed``; the pilot of the unfitted scenario is shared by origins.
+    """
+
+    def __init__(self, pilot_replications: int = 20, seed: int = 0, *, data_dir=None, flows=True, growth=True,
+                 shock=True, correct=True, hold_national_batches=False):
+        self.pilot_replications, self.seed, self.data_dir = pilot_replications, seed, data_dir
+        self.flows, self.growth, self.shock, self.correct = flows, growth, shock, correct
+        self.hold_national_batches = hold_national_batches
+        self._pilots: dict[Any, tuple[Scenario, Any]] = {}  # keyed on the scenario's id (kept alive with it)
+        self.log: list[str] = []
+
+    def pilot(self, scenario: Scenario) -> dict:
+        key = id(scenario)
+        if key not in self._pilots:
+            run = run_replications(scenario, self.pilot_replications, self.seed)
+            self._pilots[key] = (scenario, mean_by_year(run.indicators))  # keep the scenario alive with its id
+        return self._pilots[key][1]
+
+    def __call__(self, scenario: Scenario, observed: pd.DataFrame, origin: int) -> ParameterDraws:
+        observed = observed[observed["year"] <= origin]  # never more than the origin, whoever calls
+        if self.hold_national_batches:
+            scenario = self._held(scenario, origin)
+        model = self.pilot(scenario)
+        first, last = scenario.base_year + 1, scenario.end_year
+        draws = ParameterDraws(scenario, origin)
+        if self.shock and not observed.empty:
+            draws.shock = fit_shock(str(observed["region"].iloc[0]), origin, self.data_dir)
+        shock_sd = float(np.exp(draws.shock.log_sd)) if draws.shock else scenario.parameters.growth.common_shock_sd.at(first)
+        if self.flows:
+            for indicator, step in STEP_FLOWS.items():
+                step_fit = fit_step(indicator, step, series(observed, indicator), model, origin, first, last)
+                if step_fit is not None:
+                    draws.steps.append(step_fit)
+        if self.growth:
+            fit = fit_growth(series(observed, GROWTH_INDICATOR), model, origin, first, shock_sd)
+            draws.growth = GrowthFit(fit.shift, fit.sd, fit.years, self.growth_slope(scenario))
+        if self.correct and draws.steps:
+            draws.steps = self._corrected(draws)
+        self.log.append(f"{scenario.name} at {origin}: {draws.describe()}")
+        return draws
+
+    def _held(self, scenario: Scenario, origin: int) -> Scenario:
+        """The scenario with every national batch after ``origin`` held at the origin's (the list
+        sizes a forecaster knew then; the scenario's later sizes are observations). Cached per origin."""
+        key = ("held", id(scenario), origin)
+        if key not in self._pilots:
+            self._pilots[key] = (scenario, with_overrides(scenario, held_batches(scenario, origin)))
+        return self._pilots[key][1]
+
+    def growth_slope(self, scenario: Scenario, probe: float = 2.0) -> float:
+        """pp of 规上 value-added growth per pp of ``above_scale_mean``: a pilot with the schedule
+        raised by ``probe`` pp in every year, on the same random numbers as the first pilot; at
+        least :data:`SLOPE_FLOOR`."""
+        key = ("slope", id(scenario))
+        if key not in self._pilots:
+            raised = with_overrides(scenario, growth_overrides(scenario, scenario.base_year, probe))
+            run = mean_by_year(run_replications(raised, self.pilot_replications, self.seed).indicators)
+            base = self.pilot(scenario)
+            gaps = [run[k] - base[k] for k in base if k[0] == GROWTH_INDICATOR and k in run and np.isfinite(base[k])]
+            slope = float(np.mean(gaps)) / probe if gaps else 1.0
+            self._pilots[key] = (scenario, float(np.clip(slope, SLOPE_FLOOR, 2.0)))
+        return self._pilots[key][1]
+
+    def _corrected(self, draws: ParameterDraws) -> list[StepFit]:
+        """Second pilot at the point estimates: E becomes the events the model delivers per unit scale."""
+        run = run_replications(draws.scenario(None), self.pilot_replications, self.seed)
+        achieved = mean_by_year(run.indicators)
+        first, last = draws.base.base_year + 1, draws.base.end_year
+        out = []
+        for fit in draws.steps:
+            got = sum(achieved.get((fit.indicator, min(max(y, first), last)), 0.0) for y in fit.years)
+            delivered = got / fit.scale if got > 0 else fit.exposure
+            out.append(StepFit(fit.step, fit.indicator, fit.events, delivered, fit.dispersion, fit.years))
+        return out
