@@ -244,13 +244,17 @@ class Pool(simpy.Container):
                 together = None  # an event of its own in between: the next quiet one starts anew
             queue.remove(head)
 
+    def covers_now(self, amount: float) -> bool:
+        """Whether :meth:`take_if_first` would grant ``amount`` now (nobody waits, and it is free)."""
+        return not self.get_queue and self._level >= amount
+
     def take_if_first(self, amount: float, reason: str) -> bool:
         """Grant ``amount`` now if nobody waits and it is free, and book it; else False (ask with :meth:`request`).
 
         The same outcome as a :meth:`request` met on the spot, without a SimPy event whose only
         callback (serving the put queue) has nothing to do: puts into an unbounded pool never wait.
         """
-        if self.get_queue or self._level < amount:
+        if not self.covers_now(amount):
             return False
         self._level -= amount
         self.granted(amount, reason)

@@ -27,7 +27,7 @@ import numpy as np
 import simpy
 
 from ..books import Books
-from ..resources import EnergyPool
+from ..resources import EnergyPool, Pool
 from ..scenario import Attraction, Energy, Projects
 from .land import LandMarket, wait_for
 
@@ -152,7 +152,33 @@ def arrivals(desk: Desk, rng: np.random.Generator):
             desk.lost(project, "projects_declined")
             continue
         desk.books().add("projects_arrived")
-        env.process(lifecycle(desk, project))
+        if not start_on_the_spot(desk, project):
+            env.process(lifecycle(desk, project))
+
+
+def start_on_the_spot(desk: Desk, project: Project) -> bool:
+    """Start a signed project whose land and energy are free with nobody waiting: what
+    :func:`lifecycle` would do at once, done now, with only its completion as an event; else False.
+
+    A new process would run its first step right after the current one, at the same time and
+    before anything else (SimPy's start is urgent); until then the arrivals loop only draws its next
+    lead's time, so the grants, the ledger rows and the books come out the same.
+    """
+    if not (_covers(desk.land.pool, project.land) and _covers(desk.energy, project.energy)):
+        return False
+    if project.land > 0:
+        desk.land.pool.take_if_first(project.land, "project")
+        desk.pipeline_land += project.land
+    if project.energy > 0:
+        desk.energy.take_if_first(project.energy, "project")
+    desk.started(project, desk.env.now, project.build_months, counted=True)
+    done = desk.env.timeout(project.build_months)
+    done.callbacks.append(lambda _: desk.completed(project))
+    return True
+
+
+def _covers(pool: Pool, amount: float) -> bool:
+    return amount <= 0 or pool.covers_now(amount)
 
 
 def lifecycle(desk: Desk, project: Project):
