@@ -20,6 +20,7 @@ pool, the year's books and the terms of the scenario.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -71,7 +72,7 @@ class Desk:
     def started(self, project: Project, now: float, months: float, *, counted: bool) -> None:
         """Book a started project: its investment is spent evenly over its build months."""
         base, per_month = self.base_year + 1, project.investment * 1e4 / project.build_months
-        for year in range(int(now // 12), int(np.ceil((now + months) / 12))):
+        for year in range(int(now // 12), math.ceil((now + months) / 12)):  # math: a float, not an array
             overlap = min(now + months, 12.0 * (year + 1)) - max(now, 12.0 * year)
             self.spending[base + year] = self.spending.get(base + year, 0.0) + per_month * overlap
         if counted:
