@@ -114,6 +114,8 @@ class RequestQueue:
         ``level - amount < 0``); a hole's 0.0 leaves it as it was.
         """
         start = self._head
+        if not self._count or level < self._items[start].amount:  # most passes: the head still waits
+            return [], level, bool(self._count)
         end = min(len(self._items), start + window)
         levels = np.subtract.accumulate(np.concatenate(([level], self._amounts[start:end])))
         short = np.flatnonzero(levels[1:] < 0)
