@@ -102,6 +102,39 @@ class RequestQueue:
         self._amounts[slot] = 0.0
         self._count -= 1
         self._total = None
+        self._after_removal()
+
+    def serve_from_head(self, level: float, window: int = 16) -> tuple[list, float, bool]:
+        """Take out the requests from the head that a free stock of ``level`` serves one after
+        another, stopping at the first it does not cover or after ``window`` slots; returns them
+        in queue order, the stock left, and whether a request was left uncovered.
+
+        The stock after each request is the running difference (``np.subtract.accumulate``: the
+        same left fold as subtracting one by one; ``level < amount`` exactly when
+        ``level - amount < 0``); a hole's 0.0 leaves it as it was.
+        """
+        start = self._head
+        if not self._count or level < self._items[start].amount:  # most passes: the head still waits
+            return [], level, bool(self._count)
+        end = min(len(self._items), start + window)
+        levels = np.subtract.accumulate(np.concatenate(([level], self._amounts[start:end])))
+        short = np.flatnonzero(levels[1:] < 0)
+        stop = start + int(short[0]) if len(short) else end
+        if stop == start:
+            return [], level, True
+        served = [r for r in self._items[start:stop] if r is not None]
+        for request in served:
+            del self._where[id(request)]
+        self._items[start:stop] = [None] * (stop - start)
+        self._amounts[start:stop] = 0.0
+        self._count -= len(served)
+        self._total = None
+        self._head = stop
+        self._after_removal()
+        return served, float(levels[stop - start]), len(short) > 0
+
+    def _after_removal(self) -> None:
+        """Skip the holes at the head; compact the slots once mostly empty."""
         items = self._items
         while self._head < len(items) and items[self._head] is None:
             self._head += 1
@@ -223,26 +256,32 @@ class Pool(simpy.Container):
         ``_do_get``): serve the head while the free stock covers it, stop at the first it does not.
 
         Written out because a city's year-end queue holds ~10^5 claims: SimPy's generic loop costs
-        several calls per request served. A SimPy request is triggered as SimPy does; quiet requests
-        served next to each other share one event (see :class:`QuietRequest`).
+        several calls per request served. The covered requests come out a run at a time
+        (:meth:`RequestQueue.serve_from_head`; a pass that serves at all mostly serves thousands).
+        A SimPy request is triggered as SimPy does; quiet requests served next to each other share
+        one event (see :class:`QuietRequest`).
         """
         queue = self.get_queue
         together: _ServedTogether | None = None
-        while queue:
-            head = queue[0]
-            if self._level < head.amount:
-                break
-            self._level -= head.amount
-            if isinstance(head, QuietRequest):
-                head.triggered = True
-                if together is not None and type(together.requests[0]) is type(head):
-                    together.requests.append(head)
+        window, blocked = 16, False
+        while queue and not blocked:
+            # the next run of requests the free stock covers (longer looks once runs are long)
+            served, self._level, blocked = queue.serve_from_head(self._level, window)
+            window *= 2
+            for head in served:
+                if isinstance(head, QuietRequest):
+                    head.triggered = True
+                    if together is not None and type(together.requests[0]) is type(head):
+                        together.requests.append(head)
+                    else:
+                        together = _ServedTogether(self._env, head)
                 else:
-                    together = _ServedTogether(self._env, head)
-            else:
-                head.succeed()
-                together = None  # an event of its own in between: the next quiet one starts anew
-            queue.remove(head)
+                    head.succeed()
+                    together = None  # an event of its own in between: the next quiet one starts anew
+
+    def covers_now(self, amount: float) -> bool:
+        """Whether :meth:`take_if_first` would grant ``amount`` now (nobody waits, and it is free)."""
+        return not self.get_queue and self._level >= amount
 
     def take_if_first(self, amount: float, reason: str) -> bool:
         """Grant ``amount`` now if nobody waits and it is free, and book it; else False (ask with :meth:`request`).
@@ -250,7 +289,7 @@ class Pool(simpy.Container):
         The same outcome as a :meth:`request` met on the spot, without a SimPy event whose only
         callback (serving the put queue) has nothing to do: puts into an unbounded pool never wait.
         """
-        if self.get_queue or self._level < amount:
+        if not self.covers_now(amount):
             return False
         self._level -= amount
         self.granted(amount, reason)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulation.population import Population
-from simulation.processes.energy import pro_rata_by_grade, ration_forward, true_up
+from simulation.processes.energy import priority, pro_rata_by_grade, ration_forward, true_up
 from simulation.resources import EnergyPool
 from simulation.tiers import GRADE_A, GRADE_B, GRADE_C, GRADE_D, UNGRADED
 
@@ -78,3 +80,50 @@ def test_year_end_true_up_books_overrun_instead_of_cutting_the_past():
     out = true_up(pop, pool, None)
     assert out.granted == pytest.approx(5.0) and out.overrun == pytest.approx(15.0)
     np.testing.assert_array_equal(pop.ytd, before)
+
+
+def _pro_rata_banded(claims, grade, available):
+    """The banding without the shortcut for a pool that covers everyone (the reference)."""
+    granted = np.zeros_like(claims, dtype=float)
+    asking = np.flatnonzero(claims > 0)
+    band = priority(grade[asking])
+    left = max(float(available), 0.0)
+    for b in np.unique(band):
+        rows = asking[band == b]
+        claim = claims[rows]
+        asked = float(claim.sum())
+        share = min(left / asked, 1.0) if asked > 0 else 0.0
+        granted[rows] = claim * share
+        left -= asked * share
+        if left <= 0:
+            break
+    return granted
+
+
+_GRADES = st.sampled_from([GRADE_A, GRADE_B, GRADE_C, GRADE_D, UNGRADED])
+_CLAIM = st.one_of(st.just(0.0), st.just(-0.0), st.floats(-5.0, 0.0),
+                   st.floats(1e-12, 1e6, allow_subnormal=False), st.sampled_from([0.1, 0.2, 0.3, 1 / 3]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_CLAIM, _GRADES), max_size=40),
+       st.sampled_from([0.0, 0.3, 0.999999, 1.0, 1.0 + 1e-9, 1.0 + 1e-7, 1.0 + 1e-6, 1.000002, 1.5, 10.0]),
+       st.floats(-1.0, 1e7))
+def test_pro_rata_shortcut_grants_what_the_banding_grants(rows, factor, other):
+    """When the pool covers every claim the shortcut skips the bands; the grants are the same bits."""
+    claims = np.array([c for c, _ in rows], dtype=float)
+    grade = np.array([g for _, g in rows], dtype=np.int8)
+    total = float(claims[claims > 0].sum()) if len(claims) else 0.0
+    for available in (total * factor, other):
+        got = pro_rata_by_grade(claims, grade, available)
+        want = _pro_rata_banded(claims, grade, available)
+        assert got.tobytes() == want.tobytes()
+
+
+def test_pro_rata_shortcut_leaves_rounding_at_the_edge_to_the_bands():
+    """A pool equal to the claims' sum may still run short by a rounding in the last band."""
+    claims, grade = np.array([0.3, 0.2, 0.1]), np.array([GRADE_B, GRADE_A, GRADE_A], dtype=np.int8)
+    available = float(claims.sum())  # 0.6; band A asks 0.30000000000000004, leaving 0.29999999999999993
+    want = _pro_rata_banded(claims, grade, available)
+    assert want[0] < 0.3
+    assert pro_rata_by_grade(claims, grade, available).tobytes() == want.tobytes()

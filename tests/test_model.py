@@ -1,5 +1,7 @@
 """The engine against laws it must keep: conservation, the tier ladder, the revenue rule, seeds."""
 
+import gc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +9,7 @@ import pytest
 from simulation.draws import FirmDraws
 from simulation.experiments.replicate import run_replications
 from simulation.experiments.seeds import task_seed
-from simulation.model import STREAMS, Region, simulate
+from simulation.model import STREAMS, Region, cyclic_gc_paused, simulate
 from simulation.tiers import Cert
 
 
@@ -199,3 +201,18 @@ def test_project_investment_is_spent_evenly_over_its_build_time(small):
     desk.spending.clear()
     desk.started(project, now=0.0, months=9.0, counted=False)  # under construction at the start
     assert sum(desk.spending.values()) == pytest.approx(0.6e4)
+
+
+def test_cycle_collector_is_paused_during_a_run_and_left_as_found():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), cyclic_gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a run that fails")
+    assert gc.isenabled()  # back on, even after a failure
+    gc.disable()
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller who had it off keeps it off
+    finally:
+        gc.enable()

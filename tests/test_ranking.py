@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from simulation.processes.ranking import at_ranks, rank_bands, smallest
 
-keys = st.lists(st.sampled_from([0.0, 1.0, 1.5, 2.0, -3.0, np.nan, 7.25]) | st.floats(-5, 5), max_size=60)
+keys = st.lists(st.sampled_from([0.0, -0.0, 1.0, 1.5, 2.0, -3.0, np.nan, 7.25]) | st.floats(-5, 5), max_size=60)
 
 
 @settings(max_examples=300, deadline=None)

@@ -168,3 +168,30 @@ def test_extending_the_queue_is_appending_each(first, rest, leaving):
             queue.remove(request)
     assert list(one) == list(many) and len(one) == len(many)
     assert one.total() == many.total() == reduce(add, (r.amount for r in one), 0.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(1e-9, 20.0), max_size=150), st.floats(0.0, 400.0), st.integers(1, 40), st.integers(0, 7))
+def test_serving_runs_from_the_head_is_serving_one_by_one(amounts, level, window, leaving):
+    """Runs out of a queue with holes (requests that left): the same requests, in order, and the same
+    stock left, bit for bit, as serving the head while the stock covers it and removing each."""
+    from simulation.resources import RequestQueue
+
+    requests = [QuietRequest(a) for a in amounts]
+    one, runs = RequestQueue(), RequestQueue()
+    for queue in (one, runs):
+        for request in requests:
+            queue.append(request)
+        for request in requests[leaving::8]:  # holes, some at the head
+            queue.remove(request)
+    expected, left = [], level
+    while one and not left < one[0].amount:
+        left -= one[0].amount
+        expected.append(one.pop(0))
+    served, stock, blocked = [], level, False
+    while runs and not blocked:
+        run, stock, blocked = runs.serve_from_head(stock, window)
+        served.extend(run)
+    assert served == expected and stock == left
+    assert list(runs) == list(one) and len(runs) == len(one) and runs.total() == one.total()
+    assert blocked == bool(one)  # stopped by a request left uncovered, or the queue is empty

@@ -20,6 +20,7 @@ pool, the year's books and the terms of the scenario.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -27,7 +28,7 @@ import numpy as np
 import simpy
 
 from ..books import Books
-from ..resources import EnergyPool
+from ..resources import EnergyPool, Pool
 from ..scenario import Attraction, Energy, Projects
 from .land import LandMarket, wait_for
 
@@ -71,7 +72,7 @@ class Desk:
     def started(self, project: Project, now: float, months: float, *, counted: bool) -> None:
         """Book a started project: its investment is spent evenly over its build months."""
         base, per_month = self.base_year + 1, project.investment * 1e4 / project.build_months
-        for year in range(int(now // 12), int(np.ceil((now + months) / 12))):
+        for year in range(int(now // 12), math.ceil((now + months) / 12)):  # math: a float, not an array
             overlap = min(now + months, 12.0 * (year + 1)) - max(now, 12.0 * year)
             self.spending[base + year] = self.spending.get(base + year, 0.0) + per_month * overlap
         if counted:
@@ -152,7 +153,33 @@ def arrivals(desk: Desk, rng: np.random.Generator):
             desk.lost(project, "projects_declined")
             continue
         desk.books().add("projects_arrived")
-        env.process(lifecycle(desk, project))
+        if not start_on_the_spot(desk, project):
+            env.process(lifecycle(desk, project))
+
+
+def start_on_the_spot(desk: Desk, project: Project) -> bool:
+    """Start a signed project whose land and energy are free with nobody waiting: what
+    :func:`lifecycle` would do at once, done now, with only its completion as an event; else False.
+
+    A new process would run its first step right after the current one, at the same time and
+    before anything else (SimPy's start is urgent); until then the arrivals loop only draws its next
+    lead's time, so the grants, the ledger rows and the books come out the same.
+    """
+    if not (_covers(desk.land.pool, project.land) and _covers(desk.energy, project.energy)):
+        return False
+    if project.land > 0:
+        desk.land.pool.take_if_first(project.land, "project")
+        desk.pipeline_land += project.land
+    if project.energy > 0:
+        desk.energy.take_if_first(project.energy, "project")
+    desk.started(project, desk.env.now, project.build_months, counted=True)
+    done = desk.env.timeout(project.build_months)
+    done.callbacks.append(lambda _: desk.completed(project))
+    return True
+
+
+def _covers(pool: Pool, amount: float) -> bool:
+    return amount <= 0 or pool.covers_now(amount)
 
 
 def lifecycle(desk: Desk, project: Project):

@@ -1,0 +1,36 @@
+"""A signed project met on the spot starts without a process of its own: the same run as with one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulation.loader import load_scenario
+from simulation.model import simulate
+from simulation.processes import projects
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.mark.parametrize("name", ["zhenhai_2021_2025", "ningbo_2020_2022"])
+def test_a_run_is_the_same_with_every_project_as_a_process(monkeypatch, name):
+    """Whole replications (indicators, flows, ledger): projects started on the spot vs every
+    project through :func:`projects.lifecycle`; both paths must have been taken."""
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    fast = projects.start_on_the_spot
+    taken = {True: 0, False: 0}
+
+    def counted(desk, project):
+        started = fast(desk, project)
+        taken[started] += 1
+        return started
+
+    monkeypatch.setattr(projects, "start_on_the_spot", counted)
+    quick = simulate(scenario, 11)
+    assert taken[True] > 0 and taken[False] > 0  # some met at once, some waited
+    monkeypatch.setattr(projects, "start_on_the_spot", lambda desk, project: False)
+    slow = simulate(scenario, 11)
+    for table in ("indicators", "flows", "ledger"):
+        a, b = getattr(quick, table), getattr(slow, table)
+        assert a.equals(b), table
