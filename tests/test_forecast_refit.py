@@ -17,8 +17,8 @@ from simulation import load_scenario
 from simulation.experiments.replicate import run_replications
 from simulation.forecast.horizon import with_horizon
 from simulation.forecast.observed import load_observed
-from simulation.forecast.prices import price_change
 from simulation.forecast.overdispersion import pooled_flows, year_swing
+from simulation.forecast.prices import price_change
 from simulation.forecast.refit import SLOPE_FLOOR, QuickRefit, StepFit, fit_growth, step_overrides
 from simulation.forecast.rolling import rolling_backtest, run_drawn
 from simulation.forecast.scores import band
@@ -172,42 +172,51 @@ def test_pooled_year_swing_never_reads_rows_after_the_origin(tmp_path):
     assert not pooled_flows(2040, tmp_path).equals(pooled_flows(2040))  # the absurd rows are read when due
 
 
-def _swung(planted: float, swing_sd: float, year: int, seed: int) -> float:
-    """One replication's ``year`` flow of the model at ``planted`` times one year's log-normal swing."""
+@functools.lru_cache(maxsize=1)
+def _quota_bound():
+    """Zhenhai with every qualifying candidate named and 6 named a year: the flow is the quota, nearly
+    deterministic (as Ningbo's 新增小巨人 are), so the year swing is all of its year-to-year noise."""
+    return with_overrides(_zhenhai(), {"parameters.certification.little_giant.success": 1.0,
+                                       "parameters.certification.little_giant.quota_per_year": 6.0})
+
+
+def _swung(base, planted: float, swing_sd: float, year: int, seed: int) -> float:
+    """One replication's ``year`` flow of ``base`` at ``planted`` times one year's log-normal swing."""
     rng = np.random.default_rng(seed)
     scale = planted * float(np.exp(swing_sd * rng.standard_normal() - swing_sd**2 / 2))
-    return _flows(run_replications(_planted(scale), 1, seed=seed), [year])[year]
+    return _flows(run_replications(with_overrides(base, step_overrides(base, "little_giant", scale)), 1, seed=seed),
+                  [year])[year]
 
 
-@pytest.mark.parametrize("swing_sd", [0.0, 0.6])
-def test_refit_bands_cover_model_generated_flows_at_the_nominal_rate(swing_sd):
-    """Truths: the model with a scale drawn log-uniformly in [0.6, 2.5], each year's flow one
+@pytest.mark.parametrize("case, swing_sd, scales", [("binomial", 0.0, (0.4, 2.5)), ("quota-bound", 0.5, (0.6, 1.5))])
+def test_refit_bands_cover_model_generated_flows_at_the_nominal_rate(case, swing_sd, scales):
+    """Truths: the model with a scale drawn log-uniformly in ``scales``, each year's flow one
     replication at that scale times a year swing of log-s.d. ``swing_sd``. The refit from the
     unscaled scenario, on 2021-2022, with the swing pooled over 12 other (synthetic) regions' flows
-    with the same swing, forecasts 2023-2025 with predictive draws. The comparison: at
-    ``swing_sd`` 0 the point estimate (no parameter uncertainty), otherwise the draws without
-    the year swing."""
+    with the same swing, forecasts 2023-2025 with predictive draws. The comparison: without a
+    swing, the point estimate (no parameter uncertainty); with one, the draws that ignore it."""
+    base = _zhenhai() if case == "binomial" else _quota_bound()
     rng = np.random.default_rng(2026)
     pool = _swinging_flows(swing_sd, seed=7, groups=12, years=range(2017, 2023))
     refit = QuickRefit(pilot_replications=8, seed=1, growth=False, shock=False, pool=pool, national={})
     ignoring = QuickRefit(pilot_replications=8, seed=1, growth=False, shock=False, swing=False)
     covered, narrow = [], []
     for truth in range(16):
-        planted = float(np.exp(rng.uniform(np.log(0.6), np.log(2.5))))
-        flows = {y: _swung(planted, swing_sd, y, seed=10_000 + 10 * truth + y - 2021) for y in range(2021, 2026)}
+        planted = float(np.exp(rng.uniform(*np.log(scales))))
+        flows = {y: _swung(base, planted, swing_sd, y, seed=10_000 + 10 * truth + y - 2021) for y in range(2021, 2026)}
         observed = _observed({y: flows[y] for y in (2021, 2022)})
-        draws = refit(_zhenhai(), observed, 2022)
+        draws = refit(base, observed, 2022)
         ens = run_drawn(draws, 20, seed=truth)
         if swing_sd == 0:
             other = run_replications(draws.scenario(None), 20, seed=truth).indicators  # no parameter uncertainty
         else:
-            other = run_drawn(ignoring(_zhenhai(), observed, 2022), 20, seed=truth)
+            other = run_drawn(ignoring(base, observed, 2022), 20, seed=truth)
         for year in (2023, 2024, 2025):
             for frame, out in ((ens, covered), (other, narrow)):
                 values = frame[(frame["indicator"] == FLOW) & (frame["year"] == year)]["value"].to_numpy()
                 lo, hi = band(values, 80)
                 out.append(lo <= flows[year] <= hi)
-    print(f"swing {swing_sd}: 80% coverage with predictive draws {np.mean(covered):.2f}, "
+    print(f"{case}, swing {swing_sd}: 80% coverage with predictive draws {np.mean(covered):.2f}, "
           f"{'at the point estimate' if swing_sd == 0 else 'without the year swing'} {np.mean(narrow):.2f}")
     assert 0.68 <= np.mean(covered) <= 0.93, np.mean(covered)  # 48 points: ±0.06 is one s.e. at 0.8
     assert np.mean(narrow) < np.mean(covered) - (0.12 if swing_sd else 0.0)
