@@ -1,21 +1,25 @@
 """Per-origin quick refit: it sees no data after the origin, recovers a planted scale from a series
-the model generated, and with the refit and its parameter draws in the loop the 80% bands of
-model-generated flows cover about 80%; the like-for-like price change uses the observed index."""
+the model generated, the pooled year swing recovers a planted over-dispersion, and with the refit
+and its predictive draws in the loop the 80% bands of model-generated (over-dispersed) flows cover
+about 80%; the like-for-like price change uses the observed index."""
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from simulation import load_scenario
 from simulation.experiments.replicate import run_replications
 from simulation.forecast.horizon import with_horizon
 from simulation.forecast.observed import load_observed
+from simulation.forecast.overdispersion import pooled_flows, year_swing
 from simulation.forecast.prices import price_change
-from simulation.forecast.refit import SLOPE_FLOOR, QuickRefit, StepFit, dispersion, fit_growth, step_overrides
+from simulation.forecast.refit import SLOPE_FLOOR, QuickRefit, StepFit, fit_growth, step_overrides
 from simulation.forecast.rolling import rolling_backtest, run_drawn
 from simulation.forecast.scores import band
 from simulation.loader import with_overrides
@@ -106,36 +110,116 @@ def test_growth_shift_recovers_a_planted_shift_shrunk_by_its_prior():
         assert draws.growth.schedule_shift == pytest.approx(3.0 * k / (k + 1), rel=0.25)
 
 
-def test_posterior_draws_widen_with_fewer_events_and_more_dispersion():
+def test_posterior_draws_widen_with_fewer_events_and_the_year_swing():
     rng = np.random.default_rng(0)
     few, many = StepFit("s", FLOW, 4, 8.0), StepFit("s", FLOW, 400, 800.0)
     spread = {f: np.std([f.draw(rng) for _ in range(4000)]) / f.scale for f in (few, many)}
     assert spread[few] > 5 * spread[many]
     assert abs(np.mean([many.draw(rng) for _ in range(4000)]) / many.scale - 1) < 0.01
-    assert dispersion(np.array([10.0, 10.0, 10.0]), np.array([10.0, 10.0, 10.0])) == 1.0
-    assert dispersion(np.array([2.0, 30.0]), np.array([16.0, 16.0])) > 10
+    # one year of 400 events with a log-s.d. 0.3 swing: the mean is known to ±5%, one year's flow to ±30%
+    swinging = StepFit("s", FLOW, 400, 800.0, swing=0.09, years=(2021,))
+    assert swinging.dispersion == pytest.approx(1 + 0.09 * 400)
+    log_draws = np.log([swinging.draw(rng) for _ in range(4000)])
+    log_means = np.log([swinging.draw_mean(rng) for _ in range(4000)])
+    assert np.std(log_draws) == pytest.approx(np.sqrt(0.09 + np.var(log_means)), rel=0.08)
+    assert abs(np.mean([swinging.draw(rng) for _ in range(8000)]) / swinging.scale - 1) < 0.03  # mean-preserving
 
 
-def test_refit_bands_cover_model_generated_flows_at_the_nominal_rate():
-    """Truths: one replication each of the model with a scale drawn log-uniformly in [0.4, 2.5]. The
-    refit from the unscaled scenario, on 2021-2022, forecasts 2023-2025 with parameter draws."""
+def _swinging_flows(sd: float, seed: int, groups=60, years=range(2015, 2020), batches=None) -> pd.DataFrame:
+    """Poisson counts around group rates (5-200 a year) times a log-normal year swing of log-s.d. ``sd``,
+    times the national batch of the year when ``batches`` is given."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g in range(groups):
+        rate = np.exp(rng.uniform(np.log(5), np.log(200)))
+        for y in years:
+            mean = rate * np.exp(sd * rng.standard_normal() - sd**2 / 2) * (batches[y] if batches else 1.0)
+            rows.append({"region": f"r{g}", "year": y, "indicator": FLOW, "value": float(rng.poisson(mean))})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("sd", [0.0, 0.25, 0.5])
+def test_pooled_year_swing_recovers_a_planted_over_dispersion(sd):
+    found = year_swing(_swinging_flows(sd, seed=int(100 * sd)), origin=2019)
+    assert found.groups == 60 and found.dof == 240
+    assert found.sd == pytest.approx(sd, abs=0.05)  # the Poisson part is not counted as swing
+
+
+def test_pooled_year_swing_divides_by_the_national_batch_where_it_is_known():
+    batches = {2015: 250.0, 2016: 1700.0, 2017: 2900.0, 2018: 4300.0, 2019: 3000.0}
+    flows = _swinging_flows(0.25, seed=5, batches={y: b / 3000 for y, b in batches.items()})
+    assert year_swing(flows, 2019, {FLOW: batches}).sd == pytest.approx(0.25, abs=0.05)
+    assert year_swing(flows, 2019, {}).sd > 0.5  # a constant rate calls the batch path a swing (2× the planted)
+    partial = {y: b for y, b in batches.items() if y != 2017}  # a year without a batch: constant rate
+    assert year_swing(flows, 2019, {FLOW: partial}) == year_swing(flows, 2019, {})
+
+
+def test_pooled_year_swing_never_reads_rows_after_the_origin(tmp_path):
+    flows = _swinging_flows(0.3, seed=1, groups=10)
+    future = flows.assign(year=flows["year"] + 30, value=flows["value"] * 50 + 7)
+    assert year_swing(pd.concat([flows, future]), 2019) == year_swing(flows, 2019)
+    # the data files: absurd flows written for 2029-2034 leave the pool up to 2022 unchanged
+    real = pd.read_csv("calibration/data/ningbo.csv")
+    for path in Path("calibration/data").glob("*.csv"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    absurd = real[real["indicator"].isin(["new_little_giants", "new_single_champions"])].assign(
+        year=lambda f: f["year"] + 10, value=lambda f: f["value"] * 9)
+    pd.concat([real, absurd]).to_csv(tmp_path / "ningbo.csv", index=False)
+    for origin in (2021, 2022):
+        assert pooled_flows(origin, tmp_path)["year"].max() <= origin
+        assert_frame_equal(pooled_flows(origin, tmp_path).reset_index(drop=True),
+                           pooled_flows(origin).reset_index(drop=True))
+    assert not pooled_flows(2040, tmp_path).equals(pooled_flows(2040))  # the absurd rows are read when due
+
+
+@functools.lru_cache(maxsize=1)
+def _quota_bound():
+    """Zhenhai with every qualifying candidate named and 6 named a year: the flow is the quota, nearly
+    deterministic (as Ningbo's 新增小巨人 are), so the year swing is all of its year-to-year noise."""
+    return with_overrides(_zhenhai(), {"parameters.certification.little_giant.success": 1.0,
+                                       "parameters.certification.little_giant.quota_per_year": 6.0})
+
+
+def _swung(base, planted: float, swing_sd: float, year: int, seed: int) -> float:
+    """One replication's ``year`` flow of ``base`` at ``planted`` times one year's log-normal swing."""
+    rng = np.random.default_rng(seed)
+    scale = planted * float(np.exp(swing_sd * rng.standard_normal() - swing_sd**2 / 2))
+    return _flows(run_replications(with_overrides(base, step_overrides(base, "little_giant", scale)), 1, seed=seed),
+                  [year])[year]
+
+
+@pytest.mark.parametrize("case, swing_sd, scales", [("binomial", 0.0, (0.4, 2.5)), ("quota-bound", 0.5, (0.6, 1.5))])
+def test_refit_bands_cover_model_generated_flows_at_the_nominal_rate(case, swing_sd, scales):
+    """Truths: the model with a scale drawn log-uniformly in ``scales``, each year's flow one
+    replication at that scale times a year swing of log-s.d. ``swing_sd``. The refit from the
+    unscaled scenario, on 2021-2022, with the swing pooled over 12 other (synthetic) regions' flows
+    with the same swing, forecasts 2023-2025 with predictive draws. The comparison: without a
+    swing, the point estimate (no parameter uncertainty); with one, the draws that ignore it."""
+    base = _zhenhai() if case == "binomial" else _quota_bound()
     rng = np.random.default_rng(2026)
-    refit = QuickRefit(pilot_replications=8, seed=1, growth=False, shock=False)
+    pool = _swinging_flows(swing_sd, seed=7, groups=12, years=range(2017, 2023))
+    refit = QuickRefit(pilot_replications=8, seed=1, growth=False, shock=False, pool=pool, national={})
+    ignoring = QuickRefit(pilot_replications=8, seed=1, growth=False, shock=False, swing=False)
     covered, narrow = [], []
     for truth in range(16):
-        planted = float(np.exp(rng.uniform(np.log(0.4), np.log(2.5))))
-        flows = _flows(run_replications(_planted(planted), 1, seed=10_000 + truth), range(2021, 2026))
-        draws = refit(_zhenhai(), _observed({y: flows[y] for y in (2021, 2022)}), 2022)
+        planted = float(np.exp(rng.uniform(*np.log(scales))))
+        flows = {y: _swung(base, planted, swing_sd, y, seed=10_000 + 10 * truth + y - 2021) for y in range(2021, 2026)}
+        observed = _observed({y: flows[y] for y in (2021, 2022)})
+        draws = refit(base, observed, 2022)
         ens = run_drawn(draws, 20, seed=truth)
-        point = run_replications(draws.scenario(None), 20, seed=truth).indicators  # no parameter uncertainty
+        if swing_sd == 0:
+            other = run_replications(draws.scenario(None), 20, seed=truth).indicators  # no parameter uncertainty
+        else:
+            other = run_drawn(ignoring(base, observed, 2022), 20, seed=truth)
         for year in (2023, 2024, 2025):
-            for frame, out in ((ens, covered), (point, narrow)):
+            for frame, out in ((ens, covered), (other, narrow)):
                 values = frame[(frame["indicator"] == FLOW) & (frame["year"] == year)]["value"].to_numpy()
                 lo, hi = band(values, 80)
                 out.append(lo <= flows[year] <= hi)
-    print(f"80% coverage with parameter draws {np.mean(covered):.2f}, at the point estimate {np.mean(narrow):.2f}")
-    assert 0.68 <= np.mean(covered) <= 0.95, np.mean(covered)
-    assert np.mean(narrow) < np.mean(covered)  # the parameter draws are what widens the bands
+    print(f"{case}, swing {swing_sd}: 80% coverage with predictive draws {np.mean(covered):.2f}, "
+          f"{'at the point estimate' if swing_sd == 0 else 'without the year swing'} {np.mean(narrow):.2f}")
+    assert 0.68 <= np.mean(covered) <= 0.93, np.mean(covered)  # 48 points: ±0.06 is one s.e. at 0.8
+    assert np.mean(narrow) < np.mean(covered) - (0.12 if swing_sd else 0.0)
 
 
 def test_price_change_prefers_the_observed_index_and_says_when_none_covers():

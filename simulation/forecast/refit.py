@@ -25,13 +25,17 @@ pilot ensemble of the scenario, one number per quantity:
 (by default the scenario's sizes, observed later, enter as a realised exogenous path: conditional
 forecasts, as for prices).
 
-**Parameter uncertainty.** A scale fitted on K observed events is uncertain: the replication draws
-it from the Jeffreys posterior of a Poisson rate, ``c_r ~ Gamma((K + ½)/φ, scale φ) / E`` (E the
-model events per unit scale in the fit years), with φ ≥ 1 the quasi-Poisson dispersion of the fit
-years (Pearson χ² / (k − 1)) where there are two or more, since yearly batch sizes vary more than
-Poisson. The growth shift is drawn from its normal posterior and the shock s.d. from the pooled
-estimate's log-normal interval. Draws use ``SeedSequence(seed, spawn_key=(PARAMETER_POINT, r))``,
-a key of the replication r apart from the model's own, so a back-test re-runs identically.
+**Parameter uncertainty and the year's swing.** The back-test scores single years, so each
+replication draws a flow scale from the *predictive* distribution of one year's flow: the posterior
+of the mean rate, ``Gamma((K + ½)/φ, scale φ) / E`` (Jeffreys posterior of a Poisson rate, K observed
+events, E the model events per unit scale in the fit years, φ = 1 + τ²K/k the over-dispersion of a
+sum of k years' counts), times the year's swing ``exp(τz − τ²/2)`` (mean 1). τ² is the between-year
+variance of log flows pooled over every region's flow years up to the origin
+(:mod:`simulation.forecast.overdispersion`), so a flow fitted on one year, or not fitted at all,
+still gets the swing the other regions show. The growth shift is drawn from its normal posterior
+and the shock s.d. from the pooled estimate's log-normal interval. Draws use
+``SeedSequence(seed, spawn_key=(PARAMETER_POINT, r))``, a key of the replication r apart from the
+model's own, so a back-test re-runs identically.
 """
 
 from __future__ import annotations
@@ -48,13 +52,13 @@ from ..experiments.replicate import run_replications
 from ..loader import get_path, with_overrides
 from ..scenario import Scenario
 from .observed import series
+from .overdispersion import NO_SWING, YearSwing, national_batches, pooled_flows, year_swing
 
 # yearly flow indicator → certification step whose success and quota it scales
 STEP_FLOWS = {"new_little_giants": "little_giant", "new_single_champions": "single_champion"}
 GROWTH_INDICATOR = "value_added_above_scale_growth"
 FIT_WINDOW = 5  # years up to the origin a flow rate is fitted on (national batch sizes change)
 PARAMETER_POINT = 1_000_003  # spawn-key point of the parameter draws (the model's replications use 0)
-MAX_DISPERSION = 50.0
 # a gap in value-added growth is passed to the schedule amplified at most 2×: where rationed energy
 # or land hold value-added growth down (measured slopes 0.1-0.4), a larger push would move the
 # schedule by 10 pp or more and, through the certification growth criteria, the flows with it
@@ -63,13 +67,13 @@ SLOPE_FLOOR = 0.5
 
 @dataclass(frozen=True)
 class StepFit:
-    """The fitted scale of one certification step and its posterior."""
+    """The fitted scale of one certification step, its posterior and the year's swing about it."""
 
     step: str
     indicator: str
     events: float  # observed events K in the fit years
     exposure: float  # model events per unit scale over the same years (E)
-    dispersion: float = 1.0  # quasi-Poisson φ
+    swing: float = 0.0  # τ², between-year variance of the log flow (pooled across regions)
     years: tuple[int, ...] = ()
 
     @property
@@ -77,9 +81,24 @@ class StepFit:
         """Point estimate K / E (half an event when none was observed)."""
         return max(self.events, 0.5) / self.exposure
 
-    def draw(self, rng: np.random.Generator) -> float:
+    @property
+    def dispersion(self) -> float:
+        """φ of the sum of the fit years' counts: Var = K(1 + τ²K/k) under a log-normal year swing."""
+        return 1.0 + self.swing * self.events / max(len(self.years), 1)
+
+    def draw_mean(self, rng: np.random.Generator) -> float:
+        """A posterior draw of the mean scale."""
         shape = (self.events + 0.5) / self.dispersion
         return float(rng.gamma(shape, self.dispersion) / self.exposure)
+
+    def draw(self, rng: np.random.Generator) -> float:
+        """A predictive draw: the mean scale times one year's swing."""
+        return self.draw_mean(rng) * swing_factor(self.swing, rng)
+
+
+def swing_factor(variance: float, rng: np.random.Generator) -> float:
+    """exp(τz − τ²/2), z ~ N(0, 1): one year's multiplicative swing, mean 1 (1 when τ² = 0)."""
+    return float(np.exp(np.sqrt(variance) * rng.standard_normal() - variance / 2)) if variance > 0 else 1.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,7 @@ class ParameterDraws:
     steps: list[StepFit] = field(default_factory=list)
     growth: GrowthFit | None = None
     shock: ShockFit | None = None
+    swing: YearSwing = NO_SWING  # for flow steps without a fit of their own
 
     def overrides(self, rng: np.random.Generator | None = None) -> dict[str, Any]:
         """The ``with_overrides`` mapping at a posterior draw (``rng``) or at the point estimates."""
@@ -123,6 +143,11 @@ class ParameterDraws:
         for fit in self.steps:
             scale = fit.scale if rng is None else fit.draw(rng)
             out.update(step_overrides(self.base, fit.step, scale))
+        if rng is not None and self.swing.variance > 0:
+            fitted = {f.step for f in self.steps}
+            for step in STEP_FLOWS.values():
+                if step not in fitted:
+                    out.update(step_overrides(self.base, step, swing_factor(self.swing.variance, rng)))
         if self.growth is not None:
             shift = self.growth.schedule_shift if rng is None else self.growth.draw(rng)
             out.update(growth_overrides(self.base, self.origin, shift))
@@ -136,12 +161,15 @@ class ParameterDraws:
 
     def key(self) -> tuple:
         """Equal keys give equal ensembles (origins with the same fit share one run)."""
-        return (tuple((f.step, round(f.events, 6), round(f.exposure, 6), round(f.dispersion, 6)) for f in self.steps),
+        return (tuple((f.step, round(f.events, 6), round(f.exposure, 6), round(f.swing, 6)) for f in self.steps),
+                round(self.swing.variance, 6),
                 None if self.growth is None else (round(self.growth.shift, 6), round(self.growth.sd, 6), self.origin),
                 None if self.shock is None else (round(self.shock.log_sd, 6), round(self.shock.log_sd_se, 6)))
 
     def describe(self) -> str:
         parts = [f"{f.step} ×{f.scale:.3g} (K={f.events:g} in {list(f.years)}, φ={f.dispersion:.2g})" for f in self.steps]
+        if self.swing.groups:
+            parts.append(f"year swing τ={self.swing.sd:.2f} (log s.d., {self.swing.groups} region-flows, {self.swing.dof} d.o.f.)")
         if self.growth is not None:
             parts.append(f"value-added growth {self.growth.shift:+.2f} ± {self.growth.sd:.2f} pp after {self.origin} "
                          f"(schedule {self.growth.schedule_shift:+.2f} pp at slope {self.growth.slope:.2f})")
@@ -211,7 +239,8 @@ def fit_years(obs: pd.Series, origin: int, first: int, last: int) -> list[tuple[
     return [(y, min(max(y, first), last)) for y in years]
 
 
-def fit_step(indicator: str, step: str, obs: pd.Series, model: Mapping, origin: int, first: int, last: int) -> StepFit | None:
+def fit_step(indicator: str, step: str, obs: pd.Series, model: Mapping, origin: int, first: int, last: int,
+             swing: float = 0.0) -> StepFit | None:
     pairs = fit_years(obs, origin, first, last)
     if not pairs:
         return None
@@ -219,17 +248,7 @@ def fit_step(indicator: str, step: str, obs: pd.Series, model: Mapping, origin: 
     expected = np.array([model.get((indicator, m), np.nan) for _, m in pairs], float)
     if not np.isfinite(expected).all() or expected.sum() <= 0:
         return None
-    fit = StepFit(step, indicator, float(observed.sum()), float(expected.sum()), 1.0, tuple(y for y, _ in pairs))
-    return StepFit(step, indicator, fit.events, fit.exposure, dispersion(observed, fit.scale * expected),
-                   fit.years)
-
-
-def dispersion(observed: np.ndarray, fitted: np.ndarray) -> float:
-    """Quasi-Poisson φ = Pearson χ² / (k − 1), at least 1; 1 with fewer than two years."""
-    if len(observed) < 2:
-        return 1.0
-    chi2 = float(np.sum((observed - fitted) ** 2 / np.maximum(fitted, 0.5)))
-    return float(np.clip(chi2 / (len(observed) - 1), 1.0, MAX_DISPERSION))
+    return StepFit(step, indicator, float(observed.sum()), float(expected.sum()), swing, tuple(y for y, _ in pairs))
 
 
 def fit_growth(obs: pd.Series, model: Mapping, origin: int, first: int, shock_sd: float) -> GrowthFit:
@@ -270,12 +289,17 @@ class QuickRefit:
 
     ``QuickRefit()(scenario, observed_up_to_origin, origin)`` → :class:`ParameterDraws`. Pilot runs
     of ``pilot_replications`` use ``seed``; the pilot of the unfitted scenario is shared by origins.
+    ``pool`` (rows ``region, year, indicator, value``) are the other regions' flows the year swing is
+    pooled over, by default every region's in ``data_dir``; ``national`` the batch sizes by indicator
+    and year, by default ``national.csv``; ``swing=False`` leaves the year swing out (τ² = 0).
     """
 
     def __init__(self, pilot_replications: int = 20, seed: int = 0, *, data_dir=None, flows=True, growth=True,
-                 shock=True, correct=True, hold_national_batches=False):
+                 shock=True, correct=True, hold_national_batches=False, swing=True,
+                 pool: pd.DataFrame | None = None, national: Mapping[str, Mapping[int, float]] | None = None):
         self.pilot_replications, self.seed, self.data_dir = pilot_replications, seed, data_dir
         self.flows, self.growth, self.shock, self.correct = flows, growth, shock, correct
+        self.swing, self.pool, self.national = swing, pool, national
         self.hold_national_batches = hold_national_batches
         self._pilots: dict[Any, tuple[Scenario, Any]] = {}  # keyed on the scenario's id (kept alive with it)
         self.log: list[str] = []
@@ -298,8 +322,11 @@ class QuickRefit:
             draws.shock = fit_shock(str(observed["region"].iloc[0]), origin, self.data_dir)
         shock_sd = float(np.exp(draws.shock.log_sd)) if draws.shock else scenario.parameters.growth.common_shock_sd.at(first)
         if self.flows:
+            if self.swing:
+                draws.swing = self.year_swing(scenario, observed, origin)
             for indicator, step in STEP_FLOWS.items():
-                step_fit = fit_step(indicator, step, series(observed, indicator), model, origin, first, last)
+                step_fit = fit_step(indicator, step, series(observed, indicator), model, origin, first, last,
+                                    draws.swing.variance)
                 if step_fit is not None:
                     draws.steps.append(step_fit)
         if self.growth:
@@ -309,6 +336,15 @@ class QuickRefit:
             draws.steps = self._corrected(draws)
         self.log.append(f"{scenario.name} at {origin}: {draws.describe()}")
         return draws
+
+    def year_swing(self, scenario: Scenario, observed: pd.DataFrame, origin: int) -> YearSwing:
+        """τ² pooled over the other regions' flows and this one's, all up to ``origin``."""
+        region = str(observed["region"].iloc[0]) if not observed.empty else scenario.name.split("_")[0]
+        pool = pooled_flows(origin, self.data_dir) if self.pool is None else self.pool
+        national = national_batches(self.data_dir) if self.national is None else self.national
+        own = observed[observed["indicator"].isin(STEP_FLOWS)]
+        flows = pd.concat([pool[pool["region"] != region], own], ignore_index=True)[["region", "year", "indicator", "value"]]
+        return year_swing(flows, origin, national)
 
     def _held(self, scenario: Scenario, origin: int) -> Scenario:
         """The scenario with every national batch after ``origin`` held at the origin's (the list
@@ -341,5 +377,5 @@ class QuickRefit:
         for fit in draws.steps:
             got = sum(achieved.get((fit.indicator, min(max(y, first), last)), 0.0) for y in fit.years)
             delivered = got / fit.scale if got > 0 else fit.exposure
-            out.append(StepFit(fit.step, fit.indicator, fit.events, delivered, fit.dispersion, fit.years))
+            out.append(StepFit(fit.step, fit.indicator, fit.events, delivered, fit.swing, fit.years))
         return out
