@@ -69,6 +69,7 @@ def test_default_back_test_refits_on_data_up_to_each_origin_only():
     assert seen and all(last <= origin for origin, last in seen)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("planted", [0.5, 1.6])
 def test_refit_recovers_a_planted_scale_from_a_model_generated_series(planted):
     """Common random numbers (the pilots use the data's seed), so the check isolates the estimator
@@ -82,6 +83,7 @@ def test_refit_recovers_a_planted_scale_from_a_model_generated_series(planted):
     assert step.scale == pytest.approx(planted, rel=0.1)
 
 
+@pytest.mark.slow
 def test_growth_shift_recovers_a_planted_shift_shrunk_by_its_prior():
     base = _zhenhai()
     shifted = with_overrides(base, {"parameters.growth.above_scale_mean":
@@ -188,6 +190,7 @@ def _swung(base, planted: float, swing_sd: float, year: int, seed: int) -> float
                   [year])[year]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case, swing_sd, scales", [("binomial", 0.0, (0.4, 2.5)), ("quota-bound", 0.5, (0.6, 1.5))])
 def test_refit_bands_cover_model_generated_flows_at_the_nominal_rate(case, swing_sd, scales):
     """Truths: the model with a scale drawn log-uniformly in ``scales``, each year's flow one
