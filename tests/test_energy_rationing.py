@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation.population import Population
-from simulation.processes.energy import priority, pro_rata_by_grade, ration_forward, true_up
+from simulation.processes.energy import banded_grants, pro_rata_by_grade, ration_forward, true_up
 from simulation.resources import EnergyPool
 from simulation.tiers import GRADE_A, GRADE_B, GRADE_C, GRADE_D, UNGRADED
 
@@ -85,19 +85,7 @@ def test_year_end_true_up_books_overrun_instead_of_cutting_the_past():
 def _pro_rata_banded(claims, grade, available):
     """The banding without the shortcut for a pool that covers everyone (the reference)."""
     granted = np.zeros_like(claims, dtype=float)
-    asking = np.flatnonzero(claims > 0)
-    band = priority(grade[asking])
-    left = max(float(available), 0.0)
-    for b in np.unique(band):
-        rows = asking[band == b]
-        claim = claims[rows]
-        asked = float(claim.sum())
-        share = min(left / asked, 1.0) if asked > 0 else 0.0
-        granted[rows] = claim * share
-        left -= asked * share
-        if left <= 0:
-            break
-    return granted
+    return banded_grants(claims, grade, np.flatnonzero(claims > 0), max(float(available), 0.0), granted)
 
 
 _GRADES = st.sampled_from([GRADE_A, GRADE_B, GRADE_C, GRADE_D, UNGRADED])

@@ -50,6 +50,12 @@ def pro_rata_by_grade(claims: np.ndarray, grade: np.ndarray, available: float) -
         # claim * 1.0 is the claim; the banding below would grant the same numbers
         granted[asking] = asked_all
         return granted
+    return banded_grants(claims, grade, asking, left, granted)
+
+
+def banded_grants(claims: np.ndarray, grade: np.ndarray, asking: np.ndarray, left: float,
+                  granted: np.ndarray) -> np.ndarray:
+    """The banding itself: each band of ``asking`` rows in turn gets ``min(left/asked, 1)`` of its claims."""
     band = priority(grade[asking])
     for b in np.unique(band):
         rows = asking[band == b]
