@@ -165,13 +165,18 @@ FACTORS = [{"path": "levers.remediation.firms_per_year", "name": "remediation", 
            {"path": "parameters.growth.volatility", "range": [0.1, 0.4]}]
 
 
-@pytest.fixture(scope="module")
-def sweep_folder(scenario_file, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sweep")
-    path = spec(folder, scenario_file, {"design": "lhs", "points": 6, "replications": 2, "seed": 3, "factors": FACTORS})
-    result = CliRunner().invoke(main, ["--allow-path", str(path.parent.parent), "sweep", str(path), "-o", str(folder / "out"), "-w", "1", "-q"])
+def _spec_run(command: str, folder: Path, scenario_file, body: dict) -> Path:
+    """Run ``upgrade-sim COMMAND`` on a spec of ``body`` into ``folder/out``."""
+    path = spec(folder, scenario_file, body)
+    result = CliRunner().invoke(main, ["--allow-path", str(path.parent.parent), command, str(path), "-o", str(folder / "out"), "-w", "1", "-q"])
     assert result.exit_code == 0, result.output
     return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(scenario_file, tmp_path_factory):
+    return _spec_run("sweep", tmp_path_factory.mktemp("sweep"), scenario_file,
+                     {"design": "lhs", "points": 6, "replications": 2, "seed": 3, "factors": FACTORS})
 
 
 @pytest.mark.slow
@@ -190,12 +195,9 @@ def test_sweep_report_names_factors_with_units_and_attainment_over_the_design(sw
 
 @pytest.fixture(scope="module")
 def morris_folder(scenario_file, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("morris")
-    path = spec(folder, scenario_file, {"method": "morris", "n": 2, "levels": 4, "replications": 1, "seed": 4,
-                                        "outputs": ["tax_per_mu@2025", "firms_above_scale@2025"], "factors": FACTORS})
-    result = CliRunner().invoke(main, ["--allow-path", str(path.parent.parent), "sensitivity", str(path), "-o", str(folder / "out"), "-w", "1", "-q"])
-    assert result.exit_code == 0, result.output
-    return folder / "out"
+    return _spec_run("sensitivity", tmp_path_factory.mktemp("morris"), scenario_file,
+                     {"method": "morris", "n": 2, "levels": 4, "replications": 1, "seed": 4,
+                      "outputs": ["tax_per_mu@2025", "firms_above_scale@2025"], "factors": FACTORS})
 
 
 @pytest.mark.slow

@@ -21,15 +21,18 @@ growth series the same way the shock's s.d. is estimated (:mod:`.shocks`).
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+from scipy.special import expit
 
 from ..io import write_text
 from ..loader import read_yaml
+from .calibrate import _nest
 from .shocks import REGIONS, growth_series, pool
 
 # behaviour parameters shared across regions, on the probability scale (pooled as logits)
@@ -107,17 +110,17 @@ def _pooled_row(path: str, region: str, own: tuple[float, float] | None, mu: flo
         shrink = vi / (vi + tau2) if tau2 > 0 else 1.0
         centre, var, basis = mu + (1 - shrink) * (yi - mu), (1 - shrink) * vi + shrink**2 * mu_se**2, "shrunk"
     half = Z80 * math.sqrt(var)
-    own_value = _expit(own[0]) if own else math.nan
+    own_value = float(expit(own[0])) if own else math.nan
     own_se = math.sqrt(own[1]) * own_value * (1 - own_value) if own else math.nan
-    return {"path": path, "region": region, "own": own_value, "own_se": own_se, "pooled": _expit(centre),
-            "lower80": _expit(centre - half), "upper80": _expit(centre + half), "shrinkage": shrink,
+    return {"path": path, "region": region, "own": own_value, "own_se": own_se, "pooled": float(expit(centre)),
+            "lower80": float(expit(centre - half)), "upper80": float(expit(centre + half)), "shrinkage": shrink,
             "basis": basis, "regions": count}
 
 
 def pooled_scenario(table: pd.DataFrame, region: str, scenario_file: str | Path, out: str | Path) -> Path:
     """Write ``out``: a partial scenario extending ``scenario_file`` with ``region``'s pooled values."""
     out = Path(out)
-    mapping: dict = {"extends": _relative(Path(scenario_file), out.parent)}
+    mapping: dict = {"extends": os.path.relpath(Path(scenario_file).resolve(), out.parent.resolve())}
     for row in table[table["region"] == region].itertuples():
         note = (f"pooled: {row.basis} from the calibrations of {row.regions} region(s) (calibration/fitted; "
                 f"simulation.calibration.pooled, logit random effects); 80% interval "
@@ -163,10 +166,6 @@ def shock_persistence(regions: tuple[str, ...] = REGIONS, data_dir: str | Path |
             "upper90": math.tanh(z + half), "pairs": len(x), "years": t}
 
 
-def _expit(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 def _walk(data: dict, path: str):
     node = data
     for part in path.split("."):
@@ -176,13 +175,3 @@ def _walk(data: dict, path: str):
     return node
 
 
-def _nest(mapping: dict, parts: list[str], leaf) -> None:
-    for part in parts[:-1]:
-        mapping = mapping.setdefault(part, {})
-    mapping[parts[-1]] = leaf
-
-
-def _relative(target: Path, folder: Path) -> str:
-    import os
-
-    return os.path.relpath(target.resolve(), folder.resolve())

@@ -28,12 +28,13 @@ def pool(fitted: Path, scenarios: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "pooled.csv", table)
     write_json(out / "shock_persistence.json", shock_persistence())
-    for region in sorted(table.loc[table["basis"] == "predictive", "region"].unique()):
+    predictive = table[table["basis"] == "predictive"]
+    for region in sorted(predictive["region"].unique()):
         found = sorted(scenarios.glob(f"{region}_*.yaml"))
         if len(found) != 1:
             click.echo(f"    {region}: {len(found)} scenarios in {scenarios}, no pooled scenario written")
             continue
-        click.echo(f"    {region}: {pooled_scenario(table[table['basis'] == 'predictive'], region, found[0], out / f'{region}.yaml')}")
+        click.echo(f"    {region}: {pooled_scenario(predictive, region, found[0], out / f'{region}.yaml')}")
     for row in table.itertuples():
         own = f"own {row.own:.3g} ± {row.own_se:.2g}" if row.basis == "shrunk" else "no own estimate"
         click.echo(f"{row.region:<8} {row.path.rsplit('.', 2)[-2]:<15} {row.pooled:.3g} "

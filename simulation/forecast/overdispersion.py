@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .observed import DATA_DIR, load_observed
+from .observed import DATA_DIR, load_observed, regions
 
 FLOW_INDICATORS = ("new_little_giants", "new_single_champions")
 NOT_REGIONS = ("national", "zhejiang")  # the batch sizes themselves, and the province that contains the regions
@@ -55,10 +55,10 @@ NO_SWING = YearSwing(0.0, 0, 0)
 def pooled_flows(origin: int, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Every region's observed flow rows up to ``origin`` (``region, year, indicator, value``)."""
     frames = []
-    for path in sorted(Path(data_dir or DATA_DIR).glob("*.csv")):
-        if path.stem in NOT_REGIONS:
+    for region in regions(data_dir):
+        if region in NOT_REGIONS:
             continue
-        rows = load_observed(path.stem, data_dir=data_dir)
+        rows = load_observed(region, data_dir=data_dir)
         frames.append(rows[rows["indicator"].isin(FLOW_INDICATORS)])
     flows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["region", "year", "indicator", "value"])
     return flows[flows["year"] <= origin][["region", "year", "indicator", "value"]]
