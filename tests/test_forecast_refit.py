@@ -12,17 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
+from scipy.stats import norm
 
 from simulation import load_scenario
 from simulation.experiments.replicate import run_replications
 from simulation.forecast.horizon import with_horizon
 from simulation.forecast.observed import load_observed
-from simulation.forecast.overdispersion import pooled_flows, year_swing
+from simulation.forecast.overdispersion import SWING_PRIOR_SD, TAU_GRID, pooled_flows, year_swing
 from simulation.forecast.prices import price_change
-from simulation.forecast.refit import SLOPE_FLOOR, QuickRefit, StepFit, fit_growth, step_overrides
+from simulation.forecast.refit import SLOPE_FLOOR, ParameterDraws, QuickRefit, StepFit, fit_growth, step_overrides
 from simulation.forecast.rolling import rolling_backtest, run_drawn
 from simulation.forecast.scores import band
-from simulation.loader import with_overrides
+from simulation.loader import get_path, with_overrides
 
 FLOW = "new_little_giants"
 
@@ -145,6 +146,59 @@ def test_pooled_year_swing_recovers_a_planted_over_dispersion(sd):
     found = year_swing(_swinging_flows(sd, seed=int(100 * sd)), origin=2019)
     assert found.groups == 60 and found.dof == 240
     assert found.sd == pytest.approx(sd, abs=0.05)  # the Poisson part is not counted as swing
+
+
+def test_year_swing_posterior_concentrates_on_a_planted_swing():
+    for sd in (0.0, 0.25, 0.5):
+        found = year_swing(_swinging_flows(sd, seed=int(100 * sd) + 1), origin=2019)
+        lo, mid, hi = found.quantiles([0.05, 0.5, 0.95])
+        assert lo <= sd <= hi and hi - lo < 0.25
+        assert mid == pytest.approx(sd, abs=0.06)
+
+
+def test_year_swing_without_data_is_the_half_normal_prior():
+    prior = year_swing(pd.DataFrame(columns=["region", "year", "indicator", "value"]), origin=2019)
+    assert prior.groups == 0 and prior.variance == 0.0
+    q = np.array([0.25, 0.5, 0.9])
+    assert prior.quantiles(q) == pytest.approx(SWING_PRIOR_SD * norm.ppf((1 + q) / 2), abs=0.01)
+    assert prior.mean_variance == pytest.approx(SWING_PRIOR_SD**2, rel=0.01)
+    rng = np.random.default_rng(3)
+    draws = np.sqrt([prior.draw_variance(rng) for _ in range(4000)])
+    assert np.median(draws) == pytest.approx(SWING_PRIOR_SD * norm.ppf(0.75), rel=0.05)
+    assert year_swing(pd.DataFrame(columns=["region", "year", "indicator", "value"]), 2019, prior_sd=None).posterior is None
+
+
+def test_year_swing_posterior_intervals_are_calibrated_when_the_swing_comes_from_the_prior():
+    """Simulation-based calibration (Cook, Gelman & Rubin 2006): τ drawn from the prior, three groups
+    of three years each; the posterior rank of the true τ is uniform, so its 80% interval covers
+    the truth in 80% of datasets, though each dataset says little."""
+    rng = np.random.default_rng(11)
+    ranks = []
+    for _ in range(300):
+        tau = abs(SWING_PRIOR_SD * rng.standard_normal())
+        rows = [{"region": f"r{g}", "year": y, "indicator": FLOW,
+                 "value": float(rng.poisson(rate * np.exp(tau * rng.standard_normal())))}
+                for g, rate in enumerate((8.0, 40.0, 150.0)) for y in (2017, 2018, 2019)]
+        found = year_swing(pd.DataFrame(rows), 2019)
+        ranks.append(np.interp(tau, TAU_GRID, np.cumsum(found.posterior)))
+    ranks = np.array(ranks)
+    assert 0.74 <= np.mean((ranks > 0.1) & (ranks < 0.9)) <= 0.86  # 300 datasets: ±0.023 is one s.e.
+    assert 0.40 <= np.mean(ranks < 0.5) <= 0.60
+
+
+def test_a_replication_draws_one_swing_for_every_flow_step():
+    swing = year_swing(_swinging_flows(0.4, seed=2, groups=4, years=range(2018, 2020)), origin=2019)
+    fits = [StepFit("little_giant", FLOW, 400, 800.0, swing.mean_variance, (2019,)),
+            StepFit("single_champion", "new_single_champions", 400, 800.0, swing.mean_variance, (2019,))]
+    draws = ParameterDraws(_zhenhai(), 2019, fits, swing=swing)
+    logs = np.array([[np.log(draws.overrides(np.random.default_rng(i))[f"parameters.certification.{s}.quota_per_year"]
+                             / get_path(_zhenhai(), f"parameters.certification.{s}.quota_per_year"))
+                      for s in ("little_giant", "single_champion")] for i in range(2000)])
+    # one τ per replication: a wide swing year is wide for both steps, so their squared deviations
+    # correlate (they would not with a τ drawn per step); each scale's spread holds E[τ²]
+    squares = (logs - logs.mean(axis=0)) ** 2
+    assert np.corrcoef(squares.T)[0, 1] > 0.1
+    assert np.var(logs[:, 0]) > swing.mean_variance + np.var(np.log([fits[0].draw_mean(np.random.default_rng(i)) for i in range(2000)])) * 0.8
 
 
 def test_pooled_year_swing_divides_by_the_national_batch_where_it_is_known():

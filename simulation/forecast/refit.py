@@ -31,9 +31,10 @@ of the mean rate, ``Gamma((K + ½)/φ, scale φ) / E`` (Jeffreys posterior of a 
 events, E the model events per unit scale in the fit years, φ = 1 + τ²K/k the over-dispersion of a
 sum of k years' counts), times the year's swing ``exp(τz − τ²/2)`` (mean 1). τ² is the between-year
 variance of log flows pooled over every region's flow years up to the origin
-(:mod:`simulation.forecast.overdispersion`), so a flow fitted on one year, or not fitted at all,
-still gets the swing the other regions show. The growth shift is drawn from its normal posterior
-and the shock s.d. from the pooled estimate's log-normal interval. Draws use
+(:mod:`simulation.forecast.overdispersion`), drawn once per replication from its posterior (a weak
+prior where the data are few), so a flow fitted on one year, or not fitted at all, still swings.
+The growth shift is drawn from its normal posterior and the shock s.d. from the pooled
+estimate's log-normal interval. Draws use
 ``SeedSequence(seed, spawn_key=(PARAMETER_POINT, r))``, a key of the replication r apart from the
 model's own, so a back-test re-runs identically.
 """
@@ -84,16 +85,20 @@ class StepFit:
     @property
     def dispersion(self) -> float:
         """φ of the sum of the fit years' counts: Var = K(1 + τ²K/k) under a log-normal year swing."""
-        return 1.0 + self.swing * self.events / max(len(self.years), 1)
+        return self.dispersion_at(self.swing)
 
-    def draw_mean(self, rng: np.random.Generator) -> float:
-        """A posterior draw of the mean scale."""
-        shape = (self.events + 0.5) / self.dispersion
-        return float(rng.gamma(shape, self.dispersion) / self.exposure)
+    def dispersion_at(self, swing: float) -> float:
+        return 1.0 + swing * self.events / max(len(self.years), 1)
 
-    def draw(self, rng: np.random.Generator) -> float:
-        """A predictive draw: the mean scale times one year's swing."""
-        return self.draw_mean(rng) * swing_factor(self.swing, rng)
+    def draw_mean(self, rng: np.random.Generator, swing: float | None = None) -> float:
+        """A posterior draw of the mean scale (given the year swing τ², by default ``self.swing``)."""
+        phi = self.dispersion_at(self.swing if swing is None else swing)
+        return float(rng.gamma((self.events + 0.5) / phi, phi) / self.exposure)
+
+    def draw(self, rng: np.random.Generator, swing: float | None = None) -> float:
+        """A predictive draw: the mean scale times one year's swing (τ², by default ``self.swing``)."""
+        swing = self.swing if swing is None else swing
+        return self.draw_mean(rng, swing) * swing_factor(swing, rng)
 
 
 def swing_factor(variance: float, rng: np.random.Generator) -> float:
@@ -140,14 +145,16 @@ class ParameterDraws:
     def overrides(self, rng: np.random.Generator | None = None) -> dict[str, Any]:
         """The ``with_overrides`` mapping at a posterior draw (``rng``) or at the point estimates."""
         out: dict[str, Any] = {}
+        swing = None if rng is None or self.swing.posterior is None else self.swing.draw_variance(rng)  # τ² of this replication
         for fit in self.steps:
-            scale = fit.scale if rng is None else fit.draw(rng)
+            scale = fit.scale if rng is None else fit.draw(rng, swing)
             out.update(step_overrides(self.base, fit.step, scale))
-        if rng is not None and self.swing.variance > 0:
+        unfitted_swing = self.swing.variance if swing is None else swing
+        if rng is not None and unfitted_swing > 0:
             fitted = {f.step for f in self.steps}
             for step in STEP_FLOWS.values():
                 if step not in fitted:
-                    out.update(step_overrides(self.base, step, swing_factor(self.swing.variance, rng)))
+                    out.update(step_overrides(self.base, step, swing_factor(unfitted_swing, rng)))
         if self.growth is not None:
             shift = self.growth.schedule_shift if rng is None else self.growth.draw(rng)
             out.update(growth_overrides(self.base, self.origin, shift))
@@ -162,13 +169,17 @@ class ParameterDraws:
     def key(self) -> tuple:
         """Equal keys give equal ensembles (origins with the same fit share one run)."""
         return (tuple((f.step, round(f.events, 6), round(f.exposure, 6), round(f.swing, 6)) for f in self.steps),
-                round(self.swing.variance, 6),
+                round(self.swing.variance, 6), round(self.swing.mean_variance, 6),
                 None if self.growth is None else (round(self.growth.shift, 6), round(self.growth.sd, 6), self.origin),
                 None if self.shock is None else (round(self.shock.log_sd, 6), round(self.shock.log_sd_se, 6)))
 
     def describe(self) -> str:
         parts = [f"{f.step} ×{f.scale:.3g} (K={f.events:g} in {list(f.years)}, φ={f.dispersion:.2g})" for f in self.steps]
-        if self.swing.groups:
+        if self.swing.posterior is not None:
+            lo, mid, hi = self.swing.quantiles([0.1, 0.5, 0.9])
+            parts.append(f"year swing τ {mid:.2f} [80%: {lo:.2f}-{hi:.2f}] (log s.d.; moment estimate {self.swing.sd:.2f}; "
+                         f"{self.swing.groups} region-flows, {self.swing.dof} d.o.f.)")
+        elif self.swing.groups:
             parts.append(f"year swing τ={self.swing.sd:.2f} (log s.d., {self.swing.groups} region-flows, {self.swing.dof} d.o.f.)")
         if self.growth is not None:
             parts.append(f"value-added growth {self.growth.shift:+.2f} ± {self.growth.sd:.2f} pp after {self.origin} "
@@ -326,7 +337,7 @@ class QuickRefit:
                 draws.swing = self.year_swing(scenario, observed, origin)
             for indicator, step in STEP_FLOWS.items():
                 step_fit = fit_step(indicator, step, series(observed, indicator), model, origin, first, last,
-                                    draws.swing.variance)
+                                    draws.swing.mean_variance)
                 if step_fit is not None:
                     draws.steps.append(step_fit)
         if self.growth:
