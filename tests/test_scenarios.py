@@ -35,7 +35,8 @@ BASELINES = {
     "haishu_2024": {"firms_above_scale": 1200, "output_above_scale": 1265, "value_added_rate": 22.6},
     "ningbo_2020_2022": {  # calibration/data/ningbo.csv, as cited in the scenario
         "firms_above_scale": 8500,
-        "output_above_scale": 17000,
+        "value_added_above_scale": 3991.5,  # 2019, observed
+        "output_above_scale": 3991.5 / 0.226,  # at 2020's value-added rate
         "value_added_rate": 22.6,
         "tax_per_mu": 45.2,
         # the high-tech firms are picked to approach a share, not scaled to it: 2%
