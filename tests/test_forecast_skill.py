@@ -23,7 +23,7 @@ from simulation.forecast.horizon import with_horizon
 from simulation.forecast.observed import load_observed, price_basis
 from simulation.forecast.rolling import rolling_backtest, score_origins
 from simulation.forecast.scores import crps_ensemble, crps_normal, interval_score, quantile_ensemble, score_ensemble
-from simulation.forecast.skill import skill_for, skill_html, summarise
+from simulation.forecast.skill import GOAL_GROUPS, goal_summary, skill_for, skill_html, summarise
 
 ZHENHAI = "scenarios/zhenhai_2021_2025.yaml"
 
@@ -174,6 +174,26 @@ def test_baselines_are_scored_on_the_model_points_only(tmp_path):
     assert set(summary["method"]) == {"model", "naive", "statistical"}
     assert summary.set_index("method")["n"]["model"] == len(skill) / 3
     assert summary.set_index("method")["n"]["statistical"] < len(skill) / 3  # too short a history at early origins
+
+
+def test_goal_groups_compare_methods_on_the_same_points_of_each_group():
+    rows = []
+    for i, (indicator, model_ape, naive_ape) in enumerate([("little_giants", 10, 30), ("new_single_champions", 50, 20),
+                                                           ("value_added_above_scale", 20, 10),
+                                                           ("value_added_above_scale_growth", 5, 25),
+                                                           ("tax_per_mu", 1, 1)]):
+        for method, ape in (("model", model_ape), ("naive", naive_ape)):
+            rows.append({"region": "r", "indicator": indicator, "origin": 2020, "year": 2021 + i, "method": method,
+                         "median": 1.0, "ape": float(ape), "lo80": math.nan})
+    rows.append({**rows[-1], "indicator": "little_giants", "year": 2030})  # a naive point without a model point
+    goals = goal_summary(pd.DataFrame(rows)).set_index(["goal", "method"])
+    tiers = next(g for g in GOAL_GROUPS if g.startswith("tier"))
+    assert goals.loc[(tiers, "model"), "mdape"] == 30 and goals.loc[(tiers, "naive"), "mdape"] == 25
+    assert goals.loc[(tiers, "naive"), "n"] == 2  # the unmatched naive point is left out
+    assert goals.loc[("规上增加值 level and growth", "model"), "mdape"] == 12.5
+    assert goals.loc[("规上增加值 level and growth", "naive"), "mdape_model_same_points"] == 12.5
+    assert goals.loc[("规上增加值 level", "naive"), "mdape"] == 10
+    assert goals.loc[("all", "model"), "n"] == 5
 
 
 # --- skill for the report --------------------------------------------------------------------

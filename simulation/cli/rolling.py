@@ -39,7 +39,7 @@ def _scenario_and_region(file: Path):
 def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, workers, quiet,
                     refit: bool = True) -> pd.DataFrame:
     from ..forecast.rolling import rolling_backtest, write_skill
-    from ..forecast.skill import summarise
+    from ..forecast.skill import goal_summary, summarise
     files = scenario_files(spec)
     tables: list[pd.DataFrame] = []
     refused: list[str] = []
@@ -68,6 +68,8 @@ def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, w
     summary = summarise(skill)
     with atomic_path(out / "skill_summary.csv") as tmp:
         summary.to_csv(tmp, index=False, float_format="%.6g")
+    with atomic_path(out / "skill_goals.csv") as tmp:
+        goal_summary(skill).to_csv(tmp, index=False, float_format="%.6g")
     from ..plots.skill import draw_skill
 
     draw_skill(skill, out)

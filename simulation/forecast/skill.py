@@ -4,7 +4,8 @@
 score (80% band), mean CRPS and median absolute percentage error (MdAPE), each with its number of
 points. Every method is summarised on the points where the model has a forecast **and** the
 method has one, and the model's MdAPE on the same points is given beside each baseline's, so a
-comparison never mixes different points.
+comparison never mixes different points. :func:`goal_summary` does the same over the goal groups
+(all points; tier counts; 规上增加值 level, growth, and both).
 
 :func:`skill_for` answers the run report's question ("how far can each fan chart be trusted?")
 for the indicators a run forecasts; :func:`skill_html` renders it as a small HTML fragment.
@@ -64,6 +65,27 @@ def summarise(skill: pd.DataFrame, by=("region", "indicator")) -> pd.DataFrame:
             row["mdape_model_same_points"] = float(np.median(same)) if len(same) else math.nan
             rows.append(row)
     return pd.DataFrame(rows, columns=by + SUMMARY_COLUMNS[2:])
+
+
+# the issue's goal groups: the model's MdAPE should be below both baselines' on each (same points)
+GOAL_GROUPS = {
+    "all": None,
+    "tier counts (规上 / 专精特新 / 小巨人 / 单项冠军)": ("firms_above_scale", "new_above_scale", "zjtx_sme", "little_giants",
+                                                  "new_little_giants", "single_champions", "new_single_champions"),
+    "规上增加值 level": ("value_added_above_scale",),
+    "规上增加值 growth": ("value_added_above_scale_growth",),
+    "规上增加值 level and growth": ("value_added_above_scale", "value_added_above_scale_growth"),
+}
+
+
+def goal_summary(skill: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summarise` over each of :data:`GOAL_GROUPS` (groups may share points), column ``goal``."""
+    parts = []
+    for goal, indicators in GOAL_GROUPS.items():
+        rows = skill if indicators is None else skill[skill["indicator"].isin(indicators)]
+        parts.append(summarise(rows, by=()).assign(goal=goal))
+    table = pd.concat(parts, ignore_index=True)
+    return table[["goal", *table.columns.drop("goal")]]
 
 
 def skill_for(indicators, skill: pd.DataFrame | str | Path, region: str | None = None) -> pd.DataFrame:
