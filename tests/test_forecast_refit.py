@@ -20,7 +20,15 @@ from simulation.forecast.horizon import with_horizon
 from simulation.forecast.observed import load_observed
 from simulation.forecast.overdispersion import SWING_PRIOR_SD, TAU_GRID, pooled_flows, year_swing
 from simulation.forecast.prices import price_change
-from simulation.forecast.refit import SLOPE_FLOOR, ParameterDraws, QuickRefit, StepFit, fit_growth, step_overrides
+from simulation.forecast.refit import (
+    SLOPE_FLOOR,
+    ParameterDraws,
+    QuickRefit,
+    StepFit,
+    fit_growth,
+    fit_step,
+    step_overrides,
+)
 from simulation.forecast.rolling import rolling_backtest, run_drawn
 from simulation.forecast.scores import band
 from simulation.loader import get_path, with_overrides
@@ -111,6 +119,23 @@ def test_growth_shift_recovers_a_planted_shift_shrunk_by_its_prior():
     assert draws.growth.schedule_shift == pytest.approx(draws.growth.shift / refit.growth_slope(base))
     if response >= SLOPE_FLOOR:  # the planted schedule shift itself, shrunk by the prior
         assert draws.growth.schedule_shift == pytest.approx(3.0 * k / (k + 1), rel=0.25)
+
+
+def test_an_allocated_flow_before_the_first_model_year_is_compared_at_its_own_batch():
+    """The model names a share of each national list; the region's true share is 0.7 of the model's.
+    Its base-year flow (list of 248) paired with the model's first year (list of 1,744) recovers 0.7;
+    compared as a flow it would read 0.1."""
+    from simulation.quantity import Quantity
+
+    batch = Quantity(value={2019: 248, 2020: 1744, 2021: 2930}, unit="家", source="test")
+    model_share = 0.02
+    model = {(FLOW, 2020): model_share * 1744, (FLOW, 2021): model_share * 2930}
+    obs = pd.Series({2019: 0.7 * model_share * 248})
+    fit = fit_step(FLOW, "little_giant", obs, model, origin=2019, first=2020, last=2021, batch=batch)
+    assert fit.scale == pytest.approx(0.7)
+    assert fit_step(FLOW, "little_giant", obs, model, origin=2019, first=2020, last=2021).scale == pytest.approx(0.7 * 248 / 1744)
+    obs = pd.Series({2019: 0.7 * model_share * 248, 2020: 0.7 * model_share * 1744, 2021: 0.7 * model_share * 2930})
+    assert fit_step(FLOW, "little_giant", obs, model, origin=2021, first=2020, last=2021, batch=batch).scale == pytest.approx(0.7)
 
 
 def test_posterior_draws_widen_with_fewer_events_and_the_year_swing():

@@ -51,6 +51,7 @@ import pandas as pd
 from ..errors import InputError
 from ..experiments.replicate import run_replications
 from ..loader import get_path, with_overrides
+from ..quantity import Quantity
 from ..scenario import Scenario
 from .observed import series
 from .overdispersion import NO_SWING, YearSwing, national_batches, pooled_flows, year_swing
@@ -76,6 +77,7 @@ class StepFit:
     exposure: float  # model events per unit scale over the same years (E)
     swing: float = 0.0  # τ², between-year variance of the log flow (pooled across regions)
     years: tuple[int, ...] = ()
+    batch_ratios: tuple[float, ...] = ()  # per fit year: national batch of the year / of its model year
 
     @property
     def scale(self) -> float:
@@ -251,15 +253,30 @@ def fit_years(obs: pd.Series, origin: int, first: int, last: int) -> list[tuple[
 
 
 def fit_step(indicator: str, step: str, obs: pd.Series, model: Mapping, origin: int, first: int, last: int,
-             swing: float = 0.0) -> StepFit | None:
+             swing: float = 0.0, batch: Quantity | None = None) -> StepFit | None:
+    """The step's scale from the observed flow ``obs`` against the pilot's ``model`` means. Where the
+    model's flow follows a national ``batch`` (an allocated step), an observed year paired with
+    another model year is compared at its own year's batch: the region's share is what carries
+    over (Ningbo's 5 of the first list of 248 in 2019 is a share, not a flow to hold against the
+    model's 2020, a list of 1,744)."""
     pairs = fit_years(obs, origin, first, last)
     if not pairs:
         return None
     observed = np.array([obs[y] for y, _ in pairs], float)
-    expected = np.array([model.get((indicator, m), np.nan) for _, m in pairs], float)
+    ratios = tuple(_batch_ratio(batch, y, m) for y, m in pairs)
+    expected = np.array([model.get((indicator, m), np.nan) * r for (_, m), r in zip(pairs, ratios)], float)
     if not np.isfinite(expected).all() or expected.sum() <= 0:
         return None
-    return StepFit(step, indicator, float(observed.sum()), float(expected.sum()), swing, tuple(y for y, _ in pairs))
+    return StepFit(step, indicator, float(observed.sum()), float(expected.sum()), swing, tuple(y for y, _ in pairs), ratios)
+
+
+def _batch_ratio(batch: Quantity | None, observed_year: int, model_year: int) -> float:
+    """batch(observed year) / batch(model year), 1 without a batch schedule covering both years."""
+    if batch is None or observed_year == model_year or not batch.is_schedule:
+        return 1.0
+    if min(observed_year, model_year) < min(batch.years):
+        return 1.0
+    return batch.at(observed_year) / batch.at(model_year)
 
 
 def fit_growth(obs: pd.Series, model: Mapping, origin: int, first: int, shock_sd: float) -> GrowthFit:
@@ -336,8 +353,9 @@ class QuickRefit:
             if self.swing:
                 draws.swing = self.year_swing(scenario, observed, origin)
             for indicator, step in STEP_FLOWS.items():
+                allocation = getattr(scenario.parameters.certification, step).allocation
                 step_fit = fit_step(indicator, step, series(observed, indicator), model, origin, first, last,
-                                    draws.swing.mean_variance)
+                                    draws.swing.mean_variance, None if allocation is None else allocation.national_batch)
                 if step_fit is not None:
                     draws.steps.append(step_fit)
         if self.growth:
@@ -386,7 +404,8 @@ class QuickRefit:
         first, last = draws.base.base_year + 1, draws.base.end_year
         out = []
         for fit in draws.steps:
-            got = sum(achieved.get((fit.indicator, min(max(y, first), last)), 0.0) for y in fit.years)
+            ratios = fit.batch_ratios or (1.0,) * len(fit.years)
+            got = sum(achieved.get((fit.indicator, min(max(y, first), last)), 0.0) * r for y, r in zip(fit.years, ratios))
             delivered = got / fit.scale if got > 0 else fit.exposure
-            out.append(StepFit(fit.step, fit.indicator, fit.events, delivered, fit.swing, fit.years))
+            out.append(StepFit(fit.step, fit.indicator, fit.events, delivered, fit.swing, fit.years, fit.batch_ratios))
         return out
