@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from .processes import kernels
 from .processes.certificates_init import initial_certificates
 from .scenario import Scenario
 from .tiers import UNGRADED
@@ -157,9 +158,13 @@ class Population:
         """Drop the rows where ``mask`` is false (exited firms leave the arrays)."""
         mask = np.array(mask, dtype=bool)  # a copy: the mask is often a column (alive) being compacted
         kept = int(np.count_nonzero(mask))
+        step = kernels.compiled_for(len(self))
         for name in COLUMNS:
             view = getattr(self, name)
-            view[:kept] = view[mask]
+            if step is None:
+                view[:kept] = view[mask]
+            else:  # in place, one pass, no temporary column (the same rows, bit for bit)
+                step.compact(step.as_bits(view), mask)
         self._resize(kept)
 
     def extend(self, other: Population) -> None:

@@ -77,12 +77,50 @@ def test_grant_and_short(seed, n, scale):
     assert np.array_equal(rows, rows_numpy)
 
 
+@settings(max_examples=60, deadline=None)
+@given(seeds, sizes, st.floats(0.0, 1.0))
+def test_compact_keeps_the_masked_rows_bit_for_bit(seed, n, keep_share):
+    """Every column dtype of a population (bool, int8/16/64, float64 with -0.0 and NaN payloads),
+    compacted in place, equals numpy's boolean selection; rows past the kept ones are not read."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random(n) < keep_share
+    floats = rng.lognormal(0, 3, n) * rng.choice([1.0, -1.0, 0.0, -0.0], n)
+    floats[rng.random(n) < 0.1] = np.uint64(0x7FF8_0000_DEAD_BEEF).view(np.float64)  # a NaN with a payload
+    for column in (rng.random(n) < 0.5, rng.integers(-128, 128, n).astype(np.int8),
+                   rng.integers(-(2**15), 2**15, n).astype(np.int16), rng.integers(-(2**62), 2**62, n), floats):
+        want = column[mask]
+        kept = compiled.compact(compiled.as_bits(column), mask)
+        assert kept == len(want) and column.dtype == want.dtype
+        assert np.array_equal(compiled.as_bits(column[:kept]), compiled.as_bits(want))
+
+
+def test_keep_is_the_same_with_either_version(monkeypatch):
+    from simulation.population import COLUMNS, Population
+
+    pops = []
+    for compiled_from in (0, 10**12):
+        rng = np.random.default_rng(3)
+        monkeypatch.setattr(kernels, "COMPILED_FROM", compiled_from)
+        monkeypatch.setattr(kernels, "_stepped", 0)
+        pop = Population.new(500, alive=np.random.default_rng(4).random(500) < 0.9,
+                             **{name: rng.integers(0, 100, 500) for name in ("cert", "entry_year", "sector")},
+                             revenue=np.random.default_rng(5).lognormal(0, 2, 500))
+        pop.keep(pop.alive)
+        pops.append(pop)
+    assert len(pops[0]) == len(pops[1]) == int(np.count_nonzero(np.random.default_rng(4).random(500) < 0.9))
+    for name in COLUMNS:
+        assert np.array_equal(getattr(pops[0], name), getattr(pops[1], name)), name
+
+
 def test_large_populations_and_long_runs_use_the_compiled_loops(monkeypatch):
     monkeypatch.setattr(kernels, "_stepped", 0)
     assert kernels.for_size(kernels.COMPILED_FROM - 1) is kernels
     assert kernels.for_size(kernels.COMPILED_FROM) is compiled
     monkeypatch.setattr(kernels, "_stepped", kernels.COMPILED_AFTER)
     assert kernels.for_size(10) is compiled
+    monkeypatch.setattr(kernels, "_stepped", 0)
+    assert kernels.compiled_for(kernels.COMPILED_FROM - 1) is None and kernels._stepped == 0
+    assert kernels.compiled_for(kernels.COMPILED_FROM) is compiled
 
 
 def test_a_run_is_the_same_with_either_version(monkeypatch):

@@ -35,6 +35,16 @@ def for_size(n: int) -> ModuleType:
     return compiled
 
 
+def compiled_for(n: int) -> ModuleType | None:
+    """:mod:`.compiled` where :func:`for_size` would pick it for ``n`` firms (not counted as a
+    step), else None: for bookkeeping passes that have no numpy twin here."""
+    if n < COMPILED_FROM and _stepped < COMPILED_AFTER:
+        return None
+    from . import compiled
+
+    return compiled
+
+
 def accrue_and_exit(ytd: np.ndarray, revenue: np.ndarray, ids: np.ndarray, hazard: np.ndarray,
                     start: np.uint64) -> np.ndarray:
     """One month: ``ytd += revenue``; rows whose exit draw (the uniform at ``start``) falls below
