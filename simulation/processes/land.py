@@ -106,6 +106,18 @@ class LandMarket:
         share = clearing_rules(self.land, self._year()).other_use_share
         return self.pool.free + self.pool.clearing * (1.0 - share) - self.pool.waiting_amount
 
+    def counts_on(self, amount: float) -> bool:
+        """``amount <= visible() + 1e-9``, exactly; the queue's total is added up afresh only when
+        its bounds leave the answer open (rounding is monotone, so the bounds carry over)."""
+        share = clearing_rules(self.land, self._year()).other_use_share
+        base = self.pool.free + self.pool.clearing * (1.0 - share)
+        low, high = self.pool.get_queue.total_bounds()
+        if amount > base - low + 1e-9:  # short even if the queue waits for as little as it might
+            return False
+        if amount <= base - high + 1e-9:  # enough even if it waits for as much as it might
+            return True
+        return amount <= base - self.pool.waiting_amount + 1e-9
+
     # --- the queue -------------------------------------------------------------------------
     def wait_for(self, amount: float, deadline: float, reason: str):
         """Wait in the queue until ``deadline``; True if granted (a SimPy sub-process)."""

@@ -130,7 +130,7 @@ def draw_project(desk: Desk, rng: np.random.Generator) -> Project:
 
 def signs(desk: Desk, project: Project) -> bool:
     """A lead signs if the region can plausibly give it land and energy (see the module text)."""
-    if project.land > desk.land.visible() + 1e-9:
+    if not desk.land.counts_on(project.land):  # project.land <= desk.land.visible() + 1e-9
         return False
     queued = desk.energy.get_queue.total()  # the sum over the queue, kept by the pool
     buyable = desk.energy_lever.trade_max_per_year.at(desk.year()) * 1e4
