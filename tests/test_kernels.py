@@ -63,6 +63,17 @@ def test_look_ahead(seed, n, months_done):
 
 
 @settings(max_examples=60, deadline=None)
+@given(seeds, sizes, st.integers(1, 11), st.floats(0.0, 1.0))
+def test_idle_quota(seed, n, months_done, share):
+    c = _columns(seed, n)
+    left = (12 - months_done) / 12.0
+    rate, _ = kernels.look_ahead(c["ytd"], c["revenue"], c["va_rate"], c["intensity"], c["quota"], c["alive"], left)
+    rate[np.random.default_rng(seed).random(n) < 0.1] = np.nan
+    args = (c["ytd"], c["va_rate"], c["intensity"], c["alive"], rate, left, c["quota"], share)
+    assert _same(compiled.idle_quota(*args), kernels.idle_quota(*args))
+
+
+@settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.floats(0.0, 1.0))
 def test_grant_and_short(seed, n, scale):
     c = _columns(seed, n)

@@ -85,6 +85,17 @@ def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
 
 
 @numba.njit(cache=True)
+def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
+    """kernels.idle_quota in one pass."""
+    n = len(ytd)
+    idle = np.empty(n)
+    for i in range(n):
+        used = _times_alive(ytd[i] / 12.0 * (va_rate[i] * intensity[i]), alive[i])
+        idle[i] = _times_alive(_max0(quota[i] - (used + rate[i] * left)), alive[i]) * share
+    return idle
+
+
+@numba.njit(cache=True)
 def grant_and_short(granted, scale, quota, claims, rate):
     """kernels.grant_and_short in one pass: (short of the rows still short, those rows)."""
     n = len(granted)

@@ -74,6 +74,13 @@ def used_so_far(ytd, va_rate, intensity, alive):
     return ytd / 12.0 * (va_rate * intensity) * alive
 
 
+def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
+    """Quota each firm is on course to leave idle this year, times ``share`` (tce): at least 0,
+    ``max(quota - (used + rate * left), 0) * alive * share`` with ``used`` as :func:`used_so_far`."""
+    projected = used_so_far(ytd, va_rate, intensity, alive) + rate * left
+    return np.maximum(quota - projected, 0.0) * alive * share
+
+
 def grant_and_short(granted, scale, quota, claims, rate):
     """``granted *= scale; quota += granted``; returns the rows still short of their claim
     (short > 1e-9 * max(rate, 1), ascending) and by how much (short = claims - granted)."""
