@@ -59,6 +59,7 @@ class LandMarket:
                  year: Callable[[], int]):
         self.env, self.pool, self.land = env, pool, land
         self._books, self._year = books, year
+        self._rules: dict[int, ClearingRules] = {}
         pool.clearer = self.give_up
 
     @property
@@ -101,6 +102,11 @@ class LandMarket:
         self.books.add("land_cleared", back)
         self.books.add("land_to_other_uses", other)
 
+    def _rules_of(self, year: int) -> ClearingRules:
+        """:func:`clearing_rules` of ``year``, read once (every lead asks)."""
+        rules = self._rules.get(year)
+        return rules if rules is not None else self._rules.setdefault(year, clearing_rules(self.land, year))
+
     def visible(self) -> float:
         """Land a newcomer can count on: free now, plus what is in clearing and will stay industrial."""
         share = clearing_rules(self.land, self._year()).other_use_share
@@ -109,7 +115,7 @@ class LandMarket:
     def counts_on(self, amount: float) -> bool:
         """``amount <= visible() + 1e-9``, exactly; the queue's total is added up afresh only when
         its bounds leave the answer open (rounding is monotone, so the bounds carry over)."""
-        share = clearing_rules(self.land, self._year()).other_use_share
+        share = self._rules_of(self._year()).other_use_share
         base = self.pool.free + self.pool.clearing * (1.0 - share)
         low, high = self.pool.get_queue.total_bounds()
         if amount > base - low + 1e-9:  # short even if the queue waits for as little as it might

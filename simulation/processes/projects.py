@@ -69,6 +69,11 @@ class Desk:
         effort = self.attraction.effort.at(year) if self.attraction.effort is not None else 1.0
         return effort * self.attraction.projects_per_year.at(year) / 12.0
 
+    def terms_of(self, year: int) -> _Terms:
+        """The year's terms, read from the scenario once."""
+        terms = self.terms_by_year.get(year)
+        return terms if terms is not None else self.terms_by_year.setdefault(year, _Terms.of(self, year))
+
     def started(self, project: Project, now: float, months: float, *, counted: bool) -> None:
         """Book a started project: its investment is spent evenly over its build months."""
         base, per_month = self.base_year + 1, project.investment * 1e4 / project.build_months
@@ -80,7 +85,7 @@ class Desk:
             books.add("projects_started")
             books.add("land_granted_projects", project.land)
             books.add("projects_zero_land", project.zero_land)
-            books.add("projects_large_started", project.investment >= self.terms.large_threshold.at(self.year()))
+            books.add("projects_large_started", project.investment >= self.terms_of(self.year()).large_threshold)
 
     def completed(self, project: Project) -> None:
         self.pipeline_land -= project.land
@@ -106,19 +111,22 @@ class _Terms:
     zero_land_share: float
     investment_per_mu: float
     build_months: float
+    large_threshold: float  # 亿元
+    lead_rate: float  # leads per month
+    buyable: float  # tce of quota the region may buy this year (用能权 trading)
 
     @classmethod
     def of(cls, desk: Desk, year: int) -> _Terms:
         p = desk.terms
         return cls(p.investment_median.at(year), p.investment_sigma.at(year), p.output_per_investment.at(year),
                    p.value_added_rate.at(year), p.energy_intensity.at(year), p.patience_months.at(year),
-                   desk.attraction.zero_land_share.at(year), p.investment_per_mu.at(year), p.build_months.at(year))
+                   desk.attraction.zero_land_share.at(year), p.investment_per_mu.at(year), p.build_months.at(year),
+                   p.large_threshold.at(year), desk.lead_rate(year), desk.energy_lever.trade_max_per_year.at(year) * 1e4)
 
 
 def draw_project(desk: Desk, rng: np.random.Generator) -> Project:
     """A new project from the scenario's distributions."""
-    year = desk.year()
-    p = desk.terms_by_year.get(year) or desk.terms_by_year.setdefault(year, _Terms.of(desk, year))
+    p = desk.terms_of(desk.year())
     investment = p.investment_median * rng.lognormal(0.0, p.investment_sigma)
     output = investment * 1e4 * p.output_per_investment
     energy = output * p.value_added_rate / 100 * p.energy_intensity
@@ -133,15 +141,14 @@ def signs(desk: Desk, project: Project) -> bool:
     if not desk.land.counts_on(project.land):  # project.land <= desk.land.visible() + 1e-9
         return False
     queued = desk.energy.get_queue.total()  # the sum over the queue, kept by the pool
-    buyable = desk.energy_lever.trade_max_per_year.at(desk.year()) * 1e4
-    return project.energy <= desk.energy.free - queued + buyable + 1e-9
+    return project.energy <= desk.energy.free - queued + desk.terms_of(desk.year()).buyable + 1e-9
 
 
 def arrivals(desk: Desk, rng: np.random.Generator):
     """Leads in continuous time at the year's rate; each signed project runs as its own process."""
     env = desk.env
     while True:
-        rate = desk.lead_rate(desk.year())
+        rate = desk.terms_of(desk.year()).lead_rate
         if rate <= 0:
             yield env.timeout(1.0)
             continue
