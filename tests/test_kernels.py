@@ -63,6 +63,16 @@ def test_look_ahead(seed, n, months_done):
 
 
 @settings(max_examples=60, deadline=None)
+@given(seeds, sizes)
+def test_claimants(seed, n):
+    rng = np.random.default_rng(seed)
+    claims = rng.choice([0.0, -0.0, np.nan, -1.0, 5e-324, np.inf], n)  # with -0.0, NaN, subnormal, inf
+    claims = np.where(rng.random(n) < 0.5, rng.lognormal(3, 2, n), claims)
+    for got, want in zip(compiled.claimants(claims), kernels.claimants(claims), strict=True):
+        assert _same(got, want)
+
+
+@settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.integers(1, 11), st.floats(0.0, 1.0))
 def test_idle_quota(seed, n, months_done, share):
     c = _columns(seed, n)

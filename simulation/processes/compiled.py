@@ -85,6 +85,22 @@ def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
 
 
 @numba.njit(cache=True)
+def claimants(claims):
+    """kernels.claimants in one pass, without branches (half the firms claim, in no order a branch
+    predictor could learn)."""
+    n = len(claims)
+    in_full, asked = np.empty(n), np.empty(n)
+    count = 0
+    for i in range(n):
+        c = claims[i]
+        positive = c > 0.0
+        in_full[i] = c if positive else 0.0
+        asked[count] = c  # written always, kept if positive
+        count += positive
+    return in_full, asked[:count].copy()
+
+
+@numba.njit(cache=True)
 def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
     """kernels.idle_quota in one pass."""
     n = len(ytd)

@@ -38,22 +38,22 @@ _COVER_MARGIN = 1e-6
 
 def pro_rata_by_grade(claims: np.ndarray, grade: np.ndarray, available: float) -> np.ndarray:
     """Grant ``claims`` band by band (A first), pro rata within the band where ``available`` runs out."""
-    return _grants(claims, grade, available)[0]
+    return _grants(claims, grade, available, kernels)[0]
 
 
-def _grants(claims: np.ndarray, grade: np.ndarray, available: float) -> tuple[np.ndarray, bool]:
+def _grants(claims: np.ndarray, grade: np.ndarray, available: float, step=kernels) -> tuple[np.ndarray, bool]:
     """:func:`pro_rata_by_grade`'s grants, and whether the pool covered every claim in full."""
-    claimant = claims > 0  # only claimants are banded
-    asked_all = claims[claimant]  # their claims, in row order
+    in_full, asked_all = step.claimants(claims)  # every claim granted; the claimants' claims in row order
     left = max(float(available), 0.0)
     if len(asked_all) == 0:
-        return np.zeros_like(claims, dtype=float), True
+        return in_full, True  # all 0.0
     total = float(asked_all.sum())
     if math.isfinite(total) and left >= total * (1.0 + _COVER_MARGIN):
         # most months: the pool covers every band in full, so each band's share is exactly 1.0 and
         # claim * 1.0 is the claim; the banding below would grant the same numbers
-        return np.where(claimant, claims, 0.0), True
-    return banded_grants(claims, grade, np.flatnonzero(claimant), left, np.zeros_like(claims, dtype=float)), False
+        return in_full, True
+    # only claimants are banded
+    return banded_grants(claims, grade, np.flatnonzero(claims > 0), left, np.zeros_like(claims, dtype=float)), False
 
 
 def banded_grants(claims: np.ndarray, grade: np.ndarray, asking: np.ndarray, left: float,
@@ -106,7 +106,7 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
             pop.quota -= take
             traded = float(take.sum())
             pool.release(traded, "用能权: idle quota traded within the year")
-    granted, covered = _grants(claims, pop.grade, pool.free)
+    granted, covered = _grants(claims, pop.grade, pool.free, step)
     asked = float(granted.sum())
     total = pool.take_now(asked, "用能 look-ahead: quota granted")
     scale = total / max(asked, 1e-300)  # what the pool gave of what was granted

@@ -74,6 +74,16 @@ def used_so_far(ytd, va_rate, intensity, alive):
     return ytd / 12.0 * (va_rate * intensity) * alive
 
 
+def claimants(claims):
+    """The claims granted in full (a claim where positive, else 0.0) and the positive claims in row
+    order: (in_full, asked)."""
+    asking = np.flatnonzero(claims > 0)
+    asked = claims[asking]
+    in_full = np.zeros_like(claims, dtype=float)
+    in_full[asking] = asked
+    return in_full, asked
+
+
 def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
     """Quota each firm is on course to leave idle this year, times ``share`` (tce): at least 0,
     ``max(quota - (used + rate * left), 0) * alive * share`` with ``used`` as :func:`used_so_far`."""
