@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.draws import FirmDraws
+from simulation.draws import FirmDraws, uniform_at
 from simulation.processes import compiled, kernels
 
 seeds = st.integers(0, 2**32 - 1)
@@ -37,7 +37,19 @@ def _columns(seed: int, n: int) -> dict[str, np.ndarray]:
 def test_uniforms_are_firm_draws(seed, n, first_id, month):
     draws = FirmDraws(np.random.SeedSequence(seed))
     ids = first_id + np.sort(np.random.default_rng(seed).choice(10 * n + 1, n, replace=False)).astype(np.int64)
-    assert _same(compiled.uniforms(draws.start("exit", month), ids), draws.uniform(ids, "exit", month))
+    want = uniform_at(draws.start("exit", month), ids)  # the numpy draw
+    assert _same(compiled.uniforms(draws.start("exit", month), ids), want)
+    assert _same(draws.uniform(ids, "exit", month), want)  # whichever FirmDraws uses at this size
+
+
+def test_firm_draws_use_the_compiled_uniforms_where_numba_is_in_use(monkeypatch):
+    draws = FirmDraws(np.random.SeedSequence(5))
+    ids = np.arange(0, 3 * kernels.COMPILED_FROM, 3, dtype=np.int64)
+    want = uniform_at(draws.start("growth", 2023), ids)
+    called = []
+    uniforms = compiled.uniforms
+    monkeypatch.setattr(compiled, "uniforms", lambda *args: called.append(1) or uniforms(*args))
+    assert _same(draws.uniform(ids, "growth", 2023), want) and called
 
 
 @settings(max_examples=60, deadline=None)
