@@ -34,3 +34,26 @@ def test_a_run_is_the_same_with_every_project_as_a_process(monkeypatch, name):
     for table in ("indicators", "flows", "ledger"):
         a, b = getattr(quick, table), getattr(slow, table)
         assert a.equals(b), table
+
+
+@pytest.mark.parametrize("name", ["zhenhai_2021_2025", "ningbo_2020_2022"])
+def test_a_run_is_the_same_with_projects_under_construction_as_processes(monkeypatch, name):
+    """Projects under construction at the start continue with only their completion as an event,
+    or each as a :func:`projects.build` process: the same tables."""
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    fast = projects.continue_building
+    continued = []
+
+    def counted(desk, project, remaining):
+        continued.append(remaining)
+        fast(desk, project, remaining)
+
+    monkeypatch.setattr(projects, "continue_building", counted)
+    quick = simulate(scenario, 12)
+    assert continued  # the scenario has projects under way at the start
+    monkeypatch.setattr(projects, "continue_building",
+                        lambda desk, project, remaining: desk.env.process(projects.build(desk, project, remaining)))
+    slow = simulate(scenario, 12)
+    for table in ("indicators", "flows", "ledger"):
+        a, b = getattr(quick, table), getattr(slow, table)
+        assert a.equals(b), table

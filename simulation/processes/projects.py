@@ -242,4 +242,18 @@ def warm_start(desk: Desk, rng: np.random.Generator) -> None:
         )
         desk.pipeline_land += project.land
         remaining = rng.uniform(0.0, project.build_months)
-        desk.env.process(build(desk, project, remaining=remaining))
+        continue_building(desk, project, remaining)
+
+
+def continue_building(desk: Desk, project: Project, remaining: float) -> None:
+    """A project under construction at the start: :func:`build`'s first step done now, with only
+    its completion as an event (no process of its own).
+
+    A process started before the calendar runs would take that first step at time 0, before
+    anything else (SimPy's start is urgent, and these are the first processes started); the step
+    only books spending and sets the timer, so booking now and setting the timer now leaves every
+    event in the same order.
+    """
+    desk.started(project, desk.env.now, remaining, counted=False)
+    done = desk.env.timeout(remaining)
+    done.callbacks.append(lambda _: desk.completed(project))
