@@ -127,6 +127,19 @@ def test_compact_keeps_the_masked_rows_bit_for_bit(seed, n, keep_share):
         assert np.array_equal(compiled.as_bits(column[:kept]), compiled.as_bits(want))
 
 
+@settings(max_examples=60, deadline=None)
+@given(seeds, sizes, st.floats(0.0, 1.0))
+def test_select_is_the_boolean_selection(seed, n, share):
+    """The same values (bits: -0.0, NaN payloads) in the same order, so sums over them are the same."""
+    rng = np.random.default_rng(seed)
+    values = rng.lognormal(0, 3, n) * rng.choice([1.0, -1.0, 0.0, -0.0], n)
+    values[rng.random(n) < 0.1] = np.uint64(0x7FF8_0000_DEAD_BEEF).view(np.float64)
+    mask = rng.random(n) < share
+    got = compiled.select(values, mask)
+    assert _same(got, values[mask]) and got.flags.owndata
+    assert _same(kernels.select(values, mask), values[mask])
+
+
 def test_keep_is_the_same_with_either_version(monkeypatch):
     from simulation.population import COLUMNS, Population
 

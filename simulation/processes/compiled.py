@@ -143,6 +143,18 @@ def compact(column: np.ndarray, mask: np.ndarray) -> int:
     return j
 
 
+@numba.njit(cache=True)
+def select(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``values[mask]`` in one pass without branches: numpy's boolean selection branches on every
+    row, and a mask of firms of one kind is no pattern a branch predictor learns (5-20x slower)."""
+    out = np.empty(len(values))
+    count = 0
+    for i in range(len(values)):
+        out[count] = values[i]  # written always, kept if masked
+        count += mask[i]
+    return out[:count].copy()
+
+
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
