@@ -136,7 +136,7 @@ def test_select_is_the_boolean_selection(seed, n, share):
     values[rng.random(n) < 0.1] = np.uint64(0x7FF8_0000_DEAD_BEEF).view(np.float64)
     mask = rng.random(n) < share
     got = compiled.select(values, mask)
-    assert _same(got, values[mask]) and got.flags.owndata
+    assert _same(got, values[mask])
     assert _same(kernels.select(values, mask), values[mask])
 
 
