@@ -57,3 +57,21 @@ def test_a_run_is_the_same_with_projects_under_construction_as_processes(monkeyp
     for table in ("indicators", "flows", "ledger"):
         a, b = getattr(quick, table), getattr(slow, table)
         assert a.equals(b), table
+
+
+@pytest.mark.parametrize("name", ["zhenhai_2021_2025", "ningbo_2020_2022"])
+def test_a_run_is_the_same_with_clearing_as_processes(monkeypatch, name):
+    """Land in clearing comes back by a timer, or each clearing as a process: the same tables."""
+    from simulation.processes import land
+
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    timers = land.clear_later
+    cleared = []
+    monkeypatch.setattr(land, "clear_later", lambda market, *args: cleared.append(args) or timers(market, *args))
+    quick = simulate(scenario, 13)
+    assert cleared  # land was given up and cleared with a lag
+    monkeypatch.setattr(land, "clear_later", lambda market, *args: market.env.process(market._clear(*args)))
+    slow = simulate(scenario, 13)
+    for table in ("indicators", "flows", "ledger"):
+        a, b = getattr(quick, table), getattr(slow, table)
+        assert a.equals(b), table

@@ -85,16 +85,15 @@ class LandMarket:
         moved = self.pool.start_clearing(amount, reason)
         if moved <= 0:
             return
-        rules = clearing_rules(self.land, self._year())
+        rules = self._rules_of(self._year())
         if rules.months <= 0:
             self._return(moved, rules, reason)
         else:
-            self.env.process(self._clear(moved, rules, reason))
+            clear_later(self, moved, rules, reason)
 
     def _clear(self, amount: float, rules: ClearingRules, reason: str):
-        # handed back in the middle of a month, never at a month's end when the books are read
-        ready = np.floor(self.env.now + rules.months) + 0.5
-        yield self.env.timeout(ready - self.env.now)
+        """The clearing as a process of its own (what :func:`clear_later` does without one)."""
+        yield self.env.timeout(_ready(self.env.now, rules) - self.env.now)
         self._return(amount, rules, reason)
 
     def _return(self, amount: float, rules: ClearingRules, reason: str) -> None:
@@ -258,6 +257,25 @@ class LandMarket:
                 self.pool.return_unbuilt(float(amounts[gone]), "expansion: firm gone")
             start = gone + 1
         books["land_granted_expansion"] = granted
+
+
+def _ready(now: float, rules: ClearingRules) -> float:
+    """When land given up at ``now`` is back: in the middle of a month, never at a month's end when
+    the books are read."""
+    return np.floor(now + rules.months) + 0.5
+
+
+def clear_later(market: LandMarket, amount: float, rules: ClearingRules, reason: str) -> None:
+    """Land in clearing comes back at :func:`_ready`: a timer, not a process.
+
+    A process started here would set the same timer in its first step, taken at this same time and
+    before any event of normal priority (SimPy's start is urgent); nothing in between schedules an
+    event for the exact time the land comes back (other clearings set theirs in the same order,
+    and no other timer is set in the step that gives land up), so the events keep their order.
+    """
+    env = market.env
+    done = env.timeout(_ready(env.now, rules) - env.now)
+    done.callbacks.append(lambda _: market._return(amount, rules, reason))
 
 
 class _Claim(QuietRequest):
