@@ -197,6 +197,33 @@ def test_serving_runs_from_the_head_is_serving_one_by_one(amounts, level, window
     assert blocked == bool(one)  # stopped by a request left uncovered, or the queue is empty
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(1e-9, 50.0), max_size=300), st.integers(0, 400), st.integers(1, 5), st.integers(0, 300),
+       st.floats(0.0, 100.0))
+def test_dropping_many_is_removing_each(amounts, start, stride, served, level):
+    """Requests leaving together (some at the head, some after a serving pass left holes): the same
+    requests wait, in order, with the same total and bounds, and the queue serves the same next."""
+    import numpy as np
+
+    from simulation.resources import RequestQueue
+
+    requests = [QuietRequest(a) for a in amounts]
+    one, many = RequestQueue(), RequestQueue()
+    for queue in (one, many):
+        queue.extend(requests, np.array(amounts, dtype=float))
+        queue.serve_from_head(level, 1 + served % 40)
+    leaving = [r for r in requests[start % (len(requests) + 1)::stride] if id(r) in one._where]  # still waiting
+    for request in leaving:
+        one.remove(request)
+    many.drop(leaving)
+    assert list(one) == list(many) and len(one) == len(many) and bool(one) == bool(many)
+    low, high = many.total_bounds()
+    exact = reduce(add, (r.amount for r in many), 0.0)
+    assert low <= exact <= high
+    assert one.total() == many.total() == exact
+    assert one.serve_from_head(level) == many.serve_from_head(level)
+
+
 magnitudes = st.one_of(st.floats(1e-9, 1.0), st.floats(0.1, 50.0), st.sampled_from([0.1, 0.2, 0.3, 1e6, 3e7]))
 queue_steps = st.lists(st.tuples(st.sampled_from(["ask", "asks", "supply", "cancel", "read"]), magnitudes,
                                  st.integers(0, 30)), max_size=80)

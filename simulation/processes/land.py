@@ -162,10 +162,9 @@ class LandMarket:
                 if not filed.triggered:
                     # it waits, so every later claim waits behind it: queued together, no serving pass
                     # (the free land is unchanged since the head was found unservable)
-                    waiting = [filed, *(_Claim(self, pop, firm, a) for firm, a in zip(ids[i + 1:], amounts[i + 1:].tolist()))]
+                    filed.waiting = True
+                    waiting = [filed, *(_Claim(self, pop, firm, a, True) for firm, a in zip(ids[i + 1:], amounts[i + 1:].tolist()))]
                     self.pool.enqueue_behind(waiting[1:], amounts[i + 1:])
-                    for queued in waiting:
-                        queued.waiting = True
                     break
                 self.pool.granted(amount, reason)
             pop.land[row] += amount  # served now, in this year's books
@@ -283,10 +282,10 @@ class _Claim(QuietRequest):
 
     __slots__ = ("market", "pop", "firm", "waiting")
 
-    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float):
+    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float, waiting: bool = False):
         self.amount, self.triggered = amount, False  # QuietRequest's fields, set here: one of ~10^5 a year
         self.market, self.pop, self.firm = market, pop, firm
-        self.waiting = False  # in the queue, its deadline not yet come (set once filed and not served at once)
+        self.waiting = waiting  # in the queue, its deadline not yet come (set once filed and not served at once)
 
     @classmethod
     def served(cls, requests: list) -> None:
