@@ -161,10 +161,10 @@ class Population:
         step = kernels.compiled_for(len(self))
         for name in COLUMNS:
             view = getattr(self, name)
-            if step is None:
+            if step is None or view.dtype.itemsize != 8:
                 view[:kept] = view[mask]
-            else:  # in place, one pass, no temporary column (the same rows, bit for bit)
-                step.compact(step.as_bits(view), mask)
+            else:  # in place, one pass, no temporary column (the same rows, bit for bit); one compiled
+                step.compact(view.view(np.uint64), mask)  # loop for the 8-byte columns (each loop costs a load)
         self._resize(kept)
 
     def extend(self, other: Population) -> None:

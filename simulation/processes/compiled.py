@@ -134,8 +134,8 @@ def compact(column: np.ndarray, mask: np.ndarray) -> int:
     """``column[:kept] = column[mask]`` in place, in one pass and without a temporary array;
     returns ``kept``. Row ``i`` moves to ``j <= i``, so each row is read before it is overwritten.
 
-    Called with the column's bits (:func:`as_bits`), so one compiled loop per item size moves
-    every dtype, floats bit for bit."""
+    Called with the column's bits (``column.view(np.uint64)``), so one compiled loop moves int64
+    and float64 columns, floats bit for bit."""
     j = 0
     for i in range(len(mask)):
         column[j] = column[i]  # written always, kept if masked: no branch to mispredict
@@ -193,10 +193,3 @@ def matches(key: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray
                 count += 1
     return positions, which
 
-
-_BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
-
-
-def as_bits(column: np.ndarray) -> np.ndarray:
-    """The column's buffer seen as unsigned integers of its item size (a view: no copy)."""
-    return column.view(_BITS[column.dtype.itemsize])
