@@ -103,6 +103,10 @@ class RequestQueue:
             self._mass += float(np.sum(np.abs(amounts)))
             self._roundings += len(requests)
 
+    def head_amount(self) -> float:
+        """The amount the first waiting request asks for (the queue must not be empty)."""
+        return self._items[self._head].amount
+
     def pop(self, index: int = 0):
         request = self[index]
         self.remove(request)
@@ -314,6 +318,8 @@ class Pool(simpy.Container):
         one event (see :class:`QuietRequest`).
         """
         queue = self.get_queue
+        if not queue or self._level < queue.head_amount():  # most passes: the head still waits
+            return
         together: _ServedTogether | None = None
         window, blocked = 16, False
         while queue and not blocked:
