@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import simpy
@@ -33,8 +34,10 @@ from ..scenario import Attraction, Energy, Projects
 from .land import LandMarket, wait_for
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
+    """One project's figures (immutable: a tuple, ~4x quicker to make than a frozen dataclass, and
+    thousands are drawn a year)."""
+
     investment: float  # 亿元
     land: float  # 亩 (0 for 零增地技改)
     energy: float  # tce/年 of quota needed
@@ -77,9 +80,10 @@ class Desk:
     def started(self, project: Project, now: float, months: float, *, counted: bool) -> None:
         """Book a started project: its investment is spent evenly over its build months."""
         base, per_month = self.base_year + 1, project.investment * 1e4 / project.build_months
-        for year in range(int(now // 12), math.ceil((now + months) / 12)):  # math: a float, not an array
-            overlap = min(now + months, 12.0 * (year + 1)) - max(now, 12.0 * year)
-            self.spending[base + year] = self.spending.get(base + year, 0.0) + per_month * overlap
+        end, spending = now + months, self.spending
+        for year in range(int(now // 12), math.ceil(end / 12)):  # math: a float, not an array
+            overlap = min(end, 12.0 * (year + 1)) - max(now, 12.0 * year)
+            spending[base + year] = spending.get(base + year, 0.0) + per_month * overlap
         if counted:
             books = self.books()
             books.add("projects_started")
@@ -235,8 +239,7 @@ def warm_start(desk: Desk, rng: np.random.Generator) -> None:
     count = rng.poisson(desk.lead_rate(year) * desk.terms.build_months.at(year))
     for _ in range(count):
         project = draw_project(desk, rng)
-        project = replace(
-            project,
+        project = project._replace(
             land=desk.land.pool.take_now(project.land, "project under construction at start"),
             energy=desk.energy.take_now(project.energy, "project under construction at start"),
         )
