@@ -165,7 +165,7 @@ def _hashed(x: float, cell: np.ndarray, bits: np.ndarray) -> np.uint64:
 @numba.njit(cache=True, inline="always")
 def _wanted_at(x: float, wanted: np.ndarray) -> int:
     """Index of ``x`` in the sorted ``wanted``, or -1."""
-    b = np.searchsorted(wanted, x)
+    b = int(np.searchsorted(wanted, x))
     return b if b < len(wanted) and wanted[b] == x else -1
 
 
