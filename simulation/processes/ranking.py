@@ -14,16 +14,14 @@ import numpy as np
 from . import kernels
 
 
-def _in_top(key: np.ndarray, k: int, kth=None) -> np.ndarray:
-    """Mask of the first ``k`` positions of the stable ascending order of ``key`` (0 <= k <= len);
-    ``kth``, if given, is the k-th smallest key (``np.sort(key)[k - 1]``)."""
+def _in_top(key: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the first ``k`` positions of the stable ascending order of ``key`` (0 <= k <= len)."""
     n = len(key)
     if k <= 0:
         return np.zeros(n, dtype=bool)
     if k >= n:
         return np.ones(n, dtype=bool)
-    if kth is None:
-        kth = np.partition(key, k - 1)[k - 1]
+    kth = np.partition(key, k - 1)[k - 1]
     if np.isnan(kth):  # the cut falls among NaNs: all numbers, then NaNs by position
         numbers = ~np.isnan(key)
         return numbers | (np.cumsum(~numbers) <= k - int(numbers.sum()))
@@ -49,13 +47,9 @@ def rank_bands(key: np.ndarray, bounds) -> np.ndarray:
     for non-decreasing ``bounds`` (counts of positions, rounded; clipped to ``0..len``).
     """
     key = np.asarray(key)
-    cuts = [int(min(max(bound, 0), len(key))) for bound in bounds]
-    inner = sorted({k - 1 for k in cuts if 0 < k < len(key)})
-    # every cut's order statistic from one partition (each is the same value a partition of its own gives)
-    kth = dict(zip(inner, np.partition(key, inner)[inner])) if inner else {}
     band = np.zeros(len(key), dtype=np.int64)
-    for k in cuts:
-        band += ~_in_top(key, k, kth.get(k - 1))
+    for bound in bounds:
+        band += ~_in_top(key, int(min(max(bound, 0), len(key))))
     return band
 
 
