@@ -27,7 +27,10 @@ def _in_top(key: np.ndarray, k: int) -> np.ndarray:
         return numbers | (np.cumsum(~numbers) <= k - int(numbers.sum()))
     below = key < kth
     tied = key == kth
-    return below | (tied & (np.cumsum(tied) <= k - int(below.sum())))
+    room = k - int(np.count_nonzero(below))
+    if np.count_nonzero(tied) <= room:  # every tie fits (mostly the one key at the cut): no running count
+        return below | tied
+    return below | (tied & (np.cumsum(tied) <= room))
 
 
 def smallest(key: np.ndarray, k: int) -> np.ndarray:
