@@ -362,7 +362,7 @@ class Region:
         spec, pp, year = self.scenario.population, self.params.projects, self.year
         above = spec.above_scale
         output = np.array([p.output for p in done])
-        firms = Population.new(
+        self.pop.append(
             len(done),
             alive=True,
             entry_year=year,
@@ -377,7 +377,6 @@ class Region:
             growth_prev=0.0,
             lease_end=land_renewal.lease_ends(self.levers.land_renewal, len(done), year, self.rng["hosts"]),
         )
-        self.pop.extend(firms)
         self._flow("项目投产", "规下", len(done))
 
     # --- land and energy (simulation.processes.land, .energy) -----------------------------

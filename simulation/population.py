@@ -167,6 +167,24 @@ class Population:
                 step.compact(view.view(np.uint64), mask)  # loop for the 8-byte columns (each loop costs a load)
         self._resize(kept)
 
+    def append(self, n: int, **values) -> None:
+        """Append ``n`` rows with fresh ids, columns not given zero (grade: ungraded): what
+        ``extend(Population.new(n, **values))`` gives, each column written once, in place."""
+        unknown = set(values) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"not population columns: {sorted(unknown)}")
+        start = len(self)
+        self._resize(start + n)
+        for name, dtype in COLUMNS.items():
+            rows = getattr(self, name)[start:]
+            if name == "id":
+                rows[:] = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+            elif name in values:
+                rows[:] = np.asarray(values[name], dtype=dtype)
+            else:
+                rows[:] = UNGRADED if name == "grade" else 0
+        self.next_id += n
+
     def extend(self, other: Population) -> None:
         """Append ``other``'s rows, giving them fresh ids."""
         other.id = np.arange(self.next_id, self.next_id + len(other), dtype=np.int64)

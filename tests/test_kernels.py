@@ -185,3 +185,23 @@ def test_a_run_is_the_same_with_either_version(monkeypatch):
     for table in ("indicators", "flows", "ledger"):
         a, b = getattr(runs[0], table), getattr(runs[1], table)
         assert a.equals(b), table
+
+
+@settings(max_examples=60, deadline=None)
+@given(seeds, st.integers(0, 50), st.integers(0, 300))
+def test_append_is_extending_by_a_new_population(seed, before, n):
+    """Rows appended in place (fresh ids, columns not given zero, grade ungraded, scalars and
+    arrays cast as Population.new casts them) equal extending by a population made for them."""
+    from simulation.population import COLUMNS, Population
+
+    rng = np.random.default_rng(seed)
+    values = dict(alive=True, revenue=rng.lognormal(5, 2, n), entry_year=2023, va_rate=0.25,
+                  land=rng.random(n) * 10, quota=np.where(rng.random(n) < 0.5, -0.0, rng.random(n)),
+                  lease_end=rng.integers(0, 2030, n), employees=np.maximum(rng.lognormal(2, 1, n), 1.0))
+    pops = [Population.new(before, revenue=np.arange(before, dtype=float), alive=True) for _ in range(2)]
+    pops[0].extend(Population.new(n, **values))
+    pops[1].append(n, **values)
+    assert len(pops[0]) == len(pops[1]) and pops[0].next_id == pops[1].next_id
+    for name in COLUMNS:
+        a, b = getattr(pops[0], name), getattr(pops[1], name)
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), name
