@@ -9,8 +9,8 @@ Prints one Ningbo replication (58,500 firms, 3 years), one Zhenhai replication i
   second, peak resident memory of a fresh process), and its speed as a share of the kernel's;
 - a naive baseline measured in the same run: the same monthly step written as one SimPy
   process per firm, as the SimPy tutorial would have it, and the speed-up over it;
-- the one-time cost of the compiled steps (numba): compiling into an empty disk cache, and
-  loading from it, in fresh processes.
+- the one-time cost of the compiled steps (numba): compiling every compiled function into an
+  empty disk cache, and loading them from it, in fresh processes.
 
 The kernel is the step the model runs: compiled loops from 20,000 firms or once the process has
 stepped 5 million firm-months (so in this process, after the Zhenhai batch, at every size), numpy
@@ -70,6 +70,12 @@ def _numba_start(queue) -> None:
     compiled.accrue_and_exit(*pop, np.uint64(1))
     compiled.look_ahead(*(np.ones(10),) * 5, np.ones(10, dtype=bool), 0.5)
     compiled.grant_and_short(np.ones(10), 0.5, np.ones(10), np.ones(10), np.ones(10))
+    compiled.claimants(np.ones(10))
+    compiled.idle_quota(*(np.ones(10),) * 3, np.ones(10, dtype=bool), np.ones(10), 0.5, np.ones(10), 0.5)
+    compiled.uniforms(np.uint64(1), np.arange(10))
+    compiled.compact(np.ones(10).view(np.uint64), np.ones(10, dtype=bool))
+    compiled.select(np.ones(10), np.ones(10, dtype=bool))
+    compiled.matches(np.ones(10), np.ones(1))
     ready = time.perf_counter()
     queue.put((imported - start, ready - imported, _peak_mb() - peak_before))
 

@@ -47,16 +47,20 @@ ALIASES = {
 }
 
 
+# every name a writer may use -> its declared name (one lookup per add)
+_DECLARED = {name: name for name in COUNTERS} | {old: new for old, new in ALIASES.items() if new in COUNTERS}
+
+
 class UnknownCounter(KeyError):
     """A counter name outside :data:`COUNTERS` (and not an alias of one)."""
 
 
 def canonical(name: str) -> str:
     """The declared name of ``name``; raises :class:`UnknownCounter` for an undeclared one."""
-    name = ALIASES.get(name, name)
-    if name not in COUNTERS:
-        raise UnknownCounter(f"counter {name!r} is not declared in simulation.books.COUNTERS")
-    return name
+    declared = _DECLARED.get(name)
+    if declared is None:
+        raise UnknownCounter(f"counter {ALIASES.get(name, name)!r} is not declared in simulation.books.COUNTERS")
+    return declared
 
 
 class Books(dict):
@@ -72,8 +76,8 @@ class Books(dict):
         super().__setitem__(canonical(name), float(value))
 
     def add(self, name: str, amount: float = 1.0) -> None:
-        key = canonical(name)  # once, not in both the read and the write (thousands of adds a year)
-        super().__setitem__(key, float(super().get(key, 0.0) + amount))
+        key = _DECLARED.get(name) or canonical(name)  # once, not in both the read and the write
+        dict.__setitem__(self, key, float(dict.get(self, key, 0.0) + amount))  # thousands of adds a year
 
     def record(self, outcome) -> None:
         """Add every counter field of a process outcome (a dataclass with ``counters()``)."""

@@ -67,6 +67,11 @@ class FirmDraws:
 
     def uniform(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         """Uniform on the open interval (0, 1): the top 53 bits, centred in their cell."""
+        from .processes import kernels  # here: kernels itself draws with uniform_at
+
+        compiled = kernels.compiled_for(len(ids))  # one compiled pass where numba is in use (same bits)
+        if compiled is not None:
+            return compiled.uniforms(self.start(event, time), np.asarray(ids, dtype=np.int64))
         return uniform_at(self.start(event, time), ids)
 
     def normal(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:

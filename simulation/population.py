@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from .processes import kernels
 from .processes.certificates_init import initial_certificates
 from .scenario import Scenario
 from .tiers import UNGRADED
@@ -157,10 +158,32 @@ class Population:
         """Drop the rows where ``mask`` is false (exited firms leave the arrays)."""
         mask = np.array(mask, dtype=bool)  # a copy: the mask is often a column (alive) being compacted
         kept = int(np.count_nonzero(mask))
+        step = kernels.compiled_for(len(self))
         for name in COLUMNS:
             view = getattr(self, name)
-            view[:kept] = view[mask]
+            if step is None or view.dtype.itemsize != 8:
+                view[:kept] = view[mask]
+            else:  # in place, one pass, no temporary column (the same rows, bit for bit); one compiled
+                step.compact(view.view(np.uint64), mask)  # loop for the 8-byte columns (each loop costs a load)
         self._resize(kept)
+
+    def append(self, n: int, **values) -> None:
+        """Append ``n`` rows with fresh ids, columns not given zero (grade: ungraded): what
+        ``extend(Population.new(n, **values))`` gives, each column written once, in place."""
+        unknown = set(values) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"not population columns: {sorted(unknown)}")
+        start = len(self)
+        self._resize(start + n)
+        for name, dtype in COLUMNS.items():
+            rows = getattr(self, name)[start:]
+            if name == "id":
+                rows[:] = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+            elif name in values:
+                rows[:] = np.asarray(values[name], dtype=dtype)
+            else:
+                rows[:] = UNGRADED if name == "grade" else 0
+        self.next_id += n
 
     def extend(self, other: Population) -> None:
         """Append ``other``'s rows, giving them fresh ids."""

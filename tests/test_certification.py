@@ -302,3 +302,38 @@ def test_ningbo_reproduces_its_little_giant_and_high_tech_paths(ningbo):
     growth = medians["high_tech_firms", 2022] / medians["high_tech_firms", 2019]
     recorded = (7000 / 1479) ** (3 / 6)
     assert abs(growth / recorded - 1) < 0.30, growth
+
+
+def _eligible_on_every_row(pop, level, step, rules, year):
+    """eligible_for as it was: every criterion over the whole population, then combined."""
+    ladder = pop.cert == level - 1
+    since = np.where((level == Cert.INNOVATIVE) | ~ladder, pop.entry_year, pop.cert_year)
+    if step.open_above_revenue is not None:
+        ladder |= (pop.cert < level) & (pop.revenue_prev >= step.open_above_revenue.at(year))
+    if step.level_below_required_from is not None and year < step.level_below_required_from:
+        ladder |= pop.cert < level
+    return (pop.alive & ladder & (year - since >= step.min_years_below.at(year))
+            & cert.meets_rd_rule(step, pop.revenue_prev, pop.rd, year)
+            & (pop.revenue_prev >= step.min_revenue.at(year))
+            & (pop.growth_prev * 100 >= step.min_growth.at(year))
+            & cert.within_sme_ceiling(step, rules, pop.revenue_prev, pop.employees, year))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 300), st.sampled_from([2018, 2021, 2024]),
+       st.sampled_from([None, 5000.0, 50000.0]), st.sampled_from([None, 2022, 2030]))
+def test_eligibility_on_the_rung_only_is_eligibility_on_every_row(rules, seed, n, year, open_above, required_from):
+    """Testing the criteria on the live firms of the right rung only picks the rows testing them on
+    every firm picks, at every level, with the rung opened by revenue or before a required year."""
+    rng = np.random.default_rng(seed)
+    pop = Population.new(n, alive=rng.random(n) < 0.9, cert=rng.integers(0, 5, n),
+                         cert_year=rng.integers(2012, 2024, n), entry_year=rng.integers(1990, 2024, n),
+                         revenue_prev=rng.lognormal(8.5, 2.0, n), rd=rng.lognormal(-3.3, 0.8, n),
+                         growth_prev=rng.normal(0.05, 0.2, n), employees=rng.lognormal(4.5, 1.5, n))
+    for level in (Cert.INNOVATIVE, Cert.ZJTX, Cert.LITTLE_GIANT, Cert.CHAMPION):
+        step = getattr(rules, cert.STEPS[level - 1]).model_copy(update={
+            "open_above_revenue": None if open_above is None else q(open_above),
+            "level_below_required_from": required_from})
+        want = _eligible_on_every_row(pop, level, step, rules, year)
+        np.testing.assert_array_equal(cert.eligible_for(pop, level, step, rules, year), want)
+        np.testing.assert_array_equal(cert.eligible_rows(pop, level, step, rules, year), np.flatnonzero(want))

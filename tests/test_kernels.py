@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.draws import FirmDraws
+from simulation.draws import FirmDraws, uniform_at
 from simulation.processes import compiled, kernels
 
 seeds = st.integers(0, 2**32 - 1)
@@ -37,7 +37,19 @@ def _columns(seed: int, n: int) -> dict[str, np.ndarray]:
 def test_uniforms_are_firm_draws(seed, n, first_id, month):
     draws = FirmDraws(np.random.SeedSequence(seed))
     ids = first_id + np.sort(np.random.default_rng(seed).choice(10 * n + 1, n, replace=False)).astype(np.int64)
-    assert _same(compiled.uniforms(draws.start("exit", month), ids), draws.uniform(ids, "exit", month))
+    want = uniform_at(draws.start("exit", month), ids)  # the numpy draw
+    assert _same(compiled.uniforms(draws.start("exit", month), ids), want)
+    assert _same(draws.uniform(ids, "exit", month), want)  # whichever FirmDraws uses at this size
+
+
+def test_firm_draws_use_the_compiled_uniforms_where_numba_is_in_use(monkeypatch):
+    draws = FirmDraws(np.random.SeedSequence(5))
+    ids = np.arange(0, 3 * kernels.COMPILED_FROM, 3, dtype=np.int64)
+    want = uniform_at(draws.start("growth", 2023), ids)
+    called = []
+    uniforms = compiled.uniforms
+    monkeypatch.setattr(compiled, "uniforms", lambda *args: called.append(1) or uniforms(*args))
+    assert _same(draws.uniform(ids, "growth", 2023), want) and called
 
 
 @settings(max_examples=60, deadline=None)
@@ -63,6 +75,27 @@ def test_look_ahead(seed, n, months_done):
 
 
 @settings(max_examples=60, deadline=None)
+@given(seeds, sizes)
+def test_claimants(seed, n):
+    rng = np.random.default_rng(seed)
+    claims = rng.choice([0.0, -0.0, np.nan, -1.0, 5e-324, np.inf], n)  # with -0.0, NaN, subnormal, inf
+    claims = np.where(rng.random(n) < 0.5, rng.lognormal(3, 2, n), claims)
+    for got, want in zip(compiled.claimants(claims), kernels.claimants(claims), strict=True):
+        assert _same(got, want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seeds, sizes, st.integers(1, 11), st.floats(0.0, 1.0))
+def test_idle_quota(seed, n, months_done, share):
+    c = _columns(seed, n)
+    left = (12 - months_done) / 12.0
+    rate, _ = kernels.look_ahead(c["ytd"], c["revenue"], c["va_rate"], c["intensity"], c["quota"], c["alive"], left)
+    rate[np.random.default_rng(seed).random(n) < 0.1] = np.nan
+    args = (c["ytd"], c["va_rate"], c["intensity"], c["alive"], rate, left, c["quota"], share)
+    assert _same(compiled.idle_quota(*args), kernels.idle_quota(*args))
+
+
+@settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.floats(0.0, 1.0))
 def test_grant_and_short(seed, n, scale):
     c = _columns(seed, n)
@@ -77,12 +110,62 @@ def test_grant_and_short(seed, n, scale):
     assert np.array_equal(rows, rows_numpy)
 
 
+@settings(max_examples=60, deadline=None)
+@given(seeds, sizes, st.floats(0.0, 1.0))
+def test_compact_keeps_the_masked_rows_bit_for_bit(seed, n, keep_share):
+    """The 8-byte columns of a population (int64, float64 with -0.0 and NaN payloads), compacted in
+    place as bits, equal numpy's boolean selection."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random(n) < keep_share
+    floats = rng.lognormal(0, 3, n) * rng.choice([1.0, -1.0, 0.0, -0.0], n)
+    floats[rng.random(n) < 0.1] = np.uint64(0x7FF8_0000_DEAD_BEEF).view(np.float64)  # a NaN with a payload
+    for column in (rng.integers(-(2**62), 2**62, n), floats):
+        want = column[mask]
+        kept = compiled.compact(column.view(np.uint64), mask)
+        assert kept == len(want) and column.dtype == want.dtype
+        assert np.array_equal(column[:kept].view(np.uint64), want.view(np.uint64))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seeds, sizes, st.floats(0.0, 1.0))
+def test_select_is_the_boolean_selection(seed, n, share):
+    """The same values (bits: -0.0, NaN payloads) in the same order, so sums over them are the same."""
+    rng = np.random.default_rng(seed)
+    values = rng.lognormal(0, 3, n) * rng.choice([1.0, -1.0, 0.0, -0.0], n)
+    values[rng.random(n) < 0.1] = np.uint64(0x7FF8_0000_DEAD_BEEF).view(np.float64)
+    mask = rng.random(n) < share
+    got = compiled.select(values, mask)
+    assert _same(got, values[mask])
+    assert _same(kernels.select(values, mask), values[mask])
+
+
+def test_keep_is_the_same_with_either_version(monkeypatch):
+    from simulation.population import COLUMNS, Population
+
+    pops = []
+    for compiled_from in (0, 10**12):
+        rng = np.random.default_rng(3)
+        monkeypatch.setattr(kernels, "COMPILED_FROM", compiled_from)
+        monkeypatch.setattr(kernels, "_stepped", 0)
+        pop = Population.new(500, alive=np.random.default_rng(4).random(500) < 0.9,
+                             **{name: rng.integers(0, 100, 500) for name in ("cert", "entry_year", "sector")},
+                             revenue=np.random.default_rng(5).lognormal(0, 2, 500))
+        pop.keep(pop.alive)
+        pops.append(pop)
+    assert len(pops[0]) == len(pops[1]) == int(np.count_nonzero(np.random.default_rng(4).random(500) < 0.9))
+    for name in COLUMNS:
+        assert np.array_equal(getattr(pops[0], name), getattr(pops[1], name)), name
+
+
 def test_large_populations_and_long_runs_use_the_compiled_loops(monkeypatch):
     monkeypatch.setattr(kernels, "_stepped", 0)
     assert kernels.for_size(kernels.COMPILED_FROM - 1) is kernels
     assert kernels.for_size(kernels.COMPILED_FROM) is compiled
     monkeypatch.setattr(kernels, "_stepped", kernels.COMPILED_AFTER)
     assert kernels.for_size(10) is compiled
+    monkeypatch.setattr(kernels, "_stepped", 0)
+    assert kernels.compiled_for(kernels.COMPILED_FROM - 1) is None and kernels._stepped == 0
+    assert kernels.compiled_for(kernels.COMPILED_FROM) is compiled
 
 
 def test_a_run_is_the_same_with_either_version(monkeypatch):
@@ -102,3 +185,23 @@ def test_a_run_is_the_same_with_either_version(monkeypatch):
     for table in ("indicators", "flows", "ledger"):
         a, b = getattr(runs[0], table), getattr(runs[1], table)
         assert a.equals(b), table
+
+
+@settings(max_examples=60, deadline=None)
+@given(seeds, st.integers(0, 50), st.integers(0, 300))
+def test_append_is_extending_by_a_new_population(seed, before, n):
+    """Rows appended in place (fresh ids, columns not given zero, grade ungraded, scalars and
+    arrays cast as Population.new casts them) equal extending by a population made for them."""
+    from simulation.population import COLUMNS, Population
+
+    rng = np.random.default_rng(seed)
+    values = dict(alive=True, revenue=rng.lognormal(5, 2, n), entry_year=2023, va_rate=0.25,
+                  land=rng.random(n) * 10, quota=np.where(rng.random(n) < 0.5, -0.0, rng.random(n)),
+                  lease_end=rng.integers(0, 2030, n), employees=np.maximum(rng.lognormal(2, 1, n), 1.0))
+    pops = [Population.new(before, revenue=np.arange(before, dtype=float), alive=True) for _ in range(2)]
+    pops[0].extend(Population.new(n, **values))
+    pops[1].append(n, **values)
+    assert len(pops[0]) == len(pops[1]) and pops[0].next_id == pops[1].next_id
+    for name in COLUMNS:
+        a, b = getattr(pops[0], name), getattr(pops[1], name)
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), name

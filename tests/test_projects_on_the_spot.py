@@ -34,3 +34,44 @@ def test_a_run_is_the_same_with_every_project_as_a_process(monkeypatch, name):
     for table in ("indicators", "flows", "ledger"):
         a, b = getattr(quick, table), getattr(slow, table)
         assert a.equals(b), table
+
+
+@pytest.mark.parametrize("name", ["zhenhai_2021_2025", "ningbo_2020_2022"])
+def test_a_run_is_the_same_with_projects_under_construction_as_processes(monkeypatch, name):
+    """Projects under construction at the start continue with only their completion as an event,
+    or each as a :func:`projects.build` process: the same tables."""
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    fast = projects.continue_building
+    continued = []
+
+    def counted(desk, project, remaining):
+        continued.append(remaining)
+        fast(desk, project, remaining)
+
+    monkeypatch.setattr(projects, "continue_building", counted)
+    quick = simulate(scenario, 12)
+    assert continued  # the scenario has projects under way at the start
+    monkeypatch.setattr(projects, "continue_building",
+                        lambda desk, project, remaining: desk.env.process(projects.build(desk, project, remaining)))
+    slow = simulate(scenario, 12)
+    for table in ("indicators", "flows", "ledger"):
+        a, b = getattr(quick, table), getattr(slow, table)
+        assert a.equals(b), table
+
+
+@pytest.mark.parametrize("name", ["zhenhai_2021_2025", "ningbo_2020_2022"])
+def test_a_run_is_the_same_with_clearing_as_processes(monkeypatch, name):
+    """Land in clearing comes back by a timer, or each clearing as a process: the same tables."""
+    from simulation.processes import land
+
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    timers = land.clear_later
+    cleared = []
+    monkeypatch.setattr(land, "clear_later", lambda market, *args: cleared.append(args) or timers(market, *args))
+    quick = simulate(scenario, 13)
+    assert cleared  # land was given up and cleared with a lag
+    monkeypatch.setattr(land, "clear_later", lambda market, *args: market.env.process(market._clear(*args)))
+    slow = simulate(scenario, 13)
+    for table in ("indicators", "flows", "ledger"):
+        a, b = getattr(quick, table), getattr(slow, table)
+        assert a.equals(b), table

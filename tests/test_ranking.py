@@ -58,3 +58,31 @@ def test_positions_at_ranks_are_those_of_a_stable_sort(values, ranks):
     ranks = np.array([r % len(key) for r in ranks] if len(key) else [], dtype=np.int64)
     want = np.argsort(key, kind="stable")[ranks]
     assert np.array_equal(at_ranks(key, np.sort(key), ranks), want)
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys, st.lists(st.integers(0, 200), max_size=8))
+def test_positions_at_ranks_in_one_compiled_pass(monkeypatch_values, ranks):
+    """The compiled pass for large populations (forced here at any size) gives the same positions."""
+    from simulation.processes import kernels
+
+    key = np.array(monkeypatch_values, dtype=float)
+    ranks = np.array([r % len(key) for r in ranks] if len(key) else [], dtype=np.int64)
+    want = np.argsort(key, kind="stable")[ranks]
+    saved = kernels.COMPILED_FROM
+    kernels.COMPILED_FROM = 0
+    try:
+        assert np.array_equal(at_ranks(key, np.sort(key), ranks), want)
+    finally:
+        kernels.COMPILED_FROM = saved
+
+
+def test_one_pass_matches_equal_values_only():
+    from simulation.processes import compiled
+
+    key = np.array([3.0, -0.0, np.nan, 0.0, 2.5, 3.0, np.inf, 1e300, -1e-300])
+    positions, which = compiled.matches(key, np.array([0.0, 3.0, np.inf]))
+    assert positions.tolist() == [0, 1, 3, 5, 6] and which.tolist() == [1, 0, 0, 1, 2]
+    many = np.repeat([1.0, 2.0], 5000)  # more matches than the first buffer holds
+    positions, which = compiled.matches(many, np.array([2.0]))
+    assert positions.tolist() == list(range(5000, 10000)) and set(which.tolist()) == {0}

@@ -1,6 +1,6 @@
 """The pools' request queue: its waiting total is the sum over the queue, and quiet requests are served and booked as SimPy requests would be."""
 
-from functools import reduce
+from functools import cache, reduce
 from operator import add
 
 import simpy
@@ -195,3 +195,90 @@ def test_serving_runs_from_the_head_is_serving_one_by_one(amounts, level, window
     assert served == expected and stock == left
     assert list(runs) == list(one) and len(runs) == len(one) and runs.total() == one.total()
     assert blocked == bool(one)  # stopped by a request left uncovered, or the queue is empty
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(1e-9, 50.0), max_size=300), st.integers(0, 400), st.integers(1, 5), st.integers(0, 300),
+       st.floats(0.0, 100.0))
+def test_dropping_many_is_removing_each(amounts, start, stride, served, level):
+    """Requests leaving together (some at the head, some after a serving pass left holes): the same
+    requests wait, in order, with the same total and bounds, and the queue serves the same next."""
+    import numpy as np
+
+    from simulation.resources import RequestQueue
+
+    requests = [QuietRequest(a) for a in amounts]
+    one, many = RequestQueue(), RequestQueue()
+    for queue in (one, many):
+        queue.extend(requests, np.array(amounts, dtype=float))
+        queue.serve_from_head(level, 1 + served % 40)
+    leaving = [r for r in requests[start % (len(requests) + 1)::stride] if id(r) in one._where]  # still waiting
+    for request in leaving:
+        one.remove(request)
+    many.drop(leaving)
+    assert list(one) == list(many) and len(one) == len(many) and bool(one) == bool(many)
+    low, high = many.total_bounds()
+    exact = reduce(add, (r.amount for r in many), 0.0)
+    assert low <= exact <= high
+    assert one.total() == many.total() == exact
+    assert one.serve_from_head(level) == many.serve_from_head(level)
+
+
+magnitudes = st.one_of(st.floats(1e-9, 1.0), st.floats(0.1, 50.0), st.sampled_from([0.1, 0.2, 0.3, 1e6, 3e7]))
+queue_steps = st.lists(st.tuples(st.sampled_from(["ask", "asks", "supply", "cancel", "read"]), magnitudes,
+                                 st.integers(0, 30)), max_size=80)
+
+
+@cache
+def _land_rules():
+    from pathlib import Path
+
+    from simulation.loader import load_scenario
+
+    return load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "zhenhai_2021_2025.yaml").parameters.land
+
+
+def _market(pool: LandPool):
+    from simulation.books import Books
+    from simulation.processes.land import LandMarket
+
+    return LandMarket(pool._env, pool, Books, _land_rules(), lambda: 2022)
+
+
+@settings(max_examples=300, deadline=None)
+@given(queue_steps, st.floats(0.0, 100.0), st.floats(-3, 3))
+def test_bounds_of_the_waiting_total_hold_and_decide_as_the_total(ops, clearing, offset):
+    """The running total's bounds contain the left fold over the queue at every step, and a lead's
+    decision taken from them (:meth:`LandMarket.counts_on`) is the one taken from the total itself,
+    also for plots a few units in the last place either side of the visible land."""
+    import numpy as np
+
+    env = simpy.Environment()
+    pool = LandPool(env, free=10.0, held=0.0)
+    pool.clearing = clearing
+    market = _market(pool)
+    for op, amount, k in ops:
+        queue = pool.get_queue
+        if op == "ask":
+            pool.enqueue(QuietRequest(amount))
+        elif op == "asks" and queue and pool.free < queue[0].amount:  # enqueue_behind's condition
+            more = [QuietRequest(amount * (i + 1) / 3) for i in range(k)]
+            pool.enqueue_behind(more, np.array([r.amount for r in more]))
+        elif op == "supply":
+            pool.supply(amount * 3, "test")
+        elif op == "cancel" and queue:
+            pool.cancel(list(queue)[k % len(queue)])
+        elif op == "read":
+            queue.total()
+        exact = reduce(add, (r.amount for r in queue), 0.0)  # the left fold over the queue
+        low, high = queue.total_bounds()
+        assert low <= exact <= high
+        visible = pool.free + pool.clearing * (1.0 - _market_share(market)) - exact  # LandMarket.visible
+        for plot in (visible + 1e-9 + offset * abs(visible) * 2**-50, abs(visible) * 2.0 ** float(k % 5 - 2), amount):
+            assert market.counts_on(plot) == (plot <= visible + 1e-9)
+
+
+def _market_share(market) -> float:
+    from simulation.processes.land import clearing_rules
+
+    return clearing_rules(market.land, 2022).other_use_share

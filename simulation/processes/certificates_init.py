@@ -95,26 +95,77 @@ def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above,
     Statistics count 高新技术产业 by industry, and its firms are larger than the average; the
     ranking weighs R&D against size, the size weight found by bisection. The chosen firms are then
     lifted above the R&D floor of the 认定管理办法, which a certified firm meets by definition.
-    Each step selects the top ``n_ht`` by partition (linear time), not by a full sort.
+    Each step selects the top ``n_ht`` by partition (linear time), not by a full sort, and once the
+    bracket is narrow only among the firms whose score can still cross the cut (:class:`_TopByWeight`).
     """
     noise = rng.gumbel(size=len(value_added))
     log_rd, log_va = np.log(rd), np.log(value_added)
     total = value_added[is_above].sum()
-    n_ht = int(min(max(n_ht, 0), len(value_added)))
-
-    def pick(weight: float) -> np.ndarray:
-        chosen = np.zeros(len(log_rd), dtype=bool)
-        if n_ht == 0:
-            return chosen
-        score = log_rd + weight * log_va + noise
-        chosen[np.argpartition(-score, n_ht - 1)[:n_ht]] = True
-        return chosen
-
+    top = _TopByWeight(log_rd, log_va, noise, int(min(max(n_ht, 0), len(value_added))))
     low, high = 0.0, 50.0
-    for _ in range(40):
+    for step in range(40):
+        if step in _NARROW_AT:
+            top.narrow(low, high)
         mid = (low + high) / 2
-        if value_added[pick(mid) & is_above].sum() / total < share:
+        rows = top.rows(mid)  # ascending: value_added[rows].sum() adds what the masked sum adds, in order
+        if value_added[rows[is_above[rows]]].sum() / total < share:
             low = mid
         else:
             high = mid
-    return pick(high)
+    chosen = np.zeros(len(value_added), dtype=bool)
+    chosen[top.rows(high)] = True
+    return chosen
+
+
+_NARROW_AT = (6, 12, 20)  # bisection steps at which the candidates are narrowed to the bracket
+
+
+class _TopByWeight:
+    """The ``n`` firms of highest score ``log_rd + weight * log_va + noise``, for a weight that a
+    bisection narrows down: the set ``np.argpartition(-score, n - 1)[:n]`` gives.
+
+    Each firm's score is monotone in the weight (it is linear, and rounding is monotone), so over
+    a bracket of weights it lies between its scores at the ends. A firm whose highest there is below
+    the n-th highest of the lowest scores is never chosen; one whose lowest is above the n-th
+    highest of the highest scores is always chosen; only the others are ranked at each weight.
+    Where the cut falls on a tie, which tied firm argpartition takes depends on the whole array, so
+    the whole array is partitioned as before.
+    """
+
+    def __init__(self, log_rd: np.ndarray, log_va: np.ndarray, noise: np.ndarray, n: int):
+        self.log_rd, self.log_va, self.noise, self.n = log_rd, log_va, noise, n
+        self.finite = bool(np.isfinite(log_rd).all() and np.isfinite(log_va).all() and np.isfinite(noise).all())
+        self.candidates: np.ndarray | None = None  # rows ranked at each weight (None: all)
+        self.always = np.zeros(0, dtype=np.int64)  # rows chosen at every weight of the bracket
+
+    def score(self, weight: float, rows=slice(None)) -> np.ndarray:
+        return self.log_rd[rows] + weight * self.log_va[rows] + self.noise[rows]
+
+    def rows(self, weight: float) -> np.ndarray:
+        """The chosen rows at ``weight``, ascending."""
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        k = self.n - len(self.always)
+        if self.candidates is None or k == 0:
+            return self.always if self.candidates is not None else self._full(weight)
+        score = self.score(weight, self.candidates)
+        cut = np.partition(score, len(score) - k)[len(score) - k]  # the k-th highest
+        above = score >= cut
+        if np.count_nonzero(above) != k:  # a tie at the cut: as argpartition over everyone breaks it
+            return self._full(weight)
+        return np.sort(np.concatenate((self.always, self.candidates[above])))
+
+    def _full(self, weight: float) -> np.ndarray:
+        return np.sort(np.argpartition(-self.score(weight), self.n - 1)[: self.n])
+
+    def narrow(self, low: float, high: float) -> None:
+        """Keep as candidates the firms whose score can cross the cut for weights in [low, high]."""
+        n, size = self.n, len(self.log_rd)
+        if not self.finite or n == 0 or n >= size:
+            return
+        at_low, at_high = self.score(low), self.score(high)
+        lowest, highest = np.minimum(at_low, at_high), np.maximum(at_low, at_high)
+        cut_low = np.partition(lowest, size - n)[size - n]  # the n-th highest score is at least this
+        cut_high = np.partition(highest, size - n)[size - n]  # and at most this
+        self.always = np.flatnonzero(lowest > cut_high)
+        self.candidates = np.flatnonzero((highest >= cut_low) & (lowest <= cut_high))

@@ -56,26 +56,37 @@ def certification_round(pop: Population, rules: Certification, multiplier: float
 
 def eligible_for(pop: Population, level: int, step: Step, rules: Certification, year: int) -> np.ndarray:
     """Rows that may apply for ``level`` this year (a boolean mask)."""
+    eligible = np.zeros(len(pop), dtype=bool)
+    eligible[eligible_rows(pop, level, step, rules, year)] = True
+    return eligible
+
+
+def eligible_rows(pop: Population, level: int, step: Step, rules: Certification, year: int) -> np.ndarray:
+    """The rows of :func:`eligible_for`, ascending. Each criterion is a test of the firm's own
+    figures, so they are tested on the live firms of the right rung only (for the upper levels a
+    few hundred of the population)."""
     ladder = pop.cert == level - 1
-    since = np.where((level == Cert.INNOVATIVE) | ~ladder, pop.entry_year, pop.cert_year)
     if step.open_above_revenue is not None:
         ladder |= (pop.cert < level) & (pop.revenue_prev >= step.open_above_revenue.at(year))
     if step.level_below_required_from is not None and year < step.level_below_required_from:
         ladder |= pop.cert < level
-    return (
-        pop.alive
-        & ladder
-        & (year - since >= step.min_years_below.at(year))
-        & meets_rd_rule(step, pop.revenue_prev, pop.rd, year)
-        & (pop.revenue_prev >= step.min_revenue.at(year))
-        & (pop.growth_prev * 100 >= step.min_growth.at(year))
-        & within_sme_ceiling(step, rules, pop.revenue_prev, pop.employees, year)
+    rows = np.flatnonzero(pop.alive & ladder)
+    on_rung = (pop.cert[rows] == level - 1) if level != Cert.INNOVATIVE else np.zeros(len(rows), dtype=bool)
+    since = np.where(on_rung, pop.cert_year[rows], pop.entry_year[rows])  # years since entry, or on the rung
+    revenue = pop.revenue_prev[rows]
+    keep = (
+        (year - since >= step.min_years_below.at(year))
+        & meets_rd_rule(step, revenue, pop.rd[rows], year)
+        & (revenue >= step.min_revenue.at(year))
+        & (pop.growth_prev[rows] * 100 >= step.min_growth.at(year))
+        & within_sme_ceiling(step, rules, revenue, pop.employees[rows], year)
     )
+    return rows[keep]
 
 
 def _apply_step(pop: Population, level: int, step: Step, rules: Certification, multiplier: float,
                 year: int, draws: FirmDraws) -> np.ndarray:
-    idx = np.flatnonzero(eligible_for(pop, level, step, rules, year))
+    idx = eligible_rows(pop, level, step, rules, year)
     chance = min(step.success.at(year) * multiplier, 1.0)
     winners = idx[draws.uniform(pop.id[idx], STEPS[level - 1], year) < chance]
     quota = int(round(step.quota(year)))

@@ -85,6 +85,33 @@ def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
 
 
 @numba.njit(cache=True)
+def claimants(claims):
+    """kernels.claimants in one pass, without branches (half the firms claim, in no order a branch
+    predictor could learn)."""
+    n = len(claims)
+    in_full, asked = np.empty(n), np.empty(n)
+    count = 0
+    for i in range(n):
+        c = claims[i]
+        positive = c > 0.0
+        in_full[i] = c if positive else 0.0
+        asked[count] = c  # written always, kept if positive
+        count += positive
+    return in_full, asked[:count].copy()
+
+
+@numba.njit(cache=True)
+def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
+    """kernels.idle_quota in one pass."""
+    n = len(ytd)
+    idle = np.empty(n)
+    for i in range(n):
+        used = _times_alive(ytd[i] / 12.0 * (va_rate[i] * intensity[i]), alive[i])
+        idle[i] = _times_alive(_max0(quota[i] - (used + rate[i] * left)), alive[i]) * share
+    return idle
+
+
+@numba.njit(cache=True)
 def grant_and_short(granted, scale, quota, claims, rate):
     """kernels.grant_and_short in one pass: (short of the rows still short, those rows)."""
     n = len(granted)
@@ -100,3 +127,69 @@ def grant_and_short(granted, scale, quota, claims, rate):
         rows[count] = i
         count += gap > 1e-9 * (1.0 if r < 1.0 else r)  # np.maximum(r, 1.0), NaN kept
     return short[:count].copy(), rows[:count].copy()
+
+
+@numba.njit(cache=True)
+def compact(column: np.ndarray, mask: np.ndarray) -> int:
+    """``column[:kept] = column[mask]`` in place, in one pass and without a temporary array;
+    returns ``kept``. Row ``i`` moves to ``j <= i``, so each row is read before it is overwritten.
+
+    Called with the column's bits (``column.view(np.uint64)``), so one compiled loop moves int64
+    and float64 columns, floats bit for bit."""
+    j = 0
+    for i in range(len(mask)):
+        column[j] = column[i]  # written always, kept if masked: no branch to mispredict
+        j += mask[i]
+    return j
+
+
+@numba.njit(cache=True)
+def select(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``values[mask]`` in one pass without branches: numpy's boolean selection branches on every
+    row, and a mask of firms of one kind is no pattern a branch predictor learns (5-20x slower)."""
+    out = np.empty(len(values))
+    count = 0
+    for i in range(len(values)):
+        out[count] = values[i]  # written always, kept if masked
+        count += mask[i]
+    return out[:count].copy()
+
+
+@numba.njit(cache=True, inline="always")
+def _hashed(x: float, cell: np.ndarray, bits: np.ndarray) -> np.uint64:
+    """A slot of a 4096-entry table for the value ``x`` (-0.0 as 0.0, which it equals)."""
+    cell[0] = x + 0.0
+    return (bits[0] * _GOLDEN) >> np.uint64(52)
+
+
+@numba.njit(cache=True, inline="always")
+def _wanted_at(x: float, wanted: np.ndarray) -> int:
+    """Index of ``x`` in the sorted ``wanted``, or -1."""
+    b = int(np.searchsorted(wanted, x))
+    return b if b < len(wanted) and wanted[b] == x else -1
+
+
+@numba.njit(cache=True)
+def matches(key: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions ``i`` (ascending) where ``key[i] == wanted[b]`` for some ``b``, and that ``b``;
+    ``wanted`` sorted, without NaN. A table of the wanted values' bits rules out most keys with one
+    load, a binary search settles the rest; one pass counts, a second writes."""
+    table = np.zeros(1 << 12, dtype=np.bool_)
+    cell = np.empty(1)
+    bits = cell.view(np.uint64)
+    for v in wanted:
+        table[_hashed(v, cell, bits)] = True
+    count = 0
+    for i in range(len(key)):
+        if table[_hashed(key[i], cell, bits)] and _wanted_at(key[i], wanted) >= 0:
+            count += 1
+    positions, which = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.int64)
+    count = 0
+    for i in range(len(key)):
+        if table[_hashed(key[i], cell, bits)]:
+            b = _wanted_at(key[i], wanted)
+            if b >= 0:
+                positions[count], which[count] = i, b
+                count += 1
+    return positions, which
+

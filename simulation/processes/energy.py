@@ -38,19 +38,22 @@ _COVER_MARGIN = 1e-6
 
 def pro_rata_by_grade(claims: np.ndarray, grade: np.ndarray, available: float) -> np.ndarray:
     """Grant ``claims`` band by band (A first), pro rata within the band where ``available`` runs out."""
-    granted = np.zeros_like(claims, dtype=float)
-    asking = np.flatnonzero(claims > 0)  # only claimants are banded: the rows of each band, in order
+    return _grants(claims, grade, available, kernels)[0]
+
+
+def _grants(claims: np.ndarray, grade: np.ndarray, available: float, step=kernels) -> tuple[np.ndarray, bool]:
+    """:func:`pro_rata_by_grade`'s grants, and whether the pool covered every claim in full."""
+    in_full, asked_all = step.claimants(claims)  # every claim granted; the claimants' claims in row order
     left = max(float(available), 0.0)
-    if len(asking) == 0:
-        return granted
-    asked_all = claims[asking]
+    if len(asked_all) == 0:
+        return in_full, True  # all 0.0
     total = float(asked_all.sum())
     if math.isfinite(total) and left >= total * (1.0 + _COVER_MARGIN):
         # most months: the pool covers every band in full, so each band's share is exactly 1.0 and
         # claim * 1.0 is the claim; the banding below would grant the same numbers
-        granted[asking] = asked_all
-        return granted
-    return banded_grants(claims, grade, asking, left, granted)
+        return in_full, True
+    # only claimants are banded
+    return banded_grants(claims, grade, np.flatnonzero(claims > 0), left, np.zeros_like(claims, dtype=float)), False
 
 
 def banded_grants(claims: np.ndarray, grade: np.ndarray, asking: np.ndarray, left: float,
@@ -97,17 +100,23 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     traded = 0.0
     need = float(claims.sum()) - pool.free
     if need > 0 and idle_share:
-        projected = kernels.used_so_far(pop.ytd, pop.va_rate, pop.intensity, pop.alive) + rate * left
-        idle = np.maximum(pop.quota - projected, 0.0) * pop.alive * idle_share
+        idle = step.idle_quota(pop.ytd, pop.va_rate, pop.intensity, pop.alive, rate, left, pop.quota, idle_share)
         if idle.sum() > 0:
             take = idle * min(need / float(idle.sum()), 1.0)
             pop.quota -= take
             traded = float(take.sum())
             pool.release(traded, "用能权: idle quota traded within the year")
-    granted = pro_rata_by_grade(claims, pop.grade, pool.free)
-    total = pool.take_now(float(granted.sum()), "用能 look-ahead: quota granted")
+    granted, covered = _grants(claims, pop.grade, pool.free, step)
+    asked = float(granted.sum())
+    total = pool.take_now(asked, "用能 look-ahead: quota granted")
+    scale = total / max(asked, 1e-300)  # what the pool gave of what was granted
+    if covered and scale == 1.0:
+        # every claim met in full (granted * 1.0 is granted): the quotas grow by the claims, and no
+        # row is short (claims - granted is 0.0 for a claimant, the claim itself, not positive, else)
+        np.add(pop.quota, granted, out=pop.quota)
+        return RationOutcome(total, 0.0, 0, traded)
     # granted scaled to what the pool gave, added to quotas; the rows still short of their claim
-    short, cut = step.grant_and_short(granted, total / max(float(granted.sum()), 1e-300), pop.quota, claims, rate)
+    short, cut = step.grant_and_short(granted, scale, pop.quota, claims, rate)
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
     used = kernels.used_so_far(pop.ytd[cut], pop.va_rate[cut], pop.intensity[cut], pop.alive[cut])

@@ -35,6 +35,25 @@ def for_size(n: int) -> ModuleType:
     return compiled
 
 
+def compiled_for(n: int) -> ModuleType | None:
+    """:mod:`.compiled` where :func:`for_size` would pick it for ``n`` firms (not counted as a
+    step), else None: for bookkeeping passes that have no numpy twin here."""
+    if n < COMPILED_FROM and _stepped < COMPILED_AFTER:
+        return None
+    from . import compiled
+
+    return compiled
+
+
+def select(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``values[mask]``: the same values in the same order (so the same sums), by one compiled
+    branch-free pass for float columns where the compiled steps are in use."""
+    compiled = compiled_for(len(values))
+    if compiled is None or values.dtype != np.float64:
+        return values[mask]
+    return compiled.select(values, mask)
+
+
 def accrue_and_exit(ytd: np.ndarray, revenue: np.ndarray, ids: np.ndarray, hazard: np.ndarray,
                     start: np.uint64) -> np.ndarray:
     """One month: ``ytd += revenue``; rows whose exit draw (the uniform at ``start``) falls below
@@ -62,6 +81,23 @@ def used_so_far(ytd, va_rate, intensity, alive):
     """Energy used so far this year (tce), as :func:`look_ahead` computes it (pass row subsets
     for a few firms: each value is the same)."""
     return ytd / 12.0 * (va_rate * intensity) * alive
+
+
+def claimants(claims):
+    """The claims granted in full (a claim where positive, else 0.0) and the positive claims in row
+    order: (in_full, asked)."""
+    asking = np.flatnonzero(claims > 0)
+    asked = claims[asking]
+    in_full = np.zeros_like(claims, dtype=float)
+    in_full[asking] = asked
+    return in_full, asked
+
+
+def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
+    """Quota each firm is on course to leave idle this year, times ``share`` (tce): at least 0,
+    ``max(quota - (used + rate * left), 0) * alive * share`` with ``used`` as :func:`used_so_far`."""
+    projected = used_so_far(ytd, va_rate, intensity, alive) + rate * left
+    return np.maximum(quota - projected, 0.0) * alive * share
 
 
 def grant_and_short(granted, scale, quota, claims, rate):

@@ -59,6 +59,7 @@ class LandMarket:
                  year: Callable[[], int]):
         self.env, self.pool, self.land = env, pool, land
         self._books, self._year = books, year
+        self._rules: dict[int, ClearingRules] = {}
         pool.clearer = self.give_up
 
     @property
@@ -84,16 +85,15 @@ class LandMarket:
         moved = self.pool.start_clearing(amount, reason)
         if moved <= 0:
             return
-        rules = clearing_rules(self.land, self._year())
+        rules = self._rules_of(self._year())
         if rules.months <= 0:
             self._return(moved, rules, reason)
         else:
-            self.env.process(self._clear(moved, rules, reason))
+            clear_later(self, moved, rules, reason)
 
     def _clear(self, amount: float, rules: ClearingRules, reason: str):
-        # handed back in the middle of a month, never at a month's end when the books are read
-        ready = np.floor(self.env.now + rules.months) + 0.5
-        yield self.env.timeout(ready - self.env.now)
+        """The clearing as a process of its own (what :func:`clear_later` does without one)."""
+        yield self.env.timeout(_ready(self.env.now, rules) - self.env.now)
         self._return(amount, rules, reason)
 
     def _return(self, amount: float, rules: ClearingRules, reason: str) -> None:
@@ -101,10 +101,27 @@ class LandMarket:
         self.books.add("land_cleared", back)
         self.books.add("land_to_other_uses", other)
 
+    def _rules_of(self, year: int) -> ClearingRules:
+        """:func:`clearing_rules` of ``year``, read once (every lead asks)."""
+        rules = self._rules.get(year)
+        return rules if rules is not None else self._rules.setdefault(year, clearing_rules(self.land, year))
+
     def visible(self) -> float:
         """Land a newcomer can count on: free now, plus what is in clearing and will stay industrial."""
         share = clearing_rules(self.land, self._year()).other_use_share
         return self.pool.free + self.pool.clearing * (1.0 - share) - self.pool.waiting_amount
+
+    def counts_on(self, amount: float) -> bool:
+        """``amount <= visible() + 1e-9``, exactly; the queue's total is added up afresh only when
+        its bounds leave the answer open (rounding is monotone, so the bounds carry over)."""
+        share = self._rules_of(self._year()).other_use_share
+        base = self.pool.free + self.pool.clearing * (1.0 - share)
+        low, high = self.pool.get_queue.total_bounds()
+        if amount > base - low + 1e-9:  # short even if the queue waits for as little as it might
+            return False
+        if amount <= base - high + 1e-9:  # enough even if it waits for as much as it might
+            return True
+        return amount <= base - self.pool.waiting_amount + 1e-9
 
     # --- the queue -------------------------------------------------------------------------
     def wait_for(self, amount: float, deadline: float, reason: str):
@@ -145,10 +162,9 @@ class LandMarket:
                 if not filed.triggered:
                     # it waits, so every later claim waits behind it: queued together, no serving pass
                     # (the free land is unchanged since the head was found unservable)
-                    waiting = [filed, *(_Claim(self, pop, firm, a) for firm, a in zip(ids[i + 1:], amounts[i + 1:].tolist()))]
+                    filed.waiting = True
+                    waiting = [filed, *(_Claim(self, pop, firm, a, True) for firm, a in zip(ids[i + 1:], amounts[i + 1:].tolist()))]
                     self.pool.enqueue_behind(waiting[1:], amounts[i + 1:])
-                    for queued in waiting:
-                        queued.waiting = True
                     break
                 self.pool.granted(amount, reason)
             pop.land[row] += amount  # served now, in this year's books
@@ -242,15 +258,34 @@ class LandMarket:
         books["land_granted_expansion"] = granted
 
 
+def _ready(now: float, rules: ClearingRules) -> float:
+    """When land given up at ``now`` is back: in the middle of a month, never at a month's end when
+    the books are read."""
+    return np.floor(now + rules.months) + 0.5
+
+
+def clear_later(market: LandMarket, amount: float, rules: ClearingRules, reason: str) -> None:
+    """Land in clearing comes back at :func:`_ready`: a timer, not a process.
+
+    A process started here would set the same timer in its first step, taken at this same time and
+    before any event of normal priority (SimPy's start is urgent); nothing in between schedules an
+    event for the exact time the land comes back (other clearings set theirs in the same order,
+    and no other timer is set in the step that gives land up), so the events keep their order.
+    """
+    env = market.env
+    done = env.timeout(_ready(env.now, rules) - env.now)
+    done.callbacks.append(lambda _: market._return(amount, rules, reason))
+
+
 class _Claim(QuietRequest):
     """An expansion claim in the land queue (a quiet request: no SimPy event of its own)."""
 
     __slots__ = ("market", "pop", "firm", "waiting")
 
-    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float):
+    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float, waiting: bool = False):
         self.amount, self.triggered = amount, False  # QuietRequest's fields, set here: one of ~10^5 a year
         self.market, self.pop, self.firm = market, pop, firm
-        self.waiting = False  # in the queue, its deadline not yet come (set once filed and not served at once)
+        self.waiting = waiting  # in the queue, its deadline not yet come (set once filed and not served at once)
 
     @classmethod
     def served(cls, requests: list) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
+
 
 def _in_top(key: np.ndarray, k: int) -> np.ndarray:
     """Mask of the first ``k`` positions of the stable ascending order of ``key`` (0 <= k <= len)."""
@@ -25,7 +27,10 @@ def _in_top(key: np.ndarray, k: int) -> np.ndarray:
         return numbers | (np.cumsum(~numbers) <= k - int(numbers.sum()))
     below = key < kth
     tied = key == kth
-    return below | (tied & (np.cumsum(tied) <= k - int(below.sum())))
+    room = k - int(np.count_nonzero(below))
+    if np.count_nonzero(tied) <= room:  # every tie fits (mostly the one key at the cut): no running count
+        return below | tied
+    return below | (tied & (np.cumsum(tied) <= room))
 
 
 def smallest(key: np.ndarray, k: int) -> np.ndarray:
@@ -58,8 +63,12 @@ def at_ranks(key: np.ndarray, sorted_key: np.ndarray, ranks: np.ndarray) -> np.n
     times faster than a stable argsort) is enough: equal keys are equal values, and the position
     of the j-th of a run of equal keys is the j-th position holding that key.
     """
+    ranks = np.asarray(ranks, dtype=np.int64)
+    compiled = kernels.compiled_for(len(key))
+    if compiled is not None and len(ranks) and key.dtype == np.float64 and not np.isnan(sorted_key[ranks]).any():
+        return _at_ranks_in_one_pass(compiled, key, sorted_key, ranks)
     positions = np.empty(len(ranks), dtype=np.int64)
-    for i, rank in enumerate(np.asarray(ranks, dtype=np.int64).tolist()):
+    for i, rank in enumerate(ranks.tolist()):
         value = sorted_key[rank]
         if np.isnan(value):  # NaNs sort last, by position
             tied = np.flatnonzero(np.isnan(key))
@@ -67,3 +76,15 @@ def at_ranks(key: np.ndarray, sorted_key: np.ndarray, ranks: np.ndarray) -> np.n
         else:
             positions[i] = np.flatnonzero(key == value)[rank - np.searchsorted(sorted_key, value, side="left")]
     return positions
+
+
+def _at_ranks_in_one_pass(compiled, key: np.ndarray, sorted_key: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """:func:`at_ranks` for a large population: the positions holding any picked value found in one
+    compiled pass (:func:`.compiled.matches`), not one pass over the keys per rank."""
+    values = sorted_key[ranks]
+    wanted = np.unique(values)
+    positions, which = compiled.matches(key, wanted)
+    first = np.searchsorted(sorted_key, values, side="left")  # each value's first rank
+    value = np.searchsorted(wanted, values)
+    return np.array([positions[which == v][r - f] for v, r, f in zip(value.tolist(), ranks.tolist(), first.tolist())],
+                    dtype=np.int64)
