@@ -16,8 +16,8 @@ subtracted (the model supplies its own binomial noise), and the weights let larg
 measure the swing precisely, count for more than 2-a-year flows, which mostly measure Poisson noise.
 A fit's own years are one group of the pool: they count as much as their information, no more.
 
-**Uncertainty in τ.** With few years the point estimate is poor (it is 0 at every origin before
-2022, where no region yet has two flow years that vary more than Poisson counts, which claims a
+**Uncertainty in τ.** With few years the point estimate is poor (it is 0 at origins 2019-2020,
+where no region yet has two flow years that vary more than Poisson counts, which claims a
 swing-free flow). So τ also has a posterior: the restricted (REML) likelihood of the same model,
 group means integrated out, times a half-normal prior of s.d. :data:`SWING_PRIOR_SD`, on a grid.
 Each replication of a forecast draws its τ² from it (:meth:`YearSwing.draw_variance`): with no
