@@ -211,6 +211,20 @@ def test_year_swing_posterior_intervals_are_calibrated_when_the_swing_comes_from
     assert 0.40 <= np.mean(ranks < 0.5) <= 0.60
 
 
+def test_the_swing_prior_is_a_setting_of_the_refit_and_the_command():
+    empty = pd.DataFrame(columns=["region", "year", "indicator", "value"])
+    for sd in (0.25, 1.0):
+        refit = QuickRefit(swing_prior_sd=sd, pool=empty, national={})
+        median = refit.year_swing(_zhenhai(), _observed({}), 2019).quantiles([0.5])[0]
+        assert median == pytest.approx(sd * norm.ppf(0.75), abs=0.01)
+    from click.testing import CliRunner
+
+    from simulation.cli import main
+
+    result = CliRunner().invoke(main, ["backtest", "--rolling", "scenarios", "--swing-prior-sd", "0"])
+    assert result.exit_code == 2 and "--swing-prior-sd" in result.output
+
+
 def test_a_replication_draws_one_swing_for_every_flow_step():
     swing = year_swing(_swinging_flows(0.4, seed=2, groups=4, years=range(2018, 2020)), origin=2019)
     fits = [StepFit("little_giant", FLOW, 400, 800.0, swing.mean_variance, (2019,)),

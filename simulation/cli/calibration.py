@@ -64,8 +64,11 @@ def calibrate(spec: Path, out: Path, workers, dask_local, scheduler, method, qui
 @click.option("--refit/--no-refit", default=True, show_default=True,
               help="With --rolling: quick refit per origin on data up to it, with parameter uncertainty "
                    "(simulation.forecast.refit); --no-refit runs each scenario as written.")
+@click.option("--swing-prior-sd", type=click.FloatRange(min=0, min_open=True, max=1.0), default=0.5, show_default=True,
+              help="With --rolling: s.d. of the half-normal prior on the certification flows' year swing τ "
+                   "(log scale; simulation.forecast.overdispersion), for a sensitivity run.")
 def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quiet: bool, until: int | None, rolling: bool,
-             replications: int, seed: int, rule: str, refit: bool) -> None:
+             replications: int, seed: int, rule: str, refit: bool, swing_prior_sd: float) -> None:
     """Calibrate SPEC on data up to --until, forecast later years, score against a naive trend.
 
     With --rolling: forecast every observed point 1-3 years ahead from every origin and score
@@ -74,7 +77,7 @@ def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quie
         from .rolling import rolling_command
 
         rolling_command(spec, out, until=until, replications=replications, seed=seed, rule=rule,
-                        workers=1 if workers is None else workers, quiet=quiet, refit=refit)
+                        workers=1 if workers is None else workers, quiet=quiet, refit=refit, swing_prior_sd=swing_prior_sd)
         return
     if until is None:
         raise InputError("give --until YEAR (or --rolling)", field="--until")

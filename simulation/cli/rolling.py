@@ -37,7 +37,9 @@ def _scenario_and_region(file: Path):
 
 
 def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, workers, quiet,
-                    refit: bool = True) -> pd.DataFrame:
+                    refit: bool = True, swing_prior_sd: float | None = None) -> pd.DataFrame:
+    from ..forecast.overdispersion import SWING_PRIOR_SD
+    from ..forecast.refit import QuickRefit
     from ..forecast.rolling import rolling_backtest, write_skill
     from ..forecast.skill import goal_summary, summarise
     files = scenario_files(spec)
@@ -48,7 +50,8 @@ def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, w
         scenario, region = _scenario_and_region(file)
         try:
             tables.append(rolling_backtest(scenario, region, replications=replications, seed=seed, until=until, rule=rule,
-                                           workers=workers, progress=not quiet, fit="quick" if refit else None, log=log))
+                                           workers=workers, progress=not quiet, log=log,
+                                           fit=QuickRefit(seed=seed, swing_prior_sd=swing_prior_sd or SWING_PRIOR_SD) if refit else None))
         except InputError as exc:
             if len(files) == 1:
                 raise InputError(str(exc), file=str(file)) from None

@@ -40,12 +40,13 @@ import pandas as pd
 from .observed import DATA_DIR, load_observed, regions
 
 FLOW_INDICATORS = ("new_little_giants", "new_single_champions")
-NOT_REGIONS = ("national", "zhejiang")
+NOT_REGIONS = ("national", "zhejiang")  # the batch sizes themselves, and the province that contains the regions
 # assume: half-normal prior on τ with s.d. 0.5 (weakly informative, after Gelman 2006): median τ 0.34,
 # 95% of its mass below τ ≈ 1, i.e. a region's yearly share of a national list staying within about
 # ×e^±2 of its rate. It lets a flow without history swing, and yields to two or more observed years.
 SWING_PRIOR_SD = 0.5
-TAU_GRID = np.linspace(0.0, 2.5, 501)  # the batch sizes themselves, and the province that contains the regions
+# τ beyond 4 (a year's flow ×e^±8) has no mass under any prior the command allows (s.d. ≤ 1)
+TAU_GRID = np.linspace(0.0, 4.0, 801)
 
 
 @dataclass(frozen=True)

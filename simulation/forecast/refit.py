@@ -54,7 +54,7 @@ from ..loader import get_path, with_overrides
 from ..quantity import Quantity
 from ..scenario import Scenario
 from .observed import series
-from .overdispersion import NO_SWING, YearSwing, national_batches, pooled_flows, year_swing
+from .overdispersion import NO_SWING, SWING_PRIOR_SD, YearSwing, national_batches, pooled_flows, year_swing
 
 # yearly flow indicator → certification step whose success and quota it scales
 STEP_FLOWS = {"new_little_giants": "little_giant", "new_single_champions": "single_champion"}
@@ -319,13 +319,16 @@ class QuickRefit:
     of ``pilot_replications`` use ``seed``; the pilot of the unfitted scenario is shared by origins.
     ``pool`` (rows ``region, year, indicator, value``) are the other regions' flows the year swing is
     pooled over, by default every region's in ``data_dir``; ``national`` the batch sizes by indicator
-    and year, by default ``national.csv``; ``swing=False`` leaves the year swing out (τ² = 0).
+    and year, by default ``national.csv``; ``swing=False`` leaves the year swing out (τ² = 0);
+    ``swing_prior_sd`` the s.d. of the half-normal prior on τ.
     """
 
     def __init__(self, pilot_replications: int = 20, seed: int = 0, *, data_dir=None, flows=True, growth=True,
                  shock=True, correct=True, hold_national_batches=False, swing=True,
-                 pool: pd.DataFrame | None = None, national: Mapping[str, Mapping[int, float]] | None = None):
+                 pool: pd.DataFrame | None = None, national: Mapping[str, Mapping[int, float]] | None = None,
+                 swing_prior_sd: float = SWING_PRIOR_SD):
         self.pilot_replications, self.seed, self.data_dir = pilot_replications, seed, data_dir
+        self.swing_prior_sd = swing_prior_sd
         self.flows, self.growth, self.shock, self.correct = flows, growth, shock, correct
         self.swing, self.pool, self.national = swing, pool, national
         self.hold_national_batches = hold_national_batches
@@ -373,7 +376,7 @@ class QuickRefit:
         national = national_batches(self.data_dir) if self.national is None else self.national
         own = observed[observed["indicator"].isin(STEP_FLOWS)]
         flows = pd.concat([pool[pool["region"] != region], own], ignore_index=True)[["region", "year", "indicator", "value"]]
-        return year_swing(flows, origin, national)
+        return year_swing(flows, origin, national, prior_sd=self.swing_prior_sd)
 
     def _held(self, scenario: Scenario, origin: int) -> Scenario:
         """The scenario with every national batch after ``origin`` held at the origin's (the list
