@@ -14,16 +14,11 @@ from simulation.books import Books
 from simulation.loader import load_scenario
 from simulation.population import Population
 from simulation.processes import compiled, kernels
-from simulation.processes.land import LandMarket
+from simulation.processes.land import LandMarket, _Claim
 from simulation.resources import LandPool
 
 _LAND = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "zhenhai_2021_2025.yaml").parameters.land
 _amount = st.one_of(st.sampled_from([0.0, 0.1, 0.2, 0.3, 1e-9, 3e7]), st.floats(1e-6, 1e4))
-
-
-class _Claim:
-    def __init__(self, pop, firm, amount):
-        self.pop, self.firm, self.amount = pop, firm, amount
 
 
 def _booked(claims_spec, land, alive, held, granted, one_pass: bool):
@@ -34,7 +29,7 @@ def _booked(claims_spec, land, alive, held, granted, one_pass: bool):
     market = LandMarket(env, pool, lambda: books, _LAND, lambda: 2021)
     pop = Population.new(len(land), alive=np.array(alive), land=np.array(land))
     pop.id[:] = np.arange(0, 2 * len(land), 2)  # ids rise along the rows, with gaps (firms long gone)
-    claims = [_Claim(pop, firm, amount) for firm, amount in claims_spec]
+    claims = [_Claim(market, pop, firm, amount) for firm, amount in claims_spec]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kernels, "compiled_for", lambda n: compiled if one_pass else None)
         market._book(claims)
