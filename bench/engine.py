@@ -76,6 +76,7 @@ def _numba_start(queue) -> None:
     compiled.compact(np.ones(10).view(np.uint64), np.ones(10, dtype=bool))
     compiled.select(np.ones(10), np.ones(10, dtype=bool))
     compiled.matches(np.ones(10), np.ones(1))
+    compiled.book_claims(0.0, 0.0, np.zeros(10), np.arange(10), np.ones(10), np.ones(10, dtype=bool))
     ready = time.perf_counter()
     queue.put((imported - start, ready - imported, _peak_mb() - peak_before))
 

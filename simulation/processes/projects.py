@@ -29,7 +29,7 @@ import numpy as np
 import simpy
 
 from ..books import Books
-from ..resources import EnergyPool, Pool
+from ..resources import EnergyPool, Pool, QuietRequest
 from ..scenario import Attraction, Energy, Projects
 from .land import LandMarket, wait_for
 
@@ -149,14 +149,23 @@ def signs(desk: Desk, project: Project) -> bool:
 
 
 def arrivals(desk: Desk, rng: np.random.Generator):
-    """Leads in continuous time at the year's rate; each signed project runs as its own process."""
+    """Leads in continuous time at the year's rate; a signed project starts at once or waits.
+
+    A project that must wait takes its first step (:func:`wait_in_queues`) once the next lead's
+    timer is set: where the first step of a process of its own would come (right after this step,
+    before anything else: SimPy's start is urgent).
+    """
     env = desk.env
+    signed: Project | None = None  # signed, not met on the spot: it starts waiting before the next lead
     while True:
         rate = desk.terms_of(desk.year()).lead_rate
+        wake = env.timeout(rng.exponential(1.0 / rate) if rate > 0 else 1.0)
+        if signed is not None:
+            wait_in_queues(desk, signed)
+            signed = None
+        yield wake
         if rate <= 0:
-            yield env.timeout(1.0)
             continue
-        yield env.timeout(rng.exponential(1.0 / rate))
         if env.now >= desk.horizon:
             return
         project = draw_project(desk, rng)
@@ -165,7 +174,7 @@ def arrivals(desk: Desk, rng: np.random.Generator):
             continue
         desk.books().add("projects_arrived")
         if not start_on_the_spot(desk, project):
-            env.process(lifecycle(desk, project))
+            signed = project
 
 
 def start_on_the_spot(desk: Desk, project: Project) -> bool:
@@ -193,8 +202,115 @@ def _covers(pool: Pool, amount: float) -> bool:
     return amount <= 0 or pool.covers_now(amount)
 
 
+def wait_in_queues(desk: Desk, project: Project) -> None:
+    """A signed project that must wait: what :func:`lifecycle` does, without a process.
+
+    It asks for land, then energy, each in the pool's queue as a quiet request (:class:`_Asked`)
+    raced against a timer at its deadline; whichever of the two comes first decides one event
+    later, as the process's condition of ``request | timeout`` would resume it.
+    """
+    desk.waiting += 1
+    _ask_land(desk, project, desk.env.now + project.patience)
+
+
+def _ask_land(desk: Desk, project: Project, deadline: float) -> None:
+    if project.land > 0:
+        if not desk.land.pool.take_if_first(project.land, "project"):
+            _Asked.wait(desk, project, desk.land.pool, project.land, deadline, _LAND)
+            return
+        desk.pipeline_land += project.land
+    _ask_energy(desk, project, deadline)
+
+
+def _ask_energy(desk: Desk, project: Project, deadline: float) -> None:
+    if project.energy > 0 and not desk.energy.take_if_first(project.energy, "project"):
+        _Asked.wait(desk, project, desk.energy, project.energy, deadline, _ENERGY)
+        return
+    _start(desk, project)
+
+
+def _start(desk: Desk, project: Project) -> None:
+    """Land and energy in hand: :func:`build`'s first step, with only the completion as an event."""
+    desk.waiting -= 1
+    desk.started(project, desk.env.now, project.build_months, counted=True)
+    done = desk.env.timeout(project.build_months)
+    done.callbacks.append(lambda _: desk.completed(project))
+
+
+_LAND, _ENERGY = 0, 1  # what a waiting project asks for
+
+
+class _Asked(QuietRequest):
+    """A waiting project's request for land or energy: a quiet request in the pool's queue.
+
+    As a SimPy request raced against a timeout: whichever is processed first (its serving event, or
+    the timer) triggers the race, and one event later the project goes on (served: booked, and on
+    to energy or construction) or gives up (withdrawn from the queue, lost). A request served in
+    the same serving pass as others of its kind shares their event (see :class:`QuietRequest`);
+    their decisions, one event later each in the process version, come one after the other in
+    one event here, in queue order.
+    """
+
+    __slots__ = ("desk", "project", "pool", "deadline", "stage", "racing")
+
+    def __init__(self, desk: Desk, project: Project, pool: Pool, amount: float, deadline: float, stage: int):
+        self.amount, self.triggered = amount, False
+        self.desk, self.project, self.pool, self.deadline, self.stage = desk, project, pool, deadline, stage
+        self.racing = False  # waiting for the first of its serving and its deadline
+
+    @classmethod
+    def wait(cls, desk: Desk, project: Project, pool: Pool, amount: float, deadline: float, stage: int) -> None:
+        """Queue the request (served at once if the queue serves it in its own pass), else race it
+        against a timer at ``deadline``."""
+        request = cls(desk, project, pool, amount, deadline, stage)
+        pool.enqueue(request)
+        if request.triggered:
+            request.decide()
+            return
+        request.racing = True
+        timer = desk.env.timeout(max(deadline - desk.env.now, 0.0))
+        timer.callbacks.append(request._timed_out)
+
+    @classmethod
+    def served(cls, requests: list) -> None:
+        due = [r for r in requests if r.racing]
+        if not due:
+            return
+        for request in due:
+            request.racing = False
+        decided = due[0].desk.env.event()
+        decided.callbacks.append(lambda _: [request.decide() for request in due])
+        decided.succeed()
+
+    def _timed_out(self, _) -> None:
+        if self.racing:
+            self.racing = False
+            decided = self.desk.env.event()
+            decided.callbacks.append(lambda _: self.decide())
+            decided.succeed()
+
+    def decide(self) -> None:
+        """Served: booked, and on; else withdrawn, and the project is lost (as :func:`_acquire`)."""
+        desk, project = self.desk, self.project
+        if self.triggered:
+            self.pool.granted(self.amount, "project")
+            if self.stage == _LAND:
+                desk.pipeline_land += project.land
+                _ask_energy(desk, project, self.deadline)
+            else:
+                _start(desk, project)
+            return
+        self.pool.cancel(self)
+        if self.stage == _ENERGY:
+            desk.land.pool.return_unbuilt(project.land, "project lost: land returned")  # never built on: free at once
+            desk.pipeline_land -= project.land
+        desk.lost(project, "projects_lost")
+        desk.waiting -= 1
+
+
 def lifecycle(desk: Desk, project: Project):
-    """Wait for land, then energy, within patience; build; produce."""
+    """Wait for land, then energy, within patience; build; produce (as a process: what
+    :func:`wait_in_queues` does without one)."""
     env = desk.env
     deadline = env.now + project.patience
     desk.waiting += 1
