@@ -13,6 +13,12 @@ from simulation.processes import projects
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
+def assert_same_run(quick, slow) -> None:
+    """The two replications' tables (indicators, flows, ledger) are equal to the bit."""
+    for table in ("indicators", "flows", "ledger"):
+        assert getattr(quick, table).equals(getattr(slow, table)), table
+
+
 @pytest.mark.parametrize("name", ["zhenhai_2021_2025", "ningbo_2020_2022"])
 def test_a_run_is_the_same_with_every_project_as_a_process(monkeypatch, name):
     """Whole replications (indicators, flows, ledger): projects started on the spot vs every
@@ -31,9 +37,7 @@ def test_a_run_is_the_same_with_every_project_as_a_process(monkeypatch, name):
     assert taken[True] > 0 and taken[False] > 0  # some met at once, some waited
     monkeypatch.setattr(projects, "start_on_the_spot", lambda desk, project: False)
     slow = simulate(scenario, 11)
-    for table in ("indicators", "flows", "ledger"):
-        a, b = getattr(quick, table), getattr(slow, table)
-        assert a.equals(b), table
+    assert_same_run(quick, slow)
 
 
 @pytest.mark.parametrize("name", ["zhenhai_2021_2025", "ningbo_2020_2022"])
@@ -54,9 +58,7 @@ def test_a_run_is_the_same_with_projects_under_construction_as_processes(monkeyp
     monkeypatch.setattr(projects, "continue_building",
                         lambda desk, project, remaining: desk.env.process(projects.build(desk, project, remaining)))
     slow = simulate(scenario, 12)
-    for table in ("indicators", "flows", "ledger"):
-        a, b = getattr(quick, table), getattr(slow, table)
-        assert a.equals(b), table
+    assert_same_run(quick, slow)
 
 
 @pytest.mark.parametrize("name", ["zhenhai_2021_2025", "ningbo_2020_2022"])
@@ -72,6 +74,4 @@ def test_a_run_is_the_same_with_clearing_as_processes(monkeypatch, name):
     assert cleared  # land was given up and cleared with a lag
     monkeypatch.setattr(land, "clear_later", lambda market, *args: market.env.process(market._clear(*args)))
     slow = simulate(scenario, 13)
-    for table in ("indicators", "flows", "ledger"):
-        a, b = getattr(quick, table), getattr(slow, table)
-        assert a.equals(b), table
+    assert_same_run(quick, slow)

@@ -1,6 +1,7 @@
 """Partial ranking gives what a full stable sort gives (ties by position, NaN last)."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,26 +52,18 @@ def test_tier_counts_are_those_of_the_labels(firms):
     assert tier_counts(pop, rows) == [(str(t), int(n)) for t, n in zip(labels, counts)]
 
 
+@pytest.mark.parametrize("compiled_from", [None, 0], ids=["as-configured", "compiled"])
 @settings(max_examples=300, deadline=None)
 @given(keys, st.lists(st.integers(0, 200), max_size=8))
-def test_positions_at_ranks_are_those_of_a_stable_sort(values, ranks):
+def test_positions_at_ranks_are_those_of_a_stable_sort(compiled_from, values, ranks):
+    """Also through the compiled pass for large populations (``compiled_from=0`` forces it at any size)."""
+    from simulation.processes import kernels
+
     key = np.array(values, dtype=float)
     ranks = np.array([r % len(key) for r in ranks] if len(key) else [], dtype=np.int64)
     want = np.argsort(key, kind="stable")[ranks]
-    assert np.array_equal(at_ranks(key, np.sort(key), ranks), want)
-
-
-@settings(max_examples=300, deadline=None)
-@given(keys, st.lists(st.integers(0, 200), max_size=8))
-def test_positions_at_ranks_in_one_compiled_pass(monkeypatch_values, ranks):
-    """The compiled pass for large populations (forced here at any size) gives the same positions."""
-    from simulation.processes import kernels
-
-    key = np.array(monkeypatch_values, dtype=float)
-    ranks = np.array([r % len(key) for r in ranks] if len(key) else [], dtype=np.int64)
-    want = np.argsort(key, kind="stable")[ranks]
     saved = kernels.COMPILED_FROM
-    kernels.COMPILED_FROM = 0
+    kernels.COMPILED_FROM = saved if compiled_from is None else compiled_from
     try:
         assert np.array_equal(at_ranks(key, np.sort(key), ranks), want)
     finally:
