@@ -80,7 +80,8 @@ class Report(HTMLParser):
 
     def table(self, section: str, index: int = 0) -> pd.DataFrame:
         rows = self.tables[section][index]
-        return pd.DataFrame(rows[1:], columns=rows[0])
+        width = len(rows[0])  # a row with spanning cells has fewer: padded, as a reader sees empty cells
+        return pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows[1:]], columns=rows[0])
 
 
 def report_of(folder: Path, lang: str = "zh") -> Report:
