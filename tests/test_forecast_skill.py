@@ -23,7 +23,7 @@ from simulation.forecast.horizon import with_horizon
 from simulation.forecast.observed import load_observed, price_basis
 from simulation.forecast.rolling import rolling_backtest, score_origins
 from simulation.forecast.scores import crps_ensemble, crps_normal, interval_score, quantile_ensemble, score_ensemble
-from simulation.forecast.skill import GOAL_GROUPS, goal_summary, skill_for, skill_html, summarise
+from simulation.forecast.skill import GOAL_GROUPS, goal_summary, regional_skill, skill_for, skill_html, summarise
 
 ZHENHAI = "scenarios/zhenhai_2021_2025.yaml"
 
@@ -209,6 +209,22 @@ def test_skill_for_counts_coverage_and_names_untested_indicators(tmp_path):
     assert table.loc[table["indicator"] == "tax_per_mu", "n"].iloc[0] == 0
     fragment = skill_html(table, labels={"value_added_above_scale": "规上工业增加值"})
     assert "规上工业增加值" in fragment and "<table" in fragment and "tax_per_mu" in fragment
+
+
+def test_the_report_falls_back_to_pooled_skill_for_an_indicator_its_region_never_saw(tmp_path):
+    skill = _synthetic(tmp_path, n_series=2)
+    first = skill[(skill["region"] == "syn0") & (skill["indicator"] == "value_added_above_scale")]
+    other = first.assign(region="elsewhere", indicator="little_giants")
+    both = pd.concat([skill, other], ignore_index=True)
+    region = "syn1"
+    table = regional_skill(["little_giants", "value_added_above_scale", "tax_per_mu"], both, region)
+    scope = table[table["method"] == "model"].set_index("indicator")["scope"]
+    assert scope.to_dict() == {"little_giants": "all regions", "value_added_above_scale": region, "tax_per_mu": region}
+    assert list(dict.fromkeys(table["indicator"])) == ["little_giants", "value_added_above_scale", "tax_per_mu"]
+    pooled = table[(table["indicator"] == "little_giants") & (table["method"] == "model")].iloc[0]
+    assert pooled["n"] == (other["method"] == "model").sum()
+    assert "little_giants (all regions)" in skill_html(table)
+    assert "value_added_above_scale (" not in skill_html(table)
 
 
 # --- observed data ---------------------------------------------------------------------------

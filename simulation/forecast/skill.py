@@ -124,14 +124,18 @@ def skill_html(table: pd.DataFrame, *, labels: dict[str, str] | None = None) -> 
     lines = ["<table class=\"skill\">", "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for r in table.itertuples():
         method = METHOD_LABELS.get(r.method, r.method)
-        cells = [html.escape(labels.get(r.indicator, r.indicator)), method, f"{int(r.n)} ({int(r.n_interval)} with band)",
+        name = labels.get(r.indicator, r.indicator) + (f" ({r.scope})" if getattr(r, "scope", "") == "all regions" else "")
+        cells = [html.escape(name), method, f"{int(r.n)} ({int(r.n_interval)} with band)",
                  _fmt(r.coverage80, "pct"), _fmt(r.coverage95, "pct"), _fmt(r.interval_score80, "num"),
                  _fmt(r.crps, "num"), _fmt(r.mdape, "err"), _fmt(r.mdape_model_same_points, "err")]
         lines.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     lines.append("</table>")
     note = ("<p>Measured on a rolling-origin back-test (forecasts 1–3 years ahead from every origin with data, "
             "scored against later observations). Nominal coverage: 80% and 95%. Few points mean wide uncertainty "
-            "about the skill itself.</p>")
+            "about the skill itself."
+            + (" An indicator marked (all regions) has no back-test point in this region: its rows pool the regions "
+               "that have." if "scope" in table and (table["scope"] == "all regions").any() else "")
+            + "</p>")
     return note + "\n".join(lines)
 
 
@@ -152,6 +156,19 @@ def report_fragment(indicators, skill_path: str | Path | None = None, *, region:
     if not path.is_file():
         return ""
     skill = read_skill(path)
-    if region is not None and region in set(skill["region"]):
-        skill = skill[skill["region"] == region]
-    return skill_html(skill_for(indicators, skill), labels=labels)
+    return skill_html(regional_skill(indicators, skill, region), labels=labels)
+
+
+def regional_skill(indicators, skill: pd.DataFrame, region: str | None) -> pd.DataFrame:
+    """:func:`skill_for` on ``region``'s own points; an indicator the region has none of is shown
+    pooled over every region that has (``scope`` says which), so a fan chart still has a measure."""
+    if region is None or region not in set(skill["region"]):
+        return skill_for(indicators, skill).assign(scope="all regions")
+    own = skill_for(indicators, skill[skill["region"] == region]).assign(scope=region)
+    untested = own.loc[(own["method"] == "model") & (own["n"] == 0), "indicator"].tolist()
+    pooled = skill_for(untested, skill).assign(scope="all regions") if untested else own.iloc[:0]
+    pooled = pooled[pooled["indicator"].isin(set(pooled.loc[pooled["n"] > 0, "indicator"]))]
+    own = own[~own["indicator"].isin(set(pooled["indicator"]))]
+    order = {name: i for i, name in enumerate(dict.fromkeys(indicators))}
+    table = pd.concat([own, pooled], ignore_index=True)
+    return table.sort_values("indicator", key=lambda c: c.map(order), kind="stable", ignore_index=True)
