@@ -242,6 +242,36 @@ class QuietRequest:
             queue.remove(self)
 
 
+def after(env: simpy.Environment, delay: float, action: Callable[[], object]) -> None:
+    """``action()`` ``delay`` from now, as a timer's callback: a process's ``yield timeout`` without
+    the process."""
+    env.timeout(delay).callbacks.append(_calling(action))
+
+
+def next_event(env: simpy.Environment, action: Callable[[], object]) -> None:
+    """``action()`` one event from now, at this time: where a process resumed by an event that
+    triggers now would take its next step."""
+    event = env.event()
+    event.callbacks.append(_calling(action))
+    event.succeed()
+
+
+def _calling(action: Callable[[], object]) -> Callable[[simpy.Event], None]:
+    """An event callback that calls ``action()`` (the event itself is not needed)."""
+    def callback(_: simpy.Event) -> None:
+        action()
+    return callback
+
+
+def take_waiting(requests) -> list:
+    """The ``requests`` still waiting (their ``waiting`` flag set), each flag cleared: those whose
+    race of serving against a deadline is decided by the event now being processed."""
+    due = [r for r in requests if r.waiting]
+    for request in due:
+        request.waiting = False
+    return due
+
+
 class _ServedTogether(simpy.Event):
     """The one event of quiet requests of one kind served next to each other in one pass."""
 

@@ -101,9 +101,9 @@ def test_the_small_worlds_reach_every_outcome(monkeypatch):
         seen["served in its own pass"] += id(request) in at_once
         decide(request)
 
-    def timer(request, event):
+    def timer(request):
         fired.add(id(request))
-        timed_out(request, event)
+        timed_out(request)
 
     def queued(pool, request):
         enqueue(pool, request)

@@ -273,7 +273,7 @@ def test_bounds_of_the_waiting_total_hold_and_decide_as_the_total(ops, clearing,
         exact = reduce(add, (r.amount for r in queue), 0.0)  # the left fold over the queue
         low, high = queue.total_bounds()
         assert low <= exact <= high
-        visible = pool.free + pool.clearing * (1.0 - _market_share(market)) - exact  # LandMarket.visible
+        visible = pool.free + pool.clearing * (1.0 - _market_share(market)) - exact  # the land a newcomer can count on
         for plot in (visible + 1e-9 + offset * abs(visible) * 2**-50, abs(visible) * 2.0 ** float(k % 5 - 2), amount):
             assert market.counts_on(plot) == (plot <= visible + 1e-9)
 

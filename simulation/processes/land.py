@@ -24,7 +24,7 @@ import simpy
 
 from ..books import Books
 from ..population import Population
-from ..resources import LandPool, QuietRequest
+from ..resources import LandPool, QuietRequest, after, next_event, take_waiting
 from ..scenario import Land, LandRenewal, LandSupply
 from . import kernels
 
@@ -107,14 +107,10 @@ class LandMarket:
         rules = self._rules.get(year)
         return rules if rules is not None else self._rules.setdefault(year, clearing_rules(self.land, year))
 
-    def visible(self) -> float:
-        """Land a newcomer can count on: free now, plus what is in clearing and will stay industrial."""
-        share = clearing_rules(self.land, self._year()).other_use_share
-        return self.pool.free + self.pool.clearing * (1.0 - share) - self.pool.waiting_amount
-
     def counts_on(self, amount: float) -> bool:
-        """``amount <= visible() + 1e-9``, exactly; the queue's total is added up afresh only when
-        its bounds leave the answer open (rounding is monotone, so the bounds carry over)."""
+        """Whether a newcomer can count on ``amount`` of land: ``amount <= free + clearing that will
+        stay industrial − the queue's total + 1e-9``, exactly; the queue's total is added up afresh
+        only when its bounds leave the answer open (rounding is monotone, so the bounds carry over)."""
         share = self._rules_of(self._year()).other_use_share
         base = self.pool.free + self.pool.clearing * (1.0 - share)
         low, high = self.pool.get_queue.total_bounds()
@@ -187,13 +183,9 @@ class LandMarket:
         settled together, one event after the timeout.
         """
         yield self.env.timeout(max(deadline - self.env.now, 0.0))
-        due = [c for c in claims if c.waiting]
-        for claim in due:
-            claim.waiting = False
+        due = take_waiting(claims)
         if due:
-            settle = self.env.event()
-            settle.callbacks.append(lambda _: self._settle(due, cost))
-            settle.succeed()
+            next_event(self.env, lambda: self._settle(due, cost))
 
     def _settle(self, claims: list[_Claim], cost: float) -> None:
         """Each claim in filing order: booked if the queue served it, else withdrawn.
@@ -298,8 +290,7 @@ def clear_later(market: LandMarket, amount: float, rules: ClearingRules, reason:
     and no other timer is set in the step that gives land up), so the events keep their order.
     """
     env = market.env
-    done = env.timeout(_ready(env.now, rules) - env.now)
-    done.callbacks.append(lambda _: market._return(amount, rules, reason))
+    after(env, _ready(env.now, rules) - env.now, lambda: market._return(amount, rules, reason))
 
 
 class _Claim(QuietRequest):
@@ -316,15 +307,10 @@ class _Claim(QuietRequest):
     def served(cls, requests: list) -> None:
         """Claims the queue served before their deadline: booked together at the next event (as
         each claim's own booking event, scheduled one after the other, would have booked them)."""
-        due = [c for c in requests if c.waiting]
-        if not due:
-            return
-        for claim in due:
-            claim.waiting = False
-        market = due[0].market
-        booked = market.env.event()
-        booked.callbacks.append(lambda _: market._book(due))
-        booked.succeed()
+        due = take_waiting(requests)
+        if due:
+            market = due[0].market
+            next_event(market.env, lambda: market._book(due))
 
 
 

@@ -29,7 +29,7 @@ import numpy as np
 import simpy
 
 from ..books import Books
-from ..resources import EnergyPool, Pool, QuietRequest
+from ..resources import EnergyPool, Pool, QuietRequest, after, next_event, take_waiting
 from ..scenario import Attraction, Energy, Projects
 from .land import LandMarket, wait_for
 
@@ -142,7 +142,7 @@ def draw_project(desk: Desk, rng: np.random.Generator) -> Project:
 
 def signs(desk: Desk, project: Project) -> bool:
     """A lead signs if the region can plausibly give it land and energy (see the module text)."""
-    if not desk.land.counts_on(project.land):  # project.land <= desk.land.visible() + 1e-9
+    if not desk.land.counts_on(project.land):
         return False
     queued = desk.energy.get_queue.total()  # the sum over the queue, kept by the pool
     return project.energy <= desk.energy.free - queued + desk.terms_of(desk.year()).buyable + 1e-9
@@ -192,10 +192,14 @@ def start_on_the_spot(desk: Desk, project: Project) -> bool:
         desk.pipeline_land += project.land
     if project.energy > 0:
         desk.energy.take_if_first(project.energy, "project")
-    desk.started(project, desk.env.now, project.build_months, counted=True)
-    done = desk.env.timeout(project.build_months)
-    done.callbacks.append(lambda _: desk.completed(project))
+    _build(desk, project, project.build_months, counted=True)
     return True
+
+
+def _build(desk: Desk, project: Project, months: float, *, counted: bool) -> None:
+    """:func:`build` without a process: spending booked now, the completion a timer ``months`` on."""
+    desk.started(project, desk.env.now, months, counted=counted)
+    after(desk.env, months, lambda: desk.completed(project))
 
 
 def _covers(pool: Pool, amount: float) -> bool:
@@ -232,9 +236,7 @@ def _ask_energy(desk: Desk, project: Project, deadline: float) -> None:
 def _start(desk: Desk, project: Project) -> None:
     """Land and energy in hand: :func:`build`'s first step, with only the completion as an event."""
     desk.waiting -= 1
-    desk.started(project, desk.env.now, project.build_months, counted=True)
-    done = desk.env.timeout(project.build_months)
-    done.callbacks.append(lambda _: desk.completed(project))
+    _build(desk, project, project.build_months, counted=True)
 
 
 _LAND, _ENERGY = 0, 1  # what a waiting project asks for
@@ -251,12 +253,12 @@ class _Asked(QuietRequest):
     one event here, in queue order.
     """
 
-    __slots__ = ("desk", "project", "pool", "deadline", "stage", "racing")
+    __slots__ = ("desk", "project", "pool", "deadline", "stage", "waiting")
 
     def __init__(self, desk: Desk, project: Project, pool: Pool, amount: float, deadline: float, stage: int):
         self.amount, self.triggered = amount, False
         self.desk, self.project, self.pool, self.deadline, self.stage = desk, project, pool, deadline, stage
-        self.racing = False  # waiting for the first of its serving and its deadline
+        self.waiting = False  # racing: waiting for the first of its serving and its deadline
 
     @classmethod
     def wait(cls, desk: Desk, project: Project, pool: Pool, amount: float, deadline: float, stage: int) -> None:
@@ -267,27 +269,18 @@ class _Asked(QuietRequest):
         if request.triggered:
             request.decide()
             return
-        request.racing = True
-        timer = desk.env.timeout(max(deadline - desk.env.now, 0.0))
-        timer.callbacks.append(request._timed_out)
+        request.waiting = True
+        after(desk.env, max(deadline - desk.env.now, 0.0), request._timed_out)
 
     @classmethod
     def served(cls, requests: list) -> None:
-        due = [r for r in requests if r.racing]
-        if not due:
-            return
-        for request in due:
-            request.racing = False
-        decided = due[0].desk.env.event()
-        decided.callbacks.append(lambda _: [request.decide() for request in due])
-        decided.succeed()
+        due = take_waiting(requests)
+        if due:
+            next_event(due[0].desk.env, lambda: [request.decide() for request in due])
 
-    def _timed_out(self, _) -> None:
-        if self.racing:
-            self.racing = False
-            decided = self.desk.env.event()
-            decided.callbacks.append(lambda _: self.decide())
-            decided.succeed()
+    def _timed_out(self) -> None:
+        if take_waiting([self]):
+            next_event(self.desk.env, self.decide)
 
     def decide(self) -> None:
         """Served: booked, and on; else withdrawn, and the project is lost (as :func:`_acquire`)."""
@@ -373,6 +366,4 @@ def continue_building(desk: Desk, project: Project, remaining: float) -> None:
     only books spending and sets the timer, so booking now and setting the timer now leaves every
     event in the same order.
     """
-    desk.started(project, desk.env.now, remaining, counted=False)
-    done = desk.env.timeout(remaining)
-    done.callbacks.append(lambda _: desk.completed(project))
+    _build(desk, project, remaining, counted=False)
