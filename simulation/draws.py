@@ -80,6 +80,15 @@ class FirmDraws:
 
     def laplace(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         """Standard Laplace (scale 1, s.d. √2), by the inverse distribution function of :meth:`uniform`."""
+        from .processes import kernels
+
+        compiled = kernels.compiled_for(len(ids))
+        if compiled is not None:  # two compiled passes around numpy's log1p (its bits), no temporaries
+            start, ids = self.start(event, time), np.asarray(ids, dtype=np.int64)
+            tails = compiled.laplace_tails(start, ids)
+            np.log1p(tails, out=tails)
+            compiled.laplace_signs(start, ids, tails)
+            return tails
         u = self.uniform(ids, event, time) - 0.5
         return -np.sign(u) * np.log1p(-2.0 * np.abs(u))
 
