@@ -6,13 +6,17 @@ year, every certificate level and grade, hazards clipped at 0.9, a single firm, 
 from __future__ import annotations
 
 import functools
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_info
 
+from simulation import blas
 from simulation.draws import FirmDraws
 from simulation.loader import load_scenario, with_overrides
 from simulation.population import COLUMNS, Population
@@ -164,3 +168,32 @@ def test_employment_follows_output(seed, n, elasticity):
     want = np.maximum(pop.employees * np.exp(elasticity * log_growth), 1.0)
     growth.update_employment(pop, log_growth, params, 2022)
     assert _same(pop.employees, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.sampled_from([0, 1, 9_999, 10_000, 10_001, 10_002, 57_699, 123_457]), st.booleans())
+def test_dot_is_numpys(seed, n, with_zeros):
+    """blas.dot gives np.dot's bits, below OpenBLAS's threshold for threads and above it (where it
+    splits the product as OpenBLAS's threads do, on one thread)."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.lognormal(0, 3, n), rng.normal(0, 1, n)
+    if with_zeros:
+        a[rng.random(n) < 0.5] = 0.0
+    assert _same(blas.dot(a, b), np.dot(a, b))
+
+
+def test_dot_splits_without_waking_openblas_threads(monkeypatch):
+    """Where numpy's OpenBLAS has threads, the split passes its check (so it is in use) and a long
+    product is split on this thread, OpenBLAS held to one thread meanwhile."""
+    numpys = [lib for lib in threadpool_info() if lib["internal_api"] == "openblas"
+              and lib["filepath"].startswith(os.path.dirname(np.__file__))]
+    if not numpys or numpys[0]["num_threads"] <= 1:
+        pytest.skip("numpy's BLAS has no threads here: blas.dot is np.dot")
+    controller, threads = blas._openblas()
+    assert controller is not None and threads == numpys[0]["num_threads"]
+    seen = []
+    split = blas._split
+    monkeypatch.setattr(blas, "_split", lambda a, b, k: seen.append(controller.lib_controllers[0].num_threads) or split(a, b, k))
+    a = np.random.default_rng(1).random(blas.SPLIT_ABOVE + 1)
+    assert _same(blas.dot(a, a), np.dot(a, a)) and seen == [1]
+    assert controller.lib_controllers[0].num_threads == threads
