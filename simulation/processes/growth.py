@@ -26,6 +26,7 @@ no step at the 规上 line (Dunne, Roberts & Samuelson 1989: exit falls with age
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -130,8 +131,7 @@ def _grow_year_in_passes(compiled, pop: Population, params: Parameters, year: in
     log_size = np.log(size, out=size)
     share = g.transitory_share.at(year)
     c_perm, c_trans = np.sqrt((1.0 - share) / 2.0), np.sqrt(share / 4.0)
-    first, age_terms = _by_entry_year(
-        pop.entry_year, lambda entry: np.log1p(np.maximum(year - entry, 0)) - np.log1p(REFERENCE_AGE))
+    first, age_terms = _by_entry_year(pop.entry_year, _age_terms, year)
     shape, correction, weights = compiled.growth_shape(
         sigma, log_size, pop.entry_year, first, age_terms, pop.drift, pop.cert, pop.transitory, pop.revenue,
         pop.alive, pop.above, g.volatility.at(year), c_perm, c_trans, g.size_effect.at(year),
@@ -153,11 +153,31 @@ def _grow_year_in_passes(compiled, pop: Population, params: Parameters, year: in
     return shape
 
 
-def _by_entry_year(entry_year: np.ndarray, term) -> tuple[int, np.ndarray]:
-    """The first entry year and ``term`` of each entry year from it to the last: a table for the
-    compiled passes (numpy's function of the same value, of the same dtype, gives the same bits)."""
+def _by_entry_year(entry_year: np.ndarray, table, *args) -> tuple[int, np.ndarray]:
+    """The first entry year and ``table(first, last, dtype, *args)``, a function's value for each entry
+    year from the first to the last, for the compiled passes to look up."""
     first = int(entry_year.min())
-    return first, term(np.arange(first, int(entry_year.max()) + 1, dtype=entry_year.dtype))
+    return first, table(first, int(entry_year.max()), entry_year.dtype.str, *args)
+
+
+@functools.lru_cache(maxsize=256)
+def _age_terms(first: int, last: int, dtype: str, year: int) -> np.ndarray:
+    """mean_shape's age term by entry year: numpy's function of the same value, of the same dtype,
+    gives the same bits (kept across replications: the same years come back)."""
+    entry = np.arange(first, last + 1, dtype=dtype)
+    return _read_only(np.log1p(np.maximum(year - entry, 0)) - np.log1p(REFERENCE_AGE))
+
+
+@functools.lru_cache(maxsize=256)
+def _age_factors(first: int, last: int, dtype: str, year: int, elasticity: float) -> np.ndarray:
+    """yearly_hazard's age factor by entry year (as :func:`_age_terms`)."""
+    entry = np.arange(first, last + 1, dtype=dtype)
+    return _read_only(((1.0 + np.maximum(year - entry, 0)) / (1.0 + REFERENCE_AGE)) ** (-elasticity))
+
+
+def _read_only(table: np.ndarray) -> np.ndarray:
+    table.flags.writeable = False  # shared by every later call with the same key
+    return table
 
 
 def update_employment(pop: Population, log_growth: np.ndarray, params: Parameters, year: int) -> None:
@@ -178,9 +198,7 @@ def yearly_hazard(pop: Population, params: Parameters, year: int, rows: slice = 
         size = np.maximum(pop.revenue[rows], 1.0)
         size /= params.statistics.above_scale_threshold.at(year)
         yearly = size ** (-ex.size_elasticity.at(year))
-        age_elasticity = ex.age_elasticity.at(year)
-        first, age_powers = _by_entry_year(
-            entry_year, lambda entry: ((1.0 + np.maximum(year - entry, 0)) / (1.0 + REFERENCE_AGE)) ** (-age_elasticity))
+        first, age_powers = _by_entry_year(entry_year, _age_factors, year, ex.age_elasticity.at(year))
         compiled.yearly_hazard(yearly, ex.rate.at(year), entry_year, first, age_powers, pop.cert[rows],
                                ex.certified_multiplier.at(year), pop.grade[rows], GRADE_D,
                                ex.d_grade_multiplier.at(year), pop.alive[rows])
