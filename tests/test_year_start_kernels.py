@@ -28,7 +28,7 @@ THRESHOLD = ZHENHAI.parameters.statistics.above_scale_threshold.at(2021)
 
 seeds = st.integers(0, 2**32 - 1)
 sizes = st.integers(0, 300)
-years = st.integers(2021, 2025)
+years = st.integers(2021, 2025) | st.integers(2021, 2025).map(np.int64)  # a numpy year promotes otherwise
 # exponents with numpy's own shortcuts for ``**`` (0.5, 1, 2, 0) among them
 elasticities = st.sampled_from([0.0, 0.5, 1.0, 0.37])
 exit_elasticities = st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0, 0.61])

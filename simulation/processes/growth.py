@@ -160,7 +160,7 @@ def _by_entry_year(entry_year: np.ndarray, table, *args) -> tuple[int, np.ndarra
     return first, table(first, int(entry_year.max()), entry_year.dtype.str, *args)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256, typed=True)  # typed: a numpy integer year gives other dtypes than an int
 def _age_terms(first: int, last: int, dtype: str, year: int) -> np.ndarray:
     """mean_shape's age term by entry year: numpy's function of the same value, of the same dtype,
     gives the same bits (kept across replications: the same years come back)."""
@@ -168,7 +168,7 @@ def _age_terms(first: int, last: int, dtype: str, year: int) -> np.ndarray:
     return _read_only(np.log1p(np.maximum(year - entry, 0)) - np.log1p(REFERENCE_AGE))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256, typed=True)  # typed: a numpy integer year gives other dtypes than an int
 def _age_factors(first: int, last: int, dtype: str, year: int, elasticity: float) -> np.ndarray:
     """yearly_hazard's age factor by entry year (as :func:`_age_terms`)."""
     entry = np.arange(first, last + 1, dtype=dtype)
