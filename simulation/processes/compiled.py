@@ -62,14 +62,14 @@ def rd_shock(normal: np.ndarray, pool: np.ndarray, drift: float, effort: float, 
 
 @numba.njit(cache=True)
 def growth_shape(sigma, log_size, entry_year, first_entry, age_terms, drift, cert, transitory, revenue,
-                 alive, above, volatility, c_perm, c_trans, size_effect, age_effect, certified):
-    """Each firm's mean log growth before the trend (returned), the Laplace scales' correction
-    ``(1 - b_perm²)(1 - b_trans²)`` (returned) and its 规上 weight (returned); ``sigma`` comes in as
-    the size's power and leaves as the growth s.d. (growth.volatility, mean_shape, grow_year)."""
+                 alive, above, volatility, sigma_max, c_perm, c_trans, size_effect, age_effect, certified):
+    """growth.volatility, mean_shape and grow_year's first lines in one pass: returns each firm's
+    mean log growth before the trend, the Laplace scales' correction ``(1 - b_perm²)(1 - b_trans²)``
+    and its 规上 weight; ``sigma`` comes in as the size's power and leaves as the growth s.d."""
     n = len(sigma)
     shape, correction, weights = np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
-        s = _minimum(volatility * sigma[i], 0.95)
+        s = _minimum(volatility * sigma[i], sigma_max)
         sigma[i] = s
         b_perm, b_trans = s * c_perm, s * c_trans
         correction[i] = (1.0 - b_perm * b_perm) * (1.0 - b_trans * b_trans)

@@ -134,7 +134,7 @@ def _grow_year_in_passes(compiled, pop: Population, params: Parameters, year: in
     first, age_terms = _by_entry_year(pop.entry_year, _age_terms, year)
     shape, correction, weights = compiled.growth_shape(
         sigma, log_size, pop.entry_year, first, age_terms, pop.drift, pop.cert, pop.transitory, pop.revenue,
-        pop.alive, pop.above, g.volatility.at(year), c_perm, c_trans, g.size_effect.at(year),
+        pop.alive, pop.above, g.volatility.at(year), SIGMA_MAX, c_perm, c_trans, g.size_effect.at(year),
         g.age_effect.at(year), np.log1p(g.certified_premium.at(year) / 100))
     total = weights.sum()
     if total <= 0:
