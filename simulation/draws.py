@@ -15,6 +15,7 @@ and the event, evaluated at i = firm id. One multiply-add and the SplitMix64 fin
 from __future__ import annotations
 
 import zlib
+from types import ModuleType
 
 import numpy as np
 from scipy.special import ndtri
@@ -48,6 +49,20 @@ def uniform_at(start: np.uint64, ids: np.ndarray) -> np.ndarray:
     return ((_mix(z) >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
+_kernels: ModuleType | None = None  # simulation.processes.kernels, once imported
+
+
+def _compiled_for(n: int) -> ModuleType | None:
+    """:func:`.processes.kernels.compiled_for`, imported on first use (kernels itself draws with
+    uniform_at) and kept: an import statement per draw costs more than a small draw."""
+    global _kernels
+    if _kernels is None:
+        from .processes import kernels
+
+        _kernels = kernels
+    return _kernels.compiled_for(n)
+
+
 class FirmDraws:
     """Uniform and normal draws, one per firm id, for a named event at a time (month or year).
 
@@ -67,9 +82,7 @@ class FirmDraws:
 
     def uniform(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         """Uniform on the open interval (0, 1): the top 53 bits, centred in their cell."""
-        from .processes import kernels  # here: kernels itself draws with uniform_at
-
-        compiled = kernels.compiled_for(len(ids))  # one compiled pass where numba is in use (same bits)
+        compiled = _compiled_for(len(ids))  # one compiled pass where numba is in use (same bits)
         if compiled is not None:
             return compiled.uniforms(self.start(event, time), np.asarray(ids, dtype=np.int64))
         return uniform_at(self.start(event, time), ids)
@@ -80,6 +93,13 @@ class FirmDraws:
 
     def laplace(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         """Standard Laplace (scale 1, s.d. √2), by the inverse distribution function of :meth:`uniform`."""
+        compiled = _compiled_for(len(ids))
+        if compiled is not None:  # two compiled passes around numpy's log1p (its bits), no temporaries
+            start, ids = self.start(event, time), np.asarray(ids, dtype=np.int64)
+            tails = compiled.laplace_tails(start, ids)
+            np.log1p(tails, out=tails)
+            compiled.laplace_signs(start, ids, tails)
+            return tails
         u = self.uniform(ids, event, time) - 0.5
         return -np.sign(u) * np.log1p(-2.0 * np.abs(u))
 

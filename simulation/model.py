@@ -212,7 +212,7 @@ class Region:
         self.year = year
         self._set_energy_cap(self.levers.energy.cap.at(year) * 1e4 - self.levers.energy.cap.at(year - 1) * 1e4)
         pop, params = self.pop, self.params
-        pop.intensity *= 1.0 - params.growth.energy_efficiency_gain.at(year) / 100
+        np.multiply(pop.intensity, 1.0 - params.growth.energy_efficiency_gain.at(year) / 100, out=pop.intensity)
         certification.evolve_rd(pop, params.certification, year, self.draws, self.levers.cultivation)
         threshold = params.statistics.above_scale_threshold.at(year)
         boost = statistics.cultivation_pool_boost(pop, self.levers, threshold, year)
@@ -285,9 +285,9 @@ class Region:
         if n == 0:
             return
         firms, use = entry.newcomers(self.scenario, year, n, rng)
-        firms.quota = use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9)
+        firms["quota"] = use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9)
         first = len(self.pop)
-        self.pop.extend(firms)
+        self.pop.append(n, **firms)  # each column written once, in place
         growth.set_exit_hazard(self.pop, self.params, year, first_row=first)  # the newcomers' hazard
         self.counts["births"] += n
         self._flow("新设", "规下", n)

@@ -34,6 +34,7 @@ import numpy as np
 from ..draws import FirmDraws
 from ..scenario import Certification, Cultivation, Step
 from ..tiers import HIGH_TECH_VALIDITY_YEARS, Cert, high_tech_rd_floor
+from . import kernels
 
 if TYPE_CHECKING:  # population imports the base-year rules, which import this module
     from ..population import Population
@@ -189,8 +190,18 @@ def evolve_rd(pop: Population, rules: Certification, year: int, draws: FirmDraws
               cultivation: Cultivation | None = None) -> None:
     """R&D intensity drifts year to year (log random walk), capped at 50% of revenue; firms in the
     cultivation pools add the ``rd_effort`` lever to their drift (support and subsidies buy effort)."""
-    drift = np.full(len(pop), rules.rd_drift.at(year))
+    drift, volatility = rules.rd_drift.at(year), rules.rd_volatility.at(year)
+    pool, effort = np.zeros(len(pop), dtype=bool), 0.0
     if cultivation is not None and cultivation.rd_effort is not None:
-        drift[cultivation_pool(pop, cultivation, year)] += cultivation.rd_effort.at(year)
-    shock = drift + rules.rd_volatility.at(year) * draws.normal(pop.id, "rd", year)
-    pop.rd = np.minimum(pop.rd * np.exp(shock), 0.5)
+        pool, effort = cultivation_pool(pop, cultivation, year), cultivation.rd_effort.at(year)
+    shock = draws.normal(pop.id, "rd", year)
+    compiled = kernels.compiled_for(len(pop))
+    if compiled is not None:  # in place, one pass
+        compiled.rd_shock(shock, pool, drift, effort, volatility)
+    else:
+        drifts = np.full(len(pop), drift)
+        drifts[pool] += effort
+        shock = drifts + volatility * shock
+    np.exp(shock, out=shock)  # rd = min(rd * exp(shock), 0.5), in place
+    np.multiply(pop.rd, shock, out=shock)
+    np.minimum(shock, 0.5, out=pop.rd)

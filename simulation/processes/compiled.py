@@ -15,6 +15,96 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+# --- the year's start: growth, exit hazard, R&D drift and Laplace draws (simulation.processes.growth,
+# .certification.evolve_rd, simulation.draws). The transcendental passes (log, exp, log1p, power, ndtri)
+# stay numpy's between these loops; tests/test_year_start_kernels.py checks them against the numpy code.
+
+
+@numba.njit(cache=True, inline="always")
+def _minimum(x: float, bound: float) -> float:
+    """``np.minimum(x, bound)`` for a bound that is no NaN: NaN propagates, a tie gives the bound."""
+    return x if x < bound or x != x else bound
+
+
+@numba.njit(cache=True, inline="always")
+def _clip(x: float, low: float, high: float) -> float:
+    """``np.clip(x, low, high)``: NaN propagates, a tie keeps ``x`` (so -0.0 stays -0.0)."""
+    x = low if x < low else x
+    return high if x > high else x
+
+
+@numba.njit(cache=True)
+def laplace_tails(start: np.uint64, ids: np.ndarray) -> np.ndarray:
+    """``-2|u - 1/2|`` for each id's uniform ``u``: what FirmDraws.laplace takes log1p of."""
+    out = np.empty(len(ids))
+    for i in range(len(ids)):
+        out[i] = -2.0 * abs(_uniform(start, ids[i]) - 0.5)
+    return out
+
+
+@numba.njit(cache=True)
+def laplace_signs(start: np.uint64, ids: np.ndarray, tails: np.ndarray) -> None:
+    """``tails *= -sign(u - 1/2)`` in place, the uniform drawn again (cheaper than storing it)."""
+    for i in range(len(ids)):
+        u = _uniform(start, ids[i]) - 0.5
+        sign = 1.0 if u > 0.0 else (-1.0 if u < 0.0 else 0.0)
+        tails[i] = -sign * tails[i]
+
+
+@numba.njit(cache=True)
+def rd_shock(normal: np.ndarray, pool: np.ndarray, drift: float, effort: float, volatility: float) -> None:
+    """``normal`` becomes each firm's log R&D shock, in place: its drift (plus ``effort`` in a
+    cultivation pool) plus ``volatility`` times its normal draw."""
+    for i in range(len(normal)):
+        d = drift + effort if pool[i] else drift
+        normal[i] = d + volatility * normal[i]
+
+
+@numba.njit(cache=True)
+def growth_shape(sigma, log_size, entry_year, first_entry, age_terms, drift, cert, transitory, revenue,
+                 alive, above, volatility, sigma_max, c_perm, c_trans, size_effect, age_effect, certified):
+    """growth.volatility, mean_shape and grow_year's first lines in one pass: returns each firm's
+    mean log growth before the trend, the Laplace scales' correction ``(1 - b_perm²)(1 - b_trans²)``
+    and its 规上 weight; ``sigma`` comes in as the size's power and leaves as the growth s.d."""
+    n = len(sigma)
+    shape, correction, weights = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        s = _minimum(volatility * sigma[i], sigma_max)
+        sigma[i] = s
+        b_perm, b_trans = s * c_perm, s * c_trans
+        correction[i] = (1.0 - b_perm * b_perm) * (1.0 - b_trans * b_trans)
+        mean = size_effect * _minimum(log_size[i], 0.0) + age_effect * age_terms[entry_year[i] - first_entry]
+        shape[i] = ((mean + drift[i]) + np.float64(cert[i]) * certified) - transitory[i]
+        weights[i] = revenue[i] * (1.0 if alive[i] and above[i] else 0.0)
+    return shape, correction, weights
+
+
+@numba.njit(cache=True)
+def growth_draw(shape, sigma, perm, trans, c_perm, c_trans, trend, common, sector_shocks, sector,
+                boost_log, alive, transitory):
+    """``shape`` becomes each firm's log growth this year, in place, and ``transitory`` its new
+    transitory shock (0 for dead rows): grow_year's sum, term by term in its order."""
+    for i in range(len(shape)):
+        s = sigma[i]
+        shock = (s * c_trans) * trans[i]
+        log_growth = ((trend + shape[i]) + (s * c_perm) * perm[i]) + shock
+        log_growth = log_growth + ((common + sector_shocks[sector[i]]) + boost_log[i])
+        shape[i] = log_growth if alive[i] else 0.0
+        transitory[i] = shock if alive[i] else 0.0
+
+
+@numba.njit(cache=True)
+def yearly_hazard(size_power, rate, entry_year, first_entry, age_powers, cert, certified, grade, d_grade,
+                  d_multiplier, alive):
+    """growth.yearly_hazard from the size's power, in place: rate x size and age factors x the
+    certificate's and the D grade's multipliers, clipped to [0, 0.9], 0 for dead rows."""
+    for i in range(len(size_power)):
+        y = (rate * size_power[i]) * age_powers[entry_year[i] - first_entry]
+        y = y * (certified if cert[i] > 0 else 1.0)
+        y = y * (d_multiplier if grade[i] == d_grade else 1.0)
+        size_power[i] = _clip(y, 0.0, 0.9) if alive[i] else 0.0
+
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)

@@ -8,9 +8,10 @@ economy as at the base year (their size grows with the scenario's trend).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ..population import Population
 from ..scenario import Scenario
 
 
@@ -23,8 +24,9 @@ def births_expected(scenario: Scenario, year: int, alive: int, expected_exits: f
     return max(expected_exits + alive * entry.stock_growth.at(year) / 100, 0.0)
 
 
-def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -> tuple[Population, np.ndarray]:
-    """``n`` new firms, with their energy use (tce/年) for the caller to grant quota against."""
+def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -> tuple[dict[str, Any], np.ndarray]:
+    """``n`` new firms' columns (for :meth:`Population.append`), with their energy use (tce/年) for
+    the caller to grant quota against."""
     params, spec = scenario.parameters, scenario.population
     entry, below = params.entry, spec.below_scale
     scale = np.prod([1 + params.growth.above_scale_mean.at(y) / 100 for y in range(scenario.base_year + 1, year + 1)])
@@ -33,8 +35,7 @@ def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -
     va_rate = below.value_added_rate.at(0) / 100
     intensity = below.energy_intensity.at(0) * rng.lognormal(0.0, 0.3, n)
     use = revenue * va_rate * intensity
-    firms = Population.new(
-        n,
+    firms = dict(
         alive=True,
         entry_year=year,
         revenue=revenue,

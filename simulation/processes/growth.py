@@ -26,10 +26,12 @@ no step at the 规上 line (Dunne, Roberts & Samuelson 1989: exit falls with age
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import blas
 from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Parameters
@@ -93,6 +95,9 @@ def grow_year(pop: Population, params: Parameters, year: int, draws: FirmDraws, 
     pool_boost : extra yearly growth (share) for firms in a cultivation pool (小升规培育库); a lever,
         so it adds to the trend rather than being normalised away.
     """
+    compiled = kernels.compiled_for(len(pop))
+    if compiled is not None and len(pop):
+        return _grow_year_in_passes(compiled, pop, params, year, draws, shocks, pool_boost)
     sigma = volatility(pop.revenue, params, year)
     share = params.growth.transitory_share.at(year)
     b_perm = sigma * np.sqrt((1.0 - share) / 2.0)  # Laplace scale b: variance 2b²
@@ -105,7 +110,7 @@ def grow_year(pop: Population, params: Parameters, year: int, draws: FirmDraws, 
     expected = np.exp(shape) / ((1.0 - b_perm**2) * (1.0 - b_trans**2))  # E[exp(shape + shocks)]
     total = weights.sum()
     trend = np.log1p(params.growth.above_scale_mean.at(year) / 100) - (
-        np.log(np.dot(weights, expected) / total) if total > 0 else 0.0)
+        np.log(blas.dot(weights, expected) / total) if total > 0 else 0.0)
     transitory = b_trans * draws.laplace(pop.id, "transitory growth", year)
     log_growth = trend + shape + b_perm * draws.laplace(pop.id, "growth", year) + transitory
     log_growth += shocks.log_shock(pop.sector) + np.log1p(pool_boost)
@@ -115,15 +120,89 @@ def grow_year(pop: Population, params: Parameters, year: int, draws: FirmDraws, 
     return log_growth
 
 
+def _grow_year_in_passes(compiled, pop: Population, params: Parameters, year: int, draws: FirmDraws,
+                         shocks: CommonShocks, pool_boost: np.ndarray | float) -> np.ndarray:
+    """grow_year in two compiled passes around numpy's transcendental ones (log, power, exp, log1p:
+    their bits) and numpy's sums; each schedule read once. The same numbers, bit for bit."""
+    g = params.growth
+    size = np.maximum(pop.revenue, 1.0)
+    size /= params.statistics.above_scale_threshold.at(year)
+    sigma = size ** (-g.volatility_size_elasticity.at(year))  # ``**``: numpy's shortcuts for 0.5, 2, ... as before
+    log_size = np.log(size, out=size)
+    share = g.transitory_share.at(year)
+    c_perm, c_trans = np.sqrt((1.0 - share) / 2.0), np.sqrt(share / 4.0)
+    first, age_terms = _by_entry_year(pop.entry_year, _age_terms, year)
+    shape, correction, weights = compiled.growth_shape(
+        sigma, log_size, pop.entry_year, first, age_terms, pop.drift, pop.cert, pop.transitory, pop.revenue,
+        pop.alive, pop.above, g.volatility.at(year), SIGMA_MAX, c_perm, c_trans, g.size_effect.at(year),
+        g.age_effect.at(year), np.log1p(g.certified_premium.at(year) / 100))
+    total = weights.sum()
+    if total <= 0:
+        weights = pop.revenue * pop.alive
+        total = weights.sum()
+    expected = np.exp(shape)
+    expected /= correction
+    trend = np.log1p(g.above_scale_mean.at(year) / 100) - (
+        np.log(blas.dot(weights, expected) / total) if total > 0 else 0.0)
+    boost_log = np.log1p(pool_boost) if np.ndim(pool_boost) else np.full(len(pop), np.log1p(pool_boost))
+    compiled.growth_draw(shape, sigma, draws.laplace(pop.id, "growth", year),
+                         draws.laplace(pop.id, "transitory growth", year), c_perm, c_trans, trend,
+                         shocks.region - shocks.variance / 2, shocks.sectors, pop.sector, boost_log, pop.alive,
+                         pop.transitory)
+    np.multiply(pop.revenue, np.exp(shape), out=pop.revenue)
+    return shape
+
+
+def _by_entry_year(entry_year: np.ndarray, table, *args) -> tuple[int, np.ndarray]:
+    """The first entry year and ``table(first, last, dtype, *args)``, a function's value for each entry
+    year from the first to the last, for the compiled passes to look up."""
+    first = int(entry_year.min())
+    return first, table(first, int(entry_year.max()), entry_year.dtype.str, *args)
+
+
+@functools.lru_cache(maxsize=256, typed=True)  # typed: a numpy integer year gives other dtypes than an int
+def _age_terms(first: int, last: int, dtype: str, year: int) -> np.ndarray:
+    """mean_shape's age term by entry year: numpy's function of the same value, of the same dtype,
+    gives the same bits (kept across replications: the same years come back)."""
+    entry = np.arange(first, last + 1, dtype=dtype)
+    return _read_only(np.log1p(np.maximum(year - entry, 0)) - np.log1p(REFERENCE_AGE))
+
+
+@functools.lru_cache(maxsize=256, typed=True)  # typed: a numpy integer year gives other dtypes than an int
+def _age_factors(first: int, last: int, dtype: str, year: int, elasticity: float) -> np.ndarray:
+    """yearly_hazard's age factor by entry year (as :func:`_age_terms`)."""
+    entry = np.arange(first, last + 1, dtype=dtype)
+    return _read_only(((1.0 + np.maximum(year - entry, 0)) / (1.0 + REFERENCE_AGE)) ** (-elasticity))
+
+
+def _read_only(table: np.ndarray) -> np.ndarray:
+    table.flags.writeable = False  # shared by every later call with the same key
+    return table
+
+
 def update_employment(pop: Population, log_growth: np.ndarray, params: Parameters, year: int) -> None:
     """Employment follows output with an elasticity below one: the rest is productivity growth
     (Verdoorn's law: productivity rises with output)."""
-    pop.employees = np.maximum(pop.employees * np.exp(params.growth.employment_elasticity.at(year) * log_growth), 1.0)
+    factor = np.multiply(log_growth, params.growth.employment_elasticity.at(year))
+    np.exp(factor, out=factor)
+    np.multiply(pop.employees, factor, out=factor)
+    np.maximum(factor, 1.0, out=pop.employees)
 
 
 def yearly_hazard(pop: Population, params: Parameters, year: int, rows: slice = slice(None)) -> np.ndarray:
     """Each firm's market-exit probability over this year (of the firms in ``rows``)."""
     ex = params.exit
+    compiled = kernels.compiled_for(len(pop))
+    entry_year = pop.entry_year[rows]
+    if compiled is not None and len(entry_year):  # one compiled pass after numpy's power
+        size = np.maximum(pop.revenue[rows], 1.0)
+        size /= params.statistics.above_scale_threshold.at(year)
+        yearly = size ** (-ex.size_elasticity.at(year))
+        first, age_powers = _by_entry_year(entry_year, _age_factors, year, ex.age_elasticity.at(year))
+        compiled.yearly_hazard(yearly, ex.rate.at(year), entry_year, first, age_powers, pop.cert[rows],
+                               ex.certified_multiplier.at(year), pop.grade[rows], GRADE_D,
+                               ex.d_grade_multiplier.at(year), pop.alive[rows])
+        return yearly
     size = np.maximum(pop.revenue[rows], 1.0) / params.statistics.above_scale_threshold.at(year)
     age = (1.0 + np.maximum(year - pop.entry_year[rows], 0)) / (1.0 + REFERENCE_AGE)
     yearly = ex.rate.at(year) * size ** (-ex.size_elasticity.at(year)) * age ** (-ex.age_elasticity.at(year))
@@ -136,7 +215,11 @@ def set_exit_hazard(pop: Population, params: Parameters, year: int, *, first_row
     """Set this year's monthly exit probability of the firms from ``first_row`` on (each firm's own
     hazard: the others' stay as they are); returns their expected exits this year."""
     yearly = yearly_hazard(pop, params, year, slice(first_row, None))
-    pop.hazard_month[first_row:] = -np.expm1(np.log1p(-yearly) / 12.0)
+    monthly = np.negative(yearly)  # -expm1(log1p(-yearly) / 12), in place
+    np.log1p(monthly, out=monthly)
+    monthly /= 12.0
+    np.expm1(monthly, out=monthly)
+    np.negative(monthly, out=pop.hazard_month[first_row:])
     return float(yearly.sum())
 
 
