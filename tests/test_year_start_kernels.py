@@ -6,6 +6,7 @@ year, every certificate level and grade, hazards clipped at 0.9, a single firm, 
 from __future__ import annotations
 
 import functools
+import math
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from threadpoolctl import ThreadpoolController, threadpool_info
 
-from simulation import blas
 from simulation.draws import FirmDraws
 from simulation.loader import load_scenario, with_overrides
 from simulation.population import COLUMNS, Population
@@ -180,35 +180,23 @@ def _numpys_openblas():
 @settings(max_examples=40, deadline=None)
 @given(seeds, st.sampled_from([0, 1, 9_999, 10_000, 10_001, 10_002, 57_699, 123_457]), st.booleans(),
        st.integers(1, 4))
-def test_dot_is_openblas_on_two_threads_whatever_its_thread_count(seed, n, with_zeros, threads):
-    """blas.dot gives np.dot's bits with OpenBLAS on two threads, below its threshold for threads
-    and above it, while OpenBLAS has 1-4 threads (Dask's workers run it on one)."""
+def test_growth_trend_sum_ignores_blas_threads(seed, n, with_zeros, threads):
+    """The trend's weighted total has the same bits with BLAS on 1-4 threads (Dask's workers run it
+    on one), below and above the length where OpenBLAS splits a dot product among its threads, and
+    is the exact sum of the products to within the pairwise sum's rounding."""
     controller = _numpys_openblas()
     if controller is None:
-        pytest.skip("numpy's BLAS is no OpenBLAS here: blas.dot is np.dot")
+        pytest.skip("numpy's BLAS is no OpenBLAS here")
     rng = np.random.default_rng(seed)
-    a, b = rng.lognormal(0, 3, n), rng.normal(0, 1, n)
+    a, b = rng.lognormal(0, 3, n), rng.lognormal(0, 1, n)
     if with_zeros:
         a[rng.random(n) < 0.5] = 0.0
-    with controller.limit(limits=2):
-        want = np.dot(a, b)
+    with controller.limit(limits=1):
+        want = growth.weighted_total(a, b)
     with controller.limit(limits=threads):
-        assert _same(blas.dot(a, b), want)
-        assert controller.lib_controllers[0].num_threads == threads  # restored
-
-
-def test_dot_splits_on_this_thread_where_numpy_has_openblas(monkeypatch):
-    """The split passes its check here (so it is in use) and runs with OpenBLAS held to one thread."""
-    controller = _numpys_openblas()
-    if controller is None:
-        pytest.skip("numpy's BLAS is no OpenBLAS here: blas.dot is np.dot")
-    assert blas._openblas() is not None
-    seen = []
-    split = blas._split
-    monkeypatch.setattr(blas, "_split", lambda a, b, k: seen.append(controller.lib_controllers[0].num_threads) or split(a, b, k))
-    a = np.random.default_rng(1).random(blas.SPLIT_ABOVE + 1)
-    blas.dot(a, a)
-    assert seen == [1]
+        assert _same(np.float64(growth.weighted_total(a, b)), np.float64(want))
+    exact = math.fsum((a * b).tolist())
+    assert abs(want - exact) <= 64 * np.finfo(float).eps * max(exact, 1e-300)  # positive terms: relative
 
 
 @pytest.mark.slow
@@ -220,7 +208,7 @@ def test_a_city_replication_is_the_same_whatever_openblas_threads():
 
     controller = _numpys_openblas()
     if controller is None:
-        pytest.skip("numpy's BLAS is no OpenBLAS here: blas.dot is np.dot")
+        pytest.skip("numpy's BLAS is no OpenBLAS here")
     scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "ningbo_2020_2022.yaml")
     runs = []
     for threads in (1, 2, 3):

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import blas
 from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Parameters
@@ -86,6 +85,13 @@ def mean_shape(pop: Population, params: Parameters, year: int) -> np.ndarray:
             + pop.cert * np.log1p(g.certified_premium.at(year) / 100))
 
 
+def weighted_total(weights: np.ndarray, values: np.ndarray) -> float:
+    """``Σ weights × values`` as numpy's pairwise sum of the products: the same bits whatever the
+    number of BLAS threads. (``np.dot`` hands long vectors to BLAS, which splits the sum among its
+    threads, so its last bits followed the thread count: Dask's workers run BLAS on one thread.)"""
+    return float(np.sum(weights * values))
+
+
 def grow_year(pop: Population, params: Parameters, year: int, draws: FirmDraws, shocks: CommonShocks,
               *, pool_boost: np.ndarray | float = 0.0) -> np.ndarray:
     """Draw this year's growth of every live firm and apply it to its revenue; returns log growth.
@@ -110,7 +116,7 @@ def grow_year(pop: Population, params: Parameters, year: int, draws: FirmDraws, 
     expected = np.exp(shape) / ((1.0 - b_perm**2) * (1.0 - b_trans**2))  # E[exp(shape + shocks)]
     total = weights.sum()
     trend = np.log1p(params.growth.above_scale_mean.at(year) / 100) - (
-        np.log(blas.dot(weights, expected) / total) if total > 0 else 0.0)
+        np.log(weighted_total(weights, expected) / total) if total > 0 else 0.0)
     transitory = b_trans * draws.laplace(pop.id, "transitory growth", year)
     log_growth = trend + shape + b_perm * draws.laplace(pop.id, "growth", year) + transitory
     log_growth += shocks.log_shock(pop.sector) + np.log1p(pool_boost)
@@ -143,7 +149,7 @@ def _grow_year_in_passes(compiled, pop: Population, params: Parameters, year: in
     expected = np.exp(shape)
     expected /= correction
     trend = np.log1p(g.above_scale_mean.at(year) / 100) - (
-        np.log(blas.dot(weights, expected) / total) if total > 0 else 0.0)
+        np.log(weighted_total(weights, expected) / total) if total > 0 else 0.0)
     boost_log = np.log1p(pool_boost) if np.ndim(pool_boost) else np.full(len(pop), np.log1p(pool_boost))
     compiled.growth_draw(shape, sigma, draws.laplace(pop.id, "growth", year),
                          draws.laplace(pop.id, "transitory growth", year), c_perm, c_trans, trend,
