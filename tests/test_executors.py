@@ -64,3 +64,21 @@ def test_dask_scheduler_address_connects_to_an_existing_cluster():
             assert executor.describe().startswith(f"dask {cluster.scheduler_address}")
             got = dict(executor.imap_unordered(draw, TASKS))
     assert [got[i] for i in range(len(TASKS))] == [draw(t) for t in TASKS]
+
+
+@pytest.mark.slow
+def test_a_city_replication_on_dask_is_the_serial_one():
+    """Dask's workers run BLAS on one thread (distributed's pre-spawn environment sets
+    OPENBLAS_NUM_THREADS=1); a city-sized replication (58,500 firms, where numpy hands long
+    reductions to BLAS if asked to) must still give the serial run's numbers."""
+    from pathlib import Path
+
+    from simulation.experiments.replicate import run_replications
+    from simulation.loader import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "ningbo_2020_2022.yaml")
+    serial = run_replications(scenario, 1, seed=3, workers=1)
+    with DaskExecutor(local=1) as executor:
+        on_dask = run_replications(scenario, 1, seed=3, workers=executor)
+    assert serial.indicators.equals(on_dask.indicators)
+    assert serial.flows.equals(on_dask.flows)
