@@ -39,8 +39,7 @@ from .draws import FirmDraws
 from .indicators import Snapshot, measure, population_aggregates
 from .panel import PanelRecorder
 from .population import Population, initial_population
-from .processes import certification, energy, entry, grading, growth, land, land_renewal, projects, remediation, statistics
-from .processes.ranking import at_ranks
+from .processes import certification, energy, entry, grading, growth, kernels, land, land_renewal, projects, remediation, statistics
 from .resources import EnergyPool, LandPool
 from .scenario import Scenario
 from .tiers import CERT_LABELS, ROUTE_LABELS, Cert, Route
@@ -345,18 +344,15 @@ class Region:
         """Rows of the 规上 firms that carry out each 零增地技改 project, drawn in proportion to revenue
         among firms at least as large as the project's output (a 技改 on its own plot at most doubles
         a firm); the largest firm when none is."""
-        rows = np.flatnonzero(self.pop.alive & self.pop.above)
+        pop = self.pop
+        step = kernels.compiled_for(len(pop)) or kernels  # the same rows either way
+        rows, revenue = step.host_candidates(pop.revenue, pop.alive, pop.above)
         if len(rows) == 0:
             return rows
         # firms by revenue, ties by row: the sorted values and, for the few picked ranks, their rows
-        unsorted = self.pop.revenue[rows]
-        revenue = np.sort(unsorted)
-        weights = np.cumsum(revenue)
+        ordered = np.sort(revenue)
         u = self.rng["hosts"].random(len(outputs))
-        first = np.minimum(np.searchsorted(revenue, outputs, side="left"), len(rows) - 1)  # smallest eligible
-        below = np.where(first > 0, weights[first - 1], 0.0)
-        picks = np.searchsorted(weights, below + u * (weights[-1] - below), side="right")
-        return rows[at_ranks(unsorted, revenue, np.minimum(picks, len(rows) - 1))]
+        return rows[step.host_ranks(revenue, ordered, outputs, u)]
 
     def _add_project_firms(self, done: list[projects.Project]) -> None:
         spec, pp, year = self.scenario.population, self.params.projects, self.year

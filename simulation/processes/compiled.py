@@ -41,17 +41,34 @@ def uniforms(start: np.uint64, ids: np.ndarray) -> np.ndarray:
     return out
 
 
+# --- every month
+@numba.njit(cache=True)
+def _rows_of(flags: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` positions where ``flags`` is set, ascending. A branch per row: the callers'
+    flags are rare (exits, claimants), so the branch is well predicted, and the pass that set
+    them stays free of stores that depend on a running count (it vectorises)."""
+    rows = np.empty(count, dtype=np.int64)
+    j = 0
+    for i in range(len(flags)):
+        if flags[i]:
+            rows[j] = i
+            j += 1
+    return rows
+
+
 @numba.njit(cache=True)
 def accrue_and_exit(ytd: np.ndarray, revenue: np.ndarray, ids: np.ndarray, hazard: np.ndarray,
                     start: np.uint64) -> np.ndarray:
     """One month: ``ytd += revenue``; rows whose exit draw falls below their hazard, ascending."""
-    exited = np.empty(len(ids), dtype=np.int64)
+    n = len(ids)
+    exits = np.empty(n, dtype=np.bool_)
     count = 0
-    for i in range(len(ids)):
+    for i in range(n):
         ytd[i] += revenue[i]
-        exited[count] = i  # written always, kept if the firm exits
-        count += _uniform(start, ids[i]) < hazard[i]
-    return exited[:count].copy()
+        leaves = _uniform(start, ids[i]) < hazard[i]
+        exits[i] = leaves
+        count += leaves
+    return _rows_of(exits, count)
 
 
 @numba.njit(cache=True, inline="always")
@@ -62,57 +79,62 @@ def _times_alive(x: float, alive: bool) -> float:
 
 @numba.njit(cache=True, inline="always")
 def _max0(x: float) -> float:
-    """``np.maximum(x, 0.0)``: NaN propagates, and an equal pair (-0.0, 0.0) gives the first.
+    """``np.maximum(x, 0.0)``: NaN propagates, and an equal pair (-0.0, 0.0) gives the second,
+    0.0, as numpy's loops do (as x86's max instructions do).
 
     One comparison, so it compiles to a select rather than a branch that claims of either sign
     would mispredict."""
-    return 0.0 if x < 0.0 else x
+    return 0.0 if x <= 0.0 else x
+
+
+@numba.njit(cache=True, inline="always")
+def _rate(revenue: float, va_rate: float, intensity: float, alive: bool) -> float:
+    """A firm's current rate of use (tce/年), as ``kernels.look_ahead``'s ``rate``."""
+    return _times_alive(revenue * (va_rate * intensity), alive)
+
+
+@numba.njit(cache=True, inline="always")
+def _used(ytd: float, va_rate: float, intensity: float, alive: bool) -> float:
+    """Use so far this year (tce), as ``kernels.used_so_far``."""
+    return _times_alive(ytd / 12.0 * (va_rate * intensity), alive)
 
 
 @numba.njit(cache=True)
-def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """kernels.look_ahead in one pass: (rate, claims). Only these two are written out: the pass
-    is bound by memory traffic, and the rest is needed for a few rows only."""
+def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
+    """kernels.claims_ahead in one pass that vectorises (the claimants' rows in a second pass over
+    their flags): (claims, asking, plain). The rate is not written out: the pass is bound by
+    memory traffic, and the rate is needed again only in months that ration."""
     n = len(ytd)
-    rate, claims = np.empty(n), np.empty(n)
-    for i in range(n):
-        p = va_rate[i] * intensity[i]
-        used = _times_alive(ytd[i] / 12.0 * p, alive[i])
-        r = _times_alive(revenue[i] * p, alive[i])
-        rate[i] = r
-        claims[i] = _times_alive(_max0(used + r * left - quota[i]), alive[i])
-    return rate, claims
-
-
-@numba.njit(cache=True)
-def claimants(claims):
-    """kernels.claimants in one pass, without branches (half the firms claim, in no order a branch
-    predictor could learn)."""
-    n = len(claims)
-    in_full, asked = np.empty(n), np.empty(n)
+    claims = np.empty(n)
+    asks = np.empty(n, dtype=np.bool_)
     count = 0
+    odd = 0  # NaN claims, sign bits on claims or quotas
     for i in range(n):
-        c = claims[i]
+        q = quota[i]
+        c = _times_alive(_max0(_used(ytd[i], va_rate[i], intensity[i], alive[i])
+                               + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left - q), alive[i])
+        claims[i] = c
         positive = c > 0.0
-        in_full[i] = c if positive else 0.0
-        asked[count] = c  # written always, kept if positive
+        asks[i] = positive
         count += positive
-    return in_full, asked[:count].copy()
+        odd += (c != c) | np.signbit(c) | np.signbit(q)
+    return claims, _rows_of(asks, count), odd == 0
 
 
 @numba.njit(cache=True)
-def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
+def idle_quota(ytd, revenue, va_rate, intensity, alive, left, quota, share):
     """kernels.idle_quota in one pass."""
     n = len(ytd)
     idle = np.empty(n)
     for i in range(n):
-        used = _times_alive(ytd[i] / 12.0 * (va_rate[i] * intensity[i]), alive[i])
-        idle[i] = _times_alive(_max0(quota[i] - (used + rate[i] * left)), alive[i]) * share
+        projected = (_used(ytd[i], va_rate[i], intensity[i], alive[i])
+                     + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left)
+        idle[i] = _times_alive(_max0(quota[i] - projected), alive[i]) * share
     return idle
 
 
 @numba.njit(cache=True)
-def grant_and_short(granted, scale, quota, claims, rate):
+def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, alive):
     """kernels.grant_and_short in one pass: (short of the rows still short, those rows)."""
     n = len(granted)
     short = np.empty(n)
@@ -122,11 +144,73 @@ def grant_and_short(granted, scale, quota, claims, rate):
         granted[i] *= scale
         quota[i] += granted[i]
         gap = claims[i] - granted[i]
-        r = rate[i]
+        r = _rate(revenue[i], va_rate[i], intensity[i], alive[i])
         short[count] = gap  # written always, kept if short: no branch to mispredict
         rows[count] = i
         count += gap > 1e-9 * (1.0 if r < 1.0 else r)  # np.maximum(r, 1.0), NaN kept
     return short[:count].copy(), rows[:count].copy()
+
+
+@numba.njit(cache=True)
+def host_candidates(revenue, alive, above):
+    """kernels.host_candidates in one pass: (rows, revenue). A branch per row: 规上 firms come in
+    long runs (the initial ones first), which a branch predictor follows."""
+    rows = np.empty(len(revenue), dtype=np.int64)
+    values = np.empty(len(revenue))
+    count = 0
+    for i in range(len(revenue)):
+        if alive[i] and above[i]:
+            rows[count] = i
+            values[count] = revenue[i]
+            count += 1
+    return rows[:count].copy(), values[:count].copy()
+
+
+@numba.njit(cache=True, inline="always")
+def _before(a: float, b: float) -> bool:
+    """``a`` sorts before ``b`` in numpy's order (NaN last)."""
+    return a < b or (b != b and a == a)
+
+
+@numba.njit(cache=True)
+def _search(ordered: np.ndarray, x: float, right: bool) -> int:
+    """``np.searchsorted(ordered, x, side="right" if right else "left")``, NaN last as numpy."""
+    lo, hi = 0, len(ordered)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if (not _before(x, ordered[mid])) if right else _before(ordered[mid], x):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(cache=True)
+def host_ranks(values, ordered, outputs, u):
+    """kernels.host_ranks: the running sum of ``ordered`` (as ``np.cumsum``, one addition after
+    another), the picks, and each pick's position in ``values`` (the j-th of a run of equal values
+    is the j-th position holding it, NaNs by position)."""
+    n = len(ordered)
+    weights = np.empty(n)
+    total = ordered[0]
+    weights[0] = total
+    for i in range(1, n):
+        total += ordered[i]
+        weights[i] = total
+    positions = np.empty(len(outputs), dtype=np.int64)
+    for k in range(len(outputs)):
+        first = min(_search(ordered, outputs[k], False), n - 1)  # smallest eligible
+        below = weights[first - 1] if first > 0 else 0.0
+        pick = min(_search(weights, below + u[k] * (weights[n - 1] - below), True), n - 1)
+        value = ordered[pick]
+        nth = pick - _search(ordered, value, False)  # among the positions holding the value
+        for i in range(len(values)):
+            if values[i] == value or (value != value and values[i] != values[i]):
+                if nth == 0:
+                    positions[k] = i
+                    break
+                nth -= 1
+    return positions
 
 
 @numba.njit(cache=True)

@@ -83,31 +83,54 @@ def used_so_far(ytd, va_rate, intensity, alive):
     return ytd / 12.0 * (va_rate * intensity) * alive
 
 
-def claimants(claims):
-    """The claims granted in full (a claim where positive, else 0.0) and the positive claims in row
-    order: (in_full, asked)."""
-    asking = np.flatnonzero(claims > 0)
-    asked = claims[asking]
-    in_full = np.zeros_like(claims, dtype=float)
-    in_full[asking] = asked
-    return in_full, asked
+def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
+    """:func:`look_ahead`'s claims, the rows with a positive claim (ascending), and whether the
+    claims and quotas are plain: no NaN claim, no sign bit set on a claim or a quota (so no -0.0).
+    Returns (claims, asking, plain)."""
+    _, claims = look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left)
+    plain = not (np.isnan(claims).any() or np.signbit(claims).any() or np.signbit(quota).any())
+    return claims, np.flatnonzero(claims > 0), plain
 
 
-def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
+def idle_quota(ytd, revenue, va_rate, intensity, alive, left, quota, share):
     """Quota each firm is on course to leave idle this year, times ``share`` (tce): at least 0,
-    ``max(quota - (used + rate * left), 0) * alive * share`` with ``used`` as :func:`used_so_far`."""
+    ``max(quota - projected, 0) * alive * share`` with ``projected`` as :func:`look_ahead`'s."""
+    rate = revenue * (va_rate * intensity) * alive
     projected = used_so_far(ytd, va_rate, intensity, alive) + rate * left
     return np.maximum(quota - projected, 0.0) * alive * share
 
 
-def grant_and_short(granted, scale, quota, claims, rate):
+def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, alive):
     """``granted *= scale; quota += granted``; returns the rows still short of their claim
-    (short > 1e-9 * max(rate, 1), ascending) and by how much (short = claims - granted)."""
+    (short > 1e-9 * max(rate, 1), ascending, ``rate`` as :func:`look_ahead`'s) and by how much
+    (short = claims - granted)."""
     granted *= scale
     quota += granted
     short = claims - granted
+    rate = revenue * (va_rate * intensity) * alive
     cut = np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
     return short[cut], cut
+
+
+def host_candidates(revenue, alive, above):
+    """The firms that may host a 零增地 upgrade: rows of the live 规上 firms (ascending) and their
+    revenues."""
+    rows = np.flatnonzero(alive & above)
+    return rows, revenue[rows]
+
+
+def host_ranks(values, ordered, outputs, u):
+    """Positions in ``values`` (``ordered`` = ``np.sort(values)``, not empty) of the hosts of
+    projects of ``outputs``: each drawn by ``u`` in proportion to revenue among the values at least
+    the output (the largest when none is); ties by position (a stable sort's order)."""
+    from .ranking import at_ranks  # here: ranking uses this module
+
+    weights = np.cumsum(ordered)
+    last = len(ordered) - 1
+    first = np.minimum(np.searchsorted(ordered, outputs, side="left"), last)  # smallest eligible
+    below = np.where(first > 0, weights[first - 1], 0.0)
+    picks = np.searchsorted(weights, below + u * (weights[-1] - below), side="right")
+    return at_ranks(values, ordered, np.minimum(picks, last))
 
 
 def _this_module() -> ModuleType:
