@@ -55,3 +55,40 @@ def test_host_ranks_break_ties_by_position():
     u = np.array([0.0, 0.5, 0.99])  # targets 4, 11.5, 18.85: ranks 2, 3, 4
     for step in (compiled, kernels):
         assert step.host_ranks(values, ordered, outputs, u).tolist() == [0, 2, 4]
+
+
+@settings(max_examples=300, deadline=None)
+@given(seeds, st.sampled_from([0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 1000, 20_000]), st.integers(-3, 3), st.booleans())
+def test_numpy_sum_is_numpys_pairwise_sum(seed, base, offset, awkward):
+    """Lengths about numpy's block edges (8, 128 and their halvings); values of every size and sign
+    (the order of additions shows in the last bits), zeros of both signs, NaN and inf when awkward."""
+    rng = np.random.default_rng(seed)
+    n = max(base + offset, 0)
+    values = rng.lognormal(0, 4, n) * rng.choice([1.0, -1.0], n)
+    values[rng.random(n) < 0.2] = rng.choice([0.0, -0.0, 1e300, 5e-324])
+    if awkward:
+        values[rng.random(n) < 0.05] = rng.choice([np.nan, np.inf, -np.inf])
+    assert np.float64(compiled.numpy_sum(values)).tobytes() == values.sum().tobytes()
+    negative_zeros = np.full(n, -0.0)
+    assert np.float64(compiled.numpy_sum(negative_zeros)).tobytes() == negative_zeros.sum().tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(seeds, st.integers(0, 400), st.integers(0, 200))
+def test_exit_summary_and_mark_gone(seed, n, leaving):
+    rng = np.random.default_rng(seed)
+    land = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(2, 2, n))
+    quota = np.where(rng.random(n) < 0.3, rng.choice([0.0, -0.0], n), rng.lognormal(5, 3, n))
+    cert, above = rng.choice([0, 0, 0, 1, 2, 3, 4, 5], n).astype(np.int8), rng.random(n) < 0.3
+    rows = np.sort(rng.choice(n, min(leaving, n), replace=False)).astype(np.int64)
+    got = compiled.exit_summary(rows, land, quota, cert, above, 7)
+    want = kernels.exit_summary(rows, land, quota, cert, above, 7)
+    assert np.float64(got[0]).tobytes() == np.float64(want[0]).tobytes()
+    assert np.float64(got[1]).tobytes() == np.float64(want[1]).tobytes()
+    assert np.array_equal(got[2], want[2]) and got[2].sum() == len(rows)
+    columns = (rng.random(n) < 0.9, rng.lognormal(5, 2, n), rng.uniform(0, 0.1, n), land, quota)
+    twins = [tuple(c.copy() for c in columns) for _ in range(2)]
+    compiled.mark_gone(rows, *twins[0])
+    kernels.mark_gone(rows, *twins[1])
+    for a, b in zip(*twins, strict=True):
+        assert a.tobytes() == b.tobytes()

@@ -221,6 +221,71 @@ def host_ranks(values, ordered, outputs, u):
 
 
 @numba.njit(cache=True)
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``a[lo:lo + n]`` (its float64 add reduction): below 8 values one after
+    another; up to 128, eight running sums combined as a tree, then the rest; above, two halves
+    split at a multiple of 8."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = lo + 8
+        end = lo + n - n % 8
+        while i < end:
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < lo + n:
+            res += a[i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, lo, half) + _pairwise(a, lo + half, n - half)
+
+
+@numba.njit(cache=True)
+def numpy_sum(a: np.ndarray) -> float:
+    """``a.sum()`` for a float64 array, bit for bit (the reduction starts from 0.0)."""
+    return 0.0 + _pairwise(a, 0, len(a))
+
+
+@numba.njit(cache=True)
+def exit_summary(rows, land, quota, cert, above, tiers):
+    """kernels.exit_summary in one call: (land, quota, firms per tier code)."""
+    held, quotas = np.empty(len(rows)), np.empty(len(rows))
+    counts = np.zeros(tiers, dtype=np.int64)
+    for k in range(len(rows)):
+        i = rows[k]
+        held[k] = land[i]
+        quotas[k] = quota[i]
+        counts[cert[i] + 1 if cert[i] > 0 else (1 if above[i] else 0)] += 1
+    return numpy_sum(held), numpy_sum(quotas), counts
+
+
+@numba.njit(cache=True)
+def mark_gone(rows, alive, revenue, hazard, land, quota):
+    """kernels.mark_gone in one call."""
+    for i in rows:
+        alive[i] = False
+        revenue[i] = 0.0
+        hazard[i] = 0.0
+        land[i] = 0.0
+        quota[i] = 0.0
+
+
+@numba.njit(cache=True)
 def compact(column: np.ndarray, mask: np.ndarray) -> int:
     """``column[:kept] = column[mask]`` in place, in one pass and without a temporary array;
     returns ``kept``. Row ``i`` moves to ``j <= i``, so each row is read before it is overwritten.

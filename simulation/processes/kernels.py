@@ -133,6 +133,23 @@ def host_ranks(values, ordered, outputs, u):
     return at_ranks(values, ordered, np.minimum(picks, last))
 
 
+def exit_summary(rows, land, quota, cert, above, tiers):
+    """What leaves with the firms of ``rows``: their land and quota (numpy's sums of the rows' values)
+    and their number per tier code (0 规下, 1 规上, 1 + level for a certified firm; ``tiers`` codes)."""
+    level = cert[rows].astype(np.int64)
+    codes = np.where(level > 0, level + 1, above[rows].astype(np.int64))
+    return float(land[rows].sum()), float(quota[rows].sum()), np.bincount(codes, minlength=tiers)
+
+
+def mark_gone(rows, alive, revenue, hazard, land, quota):
+    """The firms of ``rows`` are gone: not alive, no output, no exit hazard, no land, no quota."""
+    alive[rows] = False
+    revenue[rows] = 0.0
+    hazard[rows] = 0.0
+    land[rows] = 0.0
+    quota[rows] = 0.0
+
+
 def _this_module() -> ModuleType:
     import sys
 
