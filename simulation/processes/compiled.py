@@ -100,10 +100,71 @@ def _used(ytd: float, va_rate: float, intensity: float, alive: bool) -> float:
 
 
 @numba.njit(cache=True)
+def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of a block ``a[lo:lo + n]``, n <= 128: below 8 values one after another;
+    else eight running sums combined as a tree, then the rest one after another."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = lo + 8
+    end = lo + n - n % 8
+    while i < end:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True)
+def numpy_sum(a: np.ndarray) -> float:
+    """``a.sum()`` for a float64 array, bit for bit: numpy's pairwise sum (above 128 values, the sum
+    of two halves split at a multiple of 8) added to 0.0. The halving is walked with a stack of
+    its own: numba's disk cache does not load recursive functions safely."""
+    lo_, n_ = np.empty(64, dtype=np.int64), np.empty(64, dtype=np.int64)
+    left_, stage_ = np.empty(64), np.empty(64, dtype=np.int64)
+    top = 0
+    lo_[0], n_[0], stage_[0] = 0, len(a), 0
+    while True:
+        lo, n = lo_[top], n_[top]
+        if n > 128:  # first the left half, then (stage 1, its sum kept) the right half
+            half = n // 2
+            half -= half % 8
+            first = stage_[top] == 0
+            stage_[top] += 1
+            top += 1
+            lo_[top], n_[top], stage_[top] = (lo, half, 0) if first else (lo + half, n - half, 0)
+            continue
+        value = _block_sum(a, lo, n)
+        while True:  # hand the sum down the stack: a left half waits for its right half
+            if top == 0:
+                return 0.0 + value
+            top -= 1
+            if stage_[top] == 1:
+                left_[top] = value
+                break
+            value = left_[top] + value
+
+
+@numba.njit(cache=True)
 def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """kernels.claims_ahead in one pass that vectorises (the claimants' rows in a second pass over
-    their flags): (claims, asking, plain). The rate is not written out: the pass is bound by
-    memory traffic, and the rate is needed again only in months that ration."""
+    """kernels.claims_ahead in one pass that vectorises (then the claims' sum and the claimants'
+    rows, from what that pass left in the cache): (claims, claimed, asking, plain). The rate is not
+    written out: the pass is bound by memory traffic, and the rate is needed again only in months
+    that ration."""
     n = len(ytd)
     claims = np.empty(n)
     asks = np.empty(n, dtype=np.bool_)
@@ -118,7 +179,7 @@ def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
         asks[i] = positive
         count += positive
         odd += (c != c) | np.signbit(c) | np.signbit(q)
-    return claims, _rows_of(asks, count), odd == 0
+    return claims, numpy_sum(claims), _rows_of(asks, count), odd == 0
 
 
 @numba.njit(cache=True)
@@ -218,66 +279,6 @@ def host_ranks(values, ordered, outputs, u):
                     break
                 nth -= 1
     return positions
-
-
-@numba.njit(cache=True)
-def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
-    """numpy's pairwise sum of a block ``a[lo:lo + n]``, n <= 128: below 8 values one after another;
-    else eight running sums combined as a tree, then the rest one after another."""
-    if n < 8:
-        res = -0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = lo + 8
-    end = lo + n - n % 8
-    while i < end:
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < lo + n:
-        res += a[i]
-        i += 1
-    return res
-
-
-@numba.njit(cache=True)
-def numpy_sum(a: np.ndarray) -> float:
-    """``a.sum()`` for a float64 array, bit for bit: numpy's pairwise sum (above 128 values, the sum
-    of two halves split at a multiple of 8) added to 0.0. The halving is walked with a stack of
-    its own: numba's disk cache does not load recursive functions safely."""
-    lo_, n_ = np.empty(64, dtype=np.int64), np.empty(64, dtype=np.int64)
-    left_, stage_ = np.empty(64), np.empty(64, dtype=np.int64)
-    top = 0
-    lo_[0], n_[0], stage_[0] = 0, len(a), 0
-    while True:
-        lo, n = lo_[top], n_[top]
-        if n > 128:  # first the left half, then (stage 1, its sum kept) the right half
-            half = n // 2
-            half -= half % 8
-            first = stage_[top] == 0
-            stage_[top] += 1
-            top += 1
-            lo_[top], n_[top], stage_[top] = (lo, half, 0) if first else (lo + half, n - half, 0)
-            continue
-        value = _block_sum(a, lo, n)
-        while True:  # hand the sum down the stack: a left half waits for its right half
-            if top == 0:
-                return 0.0 + value
-            top -= 1
-            if stage_[top] == 1:
-                left_[top] = value
-                break
-            value = left_[top] + value
 
 
 @numba.njit(cache=True)

@@ -107,11 +107,10 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     """
     left = (12 - months_done) / 12.0
     step = kernels.for_size(len(pop))  # numpy, or compiled passes for a large population (same numbers)
-    # each firm's claim (kernels.look_ahead gives the formulas), the claimants' rows, and whether
-    # claims and quotas are plain numbers (see kernels.claims_ahead)
+    # each firm's claim (kernels.look_ahead gives the formulas), their sum, the claimants' rows,
+    # and whether claims and quotas are plain numbers (see kernels.claims_ahead)
     columns = pop.ytd, pop.revenue, pop.va_rate, pop.intensity
-    claims, asking, plain = step.claims_ahead(*columns, pop.quota, pop.alive, left)
-    claimed = float(claims.sum())
+    claims, claimed, asking, plain = step.claims_ahead(*columns, pop.quota, pop.alive, left)
     traded = 0.0
     need = claimed - pool.free
     if need > 0 and idle_share:

@@ -84,12 +84,13 @@ def used_so_far(ytd, va_rate, intensity, alive):
 
 
 def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """:func:`look_ahead`'s claims, the rows with a positive claim (ascending), and whether the
-    claims and quotas are plain: no NaN claim, no sign bit set on a claim or a quota (so no -0.0).
-    Returns (claims, asking, plain)."""
+    """:func:`look_ahead`'s claims, their sum, the rows with a positive claim (ascending), and
+    whether the claims and quotas are plain: no NaN claim, no sign bit set on a claim or a quota
+    (so no -0.0). Returns (claims, claimed, asking, plain). (With a NaN claim the sum is some NaN:
+    which one depends on the order of additions; the caller then neither trades nor takes it.)"""
     _, claims = look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left)
     plain = not (np.isnan(claims).any() or np.signbit(claims).any() or np.signbit(quota).any())
-    return claims, np.flatnonzero(claims > 0), plain
+    return claims, float(claims.sum()), np.flatnonzero(claims > 0), plain
 
 
 def idle_quota(ytd, revenue, va_rate, intensity, alive, left, quota, share):
