@@ -215,7 +215,8 @@ def test_append_is_extending_by_a_new_population(seed, before, n):
     rng = np.random.default_rng(seed)
     values = dict(alive=True, revenue=rng.lognormal(5, 2, n), entry_year=2023, va_rate=0.25,
                   land=rng.random(n) * 10, quota=np.where(rng.random(n) < 0.5, -0.0, rng.random(n)),
-                  lease_end=rng.integers(0, 2030, n), employees=np.maximum(rng.lognormal(2, 1, n), 1.0))
+                  lease_end=rng.integers(0, 2030, n), employees=np.maximum(rng.lognormal(2, 1, n), 1.0),
+                  cert=rng.integers(0, 3, n).astype(float), sector=2.0, above=np.ones(n), tax_rate=0)
     pops = [Population.new(before, revenue=np.arange(before, dtype=float), alive=True) for _ in range(2)]
     pops[0].extend(Population.new(n, **values))
     pops[1].append(n, **values)
