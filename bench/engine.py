@@ -71,6 +71,7 @@ def _numba_start(queue) -> None:
     compiled.claims_ahead(*(np.ones(10),) * 5, np.ones(10, dtype=bool), 0.5)
     compiled.grant_and_short(np.ones(10), 0.5, *(np.ones(10),) * 5, np.ones(10, dtype=bool))
     compiled.idle_quota(*(np.ones(10),) * 4, np.ones(10, dtype=bool), 0.5, np.ones(10), 0.5)
+    compiled.trade_idle(np.ones(10), np.ones(10), 0.5)
     compiled.host_candidates(np.ones(10), np.ones(10, dtype=bool), np.ones(10, dtype=bool))
     compiled.host_ranks(np.ones(10), np.ones(10), np.ones(1), np.zeros(1))
     compiled.exit_summary(np.arange(2), np.ones(10), np.ones(10), np.zeros(10, dtype=np.int8), np.ones(10, dtype=bool), 7)

@@ -83,10 +83,9 @@ def test_claims_ahead(seed, n, months_done, awkward):
     claims, claimed, asking, plain = compiled.claims_ahead(*args)
     want_claims, want_claimed, want_asking, want_plain = kernels.claims_ahead(*args)
     assert _same(claims, want_claims) and _same(claims, kernels.look_ahead(*args)[1])
-    if np.isnan(want_claimed):  # a NaN claim: the sign of the NaN sum depends on the order of additions
-        assert np.isnan(claimed) and not plain
-    else:
-        assert np.float64(claimed).tobytes() == np.float64(want_claimed).tobytes() == claims.sum().tobytes()
+    _same_sum(claimed, want_claimed)
+    _same_sum(claimed, claims.sum())
+    assert not (plain and np.isnan(claimed))
     assert np.array_equal(asking, want_asking) and asking.dtype == want_asking.dtype
     assert plain == want_plain
     if not awkward:  # the quotas of _columns are plain, and so are the claims made of them
@@ -109,7 +108,21 @@ def test_idle_quota(seed, n, months_done, share, awkward):
     c = (_awkward if awkward else _columns)(seed, n)
     left = (12 - months_done) / 12.0
     args = (c["ytd"], c["revenue"], c["va_rate"], c["intensity"], c["alive"], left, c["quota"], share)
-    assert _same(compiled.idle_quota(*args), kernels.idle_quota(*args))
+    (idle, total), (want_idle, want_total) = compiled.idle_quota(*args), kernels.idle_quota(*args)
+    assert _same(idle, want_idle)
+    _same_sum(total, want_total)
+    quota, want_quota = c["quota"].copy(), c["quota"].copy()
+    factor = float(np.random.default_rng(seed).uniform(0, 1))
+    _same_sum(compiled.trade_idle(quota, idle, factor), kernels.trade_idle(want_quota, idle, factor))
+    assert _same(quota, want_quota)
+
+
+def _same_sum(got: float, want: float) -> None:
+    """The same sum, bit for bit; a NaN sum any NaN (its sign depends on the order of additions)."""
+    if np.isnan(want):
+        assert np.isnan(got)
+    else:
+        assert np.float64(got).tobytes() == np.float64(want).tobytes()
 
 
 @settings(max_examples=60, deadline=None)

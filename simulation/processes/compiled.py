@@ -184,14 +184,24 @@ def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
 
 @numba.njit(cache=True)
 def idle_quota(ytd, revenue, va_rate, intensity, alive, left, quota, share):
-    """kernels.idle_quota in one pass."""
+    """kernels.idle_quota in one pass, then the sum: (idle, its sum)."""
     n = len(ytd)
     idle = np.empty(n)
     for i in range(n):
         projected = (_used(ytd[i], va_rate[i], intensity[i], alive[i])
                      + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left)
         idle[i] = _times_alive(_max0(quota[i] - projected), alive[i]) * share
-    return idle
+    return idle, numpy_sum(idle)
+
+
+@numba.njit(cache=True)
+def trade_idle(quota, idle, factor):
+    """kernels.trade_idle in one pass, then the sum."""
+    take = np.empty(len(idle))
+    for i in range(len(idle)):
+        take[i] = idle[i] * factor
+        quota[i] -= take[i]
+    return numpy_sum(take)
 
 
 @numba.njit(cache=True)

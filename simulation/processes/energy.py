@@ -114,11 +114,10 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     traded = 0.0
     need = claimed - pool.free
     if need > 0 and idle_share:
-        idle = step.idle_quota(*columns, pop.alive, left, pop.quota, idle_share)
-        if idle.sum() > 0:
-            take = idle * min(need / float(idle.sum()), 1.0)
-            pop.quota -= take  # no -0.0 where there was none: x - y is -0.0 only for x = -0.0
-            traded = float(take.sum())
+        idle, idle_total = step.idle_quota(*columns, pop.alive, left, pop.quota, idle_share)
+        if idle_total > 0:
+            # no quota becomes -0.0 where none was: x - y is -0.0 only for x = -0.0
+            traded = step.trade_idle(pop.quota, idle, min(need / idle_total, 1.0))
             pool.release(traded, "用能权: idle quota traded within the year")
     asked = claims[asking]
     covered = _covered(asked, pool.free)

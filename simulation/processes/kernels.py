@@ -8,6 +8,9 @@ microseconds, dominates at a few thousand firms). They cost numba's start once i
 (~0.5 s, the compiled code read from the disk cache), which a single small run would not earn
 back. So the numpy steps run until the process has stepped :data:`COMPILED_AFTER` firm-months,
 or at once for a population of :data:`COMPILED_FROM` firms; numba is imported only then.
+Sums returned by these functions are numpy's; the compiled ones give the same bits
+(:func:`.compiled.numpy_sum`), except that a NaN sum may be another NaN (which NaN depends on the
+order of additions; only infinite or NaN columns make one).
 """
 
 from __future__ import annotations
@@ -86,8 +89,7 @@ def used_so_far(ytd, va_rate, intensity, alive):
 def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
     """:func:`look_ahead`'s claims, their sum, the rows with a positive claim (ascending), and
     whether the claims and quotas are plain: no NaN claim, no sign bit set on a claim or a quota
-    (so no -0.0). Returns (claims, claimed, asking, plain). (With a NaN claim the sum is some NaN:
-    which one depends on the order of additions; the caller then neither trades nor takes it.)"""
+    (so no -0.0). Returns (claims, claimed, asking, plain)."""
     _, claims = look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left)
     plain = not (np.isnan(claims).any() or np.signbit(claims).any() or np.signbit(quota).any())
     return claims, float(claims.sum()), np.flatnonzero(claims > 0), plain
@@ -95,10 +97,19 @@ def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
 
 def idle_quota(ytd, revenue, va_rate, intensity, alive, left, quota, share):
     """Quota each firm is on course to leave idle this year, times ``share`` (tce): at least 0,
-    ``max(quota - projected, 0) * alive * share`` with ``projected`` as :func:`look_ahead`'s."""
+    ``max(quota - projected, 0) * alive * share`` with ``projected`` as :func:`look_ahead`'s;
+    returns it and its sum."""
     rate = revenue * (va_rate * intensity) * alive
     projected = used_so_far(ytd, va_rate, intensity, alive) + rate * left
-    return np.maximum(quota - projected, 0.0) * alive * share
+    idle = np.maximum(quota - projected, 0.0) * alive * share
+    return idle, float(idle.sum())
+
+
+def trade_idle(quota, idle, factor):
+    """``quota -= idle * factor``; returns the sum of what was taken."""
+    take = idle * factor
+    quota -= take
+    return float(take.sum())
 
 
 def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, alive):
