@@ -39,7 +39,19 @@ from .draws import FirmDraws
 from .indicators import Snapshot, measure, population_aggregates
 from .panel import PanelRecorder
 from .population import Population, initial_population
-from .processes import certification, energy, entry, grading, growth, kernels, land, land_renewal, projects, remediation, statistics
+from .processes import (
+    certification,
+    energy,
+    entry,
+    grading,
+    growth,
+    kernels,
+    land,
+    land_renewal,
+    projects,
+    remediation,
+    statistics,
+)
 from .resources import EnergyPool, LandPool
 from .scenario import Scenario
 from .tiers import CERT_LABELS, ROUTE_LABELS, Cert, Route

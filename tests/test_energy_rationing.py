@@ -176,7 +176,7 @@ def test_look_ahead_is_the_same_with_the_covered_shortcut(seed, n, months_done, 
         pool = EnergyPool(simpy.Environment(), free=float(claims.sum()) * factor, held=float(quota.sum()))
         if run == 0:
             step = compiled if compiled_steps else kernels
-            with mock.patch.object(kernels, "for_size", lambda n: step):
+            with mock.patch.object(kernels, "for_size", lambda n, step=step: step):
                 outs.append(ration_forward(pop, pool, months_done, idle_share))
         else:
             outs.append(_ration_forward_without_shortcut(pop, pool, months_done, idle_share))
