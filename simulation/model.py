@@ -39,8 +39,19 @@ from .draws import FirmDraws
 from .indicators import Snapshot, measure, population_aggregates
 from .panel import PanelRecorder
 from .population import Population, initial_population
-from .processes import certification, energy, entry, grading, growth, land, land_renewal, projects, remediation, statistics
-from .processes.ranking import at_ranks
+from .processes import (
+    certification,
+    energy,
+    entry,
+    grading,
+    growth,
+    kernels,
+    land,
+    land_renewal,
+    projects,
+    remediation,
+    statistics,
+)
 from .resources import EnergyPool, LandPool
 from .scenario import Scenario
 from .tiers import CERT_LABELS, ROUTE_LABELS, Cert, Route
@@ -117,8 +128,17 @@ def tier_of(pop: Population, rows: np.ndarray) -> np.ndarray:
 
 def tier_counts(pop: Population, rows: np.ndarray) -> list[tuple[str, int]]:
     """(tier label, firms) of ``rows``, in the order of the labels, tiers with no firm left out."""
-    counts = np.bincount(tier_code(pop, rows), minlength=len(TIER_LABELS))
-    return [(TIER_LABELS[code], int(counts[code])) for code in _TIERS_BY_LABEL if counts[code]]
+    return _listed(np.bincount(tier_code(pop, rows), minlength=len(TIER_LABELS)))
+
+
+def _listed(counts: np.ndarray) -> list[tuple[str, int]]:
+    """(tier label, firms) from the firms per tier code, in the order of the labels, tiers with no
+    firm left out."""
+    counts = counts.tolist()
+    return [(TIER_LABELS[code], counts[code]) for code in _TIERS_BY_LABEL if counts[code]]
+
+
+_EXIT_COUNTER = {Route.MARKET: "exit_market", Route.MERGE: "exit_merge", Route.CLOSE: "exit_close"}
 
 
 class Region:
@@ -298,21 +318,17 @@ class Region:
         pop = self.pop
         if self.panel is not None:
             self.panel.record_exits(pop, rows, self.year, ROUTE_LABELS[route] if reason is None else reason)
-        land, quota = float(pop.land[rows].sum()), float(pop.quota[rows].sum())
+        step = kernels.compiled_for(len(pop)) or kernels  # one call for a few rows (the same numbers)
+        land, quota, tiers = step.exit_summary(rows, pop.land, pop.quota, pop.cert, pop.above, len(TIER_LABELS))
         label = ROUTE_LABELS[route]  # the route, for the tier flows
         self.land.release(land, reason or label)  # the ledger says why, when more precise
         self.energy.release(quota, reason or label)
         if not policy:
-            self.counts["land_released_exits"] += land
-        key = {Route.MARKET: "exit_market", Route.MERGE: "exit_merge", Route.CLOSE: "exit_close"}[route]
-        self.counts[key] += len(rows)
-        for tier, n in tier_counts(pop, rows):
+            self.counts.add("land_released_exits", land)
+        self.counts.add(_EXIT_COUNTER[route], len(rows))
+        for tier, n in _listed(tiers):
             self._flow(tier, label, n)
-        pop.alive[rows] = False
-        pop.revenue[rows] = 0.0
-        pop.hazard_month[rows] = 0.0
-        pop.land[rows] = 0.0
-        pop.quota[rows] = 0.0
+        step.mark_gone(rows, pop.alive, pop.revenue, pop.hazard_month, pop.land, pop.quota)
 
     def _roll_year(self) -> None:
         pop = self.pop
@@ -345,18 +361,15 @@ class Region:
         """Rows of the 规上 firms that carry out each 零增地技改 project, drawn in proportion to revenue
         among firms at least as large as the project's output (a 技改 on its own plot at most doubles
         a firm); the largest firm when none is."""
-        rows = np.flatnonzero(self.pop.alive & self.pop.above)
+        pop = self.pop
+        step = kernels.compiled_for(len(pop)) or kernels  # the same rows either way
+        rows, revenue = step.host_candidates(pop.revenue, pop.alive, pop.above)
         if len(rows) == 0:
             return rows
         # firms by revenue, ties by row: the sorted values and, for the few picked ranks, their rows
-        unsorted = self.pop.revenue[rows]
-        revenue = np.sort(unsorted)
-        weights = np.cumsum(revenue)
+        ordered = np.sort(revenue)
         u = self.rng["hosts"].random(len(outputs))
-        first = np.minimum(np.searchsorted(revenue, outputs, side="left"), len(rows) - 1)  # smallest eligible
-        below = np.where(first > 0, weights[first - 1], 0.0)
-        picks = np.searchsorted(weights, below + u * (weights[-1] - below), side="right")
-        return rows[at_ranks(unsorted, revenue, np.minimum(picks, len(rows) - 1))]
+        return rows[step.host_ranks(revenue, ordered, outputs, u)]
 
     def _add_project_firms(self, done: list[projects.Project]) -> None:
         spec, pp, year = self.scenario.population, self.params.projects, self.year

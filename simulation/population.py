@@ -47,6 +47,9 @@ COLUMNS: dict[str, type] = {
     "hazard_month": np.float64,  # this year's monthly exit probability (set each year)
 }
 
+# what an appended row holds in a column not given (ids are fresh: numbered on)
+_APPENDED = {name: UNGRADED if name == "grade" else 0 for name in COLUMNS if name != "id"}
+
 
 class Population:
     """Enterprise state as equal-length numpy arrays, one per column of :data:`COLUMNS`.
@@ -169,20 +172,16 @@ class Population:
 
     def append(self, n: int, **values) -> None:
         """Append ``n`` rows with fresh ids, columns not given zero (grade: ungraded): what
-        ``extend(Population.new(n, **values))`` gives, each column written once, in place."""
-        unknown = set(values) - set(COLUMNS)
+        ``extend(Population.new(n, **values))`` gives, each column written once, in place (a
+        value cast to the column's type as assignment casts it)."""
+        unknown = values.keys() - COLUMNS.keys()
         if unknown:
             raise ValueError(f"not population columns: {sorted(unknown)}")
         start = len(self)
         self._resize(start + n)
-        for name, dtype in COLUMNS.items():
-            rows = getattr(self, name)[start:]
-            if name == "id":
-                rows[:] = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
-            elif name in values:
-                rows[:] = np.asarray(values[name], dtype=dtype)
-            else:
-                rows[:] = UNGRADED if name == "grade" else 0
+        for name, default in _APPENDED.items():
+            getattr(self, name)[start:] = values.get(name, default)
+        self.id[start:] = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
         self.next_id += n
 
     def extend(self, other: Population) -> None:

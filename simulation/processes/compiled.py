@@ -131,17 +131,34 @@ def uniforms(start: np.uint64, ids: np.ndarray) -> np.ndarray:
     return out
 
 
+# --- every month
+@numba.njit(cache=True)
+def _rows_of(flags: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` positions where ``flags`` is set, ascending. A branch per row: the callers'
+    flags are rare (exits, claimants), so the branch is well predicted, and the pass that set
+    them stays free of stores that depend on a running count (it vectorises)."""
+    rows = np.empty(count, dtype=np.int64)
+    j = 0
+    for i in range(len(flags)):
+        if flags[i]:
+            rows[j] = i
+            j += 1
+    return rows
+
+
 @numba.njit(cache=True)
 def accrue_and_exit(ytd: np.ndarray, revenue: np.ndarray, ids: np.ndarray, hazard: np.ndarray,
                     start: np.uint64) -> np.ndarray:
     """One month: ``ytd += revenue``; rows whose exit draw falls below their hazard, ascending."""
-    exited = np.empty(len(ids), dtype=np.int64)
+    n = len(ids)
+    exits = np.empty(n, dtype=np.bool_)
     count = 0
-    for i in range(len(ids)):
+    for i in range(n):
         ytd[i] += revenue[i]
-        exited[count] = i  # written always, kept if the firm exits
-        count += _uniform(start, ids[i]) < hazard[i]
-    return exited[:count].copy()
+        leaves = _uniform(start, ids[i]) < hazard[i]
+        exits[i] = leaves
+        count += leaves
+    return _rows_of(exits, count)
 
 
 @numba.njit(cache=True, inline="always")
@@ -152,57 +169,133 @@ def _times_alive(x: float, alive: bool) -> float:
 
 @numba.njit(cache=True, inline="always")
 def _max0(x: float) -> float:
-    """``np.maximum(x, 0.0)``: NaN propagates, and an equal pair (-0.0, 0.0) gives the first.
+    """``np.maximum(x, 0.0)``: NaN propagates, and an equal pair (-0.0, 0.0) gives the second,
+    0.0, as numpy's loops do (as x86's max instructions do).
 
     One comparison, so it compiles to a select rather than a branch that claims of either sign
     would mispredict."""
-    return 0.0 if x < 0.0 else x
+    return 0.0 if x <= 0.0 else x
+
+
+@numba.njit(cache=True, inline="always")
+def _rate(revenue: float, va_rate: float, intensity: float, alive: bool) -> float:
+    """A firm's current rate of use (tce/年), as ``kernels.look_ahead``'s ``rate``."""
+    return _times_alive(revenue * (va_rate * intensity), alive)
+
+
+@numba.njit(cache=True, inline="always")
+def _used(ytd: float, va_rate: float, intensity: float, alive: bool) -> float:
+    """Use so far this year (tce), as ``kernels.used_so_far``."""
+    return _times_alive(ytd / 12.0 * (va_rate * intensity), alive)
 
 
 @numba.njit(cache=True)
-def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """kernels.look_ahead in one pass: (rate, claims). Only these two are written out: the pass
-    is bound by memory traffic, and the rest is needed for a few rows only."""
+def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of a block ``a[lo:lo + n]``, n <= 128: below 8 values one after another;
+    else eight running sums combined as a tree, then the rest one after another."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = lo + 8
+    end = lo + n - n % 8
+    while i < end:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True)
+def numpy_sum(a: np.ndarray) -> float:
+    """``a.sum()`` for a float64 array, bit for bit: numpy's pairwise sum (above 128 values, the sum
+    of two halves split at a multiple of 8) added to 0.0. The halving is walked with a stack of
+    its own: numba's disk cache does not load recursive functions safely."""
+    lo_, n_ = np.empty(64, dtype=np.int64), np.empty(64, dtype=np.int64)
+    left_, stage_ = np.empty(64), np.empty(64, dtype=np.int64)
+    top = 0
+    lo_[0], n_[0], stage_[0] = 0, len(a), 0
+    while True:
+        lo, n = lo_[top], n_[top]
+        if n > 128:  # first the left half, then (stage 1, its sum kept) the right half
+            half = n // 2
+            half -= half % 8
+            first = stage_[top] == 0
+            stage_[top] += 1
+            top += 1
+            lo_[top], n_[top], stage_[top] = (lo, half, 0) if first else (lo + half, n - half, 0)
+            continue
+        value = _block_sum(a, lo, n)
+        while True:  # hand the sum down the stack: a left half waits for its right half
+            if top == 0:
+                return 0.0 + value
+            top -= 1
+            if stage_[top] == 1:
+                left_[top] = value
+                break
+            value = left_[top] + value
+
+
+@numba.njit(cache=True)
+def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
+    """kernels.claims_ahead in one pass that vectorises (then the claims' sum and the claimants'
+    rows, from what that pass left in the cache): (claims, claimed, asking, plain). The rate is not
+    written out: the pass is bound by memory traffic, and the rate is needed again only in months
+    that ration."""
     n = len(ytd)
-    rate, claims = np.empty(n), np.empty(n)
-    for i in range(n):
-        p = va_rate[i] * intensity[i]
-        used = _times_alive(ytd[i] / 12.0 * p, alive[i])
-        r = _times_alive(revenue[i] * p, alive[i])
-        rate[i] = r
-        claims[i] = _times_alive(_max0(used + r * left - quota[i]), alive[i])
-    return rate, claims
-
-
-@numba.njit(cache=True)
-def claimants(claims):
-    """kernels.claimants in one pass, without branches (half the firms claim, in no order a branch
-    predictor could learn)."""
-    n = len(claims)
-    in_full, asked = np.empty(n), np.empty(n)
+    claims = np.empty(n)
+    asks = np.empty(n, dtype=np.bool_)
     count = 0
+    odd = 0  # NaN claims, sign bits on claims or quotas
     for i in range(n):
-        c = claims[i]
+        q = quota[i]
+        c = _times_alive(_max0(_used(ytd[i], va_rate[i], intensity[i], alive[i])
+                               + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left - q), alive[i])
+        claims[i] = c
         positive = c > 0.0
-        in_full[i] = c if positive else 0.0
-        asked[count] = c  # written always, kept if positive
+        asks[i] = positive
         count += positive
-    return in_full, asked[:count].copy()
+        odd += (c != c) | np.signbit(c) | np.signbit(q)
+    return claims, numpy_sum(claims), _rows_of(asks, count), odd == 0
 
 
 @numba.njit(cache=True)
-def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
-    """kernels.idle_quota in one pass."""
+def idle_quota(ytd, revenue, va_rate, intensity, alive, left, quota, share):
+    """kernels.idle_quota in one pass, then the sum: (idle, its sum)."""
     n = len(ytd)
     idle = np.empty(n)
     for i in range(n):
-        used = _times_alive(ytd[i] / 12.0 * (va_rate[i] * intensity[i]), alive[i])
-        idle[i] = _times_alive(_max0(quota[i] - (used + rate[i] * left)), alive[i]) * share
-    return idle
+        projected = (_used(ytd[i], va_rate[i], intensity[i], alive[i])
+                     + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left)
+        idle[i] = _times_alive(_max0(quota[i] - projected), alive[i]) * share
+    return idle, numpy_sum(idle)
 
 
 @numba.njit(cache=True)
-def grant_and_short(granted, scale, quota, claims, rate):
+def trade_idle(quota, idle, factor):
+    """kernels.trade_idle in one pass, then the sum."""
+    take = np.empty(len(idle))
+    for i in range(len(idle)):
+        take[i] = idle[i] * factor
+        quota[i] -= take[i]
+    return numpy_sum(take)
+
+
+@numba.njit(cache=True)
+def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, alive):
     """kernels.grant_and_short in one pass: (short of the rows still short, those rows)."""
     n = len(granted)
     short = np.empty(n)
@@ -212,11 +305,104 @@ def grant_and_short(granted, scale, quota, claims, rate):
         granted[i] *= scale
         quota[i] += granted[i]
         gap = claims[i] - granted[i]
-        r = rate[i]
+        r = _rate(revenue[i], va_rate[i], intensity[i], alive[i])
         short[count] = gap  # written always, kept if short: no branch to mispredict
         rows[count] = i
         count += gap > 1e-9 * (1.0 if r < 1.0 else r)  # np.maximum(r, 1.0), NaN kept
     return short[:count].copy(), rows[:count].copy()
+
+
+@numba.njit(cache=True)
+def host_candidates(revenue, alive, above):
+    """kernels.host_candidates in one pass: (rows, revenue). 规上 firms are scattered among the
+    rest, so a branch per row would often mispredict: eight rows at a time are ruled out by one
+    test of their flags as a 64-bit word."""
+    n = len(revenue)
+    words = n - n % 8
+    alive8, above8 = alive[:words].view(np.uint64), above[:words].view(np.uint64)
+    rows = np.empty(n, dtype=np.int64)
+    values = np.empty(n)
+    count = 0
+    for w in range(words // 8 + (n > words)):
+        if w < len(alive8) and (alive8[w] & above8[w]) == 0:
+            continue
+        for i in range(8 * w, min(8 * w + 8, n)):
+            if alive[i] & above[i]:
+                rows[count] = i
+                values[count] = revenue[i]
+                count += 1
+    return rows[:count].copy(), values[:count].copy()
+
+
+@numba.njit(cache=True, inline="always")
+def _before(a: float, b: float) -> bool:
+    """``a`` sorts before ``b`` in numpy's order (NaN last)."""
+    return a < b or (b != b and a == a)
+
+
+@numba.njit(cache=True)
+def _search(ordered: np.ndarray, x: float, right: bool) -> int:
+    """``np.searchsorted(ordered, x, side="right" if right else "left")``, NaN last as numpy."""
+    lo, hi = 0, len(ordered)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if (not _before(x, ordered[mid])) if right else _before(ordered[mid], x):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(cache=True)
+def host_ranks(values, ordered, outputs, u):
+    """kernels.host_ranks: the running sum of ``ordered`` (as ``np.cumsum``, one addition after
+    another), the picks, and each pick's position in ``values`` (the j-th of a run of equal values
+    is the j-th position holding it, NaNs by position)."""
+    n = len(ordered)
+    weights = np.empty(n)
+    total = ordered[0]
+    weights[0] = total
+    for i in range(1, n):
+        total += ordered[i]
+        weights[i] = total
+    positions = np.empty(len(outputs), dtype=np.int64)
+    for k in range(len(outputs)):
+        first = min(_search(ordered, outputs[k], False), n - 1)  # smallest eligible
+        below = weights[first - 1] if first > 0 else 0.0
+        pick = min(_search(weights, below + u[k] * (weights[n - 1] - below), True), n - 1)
+        value = ordered[pick]
+        nth = pick - _search(ordered, value, False)  # among the positions holding the value
+        for i in range(len(values)):
+            if values[i] == value or (value != value and values[i] != values[i]):
+                if nth == 0:
+                    positions[k] = i
+                    break
+                nth -= 1
+    return positions
+
+
+@numba.njit(cache=True)
+def exit_summary(rows, land, quota, cert, above, tiers):
+    """kernels.exit_summary in one call: (land, quota, firms per tier code)."""
+    held, quotas = np.empty(len(rows)), np.empty(len(rows))
+    counts = np.zeros(tiers, dtype=np.int64)
+    for k in range(len(rows)):
+        i = rows[k]
+        held[k] = land[i]
+        quotas[k] = quota[i]
+        counts[cert[i] + 1 if cert[i] > 0 else (1 if above[i] else 0)] += 1
+    return numpy_sum(held), numpy_sum(quotas), counts
+
+
+@numba.njit(cache=True)
+def mark_gone(rows, alive, revenue, hazard, land, quota):
+    """kernels.mark_gone in one call."""
+    for i in rows:
+        alive[i] = False
+        revenue[i] = 0.0
+        hazard[i] = 0.0
+        land[i] = 0.0
+        quota[i] = 0.0
 
 
 @numba.njit(cache=True)

@@ -38,22 +38,34 @@ _COVER_MARGIN = 1e-6
 
 def pro_rata_by_grade(claims: np.ndarray, grade: np.ndarray, available: float) -> np.ndarray:
     """Grant ``claims`` band by band (A first), pro rata within the band where ``available`` runs out."""
-    return _grants(claims, grade, available, kernels)[0]
+    asking = np.flatnonzero(claims > 0)
+    return _grants(claims, asking, claims[asking], grade, available)
 
 
-def _grants(claims: np.ndarray, grade: np.ndarray, available: float, step=kernels) -> tuple[np.ndarray, bool]:
-    """:func:`pro_rata_by_grade`'s grants, and whether the pool covered every claim in full."""
-    in_full, asked_all = step.claimants(claims)  # every claim granted; the claimants' claims in row order
-    left = max(float(available), 0.0)
-    if len(asked_all) == 0:
-        return in_full, True  # all 0.0
-    total = float(asked_all.sum())
-    if math.isfinite(total) and left >= total * (1.0 + _COVER_MARGIN):
-        # most months: the pool covers every band in full, so each band's share is exactly 1.0 and
-        # claim * 1.0 is the claim; the banding below would grant the same numbers
-        return in_full, True
+def _grants(claims: np.ndarray, asking: np.ndarray, asked: np.ndarray, grade: np.ndarray,
+            available: float) -> np.ndarray:
+    """:func:`pro_rata_by_grade`'s grants, given the claimants' rows and their claims (in row order)."""
+    if _covered(asked, available):
+        # the pool covers every band in full, so each band's share is exactly 1.0 and claim * 1.0
+        # is the claim; the banding would grant the same numbers
+        return _in_full(claims, asking, asked)
     # only claimants are banded
-    return banded_grants(claims, grade, np.flatnonzero(claims > 0), left, np.zeros_like(claims, dtype=float)), False
+    return banded_grants(claims, grade, asking, max(float(available), 0.0), np.zeros_like(claims, dtype=float))
+
+
+def _in_full(claims: np.ndarray, asking: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Every claim granted: the claimants' claims, 0.0 elsewhere."""
+    granted = np.zeros_like(claims, dtype=float)
+    granted[asking] = asked
+    return granted
+
+
+def _covered(asked: np.ndarray, available: float) -> bool:
+    """Whether ``available`` covers every claim in full, with a margin no rounding can eat."""
+    if len(asked) == 0:
+        return True
+    total = float(asked.sum())
+    return math.isfinite(total) and max(float(available), 0.0) >= total * (1.0 + _COVER_MARGIN)
 
 
 def banded_grants(claims: np.ndarray, grade: np.ndarray, asking: np.ndarray, left: float,
@@ -95,28 +107,38 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     """
     left = (12 - months_done) / 12.0
     step = kernels.for_size(len(pop))  # numpy, or compiled passes for a large population (same numbers)
-    # each firm's current rate of use and its claim (kernels.look_ahead gives the formulas)
-    rate, claims = step.look_ahead(pop.ytd, pop.revenue, pop.va_rate, pop.intensity, pop.quota, pop.alive, left)
+    # each firm's claim (kernels.look_ahead gives the formulas), their sum, the claimants' rows,
+    # and whether claims and quotas are plain numbers (see kernels.claims_ahead)
+    columns = pop.ytd, pop.revenue, pop.va_rate, pop.intensity
+    claims, claimed, asking, plain = step.claims_ahead(*columns, pop.quota, pop.alive, left)
     traded = 0.0
-    need = float(claims.sum()) - pool.free
+    need = claimed - pool.free
     if need > 0 and idle_share:
-        idle = step.idle_quota(pop.ytd, pop.va_rate, pop.intensity, pop.alive, rate, left, pop.quota, idle_share)
-        if idle.sum() > 0:
-            take = idle * min(need / float(idle.sum()), 1.0)
-            pop.quota -= take
-            traded = float(take.sum())
+        idle, idle_total = step.idle_quota(*columns, pop.alive, left, pop.quota, idle_share)
+        if idle_total > 0:
+            # no quota becomes -0.0 where none was: x - y is -0.0 only for x = -0.0
+            traded = step.trade_idle(pop.quota, idle, min(need / idle_total, 1.0))
             pool.release(traded, "用能权: idle quota traded within the year")
-    granted, covered = _grants(claims, pop.grade, pool.free, step)
-    asked = float(granted.sum())
-    total = pool.take_now(asked, "用能 look-ahead: quota granted")
-    scale = total / max(asked, 1e-300)  # what the pool gave of what was granted
+    asked = claims[asking]
+    covered = _covered(asked, pool.free)
+    # most months the pool covers every claim: the grants are the claims of the claimants, 0.0
+    # elsewhere; for plain claims that is each claim itself, so the claims' sum is the grants' sum
+    granted = None if covered and plain else _grants(claims, asking, asked, pop.grade, pool.free)
+    granted_sum = claimed if granted is None else float(granted.sum())
+    total = pool.take_now(granted_sum, "用能 look-ahead: quota granted")
+    scale = total / max(granted_sum, 1e-300)  # what the pool gave of what was granted
     if covered and scale == 1.0:
         # every claim met in full (granted * 1.0 is granted): the quotas grow by the claims, and no
         # row is short (claims - granted is 0.0 for a claimant, the claim itself, not positive, else)
-        np.add(pop.quota, granted, out=pop.quota)
+        if granted is None:  # 0.0 added elsewhere changes no plain quota: the claimants' alone
+            pop.quota[asking] += asked
+        else:
+            np.add(pop.quota, granted, out=pop.quota)
         return RationOutcome(total, 0.0, 0, traded)
+    if granted is None:
+        granted = _in_full(claims, asking, asked)
     # granted scaled to what the pool gave, added to quotas; the rows still short of their claim
-    short, cut = step.grant_and_short(granted, scale, pop.quota, claims, rate)
+    short, cut = step.grant_and_short(granted, scale, pop.quota, claims, *columns[1:], pop.alive)
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
     used = kernels.used_so_far(pop.ytd[cut], pop.va_rate[cut], pop.intensity[cut], pop.alive[cut])

@@ -8,6 +8,9 @@ microseconds, dominates at a few thousand firms). They cost numba's start once i
 (~0.5 s, the compiled code read from the disk cache), which a single small run would not earn
 back. So the numpy steps run until the process has stepped :data:`COMPILED_AFTER` firm-months,
 or at once for a population of :data:`COMPILED_FROM` firms; numba is imported only then.
+Sums returned by these functions are numpy's; the compiled ones give the same bits
+(:func:`.compiled.numpy_sum`), except that a NaN sum may be another NaN (which NaN depends on the
+order of additions; only infinite or NaN columns make one).
 """
 
 from __future__ import annotations
@@ -83,31 +86,80 @@ def used_so_far(ytd, va_rate, intensity, alive):
     return ytd / 12.0 * (va_rate * intensity) * alive
 
 
-def claimants(claims):
-    """The claims granted in full (a claim where positive, else 0.0) and the positive claims in row
-    order: (in_full, asked)."""
-    asking = np.flatnonzero(claims > 0)
-    asked = claims[asking]
-    in_full = np.zeros_like(claims, dtype=float)
-    in_full[asking] = asked
-    return in_full, asked
+def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
+    """:func:`look_ahead`'s claims, their sum, the rows with a positive claim (ascending), and
+    whether the claims and quotas are plain: no NaN claim, no sign bit set on a claim or a quota
+    (so no -0.0). Returns (claims, claimed, asking, plain)."""
+    _, claims = look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left)
+    plain = not (np.isnan(claims).any() or np.signbit(claims).any() or np.signbit(quota).any())
+    return claims, float(claims.sum()), np.flatnonzero(claims > 0), plain
 
 
-def idle_quota(ytd, va_rate, intensity, alive, rate, left, quota, share):
+def idle_quota(ytd, revenue, va_rate, intensity, alive, left, quota, share):
     """Quota each firm is on course to leave idle this year, times ``share`` (tce): at least 0,
-    ``max(quota - (used + rate * left), 0) * alive * share`` with ``used`` as :func:`used_so_far`."""
+    ``max(quota - projected, 0) * alive * share`` with ``projected`` as :func:`look_ahead`'s;
+    returns it and its sum."""
+    rate = revenue * (va_rate * intensity) * alive
     projected = used_so_far(ytd, va_rate, intensity, alive) + rate * left
-    return np.maximum(quota - projected, 0.0) * alive * share
+    idle = np.maximum(quota - projected, 0.0) * alive * share
+    return idle, float(idle.sum())
 
 
-def grant_and_short(granted, scale, quota, claims, rate):
+def trade_idle(quota, idle, factor):
+    """``quota -= idle * factor``; returns the sum of what was taken."""
+    take = idle * factor
+    quota -= take
+    return float(take.sum())
+
+
+def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, alive):
     """``granted *= scale; quota += granted``; returns the rows still short of their claim
-    (short > 1e-9 * max(rate, 1), ascending) and by how much (short = claims - granted)."""
+    (short > 1e-9 * max(rate, 1), ascending, ``rate`` as :func:`look_ahead`'s) and by how much
+    (short = claims - granted)."""
     granted *= scale
     quota += granted
     short = claims - granted
+    rate = revenue * (va_rate * intensity) * alive
     cut = np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
     return short[cut], cut
+
+
+def host_candidates(revenue, alive, above):
+    """The firms that may host a 零增地 upgrade: rows of the live 规上 firms (ascending) and their
+    revenues."""
+    rows = np.flatnonzero(alive & above)
+    return rows, revenue[rows]
+
+
+def host_ranks(values, ordered, outputs, u):
+    """Positions in ``values`` (``ordered`` = ``np.sort(values)``, not empty) of the hosts of
+    projects of ``outputs``: each drawn by ``u`` in proportion to revenue among the values at least
+    the output (the largest when none is); ties by position (a stable sort's order)."""
+    from .ranking import at_ranks  # here: ranking uses this module
+
+    weights = np.cumsum(ordered)
+    last = len(ordered) - 1
+    first = np.minimum(np.searchsorted(ordered, outputs, side="left"), last)  # smallest eligible
+    below = np.where(first > 0, weights[first - 1], 0.0)
+    picks = np.searchsorted(weights, below + u * (weights[-1] - below), side="right")
+    return at_ranks(values, ordered, np.minimum(picks, last))
+
+
+def exit_summary(rows, land, quota, cert, above, tiers):
+    """What leaves with the firms of ``rows``: their land and quota (numpy's sums of the rows' values)
+    and their number per tier code (0 规下, 1 规上, 1 + level for a certified firm; ``tiers`` codes)."""
+    level = cert[rows].astype(np.int64)
+    codes = np.where(level > 0, level + 1, above[rows].astype(np.int64))
+    return float(land[rows].sum()), float(quota[rows].sum()), np.bincount(codes, minlength=tiers)
+
+
+def mark_gone(rows, alive, revenue, hazard, land, quota):
+    """The firms of ``rows`` are gone: not alive, no output, no exit hazard, no land, no quota."""
+    alive[rows] = False
+    revenue[rows] = 0.0
+    hazard[rows] = 0.0
+    land[rows] = 0.0
+    quota[rows] = 0.0
 
 
 def _this_module() -> ModuleType:

@@ -1,0 +1,94 @@
+"""The compiled 零增地 host pick gives, bit for bit, what its numpy twin gives (which is the
+stable-sort definition: firms by revenue, ties by row)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.processes import compiled, kernels
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+def _revenues(rng: np.random.Generator, n: int, awkward: bool) -> np.ndarray:
+    """Revenues with ties (a few round values), zeros and -0.0; NaN too when ``awkward``."""
+    values = np.where(rng.random(n) < 0.3, rng.choice([0.0, -0.0, 2000.0, 5000.0], n), rng.lognormal(8, 1.5, n))
+    if awkward:
+        values[rng.random(n) < 0.1] = np.nan
+    return values
+
+
+@settings(max_examples=200, deadline=None)
+@given(seeds, st.integers(0, 300), st.floats(0.0, 1.0), st.booleans())
+def test_host_candidates(seed, n, above_share, awkward):
+    rng = np.random.default_rng(seed)
+    revenue, alive, above = _revenues(rng, n, awkward), rng.random(n) < 0.9, rng.random(n) < above_share
+    rows, values = compiled.host_candidates(revenue, alive, above)
+    want_rows, want_values = kernels.host_candidates(revenue, alive, above)
+    assert np.array_equal(rows, want_rows) and rows.dtype == want_rows.dtype
+    assert values.tobytes() == want_values.tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(seeds, st.integers(1, 300), st.integers(0, 12), st.booleans())
+def test_host_ranks(seed, n, projects, awkward):
+    rng = np.random.default_rng(seed)
+    values = _revenues(rng, n, awkward)
+    ordered = np.sort(values)
+    # outputs below, at and above the values (at a tie, beyond the largest, 0, NaN when awkward)
+    outputs = np.where(rng.random(projects) < 0.3, rng.choice(values, projects), rng.lognormal(8, 2, projects))
+    outputs[rng.random(projects) < 0.1] = np.nan if awkward else 1e12
+    u = rng.random(projects)
+    u[rng.random(projects) < 0.2] = 0.0
+    got = compiled.host_ranks(values, ordered, outputs, u)
+    want = kernels.host_ranks(values, ordered, outputs, u)
+    assert np.array_equal(got, want) and got.dtype == want.dtype
+
+
+def test_host_ranks_break_ties_by_position():
+    """Equal revenues: the pick lands on the run of ties; each rank is the next position holding it."""
+    values = np.array([5.0, 1.0, 5.0, 3.0, 5.0])
+    ordered = np.sort(values)  # 1, 3, 5, 5, 5
+    outputs = np.array([4.0, 4.0, 4.0])  # only the 5s are eligible: weights 9, 14, 19 above 4
+    u = np.array([0.0, 0.5, 0.99])  # targets 4, 11.5, 18.85: ranks 2, 3, 4
+    for step in (compiled, kernels):
+        assert step.host_ranks(values, ordered, outputs, u).tolist() == [0, 2, 4]
+
+
+@settings(max_examples=300, deadline=None)
+@given(seeds, st.sampled_from([0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 1000, 20_000]), st.integers(-3, 3), st.booleans())
+def test_numpy_sum_is_numpys_pairwise_sum(seed, base, offset, awkward):
+    """Lengths about numpy's block edges (8, 128 and their halvings); values of every size and sign
+    (the order of additions shows in the last bits), zeros of both signs, NaN and inf when awkward."""
+    rng = np.random.default_rng(seed)
+    n = max(base + offset, 0)
+    values = rng.lognormal(0, 4, n) * rng.choice([1.0, -1.0], n)
+    values[rng.random(n) < 0.2] = rng.choice([0.0, -0.0, 1e300, 5e-324])
+    if awkward:
+        values[rng.random(n) < 0.05] = rng.choice([np.nan, np.inf, -np.inf])
+    assert np.float64(compiled.numpy_sum(values)).tobytes() == values.sum().tobytes()
+    negative_zeros = np.full(n, -0.0)
+    assert np.float64(compiled.numpy_sum(negative_zeros)).tobytes() == negative_zeros.sum().tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(seeds, st.integers(0, 400), st.integers(0, 200))
+def test_exit_summary_and_mark_gone(seed, n, leaving):
+    rng = np.random.default_rng(seed)
+    land = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(2, 2, n))
+    quota = np.where(rng.random(n) < 0.3, rng.choice([0.0, -0.0], n), rng.lognormal(5, 3, n))
+    cert, above = rng.choice([0, 0, 0, 1, 2, 3, 4, 5], n).astype(np.int8), rng.random(n) < 0.3
+    rows = np.sort(rng.choice(n, min(leaving, n), replace=False)).astype(np.int64)
+    got = compiled.exit_summary(rows, land, quota, cert, above, 7)
+    want = kernels.exit_summary(rows, land, quota, cert, above, 7)
+    assert np.float64(got[0]).tobytes() == np.float64(want[0]).tobytes()
+    assert np.float64(got[1]).tobytes() == np.float64(want[1]).tobytes()
+    assert np.array_equal(got[2], want[2]) and got[2].sum() == len(rows)
+    columns = (rng.random(n) < 0.9, rng.lognormal(5, 2, n), rng.uniform(0, 0.1, n), land, quota)
+    twins = [tuple(c.copy() for c in columns) for _ in range(2)]
+    compiled.mark_gone(rows, *twins[0])
+    kernels.mark_gone(rows, *twins[1])
+    for a, b in zip(*twins, strict=True):
+        assert a.tobytes() == b.tobytes()
