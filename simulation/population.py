@@ -48,6 +48,11 @@ COLUMNS: dict[str, type] = {
 }
 
 
+# the columns by item size in bytes (so that one compiled loop moves the columns of a size as bits)
+_BY_SIZE = {size: tuple(name for name, dtype in COLUMNS.items() if np.dtype(dtype).itemsize == size) for size in (8, 2, 1)}
+assert sum(map(len, _BY_SIZE.values())) == len(COLUMNS)
+
+
 class Population:
     """Enterprise state as equal-length numpy arrays, one per column of :data:`COLUMNS`.
 
@@ -156,15 +161,17 @@ class Population:
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is false (exited firms leave the arrays)."""
+        step = kernels.compiled_for(len(self))
+        if step is not None:  # every column in place in one compiled call, as bits (the same rows, bit for bit)
+            views = {size: tuple(getattr(self, name).view(kind) for name in _BY_SIZE[size])
+                     for size, kind in ((8, np.uint64), (2, np.uint16), (1, np.uint8))}
+            self._resize(step.compact_columns(views[8], views[2], views[1], np.asarray(mask, dtype=bool)))
+            return
         mask = np.array(mask, dtype=bool)  # a copy: the mask is often a column (alive) being compacted
         kept = int(np.count_nonzero(mask))
-        step = kernels.compiled_for(len(self))
         for name in COLUMNS:
             view = getattr(self, name)
-            if step is None or view.dtype.itemsize != 8:
-                view[:kept] = view[mask]
-            else:  # in place, one pass, no temporary column (the same rows, bit for bit); one compiled
-                step.compact(view.view(np.uint64), mask)  # loop for the 8-byte columns (each loop costs a load)
+            view[:kept] = view[mask]
         self._resize(kept)
 
     def append(self, n: int, **values) -> None:

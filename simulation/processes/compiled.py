@@ -215,3 +215,261 @@ def book_claims(held: float, granted: float, land: np.ndarray, rows: np.ndarray,
             held -= back
             returned[i] = back
     return held, granted, returned
+
+
+# --- the year's end -------------------------------------------------------------------------
+# One loop each for the December passes (energy true-up, 小升规 review, 亩均 grading, expansion
+# claims, indicator sums, the roll into the next year, dropping the firms that left). The numpy
+# code they replace stays beside its caller as the twin; ``tests/test_year_end_kernels.py`` checks
+# them bit for bit. Sums stay with numpy, over arrays holding the same values in the same order.
+
+
+@numba.njit(cache=True, inline="always")
+def _at_least(x: float, floor: float) -> float:
+    """``np.maximum(x, floor)`` for a positive ``floor``: NaN propagates."""
+    return floor if x < floor else x
+
+
+@numba.njit(cache=True)
+def true_up_use(annual, va_rate, intensity, alive, quota, take_idle, share):
+    """energy.true_up's per-firm passes: use = annual * va_rate * intensity * alive; if ``take_idle``,
+    idle = max(quota - use, 0) * share is taken from ``quota`` (in place); excess = max(use - quota, 0).
+    Returns (idle, excess); idle is empty unless ``take_idle``."""
+    n = len(annual)
+    idle, excess = np.empty(n if take_idle else 0), np.empty(n)
+    for i in range(n):
+        use = _times_alive(annual[i] * va_rate[i] * intensity[i], alive[i])
+        if take_idle:
+            taken = _max0(quota[i] - use) * share
+            idle[i] = taken
+            quota[i] -= taken
+        excess[i] = _max0(use - quota[i])
+    return idle, excess
+
+
+@numba.njit(cache=True)
+def true_up_grant(granted, scale, quota, excess):
+    """``granted *= scale; quota += granted``; returns ``excess - granted`` (the overrun per firm)."""
+    overrun = np.empty(len(granted))
+    for i in range(len(granted)):
+        g = granted[i] * scale
+        granted[i] = g
+        quota[i] += g
+        overrun[i] = excess[i] - g
+    return overrun
+
+
+@numba.njit(cache=True)
+def scale_review(annual, alive, above, ids, threshold, p_report, start):
+    """statistics.review_scale in one pass: (entered, dropped) masks; ``above`` updated in place.
+    The report draw is made only for the firms it decides (over the line, not yet 规上): each
+    firm's draw is a function of its id alone, so the others' draws change nothing."""
+    n = len(annual)
+    entered, dropped = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        over = alive[i] and annual[i] >= threshold
+        enters = over and not above[i] and _uniform(start, ids[i]) < p_report
+        drops = alive[i] and above[i] and not over
+        entered[i], dropped[i] = enters, drops
+        above[i] = (above[i] or enters) and not drops
+    return entered, dropped
+
+
+@numba.njit(cache=True)
+def grading_groups(annual, va_rate, tax_rate, land, intensity, rd, alive, above, min_land_below,
+                   grade, score, d_streak, ungraded):
+    """The two 亩均 groups (规上 with land; 规下 with at least ``min_land_below`` mu), each as its rows
+    and its firms' four measures (tax per mu, value added per mu, value added per energy, R&D),
+    as grading._grade computes them. Firms in no group are set ungraded (score 0, no D streak).
+    Returns, for the group above and the group below: (rows, measures (4, m), whether each measure
+    has a NaN).
+
+    The first pass lists the groups without branches (membership follows no pattern a branch
+    predictor could learn); the second gathers each group's measures."""
+    n = len(annual)
+    listed = (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64))
+    a = b = 0
+    for i in range(n):
+        listed[0][a] = i  # written always, kept if a member
+        listed[1][b] = i
+        a += alive[i] & above[i] & (land[i] > 0)
+        b += alive[i] & (not above[i]) & (land[i] >= min_land_below)
+    for i in range(n):  # a loop of its own: in the one above, these stores made it several times slower
+        graded = alive[i] & ((above[i] & (land[i] > 0)) | ((not above[i]) & (land[i] >= min_land_below)))
+        grade[i] = grade[i] if graded else ungraded
+        score[i] = score[i] if graded else 0.0
+        d_streak[i] = d_streak[i] if graded else 0
+    out = []
+    for rows in (listed[0][:a].copy(), listed[1][:b].copy()):
+        x = np.empty((4, len(rows)))
+        nan = np.zeros(4, dtype=np.bool_)
+        for j in range(len(rows)):
+            i = rows[j]
+            plot = _at_least(land[i], 1e-9)
+            x[0, j] = annual[i] * tax_rate[i] / plot
+            x[1, j] = annual[i] * va_rate[i] / plot
+            x[2, j] = 1.0 / _at_least(intensity[i], 1e-12)
+            x[3, j] = rd[i]
+            for k in range(4):
+                nan[k] |= x[k, j] != x[k, j]
+        out.append((rows, x, nan))
+    return out[0], out[1]
+
+
+@numba.njit(cache=True)
+def grading_scores(values, weights, denominators, total_weight):
+    """Scores of a group's firms: 100 * Σ weight * value / denominator / total weight,
+    the measures with weight 0 left out, added in order as grading._score adds them; returns
+    (score, -score)."""
+    m = values.shape[1]
+    score, key = np.empty(m), np.empty(m)
+    for j in range(m):
+        s = 0.0
+        for k in range(len(weights)):
+            if weights[k] != 0.0:
+                s += weights[k] * values[k, j] / denominators[k]
+        s = 100.0 * s / total_weight
+        score[j], key[j] = s, -s
+    return score, key
+
+
+@numba.njit(cache=True)
+def grading_bands(key, ks, kths, rows, score, grades, grade, score_out, d_streak, grade_d):
+    """Grades of a group by rank (ranking.rank_bands with the stable tie rule): a firm's band is the
+    number of cuts ``ks`` its rank (by ``key``, ties by position) is not below; ``kths`` is the key of
+    rank ``k - 1`` for each cut with ``0 < k < len(key)`` (NaN where that rank falls among NaNs).
+    Writes grade, score and D streak at ``rows``."""
+    m, b = len(key), len(ks)
+    below, room, tied = np.zeros(b, dtype=np.int64), np.zeros(b, dtype=np.int64), np.zeros(b, dtype=np.int64)
+    numbers = 0
+    for j in range(m):
+        x = key[j]
+        numbers += x == x
+        for c in range(b):
+            below[c] += x < kths[c]
+    for c in range(b):
+        # the room left at the cut: for keys equal to the cut's key, or for NaNs once the cut is among them
+        room[c] = ks[c] - (numbers if kths[c] != kths[c] else below[c])
+    for j in range(m):
+        x = key[j]
+        band = 0
+        for c in range(b):
+            k = ks[c]
+            if k <= 0:
+                band += 1
+            elif k < m:
+                kth = kths[c]
+                if kth != kth:  # the cut among NaNs: every number, then NaNs by position
+                    inside = x == x
+                    if not inside:
+                        tied[c] += 1
+                        inside = tied[c] <= room[c]
+                else:
+                    inside = x < kth
+                    if x == kth:
+                        tied[c] += 1
+                        inside = tied[c] <= room[c]
+                band += not inside
+        r = rows[j]
+        grade[r], score_out[r] = grades[band], score[j]
+        d_streak[r] = d_streak[r] + 1 if grades[band] == grade_d else 0
+    return m
+
+
+@numba.njit(cache=True)
+def expansion_claims(annual, revenue_prev, land, alive, above, threshold, elasticity):
+    """land.file_expansions's claims: growth g = annual / max(revenue_prev, 1e-9) - 1 (0 without last
+    year's revenue), claim = land * max(g - threshold, 0) * (elasticity * alive 规上); returns the
+    rows whose claim exceeds 1e-9, ascending, and their claims."""
+    n = len(annual)
+    rows, claims = np.empty(n, dtype=np.int64), np.empty(n)
+    count = 0
+    for i in range(n):
+        previous = revenue_prev[i]
+        g = annual[i] / _at_least(previous, 1e-9) - 1.0 if previous > 0 else 0.0
+        claim = land[i] * _max0(g - threshold) * (elasticity * (1.0 if alive[i] and above[i] else 0.0))
+        if claim > 1e-9:
+            rows[count], claims[count] = i, claim
+            count += 1
+    return rows[:count].copy(), claims[:count].copy()
+
+
+# the sums of indicators.population_aggregates, in the order of its _SUMS
+_OUT_ABOVE, _VA_ABOVE, _VA_LANDED, _TAX_LANDED, _LAND_ABOVE, _EMPLOYEES_ABOVE, _VA_HIGH_TECH = 0, 1, 2, 3, 4, 5, 6
+_ENERGY_ABOVE, _RD_ABOVE, _ENERGY_USED, _VA_BOTH, _VA_PREV_BOTH, _VA_BELOW, _VA_PREV_BELOW = 7, 8, 9, 10, 11, 12, 13
+
+
+@numba.njit(cache=True)
+def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, va_prev, alive, above,
+                    high_tech, cert):
+    """The terms of each sum of indicators.population_aggregates, gathered in row order into the
+    rows of one array (14, n), and how many each sum has; with the firm counts (above, below,
+    高新技术, certificates 1-4)."""
+    n = len(annual)
+    terms = np.empty((14, n))
+    length = np.zeros(14, dtype=np.int64)
+    counts = np.zeros(7, dtype=np.int64)
+    for i in range(n):
+        if not alive[i]:
+            continue
+        a = annual[i]
+        va = a * va_rate[i]
+        energy = va * intensity[i]
+        terms[_ENERGY_USED, length[_ENERGY_USED]] = energy
+        length[_ENERGY_USED] += 1
+        counts[2] += high_tech[i]
+        if 1 <= cert[i] <= 4:
+            counts[2 + cert[i]] += 1
+        if above[i]:
+            counts[0] += 1
+            c = length[_OUT_ABOVE]
+            terms[_OUT_ABOVE, c], terms[_VA_ABOVE, c], terms[_EMPLOYEES_ABOVE, c] = a, va, employees[i]
+            terms[_ENERGY_ABOVE, c], terms[_RD_ABOVE, c] = energy, a * rd[i]
+            for s in (_OUT_ABOVE, _VA_ABOVE, _EMPLOYEES_ABOVE, _ENERGY_ABOVE, _RD_ABOVE):
+                length[s] = c + 1
+            if land[i] > 0:
+                c = length[_VA_LANDED]
+                terms[_VA_LANDED, c], terms[_TAX_LANDED, c], terms[_LAND_ABOVE, c] = va, a * tax_rate[i], land[i]
+                for s in (_VA_LANDED, _TAX_LANDED, _LAND_ABOVE):
+                    length[s] = c + 1
+            if high_tech[i]:
+                terms[_VA_HIGH_TECH, length[_VA_HIGH_TECH]] = va
+                length[_VA_HIGH_TECH] += 1
+            if va_prev[i] > 0:
+                c = length[_VA_BOTH]
+                terms[_VA_BOTH, c], terms[_VA_PREV_BOTH, c] = va, va_prev[i]
+                length[_VA_BOTH], length[_VA_PREV_BOTH] = c + 1, c + 1
+        else:
+            counts[1] += 1
+            if va_prev[i] > 0:
+                c = length[_VA_BELOW]
+                terms[_VA_BELOW, c], terms[_VA_PREV_BELOW, c] = va, va_prev[i]
+                length[_VA_BELOW], length[_VA_PREV_BELOW] = c + 1, c + 1
+    return terms, length, counts
+
+
+@numba.njit(cache=True)
+def roll_year(annual, revenue_prev, va_prev, growth_prev, va_rate, ytd):
+    """Model._roll_year's columns in one pass, in place: last year's growth, value added and
+    revenue become this year's; the year-to-date sum starts again at 0."""
+    for i in range(len(annual)):
+        a, previous = annual[i], revenue_prev[i]
+        growth_prev[i] = a / _at_least(previous, 1e-9) - 1.0 if previous > 0 else 0.0
+        va_prev[i] = a * va_rate[i]
+        revenue_prev[i] = a
+        ytd[i] = 0.0
+
+
+@numba.njit(cache=True)
+def compact_columns(wide, narrow, bytes_, mask):
+    """:func:`compact` for every column, given as bits: 8-byte columns (``wide``), 2-byte
+    (``narrow``) and 1-byte (``bytes_``), in one call; returns ``kept``."""
+    mask = mask.copy()  # the mask is often a column (alive) being compacted
+    kept = np.count_nonzero(mask)
+    for column in wide:
+        compact(column, mask)
+    for column in narrow:
+        compact(column, mask)
+    for column in bytes_:
+        compact(column, mask)
+    return kept
