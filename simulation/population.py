@@ -48,9 +48,8 @@ COLUMNS: dict[str, type] = {
 }
 
 
-# the columns by item size in bytes (so that one compiled loop moves the columns of a size as bits)
-_BY_SIZE = {size: tuple(name for name, dtype in COLUMNS.items() if np.dtype(dtype).itemsize == size) for size in (8, 2, 1)}
-assert sum(map(len, _BY_SIZE.values())) == len(COLUMNS)
+# a column's bits, by its item size: the compiled compaction moves any column of a width as bits
+_BITS = {8: np.uint64, 2: np.uint16, 1: np.uint8}
 
 
 class Population:
@@ -161,17 +160,15 @@ class Population:
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is false (exited firms leave the arrays)."""
-        step = kernels.compiled_for(len(self))
-        if step is not None:  # every column in place in one compiled call, as bits (the same rows, bit for bit)
-            views = {size: tuple(getattr(self, name).view(kind) for name in _BY_SIZE[size])
-                     for size, kind in ((8, np.uint64), (2, np.uint16), (1, np.uint8))}
-            self._resize(step.compact_columns(views[8], views[2], views[1], np.asarray(mask, dtype=bool)))
-            return
         mask = np.array(mask, dtype=bool)  # a copy: the mask is often a column (alive) being compacted
         kept = int(np.count_nonzero(mask))
+        step = kernels.compiled_for(len(self))
         for name in COLUMNS:
             view = getattr(self, name)
-            view[:kept] = view[mask]
+            if step is None:
+                view[:kept] = view[mask]
+            else:  # in place, one pass, no temporary column (the same rows, bit for bit): one compiled
+                step.compact(view.view(_BITS[view.dtype.itemsize]), mask)  # loop per width (each loop costs a load)
         self._resize(kept)
 
     def append(self, n: int, **values) -> None:

@@ -458,18 +458,3 @@ def roll_year(annual, revenue_prev, va_prev, growth_prev, va_rate, ytd):
         va_prev[i] = a * va_rate[i]
         revenue_prev[i] = a
         ytd[i] = 0.0
-
-
-@numba.njit(cache=True)
-def compact_columns(wide, narrow, bytes_, mask):
-    """:func:`compact` for every column, given as bits: 8-byte columns (``wide``), 2-byte
-    (``narrow``) and 1-byte (``bytes_``), in one call; returns ``kept``."""
-    mask = mask.copy()  # the mask is often a column (alive) being compacted
-    kept = np.count_nonzero(mask)
-    for column in wide:
-        compact(column, mask)
-    for column in narrow:
-        compact(column, mask)
-    for column in bytes_:
-        compact(column, mask)
-    return kept
