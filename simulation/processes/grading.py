@@ -98,7 +98,7 @@ def _score(idx: np.ndarray, measures) -> np.ndarray:
     for weight, values in measures:
         if weight:
             x = values[idx]
-            score += weight * x / max(np.median(x), 1e-12)
+            score += weight * x / max(median(x, bool(np.isnan(x).any())), 1e-12)
     return 100.0 * score / total_weight
 
 
