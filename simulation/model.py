@@ -40,7 +40,7 @@ from .indicators import Snapshot, measure, population_aggregates
 from .panel import PanelRecorder
 from .population import Population, initial_population
 from .processes import certification, energy, entry, grading, growth, land, land_renewal, projects, remediation, statistics
-from .processes import kernels
+from .processes.kernels import compiled_for
 from .processes.ranking import at_ranks
 from .resources import EnergyPool, LandPool
 from .scenario import Scenario
@@ -322,7 +322,7 @@ class Region:
         (``annual``: this year's revenue, when the caller has it.)"""
         pop = self.pop
         annual = pop.annual_revenue() if annual is None else annual
-        compiled = kernels.compiled_for(len(pop))
+        compiled = compiled_for(len(pop))
         if compiled is not None:  # the same columns in one pass
             compiled.roll_year(annual, pop.revenue_prev, pop.va_prev, pop.growth_prev, pop.va_rate, pop.ytd)
         else:

@@ -82,10 +82,12 @@ def _population(seed: int, n: int, nan: bool = True) -> Population:
         score=rng.random(n),
         d_streak=rng.choice([0, 1, 2, 127], n),
         lease_end=rng.integers(0, 3, n),
-        **{name: rng.integers(0, 2030, n) for name in ("cert_year", "high_tech_year", "entry_year")},
         sector=rng.integers(0, 9, n),
-        **{name: rng.normal(0, 1, n) for name in ("growth_prev", "drift", "transitory", "hazard_month")},
     )
+    for name in ("cert_year", "high_tech_year", "entry_year"):
+        getattr(pop, name)[:] = rng.integers(0, 2030, n)
+    for name in ("growth_prev", "drift", "transitory", "hazard_month"):
+        getattr(pop, name)[:] = rng.normal(0, 1, n)
     return pop
 
 

@@ -150,9 +150,8 @@ def true_up(pop: Population, pool: EnergyPool, returned_share: float | None,
     compiled = kernels.compiled_for(len(pop))
     use_pass, grant_pass = (_true_up_use, _true_up_grant) if compiled is None else (compiled.true_up_use,
                                                                                   compiled.true_up_grant)
-    take_idle = returned_share is not None
-    idle, excess = use_pass(annual, pop.va_rate, pop.intensity, pop.alive, pop.quota, take_idle,
-                            returned_share if take_idle else 0.0)
+    take_idle, share = returned_share is not None, returned_share or 0.0
+    idle, excess = use_pass(annual, pop.va_rate, pop.intensity, pop.alive, pop.quota, take_idle, share)
     recovered = 0.0
     if take_idle:
         recovered = float(idle.sum())
