@@ -241,14 +241,6 @@ def test_population_aggregates(seed, n):
 
 
 @settings(max_examples=60, deadline=None)
-@given(seeds, sizes, st.integers(0, 5))
-def test_sums_over_a_row_of_terms_are_sums_over_fresh_arrays(seed, n, offset):
-    """numpy's pairwise sum of a run of terms in a row of a larger array is that of the same terms alone."""
-    terms = np.random.default_rng(seed).lognormal(0, 3, (3, n + offset))
-    assert _bits(terms[1, offset:].sum()) == _bits(terms[1, offset:].copy().sum())
-
-
-@settings(max_examples=60, deadline=None)
 @given(seeds, sizes)
 def test_roll_year_and_keep(seed, n):
     """The roll into the next year and dropping the firms that left (``keep`` compacts with the

@@ -394,58 +394,68 @@ def expansion_claims(annual, revenue_prev, land, alive, above, threshold, elasti
     return rows[:count].copy(), claims[:count].copy()
 
 
-# the sums of indicators.population_aggregates, in the order of its _SUMS
-_OUT_ABOVE, _VA_ABOVE, _VA_LANDED, _TAX_LANDED, _LAND_ABOVE, _EMPLOYEES_ABOVE, _VA_HIGH_TECH = 0, 1, 2, 3, 4, 5, 6
-_ENERGY_ABOVE, _RD_ABOVE, _ENERGY_USED, _VA_BOTH, _VA_PREV_BOTH, _VA_BELOW, _VA_PREV_BELOW = 7, 8, 9, 10, 11, 12, 13
-
-
 @numba.njit(cache=True)
 def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, va_prev, alive, above,
                     high_tech, cert):
-    """The terms of each sum of indicators.population_aggregates, gathered in row order into the
-    rows of one array (14, n), and how many each sum has; with the firm counts (above, below,
-    高新技术, certificates 1-4)."""
+    """The terms of each sum of indicators.population_aggregates (in the order of its ``_SUMS``),
+    each gathered in row order into an array of its own, and the firm counts (above, below,
+    高新技术, certificates 1-4).
+
+    A first pass sorts the firms into the sums (a bit each) and counts them, so that each array is
+    allocated at its size: one array of every firm's length per sum would be mostly untouched, and
+    each page a fresh allocation touches costs a fault (a few microseconds)."""
     n = len(annual)
-    terms = np.empty((14, n))
-    length = np.zeros(14, dtype=np.int64)
+    kinds = np.empty(n, dtype=np.uint8)  # 1 alive, 2 规上, 4 with land, 8 高新技术, 16 规上 with last year's value added, 32 规下 with it
+    sizes = np.zeros(6, dtype=np.int64)
+    for i in range(n):
+        up = alive[i] & above[i]
+        earlier = va_prev[i] > 0
+        kind = (alive[i] | up << 1 | (up & (land[i] > 0)) << 2 | (up & high_tech[i]) << 3 | (up & earlier) << 4
+                | (alive[i] & (not above[i]) & earlier) << 5)
+        kinds[i] = kind
+        for bit in range(6):
+            sizes[bit] += (kind >> bit) & 1
+    alive_n, above_n, landed_n, high_n, both_n, below_n = sizes
+    out_above, va_above, employees_above = np.empty(above_n), np.empty(above_n), np.empty(above_n)
+    energy_above, rd_above = np.empty(above_n), np.empty(above_n)
+    va_landed, tax_landed, land_above = np.empty(landed_n), np.empty(landed_n), np.empty(landed_n)
+    va_high_tech, energy_used = np.empty(high_n), np.empty(alive_n)
+    va_both, va_prev_both, va_below, va_prev_below = np.empty(both_n), np.empty(both_n), np.empty(below_n), np.empty(below_n)
+    at = np.zeros(6, dtype=np.int64)  # terms written so far, per bit
     counts = np.zeros(7, dtype=np.int64)
     for i in range(n):
-        if not alive[i]:
+        kind = kinds[i]
+        if not kind & 1:
             continue
         a = annual[i]
         va = a * va_rate[i]
         energy = va * intensity[i]
-        terms[_ENERGY_USED, length[_ENERGY_USED]] = energy
-        length[_ENERGY_USED] += 1
+        energy_used[at[0]] = energy
+        at[0] += 1
         counts[2] += high_tech[i]
         if 1 <= cert[i] <= 4:
             counts[2 + cert[i]] += 1
-        if above[i]:
-            counts[0] += 1
-            c = length[_OUT_ABOVE]
-            terms[_OUT_ABOVE, c], terms[_VA_ABOVE, c], terms[_EMPLOYEES_ABOVE, c] = a, va, employees[i]
-            terms[_ENERGY_ABOVE, c], terms[_RD_ABOVE, c] = energy, a * rd[i]
-            for s in (_OUT_ABOVE, _VA_ABOVE, _EMPLOYEES_ABOVE, _ENERGY_ABOVE, _RD_ABOVE):
-                length[s] = c + 1
-            if land[i] > 0:
-                c = length[_VA_LANDED]
-                terms[_VA_LANDED, c], terms[_TAX_LANDED, c], terms[_LAND_ABOVE, c] = va, a * tax_rate[i], land[i]
-                for s in (_VA_LANDED, _TAX_LANDED, _LAND_ABOVE):
-                    length[s] = c + 1
-            if high_tech[i]:
-                terms[_VA_HIGH_TECH, length[_VA_HIGH_TECH]] = va
-                length[_VA_HIGH_TECH] += 1
-            if va_prev[i] > 0:
-                c = length[_VA_BOTH]
-                terms[_VA_BOTH, c], terms[_VA_PREV_BOTH, c] = va, va_prev[i]
-                length[_VA_BOTH], length[_VA_PREV_BOTH] = c + 1, c + 1
-        else:
-            counts[1] += 1
-            if va_prev[i] > 0:
-                c = length[_VA_BELOW]
-                terms[_VA_BELOW, c], terms[_VA_PREV_BELOW, c] = va, va_prev[i]
-                length[_VA_BELOW], length[_VA_PREV_BELOW] = c + 1, c + 1
-    return terms, length, counts
+        if kind & 2:
+            c = at[1]
+            out_above[c], va_above[c], employees_above[c], energy_above[c], rd_above[c] = a, va, employees[i], energy, a * rd[i]
+            at[1] += 1
+        if kind & 4:
+            c = at[2]
+            va_landed[c], tax_landed[c], land_above[c] = va, a * tax_rate[i], land[i]
+            at[2] += 1
+        if kind & 8:
+            va_high_tech[at[3]] = va
+            at[3] += 1
+        if kind & 16:
+            va_both[at[4]], va_prev_both[at[4]] = va, va_prev[i]
+            at[4] += 1
+        if kind & 32:
+            va_below[at[5]], va_prev_below[at[5]] = va, va_prev[i]
+            at[5] += 1
+    counts[0], counts[1] = above_n, alive_n - above_n
+    terms = (out_above, va_above, va_landed, tax_landed, land_above, employees_above, va_high_tech, energy_above,
+             rd_above, energy_used, va_both, va_prev_both, va_below, va_prev_below)
+    return terms, counts
 
 
 @numba.njit(cache=True)
