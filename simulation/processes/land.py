@@ -159,16 +159,16 @@ class LandMarket:
         granted = float(np.add.accumulate(np.concatenate(([granted], amounts[:now])))[-1])
         any_granted = now > 0
         waiting: list[_Claim] = []
-        ids = pop.id[rows].tolist()
+        ids = pop.id[rows[now:]].tolist()  # the firms of the claims not served in the run (ids[i - now])
         for i, (row, amount) in enumerate(zip(rows[now:].tolist(), amounts[now:].tolist()), start=now):
             if not self.pool.take_if_first(amount, reason):
-                filed = _Claim(self, pop, ids[i], amount)
+                filed = _Claim(self, pop, ids[i - now], amount)
                 self.pool.enqueue(filed)
                 if not filed.triggered:
                     # it waits, so every later claim waits behind it: queued together, no serving pass
                     # (the free land is unchanged since the head was found unservable)
                     filed.waiting = True
-                    waiting = [filed, *(_Claim(self, pop, firm, a, True) for firm, a in zip(ids[i + 1:], amounts[i + 1:].tolist()))]
+                    waiting = [filed, *(_Claim(self, pop, firm, a, True) for firm, a in zip(ids[i - now + 1:], amounts[i + 1:].tolist()))]
                     self.pool.enqueue_behind(waiting[1:], amounts[i + 1:])
                     break
                 self.pool.granted(amount, reason)
