@@ -266,12 +266,15 @@ def scale_review(annual, alive, above, ids, threshold, p_report, start):
     firm's draw is a function of its id alone, so the others' draws change nothing."""
     n = len(annual)
     entered, dropped = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
-    for i in range(n):
-        over = alive[i] and annual[i] >= threshold
-        enters = over and not above[i] and _uniform(start, ids[i]) < p_report
-        drops = alive[i] and above[i] and not over
+    for i in range(n):  # & rather than `and`: no branch but the rare one to the draw
+        over = alive[i] & (annual[i] >= threshold)
+        was = above[i]
+        enters = over & (not was)
+        if enters:
+            enters = _uniform(start, ids[i]) < p_report
+        drops = alive[i] & was & (not over)
         entered[i], dropped[i] = enters, drops
-        above[i] = (above[i] or enters) and not drops
+        above[i] = (was | enters) & (not drops)
     return entered, dropped
 
 
@@ -387,7 +390,7 @@ def expansion_claims(annual, revenue_prev, land, alive, above, threshold, elasti
     for i in range(n):
         previous = revenue_prev[i]
         g = annual[i] / _at_least(previous, 1e-9) - 1.0 if previous > 0 else 0.0
-        claim = land[i] * _max0(g - threshold) * (elasticity * (1.0 if alive[i] and above[i] else 0.0))
+        claim = land[i] * _max0(g - threshold) * (elasticity * (1.0 if alive[i] & above[i] else 0.0))
         if claim > 1e-9:
             rows[count], claims[count] = i, claim
             count += 1

@@ -157,8 +157,9 @@ def true_up(pop: Population, pool: EnergyPool, returned_share: float | None,
         recovered = float(idle.sum())
         pool.release(recovered, "用能权: idle quota taken back")
     granted = _grants(excess, pop.grade, pool.free, compiled or kernels)[0]
-    total = pool.take_now(float(granted.sum()), "quota true-up")
-    overrun = grant_pass(granted, total / max(float(granted.sum()), 1e-300), pop.quota, excess)
+    asked = float(granted.sum())
+    total = pool.take_now(asked, "quota true-up")
+    overrun = grant_pass(granted, total / max(asked, 1e-300), pop.quota, excess)
     return TrueUpOutcome(recovered, total, float(overrun.sum()))
 
 
