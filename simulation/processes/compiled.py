@@ -219,9 +219,10 @@ def book_claims(held: float, granted: float, land: np.ndarray, rows: np.ndarray,
 
 # --- the year's end -------------------------------------------------------------------------
 # One loop each for the December passes (energy true-up, 小升规 review, 亩均 grading, expansion
-# claims, indicator sums, the roll into the next year, dropping the firms that left). The numpy
-# code they replace stays beside its caller as the twin; ``tests/test_year_end_kernels.py`` checks
-# them bit for bit. Sums stay with numpy, over arrays holding the same values in the same order.
+# claims, indicator sums, the roll into the next year; the firms that left are dropped by
+# :func:`compact`). The numpy code they replace stays beside its caller as the twin;
+# ``tests/test_year_end_kernels.py`` checks them bit for bit. Sums stay with numpy, over arrays
+# holding the same values in the same order.
 
 
 @numba.njit(cache=True, inline="always")
@@ -376,7 +377,6 @@ def grading_bands(key, ks, kths, rows, score, grades, grade, score_out, d_streak
         r = rows[j]
         grade[r], score_out[r] = grades[band], score[j]
         d_streak[r] = d_streak[r] + 1 if grades[band] == grade_d else 0
-    return m
 
 
 @numba.njit(cache=True)
@@ -408,7 +408,9 @@ def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, v
     allocated at its size: one array of every firm's length per sum would be mostly untouched, and
     each page a fresh allocation touches costs a fault (a few microseconds)."""
     n = len(annual)
-    kinds = np.empty(n, dtype=np.uint8)  # 1 alive, 2 规上, 4 with land, 8 高新技术, 16 规上 with last year's value added, 32 规下 with it
+    # a bit per kind of firm: 1 alive, 2 规上, 4 规上 with land, 8 规上 高新技术, 16 规上 and 32 规下
+    # with last year's value added
+    kinds = np.empty(n, dtype=np.uint8)
     sizes = np.zeros(6, dtype=np.int64)
     for i in range(n):
         up = alive[i] & above[i]
@@ -463,8 +465,8 @@ def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, v
 
 @numba.njit(cache=True)
 def roll_year(annual, revenue_prev, va_prev, growth_prev, va_rate, ytd):
-    """Model._roll_year's columns in one pass, in place: last year's growth, value added and
-    revenue become this year's; the year-to-date sum starts again at 0."""
+    """Model._roll_year's columns in one pass, in place: this year's revenue, value added and growth
+    become last year's (the ``*_prev`` columns); the year-to-date sum starts again at 0."""
     for i in range(len(annual)):
         a, previous = annual[i], revenue_prev[i]
         growth_prev[i] = a / _at_least(previous, 1e-9) - 1.0 if previous > 0 else 0.0
