@@ -244,23 +244,25 @@ class Region:
 
     def _year_end(self) -> None:
         year, pop = self.year, self.pop
-        self._energy_true_up()
+        annual = pop.annual_revenue()  # the year's revenue: no monthly sum moves until the roll
+        self._energy_true_up(annual)
         # a firm rationed down to (almost) no output by December cannot carry on: it leaves the market
         idle = np.flatnonzero(pop.alive & (pop.revenue < 1.0))  # under 1万元 a year
         self._exit(idle, Route.MARKET, reason="有序用电: no output left")
-        entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, self.draws)
-        self.counts["new_above_scale"] += int(entered.sum())
-        self.counts["dropped_below_scale"] += int(dropped.sum())
-        self._flow("规下", "规上", int(entered.sum()))
-        self._flow("规上", "规下", int(dropped.sum()))
-        grading.grade_firms(pop, self.params.grading, year)
+        entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, self.draws, annual)
+        n_entered, n_dropped = int(np.count_nonzero(entered)), int(np.count_nonzero(dropped))
+        self.counts["new_above_scale"] += n_entered
+        self.counts["dropped_below_scale"] += n_dropped
+        self._flow("规下", "规上", n_entered)
+        self._flow("规上", "规下", n_dropped)
+        grading.grade_firms(pop, self.params.grading, year, annual=annual)
         self._check_leases(year)
-        self._expand_land()
+        self._expand_land(annual)
         self._buy_energy()
         self._record(year)
         if self.panel is not None:
-            self.panel.record_year(pop, year, pop.annual_revenue())
-        self._roll_year()
+            self.panel.record_year(pop, year, annual)
+        self._roll_year(annual)
 
     def _check_leases(self, year: int) -> None:
         """先租后让: leases that end this year convert to title unless the firm is graded D."""
@@ -330,13 +332,19 @@ class Region:
             self._flow(tier, label, n)
         step.mark_gone(rows, pop.alive, pop.revenue, pop.hazard_month, pop.land, pop.quota)
 
-    def _roll_year(self) -> None:
+    def _roll_year(self, annual: np.ndarray | None = None) -> None:
+        """The year's revenue, growth and value added become last year's; the firms that left are dropped.
+        (``annual``: this year's revenue, when the caller has it.)"""
         pop = self.pop
-        annual = pop.annual_revenue()
-        pop.growth_prev = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
-        pop.va_prev = annual * pop.va_rate
-        pop.revenue_prev = annual
-        pop.ytd = np.zeros(len(pop))
+        annual = pop.annual_revenue() if annual is None else annual
+        compiled = kernels.compiled_for(len(pop))
+        if compiled is not None:  # the same columns in one pass
+            compiled.roll_year(annual, pop.revenue_prev, pop.va_prev, pop.growth_prev, pop.va_rate, pop.ytd)
+        else:
+            pop.growth_prev = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
+            pop.va_prev = annual * pop.va_rate
+            pop.revenue_prev = annual
+            pop.ytd = np.zeros(len(pop))
         pop.keep(pop.alive)
 
     # --- projects (simulation.processes.projects) -----------------------------------------
@@ -393,14 +401,14 @@ class Region:
         self._flow("项目投产", "规下", len(done))
 
     # --- land and energy (simulation.processes.land, .energy) -----------------------------
-    def _expand_land(self) -> None:
+    def _expand_land(self, annual: np.ndarray | None = None) -> None:
         """Growing 规上 firms file land claims; they queue with the projects (see processes.land)."""
-        self.market.file_expansions(self.pop, self.year)
+        self.market.file_expansions(self.pop, self.year, annual)
 
-    def _energy_true_up(self) -> None:
+    def _energy_true_up(self, annual: np.ndarray | None = None) -> None:
         returned = self.levers.energy.unused_quota_returned
         share = returned.at(self.year) if returned is not None else None
-        self.counts.record(energy.true_up(self.pop, self.energy, share))
+        self.counts.record(energy.true_up(self.pop, self.energy, share, annual))
 
     def _set_energy_cap(self, change: float) -> None:
         energy.change_cap(self.pop, self.energy, change)

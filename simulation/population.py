@@ -51,6 +51,10 @@ COLUMNS: dict[str, type] = {
 _APPENDED = {name: UNGRADED if name == "grade" else 0 for name in COLUMNS if name != "id"}
 
 
+# a column's bits, by its item size: the compiled compaction moves any column of a width as bits
+_BITS = {8: np.uint64, 2: np.uint16, 1: np.uint8}
+
+
 class Population:
     """Enterprise state as equal-length numpy arrays, one per column of :data:`COLUMNS`.
 
@@ -164,10 +168,10 @@ class Population:
         step = kernels.compiled_for(len(self))
         for name in COLUMNS:
             view = getattr(self, name)
-            if step is None or view.dtype.itemsize != 8:
+            if step is None:
                 view[:kept] = view[mask]
-            else:  # in place, one pass, no temporary column (the same rows, bit for bit); one compiled
-                step.compact(view.view(np.uint64), mask)  # loop for the 8-byte columns (each loop costs a load)
+            else:  # in place, one pass, no temporary column (the same rows, bit for bit): one compiled
+                step.compact(view.view(_BITS[view.dtype.itemsize]), mask)  # loop per width (each loop costs a load)
         self._resize(kept)
 
     def append(self, n: int, **values) -> None:

@@ -491,3 +491,261 @@ def book_claims(held: float, granted: float, land: np.ndarray, rows: np.ndarray,
             held -= back
             returned[i] = back
     return held, granted, returned
+
+
+# --- the year's end -------------------------------------------------------------------------
+# One loop each for the December passes (energy true-up, 小升规 review, 亩均 grading, expansion
+# claims, indicator sums, the roll into the next year; the firms that left are dropped by
+# :func:`compact`). The numpy code they replace stays beside its caller as the twin;
+# ``tests/test_year_end_kernels.py`` checks them bit for bit. Sums stay with numpy, over arrays
+# holding the same values in the same order.
+
+
+@numba.njit(cache=True, inline="always")
+def _at_least(x: float, floor: float) -> float:
+    """``np.maximum(x, floor)`` for a positive ``floor``: NaN propagates."""
+    return floor if x < floor else x
+
+
+@numba.njit(cache=True)
+def true_up_use(annual, va_rate, intensity, alive, quota, take_idle, share):
+    """energy.true_up's per-firm passes: use = annual * va_rate * intensity * alive; if ``take_idle``,
+    idle = max(quota - use, 0) * share is taken from ``quota`` (in place); excess = max(use - quota, 0).
+    Returns (idle, excess); idle is empty unless ``take_idle``."""
+    n = len(annual)
+    idle, excess = np.empty(n if take_idle else 0), np.empty(n)
+    for i in range(n):
+        use = _times_alive(annual[i] * va_rate[i] * intensity[i], alive[i])
+        if take_idle:
+            taken = _max0(quota[i] - use) * share
+            idle[i] = taken
+            quota[i] -= taken
+        excess[i] = _max0(use - quota[i])
+    return idle, excess
+
+
+@numba.njit(cache=True)
+def true_up_grant(granted, scale, quota, excess):
+    """``granted *= scale; quota += granted``; returns ``excess - granted`` (the overrun per firm)."""
+    overrun = np.empty(len(granted))
+    for i in range(len(granted)):
+        g = granted[i] * scale
+        granted[i] = g
+        quota[i] += g
+        overrun[i] = excess[i] - g
+    return overrun
+
+
+@numba.njit(cache=True)
+def scale_review(annual, alive, above, ids, threshold, p_report, start):
+    """statistics.review_scale in one pass: (entered, dropped) masks; ``above`` updated in place.
+    The report draw is made only for the firms it decides (over the line, not yet 规上): each
+    firm's draw is a function of its id alone, so the others' draws change nothing."""
+    n = len(annual)
+    entered, dropped = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+    for i in range(n):  # & rather than `and`: no branch but the rare one to the draw
+        over = alive[i] & (annual[i] >= threshold)
+        was = above[i]
+        enters = over & (not was)
+        if enters:
+            enters = _uniform(start, ids[i]) < p_report
+        drops = alive[i] & was & (not over)
+        entered[i], dropped[i] = enters, drops
+        above[i] = (was | enters) & (not drops)
+    return entered, dropped
+
+
+@numba.njit(cache=True)
+def grading_groups(annual, va_rate, tax_rate, land, intensity, rd, alive, above, min_land_below,
+                   grade, score, d_streak, ungraded):
+    """The two 亩均 groups (规上 with land; 规下 with at least ``min_land_below`` mu), each as its rows
+    and its firms' four measures (tax per mu, value added per mu, value added per energy, R&D),
+    as grading._grade computes them. Firms in no group are set ungraded (score 0, no D streak).
+    Returns, for the group above and the group below: (rows, measures (4, m), whether each measure
+    has a NaN).
+
+    The first pass lists the groups without branches (membership follows no pattern a branch
+    predictor could learn); the second gathers each group's measures."""
+    n = len(annual)
+    listed = (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64))
+    a = b = 0
+    for i in range(n):
+        listed[0][a] = i  # written always, kept if a member
+        listed[1][b] = i
+        a += alive[i] & above[i] & (land[i] > 0)
+        b += alive[i] & (not above[i]) & (land[i] >= min_land_below)
+    for i in range(n):  # a loop of its own: in the one above, these stores made it several times slower
+        graded = alive[i] & ((above[i] & (land[i] > 0)) | ((not above[i]) & (land[i] >= min_land_below)))
+        grade[i] = grade[i] if graded else ungraded
+        score[i] = score[i] if graded else 0.0
+        d_streak[i] = d_streak[i] if graded else 0
+    out = []
+    for rows in (listed[0][:a].copy(), listed[1][:b].copy()):
+        x = np.empty((4, len(rows)))
+        nan = np.zeros(4, dtype=np.bool_)
+        for j in range(len(rows)):
+            i = rows[j]
+            plot = _at_least(land[i], 1e-9)
+            x[0, j] = annual[i] * tax_rate[i] / plot
+            x[1, j] = annual[i] * va_rate[i] / plot
+            x[2, j] = 1.0 / _at_least(intensity[i], 1e-12)
+            x[3, j] = rd[i]
+            for k in range(4):
+                nan[k] |= x[k, j] != x[k, j]
+        out.append((rows, x, nan))
+    return out[0], out[1]
+
+
+@numba.njit(cache=True)
+def grading_scores(values, weights, denominators, total_weight):
+    """Scores of a group's firms: 100 * Σ weight * value / denominator / total weight,
+    the measures with weight 0 left out, added in order as grading._score adds them; returns
+    (score, -score)."""
+    m = values.shape[1]
+    score, key = np.empty(m), np.empty(m)
+    for j in range(m):
+        s = 0.0
+        for k in range(len(weights)):
+            if weights[k] != 0.0:
+                s += weights[k] * values[k, j] / denominators[k]
+        s = 100.0 * s / total_weight
+        score[j], key[j] = s, -s
+    return score, key
+
+
+@numba.njit(cache=True)
+def grading_bands(key, ks, kths, rows, score, grades, grade, score_out, d_streak, grade_d):
+    """Grades of a group by rank (ranking.rank_bands with the stable tie rule): a firm's band is the
+    number of cuts ``ks`` its rank (by ``key``, ties by position) is not below; ``kths`` is the key of
+    rank ``k - 1`` for each cut with ``0 < k < len(key)`` (NaN where that rank falls among NaNs).
+    Writes grade, score and D streak at ``rows``."""
+    m, b = len(key), len(ks)
+    below, room, tied = np.zeros(b, dtype=np.int64), np.zeros(b, dtype=np.int64), np.zeros(b, dtype=np.int64)
+    numbers = 0
+    for j in range(m):
+        x = key[j]
+        numbers += x == x
+        for c in range(b):
+            below[c] += x < kths[c]
+    for c in range(b):
+        # the room left at the cut: for keys equal to the cut's key, or for NaNs once the cut is among them
+        room[c] = ks[c] - (numbers if kths[c] != kths[c] else below[c])
+    for j in range(m):
+        x = key[j]
+        band = 0
+        for c in range(b):
+            k = ks[c]
+            if k <= 0:
+                band += 1
+            elif k < m:
+                kth = kths[c]
+                if kth != kth:  # the cut among NaNs: every number, then NaNs by position
+                    inside = x == x
+                    if not inside:
+                        tied[c] += 1
+                        inside = tied[c] <= room[c]
+                else:
+                    inside = x < kth
+                    if x == kth:
+                        tied[c] += 1
+                        inside = tied[c] <= room[c]
+                band += not inside
+        r = rows[j]
+        grade[r], score_out[r] = grades[band], score[j]
+        d_streak[r] = d_streak[r] + 1 if grades[band] == grade_d else 0
+
+
+@numba.njit(cache=True)
+def expansion_claims(annual, revenue_prev, land, alive, above, threshold, elasticity):
+    """land.file_expansions's claims: growth g = annual / max(revenue_prev, 1e-9) - 1 (0 without last
+    year's revenue), claim = land * max(g - threshold, 0) * (elasticity * alive 规上); returns the
+    rows whose claim exceeds 1e-9, ascending, and their claims."""
+    n = len(annual)
+    rows, claims = np.empty(n, dtype=np.int64), np.empty(n)
+    count = 0
+    for i in range(n):
+        previous = revenue_prev[i]
+        g = annual[i] / _at_least(previous, 1e-9) - 1.0 if previous > 0 else 0.0
+        claim = land[i] * _max0(g - threshold) * (elasticity * (1.0 if alive[i] & above[i] else 0.0))
+        if claim > 1e-9:
+            rows[count], claims[count] = i, claim
+            count += 1
+    return rows[:count].copy(), claims[:count].copy()
+
+
+@numba.njit(cache=True)
+def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, va_prev, alive, above,
+                    high_tech, cert):
+    """The terms of each sum of indicators.population_aggregates (in the order of its ``_SUMS``),
+    each gathered in row order into an array of its own, and the firm counts (above, below,
+    高新技术, certificates 1-4).
+
+    A first pass sorts the firms into the sums (a bit each) and counts them, so that each array is
+    allocated at its size: one array of every firm's length per sum would be mostly untouched, and
+    each page a fresh allocation touches costs a fault (a few microseconds)."""
+    n = len(annual)
+    # a bit per kind of firm: 1 alive, 2 规上, 4 规上 with land, 8 规上 高新技术, 16 规上 and 32 规下
+    # with last year's value added
+    kinds = np.empty(n, dtype=np.uint8)
+    sizes = np.zeros(6, dtype=np.int64)
+    for i in range(n):
+        up = alive[i] & above[i]
+        earlier = va_prev[i] > 0
+        kind = (alive[i] | up << 1 | (up & (land[i] > 0)) << 2 | (up & high_tech[i]) << 3 | (up & earlier) << 4
+                | (alive[i] & (not above[i]) & earlier) << 5)
+        kinds[i] = kind
+        for bit in range(6):
+            sizes[bit] += (kind >> bit) & 1
+    alive_n, above_n, landed_n, high_n, both_n, below_n = sizes
+    out_above, va_above, employees_above = np.empty(above_n), np.empty(above_n), np.empty(above_n)
+    energy_above, rd_above = np.empty(above_n), np.empty(above_n)
+    va_landed, tax_landed, land_above = np.empty(landed_n), np.empty(landed_n), np.empty(landed_n)
+    va_high_tech, energy_used = np.empty(high_n), np.empty(alive_n)
+    va_both, va_prev_both, va_below, va_prev_below = np.empty(both_n), np.empty(both_n), np.empty(below_n), np.empty(below_n)
+    at = np.zeros(6, dtype=np.int64)  # terms written so far, per bit
+    counts = np.zeros(7, dtype=np.int64)
+    for i in range(n):
+        kind = kinds[i]
+        if not kind & 1:
+            continue
+        a = annual[i]
+        va = a * va_rate[i]
+        energy = va * intensity[i]
+        energy_used[at[0]] = energy
+        at[0] += 1
+        counts[2] += high_tech[i]
+        if 1 <= cert[i] <= 4:
+            counts[2 + cert[i]] += 1
+        if kind & 2:
+            c = at[1]
+            out_above[c], va_above[c], employees_above[c], energy_above[c], rd_above[c] = a, va, employees[i], energy, a * rd[i]
+            at[1] += 1
+        if kind & 4:
+            c = at[2]
+            va_landed[c], tax_landed[c], land_above[c] = va, a * tax_rate[i], land[i]
+            at[2] += 1
+        if kind & 8:
+            va_high_tech[at[3]] = va
+            at[3] += 1
+        if kind & 16:
+            va_both[at[4]], va_prev_both[at[4]] = va, va_prev[i]
+            at[4] += 1
+        if kind & 32:
+            va_below[at[5]], va_prev_below[at[5]] = va, va_prev[i]
+            at[5] += 1
+    counts[0], counts[1] = above_n, alive_n - above_n
+    terms = (out_above, va_above, va_landed, tax_landed, land_above, employees_above, va_high_tech, energy_above,
+             rd_above, energy_used, va_both, va_prev_both, va_below, va_prev_below)
+    return terms, counts
+
+
+@numba.njit(cache=True)
+def roll_year(annual, revenue_prev, va_prev, growth_prev, va_rate, ytd):
+    """Model._roll_year's columns in one pass, in place: this year's revenue, value added and growth
+    become last year's (the ``*_prev`` columns); the year-to-date sum starts again at 0."""
+    for i in range(len(annual)):
+        a, previous = annual[i], revenue_prev[i]
+        growth_prev[i] = a / _at_least(previous, 1e-9) - 1.0 if previous > 0 else 0.0
+        va_prev[i] = a * va_rate[i]
+        revenue_prev[i] = a
+        ytd[i] = 0.0

@@ -162,21 +162,45 @@ class TrueUpOutcome:
         return {"energy_recovered": self.recovered, "energy_overrun": self.overrun}
 
 
-def true_up(pop: Population, pool: EnergyPool, returned_share: float | None) -> TrueUpOutcome:
-    """Take back a share of idle quota, then cover the year's use above quota from the pool."""
-    use = pop.energy_use(pop.annual_revenue()) * pop.alive
+def true_up(pop: Population, pool: EnergyPool, returned_share: float | None,
+            annual: np.ndarray | None = None) -> TrueUpOutcome:
+    """Take back a share of idle quota, then cover the year's use above quota from the pool.
+
+    ``annual`` is this year's revenue (default: from the monthly sums).
+    """
+    annual = pop.annual_revenue() if annual is None else annual
+    compiled = kernels.compiled_for(len(pop))
+    use_pass, grant_pass = (_true_up_use, _true_up_grant) if compiled is None else (compiled.true_up_use,
+                                                                                  compiled.true_up_grant)
+    take_idle, share = returned_share is not None, returned_share or 0.0
+    idle, excess = use_pass(annual, pop.va_rate, pop.intensity, pop.alive, pop.quota, take_idle, share)
     recovered = 0.0
-    if returned_share is not None:
-        idle = np.maximum(pop.quota - use, 0.0) * returned_share
-        pop.quota -= idle
+    if take_idle:
         recovered = float(idle.sum())
         pool.release(recovered, "用能权: idle quota taken back")
-    excess = np.maximum(use - pop.quota, 0.0)
     granted = pro_rata_by_grade(excess, pop.grade, pool.free)
-    total = pool.take_now(float(granted.sum()), "quota true-up")
-    granted *= total / max(float(granted.sum()), 1e-300)
-    pop.quota += granted
-    return TrueUpOutcome(recovered, total, float((excess - granted).sum()))
+    asked = float(granted.sum())
+    total = pool.take_now(asked, "quota true-up")
+    overrun = grant_pass(granted, total / max(asked, 1e-300), pop.quota, excess)
+    return TrueUpOutcome(recovered, total, float(overrun.sum()))
+
+
+def _true_up_use(annual, va_rate, intensity, alive, quota, take_idle: bool, share: float):
+    """Each firm's idle quota taken back (if ``take_idle``; out of ``quota``, in place) and use above
+    quota: (idle, excess), the numpy twin of ``compiled.true_up_use``."""
+    use = annual * va_rate * intensity * alive
+    idle = np.empty(0)
+    if take_idle:
+        idle = np.maximum(quota - use, 0.0) * share
+        quota -= idle
+    return idle, np.maximum(use - quota, 0.0)
+
+
+def _true_up_grant(granted, scale: float, quota, excess):
+    """``granted *= scale; quota += granted``; the overrun per firm (numpy twin of ``compiled.true_up_grant``)."""
+    granted *= scale
+    quota += granted
+    return excess - granted
 
 
 def change_cap(pop: Population, pool: EnergyPool, change: float) -> float:

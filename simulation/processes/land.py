@@ -125,19 +125,28 @@ class LandMarket:
         """Wait in the queue until ``deadline``; True if granted (a SimPy sub-process)."""
         return (yield from wait_for(self.env, self.pool, amount, deadline, reason))
 
-    def file_expansions(self, pop: Population, year: int) -> ExpansionOutcome:
+    def file_expansions(self, pop: Population, year: int, annual: np.ndarray | None = None) -> ExpansionOutcome:
         """Growing 规上 firms claim land in proportion to growth above a threshold.
 
         Claims join the queue at the year end, best grade and score first; each waits for at
         most ``expansion_patience_months`` (default: none, a claim not met at once is built upward).
+        ``annual`` is this year's revenue (default: from the monthly sums).
         """
         lp = self.land
-        annual = pop.annual_revenue()
-        g = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
-        claim = pop.land * np.maximum(g - lp.expansion_growth_threshold.at(year) / 100, 0.0)
-        claim *= lp.expansion_land_elasticity.at(year) * (pop.alive & pop.above)
-        rows = np.flatnonzero(claim > 1e-9)
-        rows = rows[np.lexsort((-pop.score[rows], pop.grade[rows]))]
+        annual = pop.annual_revenue() if annual is None else annual
+        threshold, elasticity = lp.expansion_growth_threshold.at(year) / 100, lp.expansion_land_elasticity.at(year)
+        compiled = kernels.compiled_for(len(pop))
+        if compiled is None:
+            g = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
+            claim = pop.land * np.maximum(g - threshold, 0.0)
+            claim *= elasticity * (pop.alive & pop.above)
+            rows = np.flatnonzero(claim > 1e-9)
+            claims = claim[rows]
+        else:  # the same claims in one pass
+            rows, claims = compiled.expansion_claims(annual, pop.revenue_prev, pop.land, pop.alive, pop.above,
+                                                     threshold, elasticity)
+        order = _best_first(pop.grade[rows], pop.score[rows])
+        rows, amounts = rows[order], claims[order]
         patience = lp.expansion_patience_months.at(year) if lp.expansion_patience_months is not None else 0.0
         cost = lp.zero_land_cost_per_mu.at(year)
         # a claim gives up in mid-month, not at a year end when the books are read and new claims filed
@@ -145,22 +154,21 @@ class LandMarket:
         books, reason = self.books, "增资扩产 expansion"
         granted = books["land_granted_expansion"]  # summed in claim order, as one add per claim
         # the claims the free land covers at once, in order, in one step; then one by one
-        amounts = claim[rows]
         now = self.pool.take_run(amounts, reason)
         pop.land[rows[:now]] += amounts[:now]  # served now, in this year's books
         granted = float(np.add.accumulate(np.concatenate(([granted], amounts[:now])))[-1])
         any_granted = now > 0
         waiting: list[_Claim] = []
-        ids = pop.id[rows].tolist()
+        ids = pop.id[rows[now:]].tolist()  # the firms of the claims not served in the run (ids[i - now])
         for i, (row, amount) in enumerate(zip(rows[now:].tolist(), amounts[now:].tolist()), start=now):
             if not self.pool.take_if_first(amount, reason):
-                filed = _Claim(self, pop, ids[i], amount)
+                filed = _Claim(self, pop, ids[i - now], amount)
                 self.pool.enqueue(filed)
                 if not filed.triggered:
                     # it waits, so every later claim waits behind it: queued together, no serving pass
                     # (the free land is unchanged since the head was found unservable)
                     filed.waiting = True
-                    waiting = [filed, *(_Claim(self, pop, firm, a, True) for firm, a in zip(ids[i + 1:], amounts[i + 1:].tolist()))]
+                    waiting = [filed, *(_Claim(self, pop, firm, a, True) for firm, a in zip(ids[i - now + 1:], amounts[i + 1:].tolist()))]
                     self.pool.enqueue_behind(waiting[1:], amounts[i + 1:])
                     break
                 self.pool.granted(amount, reason)
@@ -171,7 +179,7 @@ class LandMarket:
             books["land_granted_expansion"] = granted
         if waiting:
             self.env.process(self._wait(waiting, deadline, cost))
-        return ExpansionOutcome(float(claim[rows].sum()), len(rows))
+        return ExpansionOutcome(float(amounts.sum()), len(rows))
 
     def _wait(self, claims: list[_Claim], deadline: float, cost: float):
         """The year's waiting claims, as one process: each is met when the queue serves it, or at
@@ -273,6 +281,21 @@ class LandMarket:
             start = gone + 1
         ledger.extend((now, "grant", amount, reason) for amount in listed[start:] if amount)
         books["land_granted_expansion"] = granted
+
+
+def _best_first(grade: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """``np.lexsort((-score, grade))``: by grade, then by score, highest first, ties by position.
+
+    Numpy's stable sort of floats is several times slower than its default one; where no two
+    scores are equal (nearly always) the default one's order is the stable order, and the stable
+    sort by grade (a small integer) that follows is quick.
+    """
+    key = -score
+    order = np.argsort(key)
+    ranked = key[order]
+    if not (ranked[1:] > ranked[:-1]).all():  # equal scores (or NaN): the stable sort decides
+        return np.lexsort((key, grade))
+    return order[np.argsort(grade[order], kind="stable")]
 
 
 def _ready(now: float, rules: ClearingRules) -> float:

@@ -12,18 +12,27 @@ import numpy as np
 from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Levers, Parameters
+from . import kernels
 
 
 def review_scale(pop: Population, params: Parameters, levers: Levers, year: int,
-                 draws: FirmDraws) -> tuple[np.ndarray, np.ndarray]:
-    """Apply 小升规 / 退规 on this year's annual revenue; returns (entered, dropped) row masks."""
+                 draws: FirmDraws, annual: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Apply 小升规 / 退规 on this year's annual revenue; returns (entered, dropped) row masks.
+
+    ``annual`` is this year's revenue (default: from the monthly sums).
+    """
     stats = params.statistics
-    annual = pop.annual_revenue()
-    over = pop.alive & (annual >= stats.above_scale_threshold.at(year))
+    annual = pop.annual_revenue() if annual is None else annual
+    threshold = stats.above_scale_threshold.at(year)
     incentive = levers.xiaoshenggui.incentive.at(year)
     p_report = stats.report_probability.at(year) + incentive * (
         stats.report_probability_incentive.at(year) - stats.report_probability.at(year)
     )
+    compiled = kernels.compiled_for(len(pop))
+    if compiled is not None:  # one pass; the report draw only for the firms it decides
+        return compiled.scale_review(annual, pop.alive, pop.above, pop.id, threshold, p_report,
+                                     draws.start("report", year))
+    over = pop.alive & (annual >= threshold)
     entered = over & ~pop.above & (draws.uniform(pop.id, "report", year) < p_report)
     dropped = pop.alive & pop.above & ~over
     pop.above = (pop.above | entered) & ~dropped
