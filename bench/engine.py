@@ -9,8 +9,8 @@ Prints one Ningbo replication (58,500 firms, 3 years), one Zhenhai replication i
   second, peak resident memory of a fresh process), and its speed as a share of the kernel's;
 - a naive baseline measured in the same run: the same monthly step written as one SimPy
   process per firm, as the SimPy tutorial would have it, and the speed-up over it;
-- the one-time cost of the compiled steps (numba): compiling every compiled function into an
-  empty disk cache, and loading them from it, in fresh processes.
+- the one-time cost of the compiled steps (numba): a first Zhenhai replication on them in a fresh
+  process, compiling into an empty disk cache and then loading from it, less one on numpy alone.
 
 The kernel is the step the model runs: compiled loops from 20,000 firms or once the process has
 stepped 5 million firm-months (so in this process, after the Zhenhai batch, at every size), numpy
@@ -58,57 +58,51 @@ def vectorised_step(n: int, months: int = 24) -> float:
     return n * months / (time.perf_counter() - start)
 
 
-def _numba_start(queue) -> None:
-    import simulation.processes.kernels  # noqa: F401  (the package, without numba)
+def _numba_start(compiled: bool, queue) -> None:
+    """One Zhenhai replication in a fresh process, on the compiled steps or on numpy alone: the
+    compiled run compiles (or loads from the disk cache) every compiled function a run calls, with
+    no list of them to keep up to date."""
+    from simulation.loader import load_scenario
+    from simulation.model import simulate
+    from simulation.processes import kernels
 
-    start = time.perf_counter()
-    from simulation.processes import compiled
-
-    imported = time.perf_counter()
+    kernels.COMPILED_FROM = 0 if compiled else 10**12
+    sc = load_scenario(SCENARIO)
     peak_before = _peak_mb()
-    pop = np.zeros(10), np.ones(10), np.arange(10), np.zeros(10)
-    compiled.accrue_and_exit(*pop, np.uint64(1))
-    compiled.claims_ahead(*(np.ones(10),) * 5, np.ones(10, dtype=bool), 0.5)
-    compiled.grant_and_short(np.ones(10), 0.5, *(np.ones(10),) * 5, np.ones(10, dtype=bool))
-    compiled.idle_quota(*(np.ones(10),) * 4, np.ones(10, dtype=bool), 0.5, np.ones(10), 0.5)
-    compiled.trade_idle(np.ones(10), np.ones(10), 0.5)
-    compiled.host_candidates(np.ones(10), np.ones(10, dtype=bool), np.ones(10, dtype=bool))
-    compiled.host_ranks(np.ones(10), np.ones(10), np.ones(1), np.zeros(1))
-    compiled.exit_summary(np.arange(2), np.ones(10), np.ones(10), np.zeros(10, dtype=np.int8), np.ones(10, dtype=bool), 7)
-    compiled.mark_gone(np.arange(2), np.ones(10, dtype=bool), *(np.ones(10),) * 4)
-    compiled.uniforms(np.uint64(1), np.arange(10))
-    compiled.compact(np.ones(10).view(np.uint64), np.ones(10, dtype=bool))
-    compiled.select(np.ones(10), np.ones(10, dtype=bool))
-    compiled.matches(np.ones(10), np.ones(1))
-    compiled.book_claims(0.0, 0.0, np.zeros(10), np.arange(10), np.ones(10), np.ones(10, dtype=bool))
-    ready = time.perf_counter()
-    queue.put((imported - start, ready - imported, _peak_mb() - peak_before))
+    start = time.perf_counter()
+    simulate(sc, 0)
+    queue.put((time.perf_counter() - start, _peak_mb() - peak_before))
 
 
-def numba_start() -> list[tuple[float, float, float]]:
-    """(import s, first calls s, extra peak MB) in fresh processes: compiling into an empty disk
-    cache, then reading it back (what every later process pays)."""
+def numba_start() -> tuple[float, float, float, float]:
+    """(s compiling into an empty cache, extra peak MB; s loading from it, extra peak MB): the time
+    of a compiled first replication in a fresh process less that of a numpy one."""
     import os
     import tempfile
 
     ctx = mp.get_context("spawn")
+
+    def fresh(compiled: bool) -> tuple[float, float]:
+        queue = ctx.Queue()
+        proc = ctx.Process(target=_numba_start, args=(compiled, queue))
+        proc.start()
+        out = queue.get()
+        proc.join()
+        return out
+
     before = os.environ.get("NUMBA_CACHE_DIR")
-    out = []
     with tempfile.TemporaryDirectory() as cache:
         os.environ["NUMBA_CACHE_DIR"] = cache
         try:
-            for _ in range(2):
-                queue = ctx.Queue()
-                proc = ctx.Process(target=_numba_start, args=(queue,))
-                proc.start()
-                out.append(queue.get())
-                proc.join()
+            numpy_s, numpy_mb = fresh(False)
+            empty_s, empty_mb = fresh(True)
+            cached_s, cached_mb = fresh(True)
         finally:
             if before is None:
                 del os.environ["NUMBA_CACHE_DIR"]
             else:
                 os.environ["NUMBA_CACHE_DIR"] = before
-    return out
+    return empty_s - numpy_s, empty_mb - numpy_mb, cached_s - numpy_s, cached_mb - numpy_mb
 
 
 def naive_simpy(n: int, months: int = 12) -> float:
@@ -229,8 +223,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [n for n in (1_000, 10_000, 100_000, 1_000_000) if n <= args.max_firms]
 
-    (imp, compile_s, mem), (_, cached_s, cached_mem) = numba_start()
-    print(f"compiled steps (numba): import {imp:.2f} s; first calls {compile_s:.2f} s compiling into an empty "
+    compile_s, mem, cached_s, cached_mem = numba_start()
+    print(f"compiled steps (numba), a first replication's extra time: {compile_s:.2f} s compiling into an empty "
           f"cache (+{mem:.0f} MB peak), {cached_s:.2f} s from the disk cache (+{cached_mem:.0f} MB)")
     print(f"one Ningbo replication (58,500 firms, 3 years): {ningbo_replication() * 1e3:.0f} ms")
     print(f"one Zhenhai replication (3,000 firms, 5 years): {zhenhai_replication() * 1e3:.1f} ms alone, "
