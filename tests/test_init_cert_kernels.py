@@ -118,3 +118,48 @@ def test_certification_round_in_one_pass(rules, seed, n, year, multiplier):
 
     want, got = both(run)
     assert all(same(a, b) for a, b in zip(want, got))
+
+
+def remediation_population(seed: int, n: int) -> Population:
+    """Graded firms with ties in score and D streak, dead rows, energy use on the 两高 line, staff
+    at, below and above one person, zero and NaN revenue."""
+    rng = np.random.default_rng(seed)
+    revenue = np.where(rng.random(n) < 0.1, rng.choice([0.0, np.nan], n), rng.lognormal(7, 2, n))
+    return Population.new(
+        n, alive=rng.random(n) < 0.9, above=rng.random(n) < 0.3, grade=rng.integers(0, 5, n),
+        score=rng.choice([0.0, 0.5, 1.0], n) * (rng.random(n) < 0.5) + rng.random(n) * (rng.random(n) < 0.5),
+        d_streak=rng.integers(0, 4, n), revenue=revenue, va_rate=rng.choice([0.2, 0.25], n),
+        intensity=np.where(rng.random(n) < 0.2, 5000.0 / np.where(revenue > 0, revenue * 0.2, 1.0), rng.lognormal(-1, 1, n)),
+        tax_rate=rng.uniform(0.0, 0.1, n), employees=rng.choice([0.0, 0.5, 1.0, 3.0, 40.0], n),
+        land=rng.lognormal(2, 1, n) * (rng.random(n) < 0.7), quota=rng.lognormal(8, 2, n),  # mostly above use: upgrades free some
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(seeds, st.integers(0, 400), st.integers(0, 60), st.integers(0, 200), st.sampled_from([None, 5000.0]))
+def test_remediation_campaign_in_one_pass(seed, n, capacity, scattered, high_energy_use):
+    """The 高耗低效 list and the 散乱弱 ranking: the same firms in the same order, so the same sums
+    (land, energy, investment) and the same columns after."""
+    from simulation.processes import remediation as rem
+    from simulation.scenario import Remediation, RouteEffects, ScatteredWeak
+
+    lever = Remediation.model_validate({
+        "firms_per_year": {"value": capacity, "assume": "test"}, "start_year": 2020, "month": {"value": 6, "assume": "test"},
+        "routes": {k: {"value": v, "assume": "test"} for k, v in
+                   dict(upgrade=0.4, regularise=0.3, merge_relocate=0.2, close=0.1).items()},
+        **({} if high_energy_use is None else {"high_energy_use": {"value": high_energy_use, "assume": "test"}})})
+    weak = ScatteredWeak.model_validate({"firms_per_year": {"value": scattered, "assume": "test"},
+                                         "close_share": {"value": 0.4, "assume": "test"}})
+    effects = load_scenario(ROOT / "scenarios" / "zhenhai_2021_2025.yaml").parameters.route_effects
+    assert isinstance(effects, RouteEffects)
+
+    def run():
+        pop = remediation_population(seed, n)
+        out = rem.campaign(pop, lever, weak, effects, 2022, FirmDraws(np.random.SeedSequence(seed)))
+        sums = np.array([out.land_freed, out.energy_freed, out.scattered_land, out.batch.investment,
+                         out.batch.land_remediated])
+        return [out.batch.merged, out.batch.closed, out.scattered_closed, out.scattered_regularised, sums,
+                pop.revenue, pop.quota, pop.land, pop.intensity, pop.va_rate, pop.tax_rate, pop.d_streak]
+
+    want, got = both(run)
+    assert all(same(a, b) for a, b in zip(want, got))

@@ -117,7 +117,7 @@ def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above,
     return chosen
 
 
-_NARROW_AT = (6, 12, 20)  # bisection steps at which the candidates are narrowed to the bracket
+_NARROW_AT = (7, 9, 11, 14, 20)  # bisection steps at which the candidates are narrowed to the bracket
 
 
 class _TopByWeight:
@@ -128,18 +128,26 @@ class _TopByWeight:
     a bracket of weights it lies between its scores at the ends. A firm whose highest there is below
     the n-th highest of the lowest scores is never chosen; one whose lowest is above the n-th
     highest of the highest scores is always chosen; only the others are ranked at each weight.
+    A firm never chosen over a bracket is never chosen over a bracket inside it, and the n-th
+    highest scores are those among the firms that can still be chosen, so each narrowing looks at
+    those only (the ``pool``: candidates and always chosen), their columns gathered once.
     Where the cut falls on a tie, which tied firm argpartition takes depends on the whole array, so
     the whole array is partitioned as before.
     """
 
     def __init__(self, log_rd: np.ndarray, log_va: np.ndarray, noise: np.ndarray, n: int):
-        self.log_rd, self.log_va, self.noise, self.n = log_rd, log_va, noise, n
+        self.columns, self.n = (log_rd, log_va, noise), n
         self.finite = bool(np.isfinite(log_rd).all() and np.isfinite(log_va).all() and np.isfinite(noise).all())
+        self.pool: np.ndarray | None = None  # rows that can still be chosen (None: all)
+        self.pool_columns = self.columns
         self.candidates: np.ndarray | None = None  # rows ranked at each weight (None: all)
+        self.candidate_columns = self.columns
         self.always = np.zeros(0, dtype=np.int64)  # rows chosen at every weight of the bracket
 
-    def score(self, weight: float, rows=slice(None)) -> np.ndarray:
-        return self.log_rd[rows] + weight * self.log_va[rows] + self.noise[rows]
+    @staticmethod
+    def score(weight: float, columns: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        log_rd, log_va, noise = columns
+        return log_rd + weight * log_va + noise
 
     def rows(self, weight: float) -> np.ndarray:
         """The chosen rows at ``weight``, ascending."""
@@ -148,24 +156,38 @@ class _TopByWeight:
         k = self.n - len(self.always)
         if self.candidates is None or k == 0:
             return self.always if self.candidates is not None else self._full(weight)
-        score = self.score(weight, self.candidates)
+        score = self.score(weight, self.candidate_columns)
         cut = np.partition(score, len(score) - k)[len(score) - k]  # the k-th highest
         above = score >= cut
         if np.count_nonzero(above) != k:  # a tie at the cut: as argpartition over everyone breaks it
             return self._full(weight)
-        return np.sort(np.concatenate((self.always, self.candidates[above])))
+        chosen = np.concatenate((self.always, self.candidates[above]))
+        chosen.sort(kind="stable")  # two ascending runs: one merge
+        return chosen
 
     def _full(self, weight: float) -> np.ndarray:
-        return np.sort(np.argpartition(-self.score(weight), self.n - 1)[: self.n])
+        score = self.score(weight, self.columns)
+        if self.finite:  # without a tie at the cut, the n highest are those at least the n-th highest
+            cut = np.partition(score, len(score) - self.n)[len(score) - self.n]
+            chosen = np.flatnonzero(score >= cut)
+            if len(chosen) == self.n:
+                return chosen
+        return np.sort(np.argpartition(-score, self.n - 1)[: self.n])
 
     def narrow(self, low: float, high: float) -> None:
         """Keep as candidates the firms whose score can cross the cut for weights in [low, high]."""
-        n, size = self.n, len(self.log_rd)
+        n, size = self.n, len(self.columns[0])
         if not self.finite or n == 0 or n >= size:
             return
-        at_low, at_high = self.score(low), self.score(high)
+        at_low, at_high = self.score(low, self.pool_columns), self.score(high, self.pool_columns)
         lowest, highest = np.minimum(at_low, at_high), np.maximum(at_low, at_high)
-        cut_low = np.partition(lowest, size - n)[size - n]  # the n-th highest score is at least this
-        cut_high = np.partition(highest, size - n)[size - n]  # and at most this
-        self.always = np.flatnonzero(lowest > cut_high)
-        self.candidates = np.flatnonzero((highest >= cut_low) & (lowest <= cut_high))
+        m = len(lowest)
+        cut_low = np.partition(lowest, m - n)[m - n]  # the n-th highest score is at least this
+        cut_high = np.partition(highest, m - n)[m - n]  # and at most this
+        can = highest >= cut_low
+        pool = np.flatnonzero(can) if self.pool is None else self.pool[can]
+        lowest = lowest[can]
+        ranked = lowest <= cut_high
+        self.pool, self.always, self.candidates = pool, pool[~ranked], pool[ranked]
+        self.pool_columns = tuple(column[pool] for column in self.columns)
+        self.candidate_columns = tuple(column[ranked] for column in self.pool_columns)

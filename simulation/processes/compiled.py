@@ -211,6 +211,37 @@ def high_tech_applicants(alive, high_tech, high_tech_year, rd, revenue_prev, yea
 
 
 @numba.njit(cache=True)
+def listed_for_remediation(alive, grade, revenue, va_rate, intensity, grade_d, grade_c, high_energy_use):
+    """remediation.remediate_d_grade's list: live D-grade firms, and C-grade ones using at least
+    ``high_energy_use`` tce/年 (NaN: none), ascending. Energy use as ``Population.energy_use``:
+    ``revenue * va_rate * intensity``, in that order."""
+    rows = np.empty(len(grade), dtype=np.int64)
+    count = 0
+    for i in range(len(grade)):
+        g = grade[i]
+        if g == grade_d or (g == grade_c and revenue[i] * va_rate[i] * intensity[i] >= high_energy_use):
+            rows[count] = i
+            count += alive[i]
+    return rows[:count].copy()
+
+
+@numba.njit(cache=True)
+def tax_per_head_below(alive, above, revenue, tax_rate, employees, exclude):
+    """remediation.remediate_scattered's ranking key: the live 规下 firms not in ``exclude``, ascending,
+    and their ``revenue * tax_rate / np.maximum(employees, 1.0)``."""
+    skip = np.zeros(len(alive), dtype=np.bool_)
+    skip[exclude] = True
+    rows, key = np.empty(len(alive), dtype=np.int64), np.empty(len(alive))
+    count = 0
+    for i in range(len(alive)):
+        staff = employees[i]
+        rows[count] = i  # written always, kept if listed: no branch to mispredict
+        key[count] = revenue[i] * tax_rate[i] / (staff if staff >= 1.0 or staff != staff else 1.0)
+        count += alive[i] & ~above[i] & ~skip[i]
+    return rows[:count].copy(), key[:count].copy()
+
+
+@numba.njit(cache=True)
 def compact(column: np.ndarray, mask: np.ndarray) -> int:
     """``column[:kept] = column[mask]`` in place, in one pass and without a temporary array;
     returns ``kept``. Row ``i`` moves to ``j <= i``, so each row is read before it is overwritten.
