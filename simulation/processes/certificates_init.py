@@ -18,8 +18,11 @@ from .ranking import smallest
 def _rules_first(merit: np.ndarray, fits: np.ndarray, k: int) -> np.ndarray:
     """The first ``k`` positions of the order: those meeting the rules first, each group by falling
     merit, ties by position (``np.lexsort((-merit, ~fits))[:k]``, by partial ranking)."""
-    fitting, others = np.flatnonzero(fits), np.flatnonzero(~fits)
+    fitting = np.flatnonzero(fits)
     head = fitting[smallest(-merit[fitting], k)]
+    if len(head) == k:  # enough firms meet the rules: the others are not ranked
+        return head
+    others = np.flatnonzero(~fits)
     return np.concatenate([head, others[smallest(-merit[others], k - len(head))]])
 
 
@@ -30,15 +33,16 @@ def initial_certificates(scenario: Scenario, revenue, employees, value_added, rd
     definition (see :func:`high_tech_by_value_added`).
     """
     rules = scenario.parameters.certification
-    cert, cert_year, high_tech = ladder_certificates(scenario, revenue, employees, rd, is_above, rng)
+    floor = high_tech_rd_floor(revenue)
+    cert, cert_year, high_tech = ladder_certificates(scenario, revenue, employees, rd, is_above, rng, floor)
     share = scenario.population.certified.high_tech_value_added_share
     if share is not None:
         high_tech = high_tech_by_value_added(high_tech.sum(), share.at(0) / 100, value_added, rd, is_above, rng)
-        rd = np.where(high_tech, np.maximum(rd, rd_holding_status(revenue, rules)), rd)
+        rd = np.where(high_tech, np.maximum(rd, rd_holding_status(rules, floor)), rd)
     return cert, cert_year, high_tech, rd
 
 
-def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rng):
+def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rng, floor):
     """Give the base-year ladder levels and 高新技术企业 status to the firms most likely to hold them.
 
     Firms are ranked by R&D spending (intensity x revenue, the rounds' ranking) with noise; the top
@@ -50,26 +54,27 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
     n = len(revenue)
     merit = np.log(rd) + np.log(revenue) + rng.gumbel(size=n)
     above = np.flatnonzero(is_above)
-    everyone = np.arange(n)
     cert = np.zeros(n, dtype=np.int8)
     ladder = [
         (Cert.CHAMPION, counts.single_champions, rules.single_champion, above),
         (Cert.LITTLE_GIANT, counts.little_giants, rules.little_giant, above),
-        (Cert.ZJTX, counts.zjtx_sme, rules.zjtx_sme, everyone),
-        (Cert.INNOVATIVE, counts.innovative_sme, rules.innovative_sme, everyone),
+        (Cert.ZJTX, counts.zjtx_sme, rules.zjtx_sme, None),  # None: every firm
+        (Cert.INNOVATIVE, counts.innovative_sme, rules.innovative_sme, None),
     ]
     for level, count, step, rows in ladder:
+        revenue_, rd_, employees_ = (revenue, rd, employees) if rows is None else (revenue[rows], rd[rows], employees[rows])
         fits = (
-            meets_rd_rule(step, revenue[rows], rd[rows], 0)
-            & (revenue[rows] >= step.min_revenue.at(0))
-            & within_sme_ceiling(step, rules, revenue[rows], employees[rows], 0)
+            meets_rd_rule(step, revenue_, rd_, 0)
+            & (revenue_ >= step.min_revenue.at(0))
+            & within_sme_ceiling(step, rules, revenue_, employees_, 0)
         )
-        free = rows[cert[rows] == 0]  # the order restricted to firms without a level yet
-        cert[free[_rules_first(merit[free], fits[cert[rows] == 0], round(count.at(0)))]] = level
+        open_ = (cert if rows is None else cert[rows]) == 0  # the order restricted to firms without a level yet
+        free = np.flatnonzero(open_) if rows is None else rows[open_]
+        cert[free[_rules_first(merit[free], fits[open_], round(count.at(0)))]] = level
     cert_year = _granted_years(cert, scenario.base_year, int(rules.term_years.at(0)), rng)
     n_ht = round(counts.high_tech.at(0))
     high_tech = np.zeros(n, dtype=bool)
-    qualifies = rd >= high_tech_rd_floor(revenue)
+    qualifies = rd >= floor
     high_tech[_rules_first(merit, qualifies, n_ht)] = True
     return cert, cert_year, high_tech
 
@@ -83,10 +88,11 @@ def _granted_years(cert: np.ndarray, base_year: int, term: int, rng) -> np.ndarr
     return years
 
 
-def rd_holding_status(revenue, rules) -> np.ndarray:
-    """R&D share one s.d. of a term's drift above the floor, so a 高新技术企业 usually keeps its status."""
+def rd_holding_status(rules, floor: np.ndarray) -> np.ndarray:
+    """R&D share one s.d. of a term's drift above the ``floor`` (``high_tech_rd_floor`` of the firm's
+    revenue), so a 高新技术企业 usually keeps its status."""
     term = rules.term_years.at(0)
-    return high_tech_rd_floor(revenue) * np.exp(rules.rd_volatility.at(0) * np.sqrt(term))
+    return floor * np.exp(rules.rd_volatility.at(0) * np.sqrt(term))
 
 
 def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above, rng) -> np.ndarray:
