@@ -163,3 +163,22 @@ def test_remediation_campaign_in_one_pass(seed, n, capacity, scattered, high_ene
 
     want, got = both(run)
     assert all(same(a, b) for a, b in zip(want, got))
+
+
+def test_population_takes_handed_over_arrays_that_fit_and_copies_the_rest():
+    n = 50
+    rng = np.random.default_rng(3)
+    revenue, land = rng.lognormal(5, 1, n), rng.lognormal(2, 1, n)
+    cert_ = rng.integers(0, 5, n)  # int64: not the column's dtype
+    quota_buffer = rng.lognormal(3, 1, 2 * n)
+    quota = quota_buffer[::2]  # a view, not contiguous
+    values = dict(revenue=revenue, revenue_prev=revenue, land=land, cert=cert_, quota=quota)
+    copied = Population.new(n, **values)
+    taken = Population.new(n, handed_over=("revenue", "land", "cert", "quota"), **values)
+    for name in values:
+        assert same(getattr(taken, name), getattr(copied, name))
+    assert np.shares_memory(taken.revenue, revenue) and np.shares_memory(taken.land, land)
+    assert not np.shares_memory(taken.revenue_prev, revenue)  # not handed over
+    assert not np.shares_memory(taken.quota, quota_buffer) and taken.cert.dtype == np.int8
+    taken.append(3, revenue=1.0)  # growing copies into larger buffers, as for any population
+    assert len(taken) == n + 3 and same(taken.revenue[:n], copied.revenue)
