@@ -114,8 +114,14 @@ def _apply_step(pop: Population, level: int, step: Step, rules: Certification, m
     quota = int(round(step.quota(year)))
     if len(winners) > quota:  # the lists are ranked on scores where R&D spending (万元) weighs most
         spending = pop.rd[winners] * pop.revenue_prev[winners]
-        winners = winners[smallest(-spending, quota)]  # np.argsort(-spending, kind="stable")[:quota] (quota >= 0)
+        if len(winners) > _RANK_IN_PART_FROM:  # partial ranking: the same rows (quota >= 0), fewer compared
+            winners = winners[smallest(-spending, quota)]
+        else:
+            winners = winners[np.argsort(-spending, kind="stable")[:quota]]
     return np.sort(winners)
+
+
+_RANK_IN_PART_FROM = 1000  # winners; below this a full stable sort is quicker than partition and sort
 
 
 def meets_rd_rule(step: Step, revenue: np.ndarray, rd: np.ndarray, year: int) -> np.ndarray:
