@@ -108,9 +108,14 @@ def test_review_and_high_tech_round_in_one_pass(rules, seed, n, year):
 
 
 @settings(max_examples=60, deadline=None)
-@given(seeds, st.integers(0, 400), st.sampled_from([2021, 2024]), st.floats(0.2, 3.0))
-def test_certification_round_in_one_pass(rules, seed, n, year, multiplier):
-    """Whole rounds (eligibility, draws, quotas) grant the same rows at every level."""
+@given(seeds, st.integers(0, 400), st.sampled_from([2021, 2024]), st.floats(0.2, 3.0), st.sampled_from([None, 0, 3]))
+def test_certification_round_in_one_pass(rules, seed, n, year, multiplier, quota):
+    """Whole rounds (eligibility, draws, quotas) grant the same rows at every level; with small
+    quotas, the winners are cut by R&D spending."""
+    if quota is not None:
+        rules = rules.model_copy(update={name: getattr(rules, name).model_copy(
+            update={"quota_per_year": q(quota), "allocation": None}) for name in cert.STEPS})
+
     def run():
         pop = awkward_population(seed, n)
         granted = cert.certification_round(pop, rules, multiplier, year, FirmDraws(np.random.SeedSequence(seed)))
