@@ -145,7 +145,7 @@ class Population:
             value = values.get(name)
             if name == "id" and name not in values:
                 cols[name] = np.arange(first_id, first_id + n, dtype=np.int64)
-            elif name in handed_over and _fits_column(value, dtype, n):
+            elif name in handed_over and isinstance(value, np.ndarray) and _fits_column(value, dtype, n):
                 cols[name] = value
             elif name in values:
                 cols[name] = np.empty(n, dtype=dtype)
@@ -209,11 +209,10 @@ class Population:
         return revenue * self.va_rate * self.intensity
 
 
-def _fits_column(value, dtype: type, n: int) -> bool:
-    """Whether ``value`` can be a column of ``n`` rows as it is: an array of the column's dtype
-    owning ``n`` contiguous elements (so no other column or view shares it)."""
-    return (isinstance(value, np.ndarray) and value.dtype == dtype and value.shape == (n,)
-            and value.flags.c_contiguous and value.flags.owndata)
+def _fits_column(value: np.ndarray, dtype: type, n: int) -> bool:
+    """Whether ``value`` can be a column of ``n`` rows as it is: of the column's dtype, owning ``n``
+    contiguous elements (so no other column or view shares it)."""
+    return value.dtype == dtype and value.shape == (n,) and value.flags.c_contiguous and value.flags.owndata
 
 
 # Columns of the base-year population whose arrays initial_population makes for it alone, so

@@ -89,7 +89,7 @@ def test_eligibility_in_one_pass(rules, seed, n, year, open_above, required_from
             "open_above_revenue": None if open_above is None else q(open_above),
             "level_below_required_from": required_from, "rd_bands": band_rules, "sme_only": sme_only,
             "small_firm_rd_spend": None if small_spend is None else q(small_spend)})
-        want, got = both(lambda: cert.eligible_rows(pop, level, step, rules, year))
+        want, got = both(lambda level=level, step=step: cert.eligible_rows(pop, level, step, rules, year))
         assert same(want, got), (level, want, got)
 
 

@@ -195,5 +195,7 @@ class _TopByWeight:
         lowest = lowest[can]
         ranked = lowest <= cut_high
         self.pool, self.always, self.candidates = pool, pool[~ranked], pool[ranked]
-        self.pool_columns = tuple(column[pool] for column in self.columns)
-        self.candidate_columns = tuple(column[ranked] for column in self.pool_columns)
+        log_rd, log_va, noise = self.columns
+        self.pool_columns = (log_rd[pool], log_va[pool], noise[pool])
+        log_rd, log_va, noise = self.pool_columns
+        self.candidate_columns = (log_rd[ranked], log_va[ranked], noise[ranked])
