@@ -136,13 +136,15 @@ def remediation_population(seed: int, n: int) -> Population:
     at, below and above one person, zero and NaN revenue."""
     rng = np.random.default_rng(seed)
     revenue = np.where(rng.random(n) < 0.1, rng.choice([0.0, np.nan], n), rng.lognormal(7, 2, n))
+    va_rate = rng.choice([0.2, 0.25], n)
+    intensity = rng.lognormal(-1, 1, n)
+    intensity = np.where(rng.random(n) < 0.2, 5000.0 / np.where(revenue > 0, revenue * 0.2, 1.0), intensity)
     return Population.new(
         n, alive=rng.random(n) < 0.9, above=rng.random(n) < 0.3, grade=rng.integers(0, 5, n),
         score=rng.choice([0.0, 0.5, 1.0], n) * (rng.random(n) < 0.5) + rng.random(n) * (rng.random(n) < 0.5),
-        d_streak=rng.integers(0, 4, n), revenue=revenue, va_rate=rng.choice([0.2, 0.25], n),
-        intensity=np.where(rng.random(n) < 0.2, 5000.0 / np.where(revenue > 0, revenue * 0.2, 1.0), rng.lognormal(-1, 1, n)),
+        d_streak=rng.integers(0, 4, n), revenue=revenue, va_rate=va_rate, intensity=intensity,
         tax_rate=rng.uniform(0.0, 0.1, n), employees=rng.choice([0.0, 0.5, 1.0, 3.0, 40.0], n),
-        land=rng.lognormal(2, 1, n) * (rng.random(n) < 0.7), quota=rng.lognormal(8, 2, n),  # mostly above use: upgrades free some
+        land=rng.lognormal(2, 1, n) * (rng.random(n) < 0.7), quota=revenue * va_rate * intensity * rng.uniform(0.5, 3.0, n),  # near use: upgrades free some
     )
 
 
