@@ -294,8 +294,9 @@ class Region:
         granted = certification.certification_round(pop, rules, multiplier, year, draws)
         for level, rows in granted.items():
             self.counts[f"new_cert{int(level)}"] += len(rows)
-            for source, n in zip(*np.unique(before[rows], return_counts=True)):
-                self._flow(CERT_LABELS[Cert(source)], CERT_LABELS[level], int(n))
+            sources = np.bincount(before[rows], minlength=len(Cert))  # by level, ascending as np.unique
+            for source in np.flatnonzero(sources).tolist():
+                self._flow(CERT_LABELS[Cert(source)], CERT_LABELS[level], int(sources[source]))
         new, _ = certification.high_tech_round(pop, rules, year, draws)
         self.counts["new_high_tech"] += len(new)
 

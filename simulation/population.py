@@ -136,19 +136,24 @@ class Population:
             object.__setattr__(self, name, value)
 
     @classmethod
-    def new(cls, n: int, *, first_id: int = 0, **values) -> Population:
+    def new(cls, n: int, *, first_id: int = 0, handed_over: tuple[str, ...] = (), **values) -> Population:
         """``n`` rows; columns not given are zero (grade: ungraded).
 
         Each column is allocated once and written once (no copy of the whole population: at 10^6
-        firms a copy of every column is ~150 MB).
+        firms a copy of every column is ~150 MB). The arrays of the columns named in ``handed_over``
+        (fresh arrays the caller no longer uses) become the columns as they are where they fit
+        (the column's dtype, ``n`` contiguous rows of their own), not copied.
         """
         unknown = set(values) - set(COLUMNS)
         if unknown:
             raise ValueError(f"not population columns: {sorted(unknown)}")
         cols: dict[str, np.ndarray] = {}
         for name, dtype in COLUMNS.items():
+            value = values.get(name)
             if name == "id" and name not in values:
                 cols[name] = np.arange(first_id, first_id + n, dtype=np.int64)
+            elif name in handed_over and isinstance(value, np.ndarray) and _fits_column(value, dtype, n):
+                cols[name] = value
             elif name in values:
                 cols[name] = np.empty(n, dtype=dtype)
                 cols[name][:] = np.asarray(values[name], dtype=dtype)
@@ -207,6 +212,18 @@ class Population:
         return revenue * self.va_rate * self.intensity
 
 
+def _fits_column(value: np.ndarray, dtype: type, n: int) -> bool:
+    """Whether ``value`` can be a column of ``n`` rows as it is: of the column's dtype, owning ``n``
+    contiguous elements (so no other column or view shares it)."""
+    return value.dtype == dtype and value.shape == (n,) and value.flags.c_contiguous and value.flags.owndata
+
+
+# Columns of the base-year population whose arrays initial_population makes for it alone, so
+# Population.new takes them uncopied (revenue_prev, the same array as revenue, is copied).
+_HANDED_OVER = ("above", "cert", "high_tech", "revenue", "va_prev", "growth_prev", "va_rate", "tax_rate",
+                "employees", "land", "intensity", "quota", "rd", "drift")
+
+
 def initial_population(scenario: Scenario, rng: np.random.Generator) -> Population:
     """Draw the base-year firms so that 规上 aggregates match the scenario's cited figures.
 
@@ -252,6 +269,7 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
 
     return Population.new(
         n,
+        handed_over=_HANDED_OVER,
         alive=True,
         above=is_above,
         cert=cert,

@@ -18,8 +18,11 @@ from .ranking import smallest
 def _rules_first(merit: np.ndarray, fits: np.ndarray, k: int) -> np.ndarray:
     """The first ``k`` positions of the order: those meeting the rules first, each group by falling
     merit, ties by position (``np.lexsort((-merit, ~fits))[:k]``, by partial ranking)."""
-    fitting, others = np.flatnonzero(fits), np.flatnonzero(~fits)
+    fitting = np.flatnonzero(fits)
     head = fitting[smallest(-merit[fitting], k)]
+    if len(head) == k:  # enough firms meet the rules: the others are not ranked
+        return head
+    others = np.flatnonzero(~fits)
     return np.concatenate([head, others[smallest(-merit[others], k - len(head))]])
 
 
@@ -30,15 +33,16 @@ def initial_certificates(scenario: Scenario, revenue, employees, value_added, rd
     definition (see :func:`high_tech_by_value_added`).
     """
     rules = scenario.parameters.certification
-    cert, cert_year, high_tech = ladder_certificates(scenario, revenue, employees, rd, is_above, rng)
+    floor = high_tech_rd_floor(revenue)
+    cert, cert_year, high_tech = ladder_certificates(scenario, revenue, employees, rd, is_above, rng, floor)
     share = scenario.population.certified.high_tech_value_added_share
     if share is not None:
         high_tech = high_tech_by_value_added(high_tech.sum(), share.at(0) / 100, value_added, rd, is_above, rng)
-        rd = np.where(high_tech, np.maximum(rd, rd_holding_status(revenue, rules)), rd)
+        rd = np.where(high_tech, np.maximum(rd, rd_holding_status(rules, floor)), rd)
     return cert, cert_year, high_tech, rd
 
 
-def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rng):
+def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rng, floor):
     """Give the base-year ladder levels and 高新技术企业 status to the firms most likely to hold them.
 
     Firms are ranked by R&D spending (intensity x revenue, the rounds' ranking) with noise; the top
@@ -50,26 +54,27 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
     n = len(revenue)
     merit = np.log(rd) + np.log(revenue) + rng.gumbel(size=n)
     above = np.flatnonzero(is_above)
-    everyone = np.arange(n)
     cert = np.zeros(n, dtype=np.int8)
     ladder = [
         (Cert.CHAMPION, counts.single_champions, rules.single_champion, above),
         (Cert.LITTLE_GIANT, counts.little_giants, rules.little_giant, above),
-        (Cert.ZJTX, counts.zjtx_sme, rules.zjtx_sme, everyone),
-        (Cert.INNOVATIVE, counts.innovative_sme, rules.innovative_sme, everyone),
+        (Cert.ZJTX, counts.zjtx_sme, rules.zjtx_sme, None),  # None: every firm
+        (Cert.INNOVATIVE, counts.innovative_sme, rules.innovative_sme, None),
     ]
     for level, count, step, rows in ladder:
+        revenue_, rd_, employees_ = (revenue, rd, employees) if rows is None else (revenue[rows], rd[rows], employees[rows])
         fits = (
-            meets_rd_rule(step, revenue[rows], rd[rows], 0)
-            & (revenue[rows] >= step.min_revenue.at(0))
-            & within_sme_ceiling(step, rules, revenue[rows], employees[rows], 0)
+            meets_rd_rule(step, revenue_, rd_, 0)
+            & (revenue_ >= step.min_revenue.at(0))
+            & within_sme_ceiling(step, rules, revenue_, employees_, 0)
         )
-        free = rows[cert[rows] == 0]  # the order restricted to firms without a level yet
-        cert[free[_rules_first(merit[free], fits[cert[rows] == 0], round(count.at(0)))]] = level
+        open_ = (cert if rows is None else cert[rows]) == 0  # the order restricted to firms without a level yet
+        free = np.flatnonzero(open_) if rows is None else rows[open_]
+        cert[free[_rules_first(merit[free], fits[open_], round(count.at(0)))]] = level
     cert_year = _granted_years(cert, scenario.base_year, int(rules.term_years.at(0)), rng)
     n_ht = round(counts.high_tech.at(0))
     high_tech = np.zeros(n, dtype=bool)
-    qualifies = rd >= high_tech_rd_floor(revenue)
+    qualifies = rd >= floor
     high_tech[_rules_first(merit, qualifies, n_ht)] = True
     return cert, cert_year, high_tech
 
@@ -83,10 +88,11 @@ def _granted_years(cert: np.ndarray, base_year: int, term: int, rng) -> np.ndarr
     return years
 
 
-def rd_holding_status(revenue, rules) -> np.ndarray:
-    """R&D share one s.d. of a term's drift above the floor, so a 高新技术企业 usually keeps its status."""
+def rd_holding_status(rules, floor: np.ndarray) -> np.ndarray:
+    """R&D share one s.d. of a term's drift above the ``floor`` (``high_tech_rd_floor`` of the firm's
+    revenue), so a 高新技术企业 usually keeps its status."""
     term = rules.term_years.at(0)
-    return high_tech_rd_floor(revenue) * np.exp(rules.rd_volatility.at(0) * np.sqrt(term))
+    return floor * np.exp(rules.rd_volatility.at(0) * np.sqrt(term))
 
 
 def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above, rng) -> np.ndarray:
@@ -117,7 +123,7 @@ def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above,
     return chosen
 
 
-_NARROW_AT = (6, 12, 20)  # bisection steps at which the candidates are narrowed to the bracket
+_NARROW_AT = (7, 9, 11, 14, 20)  # bisection steps at which the candidates are narrowed to the bracket
 
 
 class _TopByWeight:
@@ -128,18 +134,26 @@ class _TopByWeight:
     a bracket of weights it lies between its scores at the ends. A firm whose highest there is below
     the n-th highest of the lowest scores is never chosen; one whose lowest is above the n-th
     highest of the highest scores is always chosen; only the others are ranked at each weight.
+    A firm never chosen over a bracket is never chosen over a bracket inside it, and the n-th
+    highest scores are those among the firms that can still be chosen, so each narrowing looks at
+    those only (the ``pool``: candidates and always chosen), their columns gathered once.
     Where the cut falls on a tie, which tied firm argpartition takes depends on the whole array, so
     the whole array is partitioned as before.
     """
 
     def __init__(self, log_rd: np.ndarray, log_va: np.ndarray, noise: np.ndarray, n: int):
-        self.log_rd, self.log_va, self.noise, self.n = log_rd, log_va, noise, n
+        self.columns, self.n = (log_rd, log_va, noise), n
         self.finite = bool(np.isfinite(log_rd).all() and np.isfinite(log_va).all() and np.isfinite(noise).all())
+        self.pool: np.ndarray | None = None  # rows that can still be chosen (None: all)
+        self.pool_columns = self.columns
         self.candidates: np.ndarray | None = None  # rows ranked at each weight (None: all)
+        self.candidate_columns = self.columns
         self.always = np.zeros(0, dtype=np.int64)  # rows chosen at every weight of the bracket
 
-    def score(self, weight: float, rows=slice(None)) -> np.ndarray:
-        return self.log_rd[rows] + weight * self.log_va[rows] + self.noise[rows]
+    @staticmethod
+    def score(weight: float, columns: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        log_rd, log_va, noise = columns
+        return log_rd + weight * log_va + noise
 
     def rows(self, weight: float) -> np.ndarray:
         """The chosen rows at ``weight``, ascending."""
@@ -148,24 +162,40 @@ class _TopByWeight:
         k = self.n - len(self.always)
         if self.candidates is None or k == 0:
             return self.always if self.candidates is not None else self._full(weight)
-        score = self.score(weight, self.candidates)
+        score = self.score(weight, self.candidate_columns)
         cut = np.partition(score, len(score) - k)[len(score) - k]  # the k-th highest
         above = score >= cut
         if np.count_nonzero(above) != k:  # a tie at the cut: as argpartition over everyone breaks it
             return self._full(weight)
-        return np.sort(np.concatenate((self.always, self.candidates[above])))
+        chosen = np.concatenate((self.always, self.candidates[above]))
+        chosen.sort(kind="stable")  # two ascending runs: one merge
+        return chosen
 
     def _full(self, weight: float) -> np.ndarray:
-        return np.sort(np.argpartition(-self.score(weight), self.n - 1)[: self.n])
+        score = self.score(weight, self.columns)
+        if self.finite:  # without a tie at the cut, the n highest are those at least the n-th highest
+            cut = np.partition(score, len(score) - self.n)[len(score) - self.n]
+            chosen = np.flatnonzero(score >= cut)
+            if len(chosen) == self.n:
+                return chosen
+        return np.sort(np.argpartition(-score, self.n - 1)[: self.n])
 
     def narrow(self, low: float, high: float) -> None:
         """Keep as candidates the firms whose score can cross the cut for weights in [low, high]."""
-        n, size = self.n, len(self.log_rd)
+        n, size = self.n, len(self.columns[0])
         if not self.finite or n == 0 or n >= size:
             return
-        at_low, at_high = self.score(low), self.score(high)
+        at_low, at_high = self.score(low, self.pool_columns), self.score(high, self.pool_columns)
         lowest, highest = np.minimum(at_low, at_high), np.maximum(at_low, at_high)
-        cut_low = np.partition(lowest, size - n)[size - n]  # the n-th highest score is at least this
-        cut_high = np.partition(highest, size - n)[size - n]  # and at most this
-        self.always = np.flatnonzero(lowest > cut_high)
-        self.candidates = np.flatnonzero((highest >= cut_low) & (lowest <= cut_high))
+        m = len(lowest)
+        cut_low = np.partition(lowest, m - n)[m - n]  # the n-th highest score is at least this
+        cut_high = np.partition(highest, m - n)[m - n]  # and at most this
+        can = highest >= cut_low
+        pool = np.flatnonzero(can) if self.pool is None else self.pool[can]
+        lowest = lowest[can]
+        ranked = lowest <= cut_high
+        self.pool, self.always, self.candidates = pool, pool[~ranked], pool[ranked]
+        log_rd, log_va, noise = self.columns
+        self.pool_columns = (log_rd[pool], log_va[pool], noise[pool])
+        log_rd, log_va, noise = self.pool_columns
+        self.candidate_columns = (log_rd[ranked], log_va[ranked], noise[ranked])

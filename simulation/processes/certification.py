@@ -35,6 +35,7 @@ from ..draws import FirmDraws
 from ..scenario import Certification, Cultivation, Step
 from ..tiers import HIGH_TECH_VALIDITY_YEARS, Cert, high_tech_rd_floor
 from . import kernels
+from .ranking import smallest
 
 if TYPE_CHECKING:  # population imports the base-year rules, which import this module
     from ..population import Population
@@ -65,13 +66,16 @@ def eligible_for(pop: Population, level: int, step: Step, rules: Certification, 
 def eligible_rows(pop: Population, level: int, step: Step, rules: Certification, year: int) -> np.ndarray:
     """The rows of :func:`eligible_for`, ascending. Each criterion is a test of the firm's own
     figures, so they are tested on the live firms of the right rung only (for the upper levels a
-    few hundred of the population)."""
+    few hundred of the population); where the compiled steps are in use, in one pass over those."""
     ladder = pop.cert == level - 1
     if step.open_above_revenue is not None:
         ladder |= (pop.cert < level) & (pop.revenue_prev >= step.open_above_revenue.at(year))
     if step.level_below_required_from is not None and year < step.level_below_required_from:
         ladder |= pop.cert < level
     rows = np.flatnonzero(pop.alive & ladder)
+    compiled = kernels.compiled_for(len(pop))
+    if compiled is not None:
+        return _eligible_in_one_pass(compiled, pop, rows, level, step, rules, year)
     on_rung = (pop.cert[rows] == level - 1) if level != Cert.INNOVATIVE else np.zeros(len(rows), dtype=bool)
     since = np.where(on_rung, pop.cert_year[rows], pop.entry_year[rows])  # years since entry, or on the rung
     revenue = pop.revenue_prev[rows]
@@ -85,6 +89,23 @@ def eligible_rows(pop: Population, level: int, step: Step, rules: Certification,
     return rows[keep]
 
 
+def _eligible_in_one_pass(compiled, pop: Population, rows: np.ndarray, level: int, step: Step,
+                          rules: Certification, year: int) -> np.ndarray:
+    """The criteria of :func:`eligible_rows` over ``rows`` by :func:`.compiled.eligible_among`
+    (absent bands an empty list, an absent small-firm spend NaN: no spending is at least NaN)."""
+    bands = sorted(step.rd_bands or [], key=lambda b: b.revenue_from.at(year))
+    ceiling = rules.sme_ceiling if step.sme_only else None
+    return compiled.eligible_among(
+        rows, pop.cert, pop.cert_year, pop.entry_year, pop.revenue_prev, pop.rd, pop.growth_prev, pop.employees,
+        int(level), int(year), step.min_years_below.at(year), step.min_rd.at(year),
+        np.array([b.revenue_from.at(year) for b in bands], dtype=float),
+        np.array([b.min_rd.at(year) for b in bands], dtype=float),
+        np.nan if step.small_firm_rd_spend is None else step.small_firm_rd_spend.at(year),
+        step.min_revenue.at(year), step.min_growth.at(year), ceiling is not None,
+        np.inf if ceiling is None else ceiling.revenue.at(year), np.inf if ceiling is None else ceiling.employees.at(year),
+    )
+
+
 def _apply_step(pop: Population, level: int, step: Step, rules: Certification, multiplier: float,
                 year: int, draws: FirmDraws) -> np.ndarray:
     idx = eligible_rows(pop, level, step, rules, year)
@@ -93,8 +114,14 @@ def _apply_step(pop: Population, level: int, step: Step, rules: Certification, m
     quota = int(round(step.quota(year)))
     if len(winners) > quota:  # the lists are ranked on scores where R&D spending (万元) weighs most
         spending = pop.rd[winners] * pop.revenue_prev[winners]
-        winners = winners[np.argsort(-spending, kind="stable")[:quota]]
+        if len(winners) > _RANK_IN_PART_FROM:  # partial ranking: the same rows (quota >= 0), fewer compared
+            winners = winners[smallest(-spending, quota)]
+        else:
+            winners = winners[np.argsort(-spending, kind="stable")[:quota]]
     return np.sort(winners)
+
+
+_RANK_IN_PART_FROM = 1000  # winners; below this a full stable sort is quicker than partition and sort
 
 
 def meets_rd_rule(step: Step, revenue: np.ndarray, rd: np.ndarray, year: int) -> np.ndarray:
@@ -131,7 +158,11 @@ def within_sme_ceiling(step: Step, rules: Certification, revenue: np.ndarray, em
 
 def review(pop: Population, rules: Certification, year: int, draws: FirmDraws) -> np.ndarray:
     """End-of-term review of certified firms; returns the rows that failed (each fell one level)."""
-    due = np.flatnonzero(pop.alive & (pop.cert > 0) & (year - pop.cert_year >= rules.term_years.at(year)))
+    compiled = kernels.compiled_for(len(pop))
+    if compiled is not None:
+        due = compiled.review_due(pop.alive, pop.cert, pop.cert_year, int(year), rules.term_years.at(year))
+    else:
+        due = np.flatnonzero(pop.alive & (pop.cert > 0) & (year - pop.cert_year >= rules.term_years.at(year)))
     pass_rate = review_pass_rates(rules, year)[pop.cert[due]]
     passed = draws.uniform(pop.id[due], "review", year) < pass_rate
     pop.cert_year[due] = year
@@ -157,18 +188,28 @@ def high_tech_round(pop: Population, rules: Certification, year: int, draws: Fir
     applies again: it must meet the R&D floor and passes with ``high_tech_renewal`` (default: the
     first-time chance). A firm refused, or lapsed, may apply again the next year.
     """
-    meets = pop.alive & (pop.rd >= high_tech_rd_floor(pop.revenue_prev))
     success = rules.high_tech_success.at(year)
     renewal = success if rules.high_tech_renewal is None else rules.high_tech_renewal.at(year)
-    new = np.flatnonzero(meets & ~pop.high_tech)
+    new, due, meets_due = _high_tech_applicants(pop, year)
     new = new[draws.uniform(pop.id[new], "high_tech", year) < success]
-    due = np.flatnonzero(pop.alive & pop.high_tech & (year - pop.high_tech_year >= HIGH_TECH_VALIDITY_YEARS))
-    renewed = meets[due] & (draws.uniform(pop.id[due], "high_tech_renewal", year) < renewal)
+    renewed = meets_due & (draws.uniform(pop.id[due], "high_tech_renewal", year) < renewal)
     lapsed = due[~renewed]
     pop.high_tech[new] = True
     pop.high_tech_year[np.concatenate([new, due[renewed]])] = year
     pop.high_tech[lapsed] = False
     return new, lapsed
+
+
+def _high_tech_applicants(pop: Population, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Live non-holders meeting the R&D floor, live holders due for renewal, and whether each of
+    those meets it (in one pass where the compiled steps are in use)."""
+    compiled = kernels.compiled_for(len(pop))
+    if compiled is not None:
+        return compiled.high_tech_applicants(pop.alive, pop.high_tech, pop.high_tech_year, pop.rd, pop.revenue_prev,
+                                             int(year), HIGH_TECH_VALIDITY_YEARS)
+    meets = pop.alive & (pop.rd >= high_tech_rd_floor(pop.revenue_prev))
+    due = np.flatnonzero(pop.alive & pop.high_tech & (year - pop.high_tech_year >= HIGH_TECH_VALIDITY_YEARS))
+    return np.flatnonzero(meets & ~pop.high_tech), due, meets[due]
 
 
 def cultivation_pool(pop: Population, cultivation: Cultivation | None, year: int) -> np.ndarray:

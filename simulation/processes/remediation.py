@@ -22,6 +22,7 @@ from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Remediation, RouteEffects, RouteShares, ScatteredWeak
 from ..tiers import GRADE_A, GRADE_C, GRADE_D, Route
+from . import kernels
 from .ranking import smallest
 
 ROUTES = (Route.UPGRADE, Route.REGULARISE, Route.MERGE, Route.CLOSE)
@@ -63,10 +64,7 @@ def remediate_d_grade(
     The list is the D-grade firms (longest in D, then lowest score, first), followed when
     ``high_energy_use`` (tce/年) is given by C-grade firms using at least that much ("两高").
     """
-    listed = pop.grade == GRADE_D
-    if high_energy_use is not None:
-        listed |= (pop.grade == GRADE_C) & (pop.energy_use() >= high_energy_use)
-    candidates = np.flatnonzero(pop.alive & listed)
+    candidates = _listed(pop, high_energy_use)
     not_d = (pop.grade[candidates] != GRADE_D).astype(np.int64)
     order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64), not_d))
     chosen = candidates[order[: max(capacity, 0)]]
@@ -82,11 +80,23 @@ def remediate_d_grade(
     return out
 
 
+def _listed(pop: Population, high_energy_use: float | None) -> np.ndarray:
+    """Live D-grade firms, and C-grade ones using at least ``high_energy_use`` tce/年, ascending."""
+    compiled = kernels.compiled_for(len(pop))
+    if compiled is not None:
+        return compiled.listed_for_remediation(pop.alive, pop.grade, pop.revenue, pop.va_rate, pop.intensity,
+                                               GRADE_D, GRADE_C, np.nan if high_energy_use is None else high_energy_use)
+    listed = pop.grade == GRADE_D
+    if high_energy_use is not None:
+        listed |= (pop.grade == GRADE_C) & (pop.energy_use() >= high_energy_use)
+    return np.flatnonzero(pop.alive & listed)
+
+
 def _upgrade(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, out: Outcome) -> None:
     out.investment += float(np.sum(pop.land[idx]) * effects.upgrade_investment_per_mu.at(year))
     pop.intensity[idx] *= 1.0 - effects.upgrade_energy_cut.at(year)
     pop.va_rate[idx] = np.minimum(pop.va_rate[idx] * (1.0 + effects.upgrade_value_added_gain.at(year)), 0.95)
-    need = pop.energy_use()[idx]
+    need = pop.revenue[idx] * pop.va_rate[idx] * pop.intensity[idx]  # pop.energy_use() of these rows
     saved = np.maximum(pop.quota[idx] - need, 0.0)
     pop.quota[idx] -= saved
     out.energy_saved += float(saved.sum())
@@ -116,10 +126,15 @@ def remediate_scattered(pop: Population, count: int, close_share: float, exclude
 
     Returns (closed rows, regularised rows). Closed firms exit; regularised ones stay.
     """
-    eligible = pop.alive & ~pop.above
-    eligible[exclude] = False
-    idx = np.flatnonzero(eligible)
-    tax_per_head = pop.revenue[idx] * pop.tax_rate[idx] / np.maximum(pop.employees[idx], 1.0)
+    compiled = kernels.compiled_for(len(pop))
+    if compiled is not None:
+        idx, tax_per_head = compiled.tax_per_head_below(pop.alive, pop.above, pop.revenue, pop.tax_rate, pop.employees,
+                                                        np.asarray(exclude, dtype=np.int64))
+    else:
+        eligible = pop.alive & ~pop.above
+        eligible[exclude] = False
+        idx = np.flatnonzero(eligible)
+        tax_per_head = pop.revenue[idx] * pop.tax_rate[idx] / np.maximum(pop.employees[idx], 1.0)
     chosen = idx[smallest(tax_per_head, count)]  # the weakest, ties by position, in linear time
     closes = draws.uniform(pop.id[chosen], "scattered", year) < close_share
     return chosen[closes], chosen[~closes]

@@ -1,0 +1,197 @@
+"""The compiled passes of the base year, the certification rounds and remediation give, bit for
+bit, what their numpy versions give: the same rows in the same order, the same draws taken."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.draws import FirmDraws
+from simulation.loader import load_scenario
+from simulation.population import Population
+from simulation.processes import certification as cert
+from simulation.processes import kernels
+from simulation.quantity import Quantity
+from simulation.tiers import Cert
+
+ROOT = Path(__file__).resolve().parents[1]
+seeds = st.integers(0, 2**32 - 1)
+
+
+@contextmanager
+def steps(compiled: bool):
+    """Force the compiled passes (numba) on, or off, whatever the population's size."""
+    saved = kernels.COMPILED_FROM, kernels.COMPILED_AFTER
+    kernels.COMPILED_FROM, kernels.COMPILED_AFTER = (0, saved[1]) if compiled else (10**15, 10**18)
+    try:
+        yield
+    finally:
+        kernels.COMPILED_FROM, kernels.COMPILED_AFTER = saved
+
+
+def both(run):
+    """``run()`` with the numpy passes, then with the compiled ones."""
+    with steps(compiled=False):
+        want = run()
+    with steps(compiled=True):
+        got = run()
+    return want, got
+
+
+def same(a, b) -> bool:
+    """Equal arrays of equal dtype; floats compared as bits."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.dtype.kind == "f":
+        return bool(np.array_equal(a.view(np.uint64), b.view(np.uint64)))
+    return bool(np.array_equal(a, b))
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_scenario(ROOT / "scenarios" / "ningbo_2020_2022.yaml").parameters.certification
+
+
+def q(value) -> Quantity:
+    return Quantity(value=value, assume="test value")
+
+
+def awkward_population(seed: int, n: int) -> Population:
+    """Firms on every rung, dead rows, revenues and R&D exactly on the lines the rules draw (band
+    starts, the SME ceiling, the 高新技术企业 floors), zero and NaN revenue, equal figures."""
+    rng = np.random.default_rng(seed)
+    revenue = rng.choice([0.0, 2999.0, 3000.0, 5000.0, 10000.0, 20000.0, 40000.0, np.nan], n)
+    revenue = np.where(rng.random(n) < 0.5, rng.lognormal(8.5, 2.0, n), revenue)
+    rd = np.where(rng.random(n) < 0.3, rng.choice([0.0, 0.03, 0.04, 0.05, 0.06], n), rng.lognormal(-3.3, 0.8, n))
+    return Population.new(
+        n, alive=rng.random(n) < 0.9, cert=rng.integers(0, 5, n), cert_year=rng.integers(2012, 2024, n),
+        entry_year=rng.integers(1990, 2024, n), revenue_prev=revenue, rd=rd,
+        growth_prev=rng.choice([-0.2, 0.0, 0.05, 0.1, 0.3], n) * rng.random(n),
+        employees=rng.choice([0.0, 999.0, 1000.0, 1001.0], n) * (rng.random(n) < 0.3) + rng.lognormal(4.5, 1.5, n),
+        high_tech=rng.random(n) < 0.3, high_tech_year=rng.integers(2015, 2024, n),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(seeds, st.integers(0, 400), st.sampled_from([2018, 2021, 2024]), st.sampled_from([None, 5000.0, 40000.0]),
+       st.sampled_from([None, 2022]), st.booleans(), st.sampled_from([None, 0.0, 3000.0]), st.booleans())
+def test_eligibility_in_one_pass(rules, seed, n, year, open_above, required_from, bands, small_spend, sme_only):
+    pop = awkward_population(seed, n)
+    band_rules = rules.little_giant.rd_bands if bands else None
+    for level in (Cert.INNOVATIVE, Cert.ZJTX, Cert.LITTLE_GIANT, Cert.CHAMPION):
+        step = getattr(rules, cert.STEPS[level - 1]).model_copy(update={
+            "open_above_revenue": None if open_above is None else q(open_above),
+            "level_below_required_from": required_from, "rd_bands": band_rules, "sme_only": sme_only,
+            "small_firm_rd_spend": None if small_spend is None else q(small_spend)})
+        want, got = both(lambda level=level, step=step: cert.eligible_rows(pop, level, step, rules, year))
+        assert same(want, got), (level, want, got)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seeds, st.integers(0, 400), st.sampled_from([2016, 2021, 2024]))
+def test_review_and_high_tech_round_in_one_pass(rules, seed, n, year):
+    """The rows reviewed and failed, the levels after, the 高新技术企业 granted and lapsed."""
+    def run():
+        pop = awkward_population(seed, n)
+        failed = cert.review(pop, rules, year, FirmDraws(np.random.SeedSequence(seed)))
+        new, lapsed = cert.high_tech_round(pop, rules, year, FirmDraws(np.random.SeedSequence(seed)))
+        return failed, new, lapsed, pop.cert, pop.cert_year, pop.high_tech, pop.high_tech_year
+
+    want, got = both(run)
+    assert all(same(a, b) for a, b in zip(want, got))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seeds, st.integers(0, 400), st.sampled_from([2021, 2024]), st.floats(0.2, 3.0), st.sampled_from([None, 0, 3]))
+def test_certification_round_in_one_pass(rules, seed, n, year, multiplier, quota):
+    """Whole rounds (eligibility, draws, quotas) grant the same rows at every level; with small
+    quotas, the winners are cut by R&D spending."""
+    if quota is not None:
+        rules = rules.model_copy(update={name: getattr(rules, name).model_copy(
+            update={"quota_per_year": q(quota), "allocation": None}) for name in cert.STEPS})
+
+    def run():
+        pop = awkward_population(seed, n)
+        granted = cert.certification_round(pop, rules, multiplier, year, FirmDraws(np.random.SeedSequence(seed)))
+        return [granted[level] for level in sorted(granted)] + [pop.cert, pop.cert_year]
+
+    want, got = both(run)
+    assert all(same(a, b) for a, b in zip(want, got))
+    saved = cert._RANK_IN_PART_FROM
+    cert._RANK_IN_PART_FROM = 0  # the quota cut by partial ranking, however few the winners
+    try:
+        assert all(same(a, b) for a, b in zip(want, run()))
+    finally:
+        cert._RANK_IN_PART_FROM = saved
+
+
+def remediation_population(seed: int, n: int) -> Population:
+    """Graded firms with ties in score and D streak, dead rows, energy use on the 两高 line, staff
+    at, below and above one person, zero and NaN revenue."""
+    rng = np.random.default_rng(seed)
+    revenue = np.where(rng.random(n) < 0.1, rng.choice([0.0, np.nan], n), rng.lognormal(7, 2, n))
+    va_rate = rng.choice([0.2, 0.25], n)
+    intensity = rng.lognormal(-1, 1, n)
+    intensity = np.where(rng.random(n) < 0.2, 5000.0 / np.where(revenue > 0, revenue * 0.2, 1.0), intensity)
+    return Population.new(
+        n, alive=rng.random(n) < 0.9, above=rng.random(n) < 0.3, grade=rng.integers(0, 5, n),
+        score=rng.choice([0.0, 0.5, 1.0], n) * (rng.random(n) < 0.5) + rng.random(n) * (rng.random(n) < 0.5),
+        d_streak=rng.integers(0, 4, n), revenue=revenue, va_rate=va_rate, intensity=intensity,
+        tax_rate=rng.uniform(0.0, 0.1, n), employees=rng.choice([0.0, 0.5, 1.0, 3.0, 40.0], n),
+        land=rng.lognormal(2, 1, n) * (rng.random(n) < 0.7), quota=revenue * va_rate * intensity * rng.uniform(0.5, 3.0, n),  # near use: upgrades free some
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(seeds, st.integers(0, 400), st.integers(0, 60), st.integers(0, 200), st.sampled_from([None, 5000.0]))
+def test_remediation_campaign_in_one_pass(seed, n, capacity, scattered, high_energy_use):
+    """The 高耗低效 list and the 散乱弱 ranking: the same firms in the same order, so the same sums
+    (land, energy, investment) and the same columns after."""
+    from simulation.processes import remediation as rem
+    from simulation.scenario import Remediation, RouteEffects, ScatteredWeak
+
+    lever = Remediation.model_validate({
+        "firms_per_year": {"value": capacity, "assume": "test"}, "start_year": 2020, "month": {"value": 6, "assume": "test"},
+        "routes": {k: {"value": v, "assume": "test"} for k, v in
+                   dict(upgrade=0.4, regularise=0.3, merge_relocate=0.2, close=0.1).items()},
+        **({} if high_energy_use is None else {"high_energy_use": {"value": high_energy_use, "assume": "test"}})})
+    weak = ScatteredWeak.model_validate({"firms_per_year": {"value": scattered, "assume": "test"},
+                                         "close_share": {"value": 0.4, "assume": "test"}})
+    effects = load_scenario(ROOT / "scenarios" / "zhenhai_2021_2025.yaml").parameters.route_effects
+    assert isinstance(effects, RouteEffects)
+
+    def run():
+        pop = remediation_population(seed, n)
+        out = rem.campaign(pop, lever, weak, effects, 2022, FirmDraws(np.random.SeedSequence(seed)))
+        sums = np.array([out.land_freed, out.energy_freed, out.scattered_land, out.batch.investment,
+                         out.batch.land_remediated])
+        return [out.batch.merged, out.batch.closed, out.scattered_closed, out.scattered_regularised, sums,
+                pop.revenue, pop.quota, pop.land, pop.intensity, pop.va_rate, pop.tax_rate, pop.d_streak]
+
+    want, got = both(run)
+    assert all(same(a, b) for a, b in zip(want, got))
+
+
+def test_population_takes_handed_over_arrays_that_fit_and_copies_the_rest():
+    n = 50
+    rng = np.random.default_rng(3)
+    revenue, land = rng.lognormal(5, 1, n), rng.lognormal(2, 1, n)
+    cert_ = rng.integers(0, 5, n)  # int64: not the column's dtype
+    quota_buffer = rng.lognormal(3, 1, 2 * n)
+    quota = quota_buffer[::2]  # a view, not contiguous
+    values = dict(revenue=revenue, revenue_prev=revenue, land=land, cert=cert_, quota=quota)
+    copied = Population.new(n, **values)
+    taken = Population.new(n, handed_over=("revenue", "land", "cert", "quota"), **values)
+    for name in values:
+        assert same(getattr(taken, name), getattr(copied, name))
+    assert np.shares_memory(taken.revenue, revenue) and np.shares_memory(taken.land, land)
+    assert not np.shares_memory(taken.revenue_prev, revenue)  # not handed over
+    assert not np.shares_memory(taken.quota, quota_buffer) and taken.cert.dtype == np.int8
+    taken.append(3, revenue=1.0)  # growing copies into larger buffers, as for any population
+    assert len(taken) == n + 3 and same(taken.revenue[:n], copied.revenue)
