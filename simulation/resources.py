@@ -243,34 +243,34 @@ class QuietRequest:
             queue.remove(self)
 
 
-def after(env: simpy.Environment, delay: float, action: Callable[[], object]) -> None:
-    """``action()`` ``delay`` from now, as a timer's callback: a process's ``yield timeout`` without
-    the process (the same calendar entry as a timeout set now: its time, priority and turn)."""
+def after(env: simpy.Environment, delay: float, action: Callable[..., object], *args: object) -> None:
+    """``action(*args)`` ``delay`` from now, as a timer's callback: a process's ``yield timeout``
+    without the process (the same calendar entry as a timeout set now: its time, priority and turn)."""
     if delay < 0:
         raise ValueError(f"Negative delay {delay}")
-    env.schedule(_Call(action), NORMAL, delay)
+    env.schedule(_Call(action, args), NORMAL, delay)
 
 
 def next_event(env: simpy.Environment, action: Callable[[], object]) -> None:
     """``action()`` one event from now, at this time: where a process resumed by an event that
     triggers now would take its next step (an event succeeding now is scheduled so)."""
-    env.schedule(_Call(action), NORMAL)
+    env.schedule(_Call(action, ()), NORMAL)
 
 
 class _Call(simpy.Event):
-    """A calendar entry that calls ``action()`` when processed: of an event, SimPy's step reads only
-    its callbacks and whether it succeeded, so thousands of timers a year need no more than that."""
+    """A calendar entry that calls ``action(*args)`` when processed: of an event, SimPy's step reads
+    only its callbacks and whether it succeeded, so thousands of timers a year need no more than that."""
 
-    __slots__ = ("callbacks", "action")
+    __slots__ = ("callbacks", "action", "args")
     _ok = True
     _value = None
 
-    def __init__(self, action: Callable[[], object]):  # no Event.__init__: nothing reads its env
+    def __init__(self, action: Callable[..., object], args: tuple):  # no Event.__init__: nothing reads its env
         self.callbacks = [_Call._fire]
-        self.action = action
+        self.action, self.args = action, args
 
     def _fire(self) -> None:  # the one callback, called with the entry itself
-        self.action()
+        self.action(*self.args)
 
 
 def take_waiting(requests) -> list:

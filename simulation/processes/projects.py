@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -141,7 +140,8 @@ def draw_project(desk: Desk, rng: np.random.Generator, terms: _Terms | None = No
     patience = rng.exponential(p.patience_months)
     zero_land = bool(rng.random() < p.zero_land_share)
     land = 0.0 if zero_land else investment * 1e4 / p.investment_per_mu
-    return Project(investment, land, energy, output, p.build_months, patience, zero_land)
+    # Project's own __new__ is a Python function around this (thousands of leads a year)
+    return tuple.__new__(Project, (investment, land, energy, output, p.build_months, patience, zero_land))
 
 
 def signs(desk: Desk, project: Project, terms: _Terms | None = None) -> bool:
@@ -258,7 +258,7 @@ def start_on_the_spot(desk: Desk, project: Project) -> bool:
 def _build(desk: Desk, project: Project, months: float, *, counted: bool) -> None:
     """:func:`build` without a process: spending booked now, the completion a timer ``months`` on."""
     desk.started(project, desk.env.now, months, counted=counted)
-    after(desk.env, months, partial(desk.completed, project))
+    after(desk.env, months, desk.completed, project)
 
 
 def wait_in_queues(desk: Desk, project: Project) -> None:
@@ -399,17 +399,16 @@ def warm_start(desk: Desk, rng: np.random.Generator) -> None:
     Their number is Poisson(lead rate × build time), their remaining build time uniform, their
     land and quota already granted out of the free stock.
     """
-    year = desk.year()
-    count = rng.poisson(desk.lead_rate(year) * desk.terms.build_months.at(year))
+    terms, pool, quota = desk.terms_of(desk.year()), desk.land.pool, desk.energy  # the year, read once
+    count = rng.poisson(terms.lead_rate * terms.build_months)
     for _ in range(count):
-        project = draw_project(desk, rng)
-        project = project._replace(
-            land=desk.land.pool.take_now(project.land, "project under construction at start"),
-            energy=desk.energy.take_now(project.energy, "project under construction at start"),
-        )
-        desk.pipeline_land += project.land
-        remaining = rng.uniform(0.0, project.build_months)
-        continue_building(desk, project, remaining)
+        drawn = draw_project(desk, rng, terms)
+        land = pool.take_now(drawn.land, "project under construction at start")
+        energy = quota.take_now(drawn.energy, "project under construction at start")
+        project = Project(drawn.investment, land, energy, drawn.output, drawn.build_months, drawn.patience,
+                          drawn.zero_land)  # not _replace: several calls more, for hundreds of projects
+        desk.pipeline_land += land
+        continue_building(desk, project, rng.uniform(0.0, project.build_months))
 
 
 def continue_building(desk: Desk, project: Project, remaining: float) -> None:
