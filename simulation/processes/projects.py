@@ -198,7 +198,7 @@ class _Leads(simpy.Event):
                 if not start_on_the_spot(desk, project):
                     signed = project
         rate = terms.lead_rate
-        self.timed = rate > 0
+        self.timed = not rate <= 0  # as the process's test on waking (a NaN rate would draw a lead)
         self.callbacks = [_Leads.step]
         env.schedule(self, NORMAL, rng.exponential(1.0 / rate) if rate > 0 else 1.0)
         if signed is not None:  # after the next timer is set, as in the process
