@@ -63,6 +63,9 @@ def canonical(name: str) -> str:
     return declared
 
 
+_get, _set = dict.get, dict.__setitem__  # a dict's own read and write, past Books' checks
+
+
 class Books(dict):
     """The year's counters: a dict that accepts only declared names and starts each at 0."""
 
@@ -76,8 +79,11 @@ class Books(dict):
         super().__setitem__(canonical(name), float(value))
 
     def add(self, name: str, amount: float = 1.0) -> None:
-        key = _DECLARED.get(name) or canonical(name)  # once, not in both the read and the write
-        dict.__setitem__(self, key, float(dict.get(self, key, 0.0) + amount))  # thousands of adds a year
+        value = _get(self, name)  # a name already written is a declared one: one lookup, thousands a year
+        if value is None:  # not yet written this year, or an older name
+            name = canonical(name)
+            value = _get(self, name, 0.0)
+        _set(self, name, float(value + amount))
 
     def record(self, outcome) -> None:
         """Add every counter field of a process outcome (a dataclass with ``counters()``)."""

@@ -187,7 +187,7 @@ class Region:
         env.process(self._yearly(self.params.certification.month.at(0), 0.4, self._certify))
         env.process(self._auctions())
         env.process(self._energy_look_ahead())
-        env.process(projects.arrivals(self.desk, self.rng["projects"]))
+        projects.start_leads(self.desk, self.rng["projects"])
         env.run(until=self.horizon + 0.5)
 
     def _at(self, year: int, month: float, phase: float) -> float:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 
 @dataclass
@@ -242,25 +243,34 @@ class QuietRequest:
             queue.remove(self)
 
 
-def after(env: simpy.Environment, delay: float, action: Callable[[], object]) -> None:
-    """``action()`` ``delay`` from now, as a timer's callback: a process's ``yield timeout`` without
-    the process."""
-    env.timeout(delay).callbacks.append(_calling(action))
+def after(env: simpy.Environment, delay: float, action: Callable[..., object], *args: object) -> None:
+    """``action(*args)`` ``delay`` from now, as a timer's callback: a process's ``yield timeout``
+    without the process (the same calendar entry as a timeout set now: its time, priority and turn)."""
+    if delay < 0:
+        raise ValueError(f"Negative delay {delay}")
+    env.schedule(_Call(action, args), NORMAL, delay)
 
 
 def next_event(env: simpy.Environment, action: Callable[[], object]) -> None:
     """``action()`` one event from now, at this time: where a process resumed by an event that
-    triggers now would take its next step."""
-    event = env.event()
-    event.callbacks.append(_calling(action))
-    event.succeed()
+    triggers now would take its next step (an event succeeding now is scheduled so)."""
+    env.schedule(_Call(action, ()), NORMAL)
 
 
-def _calling(action: Callable[[], object]) -> Callable[[simpy.Event], None]:
-    """An event callback that calls ``action()`` (the event itself is not needed)."""
-    def callback(_: simpy.Event) -> None:
-        action()
-    return callback
+class _Call(simpy.Event):
+    """A calendar entry that calls ``action(*args)`` when processed: of an event, SimPy's step reads
+    only its callbacks and whether it succeeded, so thousands of timers a year need no more than that."""
+
+    __slots__ = ("callbacks", "action", "args")
+    _ok = True
+    _value = None
+
+    def __init__(self, action: Callable[..., object], args: tuple):  # no Event.__init__: nothing reads its env
+        self.callbacks = [_Call._fire]
+        self.action, self.args = action, args
+
+    def _fire(self) -> None:  # the one callback, called with the entry itself
+        self.action(*self.args)
 
 
 def take_waiting(requests) -> list:
@@ -377,11 +387,16 @@ class Pool(simpy.Container):
         The same outcome as a :meth:`request` met on the spot, without a SimPy event whose only
         callback (serving the put queue) has nothing to do: puts into an unbounded pool never wait.
         """
-        if not self.covers_now(amount):
+        if self.get_queue or self._level < amount:  # not covers_now: one call less, thousands a year
             return False
-        self._level -= amount
-        self.granted(amount, reason)
+        self.grant_now(amount, reason)
         return True
+
+    def grant_now(self, amount: float, reason: str) -> None:
+        """Grant ``amount`` out of the free stock and book it, where :meth:`covers_now` has said yes."""
+        self._level -= amount
+        self.held += amount
+        self.ledger.record(self._env.now, "grant", amount, reason)  # as granted() does
 
     def take_run(self, amounts: np.ndarray, reason: str) -> int:
         """Grant, in order, the claims that :meth:`take_if_first` one by one would grant before the

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, URGENT
 
 from ..books import Books
 from ..resources import EnergyPool, Pool, QuietRequest, after, next_event, take_waiting
@@ -82,14 +83,16 @@ class Desk:
         base, per_month = self.base_year + 1, project.investment * 1e4 / project.build_months
         end, spending = now + months, self.spending
         for year in range(int(now // 12), math.ceil(end / 12)):  # math: a float, not an array
-            overlap = min(end, 12.0 * (year + 1)) - max(now, 12.0 * year)
+            stop, begin = 12.0 * (year + 1), 12.0 * year
+            # min(end, stop) - max(now, begin), without two builtin calls a year of each project
+            overlap = (stop if stop < end else end) - (begin if begin > now else now)
             spending[base + year] = spending.get(base + year, 0.0) + per_month * overlap
         if counted:
-            books = self.books()
-            books.add("projects_started")
-            books.add("land_granted_projects", project.land)
-            books.add("projects_zero_land", project.zero_land)
-            books.add("projects_large_started", project.investment >= self.terms_of(self.year()).large_threshold)
+            add = self.books().add
+            add("projects_started")
+            add("land_granted_projects", project.land)
+            add("projects_zero_land", project.zero_land)
+            add("projects_large_started", project.investment >= self.terms_of(self.year()).large_threshold)
 
     def completed(self, project: Project) -> None:
         self.pipeline_land -= project.land
@@ -128,28 +131,83 @@ class _Terms:
                    p.large_threshold.at(year), desk.lead_rate(year), desk.energy_lever.trade_max_per_year.at(year) * 1e4)
 
 
-def draw_project(desk: Desk, rng: np.random.Generator) -> Project:
-    """A new project from the scenario's distributions."""
-    p = desk.terms_of(desk.year())
+def draw_project(desk: Desk, rng: np.random.Generator, terms: _Terms | None = None) -> Project:
+    """A new project from the scenario's distributions (``terms``: the year's, if read already)."""
+    p = desk.terms_of(desk.year()) if terms is None else terms
     investment = p.investment_median * rng.lognormal(0.0, p.investment_sigma)
     output = investment * 1e4 * p.output_per_investment
     energy = output * p.value_added_rate / 100 * p.energy_intensity
     patience = rng.exponential(p.patience_months)
     zero_land = bool(rng.random() < p.zero_land_share)
     land = 0.0 if zero_land else investment * 1e4 / p.investment_per_mu
-    return Project(investment, land, energy, output, p.build_months, patience, zero_land)
+    # Project's own __new__ is a Python function around this (thousands of leads a year)
+    return tuple.__new__(Project, (investment, land, energy, output, p.build_months, patience, zero_land))
 
 
-def signs(desk: Desk, project: Project) -> bool:
+def signs(desk: Desk, project: Project, terms: _Terms | None = None) -> bool:
     """A lead signs if the region can plausibly give it land and energy (see the module text)."""
     if not desk.land.counts_on(project.land):
         return False
     queued = desk.energy.get_queue.total()  # the sum over the queue, kept by the pool
-    return project.energy <= desk.energy.free - queued + desk.terms_of(desk.year()).buyable + 1e-9
+    buyable = (desk.terms_of(desk.year()) if terms is None else terms).buyable
+    return project.energy <= desk.energy.free - queued + buyable + 1e-9
+
+
+def start_leads(desk: Desk, rng: np.random.Generator) -> None:
+    """The leads without a process: what :func:`arrivals` does as one, started where it would be."""
+    _Leads(desk, rng)
+
+
+class _Leads(simpy.Event):
+    """The stream of leads as one calendar entry, set again for the next lead as each is processed.
+
+    Each lead is one step, as :func:`arrivals` takes it when its timer wakes it: the lead drawn,
+    signed and started (or its wait begun) and the next lead's timer set, with the same draws in
+    the same order, and every event scheduled in the same turn. Of an event, SimPy's step reads
+    only the callbacks and whether it succeeded; the entry is scheduled as the timer would be
+    (the time now plus the delay, normal priority, the next turn).
+    """
+
+    __slots__ = ("desk", "rng", "callbacks", "timed")
+    _ok = True
+    _value = None
+
+    def __init__(self, desk: Desk, rng: np.random.Generator):  # no Event.__init__: nothing reads its env
+        self.desk, self.rng, self.timed = desk, rng, False
+        self.callbacks = [_Leads.step]
+        desk.env.schedule(self, URGENT)  # a process's first step: SimPy's start is urgent
+
+    def step(self) -> None:
+        """The lead that was due now, if the timer was set at a positive rate; then the next timer.
+
+        The year's terms are read once: the process reads them three times in this step (for the
+        draw, the signing and the next rate), all at this instant.
+        """
+        desk, rng = self.desk, self.rng
+        env = desk.env
+        terms = desk.terms_of(desk.year())
+        signed = None
+        if self.timed:
+            if env.now >= desk.horizon:
+                return
+            project = draw_project(desk, rng, terms)
+            if not signs(desk, project, terms):
+                desk.lost(project, "projects_declined")
+            else:
+                desk.books().add("projects_arrived")
+                if not start_on_the_spot(desk, project):
+                    signed = project
+        rate = terms.lead_rate
+        self.timed = not rate <= 0  # as the process's test on waking (a NaN rate would draw a lead)
+        self.callbacks = [_Leads.step]
+        env.schedule(self, NORMAL, rng.exponential(1.0 / rate) if rate > 0 else 1.0)
+        if signed is not None:  # after the next timer is set, as in the process
+            wait_in_queues(desk, signed)
 
 
 def arrivals(desk: Desk, rng: np.random.Generator):
-    """Leads in continuous time at the year's rate; a signed project starts at once or waits.
+    """Leads in continuous time at the year's rate; a signed project starts at once or waits (as a
+    process: what :func:`start_leads` does without one).
 
     A project that must wait takes its first step (:func:`wait_in_queues`) once the next lead's
     timer is set: where the first step of a process of its own would come (right after this step,
@@ -185,13 +243,14 @@ def start_on_the_spot(desk: Desk, project: Project) -> bool:
     before anything else (SimPy's start is urgent); until then the arrivals loop only draws its next
     lead's time, so the grants, the ledger rows and the books come out the same.
     """
-    if not (_covers(desk.land.pool, project.land) and _covers(desk.energy, project.energy)):
+    land, energy, pool, quota = project.land, project.energy, desk.land.pool, desk.energy
+    if land > 0 and not pool.covers_now(land) or energy > 0 and not quota.covers_now(energy):
         return False
-    if project.land > 0:
-        desk.land.pool.take_if_first(project.land, "project")
-        desk.pipeline_land += project.land
-    if project.energy > 0:
-        desk.energy.take_if_first(project.energy, "project")
+    if land > 0:
+        pool.grant_now(land, "project")  # take_if_first, its answer known
+        desk.pipeline_land += land
+    if energy > 0:
+        quota.grant_now(energy, "project")
     _build(desk, project, project.build_months, counted=True)
     return True
 
@@ -199,11 +258,7 @@ def start_on_the_spot(desk: Desk, project: Project) -> bool:
 def _build(desk: Desk, project: Project, months: float, *, counted: bool) -> None:
     """:func:`build` without a process: spending booked now, the completion a timer ``months`` on."""
     desk.started(project, desk.env.now, months, counted=counted)
-    after(desk.env, months, lambda: desk.completed(project))
-
-
-def _covers(pool: Pool, amount: float) -> bool:
-    return amount <= 0 or pool.covers_now(amount)
+    after(desk.env, months, desk.completed, project)
 
 
 def wait_in_queues(desk: Desk, project: Project) -> None:
@@ -344,17 +399,16 @@ def warm_start(desk: Desk, rng: np.random.Generator) -> None:
     Their number is Poisson(lead rate × build time), their remaining build time uniform, their
     land and quota already granted out of the free stock.
     """
-    year = desk.year()
-    count = rng.poisson(desk.lead_rate(year) * desk.terms.build_months.at(year))
+    terms, pool, quota = desk.terms_of(desk.year()), desk.land.pool, desk.energy  # the year, read once
+    count = rng.poisson(terms.lead_rate * terms.build_months)
     for _ in range(count):
-        project = draw_project(desk, rng)
-        project = project._replace(
-            land=desk.land.pool.take_now(project.land, "project under construction at start"),
-            energy=desk.energy.take_now(project.energy, "project under construction at start"),
-        )
-        desk.pipeline_land += project.land
-        remaining = rng.uniform(0.0, project.build_months)
-        continue_building(desk, project, remaining)
+        drawn = draw_project(desk, rng, terms)
+        land = pool.take_now(drawn.land, "project under construction at start")
+        energy = quota.take_now(drawn.energy, "project under construction at start")
+        project = Project(drawn.investment, land, energy, drawn.output, drawn.build_months, drawn.patience,
+                          drawn.zero_land)  # not _replace: several calls more, for hundreds of projects
+        desk.pipeline_land += land
+        continue_building(desk, project, rng.uniform(0.0, project.build_months))
 
 
 def continue_building(desk: Desk, project: Project, remaining: float) -> None:

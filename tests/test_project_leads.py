@@ -1,0 +1,153 @@
+"""The leads without a process (:func:`projects.start_leads`) are the leads of :func:`projects.arrivals`
+as a SimPy process: the same draws, the same events in the same order, the same books.
+
+On small worlds where only leads run (land and energy plentiful, scarce, or with a year of no
+leads), where land supplies and energy releases fall on the leads' instants, and on whole
+replications.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.books import Books
+from simulation.loader import load_scenario
+from simulation.model import simulate
+from simulation.processes import projects
+from simulation.processes.land import LandMarket
+from simulation.resources import EnergyPool, LandPool, after, next_event
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+_SCENARIO = load_scenario(SCENARIOS / "ningbo_2020_2022.yaml")
+
+
+def _leads(process: bool, seed: int, free_land: float, free_energy: float, months: float, *,
+           quiet_first_year: bool = False, supplies: tuple = ()):
+    """Run only the leads (and ``supplies``: (time, land, energy) added at those times) in a small
+    world; returns everything the desk and pools record, and the draws left in the stream."""
+    env = simpy.Environment()
+    books = Books()
+    params, levers = _SCENARIO.parameters, _SCENARIO.levers
+    pool = LandPool(env, free=free_land, held=10.0)
+    energy = EnergyPool(env, free=free_energy, held=10.0)
+    year = [2021]
+    market = LandMarket(env, pool, lambda: books, params.land, lambda: year[0])
+    desk = projects.Desk(env, market, energy, params.projects, levers.attraction, levers.energy,
+                         year=lambda: year[0], books=lambda: books, base_year=2020, horizon=months)
+    if quiet_first_year:  # no leads in 2021: the timer ticks monthly until the rate is positive again
+        desk.terms_by_year[2021] = dataclasses.replace(projects._Terms.of(desk, 2021), lead_rate=0.0)
+    rng = np.random.default_rng(seed)
+
+    def calendar():
+        for k in range(1, int(months) + 1):  # the year turns at month 12, 24, ... (as the region's)
+            yield env.timeout(k - env.now)
+            if k % 12 == 0:
+                year[0] += 1
+
+    def supply():
+        for at, land, quota in supplies:
+            yield env.timeout(at - env.now)
+            pool.supply(land, "test supply")
+            energy.release(quota, "test release")
+
+    env.process(calendar())
+    env.process(supply())
+    if process:
+        env.process(projects.arrivals(desk, rng))
+    else:
+        projects.start_leads(desk, rng)
+    env.run(until=months + 3.5)
+    return (dict(books), pool.ledger.rows, energy.ledger.rows, desk.spending, desk.pending, desk.waiting,
+            desk.pipeline_land, pool.free, energy.free, env.now, rng.random())
+
+
+@pytest.mark.parametrize("free_land, free_energy", [(1e9, 1e12), (2000.0, 2e6), (0.0, 0.0), (300.0, 1e12)])
+def test_leads_without_a_process_are_the_leads_of_the_process(free_land, free_energy):
+    for seed in range(3):
+        quick = _leads(False, seed, free_land, free_energy, 30.0)
+        assert quick == _leads(True, seed, free_land, free_energy, 30.0)
+    assert quick[0].get("projects_arrived", 0) + quick[0].get("projects_declined", 0) > 100
+
+
+def test_a_year_without_leads_ticks_as_the_process_does():
+    quick = _leads(False, 5, 1e9, 1e12, 30.0, quiet_first_year=True)
+    assert quick == _leads(True, 5, 1e9, 1e12, 30.0, quiet_first_year=True)
+    assert all(12.0 <= row[0] for row in quick[1])  # no grant in the quiet year
+
+
+_instant = st.integers(0, 40).map(lambda k: k / 2)  # on the half months, where timers and month ends meet
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([0.0, 50.0, 500.0]), st.sampled_from([0.0, 1e5, 1e6]),
+       st.lists(st.tuples(_instant, st.sampled_from([0.0, 100.0, 1000.0]), st.sampled_from([0.0, 1e5, 1e6])),
+                max_size=6).map(sorted))
+def test_leads_meeting_supplies_and_queues_are_the_same(seed, free_land, free_energy, supplies):
+    """Scarce land and energy, with supplies serving the waiting projects' queues now and then."""
+    args = (seed, free_land, free_energy, 20.0)
+    assert _leads(False, *args, supplies=tuple(supplies)) == _leads(True, *args, supplies=tuple(supplies))
+
+
+def _calendar(light: bool) -> list[str]:
+    """Two processes setting timers and events at the same instants: the order their actions run."""
+    env = simpy.Environment()
+    seen: list[str] = []
+
+    def note(name):
+        return lambda *_: seen.append(name)
+
+    def timer(delay, name):
+        if light:
+            after(env, delay, note(name))
+        else:
+            env.timeout(delay).callbacks.append(note(name))
+
+    def now(name):
+        if light:
+            next_event(env, note(name))
+        else:
+            event = env.event()
+            event.callbacks.append(note(name))
+            event.succeed()
+
+    def first():
+        for k in range(6):
+            yield env.timeout(0.5 * (k % 2))  # at the instants where the other's timers fall
+            now(f"now {k}")
+            timer(0.5, f"timer {k}")
+            now(f"now {k}b")
+
+    def second():
+        for k in range(6):
+            timer(0.5 * (k % 3), f"other timer {k}")
+            yield env.timeout(0.5 * (k % 2))
+
+    env.process(first())
+    env.process(second())
+    env.run()
+    return seen
+
+
+def test_calls_keep_the_order_of_timeouts_and_events():
+    """``after`` and ``next_event`` take their turns as a timeout and an event set at the same moment."""
+    assert _calendar(light=True) == _calendar(light=False)
+    with pytest.raises(ValueError):
+        after(simpy.Environment(), -1e-9, lambda: None)
+
+
+@pytest.mark.parametrize("name, seed", [("zhenhai_2021_2025", 21), ("ningbo_2020_2022", 22)])
+def test_a_run_is_the_same_with_the_leads_as_a_process(monkeypatch, name, seed):
+    """Whole replications (indicators, flows, ledger): leads without a process vs :func:`projects.arrivals`."""
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    quick = simulate(scenario, seed)
+    monkeypatch.setattr(projects, "start_leads", lambda desk, rng: desk.env.process(projects.arrivals(desk, rng)))
+    slow = simulate(scenario, seed)
+    for table in ("indicators", "flows", "ledger"):
+        assert getattr(quick, table).equals(getattr(slow, table)), table
