@@ -6,10 +6,11 @@ import time
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import pandas as pd
 
 from ..intervals import with_interval
-from ..model import simulate
+from ..model import run_region
 from ..panel import COLUMNS as PANEL_COLUMNS
 from ..scenario import Scenario
 from ..targets import evaluate_targets
@@ -75,14 +76,25 @@ def run_replications(
 
 
 def _run_chunk(scenario: Scenario, seed: int, point: int, firms: bool, reps):
-    indicators, flows, panels = [], [], []
+    """The chunk's tables, each built once from the rows of all its replications (a frame per
+    replication and a concat cost more than a small replication's calendar)."""
+    records, flow_rows, panels = [], [], []
+    n_records, n_flows = [], []
     for r in reps:
-        result = simulate(scenario, task_seed(seed, point, r), firms=firms)
-        indicators.append(result.indicators.assign(replication=r))
-        flows.append(result.flows.assign(replication=r))
-        if result.firms is not None:
-            panels.append(result.firms.assign(replication=r))
-    ind = pd.concat(indicators, ignore_index=True)[["replication", "year", "indicator", "value"]]
-    flo = pd.concat(flows, ignore_index=True)[["replication", "year", "source", "target", "count"]]
+        region = run_region(scenario, task_seed(seed, point, r), firms=firms)
+        records += region.records
+        flow_rows += region.flow_rows
+        n_records.append(len(region.records))
+        n_flows.append(len(region.flow_rows))
+        if region.panel is not None:
+            panels.append(region.panel.frame().assign(replication=r))
+    ind = _with_replication(pd.DataFrame(records, columns=["year", "indicator", "value"]), reps, n_records)
+    flo = _with_replication(pd.DataFrame(flow_rows, columns=["year", "source", "target", "count"]), reps, n_flows)
     panel = pd.concat(panels, ignore_index=True)[["replication", *PANEL_COLUMNS]] if firms else None
     return ind, flo, panel
+
+
+def _with_replication(frame: pd.DataFrame, reps, rows_per_rep: list[int]) -> pd.DataFrame:
+    """``frame`` with a first column ``replication``: each replication's number on its rows."""
+    frame.insert(0, "replication", np.repeat(np.asarray(reps, dtype=np.int64), rows_per_rep))
+    return frame
