@@ -80,14 +80,14 @@ class Quantity(BaseModel):
     def at(self, year: int) -> float:
         """The value in force in ``year``.
 
-        A schedule's values are kept by year once read (a replication reads them about a thousand
-        times), beside the schedule they came from: a copy given another schedule reads its own.
+        A schedule's values are kept by year once read (a replication makes ~1,000 reads of
+        quantities), beside the schedule they came from: a copy given another schedule reads its own.
         (The schedule of a frozen quantity is not to be changed in place.)
         """
         value = self.value
         if not isinstance(value, dict):
             return float(value)
-        kept = self.__dict__.get("_kept_by_year")  # not a field: equality, hashing and dumps ignore it
+        kept = self.__dict__.get("_kept_by_year")  # not a field: equality and dumps see fields only
         if kept is None or kept[0] is not value:
             kept = (value, {})
             self.__dict__["_kept_by_year"] = kept

@@ -106,10 +106,10 @@ def _run_one(scenario: Scenario, seed, firms: bool):
     in the youngest generation here, so one young collection frees the run and walks nothing else.
     """
     region = run_region(scenario, seed, firms=firms)
-    rows = region.records, region.flow_rows, region.panel.frame() if region.panel is not None else None
+    tables = region.records, region.flow_rows, region.panel.frame() if region.panel is not None else None
     del region
     gc.collect(0)
-    return rows
+    return tables
 
 
 def _with_replication(frame: pd.DataFrame, reps, rows_per_rep: list[int]) -> pd.DataFrame:
