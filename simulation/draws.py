@@ -15,6 +15,7 @@ and the event, evaluated at i = firm id. One multiply-add and the SplitMix64 fin
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from types import ModuleType
 
 import numpy as np
@@ -49,6 +50,13 @@ def uniform_at(start: np.uint64, ids: np.ndarray) -> np.ndarray:
     return ((_mix(z) >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
+@lru_cache(maxsize=1 << 14)
+def _event_hash(event: str, time: int) -> int:
+    """The hash of (event, time) in :meth:`FirmDraws.start`: the same in every replication, so kept
+    (a batch asks for the same few hundred events and months again and again)."""
+    return _mix_int((zlib.crc32(event.encode()) << 32) | (int(time) & 0xFFFFFFFF))
+
+
 _kernels: ModuleType | None = None  # simulation.processes.kernels, once imported
 
 
@@ -77,8 +85,7 @@ class FirmDraws:
 
     def start(self, event: str, time: int) -> np.uint64:
         """Where the event's SplitMix64 sequence starts: a hash of (replication, event, time)."""
-        tag = (zlib.crc32(event.encode()) << 32) | (int(time) & 0xFFFFFFFF)
-        return np.uint64(_mix_int(self.key ^ _mix_int(tag)))
+        return np.uint64(_mix_int(self.key ^ _event_hash(event, time)))
 
     def uniform(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         """Uniform on the open interval (0, 1): the top 53 bits, centred in their cell."""

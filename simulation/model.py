@@ -79,6 +79,12 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firm
 
     ``firms=True`` also returns the firm panel: one row per firm and year (see :mod:`simulation.panel`).
     """
+    return run_region(scenario, seed, firms=firms).result()
+
+
+def run_region(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firms: bool = False) -> Region:
+    """One replication run to its end: the region with its rows (``records``, ``flow_rows``), no tables
+    built yet (a batch builds its tables once for many replications; see ``run_replications``)."""
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     # children built from the key, not seq.spawn(), which would advance a caller's SeedSequence
     children = [np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size)
@@ -87,7 +93,7 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firm
     region = Region(scenario, streams, FirmDraws(children[-1]), panel=PanelRecorder() if firms else None)
     with cyclic_gc_paused():
         region.run()
-    return region.result()
+    return region
 
 
 @contextmanager

@@ -78,9 +78,25 @@ class Quantity(BaseModel):
         return sorted(self.value) if isinstance(self.value, dict) else []
 
     def at(self, year: int) -> float:
-        """The value in force in ``year``."""
-        if not isinstance(self.value, dict):
-            return float(self.value)
+        """The value in force in ``year``.
+
+        A schedule's values are kept by year once read (a replication makes ~1,000 reads of
+        quantities), beside the schedule they came from: a copy given another schedule reads its own.
+        (The schedule of a frozen quantity is not to be changed in place.)
+        """
+        value = self.value
+        if not isinstance(value, dict):
+            return float(value)
+        kept = self.__dict__.get("_kept_by_year")  # not a field: equality and dumps see fields only
+        if kept is None or kept[0] is not value:
+            kept = (value, {})
+            self.__dict__["_kept_by_year"] = kept
+        found = kept[1].get(year)
+        if found is None:
+            found = kept[1][year] = self._value_in_force(year)
+        return found
+
+    def _value_in_force(self, year: int) -> float:
         years = sorted(self.value)
         chosen = years[0]
         for y in years:
