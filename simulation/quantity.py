@@ -87,22 +87,15 @@ class Quantity(BaseModel):
         value = self.value
         if not isinstance(value, dict):
             return float(value)
-        kept = self.__dict__.get("_kept_by_year")  # not a field: equality and dumps see fields only
+        kept: tuple[dict, dict[int, float]] | None = self.__dict__.get("_kept_by_year")  # not a field:
+        # equality and dumps see fields only
         if kept is None or kept[0] is not value:
             kept = (value, {})
             self.__dict__["_kept_by_year"] = kept
         found = kept[1].get(year)
         if found is None:
-            found = kept[1][year] = self._value_in_force(year)
+            found = kept[1][year] = _value_in_force(value, year)
         return found
-
-    def _value_in_force(self, year: int) -> float:
-        years = sorted(self.value)
-        chosen = years[0]
-        for y in years:
-            if y <= year:
-                chosen = y
-        return float(self.value[chosen])
 
     def values(self) -> list[float]:
         return list(self.value.values()) if isinstance(self.value, dict) else [float(self.value)]
@@ -185,3 +178,13 @@ def _takes_bool(annotation: Any) -> bool:
     from typing import get_args
 
     return annotation is bool or annotation is Any or any(_takes_bool(a) for a in get_args(annotation))
+
+
+def _value_in_force(schedule: dict[int, float], year: int) -> float:
+    """The value of the latest year of ``schedule`` at or before ``year`` (the first year's before it)."""
+    years = sorted(schedule)
+    chosen = years[0]
+    for y in years:
+        if y <= year:
+            chosen = y
+    return float(schedule[chosen])
