@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_not
 
 import numpy as np
 import simpy
@@ -258,10 +260,15 @@ class RequestQueue:
         self._after_removal()
 
     def _compact(self) -> None:
-        live = [i for i in range(self._head, len(self._items)) if self._items[i] is not None]
-        self._items = [self._items[i] for i in live]
-        self._amounts = np.concatenate((self._amounts[live], np.zeros(max(len(live), 64))))
-        self._where = {id(r): slot for slot, r in enumerate(self._items) if not isinstance(r, RequestBlock)}
+        """Drop the holes; the requests keep their order (the table of positions follows them)."""
+        waiting = self._items[self._head:]
+        kept = np.fromiter(map(is_not, waiting, repeat(None)), bool, len(waiting))
+        live = np.flatnonzero(kept)
+        moved_to = np.cumsum(kept) - 1  # a kept slot's new place
+        self._where = dict(zip(self._where, moved_to[np.fromiter(self._where.values(), np.int64, len(self._where))
+                                                     - self._head].tolist()))
+        self._items = list(compress(waiting, kept))
+        self._amounts = np.concatenate((self._amounts[self._head:][live], np.zeros(max(len(live), 64))))
         self._head = 0
 
     def total(self) -> float:

@@ -16,8 +16,9 @@ never the region itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import simpy
@@ -257,20 +258,24 @@ class LandMarket:
         Claims of firms still there are booked a run at a time (the same folds, ledger rows in
         order); a claim whose firm left in between hands its plot back in its place.
         """
-        books, reason = self.books, "增资扩产 expansion"
         rows, present = _present(pop, firms)
+        self._book_rows(pop, rows, amounts, present)
+
+    def _book_rows(self, pop: Population, rows: np.ndarray, amounts: np.ndarray, present: np.ndarray) -> None:
+        """:meth:`_book` with the firms' rows, and whether each is still there, at hand."""
+        books, reason = self.books, "增资扩产 expansion"
         compiled = kernels.compiled_for(len(pop))
         if compiled is not None and not present.all():  # firms gone: one compiled pass, not numpy calls per run
             self._book_in_one_pass(compiled, pop, rows, amounts, present)
             return
         granted = books["land_granted_expansion"]  # summed in claim order, as one add per claim
         start = 0
-        for gone in [*np.flatnonzero(~present).tolist(), len(firms)]:
+        for gone in [*np.flatnonzero(~present).tolist(), len(amounts)]:
             run = slice(start, gone)
             self.pool.granted_run(amounts[run], reason)
             np.add.at(pop.land, rows[run], amounts[run])  # in claim order: a firm's two claims both count
             granted = float(np.add.accumulate(np.concatenate(([granted], amounts[run])))[-1])
-            if gone < len(firms):  # the firm left while it waited: the plot was never used
+            if gone < len(amounts):  # the firm left while it waited: the plot was never used
                 self.pool.granted(float(amounts[gone]), reason)
                 self.pool.return_unbuilt(float(amounts[gone]), "expansion: firm gone")
             start = gone + 1
@@ -284,16 +289,20 @@ class LandMarket:
         pool.held, granted, returned = compiled.book_claims(
             pool.held, books["land_granted_expansion"], pop.land, rows, amounts, present)
         now, ledger, listed = float(self.env.now), pool.ledger.rows, amounts.tolist()
+
+        def grants(some: list) -> Iterable:  # Ledger.record's rows: none for an amount of 0
+            return zip(repeat(now), repeat("grant"), some if all(some) else filter(None, some), repeat(reason))
+
         start = 0
         for gone in np.flatnonzero(~present).tolist():
-            ledger.extend((now, "grant", amount, reason) for amount in listed[start:gone + 1] if amount)
+            ledger.extend(grants(listed[start:gone + 1]))
             back = float(returned[gone])
             if back:
                 ledger.append((now, "release", back, "expansion: firm gone"))
             if back > 0:
                 pool.put(back)  # as Pool.release: the plot is free again at once
             start = gone + 1
-        ledger.extend((now, "grant", amount, reason) for amount in listed[start:] if amount)
+        ledger.extend(grants(listed[start:]))
         books["land_granted_expansion"] = granted
 
 
@@ -373,8 +382,8 @@ class _Runs:
 
     def __init__(self, market: LandMarket, block: _Claims):
         self.market, self.block = market, block
-        _, present = _present(block.pop, block.firms)
-        self.gone = np.concatenate(([0], np.cumsum(~present))).tolist()  # firms gone among the first i
+        self.rows, self.present = _present(block.pop, block.firms)  # once: nobody leaves while settling
+        self.gone = np.concatenate(([0], np.cumsum(~self.present))).tolist()  # firms gone among the first i
         self.runs: list = []
         self.hands_back = False
 
@@ -385,7 +394,8 @@ class _Runs:
 
     def book(self) -> None:
         if self.runs:
-            self.market._book_runs(self.runs)
+            at = np.concatenate([np.arange(start, stop) for _, start, stop in self.runs])
+            self.market._book_rows(self.block.pop, self.rows[at], self.block.amounts[at], self.present[at])
         self.runs, self.hands_back = [], False
 
 
