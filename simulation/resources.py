@@ -354,7 +354,7 @@ class _ServedTogether(simpy.Event):
     """The one event of quiet requests of one kind (or runs of blocks of one kind) served next to
     each other in one pass."""
 
-    def __init__(self, env: simpy.Environment, kind: type, first):
+    def __init__(self, env: simpy.Environment, kind: type[QuietRequest] | type[RequestBlock], first):
         super().__init__(env)
         self.kind, self.requests = kind, [first]
         self.callbacks.append(lambda _: kind.served(self.requests))

@@ -179,12 +179,12 @@ class LandMarket:
         and not yet booked) are settled together, one event after the timeout.
         """
         yield self.env.timeout(max(deadline - self.env.now, 0.0))
-        block.due = block.booked
-        if block.due < len(block.amounts):
+        block.settled = True  # from here on the settling books what the queue serves
+        if block.booked < len(block.amounts):
             next_event(self.env, lambda: self._settle(block, cost))
 
     def _settle(self, block: _Claims, cost: float) -> None:
-        """Each claim from ``block.due`` in filing order: booked if the queue served it, else
+        """Each claim from ``block.booked`` in filing order: booked if the queue served it, else
         withdrawn (and the firm builds upward: 零增地技改, 厂房加层).
 
         As one claim after the other: the served claims before a withdrawal are booked first (a
@@ -194,12 +194,12 @@ class LandMarket:
         not cover, no withdrawal serves anything, and the claims leave together.
         """
         pool, queue, books = self.pool, self.pool.get_queue, self.books
-        first, n = block.next, len(block.amounts)
+        first, n, due = block.next, len(block.amounts), block.booked
         if first == n:  # all served: booked in their place
-            self._book_runs([(block, block.due, n)])
+            self._book_runs([(block, due, n)])
             return
         runs = _Runs(self, block)
-        runs.add(block.due, first)
+        runs.add(due, first)
         runs.book()
         # the first claim still waiting is withdrawn, and the queue serves what it now can
         queue.withdraw_front(block, 1)
@@ -355,13 +355,13 @@ def _folded(start: float, amounts: np.ndarray) -> float:
 class _Claims(RequestBlock):
     """A year's expansion claims that wait: one block in the land queue (no object per claim)."""
 
-    __slots__ = ("market", "pop", "firms", "booked", "due")
+    __slots__ = ("market", "pop", "firms", "booked", "settled")
 
     def __init__(self, market: LandMarket, pop: Population, firms: np.ndarray, amounts: np.ndarray):
         super().__init__(amounts)
         self.market, self.pop, self.firms = market, pop, firms
         self.booked = 0  # claims [0, booked) booked, or to be booked by an event already scheduled
-        self.due: int | None = None  # set at the deadline: the claims from here are settled there
+        self.settled = False  # the deadline has come: the claims from ``booked`` on are settled together
 
     @classmethod
     def served(cls, runs: list) -> None:
@@ -369,7 +369,7 @@ class _Claims(RequestBlock):
         each claim's own booking event, scheduled one after the other, would have booked them)."""
         due = []
         for block, start, stop in runs:
-            if block.due is None and max(start, block.booked) < stop:
+            if not block.settled and max(start, block.booked) < stop:
                 due.append((block, max(start, block.booked), stop))
                 block.booked = stop
         if due:
