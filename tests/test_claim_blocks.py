@@ -219,6 +219,10 @@ _PLANTED = [  # (script, free land, patience): scripts where a slip in the settl
     ([("file", 0.0, 0, [0.5, 0.3, 0.3, 2.0, 0.2, 0.5, 0.25, 2.0, 1.0]), ("land", 10.5, 1, 0.5), ("project", 11.0, 0, 1.0, 5.0),
       ("file", 12.0, 0, [0.3, 0.1, 0.3, 0.25, 1.0, 2.0, 2.0]), ("land", 16.5, 0, 0.5), ("land", 18.0, 1, 0.5),
       ("file", 24.0, 0, [0.2, 0.25, 0.25, 1.0, 1.0, 1.0, 2.0, 0.25]), ("exit", 24.0, 0, 8)], 1.0, 30.0),  # served behind a block
+    ([("file", 0.0, 0, [2.0, 0.2, 2.0]), ("take", 4.5, 0, 1.0), ("take", 5.0, 1, 3.0), ("take", 6.0, 0, 1.0),
+      ("file", 12.0, 1, [0.25, 0.5, 0.5, 0.3]), ("back", 16.5, 1, 0.5), ("file", 24.0, 0, [0.5, 0.1, 1.0, 0.25, 1.0, 0.5, 0.25]),
+      ("land", 24.0, 1, 0.5), ("back", 24.0, 0, 0.5), ("land", 25.0, 1, 1.0), ("land", 26.0, 1, 0.25),
+      ("project", 35.5, 0, 2.0, 7.5)], 2.0, 30.0),  # a withdrawal's pass serves what waits behind the block
     ([("file", 0.0, 0, [2.0]), ("land", 12.0, 0, 3.0), ("file", 12.0, 0, [0.5, 0.5]), ("land", 14.0, 0, 1.0)],
      0.0, 30.0),  # the supply's pass pending at filing: last year's claim and this year's served in the block's own pass
 ]
