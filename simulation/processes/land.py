@@ -340,8 +340,13 @@ def clear_later(market: LandMarket, amount: float, rules: ClearingRules, reason:
 
 
 def _present(pop: Population, firms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of ``firms`` (ids rise along the rows) and whether each firm is still there."""
-    rows = np.searchsorted(pop.id, firms)
+    """The rows of ``firms`` (ids rise along the rows) and whether each firm is still there.
+
+    The firms are looked up in the order of their ids (a search for ids in rising order stays in
+    the part of the rows it has reached: several times quicker than in the claims' order)."""
+    order = np.argsort(firms)
+    rows = np.empty(len(firms), dtype=np.intp)
+    rows[order] = np.searchsorted(pop.id, firms[order])
     at = np.minimum(rows, len(pop) - 1)
     present = (rows < len(pop)) & (pop.id[at] == firms) & pop.alive[at] if len(pop) else np.zeros(len(firms), bool)
     return rows, present
