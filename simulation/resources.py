@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_not
 
 import numpy as np
 import simpy
@@ -27,6 +29,27 @@ class Ledger:
     def record(self, time: float, event: str, amount: float, reason: str) -> None:
         if amount:
             self.rows.append((float(time), event, float(amount), reason))
+
+
+class RequestBlock:
+    """Quiet requests of one kind filed together, waiting in a pool's queue as one block of slots.
+
+    The queue serves them as it would serve each as a :class:`QuietRequest` standing in its place
+    (first come, first served, by ``amounts[i]``), a run at a time: a served run is handed to
+    :meth:`served` as ``(block, start, stop)`` (requests ``start`` to ``stop - 1``), sharing one
+    event with the quiet requests of the same kind served next to it. Requests leave only from the
+    block's front: served, or withdrawn with :meth:`RequestQueue.withdraw_front`.
+    """
+
+    __slots__ = ("amounts", "next")
+
+    def __init__(self, amounts: np.ndarray):
+        self.amounts = amounts  # in filing order
+        self.next = 0  # requests [0, next) have left the queue; the rest wait in it, in order
+
+    @classmethod
+    def served(cls, runs: list) -> None:
+        """Runs of blocks of this kind served together, when their shared event is processed."""
 
 
 class RequestQueue:
@@ -67,7 +90,12 @@ class RequestQueue:
         return self._count > 0
 
     def __iter__(self):
-        return (r for r in self._items[self._head:] if r is not None)
+        return (r for r in self._items[self._head:] if r is not None)  # a block once per waiting request
+
+    def waiting_amounts(self) -> list[float]:
+        """The amounts of the waiting requests, in queue order."""
+        live = [slot for slot in range(self._head, len(self._items)) if self._items[slot] is not None]
+        return self._amounts[live].tolist()
 
     def __getitem__(self, index: int):
         if index == 0 and self._count:
@@ -90,23 +118,33 @@ class RequestQueue:
 
     def extend(self, requests: Sequence, amounts: np.ndarray) -> None:
         """:meth:`append` each of ``requests`` (whose amounts are ``amounts``), in one step."""
-        start, end = len(self._items), len(self._items) + len(requests)
+        start = len(self._items)
+        self._add_slots(requests, amounts)
+        self._where.update(zip(map(id, requests), range(start, len(self._items))))
+
+    def extend_block(self, block: RequestBlock) -> None:
+        """Queue the waiting requests of ``block`` (from ``block.next``): one slot each, as
+        :meth:`extend` with a request per slot would."""
+        amounts = block.amounts[block.next:]
+        self._add_slots([block] * len(amounts), amounts)
+
+    def _add_slots(self, items: Sequence, amounts: np.ndarray) -> None:
+        start, end = len(self._items), len(self._items) + len(items)
         if end > len(self._amounts):
             self._amounts = np.concatenate((self._amounts, np.zeros(max(end, 2 * len(self._amounts)))))
-        self._where.update(zip(map(id, requests), range(start, end)))
-        self._items.extend(requests)
+        self._items.extend(items)
         self._amounts[start:end] = amounts
-        self._count += len(requests)
-        if self._total is not None and len(requests):  # the same left fold as one += per request
+        self._count += len(items)
+        if self._total is not None and len(items):  # the same left fold as one += per request
             self._total = float(np.add.accumulate(np.concatenate(([self._total], amounts)))[-1])
-        if len(requests):
+        if len(items):
             self._running += float(np.sum(amounts))  # pairwise: fewer roundings than counted here
             self._mass += float(np.sum(np.abs(amounts)))
-            self._roundings += len(requests)
+            self._roundings += len(items)
 
     def head_amount(self) -> float:
         """The amount the first waiting request asks for (the queue must not be empty)."""
-        return self._items[self._head].amount
+        return float(self._amounts[self._head])
 
     def pop(self, index: int = 0):
         request = self[index]
@@ -136,7 +174,7 @@ class RequestQueue:
         ``level - amount < 0``); a hole's 0.0 leaves it as it was.
         """
         start = self._head
-        if not self._count or level < self._items[start].amount:  # most passes: the head still waits
+        if not self._count or level < self._amounts[start]:  # most passes: the head still waits
             return [], level, bool(self._count)
         end = min(len(self._items), start + window)
         levels = np.subtract.accumulate(np.concatenate(([level], self._amounts[start:end])))
@@ -144,18 +182,37 @@ class RequestQueue:
         stop = start + int(short[0]) if len(short) else end
         if stop == start:
             return [], level, True
-        served = [r for r in self._items[start:stop] if r is not None]
-        for request in served:
-            del self._where[id(request)]
+        served = self._take_out(start, stop)
         self._items[start:stop] = [None] * (stop - start)
         self._running -= float(np.sum(self._amounts[start:stop]))
         self._roundings += stop - start
         self._amounts[start:stop] = 0.0
-        self._count -= len(served)
         self._total = None
         self._head = stop
         self._after_removal()
         return served, float(levels[stop - start]), len(short) > 0
+
+    def _take_out(self, start: int, stop: int) -> list:
+        """The requests in slots ``start`` to ``stop - 1``, in order, a block's as one run
+        ``(block, first, end)``; each leaves the table of positions, a block's run its front."""
+        served: list = []
+        items, slot = self._items, start
+        while slot < stop:
+            item = items[slot]
+            if item is None:
+                slot += 1
+            elif isinstance(item, RequestBlock):
+                run = min(stop - slot, len(item.amounts) - item.next)
+                served.append((item, item.next, item.next + run))
+                item.next += run
+                self._count -= run
+                slot += run
+            else:
+                del self._where[id(item)]
+                served.append(item)
+                self._count -= 1
+                slot += 1
+        return served
 
     def _after_removal(self) -> None:
         """Skip the holes at the head; compact the slots once mostly empty."""
@@ -187,11 +244,32 @@ class RequestQueue:
         self._total = None
         self._after_removal()
 
+    def withdraw_front(self, block: RequestBlock, count: int) -> None:
+        """The first ``count`` waiting requests of ``block`` leave the queue (as :meth:`remove` of
+        each, in one step)."""
+        slot = self._items.index(block, self._head)
+        end = slot + count
+        self._items[slot:end] = [None] * count
+        self._running -= float(np.sum(self._amounts[slot:end]))
+        self._roundings += count
+        self._amounts[slot:end] = 0.0
+        self._count -= count
+        block.next += count
+        self._total = None
+        if slot == self._head:
+            self._head = end
+        self._after_removal()
+
     def _compact(self) -> None:
-        live = [i for i in range(self._head, len(self._items)) if self._items[i] is not None]
-        self._items = [self._items[i] for i in live]
-        self._amounts = np.concatenate((self._amounts[live], np.zeros(max(len(live), 64))))
-        self._where = {id(r): slot for slot, r in enumerate(self._items)}
+        """Drop the holes; the requests keep their order (the table of positions follows them)."""
+        waiting = self._items[self._head:]
+        kept = np.fromiter(map(is_not, waiting, repeat(None)), bool, len(waiting))
+        live = np.flatnonzero(kept)
+        moved_to = np.cumsum(kept) - 1  # a kept slot's new place
+        self._where = dict(zip(self._where, moved_to[np.fromiter(self._where.values(), np.int64, len(self._where))
+                                                     - self._head].tolist()))
+        self._items = list(compress(waiting, kept))
+        self._amounts = np.concatenate((self._amounts[self._head:][live], np.zeros(max(len(live), 64))))
         self._head = 0
 
     def total(self) -> float:
@@ -283,12 +361,13 @@ def take_waiting(requests) -> list:
 
 
 class _ServedTogether(simpy.Event):
-    """The one event of quiet requests of one kind served next to each other in one pass."""
+    """The one event of quiet requests of one kind (or runs of blocks of one kind) served next to
+    each other in one pass."""
 
-    def __init__(self, env: simpy.Environment, first: QuietRequest):
+    def __init__(self, env: simpy.Environment, kind: type[QuietRequest] | type[RequestBlock], first):
         super().__init__(env)
-        self.requests = [first]
-        self.callbacks.append(lambda _: type(first).served(self.requests))
+        self.kind, self.requests = kind, [first]
+        self.callbacks.append(lambda _: kind.served(self.requests))
         self.succeed()
 
 
@@ -342,6 +421,12 @@ class Pool(simpy.Container):
         self.get_queue.append(request)
         self._trigger_get(None)
 
+    def enqueue_block(self, block: RequestBlock) -> None:
+        """Queue the requests of ``block`` and serve what can be served: what :meth:`enqueue` of
+        each, one after the other, would serve (nothing joins or is served in between)."""
+        self.get_queue.extend_block(block)
+        self._trigger_get(None)
+
     def enqueue_behind(self, requests: Sequence[QuietRequest], amounts: np.ndarray) -> None:
         """Queue ``requests`` (of ``amounts``) without serving passes: only right after a pass that
         could not serve the head, with the free stock unchanged since (each pass would serve nobody)."""
@@ -367,15 +452,19 @@ class Pool(simpy.Container):
             served, self._level, blocked = queue.serve_from_head(self._level, window)
             window *= 2
             for head in served:
-                if isinstance(head, QuietRequest):
+                if type(head) is tuple:  # a run of a block's requests
+                    kind = type(head[0])
+                elif isinstance(head, QuietRequest):
                     head.triggered = True
-                    if together is not None and type(together.requests[0]) is type(head):
-                        together.requests.append(head)
-                    else:
-                        together = _ServedTogether(self._env, head)
+                    kind = type(head)
                 else:
                     head.succeed()
                     together = None  # an event of its own in between: the next quiet one starts anew
+                    continue
+                if together is not None and together.kind is kind:
+                    together.requests.append(head)
+                else:
+                    together = _ServedTogether(self._env, kind, head)
 
     def covers_now(self, amount: float) -> bool:
         """Whether :meth:`take_if_first` would grant ``amount`` now (nobody waits, and it is free)."""

@@ -14,7 +14,7 @@ from simulation.books import Books
 from simulation.loader import load_scenario
 from simulation.population import Population
 from simulation.processes import compiled, kernels
-from simulation.processes.land import LandMarket, _Claim
+from simulation.processes.land import LandMarket
 from simulation.resources import LandPool
 
 _LAND = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "zhenhai_2021_2025.yaml").parameters.land
@@ -29,10 +29,11 @@ def _booked(claims_spec, land, alive, held, granted, one_pass: bool):
     market = LandMarket(env, pool, lambda: books, _LAND, lambda: 2021)
     pop = Population.new(len(land), alive=np.array(alive), land=np.array(land))
     pop.id[:] = np.arange(0, 2 * len(land), 2)  # ids rise along the rows, with gaps (firms long gone)
-    claims = [_Claim(market, pop, firm, amount) for firm, amount in claims_spec]
+    firms = np.array([firm for firm, _ in claims_spec], dtype=np.int64)
+    amounts = np.array([amount for _, amount in claims_spec], dtype=float)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kernels, "compiled_for", lambda n: compiled if one_pass else None)
-        market._book(claims)
+        market._book(pop, firms, amounts)
     calendar = [(t, p, type(e).__name__, getattr(e, "amount", None)) for t, p, _, e in sorted(env._queue)]
     return (pop.land.tobytes(), pool.held, pool.free, pool.ledger.rows, dict(books), calendar)
 

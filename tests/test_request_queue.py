@@ -282,3 +282,65 @@ def _market_share(market) -> float:
     from simulation.processes.land import clearing_rules
 
     return clearing_rules(market.land, 2022).other_use_share
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ask", "ask", "block", "remove", "withdraw", "serve"]),
+                          st.floats(1e-9, 5.0), st.integers(0, 40)), max_size=120))
+@example([("ask", 1.0 + i / 8, 0) for i in range(40)] + [("block", 0.5, 30)] + [("serve", 10.0, 3)]
+         + [("remove", 0.0, i) for i in range(20)] + [("withdraw", 0.0, 5), ("serve", 100.0, 0)])  # compacted, then removed
+def test_the_queue_keeps_what_a_list_keeps(ops):
+    """Against a plain list of the waiting requests (a block's as (block, index)): the same requests
+    wait, in order, with the same amounts and left-fold total, through removals, blocks withdrawn
+    from their front, runs served from the head, and the compactions these bring."""
+    import numpy as np
+
+    from simulation.resources import RequestBlock, RequestQueue
+
+    queue, model = RequestQueue(), []  # model: [(request or (block, i), amount)]
+    for op, amount, k in ops:
+        if op == "ask":
+            request = QuietRequest(amount)
+            queue.append(request)
+            model.append((request, amount))
+        elif op == "block":
+            block = RequestBlock(np.array([amount * (i % 3 + 1) for i in range(k + 1)]))
+            queue.extend_block(block)
+            model.extend(((block, i), float(a)) for i, a in enumerate(block.amounts))
+        elif op == "remove":
+            plain = [r for r, _ in model if isinstance(r, QuietRequest)]
+            if plain:
+                request = plain[k % len(plain)]
+                queue.remove(request)
+                model = [(r, a) for r, a in model if r is not request]
+        elif op == "withdraw":
+            blocks = list(dict.fromkeys(r[0] for r, _ in model if isinstance(r, tuple)))
+            if blocks:
+                block = blocks[k % len(blocks)]
+                left = [r for r, _ in model if isinstance(r, tuple) and r[0] is block]
+                count = 1 + k % len(left)
+                queue.withdraw_front(block, count)
+                gone = {id(r) for r in left[:count]}
+                model = [(r, a) for r, a in model if id(r) not in gone]
+        else:
+            level = stock = amount * 4
+            served, blocked = [], False
+            while queue and not blocked:  # as a serving pass: windows of 1 + k slots
+                run, stock, blocked = queue.serve_from_head(stock, 1 + k)
+                served.extend(run)
+            expected = []
+            while model and not level < model[0][1]:
+                level -= model[0][1]
+                expected.append(model.pop(0)[0])
+            assert stock == level
+            runs = [r if not isinstance(r, tuple) else [(r[0], i) for i in range(r[1], r[2])] for r in served]
+            flat = [x for r in runs for x in (r if isinstance(r, list) else [r])]
+            assert [x if not isinstance(x, tuple) else (id(x[0]), x[1]) for x in flat] == \
+                [x if not isinstance(x, tuple) else (id(x[0]), x[1]) for x in expected]
+        assert queue.waiting_amounts() == [a for _, a in model] and len(queue) == len(model)
+        assert list(queue) == [r[0] if isinstance(r, tuple) else r for r, _ in model]
+        assert queue.total() == reduce(add, (a for _, a in model), 0.0)
+        if model and isinstance(model[0][0], tuple):
+            assert queue[0] is model[0][0][0] and model[0][0][1] == model[0][0][0].next
+        elif model:
+            assert queue[0] is model[0][0]

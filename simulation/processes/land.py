@@ -16,15 +16,16 @@ never the region itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import simpy
 
 from ..books import Books
 from ..population import Population
-from ..resources import LandPool, QuietRequest, after, next_event, take_waiting
+from ..resources import LandPool, RequestBlock, after, next_event
 from ..scenario import Land, LandRenewal, LandSupply
 from . import kernels
 
@@ -153,110 +154,128 @@ class LandMarket:
         deadline = self.env.now + max(patience - 0.5, 0.0)
         books, reason = self.books, "增资扩产 expansion"
         granted = books["land_granted_expansion"]  # summed in claim order, as one add per claim
-        # the claims the free land covers at once, in order, in one step; then one by one
+        # the claims the free land covers at once, in order, in one step
         now = self.pool.take_run(amounts, reason)
+        if now < len(rows):  # the rest join the queue as one block, served as each claim in turn would be
+            block = _Claims(self, pop, pop.id[rows[now:]], amounts[now:])
+            self.pool.enqueue_block(block)
+            block.booked = block.next  # served in its own pass: booked now, not one event later
+            self.pool.granted_run(block.amounts[:block.next], reason)
+            if block.next < len(block.amounts):
+                self.env.process(self._wait(block, deadline, cost))
+            now += block.next
         pop.land[rows[:now]] += amounts[:now]  # served now, in this year's books
-        granted = float(np.add.accumulate(np.concatenate(([granted], amounts[:now])))[-1])
-        any_granted = now > 0
-        waiting: list[_Claim] = []
-        ids = pop.id[rows[now:]].tolist()  # the firms of the claims not served in the run (ids[i - now])
-        for i, (row, amount) in enumerate(zip(rows[now:].tolist(), amounts[now:].tolist()), start=now):
-            if not self.pool.take_if_first(amount, reason):
-                filed = _Claim(self, pop, ids[i - now], amount)
-                self.pool.enqueue(filed)
-                if not filed.triggered:
-                    # it waits, so every later claim waits behind it: queued together, no serving pass
-                    # (the free land is unchanged since the head was found unservable)
-                    filed.waiting = True
-                    waiting = [filed, *(_Claim(self, pop, firm, a, True) for firm, a in zip(ids[i - now + 1:], amounts[i + 1:].tolist()))]
-                    self.pool.enqueue_behind(waiting[1:], amounts[i + 1:])
-                    break
-                self.pool.granted(amount, reason)
-            pop.land[row] += amount  # served now, in this year's books
-            granted += amount
-            any_granted = True
-        if any_granted:
-            books["land_granted_expansion"] = granted
-        if waiting:
-            self.env.process(self._wait(waiting, deadline, cost))
+        if now:
+            books["land_granted_expansion"] = _folded(granted, amounts[:now])
         return ExpansionOutcome(float(amounts.sum()), len(rows))
 
-    def _wait(self, claims: list[_Claim], deadline: float, cost: float):
+    def _wait(self, block: _Claims, deadline: float, cost: float):
         """The year's waiting claims, as one process: each is met when the queue serves it, or at
         ``deadline`` gives up (and builds upward), in filing order.
 
         Events happen where one process per claim (its request raced against its own timeout, all
         timeouts at the same deadline) would have them: a claim served before the deadline is
-        booked one event after its request, and at the deadline the claims still waiting are
-        settled together, one event after the timeout.
+        booked one event after its request, and at the deadline the claims still waiting (or served
+        and not yet booked) are settled together, one event after the timeout.
         """
         yield self.env.timeout(max(deadline - self.env.now, 0.0))
-        due = take_waiting(claims)
-        if due:
-            next_event(self.env, lambda: self._settle(due, cost))
+        block.settled = True  # from here on the settling books what the queue serves
+        if block.booked < len(block.amounts):
+            next_event(self.env, lambda: self._settle(block, cost))
 
-    def _settle(self, claims: list[_Claim], cost: float) -> None:
-        """Each claim in filing order: booked if the queue served it, else withdrawn.
+    def _settle(self, block: _Claims, cost: float) -> None:
+        """Each claim from ``block.booked`` in filing order: booked if the queue served it, else
+        withdrawn (and the firm builds upward: 零增地技改, 厂房加层).
 
-        A withdrawal lets the queue serve whoever now stands at its head. Behind a head that the
-        free land could not serve, and with the free land unchanged since, withdrawing a claim that
-        is not the head serves nobody: such claims are set aside and leave the queue together,
-        without a serving attempt each.
+        As one claim after the other: the served claims before a withdrawal are booked first (a
+        plot handed back raises the free land), and each withdrawal lets the queue serve what now
+        stands at its head. With the block at the head, that is its next claims while the free land
+        covers them, walked here without the queue; behind something ahead that the free land does
+        not cover, no withdrawal serves anything, and the claims leave together.
         """
         pool, queue, books = self.pool, self.pool.get_queue, self.books
-        behind: list = []  # withdrawn behind an unservable head, still to leave the queue
-        level = None  # free land when the head was last found unservable
-        unmet, upgrade = books["land_unmet_expansion"], books["investment_upgrade"]  # summed in filing order
-        served: list[_Claim] = []  # a run of served claims, booked before the next withdrawal
-        for claim in claims:
-            if claim.triggered:  # booked in its place: a plot handed back changes what later withdrawals serve
-                served.append(claim)
-                continue
-            if served:
-                self._book(served)
-                served = []
-            if level is not None and pool.free == level and queue and queue[0] is not claim:
-                behind.append(claim)
-            else:
-                if behind:
-                    queue.drop(behind)
-                    behind = []
-                pool.cancel(claim)  # the queue serves from its head what it now can
-                level = pool.free
-            # no land within patience: the firm builds upward instead (零增地技改, 厂房加层)
-            unmet += claim.amount
-            upgrade += claim.amount * cost
-        if behind:
-            queue.drop(behind)
-        if served:
-            self._book(served)
-        if not all(c.triggered for c in claims):
-            books["land_unmet_expansion"], books["investment_upgrade"] = unmet, upgrade
+        first, n, due = block.next, len(block.amounts), block.booked
+        if first == n:  # all served: booked in their place
+            self._book_runs([(block, due, n)])
+            return
+        runs = _Runs(self, block)
+        runs.add(due, first)
+        runs.book()
+        # the first claim still waiting is withdrawn, and the queue serves what it now can
+        queue.withdraw_front(block, 1)
+        pool._trigger_get(None)
+        runs.add(first + 1, block.next)
+        unmet = [first]
+        if block.next < n and queue[0] is block:  # the block at the head
+            unmet.extend(self._walk(block, runs))
+        elif block.next < n:  # behind a request the free land does not cover: nothing more is served
+            unmet.extend(range(block.next, n))
+            queue.withdraw_front(block, n - block.next)
+        runs.book()
+        amounts = block.amounts[unmet]
+        books["land_unmet_expansion"] = _folded(books["land_unmet_expansion"], amounts)
+        books["investment_upgrade"] = _folded(books["investment_upgrade"], amounts * cost)
 
-    def _book(self, claims: list[_Claim]) -> None:
+    def _walk(self, block: _Claims, runs: _Runs) -> list[int]:
+        """The queue's passes and withdrawals with ``block`` at its head, without the queue: serve
+        its claims while the free land covers them; withdraw the first it does not cover, and go
+        on. The last pass goes on behind the block. Returns the withdrawn claims.
+
+        Served runs are booked before the next withdrawal where a firm of theirs left (the plot
+        handed back raises the free land), else together at the end (the same rows and folds).
+        """
+        pool, amounts, n = self.pool, block.amounts.tolist(), len(block.amounts)
+        level, at, withdrawn = pool._level, block.next, []
+        while True:
+            served = at
+            while served < n and not level < amounts[served]:  # the pass: level - amount >= 0
+                level -= amounts[served]
+                served += 1
+            runs.add(at, served)
+            if served == n:
+                break
+            if runs.hands_back:
+                pool._level = level
+                runs.book()
+                level = pool._level
+            withdrawn.append(served)
+            at = served + 1
+        pool.get_queue.withdraw_front(block, n - block.next)
+        pool._level = level
+        pool._trigger_get(None)  # the last withdrawal's pass, behind the block
+        return withdrawn
+
+    def _book_runs(self, runs: list) -> None:
+        """Book runs ``(block, start, stop)`` of served claims, in order, as one run of claims."""
+        pop = runs[0][0].pop
+        firms = np.concatenate([block.firms[start:stop] for block, start, stop in runs])
+        amounts = np.concatenate([block.amounts[start:stop] for block, start, stop in runs])
+        self._book(pop, firms, amounts)
+
+    def _book(self, pop: Population, firms: np.ndarray, amounts: np.ndarray) -> None:
         """Book claims the queue served, in order: the plot to the firm, or back if the firm left.
 
         Claims of firms still there are booked a run at a time (the same folds, ledger rows in
         order); a claim whose firm left in between hands its plot back in its place.
         """
-        pop, books, reason = claims[0].pop, self.books, "增资扩产 expansion"
-        firms = np.array([c.firm for c in claims], dtype=np.int64)
-        amounts = np.array([c.amount for c in claims], dtype=float)
-        rows = np.searchsorted(pop.id, firms)  # ids rise along the rows
-        at = np.minimum(rows, len(pop) - 1)
-        present = (rows < len(pop)) & (pop.id[at] == firms) & pop.alive[at] if len(pop) else np.zeros(len(firms), bool)
+        rows, present = _present(pop, firms)
+        self._book_rows(pop, rows, amounts, present)
+
+    def _book_rows(self, pop: Population, rows: np.ndarray, amounts: np.ndarray, present: np.ndarray) -> None:
+        """:meth:`_book` with the firms' rows, and whether each is still there, at hand."""
+        books, reason = self.books, "增资扩产 expansion"
         compiled = kernels.compiled_for(len(pop))
         if compiled is not None and not present.all():  # firms gone: one compiled pass, not numpy calls per run
             self._book_in_one_pass(compiled, pop, rows, amounts, present)
             return
         granted = books["land_granted_expansion"]  # summed in claim order, as one add per claim
         start = 0
-        for gone in [*np.flatnonzero(~present).tolist(), len(claims)]:
+        for gone in [*np.flatnonzero(~present).tolist(), len(amounts)]:
             run = slice(start, gone)
             self.pool.granted_run(amounts[run], reason)
             np.add.at(pop.land, rows[run], amounts[run])  # in claim order: a firm's two claims both count
             granted = float(np.add.accumulate(np.concatenate(([granted], amounts[run])))[-1])
-            if gone < len(claims):  # the firm left while it waited: the plot was never used
+            if gone < len(amounts):  # the firm left while it waited: the plot was never used
                 self.pool.granted(float(amounts[gone]), reason)
                 self.pool.return_unbuilt(float(amounts[gone]), "expansion: firm gone")
             start = gone + 1
@@ -270,16 +289,20 @@ class LandMarket:
         pool.held, granted, returned = compiled.book_claims(
             pool.held, books["land_granted_expansion"], pop.land, rows, amounts, present)
         now, ledger, listed = float(self.env.now), pool.ledger.rows, amounts.tolist()
+
+        def grants(some: list) -> Iterable:  # Ledger.record's rows: none for an amount of 0
+            return zip(repeat(now), repeat("grant"), some if all(some) else filter(None, some), repeat(reason))
+
         start = 0
         for gone in np.flatnonzero(~present).tolist():
-            ledger.extend((now, "grant", amount, reason) for amount in listed[start:gone + 1] if amount)
+            ledger.extend(grants(listed[start:gone + 1]))
             back = float(returned[gone])
             if back:
                 ledger.append((now, "release", back, "expansion: firm gone"))
             if back > 0:
                 pool.put(back)  # as Pool.release: the plot is free again at once
             start = gone + 1
-        ledger.extend((now, "grant", amount, reason) for amount in listed[start:] if amount)
+        ledger.extend(grants(listed[start:]))
         books["land_granted_expansion"] = granted
 
 
@@ -316,25 +339,69 @@ def clear_later(market: LandMarket, amount: float, rules: ClearingRules, reason:
     after(env, _ready(env.now, rules) - env.now, lambda: market._return(amount, rules, reason))
 
 
-class _Claim(QuietRequest):
-    """An expansion claim in the land queue (a quiet request: no SimPy event of its own)."""
+def _present(pop: Population, firms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``firms`` (ids rise along the rows) and whether each firm is still there.
 
-    __slots__ = ("market", "pop", "firm", "waiting")
+    The firms are looked up in the order of their ids (a search for ids in rising order stays in
+    the part of the rows it has reached: several times quicker than in the claims' order)."""
+    order = np.argsort(firms)
+    rows = np.empty(len(firms), dtype=np.intp)
+    rows[order] = np.searchsorted(pop.id, firms[order])
+    at = np.minimum(rows, len(pop) - 1)
+    present = (rows < len(pop)) & (pop.id[at] == firms) & pop.alive[at] if len(pop) else np.zeros(len(firms), bool)
+    return rows, present
 
-    def __init__(self, market: LandMarket, pop: Population, firm: int, amount: float, waiting: bool = False):
-        self.amount, self.triggered = amount, False  # QuietRequest's fields, set here: one of ~10^5 a year
-        self.market, self.pop, self.firm = market, pop, firm
-        self.waiting = waiting  # in the queue, its deadline not yet come (set once filed and not served at once)
+
+def _folded(start: float, amounts: np.ndarray) -> float:
+    """``start`` plus each of ``amounts`` in order (a left fold, as one ``+=`` each)."""
+    return float(np.add.accumulate(np.concatenate(([start], amounts)))[-1]) if len(amounts) else start
+
+
+class _Claims(RequestBlock):
+    """A year's expansion claims that wait: one block in the land queue (no object per claim)."""
+
+    __slots__ = ("market", "pop", "firms", "booked", "settled")
+
+    def __init__(self, market: LandMarket, pop: Population, firms: np.ndarray, amounts: np.ndarray):
+        super().__init__(amounts)
+        self.market, self.pop, self.firms = market, pop, firms
+        self.booked = 0  # claims [0, booked) booked, or to be booked by an event already scheduled
+        self.settled = False  # the deadline has come: the claims from ``booked`` on are settled together
 
     @classmethod
-    def served(cls, requests: list) -> None:
+    def served(cls, runs: list) -> None:
         """Claims the queue served before their deadline: booked together at the next event (as
         each claim's own booking event, scheduled one after the other, would have booked them)."""
-        due = take_waiting(requests)
+        due = []
+        for block, start, stop in runs:
+            if not block.settled and max(start, block.booked) < stop:
+                due.append((block, max(start, block.booked), stop))
+                block.booked = stop
         if due:
-            market = due[0].market
-            next_event(market.env, lambda: market._book(due))
+            market = due[0][0].market
+            next_event(market.env, lambda: market._book_runs(due))
 
+
+class _Runs:
+    """Served claims of a block still to be booked, and whether a firm of theirs has left."""
+
+    def __init__(self, market: LandMarket, block: _Claims):
+        self.market, self.block = market, block
+        self.rows, self.present = _present(block.pop, block.firms)  # once: nobody leaves while settling
+        self.gone = np.concatenate(([0], np.cumsum(~self.present))).tolist()  # firms gone among the first i
+        self.runs: list = []
+        self.hands_back = False
+
+    def add(self, start: int, stop: int) -> None:
+        if start < stop:
+            self.runs.append((self.block, start, stop))
+            self.hands_back = self.hands_back or self.gone[stop] > self.gone[start]
+
+    def book(self) -> None:
+        if self.runs:
+            at = np.concatenate([np.arange(start, stop) for _, start, stop in self.runs])
+            self.market._book_rows(self.block.pop, self.rows[at], self.block.amounts[at], self.present[at])
+        self.runs, self.hands_back = [], False
 
 
 def wait_for(env: simpy.Environment, pool, amount: float, deadline: float, reason: str):
