@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,6 +76,7 @@ def _awkward(seed: int, n: int) -> dict[str, np.ndarray]:
     return c
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # awkward columns hold NaN on purpose
 @settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.integers(1, 11), st.booleans())
 def test_claims_ahead(seed, n, months_done, awkward):
@@ -102,6 +104,7 @@ def test_claims_ahead_is_not_plain_with_a_nan_claim_or_a_negative_zero():
         assert not compiled.claims_ahead(*args)[3] and not kernels.claims_ahead(*args)[3], name
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # awkward columns hold NaN on purpose
 @settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.integers(1, 11), st.floats(0.0, 1.0), st.booleans())
 def test_idle_quota(seed, n, months_done, share, awkward):
@@ -125,6 +128,7 @@ def _same_sum(got: float, want: float) -> None:
         assert np.float64(got).tobytes() == np.float64(want).tobytes()
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # awkward columns hold NaN on purpose
 @settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.floats(0.0, 1.0), st.booleans())
 def test_grant_and_short(seed, n, scale, awkward):

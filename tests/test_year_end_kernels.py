@@ -222,7 +222,9 @@ def test_expansion_claims(seed, n, free, patience, threshold, elasticity):
         env, books = simpy.Environment(), Books()
         pool = LandPool(env, free=free, held=100.0)
         out = LandMarket(env, pool, lambda: books, rules, lambda: 2023).file_expansions(pop, 2023, pop.annual_revenue())
-        queue = [(claim.firm, _bits(claim.amount)) for claim in pool.get_queue]
+        blocks = list(dict.fromkeys(pool.get_queue))  # the waiting claims: one block, once per claim
+        queue = [(int(firm), _bits(amount)) for block in blocks
+                 for firm, amount in zip(block.firms[block.next:], block.amounts[block.next:].tolist())]
         return _bits(out.claimed), out.claims, queue, dict(books), _bits(pool.free), pool.ledger.rows
 
     pop = _population(seed, n)
