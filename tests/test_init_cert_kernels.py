@@ -3,6 +3,7 @@ bit, what their numpy versions give: the same rows in the same order, the same d
 
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -148,6 +149,12 @@ def remediation_population(seed: int, n: int) -> Population:
     )
 
 
+@functools.cache
+def _zhenhai():
+    """The shipped Zhenhai scenario, read once (a hundred examples need only its route effects)."""
+    return load_scenario(ROOT / "scenarios" / "zhenhai_2021_2025.yaml")
+
+
 @settings(max_examples=100, deadline=None)
 @given(seeds, st.integers(0, 400), st.integers(0, 60), st.integers(0, 200), st.sampled_from([None, 5000.0]))
 def test_remediation_campaign_in_one_pass(seed, n, capacity, scattered, high_energy_use):
@@ -163,7 +170,7 @@ def test_remediation_campaign_in_one_pass(seed, n, capacity, scattered, high_ene
         **({} if high_energy_use is None else {"high_energy_use": {"value": high_energy_use, "assume": "test"}})})
     weak = ScatteredWeak.model_validate({"firms_per_year": {"value": scattered, "assume": "test"},
                                          "close_share": {"value": 0.4, "assume": "test"}})
-    effects = load_scenario(ROOT / "scenarios" / "zhenhai_2021_2025.yaml").parameters.route_effects
+    effects = _zhenhai().parameters.route_effects
     assert isinstance(effects, RouteEffects)
 
     def run():
