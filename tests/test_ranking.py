@@ -1,7 +1,6 @@
 """Partial ranking gives what a full stable sort gives (ties by position, NaN last)."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,30 +51,10 @@ def test_tier_counts_are_those_of_the_labels(firms):
     assert tier_counts(pop, rows) == [(str(t), int(n)) for t, n in zip(labels, counts)]
 
 
-@pytest.mark.parametrize("compiled_from", [None, 0], ids=["as-configured", "compiled"])
 @settings(max_examples=300, deadline=None)
 @given(keys, st.lists(st.integers(0, 200), max_size=8))
-def test_positions_at_ranks_are_those_of_a_stable_sort(compiled_from, values, ranks):
-    """Also through the compiled pass for large populations (``compiled_from=0`` forces it at any size)."""
-    from simulation.processes import kernels
-
+def test_positions_at_ranks_are_those_of_a_stable_sort(values, ranks):
     key = np.array(values, dtype=float)
     ranks = np.array([r % len(key) for r in ranks] if len(key) else [], dtype=np.int64)
     want = np.argsort(key, kind="stable")[ranks]
-    saved = kernels.COMPILED_FROM
-    kernels.COMPILED_FROM = saved if compiled_from is None else compiled_from
-    try:
-        assert np.array_equal(at_ranks(key, np.sort(key), ranks), want)
-    finally:
-        kernels.COMPILED_FROM = saved
-
-
-def test_one_pass_matches_equal_values_only():
-    from simulation.processes import compiled
-
-    key = np.array([3.0, -0.0, np.nan, 0.0, 2.5, 3.0, np.inf, 1e300, -1e-300])
-    positions, which = compiled.matches(key, np.array([0.0, 3.0, np.inf]))
-    assert positions.tolist() == [0, 1, 3, 5, 6] and which.tolist() == [1, 0, 0, 1, 2]
-    many = np.repeat([1.0, 2.0], 5000)  # more matches than the first buffer holds
-    positions, which = compiled.matches(many, np.array([2.0]))
-    assert positions.tolist() == list(range(5000, 10000)) and set(which.tolist()) == {0}
+    assert np.array_equal(at_ranks(key, np.sort(key), ranks), want)

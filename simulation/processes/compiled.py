@@ -543,46 +543,6 @@ def select(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out[:count].copy()
 
 
-@numba.njit(cache=True, inline="always")
-def _hashed(x: float, cell: np.ndarray, bits: np.ndarray) -> np.uint64:
-    """A slot of a 4096-entry table for the value ``x`` (-0.0 as 0.0, which it equals)."""
-    cell[0] = x + 0.0
-    return (bits[0] * _GOLDEN) >> np.uint64(52)
-
-
-@numba.njit(cache=True, inline="always")
-def _wanted_at(x: float, wanted: np.ndarray) -> int:
-    """Index of ``x`` in the sorted ``wanted``, or -1."""
-    b = int(np.searchsorted(wanted, x))
-    return b if b < len(wanted) and wanted[b] == x else -1
-
-
-@numba.njit(cache=True)
-def matches(key: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The positions ``i`` (ascending) where ``key[i] == wanted[b]`` for some ``b``, and that ``b``;
-    ``wanted`` sorted, without NaN. A table of the wanted values' bits rules out most keys with one
-    load, a binary search settles the rest; one pass counts, a second writes."""
-    table = np.zeros(1 << 12, dtype=np.bool_)
-    cell = np.empty(1)
-    bits = cell.view(np.uint64)
-    for v in wanted:
-        table[_hashed(v, cell, bits)] = True
-    count = 0
-    for i in range(len(key)):
-        if table[_hashed(key[i], cell, bits)] and _wanted_at(key[i], wanted) >= 0:
-            count += 1
-    positions, which = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.int64)
-    count = 0
-    for i in range(len(key)):
-        if table[_hashed(key[i], cell, bits)]:
-            b = _wanted_at(key[i], wanted)
-            if b >= 0:
-                positions[count], which[count] = i, b
-                count += 1
-    return positions, which
-
-
-
 @numba.njit(cache=True)
 def book_claims(held: float, granted: float, land: np.ndarray, rows: np.ndarray, amounts: np.ndarray,
                 present: np.ndarray) -> tuple[float, float, np.ndarray]:

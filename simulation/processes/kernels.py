@@ -20,6 +20,7 @@ from types import ModuleType
 import numpy as np
 
 from ..draws import uniform_at
+from .ranking import at_ranks
 
 COMPILED_FROM = 20_000  # firms
 COMPILED_AFTER = 5_000_000  # firm-steps in this process (~0.5 s of numpy steps at a few thousand firms)
@@ -135,8 +136,6 @@ def host_ranks(values, ordered, outputs, u):
     """Positions in ``values`` (``ordered`` = ``np.sort(values)``, not empty) of the hosts of
     projects of ``outputs``: each drawn by ``u`` in proportion to revenue among the values at least
     the output (the largest when none is); ties by position (a stable sort's order)."""
-    from .ranking import at_ranks  # here: ranking uses this module
-
     weights = np.cumsum(ordered)
     last = len(ordered) - 1
     first = np.minimum(np.searchsorted(ordered, outputs, side="left"), last)  # smallest eligible

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels
-
 
 def _in_top(key: np.ndarray, k: int) -> np.ndarray:
     """Mask of the first ``k`` positions of the stable ascending order of ``key`` (0 <= k <= len)."""
@@ -64,9 +62,6 @@ def at_ranks(key: np.ndarray, sorted_key: np.ndarray, ranks: np.ndarray) -> np.n
     of the j-th of a run of equal keys is the j-th position holding that key.
     """
     ranks = np.asarray(ranks, dtype=np.int64)
-    compiled = kernels.compiled_for(len(key))
-    if compiled is not None and len(ranks) and key.dtype == np.float64 and not np.isnan(sorted_key[ranks]).any():
-        return _at_ranks_in_one_pass(compiled, key, sorted_key, ranks)
     positions = np.empty(len(ranks), dtype=np.int64)
     for i, rank in enumerate(ranks.tolist()):
         value = sorted_key[rank]
@@ -76,15 +71,3 @@ def at_ranks(key: np.ndarray, sorted_key: np.ndarray, ranks: np.ndarray) -> np.n
         else:
             positions[i] = np.flatnonzero(key == value)[rank - np.searchsorted(sorted_key, value, side="left")]
     return positions
-
-
-def _at_ranks_in_one_pass(compiled, key: np.ndarray, sorted_key: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """:func:`at_ranks` for a large population: the positions holding any picked value found in one
-    compiled pass (:func:`.compiled.matches`), not one pass over the keys per rank."""
-    values = sorted_key[ranks]
-    wanted = np.unique(values)
-    positions, which = compiled.matches(key, wanted)
-    first = np.searchsorted(sorted_key, values, side="left")  # each value's first rank
-    value = np.searchsorted(wanted, values)
-    return np.array([positions[which == v][r - f] for v, r, f in zip(value.tolist(), ranks.tolist(), first.tolist())],
-                    dtype=np.int64)
