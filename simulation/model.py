@@ -433,10 +433,10 @@ class Region:
         values = population_aggregates(self.pop, annual)
         values.update(
             land_total=self.land.total,
-            land_held=self.land.held,
+            land_held=self.land.committed,  # with land served and not yet booked
             land_free=self.land.free,
             energy_cap=self.energy.total,
-            energy_allocated=self.energy.held,
+            energy_allocated=self.energy.committed,
             capex=capex_share * values["va_above"],
             carbon_factor=self.params.carbon.tonnes_co2_per_tce.at(year),
             projects_waiting=float(self.desk.waiting),

@@ -3,9 +3,10 @@
 The container's level is what is free; requests wait in SimPy's FIFO queue (a request at the
 head that cannot be met blocks those behind it, as a first-come-first-served allocation does).
 Every grant and release is written to the ledger with its reason, so that conservation can be
-checked: ``held + clearing + free == total`` for land (``clearing`` is land freed by exits and
-remediation that is being taken back, cleared and readied before it can be granted again),
-``allocated + free == cap`` for energy quota.
+checked: ``committed + clearing + free == total`` for land, and ``committed + free == cap`` for
+energy quota. ``committed`` is ``held`` (granted and booked) plus what the queue has served and its
+claimant books one event later; ``clearing`` is land freed by exits and remediation that is being
+taken back, cleared and readied before it can be granted again.
 """
 
 from __future__ import annotations
@@ -389,6 +390,9 @@ class Pool(simpy.Container):
         self.held = held
         self.total = free + held
         self.ledger = Ledger()
+        # served by the queue, not yet booked to ``held`` (a claimant books one event after its
+        # serving): what left the free stock and is on its way to a claimant, and how many requests
+        self.unbooked, self.unbooked_count = 0.0, 0
 
     def supply(self, amount: float, reason: str, *, held: bool = False) -> None:
         """New stock enters the pool (land auctions, a higher cap).
@@ -449,10 +453,13 @@ class Pool(simpy.Container):
         window, blocked = 16, False
         while queue and not blocked:
             # the next run of requests the free stock covers (longer looks once runs are long)
-            served, self._level, blocked = queue.serve_from_head(self._level, window)
+            level = self._level
+            served, self._level, blocked = queue.serve_from_head(level, window)
             window *= 2
+            count = len(served)
             for head in served:
                 if type(head) is tuple:  # a run of a block's requests
+                    count += head[2] - head[1] - 1
                     kind = type(head[0])
                 elif isinstance(head, QuietRequest):
                     head.triggered = True
@@ -465,6 +472,23 @@ class Pool(simpy.Container):
                     together.requests.append(head)
                 else:
                     together = _ServedTogether(self._env, kind, head)
+            self.served_out(level - self._level, count)
+
+    def served_out(self, amount: float, count: int) -> None:
+        """``count`` requests of ``amount`` in all served out of the free stock, to be booked later."""
+        self.unbooked += amount
+        self.unbooked_count += count
+
+    def served_booked(self, amount: float, count: int) -> None:
+        """``count`` served requests of ``amount`` in all booked (with :meth:`granted` and the like)."""
+        self.unbooked_count -= count
+        self.unbooked = self.unbooked - amount if self.unbooked_count else 0.0  # no rounding left behind
+
+    @property
+    def committed(self) -> float:
+        """``held``, and what the queue has served that its claimants have not booked yet: the stock
+        out of the free stock at this moment (``committed + free == total`` for energy)."""
+        return self.held + self.unbooked if self.unbooked_count else self.held
 
     def covers_now(self, amount: float) -> bool:
         """Whether :meth:`take_if_first` would grant ``amount`` now (nobody waits, and it is free)."""

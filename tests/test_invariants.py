@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from simulation.loader import with_overrides
@@ -27,6 +27,15 @@ levers = st.fixed_dictionaries({
 @pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(overrides=levers, seed=st.integers(0, 2**32 - 1))
+# land freed at a year end and served by the pass of that year's claims, booked one event after the books are read
+@example(overrides={
+    "levers.remediation.firms_per_year": 13, "levers.land_supply.new_land_per_year": 0.0,
+    "levers.attraction.projects_per_year": 60.0, "levers.attraction.zero_land_share": 0.0,
+    "levers.energy.cap": 120.0, "levers.energy.trade_max_per_year": 6.641714676288388,
+    "parameters.projects.patience_months": 36.0, "parameters.land.free_initial": 0.0,
+    "parameters.land.clearing_months": 0.0, "parameters.land.other_use_share": 0.8339028183744194,
+    "parameters.land.expansion_patience_months": 19.768684186992715, "levers.attraction.effort": 3.0,
+}, seed=3216518634)
 def test_conservation_for_any_levers(small, overrides, seed):
     result = simulate(with_overrides(small, overrides), seed)
     w = result.indicators.pivot(index="year", columns="indicator", values="value")

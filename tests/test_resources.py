@@ -7,7 +7,7 @@ import pytest
 import simpy
 
 from simulation.processes.land import wait_for as _wait_for
-from simulation.resources import LandPool
+from simulation.resources import LandPool, QuietRequest
 
 
 def test_pool_books_every_movement():
@@ -36,6 +36,32 @@ def test_pool_books_every_movement():
     assert pool.held + pool.free == pytest.approx(pool.total) == 15.0
     events = [(t, e, a) for t, e, a, _ in pool.ledger.rows]
     assert events == [(0, "grant", 8.0), (3, "release", 5.0), (3, "grant", 6.0), (3, "grant", 1.0)]
+
+
+def test_land_served_and_not_yet_booked_stays_counted():
+    """Land freed in a step is served to a waiting claim by the next pass in that step; the claim
+    books it one event later. Books read in between still add up: the land is out of the free
+    stock and in ``committed``, though not yet in ``held``."""
+    env = simpy.Environment()
+    pool = LandPool(env, free=0.0, held=100.0)
+    reads = []
+
+    def claimant():
+        granted = yield from _wait_for(env, pool, 10.0, 12.0, "claim")
+        reads.append(("booked", granted, pool.held, pool.committed))
+
+    def year_end():
+        yield env.timeout(1)
+        pool.release(10.0, "exit")  # free at once; its own serving pass comes one event later...
+        pool.enqueue(QuietRequest(5.0))  # ...but a request filed now runs a pass that serves the claim
+        reads.append(("read", pool.held + pool.free, pool.committed + pool.free, pool.total))
+
+    env.process(claimant())
+    env.process(year_end())
+    env.run()
+    assert reads[0] == ("read", 90.0, 100.0, 100.0)  # held lags by the served claim; committed does not
+    assert reads[1] == ("booked", True, 100.0, 100.0)
+    assert pool.unbooked_count == 0 and pool.unbooked == 0.0
 
 
 @pytest.mark.parametrize("free,held", [(-1.0, 0.0), (0.0, -2.0)])

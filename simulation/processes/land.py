@@ -16,6 +16,7 @@ never the region itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import repeat
@@ -161,6 +162,7 @@ class LandMarket:
             self.pool.enqueue_block(block)
             block.booked = block.next  # served in its own pass: booked now, not one event later
             self.pool.granted_run(block.amounts[:block.next], reason)
+            self.pool.served_booked(float(block.amounts[:block.next].sum()), block.next)
             if block.next < len(block.amounts):
                 self.env.process(self._wait(block, deadline, cost))
             now += block.next
@@ -232,6 +234,7 @@ class LandMarket:
                 level -= amounts[served]
                 served += 1
             runs.add(at, served)
+            pool.served_out(math.fsum(amounts[at:served]), served - at)  # served as the queue would: booked below
             if served == n:
                 break
             if runs.hands_back:
@@ -264,6 +267,7 @@ class LandMarket:
     def _book_rows(self, pop: Population, rows: np.ndarray, amounts: np.ndarray, present: np.ndarray) -> None:
         """:meth:`_book` with the firms' rows, and whether each is still there, at hand."""
         books, reason = self.books, "增资扩产 expansion"
+        self.pool.served_booked(float(amounts.sum()), len(amounts))
         compiled = kernels.compiled_for(len(pop))
         if compiled is not None and not present.all():  # firms gone: one compiled pass, not numpy calls per run
             self._book_in_one_pass(compiled, pop, rows, amounts, present)
@@ -417,6 +421,7 @@ def await_request(env: simpy.Environment, pool, request, amount: float, deadline
         yield request | env.timeout(max(deadline - env.now, 0.0))
     if request.triggered:
         pool.granted(amount, reason)
+        pool.served_booked(amount, 1)
         return True
     pool.cancel(request)
     return False

@@ -342,6 +342,7 @@ class _Asked(QuietRequest):
         desk, project = self.desk, self.project
         if self.triggered:
             self.pool.granted(self.amount, "project")
+            self.pool.served_booked(self.amount, 1)
             if self.stage == _LAND:
                 desk.pipeline_land += project.land
                 _ask_energy(desk, project, self.deadline)
