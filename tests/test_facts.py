@@ -1,5 +1,6 @@
 """The stylized facts of firm dynamics on a shipped scenario, against their published ranges."""
 
+import warnings
 from html import escape as html_escape
 
 import numpy as np
@@ -8,6 +9,8 @@ import pytest
 from simulation import run_replications
 from simulation.facts import FACTS, facts_table, tail_exponent
 from simulation.loader import with_overrides
+from simulation.plots.facts import draw_facts
+from simulation.plots.fonts import find_cjk_font
 
 
 def test_tail_exponent_recovers_a_planted_pareto_index():
@@ -18,9 +21,13 @@ def test_tail_exponent_recovers_a_planted_pareto_index():
 
 
 @pytest.fixture(scope="module")
-def zhenhai_facts(zhenhai):
-    run = run_replications(zhenhai, 6, seed=0, firms=True)
-    return facts_table(run.firms, zhenhai.base_year, zhenhai.end_year).set_index("fact")
+def zhenhai_run(zhenhai):
+    return run_replications(zhenhai, 6, seed=0, firms=True)
+
+
+@pytest.fixture(scope="module")
+def zhenhai_facts(zhenhai, zhenhai_run):
+    return facts_table(zhenhai_run.firms, zhenhai.base_year, zhenhai.end_year).set_index("fact")
 
 
 @pytest.mark.parametrize("fact", [f.name for f in FACTS])
@@ -40,6 +47,18 @@ def _spread_growth(sc, years: int, reps: int = 3) -> float:
 
 
 @pytest.mark.slow
+def test_facts_figure_draws_every_glyph_in_chinese(zhenhai, zhenhai_run, tmp_path):
+    """The estimates in the legends (α̂, β̂) render: the CJK face has no combining hat, mathtext does."""
+    if find_cjk_font() is None:
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = draw_facts(zhenhai_run.firms, zhenhai.base_year, zhenhai.end_year, tmp_path, title=zhenhai.title,
+                           scenario_name=zhenhai.name, replications=6, lang="zh")
+    assert {p.suffix for p in paths} == {".png", ".svg"}
+    assert not [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
 def test_size_dispersion_grows_less_than_under_gibrats_law(zhenhai):
     """Ten years on, the spread of log size has grown by under a quarter, and by less than under
     Gibrat's law with the same shocks (no size effect, no transitory part). Zhenhai's spread still

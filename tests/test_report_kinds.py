@@ -237,13 +237,14 @@ def test_every_figure_names_its_scenario_and_replications(sweep_folder):
     from matplotlib.figure import Figure
 
     from simulation.plots.figures import folder_stamp, read_manifest
+    from simulation.plots.fonts import plot_style
     from simulation.plots.save import save_figure, stamped
 
     note = folder_stamp(read_manifest(sweep_folder), "zh")
     assert "small" in note and "6 个设计点" in note and "2 次重复" in note
     fig = Figure()
     fig.add_subplot().plot([0, 1])
-    with stamped(note):
+    with stamped(note), plot_style():  # saved as every figure is: in the house style, its CJK font
         save_figure(fig, sweep_folder / "figures" / "stamp_check", formats=("png",))
     assert [t.get_text() for t in fig.texts] == [note]
 

@@ -63,7 +63,7 @@ def _ccdf(ax, panel: pd.DataFrame, year: int, words: dict) -> None:
     ax.loglog(ref, (ref / ref[-1]) ** -1.06 * ccdf[len(ref) - 1], "k--", label="Zipf α=1.06 (Axtell 2001)")
     ax.set_xlabel(words["revenue"])
     ax.set_ylabel("P(S > s)")
-    ax.legend(fontsize=7, title=f"α̂ = {alpha:.2f}", title_fontsize=7)
+    ax.legend(fontsize=7, title=rf"$\hat{{\alpha}}$ = {alpha:.2f}", title_fontsize=7)
 
 
 def _density(ax, survivors: pd.DataFrame, words: dict) -> None:
@@ -86,7 +86,7 @@ def _volatility(ax, survivors: pd.DataFrame, words: dict) -> None:
     ax.loglog(size, np.exp(level) * size ** -0.2, "k--", label="β = 0.20 (Amaral et al. 1997)")
     ax.set_xlabel(words["revenue"])
     ax.set_ylabel(words["sd"])
-    ax.legend(fontsize=7, title=f"β̂ = {-slope:.2f}", title_fontsize=7)
+    ax.legend(fontsize=7, title=rf"$\hat{{\beta}}$ = {-slope:.2f}", title_fontsize=7)
 
 
 def _by_size_age(ax, frame: pd.DataFrame, column: str, words: dict) -> None:
