@@ -113,6 +113,18 @@ _declare([
     ("leases_reclaimed", "先租后让未达标收回企业数"),
 ], "家", "tiers", flow=True)
 
+# Counts an input sets outright whenever the region has the firms to act on: the campaign's yearly
+# number, or a certification round's quota once more firms qualify than it admits. A target on one
+# of them, the same in every replication, is met or missed by that input, not by the firms.
+SET_BY_INPUT = {
+    "remediated_low_efficiency": "levers.remediation.firms_per_year",
+    "remediated_scattered": "levers.scattered_weak.firms_per_year",
+    "new_innovative_sme": "parameters.certification.innovative_sme (quota)",
+    "new_zjtx_sme": "parameters.certification.zjtx_sme (quota)",
+    "new_little_giants": "parameters.certification.little_giant (quota)",
+    "new_single_champions": "parameters.certification.single_champion (quota)",
+}
+
 
 # --- output and efficiency -------------------------------------------------------------------
 @indicator("output_above_scale", "规上工业总产值", "亿元", "output")

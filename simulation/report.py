@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from . import io
 from .errors import InputError
 from .quantity import Quantity
+from .targets import marked_fixed
 
 SECTIONS = ("summary", "targets", "figures", "assumptions", "sources", "provenance")
 # shown only when the run has what they need: measured back-test skill, or its firm panel (run --firms)
@@ -236,7 +237,8 @@ def _targets(targets: pd.DataFrame | None, lang: str) -> str:
         if bool(row.modelled) and not _missing(row.p_met):
             lo, hi = getattr(row, "p_met_lo", float("nan")), getattr(row, "p_met_hi", float("nan"))
             interval = "–" if _missing(lo) else f"{lo:.0%}–{hi:.0%}"
-            cells += [f'<td class="num p{likelihood_class(row.p_met)}">{row.p_met:.0%}</td>',
+            mark = "†" if marked_fixed(row) else ""
+            cells += [f'<td class="num p{likelihood_class(row.p_met)}">{row.p_met:.0%}{mark}</td>',
                       f'<td class="num">{interval}</td>', f'<td class="num">{_num(row.median)}</td>',
                       f'<td class="num">{_num(row.p10)} – {_num(row.p90)}</td>', f"<td>{_e(_measure_unit(row, lang))}</td>"]
             body.append(f"<tr>{''.join(cells)}<td>{_e(row.source)}</td></tr>")
@@ -247,7 +249,26 @@ def _targets(targets: pd.DataFrame | None, lang: str) -> str:
     note = ("<p>达成概率:满足目标的重复次数占比;95% 区间为 Wilson 得分区间(蒙特卡洛误差)。</p>" if lang == "zh" else
             "<p>P(met): share of replications meeting the target; its 95% interval is the Wilson score interval "
             "(Monte Carlo error).</p>")
-    return _section("targets", lang, note + f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return _section("targets", lang, note + table + _fixed_note(targets, lang))
+
+
+
+def _fixed_note(targets: pd.DataFrame, lang: str) -> str:
+    """A note under the table on the targets whose measure was the same in every replication."""
+    if "fixed" not in targets:
+        return ""
+    rows = targets[targets["fixed"].eq(True)]
+    if not len(rows):
+        return ""
+    inputs = sorted({by for by in rows["fixed_by"] if isinstance(by, str) and by})
+    named = ("; ".join(inputs)) if inputs else ""
+    if lang == "zh":
+        text = "† 每次模拟结果相同:该目标的达成与否由输入决定,而非概率" + (f"(由 {named} 设定)" if named else "") + "。"
+    else:
+        text = "† The same in every replication: an input, not chance, decides whether the target is met" + \
+               (f" (set by {named})" if named else "") + "."
+    return f"<p>{_e(text)}</p>"
 
 
 def _measure_unit(row, lang: str) -> str:

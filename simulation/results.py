@@ -17,7 +17,7 @@ from .loader import scenario_hash, validate
 from .provenance import provenance
 
 TARGET_COLUMNS = ["indicator", "label", "year", "op", "target", "p_met", "p_met_lo", "p_met_hi", "median", "p10", "p90", "modelled", "source",
-                  "name", "measure", "since", "unit", "theme", "reason"]
+                  "name", "measure", "since", "unit", "theme", "reason", "fixed", "fixed_by"]
 
 
 def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None = None) -> Path:
@@ -54,6 +54,8 @@ def read_run(out: str | Path) -> RunResult:
     targets = pd.read_csv(out / "targets.csv")
     if "p_met_lo" not in targets:  # a folder written before the interval was recorded
         targets = with_interval(targets, manifest["replications"])
+    if "fixed" not in targets:  # nor whether a measure was the same in every replication
+        targets["fixed"], targets["fixed_by"] = False, None
     return RunResult(
         scenario=scenario, seed=manifest["seed"], replications=manifest["replications"],
         indicators=pd.read_parquet(out / "indicators.parquet"), flows=pd.read_parquet(out / "flows.parquet"),

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .indicators import INDICATORS
+from .indicators import INDICATORS, SET_BY_INPUT
 from .scenario import Scenario, Target
 
 OPS: dict[str, Callable[[Any, Any], Any]] = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": np.isclose}
@@ -53,7 +53,7 @@ def unknown_indicator(name: str, *, field: str | None = None, file: str | None =
 
 
 COLUMNS = ["name", "indicator", "label", "year", "op", "target", "unit", "measure", "since", "basis", "theme",
-           "p_met", "median", "p10", "p90", "modelled", "source", "reason"]
+           "p_met", "median", "p10", "p90", "modelled", "source", "reason", "fixed", "fixed_by"]
 
 
 def target_values(wide: pd.DataFrame, target: Target, scenario: Scenario | None = None) -> pd.Series:
@@ -99,6 +99,19 @@ def met(values: pd.Series | np.ndarray, target: Target) -> np.ndarray:
     return np.where(np.isfinite(values), OPS[target.op](values, target.value), False).astype(bool)
 
 
+def fixed(values: pd.Series | np.ndarray) -> bool:
+    """Whether a target's measure is the same in every replication (two or more): chance plays no
+    part, so its P(met) of 0 or 1 reads back an input rather than measuring a likelihood."""
+    values = np.asarray(values, dtype=float)
+    return len(values) > 1 and bool(np.isfinite(values).all()) and values.min() == values.max()
+
+
+def marked_fixed(row) -> bool:
+    """Whether a row of a target table says its measure was the same in every replication (a folder
+    written before this was recorded says nothing: no)."""
+    return bool(getattr(row, "fixed", False) == True)  # noqa: E712  (a NumPy bool, or NaN where unknown)
+
+
 def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """One row per target: attainment probability and the 10/50/90% quantiles of its measure."""
     rows = []
@@ -110,12 +123,14 @@ def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFra
             "measure": target.measure, "since": target.since, "basis": price_basis(target) if target.modelled else None,
             "theme": target.theme, "modelled": target.modelled,
             "source": target.source, "reason": target.reason,
-            "p_met": np.nan, "median": np.nan, "p10": np.nan, "p90": np.nan,
+            "p_met": np.nan, "median": np.nan, "p10": np.nan, "p90": np.nan, "fixed": False, "fixed_by": None,
         }
         if target.modelled:
             values = target_series(indicators, target, scenario)
             row["p_met"] = float(met(values, target).mean())
             row["p10"], row["median"], row["p90"] = np.nanquantile(values, [0.1, 0.5, 0.9]) if values.notna().any() else (np.nan,) * 3
+            row["fixed"] = fixed(values)
+            row["fixed_by"] = SET_BY_INPUT.get(target.indicator or "") if row["fixed"] else None
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 

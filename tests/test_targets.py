@@ -1,13 +1,15 @@
 """Target measures: level, cumulative since a base year, average annual growth."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simulation.indicators import SET_BY_INPUT
 from simulation.scenario import Target
-from simulation.targets import met, target_values
+from simulation.targets import fixed, met, target_values
 
 WIDE = pd.DataFrame({2020: [100.0, 100.0], 2021: [110.0, 90.0], 2022: [121.0, 95.0], 2023: [133.1, 99.0]})
 
@@ -69,3 +71,54 @@ def test_targets_command_prints_coverage(zhenhai):
             assert t.reason in result.output
     bad = CliRunner().invoke(main, ["targets", "no_such.yaml"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_a_measure_is_fixed_only_when_every_replication_agrees():
+    assert fixed(np.array([100.0, 100.0, 100.0]))
+    assert not fixed(np.array([100.0, 100.0, 99.0]))
+    assert not fixed(np.array([100.0]))  # one replication says nothing about chance
+    assert not fixed(np.array([np.nan, np.nan]))
+
+
+def test_a_count_the_lever_sets_is_marked_with_the_lever(small):
+    """The 散乱弱 campaign's count is its lever (enough 规下 firms to act on): its target is met by the
+    input in every replication, and the table, the printed line and the report say so; a measure
+    that varies is not marked."""
+    from simulation import run_replications
+    from simulation.cli.run import format_targets
+    from simulation.loader import with_overrides
+    from simulation.plots.fonts import plot_style
+    from simulation.plots.overview import target_overview
+    from simulation.report import _targets
+
+    sc = with_overrides(small, {"levers.scattered_weak.firms_per_year": 12, "targets": [
+        {"name": "整治散乱弱", "indicator": "remediated_scattered", "year": 2023, "op": ">=", "value": 10, "source": "test"},
+        {"name": "亩均税收", "indicator": "tax_per_mu", "year": 2023, "op": ">=", "value": 1, "source": "test"},
+    ]})
+    run = run_replications(sc, 4, seed=0)
+    values = run.indicators.query("indicator == 'remediated_scattered' and year == 2023")["value"]
+    assert (values == 12).all()
+    rows = run.targets.set_index("indicator")
+    assert rows.loc["remediated_scattered", "fixed"]
+    assert rows.loc["remediated_scattered", "fixed_by"] == SET_BY_INPUT["remediated_scattered"]
+    assert not rows.loc["tax_per_mu", "fixed"] and pd.isna(rows.loc["tax_per_mu", "fixed_by"])
+    lines = format_targets(run.targets).splitlines()
+    assert [line for line in lines if "set by levers.scattered_weak.firms_per_year" in line][0].find("整治散乱弱") > 0
+    assert not [line for line in lines if "亩均税收" in line and "same in every" in line]
+    html = _targets(run.targets, "zh")
+    assert "100%†" in html and "levers.scattered_weak.firms_per_year" in html
+    with plot_style():
+        ax = target_overview(run.targets, lang="zh")
+    assert "100%†" in [t.get_text() for t in ax.texts] and "†" in ax.get_xlabel()
+    plt.close(ax.figure)
+
+
+def test_fixed_marks_survive_the_run_folder(small, tmp_path):
+    from simulation import run_replications
+    from simulation.results import read_run, write_run
+
+    run = run_replications(small, 2, seed=0)
+    write_run(run, tmp_path)
+    back = read_run(tmp_path).targets
+    assert back["fixed"].tolist() == run.targets["fixed"].tolist()
+    assert back["fixed"].any()  # the shipped 散乱弱 count: its lever

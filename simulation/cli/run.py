@@ -13,6 +13,7 @@ from ..io import prepare_out_folder, write_parquet
 from ..loader import load_scenario, parent_of
 from ..loader import validate as validate_mapping
 from ..results import write_run
+from ..targets import marked_fixed
 from . import main
 
 
@@ -109,9 +110,20 @@ def format_targets(targets) -> str:
             lines.append(f"{'—':>7} {'':>9}  {t.year:>4}  {name} {goal:>10}   not modelled: {t.reason}")
         else:
             ci = f"{t.p_met_lo * 100:.0f}–{t.p_met_hi * 100:.0f}%" if hasattr(t, "p_met_lo") else ""
-            lines.append(f"{t.p_met:>7.0%} {ci:>9}  {t.year:>4}  {name} {goal:>10} {t.median:>10.4g} {t.p10:>10.4g}–{t.p90:<10.4g}")
+            line = f"{t.p_met:>7.0%} {ci:>9}  {t.year:>4}  {name} {goal:>10} {t.median:>10.4g} {t.p10:>10.4g}–{t.p90:<10.4g}"
+            lines.append(line + _fixed_note(t))
     lines.append("P(met): share of replications meeting the target; 95% CI: Wilson score interval (Monte Carlo error).")
+    if "fixed" in targets and targets["fixed"].eq(True).any():
+        lines.append("same in every replication: the target is met or missed by an input, not by chance.")
     return "\n".join(lines)
+
+
+def _fixed_note(target) -> str:
+    """Where the target's measure was the same in every replication, say so and name the input that set it."""
+    if not marked_fixed(target):
+        return ""
+    by = getattr(target, "fixed_by", None)
+    return "  same in every replication" + (f": set by {by}" if isinstance(by, str) and by else "")
 
 
 def _pad(text: str, width: int) -> str:

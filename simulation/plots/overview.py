@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..targets import marked_fixed
 from .fonts import GREY
 from .labels import THEMES, goal_label, target_label, text, theme_label, words
 
@@ -98,7 +99,8 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlim(0, 1.0)
     ax.set_xticks(np.linspace(0, 1, 6), [f"{v:.0%}" for v in np.linspace(0, 1, 6)])
-    ax.set_xlabel(text("p_met", lang))
+    fixed = any(kind == "target" and marked_fixed(item) for kind, item in rows)
+    ax.set_xlabel(text("p_met", lang) + ("\n" + text("fixed_note", lang) if fixed else ""))
     ax.grid(axis="x", alpha=0.35)
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
@@ -117,8 +119,10 @@ def _draw_bar(ax, pos: float, row, shades, lang: str) -> None:
         return
     p = float(row.p_met)
     ax.barh(pos, max(p, 0.004), height=0.68, color=shades[likelihood_class(p)], edgecolor="black", linewidth=0.4)
+    label = f"{p:.0%}" + ("†" if marked_fixed(row) else "")  # † an input decides: see the axis note
     if p >= 0.8:  # inside the bar's end, so it never runs into the goal column
         dark = likelihood_class(p) < 2
-        ax.text(p - 0.012, pos, f"{p:.0%}", ha="right", va="center", fontsize=9, color="white" if dark else "black")
+        ax.text(p - 0.012, pos, label, ha="right", va="center", fontsize=9, color="white" if dark else "black")
     else:
-        ax.text(p + 0.012, pos, f"{p:.0%}", ha="left", va="center", fontsize=9)
+        ax.text(p + 0.012, pos, label, ha="left", va="center", fontsize=9)
+
