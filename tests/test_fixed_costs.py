@@ -1,0 +1,60 @@
+"""Shortcuts in the fixed cost of a replication: each gives what the long way gives."""
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.experiments.replicate import _target_rows, run_replications
+from simulation.model import Region, simulate
+from simulation.processes.grading import _cuts
+from simulation.targets import evaluate_targets
+
+shares = st.floats(0.0, 1.0) | st.sampled_from([0.0, 0.05, 0.1, 0.125, 0.2, 0.25, 0.3, 0.5, 1.0])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.tuples(shares, shares, shares), st.integers(0, 10**6) | st.integers(0, 40))
+def test_grade_cuts_are_numpys_rounded_cumulative_shares(bands, n):
+    want = [int(min(max(bound, 0), n)) for bound in np.round(np.cumsum(bands) * n)]
+    got = _cuts(bands, n)
+    assert got == want and all(type(k) is int for k in got)
+
+
+def test_the_calendar_fires_on_its_dates(small, monkeypatch):
+    """Month ends, remediation, certification, auctions and the energy look-ahead happen at the
+    times the calendar gives them, in time order, each once."""
+    fired: list[tuple[str, float]] = []
+    for name in ("_month_end", "_remediate", "_certify", "_auction", "_look_ahead"):
+        original = getattr(Region, name)
+
+        def wrapped(self, *args, _name=name, _original=original):
+            fired.append((_name, self.env.now))
+            return _original(self, *args)
+
+        monkeypatch.setattr(Region, name, wrapped)
+    simulate(small, 3)
+    base, years = small.base_year, small.years
+
+    def at(year, month, phase):
+        return 12.0 * (year - base - 1) + (month - 1) + phase
+
+    def times(name):
+        return [t for n, t in fired if n == name]
+
+    assert times("_month_end") == [float(k) for k in range(1, 12 * len(years) + 1)]
+    assert times("_remediate") == [at(y, small.levers.remediation.month.at(0), 0.3) for y in years]
+    assert times("_certify") == [at(y, small.parameters.certification.month.at(0), 0.4) for y in years]
+    assert times("_look_ahead") == [at(y, m + 1, 0.05) for y in years for m in range(1, 12)]
+    supply = small.levers.land_supply
+    assert times("_auction") == [at(y, 1 + 12 * (k + 0.5) / n, 0.0) for y in years
+                                 for n in [int(supply.auctions_per_year.at(y))] for k in range(n)]
+    assert [t for _, t in fired] == sorted(t for _, t in fired)
+
+
+def test_targets_read_from_their_rows_are_the_targets_of_all_rows(small):
+    run = run_replications(small, 6, seed=4, workers=1)
+    rows = _target_rows(run.indicators, small)
+    assert len(rows) < len(run.indicators)
+    pd.testing.assert_frame_equal(evaluate_targets(rows, small), evaluate_targets(run.indicators, small),
+                                  check_exact=True)
