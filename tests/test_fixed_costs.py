@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from simulation.experiments.replicate import _target_rows, run_replications
 from simulation.model import Region, simulate
-from simulation.processes.grading import _cuts
+from simulation.processes.grading import _cuts, _kth_smallest
 from simulation.targets import evaluate_targets
 
 shares = st.floats(0.0, 1.0) | st.sampled_from([0.0, 0.05, 0.1, 0.125, 0.2, 0.25, 0.3, 0.5, 1.0])
@@ -19,6 +19,21 @@ def test_grade_cuts_are_numpys_rounded_cumulative_shares(bands, n):
     want = [int(min(max(bound, 0), n)) for bound in np.round(np.cumsum(bands) * n)]
     got = _cuts(bands, n)
     assert got == want and all(type(k) is int for k in got)
+
+
+keys = st.lists(st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, np.nan, np.inf]) | st.floats(-1e3, 1e3),
+                min_size=0, max_size=60)
+
+
+@settings(max_examples=500, deadline=None)
+@given(keys, st.lists(st.integers(-2, 62), min_size=0, max_size=4))
+def test_kth_smallest_in_one_partition_is_each_partitions_own(values, ks):
+    key = np.array(values, dtype=float)
+    want = [np.partition(key, k - 1)[k - 1] if 0 < k < len(key) else 0.0 for k in ks]
+    got = _kth_smallest(key, ks)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):  # the same value (a zero may come back with the other sign: equal)
+        assert g == w or (np.isnan(g) and np.isnan(w))
 
 
 def test_the_calendar_fires_on_its_dates(small, monkeypatch):
