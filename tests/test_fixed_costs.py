@@ -73,3 +73,29 @@ def test_targets_read_from_their_rows_are_the_targets_of_all_rows(small):
     assert len(rows) < len(run.indicators)
     pd.testing.assert_frame_equal(evaluate_targets(rows, small), evaluate_targets(run.indicators, small),
                                   check_exact=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1))
+def test_a_batchs_route_counts_are_its_firms_per_route(zhenhai, capacity, seed):
+    """Each route's count is the number of firms the batch sent that way: merged and closed rows,
+    and the upgraded and regularised firms (their D streaks reset), adding up to the batch."""
+    from simulation.draws import FirmDraws
+    from simulation.population import Population
+    from simulation.processes.remediation import ROUTES, remediate_d_grade
+    from simulation.tiers import GRADE_D, Route
+
+    rng = np.random.default_rng(seed)
+    n = 30
+    pop = Population.new(n, alive=True, revenue=rng.uniform(100, 1e4, n), va_rate=0.2, land=rng.uniform(0, 50, n),
+                         quota=rng.uniform(0, 500, n), intensity=0.5)
+    pop.grade[:] = rng.integers(0, 4, n)
+    pop.d_streak[:] = np.where(pop.grade == GRADE_D, 1 + rng.integers(0, 3, n), 0)
+    listed = int(np.count_nonzero(pop.grade == GRADE_D))
+    out = remediate_d_grade(pop, capacity, zhenhai.levers.remediation.routes, zhenhai.parameters.route_effects,
+                            2022, FirmDraws(np.random.SeedSequence(seed)))
+    assert list(out.counts) == list(ROUTES) and all(type(c) is int for c in out.counts.values())
+    assert sum(out.counts.values()) == min(capacity, listed)
+    assert out.counts[Route.MERGE] == len(out.merged) and out.counts[Route.CLOSE] == len(out.closed)
+    kept_in_place = out.counts[Route.UPGRADE] + out.counts[Route.REGULARISE]
+    assert int(np.count_nonzero((pop.grade == GRADE_D) & (pop.d_streak == 0))) == kept_in_place
