@@ -202,7 +202,7 @@ class Region:
     def _set_first_dates(self) -> None:
         """The calendar's dates as timers, each set again as it is processed: the entries that
         processes waiting for each date would make (the same times, in the same turns), without a
-        process to resume at each (some 130 a replication)."""
+        process to resume at each (~150 in a five-year run)."""
         self._on_dates(((k, (k,)) for k in range(1, self.horizon + 1)), self._month_end)
         self._on_dates(self._yearly_dates(self.levers.remediation.month.at(0), 0.3), self._remediate)
         self._on_dates(self._yearly_dates(self.params.certification.month.at(0), 0.4), self._certify)
