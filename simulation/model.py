@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -52,7 +52,7 @@ from .processes import (
     remediation,
     statistics,
 )
-from .resources import EnergyPool, LandPool
+from .resources import EnergyPool, LandPool, after
 from .scenario import Scenario
 from .tiers import CERT_LABELS, ROUTE_LABELS, Cert, Route
 
@@ -94,6 +94,13 @@ def run_region(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, fi
     with cyclic_gc_paused():
         region.run()
     return region
+
+
+def _calling(action) -> Generator[simpy.Event, None, None]:
+    """A process that calls ``action()`` when SimPy starts it (at once, before anything else at that
+    time: SimPy's start is urgent) and ends."""
+    action()
+    yield from ()
 
 
 @contextmanager
@@ -188,50 +195,65 @@ class Region:
         env, first = self.env, self.scenario.base_year + 1
         self._new_year(first)
         projects.warm_start(self.desk, self.rng["projects"])
-        env.process(self._months())
-        env.process(self._yearly(self.levers.remediation.month.at(0), 0.3, self._remediate))
-        env.process(self._yearly(self.params.certification.month.at(0), 0.4, self._certify))
-        env.process(self._auctions())
-        env.process(self._energy_look_ahead())
+        env.process(_calling(self._set_first_dates))  # where the calendar's processes started
         projects.start_leads(self.desk, self.rng["projects"])
         env.run(until=self.horizon + 0.5)
+
+    def _set_first_dates(self) -> None:
+        """The calendar's dates as timers, each set again as it is processed: the entries that
+        processes waiting for each date would make (the same times, in the same turns), without a
+        process to resume at each (~150 in a five-year run)."""
+        self._on_dates(((k, (k,)) for k in range(1, self.horizon + 1)), self._month_end)
+        self._on_dates(self._yearly_dates(self.levers.remediation.month.at(0), 0.3), self._remediate)
+        self._on_dates(self._yearly_dates(self.params.certification.month.at(0), 0.4), self._certify)
+        self._on_dates(self._auction_dates(), self._auction)
+        self._on_dates(self._look_ahead_dates(), self._look_ahead)
+
+    def _on_dates(self, dates: Iterator[tuple[float, tuple]], action) -> None:
+        """``action(*args)`` at each ``(time, args)`` of ``dates`` in turn, each timer set when the
+        one before has been processed (as a process's ``yield timeout(time - now)`` sets it)."""
+        date = next(dates, None)
+        if date is not None:
+            after(self.env, date[0] - self.env.now, self._on_date, dates, action, date[1])
+
+    def _on_date(self, dates: Iterator[tuple[float, tuple]], action, args: tuple) -> None:
+        action(*args)
+        self._on_dates(dates, action)
 
     def _at(self, year: int, month: float, phase: float) -> float:
         """SimPy time of ``phase`` (0..1) into ``month`` (1..12) of ``year``."""
         return 12.0 * (year - self.scenario.base_year - 1) + (month - 1) + phase
 
-    def _months(self):
-        for k in range(1, self.horizon + 1):
-            yield self.env.timeout(k - self.env.now)
-            self._join_completed()
-            exited = growth.month_step(self.pop, self.draws, k)
-            self._exit(exited, Route.MARKET)
-            if k % 12 == 0:
-                self._year_end()
-                if k < self.horizon:
-                    self._new_year(self.year + 1)
+    def _yearly_dates(self, month: float, phase: float) -> Iterator[tuple[float, tuple]]:
+        return ((self._at(year, month, phase), (year,)) for year in self.scenario.years)
 
-    def _yearly(self, month: float, phase: float, action):
-        for year in self.scenario.years:
-            yield self.env.timeout(self._at(year, month, phase) - self.env.now)
-            action(year)
+    def _month_end(self, k: int) -> None:
+        self._join_completed()
+        exited = growth.month_step(self.pop, self.draws, k)
+        self._exit(exited, Route.MARKET)
+        if k % 12 == 0:
+            self._year_end()
+            if k < self.horizon:
+                self._new_year(self.year + 1)
 
-    def _auctions(self):
+    def _auction_dates(self) -> Iterator[tuple[float, tuple]]:
         supply = self.levers.land_supply
         for year in self.scenario.years:
             n = int(supply.auctions_per_year.at(year))
             for k in range(n):
-                yield self.env.timeout(self._at(year, 1 + 12 * (k + 0.5) / n, 0.0) - self.env.now)
-                self.market.auction(supply, self.levers.land_renewal, year, n)
+                yield self._at(year, 1 + 12 * (k + 0.5) / n, 0.0), (year, n)
 
-    def _energy_look_ahead(self):
+    def _auction(self, year: int, n: int) -> None:
+        self.market.auction(self.levers.land_supply, self.levers.land_renewal, year, n)
+
+    def _look_ahead_dates(self) -> Iterator[tuple[float, tuple]]:
+        return ((self._at(year, month + 1, 0.05), (year, month)) for year in self.scenario.years for month in range(1, 12))
+
+    def _look_ahead(self, year: int, month: int) -> None:
         """After each month's step (months 1-11): quota for growing firms, rationing going forward."""
-        for year in self.scenario.years:
-            for month in range(1, 12):
-                yield self.env.timeout(self._at(year, month + 1, 0.05) - self.env.now)
-                returned = self.levers.energy.unused_quota_returned
-                share = returned.at(year) if returned is not None else None
-                self.counts.record(energy.ration_forward(self.pop, self.energy, month, share))
+        returned = self.levers.energy.unused_quota_returned
+        share = returned.at(year) if returned is not None else None
+        self.counts.record(energy.ration_forward(self.pop, self.energy, month, share))
 
     # --- yearly events --------------------------------------------------------------------
     def _new_year(self, year: int) -> None:

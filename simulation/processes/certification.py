@@ -41,6 +41,8 @@ if TYPE_CHECKING:  # population imports the base-year rules, which import this m
     from ..population import Population
 
 STEPS = ("innovative_sme", "zjtx_sme", "little_giant", "single_champion")
+# the pools' levels as plain ints: numpy compares an array with an IntEnum member several times slower
+_INNOVATIVE, _ZJTX = int(Cert.INNOVATIVE), int(Cert.ZJTX)
 
 
 def certification_round(pop: Population, rules: Certification, multiplier: float, year: int,
@@ -67,6 +69,7 @@ def eligible_rows(pop: Population, level: int, step: Step, rules: Certification,
     """The rows of :func:`eligible_for`, ascending. Each criterion is a test of the firm's own
     figures, so they are tested on the live firms of the right rung only (for the upper levels a
     few hundred of the population); where the compiled steps are in use, in one pass over those."""
+    level = int(level)  # a plain int: numpy compares an array with an IntEnum member several times slower
     ladder = pop.cert == level - 1
     if step.open_above_revenue is not None:
         ladder |= (pop.cert < level) & (pop.revenue_prev >= step.open_above_revenue.at(year))
@@ -215,7 +218,7 @@ def _high_tech_applicants(pop: Population, year: int) -> tuple[np.ndarray, np.nd
 def cultivation_pool(pop: Population, cultivation: Cultivation | None, year: int) -> np.ndarray:
     """Firms the pools support this year: 创新型 and 专精特新 firms (梯度培育库), and the
     高新技术苗子, the ``high_tech_seedlings`` non-holders nearest below their R&D floor."""
-    pool = pop.alive & ((pop.cert == Cert.INNOVATIVE) | (pop.cert == Cert.ZJTX))
+    pool = pop.alive & ((pop.cert == _INNOVATIVE) | (pop.cert == _ZJTX))
     seedlings = 0 if cultivation is None or cultivation.high_tech_seedlings is None else \
         int(round(cultivation.high_tech_seedlings.at(year)))
     if seedlings > 0:

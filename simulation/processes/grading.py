@@ -8,6 +8,8 @@ the rank by the scenario's shares (A top, D the bottom remainder). Tenants are n
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 import numpy as np
 
 from ..population import Population
@@ -69,9 +71,17 @@ def _grade_compiled(compiled, pop: Population, annual: np.ndarray, weights, min_
         denominators = np.array([max(median(values[k], nan[k]), 1e-12) if w else 1.0 for k, w in enumerate(weights)])
         score, key = compiled.grading_scores(values, np.array(weights, dtype=float), denominators, total_weight)
         ks = _cuts(shares, m)
-        kths = np.array([np.partition(key, k - 1)[k - 1] if 0 < k < m else 0.0 for k in ks])
+        kths = np.array(_kth_smallest(key, ks))
         compiled.grading_bands(key, np.array(ks, dtype=np.int64), kths, rows, score, GRADES, pop.grade, pop.score,
                                pop.d_streak, GRADE_D)
+
+
+def _kth_smallest(key: np.ndarray, ks: list[int]) -> list[float]:
+    """The ``k``-th smallest of ``key`` for each ``k`` of ``ks`` strictly inside (0, len), else 0.0:
+    one partition at all those positions (each holds the value a partition at it alone puts there)."""
+    inside = sorted({k - 1 for k in ks if 0 < k < len(key)})
+    part = np.partition(key, inside) if inside else key
+    return [float(part[k - 1]) if 0 < k < len(key) else 0.0 for k in ks]
 
 
 def median(x: np.ndarray, has_nan: bool) -> float:
@@ -103,8 +113,12 @@ def _score(idx: np.ndarray, measures) -> np.ndarray:
 
 
 def _cuts(shares: tuple[float, float, float], n: int) -> list[int]:
-    """How many of ``n`` firms rank above each cut: the top ``share_a`` get A, and so on."""
-    return [int(min(max(bound, 0), n)) for bound in np.round(np.cumsum(shares) * n)]
+    """How many of ``n`` firms rank above each cut: the top ``share_a`` get A, and so on.
+
+    ``np.round(np.cumsum(shares) * n)`` in plain floats (the same left-to-right sums, products and
+    round-half-to-even; numpy's calls cost more than the arithmetic for three shares).
+    """
+    return [min(max(round(bound * n), 0), n) for bound in accumulate(shares)]
 
 
 def _cut(score: np.ndarray, shares: tuple[float, float, float]) -> np.ndarray:

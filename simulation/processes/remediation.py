@@ -71,7 +71,7 @@ def remediate_d_grade(
     p = np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year), shares.close.at(year)])
     route = draws.choice(pop.id[chosen], "route", year, p)
     out = Outcome(land_remediated=float(pop.land[chosen].sum()))
-    out.counts = {r: int(np.sum(route == k)) for k, r in enumerate(ROUTES)}
+    out.counts = dict(zip(ROUTES, np.bincount(route, minlength=len(ROUTES)).tolist()))  # firms per route
     _upgrade(pop, chosen[route == 0], effects, year, out)
     _regularise(pop, chosen[route == 1], effects, year, out)
     out.merged = chosen[route == 2]
