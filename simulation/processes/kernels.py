@@ -34,9 +34,7 @@ def for_size(n: int) -> ModuleType:
     if n < COMPILED_FROM and _stepped < COMPILED_AFTER:
         _stepped += n
         return _NUMPY
-    from . import compiled
-
-    return compiled
+    return _compiled()
 
 
 def compiled_for(n: int) -> ModuleType | None:
@@ -44,9 +42,20 @@ def compiled_for(n: int) -> ModuleType | None:
     step), else None: for bookkeeping passes that have no numpy twin here."""
     if n < COMPILED_FROM and _stepped < COMPILED_AFTER:
         return None
-    from . import compiled
+    return _compiled()
 
-    return compiled
+
+_COMPILED: ModuleType | None = None  # imported at first use (numba loads then), kept: an import statement
+# costs ~2 µs a call even when the module is loaded, and the passes ask some 400 times a replication
+
+
+def _compiled() -> ModuleType:
+    global _COMPILED
+    if _COMPILED is None:
+        from . import compiled
+
+        _COMPILED = compiled
+    return _COMPILED
 
 
 def select(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
