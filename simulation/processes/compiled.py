@@ -468,8 +468,7 @@ def _search(ordered: np.ndarray, x: float, right: bool) -> int:
 @numba.njit(cache=True)
 def host_ranks(values, ordered, outputs, u):
     """kernels.host_ranks: the running sum of ``ordered`` (as ``np.cumsum``, one addition after
-    another), the picks, and each pick's position in ``values`` (the j-th of a run of equal values
-    is the j-th position holding it, NaNs by position)."""
+    another), the picks, and each pick's position in ``values`` (:func:`_positions_of_ranks`)."""
     n = len(ordered)
     weights = np.empty(n)
     total = ordered[0]
@@ -477,19 +476,79 @@ def host_ranks(values, ordered, outputs, u):
     for i in range(1, n):
         total += ordered[i]
         weights[i] = total
-    positions = np.empty(len(outputs), dtype=np.int64)
+    picks = np.empty(len(outputs), dtype=np.int64)
     for k in range(len(outputs)):
         first = min(_search(ordered, outputs[k], False), n - 1)  # smallest eligible
         below = weights[first - 1] if first > 0 else 0.0
-        pick = min(_search(weights, below + u[k] * (weights[n - 1] - below), True), n - 1)
-        value = ordered[pick]
-        nth = pick - _search(ordered, value, False)  # among the positions holding the value
-        for i in range(len(values)):
-            if values[i] == value or (value != value and values[i] != values[i]):
-                if nth == 0:
-                    positions[k] = i
-                    break
-                nth -= 1
+        picks[k] = min(_search(weights, below + u[k] * (weights[n - 1] - below), True), n - 1)
+    return _positions_of_ranks(values, ordered, picks)
+
+
+_SLOTS = 4096  # a filter of the picked values: a row whose value is none of them costs one lookup
+
+
+@numba.njit(cache=True, inline="always")
+def _slot(x: float, bits: np.uint64) -> int:
+    """The filter slot of a value that is no NaN, from its bits (both zeros in one slot)."""
+    if x == 0.0:
+        bits = np.uint64(0)
+    return int((bits * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(52))
+
+
+@numba.njit(cache=True)
+def _positions_of_ranks(values, ordered, ranks):
+    """``np.argsort(values, kind="stable")[ranks]`` given ``ordered = np.sort(values)``: the j-th of
+    a run of equal values is the j-th position holding it (NaNs by position). The picked values
+    are few, so one pass over ``values`` finds the positions of all of them, and stops once
+    every needed position is found."""
+    m = len(ranks)
+    by_rank = np.argsort(ranks)
+    # the picked runs of equal values: each run's value, its first rank, the positions it needs
+    group = np.empty(m, dtype=np.int64)
+    value, first, need = np.empty(m), np.empty(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
+    runs = 0
+    for k in by_rank:
+        x = ordered[ranks[k]]
+        if runs == 0 or not (x == value[runs - 1] or (x != x and value[runs - 1] != value[runs - 1])):
+            value[runs] = x
+            first[runs] = _search(ordered, x, False)
+            runs += 1
+        group[k] = runs - 1
+        need[runs - 1] = ranks[k] - first[runs - 1] + 1  # ranks ascend within a run
+    offset = np.zeros(runs + 1, dtype=np.int64)
+    for j in range(runs):
+        offset[j + 1] = offset[j] + need[j]
+    nan_run = runs - 1 if runs > 0 and value[runs - 1] != value[runs - 1] else -1  # NaN sorts last
+    numbers = runs if nan_run < 0 else runs - 1
+    table = np.zeros(_SLOTS, dtype=np.bool_)
+    value_bits = value.view(np.uint64)
+    for j in range(numbers):
+        table[_slot(value[j], value_bits[j])] = True
+    found = np.empty(offset[runs], dtype=np.int64)
+    seen = np.zeros(runs, dtype=np.int64)
+    remaining = offset[runs]
+    bits = values.view(np.uint64)
+    for i in range(len(values)):
+        if remaining == 0:
+            break
+        x = values[i]
+        if x != x:
+            j = nan_run
+            if j < 0:
+                continue
+        else:
+            if not table[_slot(x, bits[i])]:
+                continue
+            j = _search(value[:numbers], x, False)
+            if j == numbers or value[j] != x:
+                continue
+        if seen[j] < need[j]:
+            found[offset[j] + seen[j]] = i
+            seen[j] += 1
+            remaining -= 1
+    positions = np.empty(m, dtype=np.int64)
+    for k in range(m):
+        positions[k] = found[offset[group[k]] + ranks[k] - first[group[k]]]
     return positions
 
 
