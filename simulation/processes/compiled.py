@@ -220,25 +220,48 @@ def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
 
 
 @numba.njit(cache=True)
-def numpy_sum(a: np.ndarray) -> float:
-    """``a.sum()`` for a float64 array, bit for bit: numpy's pairwise sum (above 128 values, the sum
-    of two halves split at a multiple of 8) added to 0.0. The halving is walked with a stack of
-    its own: numba's disk cache does not load recursive functions safely."""
+def _pairwise_leaves(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The blocks (first row, length) numpy's pairwise sum of ``n`` values adds up one by one, in
+    order: above 128 values, two halves split at a multiple of 8, each split the same way."""
+    firsts, lengths = np.empty(n // 64 + 1, dtype=np.int64), np.empty(n // 64 + 1, dtype=np.int64)
     lo_, n_ = np.empty(64, dtype=np.int64), np.empty(64, dtype=np.int64)
-    left_, stage_ = np.empty(64), np.empty(64, dtype=np.int64)
-    top = 0
-    lo_[0], n_[0], stage_[0] = 0, len(a), 0
+    top, count = 0, 0
+    lo_[0], n_[0] = 0, n
+    while top >= 0:
+        lo, m = lo_[top], n_[top]
+        top -= 1
+        if m > 128:  # the right half waits under the left one
+            half = m // 2
+            half -= half % 8
+            lo_[top + 1], n_[top + 1] = lo + half, m - half
+            lo_[top + 2], n_[top + 2] = lo, half
+            top += 2
+        else:
+            firsts[count], lengths[count] = lo, m
+            count += 1
+    return firsts[:count], lengths[:count]
+
+
+@numba.njit(cache=True)
+def _pairwise_total(n: int, block_sums: np.ndarray) -> float:
+    """numpy's pairwise sum of ``n`` values from the sums of its blocks (:func:`_pairwise_leaves`,
+    in order): each pair of halves added as numpy adds them, the result added to 0.0. The halving is
+    walked with a stack of its own: numba's disk cache does not load recursive functions safely."""
+    n_, left_, stage_ = np.empty(64, dtype=np.int64), np.empty(64), np.empty(64, dtype=np.int64)
+    top, block = 0, 0
+    n_[0], stage_[0] = n, 0
     while True:
-        lo, n = lo_[top], n_[top]
-        if n > 128:  # first the left half, then (stage 1, its sum kept) the right half
-            half = n // 2
+        m = n_[top]
+        if m > 128:  # first the left half, then (stage 1, its sum kept) the right half
+            half = m // 2
             half -= half % 8
             first = stage_[top] == 0
             stage_[top] += 1
             top += 1
-            lo_[top], n_[top], stage_[top] = (lo, half, 0) if first else (lo + half, n - half, 0)
+            n_[top], stage_[top] = (half if first else m - half), 0
             continue
-        value = _block_sum(a, lo, n)
+        value = block_sums[block]
+        block += 1
         while True:  # hand the sum down the stack: a left half waits for its right half
             if top == 0:
                 return 0.0 + value
@@ -250,26 +273,58 @@ def numpy_sum(a: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
+def numpy_sum(a: np.ndarray) -> float:
+    """``a.sum()`` for a float64 array, bit for bit: numpy's pairwise sum (blocks of at most 128
+    values, :func:`_block_sum`; :func:`_pairwise_leaves`, :func:`_pairwise_total`)."""
+    firsts, lengths = _pairwise_leaves(len(a))
+    sums = np.empty(len(firsts))
+    for k in range(len(firsts)):
+        sums[k] = _block_sum(a, firsts[k], lengths[k])
+    return _pairwise_total(len(a), sums)
+
+
+@numba.njit(cache=True)
 def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """kernels.claims_ahead in one pass that vectorises (then the claims' sum and the claimants'
-    rows, from what that pass left in the cache): (claims, claimed, asking, plain). The rate is not
-    written out: the pass is bound by memory traffic, and the rate is needed again only in months
-    that ration."""
+    """kernels.claims_ahead, block by block of numpy's pairwise sum: each block's claims computed in
+    a pass that vectorises into a buffer that stays in the cache, then summed and the claimants
+    kept. The full-length claims are never written out (the pass is bound by memory traffic):
+    (asking, asked, claimed, plain)."""
     n = len(ytd)
-    claims = np.empty(n)
-    asks = np.empty(n, dtype=np.bool_)
+    firsts, lengths = _pairwise_leaves(n)
+    sums = np.empty(len(firsts))
+    block = np.empty(128)
+    asking, asked = np.empty(n, dtype=np.int64), np.empty(n)
     count = 0
     odd = 0  # NaN claims, sign bits on claims or quotas
-    for i in range(n):
-        q = quota[i]
-        c = _times_alive(_max0(_used(ytd[i], va_rate[i], intensity[i], alive[i])
-                               + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left - q), alive[i])
-        claims[i] = c
-        positive = c > 0.0
-        asks[i] = positive
-        count += positive
-        odd += (c != c) | np.signbit(c) | np.signbit(q)
-    return claims, numpy_sum(claims), _rows_of(asks, count), odd == 0
+    for k in range(len(firsts)):
+        lo, m = firsts[k], lengths[k]
+        positive = 0
+        for j in range(m):
+            i = lo + j
+            q = quota[i]
+            c = _times_alive(_max0(_used(ytd[i], va_rate[i], intensity[i], alive[i])
+                                   + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left - q), alive[i])
+            block[j] = c
+            positive += c > 0.0
+            odd += (c != c) | np.signbit(c) | np.signbit(q)
+        if 8 * positive < m:  # few claimants: a branch per row, mostly not taken
+            for j in range(m):
+                if block[j] > 0.0:
+                    asking[count], asked[count] = lo + j, block[j]
+                    count += 1
+        else:  # many: written always, kept if a claim (no branch to mispredict)
+            for j in range(m):
+                asking[count], asked[count] = lo + j, block[j]
+                count += block[j] > 0.0
+        sums[k] = _block_sum(block, 0, m)
+    return asking[:count].copy(), asked[:count].copy(), _pairwise_total(n, sums), odd == 0
+
+
+@numba.njit(cache=True)
+def add_claims(quota, asking, asked):
+    """kernels.add_claims in one loop."""
+    for k in range(len(asking)):
+        quota[asking[k]] += asked[k]
 
 
 @numba.njit(cache=True)
