@@ -189,20 +189,21 @@ def _used(ytd: float, va_rate: float, intensity: float, alive: bool) -> float:
     return _times_alive(ytd / 12.0 * (va_rate * intensity), alive)
 
 
-@numba.njit(cache=True)
-def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
-    """numpy's pairwise sum of a block ``a[lo:lo + n]``, n <= 128: below 8 values one after another;
-    else eight running sums combined as a tree, then the rest one after another."""
+@numba.njit(cache=True, inline="always")
+def _block_sum(a: np.ndarray) -> float:
+    """numpy's pairwise sum of a block of at most 128 values: below 8 values one after another; else
+    eight running sums combined as a tree, then the rest one after another. (Indices counted from
+    0 of the block's own view: numba then knows them non-negative, and the loop vectorises.)"""
+    n = len(a)
     if n < 8:
         res = -0.0
-        for i in range(lo, lo + n):
+        for i in range(n):
             res += a[i]
         return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = lo + 8
-    end = lo + n - n % 8
-    while i < end:
+    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    for g in range(1, n // 8):
+        i = 8 * g
         r0 += a[i]
         r1 += a[i + 1]
         r2 += a[i + 2]
@@ -211,11 +212,9 @@ def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
         r5 += a[i + 5]
         r6 += a[i + 6]
         r7 += a[i + 7]
-        i += 8
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < lo + n:
+    for i in range(n - n % 8, n):
         res += a[i]
-        i += 1
     return res
 
 
@@ -279,45 +278,72 @@ def numpy_sum(a: np.ndarray) -> float:
     firsts, lengths = _pairwise_leaves(len(a))
     sums = np.empty(len(firsts))
     for k in range(len(firsts)):
-        sums[k] = _block_sum(a, firsts[k], lengths[k])
+        sums[k] = _block_sum(a[firsts[k]:firsts[k] + lengths[k]])
     return _pairwise_total(len(a), sums)
+
+
+_CHUNK = 4096  # claims computed at a time (32 KB, in the cache while they are summed and kept)
 
 
 @numba.njit(cache=True)
 def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """kernels.claims_ahead, block by block of numpy's pairwise sum: each block's claims computed in
-    a pass that vectorises into a buffer that stays in the cache, then summed and the claimants
-    kept. The full-length claims are never written out (the pass is bound by memory traffic):
-    (asking, asked, claimed, plain)."""
+    """kernels.claims_ahead, a run of whole blocks of numpy's pairwise sum at a time: the run's
+    claims computed in a pass that vectorises into a buffer that stays in the cache, then summed
+    block by block and the claimants kept. The full-length claims are never written out (the pass
+    is bound by memory traffic): (asking, asked, claimed, plain)."""
     n = len(ytd)
     firsts, lengths = _pairwise_leaves(n)
     sums = np.empty(len(firsts))
-    block = np.empty(128)
+    claims = np.empty(_CHUNK)  # a run is at most _CHUNK long (a block is at most 128)
     asking, asked = np.empty(n, dtype=np.int64), np.empty(n)
     count = 0
     odd = 0  # NaN claims, sign bits on claims or quotas
-    for k in range(len(firsts)):
-        lo, m = firsts[k], lengths[k]
-        positive = 0
-        for j in range(m):
-            i = lo + j
-            q = quota[i]
-            c = _times_alive(_max0(_used(ytd[i], va_rate[i], intensity[i], alive[i])
-                                   + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left - q), alive[i])
-            block[j] = c
-            positive += c > 0.0
-            odd += (c != c) | np.signbit(c) | np.signbit(q)
-        if 8 * positive < m:  # few claimants: a branch per row, mostly not taken
-            for j in range(m):
-                if block[j] > 0.0:
-                    asking[count], asked[count] = lo + j, block[j]
-                    count += 1
-        else:  # many: written always, kept if a claim (no branch to mispredict)
-            for j in range(m):
-                asking[count], asked[count] = lo + j, block[j]
-                count += block[j] > 0.0
-        sums[k] = _block_sum(block, 0, m)
+    k = 0
+    while k < len(firsts):
+        lo, hi, end = firsts[k], firsts[k] + lengths[k], k + 1
+        while end < len(firsts) and hi + lengths[end] - lo <= _CHUNK:
+            hi += lengths[end]
+            end += 1
+        run = slice(lo, hi)  # views indexed from 0: numba then knows the indices non-negative
+        positive, odd_here = _claims_into(claims, ytd[run], revenue[run], va_rate[run], intensity[run], quota[run],
+                                          alive[run], left)
+        odd += odd_here
+        for b in range(k, end):
+            sums[b] = _block_sum(claims[firsts[b] - lo:firsts[b] - lo + lengths[b]])
+        if positive > 0:
+            count = _keep_claimants(claims[:hi - lo], lo, 8 * positive < hi - lo, asking, asked, count)
+        k = end
     return asking[:count].copy(), asked[:count].copy(), _pairwise_total(n, sums), odd == 0
+
+
+@numba.njit(cache=True, inline="always")
+def _claims_into(claims, ytd, revenue, va_rate, intensity, quota, alive, left):
+    """Each firm's claim into ``claims``; the number of claimants and of odd values (NaN claims,
+    sign bits on claims or quotas)."""
+    positive, odd = 0, 0
+    for i in range(len(ytd)):
+        q = quota[i]
+        c = _times_alive(_max0(_used(ytd[i], va_rate[i], intensity[i], alive[i])
+                               + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left - q), alive[i])
+        claims[i] = c
+        positive += c > 0.0
+        odd += (c != c) | np.signbit(c) | np.signbit(q)
+    return positive, odd
+
+
+@numba.njit(cache=True, inline="always")
+def _keep_claimants(claims, first, few, asking, asked, count):
+    """The rows (``first`` + i) and claims of the positive ``claims`` appended at ``count``; the new count."""
+    if few:  # a branch per row, mostly not taken
+        for i in range(len(claims)):
+            if claims[i] > 0.0:
+                asking[count], asked[count] = first + i, claims[i]
+                count += 1
+    else:  # written always, kept if a claim: no branch to mispredict
+        for i in range(len(claims)):
+            asking[count], asked[count] = first + i, claims[i]
+            count += claims[i] > 0.0
+    return count
 
 
 @numba.njit(cache=True)
