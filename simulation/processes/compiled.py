@@ -275,6 +275,8 @@ def _pairwise_total(n: int, block_sums: np.ndarray) -> float:
 def numpy_sum(a: np.ndarray) -> float:
     """``a.sum()`` for a float64 array, bit for bit: numpy's pairwise sum (blocks of at most 128
     values, :func:`_block_sum`; :func:`_pairwise_leaves`, :func:`_pairwise_total`)."""
+    if len(a) <= 128:  # one block (no arrays to allocate for the halving)
+        return 0.0 + _block_sum(a)
     firsts, lengths = _pairwise_leaves(len(a))
     sums = np.empty(len(firsts))
     for k in range(len(firsts)):
