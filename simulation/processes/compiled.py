@@ -292,7 +292,8 @@ def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
     """kernels.claims_ahead, a run of whole blocks of numpy's pairwise sum at a time: the run's
     claims computed in a pass that vectorises into a buffer that stays in the cache, then summed
     block by block and the claimants kept. The full-length claims are never written out (the pass
-    is bound by memory traffic): (asking, asked, claimed, plain)."""
+    is bound by memory traffic), and the claimants come back as views of arrays of the population's
+    size (a copy into fresh memory costs more than the pass): (asking, asked, claimed, plain)."""
     n = len(ytd)
     firsts, lengths = _pairwise_leaves(n)
     sums = np.empty(len(firsts))
@@ -315,7 +316,7 @@ def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
         if positive > 0:
             count = _keep_claimants(claims[:hi - lo], lo, 8 * positive < hi - lo, asking, asked, count)
         k = end
-    return asking[:count].copy(), asked[:count].copy(), _pairwise_total(n, sums), odd == 0
+    return asking[:count], asked[:count], _pairwise_total(n, sums), odd == 0
 
 
 @numba.njit(cache=True, inline="always")
