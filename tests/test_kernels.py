@@ -185,11 +185,16 @@ def test_compact_keeps_the_masked_rows_bit_for_bit(seed, n, keep_share):
     mask = rng.random(n) < keep_share
     floats = rng.lognormal(0, 3, n) * rng.choice([1.0, -1.0, 0.0, -0.0], n)
     floats[rng.random(n) < 0.1] = np.uint64(0x7FF8_0000_DEAD_BEEF).view(np.float64)  # a NaN with a payload
-    for column in (rng.integers(-(2**62), 2**62, n), floats):
-        want = column[mask]
+    columns = rng.integers(-(2**62), 2**62, n), floats
+    wants = [column[mask] for column in columns]
+    pair = [column.copy() for column in columns]
+    for column, want in zip(columns, wants):
         kept = compiled.compact(column.view(np.uint64), mask)
         assert kept == len(want) and column.dtype == want.dtype
         assert np.array_equal(column[:kept].view(np.uint64), want.view(np.uint64))
+    kept = compiled.compact_pair(pair[0].view(np.uint64), pair[1].view(np.uint64), mask)  # two at once
+    for column, want in zip(pair, wants):
+        assert kept == len(want) and np.array_equal(column[:kept].view(np.uint64), want.view(np.uint64))
 
 
 @settings(max_examples=60, deadline=None)

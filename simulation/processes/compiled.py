@@ -694,6 +694,19 @@ def compact(column: np.ndarray, mask: np.ndarray) -> int:
 
 
 @numba.njit(cache=True)
+def compact_pair(first: np.ndarray, second: np.ndarray, mask: np.ndarray) -> int:
+    """:func:`compact` for two columns of one width in one pass: the loop's cost is mostly its running
+    count, not the moves, so two columns take little more than one (1.04M firms: 4 columns in
+    4.7-5.2 ms in pairs, 8.5-9.1 ms one by one)."""
+    j = 0
+    for i in range(len(mask)):
+        first[j] = first[i]
+        second[j] = second[i]
+        j += mask[i]
+    return j
+
+
+@numba.njit(cache=True)
 def select(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """``values[mask]`` in one pass without branches: numpy's boolean selection branches on every
     row, and a mask of firms of one kind is no pattern a branch predictor learns (5-20x slower)."""
