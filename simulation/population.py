@@ -53,6 +53,8 @@ _APPENDED = {name: UNGRADED if name == "grade" else 0 for name in COLUMNS if nam
 
 # a column's bits, by its item size: the compiled compaction moves any column of a width as bits
 _BITS = {8: np.uint64, 2: np.uint16, 1: np.uint8}
+_WIDTH = {name: np.dtype(dtype).itemsize for name, dtype in COLUMNS.items()}
+_BY_WIDTH = tuple(tuple(name for name in COLUMNS if _WIDTH[name] == width) for width in _BITS)
 
 
 class Population:
@@ -171,12 +173,17 @@ class Population:
         mask = np.array(mask, dtype=bool)  # a copy: the mask is often a column (alive) being compacted
         kept = int(np.count_nonzero(mask))
         step = kernels.compiled_for(len(self))
-        for name in COLUMNS:
-            view = getattr(self, name)
-            if step is None:
+        if step is None:
+            for name in COLUMNS:
+                view = getattr(self, name)
                 view[:kept] = view[mask]
-            else:  # in place, one pass, no temporary column (the same rows, bit for bit): one compiled
-                step.compact(view.view(_BITS[view.dtype.itemsize]), mask)  # loop per width (each loop costs a load)
+        else:  # in place, no temporary column (the same rows, bit for bit), as bits: one compiled loop
+            for names in _BY_WIDTH:  # per width (each loop costs a load); two columns a pass
+                bits = [getattr(self, name).view(_BITS[_WIDTH[name]]) for name in names]
+                for first, second in zip(bits[::2], bits[1::2]):
+                    step.compact_pair(first, second, mask)
+                if len(bits) % 2:
+                    step.compact(bits[-1], mask)
         self._resize(kept)
 
     def append(self, n: int, **values) -> None:

@@ -82,16 +82,47 @@ def _awkward(seed: int, n: int) -> dict[str, np.ndarray]:
 def test_claims_ahead(seed, n, months_done, awkward):
     c = (_awkward if awkward else _columns)(seed, n)
     args = (c["ytd"], c["revenue"], c["va_rate"], c["intensity"], c["quota"], c["alive"], (12 - months_done) / 12.0)
-    claims, claimed, asking, plain = compiled.claims_ahead(*args)
-    want_claims, want_claimed, want_asking, want_plain = kernels.claims_ahead(*args)
-    assert _same(claims, want_claims) and _same(claims, kernels.look_ahead(*args)[1])
+    asking, asked, claimed, plain = compiled.claims_ahead(*args)
+    want_asking, want_asked, want_claimed, want_plain = kernels.claims_ahead(*args)
+    claims = kernels.look_ahead(*args)[1]
+    assert np.array_equal(asking, want_asking) and asking.dtype == want_asking.dtype
+    assert np.array_equal(asking, np.flatnonzero(claims > 0))
+    assert _same(asked, want_asked) and _same(asked, claims[asking])
     _same_sum(claimed, want_claimed)
     _same_sum(claimed, claims.sum())
     assert not (plain and np.isnan(claimed))
-    assert np.array_equal(asking, want_asking) and asking.dtype == want_asking.dtype
     assert plain == want_plain
+    if plain:  # every claim but the claimants' is 0.0, so the claims are what the claimants give
+        full = np.zeros(n)
+        full[asking] = asked
+        assert _same(full, claims)
     if not awkward:  # the quotas of _columns are plain, and so are the claims made of them
         assert plain
+
+
+@settings(max_examples=30, deadline=None)
+@given(seeds, st.integers(0, 20_000), st.integers(1, 11), st.floats(0.0, 1.0))
+def test_claims_ahead_over_many_blocks(seed, n, months_done, claimants):
+    """Populations of many blocks of the pairwise sum, with few or many claimants."""
+    c = _columns(seed, n)
+    c["quota"] = np.where(np.random.default_rng(seed).random(n) < claimants, 0.0, np.inf)
+    args = (c["ytd"], c["revenue"], c["va_rate"], c["intensity"], c["quota"], c["alive"], (12 - months_done) / 12.0)
+    asking, asked, claimed, plain = compiled.claims_ahead(*args)
+    want_asking, want_asked, want_claimed, want_plain = kernels.claims_ahead(*args)
+    assert np.array_equal(asking, want_asking) and _same(asked, want_asked)
+    assert claimed == want_claimed and plain == want_plain
+
+
+@settings(max_examples=60, deadline=None)
+@given(seeds, sizes)
+def test_add_claims(seed, n):
+    rng = np.random.default_rng(seed)
+    quota, asking = rng.lognormal(5, 3, n), np.flatnonzero(rng.random(n) < 0.5)
+    asked = rng.lognormal(0, 3, len(asking))
+    want = quota.copy()
+    kernels.add_claims(want, asking, asked)
+    compiled.add_claims(quota, asking, asked)
+    assert _same(quota, want)
 
 
 def test_claims_ahead_is_not_plain_with_a_nan_claim_or_a_negative_zero():
@@ -154,11 +185,16 @@ def test_compact_keeps_the_masked_rows_bit_for_bit(seed, n, keep_share):
     mask = rng.random(n) < keep_share
     floats = rng.lognormal(0, 3, n) * rng.choice([1.0, -1.0, 0.0, -0.0], n)
     floats[rng.random(n) < 0.1] = np.uint64(0x7FF8_0000_DEAD_BEEF).view(np.float64)  # a NaN with a payload
-    for column in (rng.integers(-(2**62), 2**62, n), floats):
-        want = column[mask]
+    columns = rng.integers(-(2**62), 2**62, n), floats
+    wants = [column[mask] for column in columns]
+    pair = [column.copy() for column in columns]
+    for column, want in zip(columns, wants):
         kept = compiled.compact(column.view(np.uint64), mask)
         assert kept == len(want) and column.dtype == want.dtype
         assert np.array_equal(column[:kept].view(np.uint64), want.view(np.uint64))
+    kept = compiled.compact_pair(pair[0].view(np.uint64), pair[1].view(np.uint64), mask)  # two at once
+    for column, want in zip(pair, wants):
+        assert kept == len(want) and np.array_equal(column[:kept].view(np.uint64), want.view(np.uint64))
 
 
 @settings(max_examples=60, deadline=None)

@@ -32,7 +32,7 @@ def test_host_candidates(seed, n, above_share, awkward):
 
 
 @settings(max_examples=300, deadline=None)
-@given(seeds, st.integers(1, 300), st.integers(0, 12), st.booleans())
+@given(seeds, st.integers(1, 300), st.integers(0, 40), st.booleans())
 def test_host_ranks(seed, n, projects, awkward):
     rng = np.random.default_rng(seed)
     values = _revenues(rng, n, awkward)

@@ -48,14 +48,15 @@ def _grants(claims: np.ndarray, asking: np.ndarray, asked: np.ndarray, grade: np
     if _covered(asked, available):
         # the pool covers every band in full, so each band's share is exactly 1.0 and claim * 1.0
         # is the claim; the banding would grant the same numbers
-        return _in_full(claims, asking, asked)
+        return _in_full(len(claims), asking, asked)
     # only claimants are banded
     return banded_grants(claims, grade, asking, max(float(available), 0.0), np.zeros_like(claims, dtype=float))
 
 
-def _in_full(claims: np.ndarray, asking: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """Every claim granted: the claimants' claims, 0.0 elsewhere."""
-    granted = np.zeros_like(claims, dtype=float)
+def _in_full(n: int, asking: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Every claim granted, over ``n`` firms: the claimants' claims, 0.0 elsewhere (for plain claims,
+    the claims themselves)."""
+    granted = np.zeros(n)
     granted[asking] = asked
     return granted
 
@@ -107,10 +108,13 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     """
     left = (12 - months_done) / 12.0
     step = kernels.for_size(len(pop))  # numpy, or compiled passes for a large population (same numbers)
-    # each firm's claim (kernels.look_ahead gives the formulas), their sum, the claimants' rows,
-    # and whether claims and quotas are plain numbers (see kernels.claims_ahead)
+    # the claimants' rows and claims (kernels.look_ahead gives the formulas), the claims' sum, and
+    # whether claims and quotas are plain numbers (see kernels.claims_ahead)
     columns = pop.ytd, pop.revenue, pop.va_rate, pop.intensity
-    claims, claimed, asking, plain = step.claims_ahead(*columns, pop.quota, pop.alive, left)
+    asking, asked, claimed, plain = step.claims_ahead(*columns, pop.quota, pop.alive, left)
+    # plain claims are 0.0 but for the claimants' (_in_full gives them where needed); others are
+    # kept whole, before any quota is traded
+    claims = None if plain else kernels.look_ahead(*columns, pop.quota, pop.alive, left)[1]
     traded = 0.0
     need = claimed - pool.free
     if need > 0 and idle_share:
@@ -119,11 +123,13 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
             # no quota becomes -0.0 where none was: x - y is -0.0 only for x = -0.0
             traded = step.trade_idle(pop.quota, idle, min(need / idle_total, 1.0))
             pool.release(traded, "用能权: idle quota traded within the year")
-    asked = claims[asking]
     covered = _covered(asked, pool.free)
     # most months the pool covers every claim: the grants are the claims of the claimants, 0.0
     # elsewhere; for plain claims that is each claim itself, so the claims' sum is the grants' sum
-    granted = None if covered and plain else _grants(claims, asking, asked, pop.grade, pool.free)
+    granted = None
+    if not (covered and plain):
+        claims = _in_full(len(pop), asking, asked) if claims is None else claims
+        granted = _grants(claims, asking, asked, pop.grade, pool.free)
     granted_sum = claimed if granted is None else float(granted.sum())
     total = pool.take_now(granted_sum, "用能 look-ahead: quota granted")
     scale = total / max(granted_sum, 1e-300)  # what the pool gave of what was granted
@@ -131,12 +137,12 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
         # every claim met in full (granted * 1.0 is granted): the quotas grow by the claims, and no
         # row is short (claims - granted is 0.0 for a claimant, the claim itself, not positive, else)
         if granted is None:  # 0.0 added elsewhere changes no plain quota: the claimants' alone
-            pop.quota[asking] += asked
+            step.add_claims(pop.quota, asking, asked)
         else:
             np.add(pop.quota, granted, out=pop.quota)
         return RationOutcome(total, 0.0, 0, traded)
-    if granted is None:
-        granted = _in_full(claims, asking, asked)
+    if granted is None:  # plain claims
+        claims, granted = _in_full(len(pop), asking, asked), _in_full(len(pop), asking, asked)
     # granted scaled to what the pool gave, added to quotas; the rows still short of their claim
     short, cut = step.grant_and_short(granted, scale, pop.quota, claims, *columns[1:], pop.alive)
     if len(cut) == 0:

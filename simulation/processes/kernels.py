@@ -97,12 +97,19 @@ def used_so_far(ytd, va_rate, intensity, alive):
 
 
 def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
-    """:func:`look_ahead`'s claims, their sum, the rows with a positive claim (ascending), and
-    whether the claims and quotas are plain: no NaN claim, no sign bit set on a claim or a quota
-    (so no -0.0). Returns (claims, claimed, asking, plain)."""
+    """The rows with a positive claim (:func:`look_ahead`'s, ascending), their claims, the sum of all
+    claims, and whether the claims and quotas are plain: no NaN claim, no sign bit set on a claim or
+    a quota (so no -0.0; where they are, every other claim is 0.0). Returns (asking, asked, claimed,
+    plain)."""
     _, claims = look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left)
     plain = not (np.isnan(claims).any() or np.signbit(claims).any() or np.signbit(quota).any())
-    return claims, float(claims.sum()), np.flatnonzero(claims > 0), plain
+    asking = np.flatnonzero(claims > 0)
+    return asking, claims[asking], float(claims.sum()), plain
+
+
+def add_claims(quota, asking, asked):
+    """``quota[asking] += asked`` (rows ascending, each once)."""
+    quota[asking] += asked
 
 
 def idle_quota(ytd, revenue, va_rate, intensity, alive, left, quota, share):
