@@ -188,7 +188,7 @@ def _read_only(table: np.ndarray) -> np.ndarray:
 
 def update_employment(pop: Population, log_growth: np.ndarray, params: Parameters, year: int) -> None:
     """Employment follows output with an elasticity below one: the rest is productivity growth
-    (Verdoorn's law: productivity rises with output)."""
+    (Verdoorn's law puts it near 0.5; Zhejiang's 规上 industry, near 0: the scenarios cite it)."""
     factor = np.multiply(log_growth, params.growth.employment_elasticity.at(year))
     np.exp(factor, out=factor)
     np.multiply(pop.employees, factor, out=factor)
