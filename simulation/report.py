@@ -253,7 +253,6 @@ def _targets(targets: pd.DataFrame | None, lang: str) -> str:
     return _section("targets", lang, note + table + _fixed_note(targets, lang))
 
 
-
 def _fixed_note(targets: pd.DataFrame, lang: str) -> str:
     """A note under the table on the targets whose measure was the same in every replication."""
     if "fixed" not in targets:
