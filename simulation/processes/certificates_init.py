@@ -11,6 +11,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from ..tiers import FIRST_LIST_YEAR, Cert, high_tech_rd_floor
+from . import kernels
 from .certification import meets_rd_rule, within_sme_ceiling
 from .ranking import smallest
 
@@ -138,7 +139,8 @@ class _TopByWeight:
     highest scores are those among the firms that can still be chosen, so each narrowing looks at
     those only (the ``pool``: candidates and always chosen), their columns gathered once.
     Where the cut falls on a tie, which tied firm argpartition takes depends on the whole array, so
-    the whole array is partitioned as before.
+    the whole array is partitioned as before. The passes over the whole population and the
+    narrowing are compiled loops where the compiled steps are in use (the numpy code is their twin).
     """
 
     def __init__(self, log_rd: np.ndarray, log_va: np.ndarray, noise: np.ndarray, n: int):
@@ -149,6 +151,7 @@ class _TopByWeight:
         self.candidates: np.ndarray | None = None  # rows ranked at each weight (None: all)
         self.candidate_columns = self.columns
         self.always = np.zeros(0, dtype=np.int64)  # rows chosen at every weight of the bracket
+        self.compiled = kernels.compiled_for(len(log_rd))
 
     @staticmethod
     def score(weight: float, columns: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
@@ -172,10 +175,11 @@ class _TopByWeight:
         return chosen
 
     def _full(self, weight: float) -> np.ndarray:
-        score = self.score(weight, self.columns)
+        compiled = self.compiled
+        score = self.score(weight, self.columns) if compiled is None else compiled.weighted_scores(*self.columns, weight)
         if self.finite:  # without a tie at the cut, the n highest are those at least the n-th highest
             cut = np.partition(score, len(score) - self.n)[len(score) - self.n]
-            chosen = np.flatnonzero(score >= cut)
+            chosen = np.flatnonzero(score >= cut) if compiled is None else compiled.rows_at_least(score, cut)
             if len(chosen) == self.n:
                 return chosen
         return np.sort(np.argpartition(-score, self.n - 1)[: self.n])
@@ -185,11 +189,21 @@ class _TopByWeight:
         n, size = self.n, len(self.columns[0])
         if not self.finite or n == 0 or n >= size:
             return
-        at_low, at_high = self.score(low, self.pool_columns), self.score(high, self.pool_columns)
-        lowest, highest = np.minimum(at_low, at_high), np.maximum(at_low, at_high)
+        compiled = self.compiled
+        if compiled is None:
+            at_low, at_high = self.score(low, self.pool_columns), self.score(high, self.pool_columns)
+            lowest, highest = np.minimum(at_low, at_high), np.maximum(at_low, at_high)
+        else:
+            lowest, highest = compiled.score_bounds(*self.pool_columns, low, high)
         m = len(lowest)
         cut_low = np.partition(lowest, m - n)[m - n]  # the n-th highest score is at least this
         cut_high = np.partition(highest, m - n)[m - n]  # and at most this
+        if compiled is not None:
+            rows = np.zeros(0, dtype=np.int64) if self.pool is None else self.pool
+            kept = compiled.keep_in_bracket(lowest, highest, cut_low, cut_high, rows, self.pool is None, *self.columns)
+            self.pool, self.always, self.candidates = kept[:3]
+            self.pool_columns, self.candidate_columns = kept[3:6], kept[6:]
+            return
         can = highest >= cut_low
         pool = np.flatnonzero(can) if self.pool is None else self.pool[can]
         lowest = lowest[can]
