@@ -16,14 +16,16 @@ from .certification import meets_rd_rule, within_sme_ceiling
 from .ranking import smallest
 
 
-def _rules_first(merit: np.ndarray, fits: np.ndarray, k: int) -> np.ndarray:
+def _rules_first(merit: np.ndarray, fits: np.ndarray, k: int, open_: np.ndarray | None = None) -> np.ndarray:
     """The first ``k`` positions of the order: those meeting the rules first, each group by falling
-    merit, ties by position (``np.lexsort((-merit, ~fits))[:k]``, by partial ranking)."""
-    fitting = np.flatnonzero(fits)
+    merit, ties by position (``np.lexsort((-merit, ~fits))[:k]``, by partial ranking); with the
+    mask ``open_``, of the order restricted to its positions (each group's positions ascending, as
+    a restriction keeps them, so the same positions, without gathering the restriction first)."""
+    fitting = np.flatnonzero(fits if open_ is None else fits & open_)
     head = fitting[smallest(-merit[fitting], k)]
     if len(head) == k:  # enough firms meet the rules: the others are not ranked
         return head
-    others = np.flatnonzero(~fits)
+    others = np.flatnonzero(~fits if open_ is None else ~fits & open_)
     return np.concatenate([head, others[smallest(-merit[others], k - len(head))]])
 
 
@@ -53,7 +55,9 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
     """
     counts, rules = scenario.population.certified, scenario.parameters.certification
     n = len(revenue)
-    merit = np.log(rd) + np.log(revenue) + rng.gumbel(size=n)
+    merit = np.log(rd)  # log rd + log revenue + gumbel noise, that order, summed in place
+    merit += np.log(revenue)
+    merit += rng.gumbel(size=n)
     above = np.flatnonzero(is_above)
     cert = np.zeros(n, dtype=np.int8)
     ladder = [
@@ -70,8 +74,11 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
             & within_sme_ceiling(step, rules, revenue_, employees_, 0)
         )
         open_ = (cert if rows is None else cert[rows]) == 0  # the order restricted to firms without a level yet
-        free = np.flatnonzero(open_) if rows is None else rows[open_]
-        cert[free[_rules_first(merit[free], fits[open_], round(count.at(0)))]] = level
+        if rows is None:
+            cert[_rules_first(merit, fits, round(count.at(0)), open_)] = level
+        else:
+            free = rows[open_]
+            cert[free[_rules_first(merit[free], fits[open_], round(count.at(0)))]] = level
     cert_year = _granted_years(cert, scenario.base_year, int(rules.term_years.at(0)), rng)
     n_ht = round(counts.high_tech.at(0))
     high_tech = np.zeros(n, dtype=bool)
@@ -82,10 +89,14 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
 
 def _granted_years(cert: np.ndarray, base_year: int, term: int, rng) -> np.ndarray:
     """Year each base-year level was granted: within the last term, not before the level's first list."""
-    years = np.where(cert > 0, base_year - rng.integers(0, term, len(cert)), 0)
+    years = rng.integers(0, term, len(cert))
+    np.subtract(base_year, years, out=years)
+    years *= cert > 0  # 0 where no level is held
+    listed = np.flatnonzero(cert >= int(min(FIRST_LIST_YEAR)))  # the levels with a first list: few firms
+    held = cert[listed]
     for level, first in FIRST_LIST_YEAR.items():
-        held = cert == level
-        years[held] = np.maximum(years[held], min(first, base_year))
+        at = listed[held == int(level)]
+        years[at] = np.maximum(years[at], min(first, base_year))
     return years
 
 
