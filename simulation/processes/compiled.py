@@ -1014,7 +1014,8 @@ def weighted_scores(log_rd, log_va, noise, weight):
 
 @numba.njit(cache=True)
 def rows_at_least(values, cut):
-    """``np.flatnonzero(values >= cut)``."""
+    """``np.flatnonzero(values >= cut)`` (branch-free: whether a score reaches the cut is not
+    predictable)."""
     rows = np.empty(len(values), dtype=np.int64)
     count = 0
     for i in range(len(values)):
@@ -1041,11 +1042,17 @@ def score_bounds(log_rd, log_va, noise, low, high):
 def keep_in_bracket(lowest, highest, cut_low, cut_high, rows, whole, log_rd, log_va, noise):
     """_TopByWeight.narrow's selection in one pass over the pool (``rows``: its rows, or ``whole``:
     every row, ``i`` itself): (pool, always, candidates, the pool's three columns, the candidates'
-    three columns), each in pool order. The columns are the whole population's."""
+    three columns), each in pool order. The columns are the whole population's. The kept rows are
+    counted first: each array is allocated at its size (fresh memory is most of the cost)."""
     m = len(lowest)
-    pool, always, candidates = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
-    pool_rd, pool_va, pool_noise = np.empty(m), np.empty(m), np.empty(m)
-    cand_rd, cand_va, cand_noise = np.empty(m), np.empty(m), np.empty(m)
+    kept = n_cand = 0
+    for i in range(m):
+        if highest[i] >= cut_low:
+            kept += 1
+            n_cand += lowest[i] <= cut_high
+    pool, always, candidates = np.empty(kept, np.int64), np.empty(kept - n_cand, np.int64), np.empty(n_cand, np.int64)
+    pool_rd, pool_va, pool_noise = np.empty(kept), np.empty(kept), np.empty(kept)
+    cand_rd, cand_va, cand_noise = np.empty(n_cand), np.empty(n_cand), np.empty(n_cand)
     kept = n_always = n_cand = 0
     for i in range(m):
         if not highest[i] >= cut_low:  # never chosen over the bracket
@@ -1060,5 +1067,4 @@ def keep_in_bracket(lowest, highest, cut_low, cut_high, rows, whole, log_rd, log
         else:
             always[n_always] = row
             n_always += 1
-    return (pool[:kept], always[:n_always], candidates[:n_cand], pool_rd[:kept], pool_va[:kept],
-            pool_noise[:kept], cand_rd[:n_cand], cand_va[:n_cand], cand_noise[:n_cand])
+    return pool, always, candidates, pool_rd, pool_va, pool_noise, cand_rd, cand_va, cand_noise
