@@ -274,3 +274,19 @@ def test_scores_and_their_bounds_as_numpy(seed, n, low, width):
     lowest, highest = step.score_bounds(rd, va, noise, low, high)
     at_low, at_high = rd + low * va + noise, rd + high * va + noise
     assert np.array_equal(lowest, np.minimum(at_low, at_high)) and np.array_equal(highest, np.maximum(at_low, at_high))
+
+
+@settings(max_examples=150, deadline=None)
+@given(seeds, st.integers(0, 200), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.sampled_from([0.0, -0.0, 0.5, 2.0]))
+def test_merge_and_above_values_as_numpy(seed, n, always_share, above_share, cut):
+    """Disjoint ascending runs of any lengths (empty included), scores tied at the cut, zeros."""
+    rng = np.random.default_rng(seed)
+    rows = np.flatnonzero(rng.random(n) < 0.7)
+    in_always = rng.random(len(rows)) < always_share
+    always, candidates = rows[in_always], rows[~in_always]
+    score = rng.choice([-0.0, 0.0, 0.5, 1.0, 2.0, 3.0], len(candidates))
+    step = kernels._compiled()
+    want = np.sort(np.concatenate((always, candidates[score >= cut])))
+    assert same(step.merge_reaching(always, candidates, score, cut), want)
+    is_above, values = rng.random(n) < above_share, rng.normal(size=n)
+    assert same(step.above_values(rows, is_above, values), values[rows[is_above[rows]]])

@@ -120,13 +120,15 @@ def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above,
     log_rd, log_va = np.log(rd), np.log(value_added)
     total = value_added[is_above].sum()
     top = _TopByWeight(log_rd, log_va, noise, int(min(max(n_ht, 0), len(value_added))))
+    compiled = top.compiled
     low, high = 0.0, 50.0
     for step in range(40):
         if step in _NARROW_AT:
             top.narrow(low, high)
         mid = (low + high) / 2
         rows = top.rows(mid)  # ascending: value_added[rows].sum() adds what the masked sum adds, in order
-        if value_added[rows[is_above[rows]]].sum() / total < share:
+        chosen = value_added[rows[is_above[rows]]] if compiled is None else compiled.above_values(rows, is_above, value_added)
+        if chosen.sum() / total < share:
             low = mid
         else:
             high = mid
@@ -176,6 +178,12 @@ class _TopByWeight:
         k = self.n - len(self.always)
         if self.candidates is None or k == 0:
             return self.always if self.candidates is not None else self._full(weight)
+        compiled = self.compiled
+        if compiled is not None:
+            score = compiled.weighted_scores(*self.candidate_columns, weight)
+            cut = np.partition(score, len(score) - k)[len(score) - k]  # the k-th highest
+            chosen = compiled.merge_reaching(self.always, self.candidates, score, cut)
+            return chosen if len(chosen) - len(self.always) == k else self._full(weight)  # else a tie at the cut
         score = self.score(weight, self.candidate_columns)
         cut = np.partition(score, len(score) - k)[len(score) - k]  # the k-th highest
         above = score >= cut

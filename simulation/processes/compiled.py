@@ -1068,3 +1068,37 @@ def keep_in_bracket(lowest, highest, cut_low, cut_high, rows, whole, log_rd, log
             always[n_always] = row
             n_always += 1
     return pool, always, candidates, pool_rd, pool_va, pool_noise, cand_rd, cand_va, cand_noise
+
+
+@numba.njit(cache=True)
+def merge_reaching(always, candidates, score, cut):
+    """``np.sort(np.concatenate((always, candidates[score >= cut])))`` for ascending, disjoint
+    ``always`` and ``candidates``: one merge, no temporaries."""
+    chosen = np.empty(len(always) + len(candidates), dtype=np.int64)
+    count = a = 0
+    for c in range(len(candidates)):
+        if not score[c] >= cut:
+            continue
+        row = candidates[c]
+        while a < len(always) and always[a] < row:
+            chosen[count] = always[a]
+            count += 1
+            a += 1
+        chosen[count] = row
+        count += 1
+    while a < len(always):
+        chosen[count] = always[a]
+        count += 1
+        a += 1
+    return chosen[:count]
+
+
+@numba.njit(cache=True)
+def above_values(rows, is_above, values):
+    """``values[rows[is_above[rows]]]``: the values of the 规上 firms among ``rows``, in their order."""
+    out = np.empty(len(rows))
+    count = 0
+    for row in rows:
+        out[count] = values[row]
+        count += is_above[row]
+    return out[:count]
