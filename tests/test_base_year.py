@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtr, ndtri
 
+from simulation.loader import load_scenario, with_overrides
 from simulation.population import _base_ages, _lognormal_below, _scaled_rates
-from simulation.processes.certificates_init import _granted_years
-from simulation.tiers import FIRST_LIST_YEAR
+from simulation.processes.certificates_init import (
+    _granted_years,
+    high_tech_by_value_added,
+    initial_certificates,
+    ladder_certificates,
+)
+from simulation.tiers import FIRST_LIST_YEAR, high_tech_rd_floor
+
+ROOT = Path(__file__).resolve().parents[1]
 
 seeds = st.integers(0, 2**32 - 1)
 
@@ -59,3 +70,29 @@ def test_revenues_below_the_line_are_the_written_out_formula(seed, n, median, si
     u = np.random.default_rng(seed).random(n) * top
     want = np.minimum(median * np.exp(sigma * ndtri(np.clip(u, 1e-12, 1.0))), threshold * 0.999)
     assert _same(_lognormal_below(n, median, sigma, threshold, np.random.default_rng(seed)), want)
+
+
+@pytest.fixture(scope="module")
+def ningbo():
+    return load_scenario(ROOT / "scenarios" / "ningbo_2020_2022.yaml")
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.sampled_from([0, 1, 150, 299, 300, 301, 5000]))
+def test_value_added_pick_takes_the_size_of_the_ladder_pick(ningbo, seed, count):
+    """With a value-added share, the 高新技术企业 are as many as the ladder's pick by rank would have
+    marked (the count, or everyone if fewer), with the same draws: the pick itself is skipped."""
+    scenario = with_overrides(ningbo, {"population.certified.high_tech": count})
+    rng = np.random.default_rng(seed)
+    n = 300
+    revenue, employees, rd = rng.lognormal(7.5, 1.5, n), rng.lognormal(4.0, 1.0, n), rng.lognormal(-3.5, 0.8, n)
+    value_added, is_above = revenue * 0.2, revenue >= 2000.0
+    got = initial_certificates(scenario, revenue, employees, value_added, rd, is_above, np.random.default_rng(seed))
+    draws = np.random.default_rng(seed)
+    floor = high_tech_rd_floor(revenue)
+    cert, cert_year, by_rank = ladder_certificates(scenario, revenue, employees, rd, is_above, draws, floor)
+    share = scenario.population.certified.high_tech_value_added_share.at(0) / 100
+    high_tech = high_tech_by_value_added(by_rank.sum(), share, value_added, rd, is_above, draws)
+    assert high_tech.sum() == min(count, n)
+    for a, b in zip(got[:3], (cert, cert_year, high_tech)):
+        assert _same(a, b)
