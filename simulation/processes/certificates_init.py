@@ -35,27 +35,30 @@ def initial_certificates(scenario: Scenario, revenue, employees, value_added, rd
     ``rd`` comes back raised for the 高新技术企业 chosen by value added, which meet the R&D floor by
     definition (see :func:`high_tech_by_value_added`).
     """
-    rules = scenario.parameters.certification
-    floor = high_tech_rd_floor(revenue)
     share = scenario.population.certified.high_tech_value_added_share
-    # with a value-added share the ladder's pick by rank is replaced, so only its size is needed:
-    # the count, or everyone if fewer, as high_tech_by_value_added clips it (the pick takes no draws)
-    cert, cert_year, high_tech = ladder_certificates(scenario, revenue, employees, rd, is_above, rng, floor,
-                                                     pick_high_tech=share is None)
-    if share is not None:
-        n_ht = round(scenario.population.certified.high_tech.at(0))
-        high_tech = high_tech_by_value_added(n_ht, share.at(0) / 100, value_added, rd, is_above, rng)
-        rd = np.where(high_tech, np.maximum(rd, rd_holding_status(rules, floor)), rd)
+    if share is None:
+        cert, cert_year, high_tech = ladder_certificates(scenario, revenue, employees, rd, is_above, rng,
+                                                         high_tech_rd_floor(revenue))
+        return cert, cert_year, high_tech, rd
+    # the ladder's pick by rank is replaced, so only its size is needed: the count, or everyone if
+    # fewer, as high_tech_by_value_added clips it (the pick takes no draws)
+    cert, cert_year, _ = ladder_certificates(scenario, revenue, employees, rd, is_above, rng)
+    n_ht = round(scenario.population.certified.high_tech.at(0))
+    high_tech = high_tech_by_value_added(n_ht, share.at(0) / 100, value_added, rd, is_above, rng)
+    rows = np.flatnonzero(high_tech)  # only their R&D is raised: their floors, not everyone's
+    rd = rd.copy()
+    rd[rows] = np.maximum(rd[rows], rd_holding_status(scenario.parameters.certification, high_tech_rd_floor(revenue[rows])))
     return cert, cert_year, high_tech, rd
 
 
-def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rng, floor, *, pick_high_tech=True):
+def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rng, floor=None):
     """Give the base-year ladder levels and 高新技术企业 status to the firms most likely to hold them.
 
     Firms are ranked by R&D spending (intensity x revenue, the rounds' ranking) with noise; the top
     of the 规上 ranking holds the highest levels, as the ladder requires (单项冠军 ⊂ 小巨人 ⊂ 专精特新
     ⊂ 创新型). Firms meeting a level's rules (SME ceiling, R&D bands, revenue floor) come before
-    those that do not. Without ``pick_high_tech`` nobody is marked 高新技术企业 (a pick made elsewhere).
+    those that do not. The 高新技术企业 are picked by the same ranking where ``floor`` (each firm's R&D
+    floor, ``high_tech_rd_floor``) is given; without it nobody is marked (a pick made elsewhere).
     """
     counts, rules = scenario.population.certified, scenario.parameters.certification
     n = len(revenue)
@@ -85,7 +88,7 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
             cert[free[_rules_first(merit[free], fits[open_], round(count.at(0)))]] = level
     cert_year = _granted_years(cert, scenario.base_year, int(rules.term_years.at(0)), rng)
     high_tech = np.zeros(n, dtype=bool)
-    if pick_high_tech:
+    if floor is not None:
         high_tech[_rules_first(merit, rd >= floor, round(counts.high_tech.at(0)))] = True
     return cert, cert_year, high_tech
 
