@@ -324,7 +324,8 @@ def _base_revenue(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndar
     sigma = _continuous_sigma(n_below, below.revenue_median.at(0), threshold, density_at_line, below.revenue_sigma.at(0))
     small = _lognormal_below(n_below, below.revenue_median.at(0), sigma, threshold, rng)
     revenue = np.concatenate([named, tail, small])
-    is_above = np.arange(len(revenue)) < n_above
+    is_above = np.zeros(len(revenue), dtype=bool)  # the first n_above firms
+    is_above[:n_above] = True
     return revenue, is_above
 
 
