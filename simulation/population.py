@@ -255,7 +255,8 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
 
     va_rate = _scaled_rates(n, below.value_added_rate.at(0) / 100, disp, rng)
     tax_rate = _scaled_rates(n, below.tax_rate.at(0) / 100, disp, rng)
-    intensity = below.energy_intensity.at(0) * rel_intensity * rng.lognormal(0.0, disp, n)
+    intensity = below.energy_intensity.at(0) * rel_intensity
+    intensity *= rng.lognormal(0.0, disp, n)
     land = np.where(rng.random(n) < below.land_owner_share.at(0), below.land_per_owner.at(0), 0.0)
     land *= rng.lognormal(-disp**2 / 2, disp, n)
     employees = revenue / below.revenue_per_employee.at(0)
@@ -270,8 +271,9 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     intensity[a] *= above.energy_use.at(0) * 1e4 / np.sum(value_added[a] * intensity[a])
 
     drift = rng.normal(0.0, params.growth.heterogeneity.at(0), n)
-    rd = pop_spec.rd_intensity_median.at(0) / 100 * rng.lognormal(0.0, pop_spec.rd_intensity_sigma.at(0), n)
-    rd = np.minimum(rd, 0.5)
+    rd = rng.lognormal(0.0, pop_spec.rd_intensity_sigma.at(0), n)
+    rd *= pop_spec.rd_intensity_median.at(0) / 100
+    np.minimum(rd, 0.5, out=rd)
     cert, cert_year, high_tech, rd = initial_certificates(scenario, revenue, employees, value_added, rd, is_above, rng)
 
     return Population.new(
@@ -322,7 +324,8 @@ def _base_revenue(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndar
     sigma = _continuous_sigma(n_below, below.revenue_median.at(0), threshold, density_at_line, below.revenue_sigma.at(0))
     small = _lognormal_below(n_below, below.revenue_median.at(0), sigma, threshold, rng)
     revenue = np.concatenate([named, tail, small])
-    is_above = np.arange(len(revenue)) < n_above
+    is_above = np.zeros(len(revenue), dtype=bool)  # the first n_above firms
+    is_above[:n_above] = True
     return revenue, is_above
 
 
@@ -361,20 +364,43 @@ def _base_ages(revenue: np.ndarray, median: float, rng: np.random.Generator) -> 
     """Years since entry at the base year: log-normal around ``median``, older firms larger
     (an assumption: the size-age correlation of firm panels, not a cited figure)."""
     log_size = np.log(np.maximum(revenue, 1.0))
-    z = (log_size - log_size.mean()) / max(log_size.std(), 1e-9)
-    age = median * np.exp(0.3 * z + 0.6 * rng.standard_normal(len(revenue)))
-    return np.clip(np.round(age), 1, 60).astype(np.int64)
+    mean, sd = log_size.mean(), max(log_size.std(), 1e-9)
+    z = log_size  # 0.3 z + 0.6 normal, each product and sum as written, in place
+    z -= mean
+    z /= sd
+    z *= 0.3
+    noise = rng.standard_normal(len(revenue))
+    noise *= 0.6
+    z += noise
+    age = np.exp(z)  # numpy's exp into a fresh array, as before
+    age *= median
+    np.round(age, out=age)
+    return _clipped(age, 1, 60).astype(np.int64)
 
 
 def _lognormal_below(n: int, median: float, sigma: float, threshold: float, rng) -> np.ndarray:
     """Log-normal revenues truncated below ``threshold`` (inverse-CDF sampling)."""
     top = ndtr(np.log(threshold / median) / sigma)
-    u = rng.random(n) * top
-    return np.minimum(median * np.exp(sigma * ndtri(np.clip(u, 1e-12, 1.0))), threshold * 0.999)
+    u = rng.random(n)
+    u *= top
+    z = ndtri(_clipped(u, 1e-12, 1.0))
+    z *= sigma
+    revenue = np.exp(z)
+    revenue *= median
+    return np.minimum(revenue, threshold * 0.999, out=revenue)
 
 
 def _scaled_rates(n: int, mean: float, disp: float, rng) -> np.ndarray:
-    return np.clip(mean * rng.lognormal(-disp**2 / 2, disp, n), 1e-4, 0.95)
+    rates = rng.lognormal(-disp**2 / 2, disp, n)
+    rates *= mean
+    return _clipped(rates, 1e-4, 0.95)
+
+
+def _clipped(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """``np.clip(values, low, high)`` in place (the same values: the larger of the value and
+    ``low``, then the smaller of that and ``high``), without np.clip's Python-level dispatch."""
+    np.maximum(values, low, out=values)
+    return np.minimum(values, high, out=values)
 
 
 def _match_ratio(rate: np.ndarray, weight: np.ndarray, target: float) -> np.ndarray:

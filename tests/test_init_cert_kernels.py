@@ -17,6 +17,7 @@ from simulation.loader import load_scenario
 from simulation.population import Population
 from simulation.processes import certification as cert
 from simulation.processes import kernels
+from simulation.processes.certificates_init import _TopByWeight, high_tech_by_value_added
 from simulation.quantity import Quantity
 from simulation.tiers import Cert
 
@@ -202,3 +203,90 @@ def test_population_takes_handed_over_arrays_that_fit_and_copies_the_rest():
     assert not np.shares_memory(taken.quota, quota_buffer) and taken.cert.dtype == np.int8
     taken.append(3, revenue=1.0)  # growing copies into larger buffers, as for any population
     assert len(taken) == n + 3 and same(taken.revenue[:n], copied.revenue)
+
+
+def _pick_inputs(seed: int, n: int, repeated: int, whole_values: bool):
+    """Sizes and R&D over orders of magnitude; some firms repeated exactly (equal scores at every
+    weight); optionally whole-number value added from 1 (log 0, and many equal logs)."""
+    rng = np.random.default_rng(seed)
+    value_added = rng.lognormal(5, 2.0, n)
+    if whole_values:
+        value_added = np.floor(value_added) + 1.0
+    rd = rng.lognormal(-3.5, 1.0, n)
+    twins = rng.integers(0, n, size=(repeated, 2)) if repeated else np.zeros((0, 2), dtype=int)
+    value_added[twins[:, 0]], rd[twins[:, 0]] = value_added[twins[:, 1]], rd[twins[:, 1]]
+    noise = rng.gumbel(size=n)
+    noise[twins[:, 0]] = noise[twins[:, 1]]
+    return value_added, rd, noise, rng.random(n) < 0.4
+
+
+@settings(max_examples=150, deadline=None)
+@given(seeds, st.integers(1, 1500), st.floats(0.0, 1.2), st.floats(0.0, 0.95), st.sampled_from([0, 1, 2, 50]),
+       st.booleans())
+def test_high_tech_pick_in_compiled_passes(seed, n, pick_share, share, repeated, whole_values):
+    """The 高新技术企业 by value added, and each narrowing of the bracket on the way (the pool, the
+    firms always chosen, the candidates, their columns) and the rows chosen inside it."""
+    value_added, rd, noise, is_above = _pick_inputs(seed, n, repeated, whole_values)
+    is_above[0] = True
+    n_ht = int(round(pick_share * n))
+    brackets = [(0.0, 50.0), (6.25, 12.5), (9.375, 10.9375), (10.0, 10.01), (10.0, 10.0)]
+
+    def narrowing():
+        top = _TopByWeight(np.log(rd), np.log(value_added), noise, min(n_ht, n))
+        seen = [top.rows(weight) for weight in (0.0, 1.0, 25.0)]
+        for low, high in brackets:
+            top.narrow(low, high)
+            seen += [np.zeros(1) if top.pool is None else top.pool, top.always,
+                     np.zeros(1) if top.candidates is None else top.candidates,
+                     *top.pool_columns, *top.candidate_columns, top.rows(low), top.rows((low + high) / 2)]
+        return seen
+
+    want, got = both(narrowing)
+    assert len(want) == len(got) and all(same(a, b) for a, b in zip(want, got))
+    want, got = both(lambda: high_tech_by_value_added(n_ht, share, value_added, rd, is_above,
+                                                      np.random.default_rng(seed)))
+    assert same(want, got)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, 1e300, -1e300, 5e-324]), max_size=40),
+       st.sampled_from([0.0, -0.0, 1.0, 2.5, -1e300]))
+def test_rows_at_least_and_scores_as_numpy(values, cut):
+    """Zeros of either sign, ties at the cut, extremes (scores that overflow), subnormals, empty."""
+    values = np.array(values, dtype=float)
+    step = kernels._compiled()
+    assert same(step.rows_at_least(values, cut), np.flatnonzero(values >= cut))
+    rd, va, noise = values, values[::-1].copy(), np.roll(values, 1)
+    for weight in (0.0, 0.5, 3.0, 50.0):
+        assert same(step.weighted_scores(rd, va, noise, weight), rd + weight * va + noise)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seeds, st.integers(0, 300), st.sampled_from([0.0, 0.3, 1.0, 7.25, 50.0]), st.floats(0.0, 50.0))
+def test_scores_and_their_bounds_as_numpy(seed, n, low, width):
+    """Scores of gumbel-noised log figures at a weight, and their lowest and highest over a bracket
+    (equal values: a zero's sign is only compared, never kept)."""
+    rng = np.random.default_rng(seed)
+    rd, va, noise = rng.normal(-3.5, 1.0, n), rng.normal(5.0, 2.0, n), rng.gumbel(size=n)
+    va[: n // 10] = 0.0  # value added 1: log 0
+    step, high = kernels._compiled(), low + width
+    assert same(step.weighted_scores(rd, va, noise, low), rd + low * va + noise)
+    lowest, highest = step.score_bounds(rd, va, noise, low, high)
+    at_low, at_high = rd + low * va + noise, rd + high * va + noise
+    assert np.array_equal(lowest, np.minimum(at_low, at_high)) and np.array_equal(highest, np.maximum(at_low, at_high))
+
+
+@settings(max_examples=150, deadline=None)
+@given(seeds, st.integers(0, 200), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.sampled_from([0.0, -0.0, 0.5, 2.0]))
+def test_merge_and_above_values_as_numpy(seed, n, always_share, above_share, cut):
+    """Disjoint ascending runs of any lengths (empty included), scores tied at the cut, zeros."""
+    rng = np.random.default_rng(seed)
+    rows = np.flatnonzero(rng.random(n) < 0.7)
+    in_always = rng.random(len(rows)) < always_share
+    always, candidates = rows[in_always], rows[~in_always]
+    score = rng.choice([-0.0, 0.0, 0.5, 1.0, 2.0, 3.0], len(candidates))
+    step = kernels._compiled()
+    want = np.sort(np.concatenate((always, candidates[score >= cut])))
+    assert same(step.merge_reaching(always, candidates, score, cut), want)
+    is_above, values = rng.random(n) < above_share, rng.normal(size=n)
+    assert same(step.above_values(rows, is_above, values), values[rows[is_above[rows]]])

@@ -58,3 +58,17 @@ def test_positions_at_ranks_are_those_of_a_stable_sort(values, ranks):
     ranks = np.array([r % len(key) for r in ranks] if len(key) else [], dtype=np.int64)
     want = np.argsort(key, kind="stable")[ranks]
     assert np.array_equal(at_ranks(key, np.sort(key), ranks), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.5, -1.0]), st.booleans(), st.booleans()), max_size=50),
+       st.integers(0, 60))
+def test_rules_first_among_open_positions_is_the_head_of_their_lexsort(rows, k):
+    from simulation.processes.certificates_init import _rules_first
+
+    merit = np.array([m for m, _, _ in rows], dtype=float)
+    fits = np.array([f for _, f, _ in rows], dtype=bool)
+    open_ = np.array([o for _, _, o in rows], dtype=bool)
+    free = np.flatnonzero(open_)
+    want = free[np.lexsort((-merit[free], ~fits[free]))[:k]]
+    assert np.array_equal(_rules_first(merit, fits, k, open_), want)

@@ -11,18 +11,21 @@ import numpy as np
 
 from ..scenario import Scenario
 from ..tiers import FIRST_LIST_YEAR, Cert, high_tech_rd_floor
+from . import kernels
 from .certification import meets_rd_rule, within_sme_ceiling
 from .ranking import smallest
 
 
-def _rules_first(merit: np.ndarray, fits: np.ndarray, k: int) -> np.ndarray:
+def _rules_first(merit: np.ndarray, fits: np.ndarray, k: int, open_: np.ndarray | None = None) -> np.ndarray:
     """The first ``k`` positions of the order: those meeting the rules first, each group by falling
-    merit, ties by position (``np.lexsort((-merit, ~fits))[:k]``, by partial ranking)."""
-    fitting = np.flatnonzero(fits)
+    merit, ties by position (``np.lexsort((-merit, ~fits))[:k]``, by partial ranking); with the
+    mask ``open_``, of the order restricted to its positions (each group's positions ascending, as
+    a restriction keeps them, so the same positions, without gathering the restriction first)."""
+    fitting = np.flatnonzero(fits if open_ is None else fits & open_)
     head = fitting[smallest(-merit[fitting], k)]
     if len(head) == k:  # enough firms meet the rules: the others are not ranked
         return head
-    others = np.flatnonzero(~fits)
+    others = np.flatnonzero(~fits if open_ is None else ~fits & open_)
     return np.concatenate([head, others[smallest(-merit[others], k - len(head))]])
 
 
@@ -32,27 +35,36 @@ def initial_certificates(scenario: Scenario, revenue, employees, value_added, rd
     ``rd`` comes back raised for the 高新技术企业 chosen by value added, which meet the R&D floor by
     definition (see :func:`high_tech_by_value_added`).
     """
-    rules = scenario.parameters.certification
-    floor = high_tech_rd_floor(revenue)
-    cert, cert_year, high_tech = ladder_certificates(scenario, revenue, employees, rd, is_above, rng, floor)
     share = scenario.population.certified.high_tech_value_added_share
-    if share is not None:
-        high_tech = high_tech_by_value_added(high_tech.sum(), share.at(0) / 100, value_added, rd, is_above, rng)
-        rd = np.where(high_tech, np.maximum(rd, rd_holding_status(rules, floor)), rd)
+    if share is None:
+        cert, cert_year, high_tech = ladder_certificates(scenario, revenue, employees, rd, is_above, rng,
+                                                         high_tech_rd_floor(revenue))
+        return cert, cert_year, high_tech, rd
+    # the ladder's pick by rank is replaced, so only its size is needed: the count, or everyone if
+    # fewer, as high_tech_by_value_added clips it (the pick takes no draws)
+    cert, cert_year, _ = ladder_certificates(scenario, revenue, employees, rd, is_above, rng)
+    n_ht = round(scenario.population.certified.high_tech.at(0))
+    high_tech = high_tech_by_value_added(n_ht, share.at(0) / 100, value_added, rd, is_above, rng)
+    rows = np.flatnonzero(high_tech)  # only their R&D is raised: their floors, not everyone's
+    rd = rd.copy()
+    rd[rows] = np.maximum(rd[rows], rd_holding_status(scenario.parameters.certification, high_tech_rd_floor(revenue[rows])))
     return cert, cert_year, high_tech, rd
 
 
-def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rng, floor):
+def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rng, floor=None):
     """Give the base-year ladder levels and 高新技术企业 status to the firms most likely to hold them.
 
     Firms are ranked by R&D spending (intensity x revenue, the rounds' ranking) with noise; the top
     of the 规上 ranking holds the highest levels, as the ladder requires (单项冠军 ⊂ 小巨人 ⊂ 专精特新
     ⊂ 创新型). Firms meeting a level's rules (SME ceiling, R&D bands, revenue floor) come before
-    those that do not.
+    those that do not. The 高新技术企业 are picked by the same ranking where ``floor`` (each firm's R&D
+    floor, ``high_tech_rd_floor``) is given; without it nobody is marked (a pick made elsewhere).
     """
     counts, rules = scenario.population.certified, scenario.parameters.certification
     n = len(revenue)
-    merit = np.log(rd) + np.log(revenue) + rng.gumbel(size=n)
+    merit = np.log(rd)  # log rd + log revenue + gumbel noise, that order, summed in place
+    merit += np.log(revenue)
+    merit += rng.gumbel(size=n)
     above = np.flatnonzero(is_above)
     cert = np.zeros(n, dtype=np.int8)
     ladder = [
@@ -69,22 +81,28 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
             & within_sme_ceiling(step, rules, revenue_, employees_, 0)
         )
         open_ = (cert if rows is None else cert[rows]) == 0  # the order restricted to firms without a level yet
-        free = np.flatnonzero(open_) if rows is None else rows[open_]
-        cert[free[_rules_first(merit[free], fits[open_], round(count.at(0)))]] = level
+        if rows is None:
+            cert[_rules_first(merit, fits, round(count.at(0)), open_)] = level
+        else:
+            free = rows[open_]
+            cert[free[_rules_first(merit[free], fits[open_], round(count.at(0)))]] = level
     cert_year = _granted_years(cert, scenario.base_year, int(rules.term_years.at(0)), rng)
-    n_ht = round(counts.high_tech.at(0))
     high_tech = np.zeros(n, dtype=bool)
-    qualifies = rd >= floor
-    high_tech[_rules_first(merit, qualifies, n_ht)] = True
+    if floor is not None:
+        high_tech[_rules_first(merit, rd >= floor, round(counts.high_tech.at(0)))] = True
     return cert, cert_year, high_tech
 
 
 def _granted_years(cert: np.ndarray, base_year: int, term: int, rng) -> np.ndarray:
     """Year each base-year level was granted: within the last term, not before the level's first list."""
-    years = np.where(cert > 0, base_year - rng.integers(0, term, len(cert)), 0)
+    years = rng.integers(0, term, len(cert))
+    np.subtract(base_year, years, out=years)
+    years *= cert > 0  # 0 where no level is held
+    listed = np.flatnonzero(cert >= int(min(FIRST_LIST_YEAR)))  # the levels with a first list: few firms
+    held = cert[listed]
     for level, first in FIRST_LIST_YEAR.items():
-        held = cert == level
-        years[held] = np.maximum(years[held], min(first, base_year))
+        at = listed[held == int(level)]
+        years[at] = np.maximum(years[at], min(first, base_year))
     return years
 
 
@@ -108,13 +126,15 @@ def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above,
     log_rd, log_va = np.log(rd), np.log(value_added)
     total = value_added[is_above].sum()
     top = _TopByWeight(log_rd, log_va, noise, int(min(max(n_ht, 0), len(value_added))))
+    compiled = top.compiled
     low, high = 0.0, 50.0
     for step in range(40):
         if step in _NARROW_AT:
             top.narrow(low, high)
         mid = (low + high) / 2
         rows = top.rows(mid)  # ascending: value_added[rows].sum() adds what the masked sum adds, in order
-        if value_added[rows[is_above[rows]]].sum() / total < share:
+        chosen = value_added[rows[is_above[rows]]] if compiled is None else compiled.above_values(rows, is_above, value_added)
+        if chosen.sum() / total < share:
             low = mid
         else:
             high = mid
@@ -138,7 +158,8 @@ class _TopByWeight:
     highest scores are those among the firms that can still be chosen, so each narrowing looks at
     those only (the ``pool``: candidates and always chosen), their columns gathered once.
     Where the cut falls on a tie, which tied firm argpartition takes depends on the whole array, so
-    the whole array is partitioned as before.
+    the whole array is partitioned as before. The passes over the whole population and the
+    narrowing are compiled loops where the compiled steps are in use (the numpy code is their twin).
     """
 
     def __init__(self, log_rd: np.ndarray, log_va: np.ndarray, noise: np.ndarray, n: int):
@@ -149,6 +170,7 @@ class _TopByWeight:
         self.candidates: np.ndarray | None = None  # rows ranked at each weight (None: all)
         self.candidate_columns = self.columns
         self.always = np.zeros(0, dtype=np.int64)  # rows chosen at every weight of the bracket
+        self.compiled = kernels.compiled_for(len(log_rd))
 
     @staticmethod
     def score(weight: float, columns: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
@@ -162,6 +184,12 @@ class _TopByWeight:
         k = self.n - len(self.always)
         if self.candidates is None or k == 0:
             return self.always if self.candidates is not None else self._full(weight)
+        compiled = self.compiled
+        if compiled is not None:
+            score = compiled.weighted_scores(*self.candidate_columns, weight)
+            cut = np.partition(score, len(score) - k)[len(score) - k]  # the k-th highest
+            chosen = compiled.merge_reaching(self.always, self.candidates, score, cut)
+            return chosen if len(chosen) - len(self.always) == k else self._full(weight)  # else a tie at the cut
         score = self.score(weight, self.candidate_columns)
         cut = np.partition(score, len(score) - k)[len(score) - k]  # the k-th highest
         above = score >= cut
@@ -172,10 +200,11 @@ class _TopByWeight:
         return chosen
 
     def _full(self, weight: float) -> np.ndarray:
-        score = self.score(weight, self.columns)
+        compiled = self.compiled
+        score = self.score(weight, self.columns) if compiled is None else compiled.weighted_scores(*self.columns, weight)
         if self.finite:  # without a tie at the cut, the n highest are those at least the n-th highest
             cut = np.partition(score, len(score) - self.n)[len(score) - self.n]
-            chosen = np.flatnonzero(score >= cut)
+            chosen = np.flatnonzero(score >= cut) if compiled is None else compiled.rows_at_least(score, cut)
             if len(chosen) == self.n:
                 return chosen
         return np.sort(np.argpartition(-score, self.n - 1)[: self.n])
@@ -185,11 +214,21 @@ class _TopByWeight:
         n, size = self.n, len(self.columns[0])
         if not self.finite or n == 0 or n >= size:
             return
-        at_low, at_high = self.score(low, self.pool_columns), self.score(high, self.pool_columns)
-        lowest, highest = np.minimum(at_low, at_high), np.maximum(at_low, at_high)
+        compiled = self.compiled
+        if compiled is None:
+            at_low, at_high = self.score(low, self.pool_columns), self.score(high, self.pool_columns)
+            lowest, highest = np.minimum(at_low, at_high), np.maximum(at_low, at_high)
+        else:
+            lowest, highest = compiled.score_bounds(*self.pool_columns, low, high)
         m = len(lowest)
         cut_low = np.partition(lowest, m - n)[m - n]  # the n-th highest score is at least this
         cut_high = np.partition(highest, m - n)[m - n]  # and at most this
+        if compiled is not None:
+            rows = np.zeros(0, dtype=np.int64) if self.pool is None else self.pool
+            kept = compiled.keep_in_bracket(lowest, highest, cut_low, cut_high, rows, self.pool is None, *self.columns)
+            self.pool, self.always, self.candidates = kept[:3]
+            self.pool_columns, self.candidate_columns = kept[3:6], kept[6:]
+            return
         can = highest >= cut_low
         pool = np.flatnonzero(can) if self.pool is None else self.pool[can]
         lowest = lowest[can]

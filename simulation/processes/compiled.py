@@ -996,3 +996,109 @@ def roll_year(annual, revenue_prev, va_prev, growth_prev, va_rate, ytd):
         va_prev[i] = a * va_rate[i]
         revenue_prev[i] = a
         ytd[i] = 0.0
+
+
+# --- base year: the 高新技术企业 pick by value added (certificates_init._TopByWeight)
+# A score is ``log_rd + weight * log_va + noise`` in that order (a product and two sums, as numpy's
+# passes make them); the bracket's passes fuse what numpy does in several passes with temporaries.
+
+
+@numba.njit(cache=True)
+def weighted_scores(log_rd, log_va, noise, weight):
+    """Every firm's score at ``weight``."""
+    score = np.empty(len(log_rd))
+    for i in range(len(log_rd)):
+        score[i] = log_rd[i] + weight * log_va[i] + noise[i]
+    return score
+
+
+@numba.njit(cache=True)
+def rows_at_least(values, cut):
+    """``np.flatnonzero(values >= cut)`` (branch-free: whether a score reaches the cut is not
+    predictable)."""
+    rows = np.empty(len(values), dtype=np.int64)
+    count = 0
+    for i in range(len(values)):
+        rows[count] = i
+        count += values[i] >= cut
+    return rows[:count]
+
+
+@numba.njit(cache=True)
+def score_bounds(log_rd, log_va, noise, low, high):
+    """Each firm's lowest and highest score over weights in [low, high] (its scores at the ends;
+    finite scores: a zero's sign may differ from np.minimum's, which only comparisons read)."""
+    n = len(log_rd)
+    lowest, highest = np.empty(n), np.empty(n)
+    for i in range(n):
+        at_low = log_rd[i] + low * log_va[i] + noise[i]
+        at_high = log_rd[i] + high * log_va[i] + noise[i]
+        lowest[i] = min(at_low, at_high)
+        highest[i] = max(at_low, at_high)
+    return lowest, highest
+
+
+@numba.njit(cache=True)
+def keep_in_bracket(lowest, highest, cut_low, cut_high, rows, whole, log_rd, log_va, noise):
+    """_TopByWeight.narrow's selection in one pass over the pool (``rows``: its rows, or ``whole``:
+    every row, ``i`` itself): (pool, always, candidates, the pool's three columns, the candidates'
+    three columns), each in pool order. The columns are the whole population's. The kept rows are
+    counted first: each array is allocated at its size (fresh memory is most of the cost)."""
+    m = len(lowest)
+    kept = n_cand = 0
+    for i in range(m):
+        if highest[i] >= cut_low:
+            kept += 1
+            n_cand += lowest[i] <= cut_high
+    pool, always, candidates = np.empty(kept, np.int64), np.empty(kept - n_cand, np.int64), np.empty(n_cand, np.int64)
+    pool_rd, pool_va, pool_noise = np.empty(kept), np.empty(kept), np.empty(kept)
+    cand_rd, cand_va, cand_noise = np.empty(n_cand), np.empty(n_cand), np.empty(n_cand)
+    kept = n_always = n_cand = 0
+    for i in range(m):
+        if not highest[i] >= cut_low:  # never chosen over the bracket
+            continue
+        row = i if whole else rows[i]
+        rd, va, noise_ = log_rd[row], log_va[row], noise[row]
+        pool[kept], pool_rd[kept], pool_va[kept], pool_noise[kept] = row, rd, va, noise_
+        kept += 1
+        if lowest[i] <= cut_high:  # can cross the cut: ranked at each weight
+            candidates[n_cand], cand_rd[n_cand], cand_va[n_cand], cand_noise[n_cand] = row, rd, va, noise_
+            n_cand += 1
+        else:
+            always[n_always] = row
+            n_always += 1
+    return pool, always, candidates, pool_rd, pool_va, pool_noise, cand_rd, cand_va, cand_noise
+
+
+@numba.njit(cache=True)
+def merge_reaching(always, candidates, score, cut):
+    """``np.sort(np.concatenate((always, candidates[score >= cut])))`` for ascending, disjoint
+    ``always`` and ``candidates``: one merge, no temporaries."""
+    chosen = np.empty(len(always) + len(candidates), dtype=np.int64)
+    count = a = 0
+    for c in range(len(candidates)):
+        if not score[c] >= cut:
+            continue
+        row = candidates[c]
+        while a < len(always) and always[a] < row:
+            chosen[count] = always[a]
+            count += 1
+            a += 1
+        chosen[count] = row
+        count += 1
+    while a < len(always):
+        chosen[count] = always[a]
+        count += 1
+        a += 1
+    return chosen[:count]
+
+
+@numba.njit(cache=True)
+def above_values(rows, is_above, values):
+    """``values[rows[is_above[rows]]]``: the values of the 规上 firms among ``rows``, in their order."""
+    out = np.empty(len(rows))
+    count = 0
+    for row in rows:
+        out[count] = values[row]
+        count += is_above[row]
+    return out[:count]
