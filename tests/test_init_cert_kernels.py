@@ -4,7 +4,6 @@ bit, what their numpy versions give: the same rows in the same order, the same d
 from __future__ import annotations
 
 import functools
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -21,26 +20,17 @@ from simulation.processes.certificates_init import _TopByWeight, high_tech_by_va
 from simulation.quantity import Quantity
 from simulation.tiers import Cert
 
+from .twins import compiled_steps
+
 ROOT = Path(__file__).resolve().parents[1]
 seeds = st.integers(0, 2**32 - 1)
 
 
-@contextmanager
-def steps(compiled: bool):
-    """Force the compiled passes (numba) on, or off, whatever the population's size."""
-    saved = kernels.COMPILED_FROM, kernels.COMPILED_AFTER
-    kernels.COMPILED_FROM, kernels.COMPILED_AFTER = (0, saved[1]) if compiled else (10**15, 10**18)
-    try:
-        yield
-    finally:
-        kernels.COMPILED_FROM, kernels.COMPILED_AFTER = saved
-
-
 def both(run):
     """``run()`` with the numpy passes, then with the compiled ones."""
-    with steps(compiled=False):
+    with compiled_steps(False):
         want = run()
-    with steps(compiled=True):
+    with compiled_steps(True):
         got = run()
     return want, got
 

@@ -9,7 +9,6 @@ dead rows, zero and tiny plots, tied measures, NaN, -0.0, a D streak about to wr
 from __future__ import annotations
 
 import struct
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import numpy as np
@@ -27,6 +26,8 @@ from simulation.processes import compiled, grading, kernels, statistics
 from simulation.processes.energy import true_up
 from simulation.processes.land import LandMarket, _best_first
 from simulation.resources import EnergyPool, LandPool
+
+from .twins import compiled_steps, copy_population, on_both
 
 seeds = st.integers(0, 2**32 - 1)
 sizes = st.integers(0, 300)
@@ -91,32 +92,8 @@ def _population(seed: int, n: int, nan: bool = True) -> Population:
     return pop
 
 
-def _copy(pop: Population) -> Population:
-    return Population(**{name: getattr(pop, name).copy() for name in COLUMNS})
-
-
 def _same_columns(a: Population, b: Population) -> bool:
     return len(a) == len(b) and all(_bits(getattr(a, name)) == _bits(getattr(b, name)) for name in COLUMNS)
-
-
-@contextmanager
-def _steps(compiled_steps: bool):
-    """Every step compiled, or none, whatever the population's size."""
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(kernels, "COMPILED_FROM", 0 if compiled_steps else 10**12)
-        m.setattr(kernels, "COMPILED_AFTER", 10**18)
-        m.setattr(kernels, "_stepped", 0)
-        yield
-
-
-def _twins(pop: Population, step) -> list:
-    """``step(copy of pop)`` with numpy, then compiled: [(population, result), (population, result)]."""
-    runs = []
-    for compiled_steps in (False, True):
-        copy = _copy(pop)
-        with _steps(compiled_steps):
-            runs.append((copy, step(copy)))
-    return runs
 
 
 # --- energy true-up ------------------------------------------------------------------------------
@@ -128,7 +105,7 @@ def test_true_up(seed, n, returned, free):
         out = true_up(pop, pool, returned, pop.annual_revenue())
         return [*map(_bits, (out.recovered, out.granted, out.overrun, pool.free, pool.held)), pool.ledger.rows]
 
-    (a, out_a), (b, out_b) = _twins(_population(seed, n), step)
+    (a, out_a), (b, out_b) = on_both(_population(seed, n), step)
     assert out_a[:5] == out_b[:5] and _same_columns(a, b)
     assert [row[:2] + (_bits(row[2]),) + row[3:] for row in out_a[5]] == [
         row[:2] + (_bits(row[2]),) + row[3:] for row in out_b[5]]
@@ -150,7 +127,7 @@ def test_review_scale(seed, n, threshold, p_report, incentive):
         entered, dropped = statistics.review_scale(p, params, levers, 2023, draws, p.annual_revenue())
         return _bits(entered), _bits(dropped)
 
-    (a, masks_a), (b, masks_b) = _twins(pop, step)
+    (a, masks_a), (b, masks_b) = on_both(pop, step)
     assert masks_a == masks_b and _same_columns(a, b)
 
 
@@ -168,7 +145,7 @@ def test_grading(seed, n, weights, cut_shares, min_land, nan):
         pop.ytd[: n // 2] = pop.ytd[0]
         pop.land[: n // 2], pop.intensity[: n // 2], pop.rd[: n // 2] = 3.0, 0.5, 0.01
     annual = pop.annual_revenue()
-    a, b = _copy(pop), _copy(pop)
+    a, b = copy_population(pop), copy_population(pop)
     min_land_below = max(min_land, 1e-9)
     grading._grade(a, annual, weights, min_land_below, cut_shares)
     grading._grade_compiled(compiled, b, annual, weights, min_land_below, cut_shares)
@@ -230,7 +207,7 @@ def test_expansion_claims(seed, n, free, patience, threshold, elasticity):
     pop = _population(seed, n)
     doubled = np.random.default_rng(seed).random(n) < 0.1
     pop.land[doubled], pop.ytd[doubled] = 1e-9, 24.0 * pop.revenue_prev[doubled]
-    (a, out_a), (b, out_b) = _twins(pop, step)
+    (a, out_a), (b, out_b) = on_both(pop, step)
     assert out_a == out_b and _same_columns(a, b)
 
 
@@ -238,7 +215,7 @@ def test_expansion_claims(seed, n, free, patience, threshold, elasticity):
 @settings(max_examples=80, deadline=None)
 @given(seeds, sizes)
 def test_population_aggregates(seed, n):
-    (_, a), (_, b) = _twins(_population(seed, n), lambda pop: population_aggregates(pop, pop.annual_revenue()))
+    (_, a), (_, b) = on_both(_population(seed, n), lambda pop: population_aggregates(pop, pop.annual_revenue()))
     assert list(a) == list(b) and [_bits(v) for v in a.values()] == [_bits(v) for v in b.values()]
 
 
@@ -250,7 +227,7 @@ def test_roll_year_and_keep(seed, n):
     def step(pop):
         Region._roll_year(SimpleNamespace(pop=pop), pop.annual_revenue())
 
-    (a, _), (b, _) = _twins(_population(seed, n), step)
+    (a, _), (b, _) = on_both(_population(seed, n), step)
     assert len(a) == int(np.count_nonzero(_population(seed, n).alive)) and _same_columns(a, b)
 
 
@@ -264,8 +241,8 @@ def test_a_run_is_the_same_with_either_version(scenario):
 
     loaded = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / f"{scenario}.yaml")
     runs = []
-    for compiled_steps in (True, False):
-        with _steps(compiled_steps):
+    for on in (True, False):
+        with compiled_steps(on):
             runs.append(simulate(loaded, 3, firms=True))
     for table in ("indicators", "flows", "ledger", "firms"):
         assert getattr(runs[0], table).equals(getattr(runs[1], table)), table

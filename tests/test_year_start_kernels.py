@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +19,10 @@ from threadpoolctl import ThreadpoolController, threadpool_info
 from simulation.draws import FirmDraws
 from simulation.loader import load_scenario, with_overrides
 from simulation.population import COLUMNS, Population
-from simulation.processes import certification, growth, kernels
+from simulation.processes import certification, growth
 from simulation.tiers import GRADE_D
+
+from .twins import compiled_steps, on_both
 
 ZHENHAI = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "zhenhai_2021_2025.yaml")
 THRESHOLD = ZHENHAI.parameters.statistics.above_scale_threshold.at(2021)
@@ -42,17 +43,6 @@ def _params(volatility_elasticity: float, size_elasticity: float, age_elasticity
         "parameters.exit.size_elasticity": size_elasticity,
         "parameters.exit.age_elasticity": age_elasticity,
     }).parameters
-
-
-@contextmanager
-def _compiled(on: bool):
-    """Every population on the compiled loops, or none."""
-    saved = kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped
-    kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped = (0 if on else 10**12), 10**18, 0
-    try:
-        yield
-    finally:
-        kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped = saved
 
 
 def _same(a, b) -> bool:
@@ -86,22 +76,8 @@ def _population(seed: int, n: int, alive_share: float, above_share: float) -> Po
     )
 
 
-def _copy(pop: Population) -> Population:
-    return Population(**{name: getattr(pop, name).copy() for name in COLUMNS})
-
-
 def _same_population(a: Population, b: Population) -> bool:
     return all(np.array_equal(getattr(a, name).view(np.uint8), getattr(b, name).view(np.uint8)) for name in COLUMNS)
-
-
-def _both(pop: Population, step):
-    """``step`` on a copy of ``pop`` by the numpy code and on another by the compiled loops."""
-    results = []
-    for on in (False, True):
-        copy = _copy(pop)
-        with _compiled(on):
-            results.append((copy, step(copy)))
-    return results
 
 
 @settings(max_examples=60, deadline=None)
@@ -109,9 +85,9 @@ def _both(pop: Population, step):
 def test_laplace_draws(seed, n, first_id, year):
     draws = FirmDraws(np.random.SeedSequence(seed))
     ids = first_id + np.sort(np.random.default_rng(seed).choice(10 * n + 1, n, replace=False)).astype(np.int64)
-    with _compiled(False):
+    with compiled_steps(False):
         want = draws.laplace(ids, "growth", year)
-    with _compiled(True):
+    with compiled_steps(True):
         assert _same(draws.laplace(ids, "growth", year), want)
 
 
@@ -127,7 +103,7 @@ def test_grow_year(seed, n, alive_share, above_share, year, elasticity, share, b
     pool_boost = {"none": 0.0, "scalar": 0.03, "array": np.where(rng.random(n) < 0.3, 0.02, 0.0)}[boost]
     draws = FirmDraws(np.random.SeedSequence(seed))
     pop = _population(seed, n, alive_share, above_share)
-    (a, log_a), (b, log_b) = _both(pop, lambda p: growth.grow_year(p, params, year, draws, shocks, pool_boost=pool_boost))
+    (a, log_a), (b, log_b) = on_both(pop, lambda p: growth.grow_year(p, params, year, draws, shocks, pool_boost=pool_boost))
     assert _same(log_a, log_b) and _same_population(a, b)
 
 
@@ -140,9 +116,9 @@ def test_exit_hazard(seed, n, alive_share, year, size_elasticity, age_elasticity
     params = _params(0.3, size_elasticity, age_elasticity, 0.3)
     pop = _population(seed, n, alive_share, 0.3)
     first = int(first_share * n)
-    (a, expected_a), (b, expected_b) = _both(pop, lambda p: growth.set_exit_hazard(p, params, year, first_row=first))
+    (a, expected_a), (b, expected_b) = on_both(pop, lambda p: growth.set_exit_hazard(p, params, year, first_row=first))
     assert _same(expected_a, expected_b) and _same_population(a, b)
-    (_, yearly_a), (_, yearly_b) = _both(pop, lambda p: growth.yearly_hazard(p, params, year))
+    (_, yearly_a), (_, yearly_b) = on_both(pop, lambda p: growth.yearly_hazard(p, params, year))
     assert _same(yearly_a, yearly_b)
 
 
@@ -154,7 +130,7 @@ def test_rd_drift(seed, n, year, pools):
     draws = FirmDraws(np.random.SeedSequence(seed))
     pop = _population(seed, n, 0.9, 0.3)
     pop.rd[np.random.default_rng(seed).random(n) < 0.1] = 0.6  # capped at 0.5
-    (a, _), (b, _) = _both(pop, lambda p: certification.evolve_rd(p, ZHENHAI.parameters.certification, year, draws, levers))
+    (a, _), (b, _) = on_both(pop, lambda p: certification.evolve_rd(p, ZHENHAI.parameters.certification, year, draws, levers))
     assert _same_population(a, b)
 
 
