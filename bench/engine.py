@@ -44,9 +44,9 @@ def vectorised_step(n: int, months: int = 24, *, compiled: bool = True) -> float
     January the year's growth draw (Laplace shocks, size-dependent volatility, common shocks).
     ``compiled=False``: the numpy version of the same step (the bare vectorised kernel)."""
     from simulation.draws import FirmDraws
-    from simulation.processes import kernels
     from simulation.loader import load_scenario
     from simulation.population import Population
+    from simulation.processes import kernels
     from simulation.processes.growth import CommonShocks, grow_year, month_step
 
     params = load_scenario(SCENARIO).parameters

@@ -28,7 +28,8 @@ import gc
 from collections import defaultdict
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -65,13 +66,31 @@ class SimulationResult:
 
     indicators: ``year, indicator, value`` (long; the base year is the initial state).
     flows: ``year, source, target, count`` between tiers and to exit.
-    ledger: ``time, resource, event, amount, reason`` of every land and energy movement.
+    ledger: ``resource, time, event, amount, reason`` of every land and energy movement, built
+    from ``ledger_rows`` when first read (~10^4 rows a city run; most callers never read it).
     """
 
     indicators: pd.DataFrame
     flows: pd.DataFrame
-    ledger: pd.DataFrame
+    ledger_rows: tuple[list, list] = field(repr=False)  # land's and energy's (time, event, amount, reason)
     firms: pd.DataFrame | None = None  # the firm panel, when asked for (see :mod:`simulation.panel`)
+
+    @cached_property
+    def ledger(self) -> pd.DataFrame:
+        return ledger_frame(*self.ledger_rows)
+
+
+def ledger_frame(land: list, energy: list) -> pd.DataFrame:
+    """Land rows, then energy rows: ``resource, time, event, amount, reason``, built column by
+    column (pandas infers a type per cell when given rows)."""
+    if not land and not energy:
+        return pd.DataFrame([], columns=["resource", "time", "event", "amount", "reason"])
+    rows = land + energy  # (time, event, amount, reason); a column each (zip(*rows) is slow for 10^5 rows)
+    return pd.DataFrame({"resource": ["land"] * len(land) + ["energy"] * len(energy),
+                         "time": np.array([row[0] for row in rows], dtype=float),
+                         "event": [row[1] for row in rows],
+                         "amount": np.array([row[2] for row in rows], dtype=float),
+                         "reason": [row[3] for row in rows]})
 
 
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firms: bool = False) -> SimulationResult:
@@ -491,23 +510,10 @@ class Region:
         self.prev = values
         self.counts = Books()
 
-    def _ledger_frame(self) -> pd.DataFrame:
-        """Land rows, then energy rows: ``resource, time, event, amount, reason``, built column by
-        column (pandas infers a type per cell when given rows; these rows are ~10^4 a run)."""
-        land, energy = self.land.ledger.rows, self.energy.ledger.rows
-        if not land and not energy:
-            return pd.DataFrame([], columns=["resource", "time", "event", "amount", "reason"])
-        rows = land + energy  # (time, event, amount, reason); a column each (zip(*rows) is slow for 10^5 rows)
-        return pd.DataFrame({"resource": ["land"] * len(land) + ["energy"] * len(energy),
-                             "time": np.array([row[0] for row in rows], dtype=float),
-                             "event": [row[1] for row in rows],
-                             "amount": np.array([row[2] for row in rows], dtype=float),
-                             "reason": [row[3] for row in rows]})
-
     def result(self) -> SimulationResult:
         return SimulationResult(
             indicators=pd.DataFrame(self.records, columns=["year", "indicator", "value"]),
             flows=pd.DataFrame(self.flow_rows, columns=["year", "source", "target", "count"]),
-            ledger=self._ledger_frame(),
+            ledger_rows=(self.land.ledger.rows, self.energy.ledger.rows),
             firms=self.panel.frame() if self.panel is not None else None,
         )
