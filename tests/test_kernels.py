@@ -248,6 +248,41 @@ def test_large_populations_and_long_runs_use_the_compiled_loops(monkeypatch):
     assert kernels.compiled_for(kernels.COMPILED_FROM) is compiled
 
 
+def test_expecting_to_pass_the_threshold_switches_now(monkeypatch):
+    monkeypatch.setattr(kernels, "_stepped", 1000)
+    kernels.expect(kernels.COMPILED_AFTER - 1001)  # one step short: numpy still
+    assert kernels.for_size(10) is kernels and kernels.numpy_steps() == 1010
+    kernels.expect(kernels.COMPILED_AFTER - 1010)  # would reach it: compiled from now on
+    assert kernels.for_size(10) is compiled and kernels.numpy_steps() == kernels.COMPILED_AFTER
+    monkeypatch.setattr(kernels, "_stepped", kernels.COMPILED_AFTER + 5)
+    kernels.expect(0)  # never counts back
+    assert kernels.numpy_steps() == kernels.COMPILED_AFTER + 5
+
+
+def test_a_batch_switches_after_its_first_replication_when_the_rest_would_pass(monkeypatch):
+    """A chunk of replications measures its first and, when the rest would take the process past
+    the threshold, runs them compiled: the same tables as every replication on numpy."""
+    from pathlib import Path
+
+    from simulation.experiments.replicate import run_replications
+    from simulation.loader import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "zhenhai_2021_2025.yaml")
+    monkeypatch.setattr(kernels, "COMPILED_FROM", 10**12)
+    monkeypatch.setattr(kernels, "COMPILED_AFTER", 10**18)
+    monkeypatch.setattr(kernels, "_stepped", 0)
+    numpy_only = run_replications(scenario, 8, seed=5)  # serial: four chunks of two
+    monkeypatch.setattr(kernels, "_stepped", 0)
+    run_replications(scenario, 1, seed=5)  # the batch's first replication alone
+    first = kernels.numpy_steps()
+    monkeypatch.setattr(kernels, "COMPILED_AFTER", 2 * first - 1)  # the first chunk's two would pass it
+    monkeypatch.setattr(kernels, "_stepped", 0)
+    switched = run_replications(scenario, 8, seed=5)
+    assert kernels.numpy_steps() == 2 * first - 1  # switched at the expectation: no numpy step counted after
+    for table in ("indicators", "flows", "targets"):
+        assert getattr(switched, table).equals(getattr(numpy_only, table)), table
+
+
 def test_a_run_is_the_same_with_either_version(monkeypatch):
     """Whole replications (indicators, flows, ledger) with every step compiled and with none."""
     from pathlib import Path

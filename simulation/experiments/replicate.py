@@ -13,6 +13,7 @@ import pandas as pd
 from ..intervals import with_interval
 from ..model import cyclic_gc_paused, run_region
 from ..panel import COLUMNS as PANEL_COLUMNS
+from ..processes import kernels
 from ..scenario import Scenario
 from ..targets import evaluate_targets
 from .executors import Executor, chunked, map_ordered, resolve_workers
@@ -91,8 +92,11 @@ def _run_chunk(scenario: Scenario, seed: int, point: int, firms: bool, reps):
     records, flow_rows, panels = [], [], []
     n_records, n_flows = [], []
     with cyclic_gc_paused():  # see _run_one
-        for r in reps:
+        for i, r in enumerate(reps):
+            before = kernels.numpy_steps()
             rows, flows, panel = _run_one(scenario, task_seed(seed, point, r), firms)
+            if i == 0:  # the rest of the chunk will take about as many steps each
+                kernels.expect((kernels.numpy_steps() - before) * (len(reps) - 1))
             records += rows
             flow_rows += flows
             n_records.append(len(rows))

@@ -45,6 +45,21 @@ def compiled_for(n: int) -> ModuleType | None:
     return _compiled()
 
 
+def numpy_steps() -> int:
+    """Firm-steps the numpy functions have taken in this process."""
+    return _stepped
+
+
+def expect(firm_steps: int) -> None:
+    """Switch to :mod:`.compiled` now if this process is about to take ``firm_steps`` more numpy
+    firm-steps and so pass :data:`COMPILED_AFTER` anyway (a batch of small replications, told by
+    its first): numba's start is paid once either way, and every step after it is the quicker one
+    (a Zhenhai replication ~25% quicker compiled). The numbers are the same."""
+    global _stepped
+    if _stepped + firm_steps >= COMPILED_AFTER:
+        _stepped = max(_stepped, COMPILED_AFTER)
+
+
 _COMPILED: ModuleType | None = None  # imported at first use (numba loads then), kept: an import statement
 # costs ~2 µs a call even when the module is loaded, and the passes ask some 400 times a replication
 
