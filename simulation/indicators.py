@@ -3,8 +3,11 @@
 Targets, tables and plots refer to indicators by name. Each formula reads a :class:`Snapshot`
 of one year: the population after the year-end review, the year's flow counters and the pools.
 Stocks are end-of-year; flows are over the year. Money is at base-year prices (growth is real).
-Growth of 规上/规下 value added is on a comparable basis (the same firms in both years), as the
-statistics bureaus report it; growth of per-mu and per-person ratios is of the ratio itself.
+Growth of 规上 value added is on a comparable basis (同口径: this year's 规上 firms against their own
+last year), as the statistics bureaus report it; 规下 value added is the sector's (the firms below the
+line at the year's end) and its growth the sector's from year to year, so firms crossing the line
+leave or join it. All-industry growth adds the two as the accounts do.
+Growth of per-mu and per-person ratios is of the ratio itself.
 """
 
 from __future__ import annotations
@@ -142,9 +145,31 @@ def _va_growth(s: Snapshot) -> float:
     return _ratio(s.va_comparable, s.va_comparable_prev, 100.0) - 100.0
 
 
+@indicator("value_added_below_scale", "规下工业增加值", "亿元", "output")
+def _va_below(s: Snapshot) -> float:
+    return s.va_below / 1e4
+
+
 @indicator("value_added_below_scale_growth", "规下工业增加值增速", "%", "output")
 def _va_below_growth(s: Snapshot) -> float:
-    return _ratio(s.va_below_comparable, s.va_below_comparable_prev, 100.0) - 100.0
+    """The 规下 sector's value added against last year's, each of the firms below the line at its
+    year's end: a firm that crossed the line, was born or left counts where it stood (unlike 规上's
+    同口径 comparison, which follows this year's firms back)."""
+    return s.growth("value_added_below_scale", _va_below(s))
+
+
+@indicator("industrial_value_added", "全部工业增加值", "亿元", "output")
+def _va_all(s: Snapshot) -> float:
+    return (s.va_above + s.va_below) / 1e4
+
+
+@indicator("industrial_value_added_growth", "全部工业增加值增速", "%", "output")
+def _va_all_growth(s: Snapshot) -> float:
+    """Each part's growth weighted by its share, as the accounts add 规上 (同口径) and 规下 up: this
+    year's total over the two parts each taken back by its own growth."""
+    above, below = s.va_above, s.va_below
+    grown_above, grown_below = 1.0 + _va_growth(s) / 100, 1.0 + _va_below_growth(s) / 100
+    return _ratio(above + below, above / grown_above + below / grown_below, 100.0) - 100.0
 
 
 @indicator("value_added_rate", "规上工业增加值率", "%", "efficiency")
@@ -299,7 +324,6 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
     va = annual * pop.va_rate
     landed = above & (pop.land > 0)
     both = above & (pop.va_prev > 0)
-    both_below = below & (pop.va_prev > 0)
     energy = va * pop.intensity
     s = kernels.select  # values[mask], the same values in order (so the same sums), faster for many firms
     values = {
@@ -318,8 +342,7 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
         "energy_used": float(s(energy, pop.alive).sum()),
         "va_comparable": float(s(va, both).sum()),
         "va_comparable_prev": float(s(pop.va_prev, both).sum()),
-        "va_below_comparable": float(s(va, both_below).sum()),
-        "va_below_comparable_prev": float(s(pop.va_prev, both_below).sum()),
+        "va_below": float(s(va, below).sum()),
     }
     for level in (Cert.INNOVATIVE, Cert.ZJTX, Cert.LITTLE_GIANT, Cert.CHAMPION):
         values[f"n_cert{int(level)}"] = float(np.sum(pop.alive & (pop.cert == level)))
@@ -329,7 +352,7 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
 # the sums of compiled.aggregate_terms, in the order of its arrays
 _SUMS = ("out_above", "va_above", "va_above_landed", "tax_above_landed", "land_above", "employees_above",
          "va_high_tech", "energy_above", "rd_above", "energy_used", "va_comparable", "va_comparable_prev",
-         "va_below_comparable", "va_below_comparable_prev")
+         "va_below")
 _COUNTS = ("n_above", "n_below", "n_high_tech", "n_cert1", "n_cert2", "n_cert3", "n_cert4")
 
 

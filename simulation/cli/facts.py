@@ -50,4 +50,15 @@ def facts(scenario: Path, replications: int, seed: int, out: Path | None, worker
     observed = (f"observed year-to-year s.d. {spread['observed_sd']:.2f} pp (calibration/data)"
                 if spread["observed_sd"] == spread["observed_sd"] else "no observed growth series for the region")
     click.echo(f"    规上增加值增速 s.d. across replications {spread['model_sd']:.2f} pp; {observed}")
+    click.echo(f"    {_below_scale_line(result.indicators)}")
     click.echo(f"→ {out}")
+
+
+def _below_scale_line(indicators) -> str:
+    """The model's 规下 - 规上 growth gap by year beside the gaps derived from published figures."""
+    from ..calibration.below_scale import model_gaps, observed_gaps
+
+    model = " ".join(f"{year} {gap:+.1f}" for year, gap in model_gaps(indicators).items())
+    seen = observed_gaps()["gap"]
+    return (f"规下 - 规上 增加值增速 (pp): model {model}; observed {seen.mean():+.1f} on average "
+            f"({seen.min():+.1f} to {seen.max():+.1f}, {len(seen)} published all-industry and 规上 pairs, calibration/data)")

@@ -931,15 +931,15 @@ def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, v
     allocated at its size: one array of every firm's length per sum would be mostly untouched, and
     each page a fresh allocation touches costs a fault (a few microseconds)."""
     n = len(annual)
-    # a bit per kind of firm: 1 alive, 2 规上, 4 规上 with land, 8 规上 高新技术, 16 规上 and 32 规下
-    # with last year's value added
+    # a bit per kind of firm: 1 alive, 2 规上, 4 规上 with land, 8 规上 高新技术, 16 规上 with last
+    # year's value added, 32 规下
     kinds = np.empty(n, dtype=np.uint8)
     sizes = np.zeros(6, dtype=np.int64)
     for i in range(n):
         up = alive[i] & above[i]
         earlier = va_prev[i] > 0
         kind = (alive[i] | up << 1 | (up & (land[i] > 0)) << 2 | (up & high_tech[i]) << 3 | (up & earlier) << 4
-                | (alive[i] & (not above[i]) & earlier) << 5)
+                | (alive[i] & (not above[i])) << 5)
         kinds[i] = kind
         for bit in range(6):
             sizes[bit] += (kind >> bit) & 1
@@ -948,7 +948,7 @@ def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, v
     energy_above, rd_above = np.empty(above_n), np.empty(above_n)
     va_landed, tax_landed, land_above = np.empty(landed_n), np.empty(landed_n), np.empty(landed_n)
     va_high_tech, energy_used = np.empty(high_n), np.empty(alive_n)
-    va_both, va_prev_both, va_below, va_prev_below = np.empty(both_n), np.empty(both_n), np.empty(below_n), np.empty(below_n)
+    va_both, va_prev_both, va_below = np.empty(both_n), np.empty(both_n), np.empty(below_n)
     at = np.zeros(6, dtype=np.int64)  # terms written so far, per bit
     counts = np.zeros(7, dtype=np.int64)
     for i in range(n):
@@ -978,11 +978,11 @@ def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, v
             va_both[at[4]], va_prev_both[at[4]] = va, va_prev[i]
             at[4] += 1
         if kind & 32:
-            va_below[at[5]], va_prev_below[at[5]] = va, va_prev[i]
+            va_below[at[5]] = va
             at[5] += 1
     counts[0], counts[1] = above_n, alive_n - above_n
     terms = (out_above, va_above, va_landed, tax_landed, land_above, employees_above, va_high_tech, energy_above,
-             rd_above, energy_used, va_both, va_prev_both, va_below, va_prev_below)
+             rd_above, energy_used, va_both, va_prev_both, va_below)
     return terms, counts
 
 
