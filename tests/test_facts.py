@@ -98,3 +98,21 @@ def test_run_report_has_a_model_check_section_when_the_panel_is_kept(small, tmp_
     for fact in FACTS:
         assert html_escape(fact.label) in section
     assert 'id="fig-facts"' in section
+
+
+def test_facts_command_sets_the_below_scale_gap_beside_the_published_pairs(tmp_path):
+    """``upgrade-sim facts`` prints the model's 规下 - 规上 growth gap for each simulated year and the
+    gaps the data's published pairs give (their count and mean)."""
+    from click.testing import CliRunner
+
+    from simulation.calibration.below_scale import observed_gaps
+    from simulation.cli import main
+
+    from .conftest import ZHENHAI
+
+    result = CliRunner().invoke(main, ["facts", str(ZHENHAI), "-r", "2", "-o", str(tmp_path / "facts")])
+    assert result.exit_code == 0, result.output
+    line = next(text for text in result.output.splitlines() if "规下 - 规上" in text)
+    assert all(f"{year} " in line for year in range(2021, 2026))
+    seen = observed_gaps()["gap"]
+    assert f"observed {seen.mean():+.1f}" in line and f"{len(seen)} published" in line
