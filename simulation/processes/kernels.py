@@ -6,8 +6,9 @@ loops pay for a large population (each numpy step makes a dozen passes over the 
 with a temporary array) and for a long batch of small ones (a numpy call's fixed cost, tens of
 microseconds, dominates at a few thousand firms). They cost numba's start once in a process
 (~0.5 s, the compiled code read from the disk cache), which a single small run would not earn
-back. So the numpy steps run until the process has stepped :data:`COMPILED_AFTER` firm-months,
-or at once for a population of :data:`COMPILED_FROM` firms; numba is imported only then.
+back. So the numpy steps run until the process has stepped :data:`COMPILED_AFTER` firm-months
+(or a batch's first replication shows that it will: :func:`expect`), or at once for a population
+of :data:`COMPILED_FROM` firms; numba is imported only then.
 Sums returned by these functions are numpy's; the compiled ones give the same bits
 (:func:`.compiled.numpy_sum`), except that a NaN sum may be another NaN (which NaN depends on the
 order of additions; only infinite or NaN columns make one).
