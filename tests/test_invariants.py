@@ -51,3 +51,9 @@ def test_conservation_for_any_levers(small, overrides, seed):
     entered = flows[flows.source.isin(["新设", "项目投产"])]["count"].sum()
     exited = flows[flows.target.isin(["市场退出", "淘汰关停", "兼并搬迁"])]["count"].sum()
     assert alive.iloc[-1] == alive.iloc[0] + entered - exited
+    # all industry is its two parts, and its growth lies between theirs
+    np.testing.assert_allclose(w.industrial_value_added, w.value_added_above_scale + w.value_added_below_scale, rtol=1e-12)
+    grown = w.iloc[1:].dropna(subset=["value_added_above_scale_growth", "value_added_below_scale_growth"])
+    parts = grown[["value_added_above_scale_growth", "value_added_below_scale_growth"]]
+    assert ((grown.industrial_value_added_growth >= parts.min(axis=1) - 1e-9)
+            & (grown.industrial_value_added_growth <= parts.max(axis=1) + 1e-9)).all()
