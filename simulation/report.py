@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from . import io
 from .errors import InputError
+from .plots.labels import text
 from .quantity import Quantity
 from .targets import marked_fixed
 
@@ -261,13 +262,8 @@ def _fixed_note(targets: pd.DataFrame, lang: str) -> str:
     if not len(rows):
         return ""
     inputs = sorted({by for by in rows["fixed_by"] if isinstance(by, str) and by})
-    named = ("; ".join(inputs)) if inputs else ""
-    if lang == "zh":
-        text = "† 每次模拟结果相同:该目标的达成与否由输入决定,而非概率" + (f"(由 {named} 设定)" if named else "") + "。"
-    else:
-        text = "† The same in every replication: an input, not chance, decides whether the target is met" + \
-               (f" (set by {named})" if named else "") + "."
-    return f"<p>{_e(text)}</p>"
+    note = text("fixed_note", lang) + (f" ({text('fixed_by', lang, by='; '.join(inputs))})" if inputs else "")
+    return f"<p>{_e(note)}</p>"
 
 
 def _measure_unit(row, lang: str) -> str:

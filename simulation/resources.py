@@ -484,6 +484,17 @@ class Pool(simpy.Container):
         self.unbooked_count -= count
         self.unbooked = self.unbooked - amount if self.unbooked_count else 0.0  # no rounding left behind
 
+    def book_served(self, amount: float, reason: str) -> None:
+        """Book one request the queue served (:meth:`granted`), and take it off the served tally."""
+        self.granted(amount, reason)
+        self.served_booked(amount, 1)
+
+    def book_served_run(self, amounts: np.ndarray, reason: str) -> None:
+        """Book a run of requests the queue served, in order (:meth:`granted_run`), and take them off
+        the served tally."""
+        self.granted_run(amounts, reason)
+        self.served_booked(float(amounts.sum()), len(amounts))
+
     @property
     def committed(self) -> float:
         """``held``, and what the queue has served that its claimants have not booked yet: the stock

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..forecast.observed import DATA_DIR
+from ..forecast.observed import COLUMNS, DATA_DIR
+from ..io import read_numeric_table
 
 PERIODS = ("", "_jan_sep")  # a full year, and the first three quarters (前三季度)
 _PARTS = {"total": "industrial_value_added", "total_growth": "industrial_value_added_growth",
@@ -33,7 +34,7 @@ def below_scale_growth(total: float, total_growth: float, above: float, above_gr
 def observed_gaps(data_dir: str | Path | None = None) -> pd.DataFrame:
     """Every region, year and period of ``calibration/data`` with all four published figures:
     ``region, year, period, total_growth, above_growth, below_growth, gap`` (gap = 规下 - 规上, pp)."""
-    rows = pd.concat([pd.read_csv(path) for path in sorted(Path(data_dir or DATA_DIR).glob("*.csv"))])
+    rows = pd.concat([read_numeric_table(path, COLUMNS) for path in sorted(Path(data_dir or DATA_DIR).glob("*.csv"))])
     found = []
     for period in PERIODS:
         wanted = {part: name + period for part, name in _PARTS.items()}

@@ -142,7 +142,8 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
             np.add(pop.quota, granted, out=pop.quota)
         return RationOutcome(total, 0.0, 0, traded)
     if granted is None:  # plain claims
-        claims, granted = _in_full(len(pop), asking, asked), _in_full(len(pop), asking, asked)
+        claims = _in_full(len(pop), asking, asked)
+        granted = claims.copy()
     # granted scaled to what the pool gave, added to quotas; the rows still short of their claim
     short, cut = step.grant_and_short(granted, scale, pop.quota, claims, *columns[1:], pop.alive)
     if len(cut) == 0:

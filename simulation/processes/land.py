@@ -161,8 +161,7 @@ class LandMarket:
             block = _Claims(self, pop, pop.id[rows[now:]], amounts[now:])
             self.pool.enqueue_block(block)
             block.booked = block.next  # served in its own pass: booked now, not one event later
-            self.pool.granted_run(block.amounts[:block.next], reason)
-            self.pool.served_booked(float(block.amounts[:block.next].sum()), block.next)
+            self.pool.book_served_run(block.amounts[:block.next], reason)
             if block.next < len(block.amounts):
                 self.env.process(self._wait(block, deadline, cost))
             now += block.next
@@ -420,8 +419,7 @@ def await_request(env: simpy.Environment, pool, request, amount: float, deadline
     if not request.triggered:
         yield request | env.timeout(max(deadline - env.now, 0.0))
     if request.triggered:
-        pool.granted(amount, reason)
-        pool.served_booked(amount, 1)
+        pool.book_served(amount, reason)
         return True
     pool.cancel(request)
     return False

@@ -341,8 +341,7 @@ class _Asked(QuietRequest):
         """Served: booked, and on; else withdrawn, and the project is lost (as :func:`_acquire`)."""
         desk, project = self.desk, self.project
         if self.triggered:
-            self.pool.granted(self.amount, "project")
-            self.pool.served_booked(self.amount, 1)
+            self.pool.book_served(self.amount, "project")
             if self.stage == _LAND:
                 desk.pipeline_land += project.land
                 _ask_energy(desk, project, self.deadline)
