@@ -396,6 +396,40 @@ def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, 
     return short[:count].copy(), rows[:count].copy()
 
 
+@numba.njit(cache=True)
+def banded_grants(claims, grade, asking, left, granted, ungraded, grade_b):
+    """energy.banded_grants in two passes over the claimants a band: each band's claims gathered
+    in row order and summed as numpy sums them, then granted their share."""
+    m = len(asking)
+    band = np.empty(m, dtype=np.int64)
+    for j in range(m):
+        g = grade[asking[j]]
+        band[j] = grade_b if g == ungraded else g
+    if m == 0:
+        return granted
+    gathered = np.empty(m)
+    for b in range(band.min(), band.max() + 1):  # ascending, as np.unique gives the bands
+        count = 0
+        for j in range(m):
+            if band[j] == b:
+                gathered[count] = claims[asking[j]]
+                count += 1
+        if count == 0:
+            continue
+        asked = numpy_sum(gathered[:count])
+        share = 0.0
+        if asked > 0:
+            share = left / asked
+            share = 1.0 if 1.0 < share else share  # min(left / asked, 1.0), as Python's min
+        for j in range(m):
+            if band[j] == b:
+                granted[asking[j]] = claims[asking[j]] * share
+        left -= asked * share
+        if left <= 0:
+            break
+    return granted
+
+
 # --- base year and certificates
 # One pass over the population for each test the yearly certification and remediation make, each
 # the conjunction of comparisons and products the numpy version combines from column-wide passes
