@@ -416,6 +416,16 @@ class Pool(simpy.Container):
         if amount > 0:
             self.put(amount)
 
+    def put(self, amount: float) -> None:  # type: ignore[override]
+        """Stock into the free pool: what SimPy's put into an unbounded container does, without its
+        event object (some hundreds a replication). The put succeeds at once (the level rises now)
+        and the queue is served when its event is processed, one entry later on the calendar: that
+        entry, set as the put's own would be, with nothing else to do."""
+        if not amount > 0:
+            raise ValueError(f"amount(={amount}) must be > 0.")
+        self._level += amount
+        after(self._env, 0.0, self._trigger_get, None)
+
     def request(self, amount: float, reason: str) -> simpy.resources.container.ContainerGet:
         """Ask for ``amount``; it waits in the FIFO queue until free. Book it with :meth:`granted`."""
         return self.get(amount)
