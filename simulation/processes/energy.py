@@ -65,7 +65,11 @@ def _covered(asked: np.ndarray, available: float) -> bool:
     """Whether ``available`` covers every claim in full, with a margin no rounding can eat."""
     if len(asked) == 0:
         return True
-    total = float(asked.sum())
+    return _covers(float(asked.sum()), available)
+
+
+def _covers(total: float, available: float) -> bool:
+    """Whether ``available`` covers claims summing to ``total`` (any order of addition) in full."""
     return math.isfinite(total) and max(float(available), 0.0) >= total * (1.0 + _COVER_MARGIN)
 
 
@@ -126,7 +130,8 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
             # no quota becomes -0.0 where none was: x - y is -0.0 only for x = -0.0
             traded = step.trade_idle(pop.quota, idle, min(need / idle_total, 1.0))
             pool.release(traded, "用能权: idle quota traded within the year")
-    covered = _covered(asked, pool.free)
+    # plain claims: their sum (claimed) is the claimants' sum up to rounding, which the margin absorbs
+    covered = _covers(claimed, pool.free) if plain else _covered(asked, pool.free)
     # most months the pool covers every claim: the grants are the claims of the claimants, 0.0
     # elsewhere; for plain claims that is each claim itself, so the claims' sum is the grants' sum
     granted = None
