@@ -1,10 +1,11 @@
 """Engine benchmark: agent-months per second, peak memory, one Ningbo and one Zhenhai replication.
 
-Prints one Ningbo replication (58,500 firms, 3 years), one Zhenhai replication in a batch of 200
-(serial ``run_replications``), and, for populations of 10^3 to 10^6 firms:
+Prints one Ningbo replication (58,500 firms, 3 years: the median and range of seven), one Zhenhai
+replication in a batch of 200 (serial ``run_replications``: the median and range of three batches),
+and, for populations of 10^3 to 10^6 firms:
 
 - the kernel: the model's own step alone (each January the year's growth draw, every month
-  accrual and keyed exit draws), firm-months per second, as the model runs it (compiled) and in
+  accrual and keyed exit draws), firm-months per second (the median of three), as the model runs it (compiled) and in
   numpy (the bare vectorised kernel, as the engine was before its loops were compiled);
 - the whole model for five years at that size (Zhenhai scaled up) in a fresh process: the first
   run, which also loads the compiled steps from the disk cache and imports what a run imports at
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import resource
+import statistics
 import time
 from pathlib import Path
 
@@ -199,17 +201,25 @@ def full_model(n_firms: int) -> tuple[float, float, float, float]:
     return first, again, firm_months / again, peak
 
 
-def ningbo_replication(repeats: int = 5) -> float:
-    """Seconds per Ningbo replication (after one warm-up run)."""
+def ningbo_replication(repeats: int = 7) -> list[float]:
+    """Seconds of each of ``repeats`` Ningbo replications (after one warm-up run)."""
     from simulation.loader import load_scenario
     from simulation.model import simulate
 
     sc = load_scenario(ROOT / "scenarios" / "ningbo_2020_2022.yaml")
     simulate(sc, 0)
-    start = time.perf_counter()
+    times = []
     for seed in range(repeats):
+        start = time.perf_counter()
         simulate(sc, seed)
-    return (time.perf_counter() - start) / repeats
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _spread(values: list[float], scale: float, digits: int) -> str:
+    """``median (min-max)`` of ``values`` times ``scale``: single runs move by a fifth on a shared machine."""
+    low, mid, high = (scale * v for v in (min(values), statistics.median(values), max(values)))
+    return f"{mid:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
 
 
 def zhenhai_batch(replications: int = 200) -> float:
@@ -245,9 +255,10 @@ def main() -> None:
     compile_s, mem, cached_s, cached_mem = numba_start()
     print(f"compiled steps (numba), a first replication's extra time: {compile_s:.2f} s compiling into an empty "
           f"cache (+{mem:.0f} MB peak), {cached_s:.2f} s from the disk cache (+{cached_mem:.0f} MB)")
-    print(f"one Ningbo replication (58,500 firms, 3 years): {ningbo_replication() * 1e3:.0f} ms")
+    print(f"one Ningbo replication (58,500 firms, 3 years), median (min-max) of 7: "
+          f"{_spread(ningbo_replication(), 1e3, 0)} ms")
     print(f"one Zhenhai replication (3,000 firms, 5 years): {zhenhai_replication() * 1e3:.1f} ms alone, "
-          f"{zhenhai_batch() * 1e3:.1f} ms in a batch of 200")
+          f"{_spread([zhenhai_batch() for _ in range(3)], 1e3, 1)} ms in a batch of 200 (median of 3 batches)")
     naive = naive_simpy(10_000)
     print(f"naive SimPy, one process per firm (10^4 firms): {naive / 1e6:.2f} M firm-months/s\n")
     print("kernel: the model's step alone, compiled / numpy (M firm-months/s); model: five years in a fresh "
@@ -255,7 +266,9 @@ def main() -> None:
     print(f"{'firms':>10} {'kernel':>7} {'numpy':>6} {'x naive':>8} {'model s':>11} {'M fm/s':>7} "
           f"{'of kernel':>10} {'of numpy':>9} {'peak MB':>8}")
     for n in sizes:
-        step, bare = vectorised_step(n), vectorised_step(n, compiled=False)
+        # the median of three of each kernel: the shares divide by them
+        step = statistics.median(vectorised_step(n) for _ in range(3))
+        bare = statistics.median(vectorised_step(n, compiled=False) for _ in range(3))
         first, again, rate, peak = full_model(n)
         print(f"{n:>10,} {step / 1e6:>7.1f} {bare / 1e6:>6.1f} {step / naive:>8.0f} {first:>5.2f}/{again:<5.2f} "
               f"{rate / 1e6:>7.2f} {rate / step:>10.0%} {rate / bare:>9.0%} {peak:>8.0f}")
