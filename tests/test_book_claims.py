@@ -34,8 +34,14 @@ def _booked(claims_spec, land, alive, held, granted, one_pass: bool):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kernels, "compiled_for", lambda n: compiled if one_pass else None)
         market._book(pop, firms, amounts)
-    calendar = [(t, p, type(e).__name__, getattr(e, "amount", None)) for t, p, _, e in sorted(env._queue)]
+    calendar = [(t, p, type(e).__name__, _what(e)) for t, p, _, e in sorted(env._queue)]
     return (pop.land.tobytes(), pool.held, pool.free, pool.ledger.rows, dict(books), calendar)
+
+
+def _what(event) -> object:
+    """What a calendar entry carries: a SimPy put's amount, or the name of what a plain entry calls."""
+    action = getattr(event, "action", None)
+    return getattr(event, "amount", None) if action is None else action.__name__
 
 
 @settings(max_examples=200, deadline=None)
@@ -54,13 +60,15 @@ def test_one_pass_books_what_the_runs_book(data):
 
 
 def test_a_gone_firm_hands_its_plot_back_between_the_others():
-    """Planted: firm 2 (row 1) has left; its plot is granted and handed back in its place, a put
-    event on the calendar, and the others' plots are added in claim order (firm 0 twice)."""
+    """Planted: firm 2 (row 1) has left; its plot is granted and handed back in its place (free at
+    once, the queue's serving pass on the calendar), and the others' plots are added in claim
+    order (firm 0 twice)."""
     spec = [(0, 0.1), (2, 0.2), (0, 0.3), (4, 1.0)]
     one = _booked(spec, [1.0, 1.0, 1.0], [True, False, True], 10.0, 0.0, True)
     assert one == _booked(spec, [1.0, 1.0, 1.0], [True, False, True], 10.0, 0.0, False)
-    land, held, _, ledger, books, calendar = one
+    land, held, free, ledger, books, calendar = one
     assert np.frombuffer(land)[0] == (1.0 + 0.1) + 0.3 and np.frombuffer(land)[1] == 1.0
     assert [row[1] for row in ledger] == ["grant", "grant", "release", "grant", "grant"]
     assert books["land_granted_expansion"] == 0.1 + 0.3 + 1.0
-    assert len(calendar) == 1 and calendar[0][3] == 0.2
+    assert free == 5.0 + 0.2
+    assert len(calendar) == 1 and calendar[0][2:] == ("_Call", "_trigger_get")
