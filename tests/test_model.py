@@ -87,9 +87,13 @@ def test_certification_climbs_the_ladder_one_step_at_a_time(run_small):
 
 def test_certificates_climb_one_step_except_large_firms_to_champion(small):
     """Track every firm's level over the run: each rise is one step, but a firm with 4亿 or more
-    may become 单项冠军 without being 小巨人 (domain-facts §3)."""
+    may become 单项冠军 without being 小巨人 (domain-facts §3), and before the year a level below
+    became a requirement any lower level may apply (``level_below_required_from``)."""
     region = make_region(small, 11)
-    open_above = small.parameters.certification.single_champion.open_above_revenue.at(0)
+    rules = small.parameters.certification
+    open_above = rules.single_champion.open_above_revenue.at(0)
+    steps = {Cert.INNOVATIVE: rules.innovative_sme, Cert.ZJTX: rules.zjtx_sme, Cert.LITTLE_GIANT: rules.little_giant,
+             Cert.CHAMPION: rules.single_champion}
     seen, jumps = {}, []
     original = region._certify
 
@@ -100,7 +104,9 @@ def test_certificates_climb_one_step_except_large_firms_to_champion(small):
         after = dict(zip(region.pop.id, region.pop.cert))
         for fid, level in after.items():
             if level - before[fid] > 1:
-                assert level == Cert.CHAMPION and large[fid], (fid, before[fid], level)
+                required_from = steps[Cert(level)].level_below_required_from
+                open_below = required_from is not None and year < required_from
+                assert open_below or (level == Cert.CHAMPION and large[fid]), (fid, before[fid], level, year)
                 jumps.append(fid)
             seen[fid] = max(seen.get(fid, 0), level)
 

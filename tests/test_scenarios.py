@@ -39,8 +39,9 @@ BASELINES = {
         "output_above_scale": 3991.5 / 0.226,  # at 2020's value-added rate
         "value_added_rate": 22.6,
         "tax_per_mu": 45.2,
-        # the high-tech firms are picked to approach a share, not scaled to it: 2%
-        "high_tech_value_added_share": (50, 0.02),
+        # the high-tech firms are picked to reach the share from above, not scaled to it: the firm
+        # taken last may be a large one (over 40 seeds 50.0-53.6%, 1 in 6 above 51%): 8%
+        "high_tech_value_added_share": (50, 0.08),
     },
 }
 
