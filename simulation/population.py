@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from .draws import lognormal
 from .processes import kernels
 from .processes.certificates_init import initial_certificates
 from .scenario import Scenario
@@ -256,14 +257,14 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     va_rate = _scaled_rates(n, below.value_added_rate.at(0) / 100, disp, rng)
     tax_rate = _scaled_rates(n, below.tax_rate.at(0) / 100, disp, rng)
     intensity = below.energy_intensity.at(0) * rel_intensity
-    intensity *= rng.lognormal(0.0, disp, n)
+    intensity *= lognormal(rng, 0.0, disp, n)
     land = np.where(rng.random(n) < below.land_owner_share.at(0), below.land_per_owner.at(0), 0.0)
-    land *= rng.lognormal(-disp**2 / 2, disp, n)
+    land *= lognormal(rng, -disp**2 / 2, disp, n)
     employees = revenue / below.revenue_per_employee.at(0)
 
     a = slice(0, n_above)
     va_rate[a] = _match_ratio(va_rate[a], revenue[a], above.value_added_rate.at(0) / 100)
-    land[a] = _allocate(above.land.at(0), revenue[a] ** 0.8 * rng.lognormal(0.0, disp, n_above))
+    land[a] = _allocate(above.land.at(0), revenue[a] ** 0.8 * lognormal(rng, 0.0, disp, n_above))
     total_tax = above.tax_per_mu.at(0) * above.land.at(0)
     tax_rate[a] = tax_rate[a] * total_tax / np.sum(tax_rate[a] * revenue[a])
     employees[a] = _allocate(above.employees.at(0), revenue[a] ** 0.7)
@@ -271,7 +272,7 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     intensity[a] *= above.energy_use.at(0) * 1e4 / np.sum(value_added[a] * intensity[a])
 
     drift = rng.normal(0.0, params.growth.heterogeneity.at(0), n)
-    rd = rng.lognormal(0.0, pop_spec.rd_intensity_sigma.at(0), n)
+    rd = lognormal(rng, 0.0, pop_spec.rd_intensity_sigma.at(0), n)
     rd *= pop_spec.rd_intensity_median.at(0) / 100
     np.minimum(rd, 0.5, out=rd)
     cert, cert_year, high_tech, rd = initial_certificates(scenario, revenue, employees, value_added, rd, is_above, rng)
@@ -391,7 +392,7 @@ def _lognormal_below(n: int, median: float, sigma: float, threshold: float, rng)
 
 
 def _scaled_rates(n: int, mean: float, disp: float, rng) -> np.ndarray:
-    rates = rng.lognormal(-disp**2 / 2, disp, n)
+    rates = lognormal(rng, -disp**2 / 2, disp, n)
     rates *= mean
     return _clipped(rates, 1e-4, 0.95)
 

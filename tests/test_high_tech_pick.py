@@ -7,12 +7,13 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from simulation.draws import gumbel
 from simulation.processes.certificates_init import high_tech_by_value_added
 
 
 def _everyone_at_every_step(n_ht, share, value_added, rd, is_above, rng):
     """The bisection with a partition of the whole population at each of its 40 steps."""
-    noise = rng.gumbel(size=len(value_added))
+    noise = gumbel(rng, len(value_added))
     log_rd, log_va = np.log(rd), np.log(value_added)
     total = value_added[is_above].sum()
     n_ht = int(min(max(n_ht, 0), len(value_added)))
@@ -61,9 +62,9 @@ def test_tied_scores_at_the_cut_fall_back_to_the_whole_partition():
     """Identical firms (equal score at every weight, their noise made equal too) straddling the cut."""
     n = 200
 
-    class SameNoise:
-        def gumbel(self, size):
-            return np.zeros(size)
+    class SameNoise:  # every uniform the same, so every firm's Gumbel noise
+        def random(self, size):
+            return np.full(size, 0.5)
 
     value_added = np.full(n, 100.0)
     value_added[:50] = 1000.0

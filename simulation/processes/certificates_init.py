@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..draws import gumbel
 from ..scenario import Scenario
 from ..tiers import FIRST_LIST_YEAR, Cert, high_tech_rd_floor
 from . import kernels
@@ -64,7 +65,7 @@ def ladder_certificates(scenario: Scenario, revenue, employees, rd, is_above, rn
     n = len(revenue)
     merit = np.log(rd)  # log rd + log revenue + gumbel noise, that order, summed in place
     merit += np.log(revenue)
-    merit += rng.gumbel(size=n)
+    merit += gumbel(rng, n)
     above = np.flatnonzero(is_above)
     cert = np.zeros(n, dtype=np.int8)
     ladder = [
@@ -122,7 +123,7 @@ def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above,
     Each step selects the top ``n_ht`` by partition (linear time), not by a full sort, and once the
     bracket is narrow only among the firms whose score can still cross the cut (:class:`_TopByWeight`).
     """
-    noise = rng.gumbel(size=len(value_added))
+    noise = gumbel(rng, len(value_added))
     log_rd, log_va = np.log(rd), np.log(value_added)
     total = value_added[is_above].sum()
     top = _TopByWeight(log_rd, log_va, noise, int(min(max(n_ht, 0), len(value_added))))

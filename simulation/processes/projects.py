@@ -21,7 +21,7 @@ pool, the year's books and the terms of the scenario.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -131,14 +131,51 @@ class _Terms:
                    p.large_threshold.at(year), desk.lead_rate(year), desk.energy_lever.trade_max_per_year.at(year) * 1e4)
 
 
-def draw_project(desk: Desk, rng: np.random.Generator, terms: _Terms | None = None) -> Project:
+class Draws:
+    """The projects' random numbers, one at a time, from blocks of numpy's generator: a lead takes
+    four, and a call for one number costs as much as drawing a few dozen at once (a city draws
+    thousands of leads a year). Each kind (standard normal, standard exponential, uniform) has its
+    own block, so a stream's numbers depend on the order of draws of each kind only."""
+
+    __slots__ = ("rng", "_normal", "_exponential", "_uniform")
+    BLOCK = 64
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self._normal: Iterator[float] = iter(())
+        self._exponential: Iterator[float] = iter(())
+        self._uniform: Iterator[float] = iter(())
+
+    def normal(self) -> float:
+        """Standard normal."""
+        for z in self._normal:
+            return z
+        self._normal = iter(self.rng.standard_normal(self.BLOCK).tolist())
+        return next(self._normal)
+
+    def exponential(self) -> float:
+        """Standard exponential (mean 1)."""
+        for e in self._exponential:
+            return e
+        self._exponential = iter(self.rng.standard_exponential(self.BLOCK).tolist())
+        return next(self._exponential)
+
+    def uniform(self) -> float:
+        """Uniform on [0, 1)."""
+        for u in self._uniform:
+            return u
+        self._uniform = iter(self.rng.random(self.BLOCK).tolist())
+        return next(self._uniform)
+
+
+def draw_project(desk: Desk, draws: Draws, terms: _Terms | None = None) -> Project:
     """A new project from the scenario's distributions (``terms``: the year's, if read already)."""
     p = desk.terms_of(desk.year()) if terms is None else terms
-    investment = p.investment_median * rng.lognormal(0.0, p.investment_sigma)
+    investment = p.investment_median * math.exp(p.investment_sigma * draws.normal())
     output = investment * 1e4 * p.output_per_investment
     energy = output * p.value_added_rate / 100 * p.energy_intensity
-    patience = rng.exponential(p.patience_months)
-    zero_land = bool(rng.random() < p.zero_land_share)
+    patience = p.patience_months * draws.exponential()
+    zero_land = draws.uniform() < p.zero_land_share
     land = 0.0 if zero_land else investment * 1e4 / p.investment_per_mu
     # Project's own __new__ is a Python function around this (thousands of leads a year)
     return tuple.__new__(Project, (investment, land, energy, output, p.build_months, patience, zero_land))
@@ -168,12 +205,12 @@ class _Leads(simpy.Event):
     (the time now plus the delay, normal priority, the next turn).
     """
 
-    __slots__ = ("desk", "rng", "callbacks", "timed")
+    __slots__ = ("desk", "draws", "callbacks", "timed")
     _ok = True
     _value = None
 
     def __init__(self, desk: Desk, rng: np.random.Generator):  # no Event.__init__: nothing reads its env
-        self.desk, self.rng, self.timed = desk, rng, False
+        self.desk, self.draws, self.timed = desk, Draws(rng), False
         self.callbacks = [_Leads.step]
         desk.env.schedule(self, URGENT)  # a process's first step: SimPy's start is urgent
 
@@ -183,14 +220,14 @@ class _Leads(simpy.Event):
         The year's terms are read once: the process reads them three times in this step (for the
         draw, the signing and the next rate), all at this instant.
         """
-        desk, rng = self.desk, self.rng
+        desk, draws = self.desk, self.draws
         env = desk.env
         terms = desk.terms_of(desk.year())
         signed = None
         if self.timed:
             if env.now >= desk.horizon:
                 return
-            project = draw_project(desk, rng, terms)
+            project = draw_project(desk, draws, terms)
             if not signs(desk, project, terms):
                 desk.lost(project, "projects_declined")
             else:
@@ -200,7 +237,7 @@ class _Leads(simpy.Event):
         rate = terms.lead_rate
         self.timed = not rate <= 0  # as the process's test on waking (a NaN rate would draw a lead)
         self.callbacks = [_Leads.step]
-        env.schedule(self, NORMAL, rng.exponential(1.0 / rate) if rate > 0 else 1.0)
+        env.schedule(self, NORMAL, draws.exponential() / rate if rate > 0 else 1.0)
         if signed is not None:  # after the next timer is set, as in the process
             wait_in_queues(desk, signed)
 
@@ -213,11 +250,11 @@ def arrivals(desk: Desk, rng: np.random.Generator):
     timer is set: where the first step of a process of its own would come (right after this step,
     before anything else: SimPy's start is urgent).
     """
-    env = desk.env
+    env, draws = desk.env, Draws(rng)
     signed: Project | None = None  # signed, not met on the spot: it starts waiting before the next lead
     while True:
         rate = desk.terms_of(desk.year()).lead_rate
-        wake = env.timeout(rng.exponential(1.0 / rate) if rate > 0 else 1.0)
+        wake = env.timeout(draws.exponential() / rate if rate > 0 else 1.0)
         if signed is not None:
             wait_in_queues(desk, signed)
             signed = None
@@ -226,7 +263,7 @@ def arrivals(desk: Desk, rng: np.random.Generator):
             continue
         if env.now >= desk.horizon:
             return
-        project = draw_project(desk, rng)
+        project = draw_project(desk, draws)
         if not signs(desk, project):
             desk.lost(project, "projects_declined")
             continue
@@ -401,14 +438,15 @@ def warm_start(desk: Desk, rng: np.random.Generator) -> None:
     """
     terms, pool, quota = desk.terms_of(desk.year()), desk.land.pool, desk.energy  # the year, read once
     count = rng.poisson(terms.lead_rate * terms.build_months)
+    draws = Draws(rng)
     for _ in range(count):
-        drawn = draw_project(desk, rng, terms)
+        drawn = draw_project(desk, draws, terms)
         land = pool.take_now(drawn.land, "project under construction at start")
         energy = quota.take_now(drawn.energy, "project under construction at start")
         project = Project(drawn.investment, land, energy, drawn.output, drawn.build_months, drawn.patience,
                           drawn.zero_land)  # not _replace: several calls more, for hundreds of projects
         desk.pipeline_land += land
-        continue_building(desk, project, rng.uniform(0.0, project.build_months))
+        continue_building(desk, project, project.build_months * draws.uniform())
 
 
 def continue_building(desk: Desk, project: Project, remaining: float) -> None:
