@@ -199,6 +199,7 @@ class Region:
             self.env, self.market, self.energy, self.params.projects, self.levers.attraction, self.levers.energy,
             year=lambda: self.year, books=lambda: self.counts, base_year=scenario.base_year, horizon=self.horizon,
         )
+        self._above_rows: np.ndarray | None = None  # rows of the 规上 firms this year, once asked for
         self.records: list[tuple[int, str, float]] = []
         self.flow_rows: list[tuple[int, str, str, int]] = []
         self.prev: dict[str, float] = {}
@@ -394,6 +395,7 @@ class Region:
             pop.revenue_prev = annual
             pop.ytd = np.zeros(len(pop))
         pop.keep(pop.alive)
+        self._above_rows = None  # rows moved, and the review changed who is 规上
 
     # --- projects (simulation.processes.projects) -----------------------------------------
     def _join_completed(self) -> None:
@@ -418,8 +420,11 @@ class Region:
         among firms at least as large as the project's output (a 技改 on its own plot at most doubles
         a firm); the largest firm when none is."""
         pop = self.pop
+        if self._above_rows is None:  # the 规上 rows change only at the year's end (the review, then the roll)
+            self._above_rows = np.flatnonzero(pop.above)
+        rows = self._above_rows[pop.alive[self._above_rows]]  # the live ones, ascending
+        revenue = pop.revenue[rows]
         step = kernels.compiled_for(len(pop)) or kernels  # the same rows either way
-        rows, revenue = step.host_candidates(pop.revenue, pop.alive, pop.above)
         if len(rows) == 0:
             return rows
         # firms by revenue, ties by row: the sorted values and, for the few picked ranks, their rows

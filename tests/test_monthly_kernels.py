@@ -20,17 +20,6 @@ def _revenues(rng: np.random.Generator, n: int, awkward: bool) -> np.ndarray:
     return values
 
 
-@settings(max_examples=200, deadline=None)
-@given(seeds, st.integers(0, 300), st.floats(0.0, 1.0), st.booleans())
-def test_host_candidates(seed, n, above_share, awkward):
-    rng = np.random.default_rng(seed)
-    revenue, alive, above = _revenues(rng, n, awkward), rng.random(n) < 0.9, rng.random(n) < above_share
-    rows, values = compiled.host_candidates(revenue, alive, above)
-    want_rows, want_values = kernels.host_candidates(revenue, alive, above)
-    assert np.array_equal(rows, want_rows) and rows.dtype == want_rows.dtype
-    assert values.tobytes() == want_values.tobytes()
-
-
 @settings(max_examples=300, deadline=None)
 @given(seeds, st.integers(1, 300), st.integers(0, 40), st.booleans())
 def test_host_ranks(seed, n, projects, awkward):

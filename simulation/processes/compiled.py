@@ -542,47 +542,6 @@ def tax_per_head_below(alive, above, revenue, tax_rate, employees, exclude):
     return rows[:count].copy(), key[:count].copy()
 
 
-@numba.njit(cache=True)
-def host_candidates(revenue, alive, above):
-    """kernels.host_candidates in two passes over the flags, eight at a time as a 64-bit word: the
-    first counts the rows (the flags are bytes of 0 or 1, so a word's set bits are its rows), so the
-    arrays are allocated at their size (fresh memory of the population's size costs more than the
-    pass); the second skips words with no row (规上 firms come in runs) and keeps the rows of the
-    others without a branch per row (within a run's edges they are scattered)."""
-    n = len(revenue)
-    words = n - n % 8
-    alive8, above8 = alive[:words].view(np.uint64), above[:words].view(np.uint64)
-    count = 0
-    for w in range(len(alive8)):
-        count += _set_bits(alive8[w] & above8[w])
-    for i in range(words, n):
-        count += alive[i] & above[i]
-    rows = np.empty(count + 8, dtype=np.int64)  # room for the writes past the last row kept
-    values = np.empty(count + 8)
-    count = 0
-    for w in range(len(alive8)):
-        if (alive8[w] & above8[w]) == 0:
-            continue
-        for i in range(8 * w, 8 * w + 8):
-            rows[count] = i  # written always, kept if a candidate
-            values[count] = revenue[i]
-            count += alive[i] & above[i]
-    for i in range(words, n):
-        rows[count] = i
-        values[count] = revenue[i]
-        count += alive[i] & above[i]
-    return rows[:count], values[:count]
-
-
-@numba.njit(cache=True, inline="always")
-def _set_bits(x: np.uint64) -> int:
-    """The number of bits set in ``x`` (a population count, as SWAR additions)."""
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
-
-
 @numba.njit(cache=True, inline="always")
 def _before(a: float, b: float) -> bool:
     """``a`` sorts before ``b`` in numpy's order (NaN last)."""

@@ -157,13 +157,6 @@ def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, 
     return short[cut], cut
 
 
-def host_candidates(revenue, alive, above):
-    """The firms that may host a 零增地 upgrade: rows of the live 规上 firms (ascending) and their
-    revenues."""
-    rows = np.flatnonzero(alive & above)
-    return rows, revenue[rows]
-
-
 def host_ranks(values, ordered, outputs, u):
     """Positions in ``values`` (``ordered`` = ``np.sort(values)``, not empty) of the hosts of
     projects of ``outputs``: each drawn by ``u`` in proportion to revenue among the values at least
