@@ -248,13 +248,14 @@ class Region:
         return ((self._at(year, month, phase), (year,)) for year in self.scenario.years)
 
     def _month_end(self, k: int) -> None:
-        self._join_completed()
+        self._join_completed(k)
         exited = growth.month_step(self.pop, self.draws, k)
         self._exit(exited, Route.MARKET)
         if k % 12 == 0:
             self._year_end()
             if k < self.horizon:
                 self._new_year(self.year + 1)
+        self.desk.month_steps = k  # the next step's timer is set now (see Desk.joining)
 
     def _auction_dates(self) -> Iterator[tuple[float, tuple]]:
         supply = self.levers.land_supply
@@ -398,11 +399,12 @@ class Region:
         self._above_rows = None  # rows moved, and the review changed who is 规上
 
     # --- projects (simulation.processes.projects) -----------------------------------------
-    def _join_completed(self) -> None:
-        """Completed projects start producing: new firms join; 零增地 upgrades raise their hosts' output."""
-        if not self.desk.pending:
+    def _join_completed(self, step: int) -> None:
+        """Projects built by month step ``step`` start producing: new firms join; 零增地 upgrades raise
+        their hosts' output."""
+        done = self.desk.joining(step)
+        if not done:
             return
-        done, self.desk.pending = self.desk.pending, []
         upgrades = [p for p in done if p.zero_land]
         if upgrades:
             hosts = self._pick_hosts(np.array([p.output for p in upgrades]))

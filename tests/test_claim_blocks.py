@@ -194,7 +194,7 @@ def _world(script, free: float, patience: float, reference: bool):
     env.process(driver())
     env.run(until=80.0)
     return (trace, pool.ledger.rows, dict(books), pop.land.tobytes(), pool.free, pool.held,
-            pool.get_queue.waiting_amounts(), desk.pending, desk.waiting, desk.pipeline_land)
+            pool.get_queue.waiting_amounts(), desk.building, desk.waiting, desk.pipeline_land)
 
 
 @settings(max_examples=300, deadline=None)

@@ -20,6 +20,7 @@ pool, the year's books and the terms of the scenario.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -63,10 +64,13 @@ class Desk:
     base_year: int
     horizon: float  # months
     spending: dict[int, float] = field(default_factory=dict)  # project investment by year, 万元
-    pending: list[Project] = field(default_factory=list)  # built, to join at the next month step
+    # started projects by completion: a heap of (month done, order started, month steps taken then, project)
+    building: list[tuple[float, int, int, Project]] = field(default_factory=list)
+    month_steps: int = 0  # month steps the calendar has taken (the region counts them)
     pipeline_land: float = 0.0  # 亩 held by projects not yet producing
     waiting: int = 0  # signed projects waiting for land or energy
     terms_by_year: dict[int, _Terms] = field(default_factory=dict)  # the terms as read for each year
+    builds: int = 0  # projects started so far (each one's number orders completions at one time)
 
     def lead_rate(self, year: int) -> float:
         """Leads per month: 招商 effort × the lead rate."""
@@ -94,10 +98,28 @@ class Desk:
             add("projects_zero_land", project.zero_land)
             add("projects_large_started", project.investment >= self.terms_of(self.year()).large_threshold)
 
-    def completed(self, project: Project) -> None:
-        self.pipeline_land -= project.land
-        self.pending.append(project)
-        self.books().add("projects_completed")
+    def completes(self, project: Project, at: float) -> None:
+        """A started project will be built at month ``at`` (and join the region at the next month step)."""
+        heapq.heappush(self.building, (at, self.builds, self.month_steps, project))
+        self.builds += 1
+
+    def joining(self, step: int) -> list[Project]:
+        """The projects built by month step ``step``, in the order they were built: those that join
+        the region at this step, counted as completed.
+
+        A timer per project would do the same: built before the step's time, or at it, if its timer
+        was set before the step's (set when the step before it was taken), then in timer order (time,
+        then the order set). Only a one-month build started at the step before can come at the step's
+        very time after it, and join at the next.
+        """
+        building, joining = self.building, []
+        while building and (building[0][0] < step or building[0][0] == step and building[0][2] < step - 1):
+            project = heapq.heappop(building)[3]
+            self.pipeline_land -= project.land
+            joining.append(project)
+        if joining:
+            self.books().add("projects_completed", len(joining))
+        return joining
 
     def lost(self, project: Project, counter: str) -> None:
         books = self.books()
@@ -274,7 +296,7 @@ def arrivals(desk: Desk, rng: np.random.Generator):
 
 def start_on_the_spot(desk: Desk, project: Project) -> bool:
     """Start a signed project whose land and energy are free with nobody waiting: what
-    :func:`lifecycle` would do at once, done now, with only its completion as an event; else False.
+    :func:`lifecycle` would do at once, done now, its completion left to the desk; else False.
 
     A new process would run its first step right after the current one, at the same time and
     before anything else (SimPy's start is urgent); until then the arrivals loop only draws its next
@@ -293,9 +315,9 @@ def start_on_the_spot(desk: Desk, project: Project) -> bool:
 
 
 def _build(desk: Desk, project: Project, months: float, *, counted: bool) -> None:
-    """:func:`build` without a process: spending booked now, the completion a timer ``months`` on."""
+    """:func:`build` without a process: spending booked now, the completion ``months`` on."""
     desk.started(project, desk.env.now, months, counted=counted)
-    after(desk.env, months, desk.completed, project)
+    desk.completes(project, desk.env.now + months)
 
 
 def wait_in_queues(desk: Desk, project: Project) -> None:
@@ -326,7 +348,7 @@ def _ask_energy(desk: Desk, project: Project, deadline: float) -> None:
 
 
 def _start(desk: Desk, project: Project) -> None:
-    """Land and energy in hand: :func:`build`'s first step, with only the completion as an event."""
+    """Land and energy in hand: :func:`build`, done now."""
     desk.waiting -= 1
     _build(desk, project, project.build_months, counted=True)
 
@@ -423,11 +445,12 @@ def _acquire(desk: Desk, project: Project, deadline: float):
 
 
 def build(desk: Desk, project: Project, remaining: float | None = None):
-    """Spend the investment over the build time, then hand the project to the region."""
+    """Spend the investment over the build time; the region takes the project in when it is built
+    (:meth:`Desk.joining`: no calendar entry of its own)."""
     months = project.build_months if remaining is None else remaining
     desk.started(project, desk.env.now, months, counted=remaining is None)
-    yield desk.env.timeout(months)
-    desk.completed(project)
+    desk.completes(project, desk.env.now + months)
+    yield from ()
 
 
 def warm_start(desk: Desk, rng: np.random.Generator) -> None:
@@ -450,12 +473,11 @@ def warm_start(desk: Desk, rng: np.random.Generator) -> None:
 
 
 def continue_building(desk: Desk, project: Project, remaining: float) -> None:
-    """A project under construction at the start: :func:`build`'s first step done now, with only
-    its completion as an event (no process of its own).
+    """A project under construction at the start: :func:`build` done now (no process of its own).
 
-    A process started before the calendar runs would take that first step at time 0, before
-    anything else (SimPy's start is urgent, and these are the first processes started); the step
-    only books spending and sets the timer, so booking now and setting the timer now leaves every
-    event in the same order.
+    A process started before the calendar runs would take that step at time 0, before anything
+    else (SimPy's start is urgent, and these are the first processes started); the step only books
+    spending and hands the completion to the desk, so doing it now leaves every event in the same
+    order.
     """
     _build(desk, project, remaining, counted=False)
