@@ -39,7 +39,7 @@ TIMED = (
     "simulation.processes.energy:ration_forward", "simulation.processes.remediation:campaign",
     "simulation.processes.statistics:review_scale", "simulation.processes.land:LandMarket.file_expansions",
     "simulation.processes.land:LandMarket.auction", "simulation.processes.projects:_Leads.step",
-    "simulation.processes.projects:_Asked.decide", "simulation.processes.projects:Desk.completed",
+    "simulation.processes.projects:_Asked.decide", "simulation.processes.projects:Desk.joining",
     "simulation.processes.projects:warm_start", "simulation.population:Population.append",
     "simulation.population:Population.keep", "simulation.resources:Pool.release",
 )
@@ -76,14 +76,19 @@ class Timers:
         self.calls.clear()
 
 
+def resolve(spec: str) -> tuple[object, str, str]:
+    """(the module or class that holds the function, its name, its label) of a ``TIMED`` entry."""
+    module, qualified = spec.split(":")
+    owner = importlib.import_module(module)
+    *path, name = qualified.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    return owner, name, qualified
+
+
 def _install(timers: Timers) -> None:
     for spec in TIMED:
-        module, qualified = spec.split(":")
-        owner = importlib.import_module(module)
-        *path, name = qualified.split(".")
-        for part in path:
-            owner = getattr(owner, part)
-        timers.wrap(owner, name, qualified)
+        timers.wrap(*resolve(spec))
 
 
 def _scenario(which: str):
