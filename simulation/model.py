@@ -496,6 +496,7 @@ class Region:
         return Snapshot(year, values, dict(self.counts), self.prev)
 
     def _record(self, year: int) -> None:
+        self.desk.settle()  # the year's project starts, into its books and spending
         self.counts["investment_projects"] = self.desk.spending.pop(year, 0.0)
         for key in ("land_freed", "energy_freed"):
             self.totals[key] += self.counts[key]

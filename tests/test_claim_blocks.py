@@ -193,6 +193,7 @@ def _world(script, free: float, patience: float, reference: bool):
 
     env.process(driver())
     env.run(until=80.0)
+    desk.settle()  # the starts into the books and spending
     return (trace, pool.ledger.rows, dict(books), pop.land.tobytes(), pool.free, pool.held,
             pool.get_queue.waiting_amounts(), desk.building, desk.waiting, desk.pipeline_land)
 

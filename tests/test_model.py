@@ -204,9 +204,11 @@ def test_project_investment_is_spent_evenly_over_its_build_time(small):
     desk = region.desk
     desk.spending.clear()
     desk.started(project, now=6.0, months=18.0, counted=True)
+    desk.settle()
     assert desk.spending[first] == pytest.approx(0.4e4) and desk.spending[first + 1] == pytest.approx(0.8e4)
     desk.spending.clear()
     desk.started(project, now=0.0, months=9.0, counted=False)  # under construction at the start
+    desk.settle()
     assert sum(desk.spending.values()) == pytest.approx(0.6e4)
 
 

@@ -1,10 +1,12 @@
-"""Built projects join the region at a month step without a calendar entry each
-(:meth:`projects.Desk.joining`): the same projects at the same step, in the same order, as a timer per
-project would give, however the builds fall against the steps (at a step's very time, started in a
-step's action or just after it, one-month builds)."""
+"""The desk's bookkeeping of started projects, done together: built projects join the region at a
+month step without a calendar entry each (:meth:`projects.Desk.joining`), the same projects at the
+same step, in the same order, as a timer per project would give, however the builds fall against the
+steps (at a step's very time, started in a step's action or just after it, one-month builds); and
+starts are booked together (:meth:`projects.Desk.settle`), the same sums as booking each at once."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import simpy
@@ -81,3 +83,44 @@ def test_a_one_month_build_started_after_a_step_joins_a_step_later():
     by_timer, by_desk, _ = _joined([(3, 1.0, AFTER), (3, 1.0, IN), (3, 1.0, BEFORE)])
     assert [p.land for p in by_desk[4]] == [2.0, 1.0] and [p.land for p in by_desk[5]] == [0.0]
     assert by_desk == by_timer
+
+
+def _booked_at_once(starts, base: int) -> tuple[dict[int, float], dict[str, float]]:
+    """Each start booked as it comes: its spending year by year, its counters (the reference)."""
+    spending: dict[int, float] = {}
+    books = Books()
+    for now, months, investment, build, land, zero_land, large, counted in starts:
+        per_month, end = investment * 1e4 / build, now + months
+        for year in range(int(now // 12), math.ceil(end / 12)):
+            stop, begin = 12.0 * (year + 1), 12.0 * year
+            spending[base + year] = spending.get(base + year, 0.0) + per_month * (min(end, stop) - max(now, begin))
+        if counted:
+            books.add("projects_started")
+            books.add("land_granted_projects", land)
+            books.add("projects_zero_land", zero_land)
+            books.add("projects_large_started", large)
+    return spending, dict(books)
+
+
+_month = st.one_of(st.integers(0, 60).map(float), st.floats(0.0, 60.0))
+_start = st.tuples(_month, st.one_of(st.sampled_from([0.25, 1.0, 12.0, 18.0, 24.0]), st.floats(0.01, 40.0)),
+                   st.floats(0.01, 50.0), st.sampled_from([12.0, 18.0, 24.0]),
+                   st.one_of(st.just(0.0), st.floats(0.1, 500.0)), st.booleans(), st.booleans(), st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_start, max_size=40), st.integers(0, 3))
+def test_settling_books_what_booking_each_start_at_once_books(starts, settle_every):
+    """Spending by year and the counters, bit for bit, however often the starts are settled."""
+    env, books = simpy.Environment(), Books()
+    params, levers = _SCENARIO.parameters, _SCENARIO.levers
+    desk = projects.Desk(env, None, None, params.projects, levers.attraction, levers.energy,
+                         year=lambda: 2021, books=lambda: books, base_year=2020, horizon=60)
+    for k, start in enumerate(starts):
+        desk.starts.append(start)
+        if settle_every and k % settle_every == 0:
+            desk.settle()
+    desk.settle()
+    spending, counters = _booked_at_once([s for s in starts], 2021)
+    assert desk.spending == spending
+    assert dict(books) == counters

@@ -64,6 +64,7 @@ def _leads(process: bool, seed: int, free_land: float, free_energy: float, month
     else:
         projects.start_leads(desk, rng)
     env.run(until=months + 3.5)
+    desk.settle()  # the starts into the books and spending
     return (dict(books), pool.ledger.rows, energy.ledger.rows, desk.spending, desk.building, desk.waiting,
             desk.pipeline_land, pool.free, energy.free, env.now, rng.random())
 

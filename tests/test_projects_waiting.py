@@ -74,6 +74,7 @@ def _world(script, free_land: float, free_energy: float, process: bool):
 
     env.process(driver())
     env.run(until=40.0)
+    desk.settle()  # the starts into the books and spending
     return (pool.ledger.rows, energy.ledger.rows, dict(books), desk.building, desk.waiting, desk.pipeline_land,
             desk.spending, pool.free, energy.free, pool.held, energy.held,
             [r.amount for r in pool.get_queue], [r.amount for r in energy.get_queue])

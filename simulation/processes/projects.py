@@ -71,6 +71,9 @@ class Desk:
     waiting: int = 0  # signed projects waiting for land or energy
     terms_by_year: dict[int, _Terms] = field(default_factory=dict)  # the terms as read for each year
     builds: int = 0  # projects started so far (each one's number orders completions at one time)
+    # starts not yet booked (see settle): (month, build months left, investment, build months, land,
+    # 零增地, large, counted)
+    starts: list[tuple[float, float, float, float, float, bool, bool, bool]] = field(default_factory=list)
 
     def lead_rate(self, year: int) -> float:
         """Leads per month: 招商 effort × the lead rate."""
@@ -83,20 +86,42 @@ class Desk:
         return terms if terms is not None else self.terms_by_year.setdefault(year, _Terms.of(self, year))
 
     def started(self, project: Project, now: float, months: float, *, counted: bool) -> None:
-        """Book a started project: its investment is spent evenly over its build months."""
-        base, per_month = self.base_year + 1, project.investment * 1e4 / project.build_months
-        end, spending = now + months, self.spending
-        for year in range(int(now // 12), math.ceil(end / 12)):  # math: a float, not an array
-            stop, begin = 12.0 * (year + 1), 12.0 * year
-            # min(end, stop) - max(now, begin), without two builtin calls a year of each project
-            overlap = (stop if stop < end else end) - (begin if begin > now else now)
-            spending[base + year] = spending.get(base + year, 0.0) + per_month * overlap
-        if counted:
-            add = self.books().add
-            add("projects_started")
-            add("land_granted_projects", project.land)
-            add("projects_zero_land", project.zero_land)
-            add("projects_large_started", project.investment >= self.terms_of(self.year()).large_threshold)
+        """A project starts: its investment is spent evenly over its build months; ``counted``: it
+        counts as started this year (not one under construction at the start). Booked in
+        :meth:`settle` (thousands of starts a year, booked together)."""
+        large = counted and project.investment >= self.terms_of(self.year()).large_threshold
+        self.starts.append((now, months, project.investment, project.build_months, project.land,
+                            project.zero_land, large, counted))
+
+    def settle(self) -> None:
+        """Book the starts since the last call: spending by year into ``spending``, the counters into
+        the year's books. Each sum adds the starts one after another in the order they started, as
+        booking each start at once would (the books are the year's until the region records it)."""
+        if not self.starts:
+            return
+        now, months, investment, build, land, zero_land, large, counted = (np.array(c) for c in zip(*self.starts))
+        self.starts = []
+        per_month = investment * 1e4 / build
+        end = now + months
+        first, last = (now // 12).astype(np.int64), np.ceil(end / 12).astype(np.int64)
+        order, years, amounts = [], [], []  # each start's spending in each year it spans
+        for offset in range(int((last - first).max(initial=0))):
+            year = first + offset
+            rows = np.flatnonzero(year < last)
+            stop, begin = 12.0 * (year[rows] + 1), 12.0 * year[rows]
+            overlap = np.where(stop < end[rows], stop, end[rows]) - np.where(begin > now[rows], begin, now[rows])
+            order.append(rows)
+            years.append(year[rows])
+            amounts.append(per_month[rows] * overlap)
+        if order:
+            _fold_by_key(self.spending, self.base_year + 1 + np.concatenate(years), np.concatenate(order),
+                         np.concatenate(amounts))
+        if counted.any():
+            books, rows = self.books(), np.flatnonzero(counted)
+            for name, values in (("projects_started", np.ones(len(rows))), ("land_granted_projects", land[rows]),
+                                 ("projects_zero_land", zero_land[rows].astype(float)),
+                                 ("projects_large_started", large[rows].astype(float))):
+                books[name] = _folded(books[name], values)
 
     def completes(self, project: Project, at: float) -> None:
         """A started project will be built at month ``at`` (and join the region at the next month step)."""
@@ -125,6 +150,20 @@ class Desk:
         books = self.books()
         books.add(counter)
         books.add("investment_lost", project.investment * 1e4)
+
+
+def _folded(start: float, values: np.ndarray) -> float:
+    """``start`` plus each of ``values`` in turn (a left fold: numpy's accumulate adds one after another)."""
+    return float(np.add.accumulate(np.concatenate(([start], values)))[-1])
+
+
+def _fold_by_key(sums: dict[int, float], keys: np.ndarray, order: np.ndarray, values: np.ndarray) -> None:
+    """``sums[key] += value`` for each (key, value), in ``order`` within a key (from 0.0 where absent)."""
+    by_key = np.lexsort((order, keys))
+    keys, values = keys[by_key], values[by_key]
+    bounds = np.flatnonzero(np.diff(keys)) + 1
+    for key, part in zip(keys[np.r_[0, bounds]].tolist(), np.split(values, bounds)):
+        sums[key] = _folded(sums.get(key, 0.0), part)
 
 
 @dataclass(frozen=True)
