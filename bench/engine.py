@@ -5,8 +5,9 @@ replication in a batch of 200 (serial ``run_replications``: the median and range
 and, for populations of 10^3 to 10^6 firms:
 
 - the kernel: the model's own step alone (each January the year's growth draw, every month
-  accrual and keyed exit draws), firm-months per second (the median of three), as the model runs it (compiled) and in
-  numpy (the bare vectorised kernel, as the engine was before its loops were compiled);
+  accrual and keyed exit draws), firm-months per second (the median of three), as the model runs
+  it (compiled) and in numpy (the bare vectorised kernel, as the engine was before its loops were
+  compiled);
 - the whole model for five years at that size (Zhenhai scaled up) in a fresh process: the first
   run, which also loads the compiled steps from the disk cache and imports what a run imports at
   first use, then the same run again (the model's own speed: firm-months per second, and its
@@ -201,12 +202,12 @@ def full_model(n_firms: int) -> tuple[float, float, float, float]:
     return first, again, firm_months / again, peak
 
 
-def ningbo_replication(repeats: int = 7) -> list[float]:
-    """Seconds of each of ``repeats`` Ningbo replications (after one warm-up run)."""
+def replication_times(scenario: Path, repeats: int) -> list[float]:
+    """Seconds of each of ``repeats`` replications of ``scenario`` run alone (after one warm-up run)."""
     from simulation.loader import load_scenario
     from simulation.model import simulate
 
-    sc = load_scenario(ROOT / "scenarios" / "ningbo_2020_2022.yaml")
+    sc = load_scenario(scenario)
     simulate(sc, 0)
     times = []
     for seed in range(repeats):
@@ -234,18 +235,6 @@ def zhenhai_batch(replications: int = 200) -> float:
     return (time.perf_counter() - start) / replications
 
 
-def zhenhai_replication(repeats: int = 20) -> float:
-    from simulation.loader import load_scenario
-    from simulation.model import simulate
-
-    sc = load_scenario(SCENARIO)
-    simulate(sc, 0)
-    start = time.perf_counter()
-    for seed in range(repeats):
-        simulate(sc, seed)
-    return (time.perf_counter() - start) / repeats
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-firms", type=int, default=1_000_000)
@@ -256,8 +245,8 @@ def main() -> None:
     print(f"compiled steps (numba), a first replication's extra time: {compile_s:.2f} s compiling into an empty "
           f"cache (+{mem:.0f} MB peak), {cached_s:.2f} s from the disk cache (+{cached_mem:.0f} MB)")
     print(f"one Ningbo replication (58,500 firms, 3 years), median (min-max) of 7: "
-          f"{_spread(ningbo_replication(), 1e3, 0)} ms")
-    print(f"one Zhenhai replication (3,000 firms, 5 years): {zhenhai_replication() * 1e3:.1f} ms alone, "
+          f"{_spread(replication_times(ROOT / 'scenarios' / 'ningbo_2020_2022.yaml', 7), 1e3, 0)} ms")
+    print(f"one Zhenhai replication (3,000 firms, 5 years): {statistics.mean(replication_times(SCENARIO, 20)) * 1e3:.1f} ms alone, "
           f"{_spread([zhenhai_batch() for _ in range(3)], 1e3, 1)} ms in a batch of 200 (median of 3 batches)")
     naive = naive_simpy(10_000)
     print(f"naive SimPy, one process per firm (10^4 firms): {naive / 1e6:.2f} M firm-months/s\n")

@@ -401,12 +401,12 @@ def banded_grants(claims, grade, asking, left, granted, ungraded, grade_b):
     """energy.banded_grants in two passes over the claimants a band: each band's claims gathered
     in row order and summed as numpy sums them, then granted their share."""
     m = len(asking)
+    if m == 0:
+        return granted
     band = np.empty(m, dtype=np.int64)
     for j in range(m):
         g = grade[asking[j]]
         band[j] = grade_b if g == ungraded else g
-    if m == 0:
-        return granted
     gathered = np.empty(m)
     for b in range(band.min(), band.max() + 1):  # ascending, as np.unique gives the bands
         count = 0

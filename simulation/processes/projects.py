@@ -20,6 +20,7 @@ pool, the year's books and the terms of the scenario.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections.abc import Callable, Iterator
@@ -195,38 +196,24 @@ class _Terms:
 class Draws:
     """The projects' random numbers, one at a time, from blocks of numpy's generator: a lead takes
     four, and a call for one number costs as much as drawing a few dozen at once (a city draws
-    thousands of leads a year). Each kind (standard normal, standard exponential, uniform) has its
-    own block, so a stream's numbers depend on the order of draws of each kind only."""
+    thousands of leads a year). Each kind (standard normal, standard exponential, uniform on
+    [0, 1)) has its own block, so a stream's numbers depend on the order of draws of each kind only."""
 
-    __slots__ = ("rng", "_normal", "_exponential", "_uniform")
     BLOCK = 64
 
     def __init__(self, rng: np.random.Generator):
-        self.rng = rng
-        self._normal: Iterator[float] = iter(())
-        self._exponential: Iterator[float] = iter(())
-        self._uniform: Iterator[float] = iter(())
+        self.normal = _one_at_a_time(rng.standard_normal)
+        self.exponential = _one_at_a_time(rng.standard_exponential)
+        self.uniform = _one_at_a_time(rng.random)
 
-    def normal(self) -> float:
-        """Standard normal."""
-        for z in self._normal:
-            return z
-        self._normal = iter(self.rng.standard_normal(self.BLOCK).tolist())
-        return next(self._normal)
 
-    def exponential(self) -> float:
-        """Standard exponential (mean 1)."""
-        for e in self._exponential:
-            return e
-        self._exponential = iter(self.rng.standard_exponential(self.BLOCK).tolist())
-        return next(self._exponential)
+def _one_at_a_time(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
+    """The next number of ``draw``'s blocks at each call, the next block drawn when one is used up."""
+    def numbers() -> Iterator[float]:
+        while True:
+            yield from draw(Draws.BLOCK).tolist()
 
-    def uniform(self) -> float:
-        """Uniform on [0, 1)."""
-        for u in self._uniform:
-            return u
-        self._uniform = iter(self.rng.random(self.BLOCK).tolist())
-        return next(self._uniform)
+    return functools.partial(next, numbers())
 
 
 def draw_project(desk: Desk, draws: Draws, terms: _Terms | None = None) -> Project:
