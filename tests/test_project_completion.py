@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
 import simpy
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation.books import Books
@@ -108,10 +109,12 @@ _start = st.tuples(_month, st.one_of(st.sampled_from([0.25, 1.0, 12.0, 18.0, 24.
                    st.one_of(st.just(0.0), st.floats(0.1, 500.0)), st.booleans(), st.booleans(), st.booleans())
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_start, max_size=40), st.integers(0, 3))
-def test_settling_books_what_booking_each_start_at_once_books(starts, settle_every):
+@pytest.mark.parametrize("in_arrays_from", [0, 10**9])  # the numpy passes, and start by start
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(starts=st.lists(_start, max_size=40), settle_every=st.integers(0, 3))
+def test_settling_books_what_booking_each_start_at_once_books(starts, settle_every, in_arrays_from, monkeypatch):
     """Spending by year and the counters, bit for bit, however often the starts are settled."""
+    monkeypatch.setattr(projects, "SETTLED_IN_ARRAYS", in_arrays_from)
     env, books = simpy.Environment(), Books()
     params, levers = _SCENARIO.parameters, _SCENARIO.levers
     desk = projects.Desk(env, None, None, params.projects, levers.attraction, levers.energy,

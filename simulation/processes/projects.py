@@ -100,6 +100,9 @@ class Desk:
         booking each start at once would (the books are the year's until the region records it)."""
         if not self.starts:
             return
+        if len(self.starts) < SETTLED_IN_ARRAYS:  # a district's year: numpy's fixed costs would dominate
+            self._settle_one_by_one()
+            return
         now, months, investment, build, land, zero_land, large, counted = (np.array(c) for c in zip(*self.starts))
         self.starts = []
         per_month = investment * 1e4 / build
@@ -123,6 +126,22 @@ class Desk:
                                  ("projects_zero_land", zero_land[rows].astype(float)),
                                  ("projects_large_started", large[rows].astype(float))):
                 books[name] = _folded(books[name], values)
+
+    def _settle_one_by_one(self) -> None:
+        """:meth:`settle` start after start (the sums it folds, added in the same order)."""
+        spending, books, base = self.spending, self.books(), self.base_year + 1
+        for now, months, investment, build, land, zero_land, large, counted in self.starts:
+            per_month, end = investment * 1e4 / build, now + months
+            for year in range(int(now // 12), math.ceil(end / 12)):
+                stop, begin = 12.0 * (year + 1), 12.0 * year
+                overlap = (stop if stop < end else end) - (begin if begin > now else now)
+                spending[base + year] = spending.get(base + year, 0.0) + per_month * overlap
+            if counted:
+                books.add("projects_started")
+                books.add("land_granted_projects", land)
+                books.add("projects_zero_land", float(zero_land))
+                books.add("projects_large_started", float(large))
+        self.starts = []
 
     def completes(self, project: Project, at: float) -> None:
         """A started project will be built at month ``at`` (and join the region at the next month step)."""
@@ -151,6 +170,9 @@ class Desk:
         books = self.books()
         books.add(counter)
         books.add("investment_lost", project.investment * 1e4)
+
+
+SETTLED_IN_ARRAYS = 128  # starts from which Desk.settle books them in numpy passes (the same sums)
 
 
 def _folded(start: float, values: np.ndarray) -> float:
