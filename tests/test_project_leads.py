@@ -29,7 +29,7 @@ _SCENARIO = load_scenario(SCENARIOS / "ningbo_2020_2022.yaml")
 
 
 def _leads(process: bool, seed: int, free_land: float, free_energy: float, months: float, *,
-           quiet_first_year: bool = False, supplies: tuple = ()):
+           quiet_first_year: bool = False, supplies: tuple = (), rng=None):
     """Run only the leads (and ``supplies``: (time, land, energy) added at those times) in a small
     world; returns everything the desk and pools record, and the draws left in the stream."""
     env = simpy.Environment()
@@ -43,7 +43,7 @@ def _leads(process: bool, seed: int, free_land: float, free_energy: float, month
                          year=lambda: year[0], books=lambda: books, base_year=2020, horizon=months)
     if quiet_first_year:  # no leads in 2021: the timer ticks monthly until the rate is positive again
         desk.terms_by_year[2021] = dataclasses.replace(projects._Terms.of(desk, 2021), lead_rate=0.0)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed) if rng is None else rng
 
     def calendar():
         for k in range(1, int(months) + 1):  # the year turns at month 12, 24, ... (as the region's)
@@ -94,6 +94,40 @@ def test_leads_meeting_supplies_and_queues_are_the_same(seed, free_land, free_en
     """Scarce land and energy, with supplies serving the waiting projects' queues now and then."""
     args = (seed, free_land, free_energy, 20.0)
     assert _leads(False, *args, supplies=tuple(supplies)) == _leads(True, *args, supplies=tuple(supplies))
+
+
+class _OnTheHalfMonths:
+    """A generator of numpy's kind whose exponential draws put every lead on a half month (the lead
+    rate times 0.5, over the rate, is 0.5 exactly), where the calendar's and the supplies' timers
+    fall: the leads' entries tie with other events, and their turns decide."""
+
+    def __init__(self, rate: float, seed: int):
+        self.rate, self.rng = rate, np.random.default_rng(seed)
+
+    def standard_exponential(self, size: int) -> np.ndarray:
+        return np.full(size, 0.5 * self.rate)
+
+    def standard_normal(self, size: int) -> np.ndarray:
+        return self.rng.standard_normal(size)
+
+    def random(self, size: int | None = None):
+        return self.rng.random(size)
+
+
+@pytest.mark.parametrize("free_land, free_energy", [(1e9, 1e12), (50.0, 1e5)])
+def test_leads_tied_with_other_events_keep_their_turns(free_land, free_energy):
+    rate = projects.Desk.lead_rate(_desk_for_rate(), 2021)
+    supplies = ((1.5, 100.0, 1e5), (3.0, 0.0, 1e6), (4.5, 1000.0, 0.0))
+    quick, slow = (_leads(process, 7, free_land, free_energy, 6.0, supplies=supplies, rng=_OnTheHalfMonths(rate, 7))
+                   for process in (False, True))
+    assert quick == slow
+    assert quick[0].get("projects_arrived", 0) + quick[0].get("projects_declined", 0) == 11  # 0.5 to 5.5
+
+
+def _desk_for_rate() -> projects.Desk:
+    params, levers = _SCENARIO.parameters, _SCENARIO.levers
+    return projects.Desk(simpy.Environment(), None, None, params.projects, levers.attraction, levers.energy,
+                         year=lambda: 2021, books=Books, base_year=2020, horizon=12.0)
 
 
 def _calendar(light: bool) -> list[str]:

@@ -273,6 +273,11 @@ class _Leads(simpy.Event):
     the same order, and every event scheduled in the same turn. Of an event, SimPy's step reads
     only the callbacks and whether it succeeded; the entry is scheduled as the timer would be
     (the time now plus the delay, normal priority, the next turn).
+
+    Where the next lead's entry would be the calendar's next event (most of a city's leads follow
+    one another with nothing in between), its step is taken at once, the clock moved to its time,
+    as SimPy's step would take it: the entry's turn is taken from the calendar's count as scheduling
+    takes it, so every other event keeps its place.
     """
 
     __slots__ = ("desk", "draws", "callbacks", "timed")
@@ -285,7 +290,23 @@ class _Leads(simpy.Event):
         desk.env.schedule(self, URGENT)  # a process's first step: SimPy's start is urgent
 
     def step(self) -> None:
-        """The lead that was due now, if the timer was set at a positive rate; then the next timer.
+        """The lead that was due now, if the timer was set at a positive rate; then the next timer,
+        and the leads after it while each is the calendar's next event."""
+        env = self.desk.env
+        calendar = env._queue  # SimPy's heap of (time, priority, turn, event)
+        while True:
+            at, turn = self._lead()
+            if at is None:
+                return
+            if calendar and calendar[0] < (at, NORMAL, turn):  # something comes first: the entry waits
+                self.callbacks = [_Leads.step]
+                heapq.heappush(calendar, (at, NORMAL, turn, self))
+                return
+            env._now = at  # as SimPy's step sets the clock to the entry it takes
+
+    def _lead(self) -> tuple[float | None, int]:
+        """One lead's step: the lead due now (if timed), the next timer's time and turn (as
+        ``env.schedule`` would take them), then the signed project's wait; (None, 0) past the horizon.
 
         The year's terms are read once: the process reads them three times in this step (for the
         draw, the signing and the next rate), all at this instant.
@@ -296,7 +317,7 @@ class _Leads(simpy.Event):
         signed = None
         if self.timed:
             if env.now >= desk.horizon:
-                return
+                return None, 0
             project = draw_project(desk, draws, terms)
             if not signs(desk, project, terms):
                 desk.lost(project, "projects_declined")
@@ -306,10 +327,10 @@ class _Leads(simpy.Event):
                     signed = project
         rate = terms.lead_rate
         self.timed = not rate <= 0  # as the process's test on waking (a NaN rate would draw a lead)
-        self.callbacks = [_Leads.step]
-        env.schedule(self, NORMAL, draws.exponential() / rate if rate > 0 else 1.0)
+        at, turn = env._now + (draws.exponential() / rate if rate > 0 else 1.0), next(env._eid)
         if signed is not None:  # after the next timer is set, as in the process
             wait_in_queues(desk, signed)
+        return at, turn
 
 
 def arrivals(desk: Desk, rng: np.random.Generator):
