@@ -418,21 +418,14 @@ class Region:
             self._add_project_firms(fresh)
 
     def _pick_hosts(self, outputs: np.ndarray) -> np.ndarray:
-        """Rows of the 规上 firms that carry out each 零增地技改 project, drawn in proportion to revenue
-        among firms at least as large as the project's output (a 技改 on its own plot at most doubles
-        a firm); the largest firm when none is."""
+        """Rows of the 规上 firms that carry out each 零增地技改 project (see :func:`projects.hosts`)."""
         pop = self.pop
         if self._above_rows is None:  # the 规上 rows change only at the year's end (the review, then the roll)
             self._above_rows = np.flatnonzero(pop.above)
         rows = self._above_rows[pop.alive[self._above_rows]]  # the live ones, ascending
-        revenue = pop.revenue[rows]
-        step = kernels.compiled_for(len(pop)) or kernels  # the same rows either way
         if len(rows) == 0:
             return rows
-        # firms by revenue, ties by row: the sorted values and, for the few picked ranks, their rows
-        ordered = np.sort(revenue)
-        u = self.rng["hosts"].random(len(outputs))
-        return rows[step.host_ranks(revenue, ordered, outputs, u)]
+        return rows[projects.hosts(pop.revenue[rows], outputs, self.rng["hosts"])]
 
     def _add_project_firms(self, done: list[projects.Project]) -> None:
         spec, pp, year = self.scenario.population, self.params.projects, self.year

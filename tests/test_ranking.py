@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.processes.ranking import at_ranks, rank_bands, smallest
+from simulation.processes.ranking import rank_bands, smallest
 
 keys = st.lists(st.sampled_from([0.0, -0.0, 1.0, 1.5, 2.0, -3.0, np.nan, 7.25]) | st.floats(-5, 5), max_size=60)
 
@@ -49,15 +49,6 @@ def test_tier_counts_are_those_of_the_labels(firms):
     named = [CERT_LABELS[Cert(c)] if c else ("规上" if a else "规下") for c, a in firms]
     labels, counts = np.unique(np.array(named, dtype=object), return_counts=True)
     assert tier_counts(pop, rows) == [(str(t), int(n)) for t, n in zip(labels, counts)]
-
-
-@settings(max_examples=300, deadline=None)
-@given(keys, st.lists(st.integers(0, 200), max_size=8))
-def test_positions_at_ranks_are_those_of_a_stable_sort(values, ranks):
-    key = np.array(values, dtype=float)
-    ranks = np.array([r % len(key) for r in ranks] if len(key) else [], dtype=np.int64)
-    want = np.argsort(key, kind="stable")[ranks]
-    assert np.array_equal(at_ranks(key, np.sort(key), ranks), want)
 
 
 @settings(max_examples=200, deadline=None)

@@ -21,7 +21,6 @@ from types import ModuleType
 import numpy as np
 
 from ..draws import uniform_at
-from .ranking import at_ranks
 
 COMPILED_FROM = 20_000  # firms
 COMPILED_AFTER = 5_000_000  # firm-steps in this process (~0.5 s of numpy steps at a few thousand firms)
@@ -155,18 +154,6 @@ def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, 
     rate = revenue * (va_rate * intensity) * alive
     cut = np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
     return short[cut], cut
-
-
-def host_ranks(values, ordered, outputs, u):
-    """Positions in ``values`` (``ordered`` = ``np.sort(values)``, not empty) of the hosts of
-    projects of ``outputs``: each drawn by ``u`` in proportion to revenue among the values at least
-    the output (the largest when none is); ties by position (a stable sort's order)."""
-    weights = np.cumsum(ordered)
-    last = len(ordered) - 1
-    first = np.minimum(np.searchsorted(ordered, outputs, side="left"), last)  # smallest eligible
-    below = np.where(first > 0, weights[first - 1], 0.0)
-    picks = np.searchsorted(weights, below + u * (weights[-1] - below), side="right")
-    return at_ranks(values, ordered, np.minimum(picks, last))
 
 
 def exit_summary(rows, land, quota, cert, above, tiers):

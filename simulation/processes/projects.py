@@ -522,6 +522,38 @@ def build(desk: Desk, project: Project, remaining: float | None = None):
     yield from ()
 
 
+def hosts(revenue: np.ndarray, outputs: np.ndarray, rng: np.random.Generator, rounds: int = 16) -> np.ndarray:
+    """Positions in ``revenue`` (not empty) of the firms that carry out 零增地技改 projects of
+    ``outputs``: each drawn in proportion to revenue among the firms at least as large as its output
+    (a 技改 on its own plot at most doubles a firm); the largest firm when none is.
+
+    By rejection: a firm drawn in proportion to revenue among all is kept if it is large enough,
+    else the project draws again. That gives the proportions among the firms large enough exactly,
+    with one running sum of the revenues in row order (no ranking): a project is small beside the
+    firm a revenue-weighted draw lands on, so most are placed at the first draw. Those still
+    unplaced after ``rounds`` draws are drawn among the large enough firms directly.
+    """
+    weights = np.cumsum(revenue)
+    last, total = len(revenue) - 1, weights[-1]
+    picks = np.zeros(len(outputs), dtype=np.int64)
+    waiting = np.arange(len(outputs))
+    for _ in range(rounds if total > 0 else 0):
+        if len(waiting) == 0:
+            break
+        drawn = np.minimum(np.searchsorted(weights, rng.random(len(waiting)) * total, side="right"), last)
+        kept = revenue[drawn] >= outputs[waiting]
+        picks[waiting[kept]] = drawn[kept]
+        waiting = waiting[~kept]
+    for k in waiting.tolist():
+        large = np.flatnonzero(revenue >= outputs[k])
+        if len(large) == 0:
+            picks[k] = int(np.argmax(revenue))
+            continue
+        among = np.cumsum(revenue[large])
+        picks[k] = large[min(int(np.searchsorted(among, rng.random() * among[-1], side="right")), len(large) - 1)]
+    return picks
+
+
 def warm_start(desk: Desk, rng: np.random.Generator) -> None:
     """Projects already under construction at the start, as in a steady state.
 

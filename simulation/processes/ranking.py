@@ -52,22 +52,3 @@ def rank_bands(key: np.ndarray, bounds) -> np.ndarray:
     for bound in bounds:
         band += ~_in_top(key, int(min(max(bound, 0), len(key))))
     return band
-
-
-def at_ranks(key: np.ndarray, sorted_key: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """``np.argsort(key, kind="stable")[ranks]``, given ``sorted_key = np.sort(key)``.
-
-    When only the sorted values and a few positions are needed, an unstable value sort (several
-    times faster than a stable argsort) is enough: equal keys are equal values, and the position
-    of the j-th of a run of equal keys is the j-th position holding that key.
-    """
-    ranks = np.asarray(ranks, dtype=np.int64)
-    positions = np.empty(len(ranks), dtype=np.int64)
-    for i, rank in enumerate(ranks.tolist()):
-        value = sorted_key[rank]
-        if np.isnan(value):  # NaNs sort last, by position
-            tied = np.flatnonzero(np.isnan(key))
-            positions[i] = tied[rank - (len(key) - len(tied))]
-        else:
-            positions[i] = np.flatnonzero(key == value)[rank - np.searchsorted(sorted_key, value, side="left")]
-    return positions

@@ -1,0 +1,63 @@
+"""零增地技改 hosts (:func:`projects.hosts`): drawn in proportion to revenue among the firms at least as
+large as the project's output, the largest firm when none is; checked against the exact proportions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from simulation.processes import projects
+
+REVENUE = np.array([500.0, 0.0, 3000.0, 1200.0, 800.0, 3000.0, 100.0, 6000.0])
+
+
+def _expected(revenue: np.ndarray, output: float) -> np.ndarray:
+    """Each firm's chance of hosting a project of ``output``: its share of the revenue of the firms
+    at least that large."""
+    large = np.where(revenue >= output, revenue, 0.0)
+    return large / large.sum()
+
+
+@pytest.mark.parametrize("output", [50.0, 900.0, 2500.0, 5000.0])
+@pytest.mark.parametrize("rounds", [0, 1, 16])  # drawn directly, after one rejection round, as the model does
+def test_hosts_follow_revenue_among_the_large_enough(output, rounds):
+    rng = np.random.default_rng(int(output) + rounds)
+    draws = 40_000
+    picks = projects.hosts(REVENUE, np.full(draws, output), rng, rounds=rounds)
+    counts = np.bincount(picks, minlength=len(REVENUE))
+    expected = _expected(REVENUE, output) * draws
+    assert counts[expected == 0].sum() == 0  # too small, or no revenue: never a host
+    seen = expected > 0
+    if seen.sum() == 1:  # one firm large enough: it hosts them all
+        assert counts[seen] == draws
+    else:
+        assert stats.chisquare(counts[seen], expected[seen]).pvalue > 1e-4
+
+
+def test_mixed_outputs_each_follow_their_own_proportions():
+    rng = np.random.default_rng(3)
+    outputs = np.tile([50.0, 2500.0], 20_000)
+    picks = projects.hosts(REVENUE, outputs, rng)
+    for output in (50.0, 2500.0):
+        counts = np.bincount(picks[outputs == output], minlength=len(REVENUE))
+        expected = _expected(REVENUE, output) * 20_000
+        seen = expected > 0
+        assert counts[~seen].sum() == 0
+        assert stats.chisquare(counts[seen], expected[seen]).pvalue > 1e-4
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 10.0, 250.0, 3000.0]), min_size=1, max_size=30),
+       st.lists(st.sampled_from([1.0, 10.0, 300.0, 1e4]), max_size=10), st.integers(0, 2**32 - 1))
+def test_a_host_is_large_enough_or_the_largest(revenue, outputs, seed):
+    revenue, outputs = np.array(revenue), np.array(outputs)
+    picks = projects.hosts(revenue, outputs, np.random.default_rng(seed))
+    assert len(picks) == len(outputs)
+    for pick, output in zip(picks, outputs):
+        if (revenue >= output).any():
+            assert revenue[pick] >= output and revenue[pick] > 0
+        else:
+            assert pick == np.argmax(revenue)  # the largest (the first of equals)
