@@ -371,7 +371,9 @@ class Region:
         if self.panel is not None:
             self.panel.record_exits(pop, rows, self.year, ROUTE_LABELS[route] if reason is None else reason)
         step = kernels.compiled_for(len(pop)) or kernels  # one call for a few rows (the same numbers)
-        land, quota, tiers = step.exit_summary(rows, pop.land, pop.quota, pop.cert, pop.above, len(TIER_LABELS))
+        # what leaves with them, and the firms marked gone (nothing below reads their rows)
+        land, quota, tiers = step.exit_rows(rows, pop.alive, pop.revenue, pop.hazard_month, pop.land, pop.quota,
+                                            pop.cert, pop.above, len(TIER_LABELS))
         label = ROUTE_LABELS[route]  # the route, for the tier flows
         self.land.release(land, reason or label)  # the ledger says why, when more precise
         self.energy.release(quota, reason or label)
@@ -380,7 +382,6 @@ class Region:
         self.counts.add(_EXIT_COUNTER[route], len(rows))
         for tier, n in _listed(tiers):
             self._flow(tier, label, n)
-        step.mark_gone(rows, pop.alive, pop.revenue, pop.hazard_month, pop.land, pop.quota)
 
     def _roll_year(self, annual: np.ndarray | None = None) -> None:
         """The year's revenue, growth and value added become last year's; the firms that left are dropped.

@@ -30,20 +30,23 @@ def test_numpy_sum_is_numpys_pairwise_sum(seed, base, offset, awkward):
 
 @settings(max_examples=200, deadline=None)
 @given(seeds, st.integers(0, 400), st.integers(0, 200))
-def test_exit_summary_and_mark_gone(seed, n, leaving):
+def test_exit_rows(seed, n, leaving):
+    """What leaves (the same sums, bit for bit, and counts per tier), and the rows marked gone."""
     rng = np.random.default_rng(seed)
     land = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(2, 2, n))
     quota = np.where(rng.random(n) < 0.3, rng.choice([0.0, -0.0], n), rng.lognormal(5, 3, n))
     cert, above = rng.choice([0, 0, 0, 1, 2, 3, 4, 5], n).astype(np.int8), rng.random(n) < 0.3
     rows = np.sort(rng.choice(n, min(leaving, n), replace=False)).astype(np.int64)
-    got = compiled.exit_summary(rows, land, quota, cert, above, 7)
-    want = kernels.exit_summary(rows, land, quota, cert, above, 7)
-    assert np.float64(got[0]).tobytes() == np.float64(want[0]).tobytes()
-    assert np.float64(got[1]).tobytes() == np.float64(want[1]).tobytes()
-    assert np.array_equal(got[2], want[2]) and got[2].sum() == len(rows)
     columns = (rng.random(n) < 0.9, rng.lognormal(5, 2, n), rng.uniform(0, 0.1, n), land, quota)
     twins = [tuple(c.copy() for c in columns) for _ in range(2)]
-    compiled.mark_gone(rows, *twins[0])
-    kernels.mark_gone(rows, *twins[1])
+    got = compiled.exit_rows(rows, *twins[0], cert, above, 7)
+    want = kernels.exit_rows(rows, *twins[1], cert, above, 7)
+    assert np.float64(got[0]).tobytes() == np.float64(want[0]).tobytes() == np.float64(land[rows].sum()).tobytes()
+    assert np.float64(got[1]).tobytes() == np.float64(want[1]).tobytes()
+    assert np.array_equal(got[2], want[2]) and got[2].sum() == len(rows)
     for a, b in zip(*twins, strict=True):
         assert a.tobytes() == b.tobytes()
+    alive, revenue, hazard, held, quotas = twins[0]
+    assert not alive[rows].any() and not revenue[rows].any() and not held[rows].any() and not quotas[rows].any()
+    others = np.setdiff1d(np.arange(n), rows)
+    assert np.array_equal(held[others], land[others])  # only the leaving rows change

@@ -543,8 +543,8 @@ def tax_per_head_below(alive, above, revenue, tax_rate, employees, exclude):
 
 
 @numba.njit(cache=True)
-def exit_summary(rows, land, quota, cert, above, tiers):
-    """kernels.exit_summary in one call: (land, quota, firms per tier code)."""
+def exit_rows(rows, alive, revenue, hazard, land, quota, cert, above, tiers):
+    """kernels.exit_rows in one call: (land, quota, firms per tier code), the firms then marked gone."""
     held, quotas = np.empty(len(rows)), np.empty(len(rows))
     counts = np.zeros(tiers, dtype=np.int64)
     for k in range(len(rows)):
@@ -552,18 +552,12 @@ def exit_summary(rows, land, quota, cert, above, tiers):
         held[k] = land[i]
         quotas[k] = quota[i]
         counts[cert[i] + 1 if cert[i] > 0 else (1 if above[i] else 0)] += 1
-    return numpy_sum(held), numpy_sum(quotas), counts
-
-
-@numba.njit(cache=True)
-def mark_gone(rows, alive, revenue, hazard, land, quota):
-    """kernels.mark_gone in one call."""
-    for i in rows:
         alive[i] = False
         revenue[i] = 0.0
         hazard[i] = 0.0
         land[i] = 0.0
         quota[i] = 0.0
+    return numpy_sum(held), numpy_sum(quotas), counts
 
 
 @numba.njit(cache=True)

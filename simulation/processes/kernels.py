@@ -156,21 +156,20 @@ def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, 
     return short[cut], cut
 
 
-def exit_summary(rows, land, quota, cert, above, tiers):
-    """What leaves with the firms of ``rows``: their land and quota (numpy's sums of the rows' values)
-    and their number per tier code (0 规下, 1 规上, 1 + level for a certified firm; ``tiers`` codes)."""
+def exit_rows(rows, alive, revenue, hazard, land, quota, cert, above, tiers):
+    """The firms of ``rows`` leave: returns what leaves with them, their land and quota (numpy's sums
+    of the rows' values) and their number per tier code (0 规下, 1 规上, 1 + level for a certified
+    firm; ``tiers`` codes); then they are gone: not alive, no output, no exit hazard, no land, no
+    quota. Rows are distinct."""
     level = cert[rows].astype(np.int64)
     codes = np.where(level > 0, level + 1, above[rows].astype(np.int64))
-    return float(land[rows].sum()), float(quota[rows].sum()), np.bincount(codes, minlength=tiers)
-
-
-def mark_gone(rows, alive, revenue, hazard, land, quota):
-    """The firms of ``rows`` are gone: not alive, no output, no exit hazard, no land, no quota."""
+    left = float(land[rows].sum()), float(quota[rows].sum()), np.bincount(codes, minlength=tiers)
     alive[rows] = False
     revenue[rows] = 0.0
     hazard[rows] = 0.0
     land[rows] = 0.0
     quota[rows] = 0.0
+    return left
 
 
 def _this_module() -> ModuleType:
