@@ -49,6 +49,17 @@ def test_mixed_outputs_each_follow_their_own_proportions():
         assert stats.chisquare(counts[seen], expected[seen]).pvalue > 1e-4
 
 
+def test_each_project_takes_the_same_draws_whatever_the_firms():
+    """The stream is left where it would be with other revenues (what it draws next stays common)."""
+    outputs = np.array([50.0, 2500.0, 1e9])
+    left = []
+    for revenue in (REVENUE, REVENUE[::-1] * 0.01, np.zeros(3)):
+        rng = np.random.default_rng(11)
+        projects.hosts(revenue, outputs, rng, rounds=4)
+        left.append(rng.random())
+    assert left[0] == left[1] == left[2]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from([0.0, 10.0, 250.0, 3000.0]), min_size=1, max_size=30),
        st.lists(st.sampled_from([1.0, 10.0, 300.0, 1e4]), max_size=10), st.integers(0, 2**32 - 1))

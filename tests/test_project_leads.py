@@ -126,7 +126,8 @@ def test_leads_tied_with_other_events_keep_their_turns(free_land, free_energy):
 
 def _desk_for_rate() -> projects.Desk:
     params, levers = _SCENARIO.parameters, _SCENARIO.levers
-    return projects.Desk(simpy.Environment(), None, None, params.projects, levers.attraction, levers.energy,
+    return projects.Desk(simpy.Environment(), None, None, params.projects,  # type: ignore[arg-type]
+                         levers.attraction, levers.energy,
                          year=lambda: 2021, books=Books, base_year=2020, horizon=12.0)
 
 

@@ -531,16 +531,19 @@ def hosts(revenue: np.ndarray, outputs: np.ndarray, rng: np.random.Generator, ro
     else the project draws again. That gives the proportions among the firms large enough exactly,
     with one running sum of the revenues in row order (no ranking): a project is small beside the
     firm a revenue-weighted draw lands on, so most are placed at the first draw. Those still
-    unplaced after ``rounds`` draws are drawn among the large enough firms directly.
+    unplaced after ``rounds`` draws are drawn among the large enough firms directly. Each project
+    takes ``rounds + 1`` uniforms whatever it uses, so the stream stays aligned between scenarios
+    whose firms differ (common random numbers for what the stream draws next).
     """
+    u = rng.random((len(outputs), rounds + 1))  # a project's row: its draws in turn, the last for the fallback
     weights = np.cumsum(revenue)
     last, total = len(revenue) - 1, weights[-1]
     picks = np.zeros(len(outputs), dtype=np.int64)
     waiting = np.arange(len(outputs))
-    for _ in range(rounds if total > 0 else 0):
+    for draw in range(rounds if total > 0 else 0):
         if len(waiting) == 0:
             break
-        drawn = np.minimum(np.searchsorted(weights, rng.random(len(waiting)) * total, side="right"), last)
+        drawn = np.minimum(np.searchsorted(weights, u[waiting, draw] * total, side="right"), last)
         kept = revenue[drawn] >= outputs[waiting]
         picks[waiting[kept]] = drawn[kept]
         waiting = waiting[~kept]
@@ -550,7 +553,7 @@ def hosts(revenue: np.ndarray, outputs: np.ndarray, rng: np.random.Generator, ro
             picks[k] = int(np.argmax(revenue))
             continue
         among = np.cumsum(revenue[large])
-        picks[k] = large[min(int(np.searchsorted(among, rng.random() * among[-1], side="right")), len(large) - 1)]
+        picks[k] = large[min(int(np.searchsorted(among, u[k, rounds] * among[-1], side="right")), len(large) - 1)]
     return picks
 
 
