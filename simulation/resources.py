@@ -21,6 +21,12 @@ import simpy
 from simpy.events import NORMAL
 
 
+def left_fold(start: float, values: np.ndarray) -> float:
+    """``start`` plus each of ``values`` in turn, as one ``+=`` each would add them (numpy's
+    ``add.accumulate`` adds one after another; its ``sum`` adds pairwise and rounds differently)."""
+    return float(np.add.accumulate(np.concatenate(([start], values)))[-1])
+
+
 @dataclass
 class Ledger:
     """Rows of (time in months, event, amount, reason)."""
@@ -137,7 +143,7 @@ class RequestQueue:
         self._amounts[start:end] = amounts
         self._count += len(items)
         if self._total is not None and len(items):  # the same left fold as one += per request
-            self._total = float(np.add.accumulate(np.concatenate(([self._total], amounts)))[-1])
+            self._total = left_fold(self._total, amounts)
         if len(items):
             self._running += float(np.sum(amounts))  # pairwise: fewer roundings than counted here
             self._mass += float(np.sum(np.abs(amounts)))
@@ -554,7 +560,7 @@ class Pool(simpy.Container):
 
     def granted_run(self, amounts: np.ndarray, reason: str) -> None:
         """Book requests met, in order: :meth:`granted` for each (``held`` summed as a left fold)."""
-        self.held = float(np.add.accumulate(np.concatenate(([self.held], amounts)))[-1])
+        self.held = left_fold(self.held, amounts)
         now = float(self._env.now)
         self.ledger.rows.extend((now, "grant", amount, reason) for amount in amounts.tolist() if amount)
 

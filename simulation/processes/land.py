@@ -26,7 +26,7 @@ import simpy
 
 from ..books import Books
 from ..population import Population
-from ..resources import LandPool, RequestBlock, after, next_event
+from ..resources import LandPool, RequestBlock, after, left_fold, next_event
 from ..scenario import Land, LandRenewal, LandSupply
 from . import kernels
 
@@ -167,7 +167,7 @@ class LandMarket:
             now += block.next
         pop.land[rows[:now]] += amounts[:now]  # served now, in this year's books
         if now:
-            books["land_granted_expansion"] = _folded(granted, amounts[:now])
+            books["land_granted_expansion"] = left_fold(granted, amounts[:now])
         return ExpansionOutcome(float(amounts.sum()), len(rows))
 
     def _wait(self, block: _Claims, deadline: float, cost: float):
@@ -214,8 +214,8 @@ class LandMarket:
             queue.withdraw_front(block, n - block.next)
         runs.book()
         amounts = block.amounts[unmet]
-        books["land_unmet_expansion"] = _folded(books["land_unmet_expansion"], amounts)
-        books["investment_upgrade"] = _folded(books["investment_upgrade"], amounts * cost)
+        books["land_unmet_expansion"] = left_fold(books["land_unmet_expansion"], amounts)
+        books["investment_upgrade"] = left_fold(books["investment_upgrade"], amounts * cost)
 
     def _walk(self, block: _Claims, runs: _Runs) -> list[int]:
         """The queue's passes and withdrawals with ``block`` at its head, without the queue: serve
@@ -277,7 +277,7 @@ class LandMarket:
             run = slice(start, gone)
             self.pool.granted_run(amounts[run], reason)
             np.add.at(pop.land, rows[run], amounts[run])  # in claim order: a firm's two claims both count
-            granted = float(np.add.accumulate(np.concatenate(([granted], amounts[run])))[-1])
+            granted = left_fold(granted, amounts[run])
             if gone < len(amounts):  # the firm left while it waited: the plot was never used
                 self.pool.granted(float(amounts[gone]), reason)
                 self.pool.return_unbuilt(float(amounts[gone]), "expansion: firm gone")
@@ -353,11 +353,6 @@ def _present(pop: Population, firms: np.ndarray) -> tuple[np.ndarray, np.ndarray
     at = np.minimum(rows, len(pop) - 1)
     present = (rows < len(pop)) & (pop.id[at] == firms) & pop.alive[at] if len(pop) else np.zeros(len(firms), bool)
     return rows, present
-
-
-def _folded(start: float, amounts: np.ndarray) -> float:
-    """``start`` plus each of ``amounts`` in order (a left fold, as one ``+=`` each)."""
-    return float(np.add.accumulate(np.concatenate(([start], amounts)))[-1]) if len(amounts) else start
 
 
 class _Claims(RequestBlock):

@@ -32,7 +32,7 @@ import simpy
 from simpy.events import NORMAL, URGENT
 
 from ..books import Books
-from ..resources import EnergyPool, Pool, QuietRequest, after, next_event, take_waiting
+from ..resources import EnergyPool, Pool, QuietRequest, after, left_fold, next_event, take_waiting
 from ..scenario import Attraction, Energy, Projects
 from .land import LandMarket, wait_for
 
@@ -125,7 +125,7 @@ class Desk:
             for name, values in (("projects_started", np.ones(len(rows))), ("land_granted_projects", land[rows]),
                                  ("projects_zero_land", zero_land[rows].astype(float)),
                                  ("projects_large_started", large[rows].astype(float))):
-                books[name] = _folded(books[name], values)
+                books[name] = left_fold(books[name], values)
 
     def _settle_one_by_one(self) -> None:
         """:meth:`settle` start after start (the sums it folds, added in the same order)."""
@@ -175,18 +175,13 @@ class Desk:
 SETTLED_IN_ARRAYS = 128  # starts from which Desk.settle books them in numpy passes (the same sums)
 
 
-def _folded(start: float, values: np.ndarray) -> float:
-    """``start`` plus each of ``values`` in turn (a left fold: numpy's accumulate adds one after another)."""
-    return float(np.add.accumulate(np.concatenate(([start], values)))[-1])
-
-
 def _fold_by_key(sums: dict[int, float], keys: np.ndarray, order: np.ndarray, values: np.ndarray) -> None:
     """``sums[key] += value`` for each (key, value), in ``order`` within a key (from 0.0 where absent)."""
     by_key = np.lexsort((order, keys))
     keys, values = keys[by_key], values[by_key]
     bounds = np.flatnonzero(np.diff(keys)) + 1
     for key, part in zip(keys[np.r_[0, bounds]].tolist(), np.split(values, bounds)):
-        sums[key] = _folded(sums.get(key, 0.0), part)
+        sums[key] = left_fold(sums.get(key, 0.0), part)
 
 
 @dataclass(frozen=True)
