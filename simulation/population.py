@@ -105,24 +105,21 @@ class Population:
         lengths = {len(v) for v in columns.values()}
         if set(columns) != set(COLUMNS) or len(lengths) > 1:
             raise ValueError("a population needs every column, all of one length")
-        self._own({name: np.array(columns[name], dtype=dtype) for name, dtype in COLUMNS.items()})
+        self._own({name: np.array(columns[name], dtype=dtype) for name, dtype in COLUMNS.items()}, lengths.pop())
 
-    def _own(self, buffers: dict[str, np.ndarray]) -> None:
-        """Take ``buffers`` (fresh arrays, one per column, of one length) as the columns, uncopied."""
+    def _own(self, buffers: dict[str, np.ndarray], size: int) -> None:
+        """Take ``buffers`` (fresh arrays, one per column, of at least ``size`` rows) as the columns
+        of ``size`` rows, uncopied."""
         object.__setattr__(self, "_buffers", buffers)
-        self._resize(len(buffers["id"]))
+        self._resize(size)
         self.next_id = int(self.id.max()) + 1 if len(self.id) else 0
 
     def _resize(self, size: int) -> None:
-        """Make every column the view of the first ``size`` rows, growing the buffers if needed.
-
-        A buffer grows by a quarter (births and completed projects add a few per cent a year, and
-        exits free rows at each year end), not by doubling: at 10^6 firms doubling would reserve
-        ~150 MB of rows that are never used.
-        """
+        """Make every column the view of the first ``size`` rows, growing the buffers if needed
+        (by :func:`_room_for`)."""
         for name, buffer in self._buffers.items():
             if len(buffer) < size:
-                grown = np.empty(max(size, len(buffer) + len(buffer) // 4 + 64), dtype=buffer.dtype)
+                grown = np.empty(max(size, _room_for(len(buffer))), dtype=buffer.dtype)
                 grown[: len(buffer)] = buffer
                 self._buffers[name] = buffer = grown
             object.__setattr__(self, name, buffer[:size])
@@ -139,31 +136,36 @@ class Population:
             object.__setattr__(self, name, value)
 
     @classmethod
-    def new(cls, n: int, *, first_id: int = 0, handed_over: tuple[str, ...] = (), **values) -> Population:
+    def new(cls, n: int, *, first_id: int = 0, handed_over: tuple[str, ...] = (), room: bool = False,
+            **values) -> Population:
         """``n`` rows; columns not given are zero (grade: ungraded).
 
         Each column is allocated once and written once (no copy of the whole population: at 10^6
         firms a copy of every column is ~150 MB). The arrays of the columns named in ``handed_over``
         (fresh arrays the caller no longer uses) become the columns as they are where they fit
-        (the column's dtype, ``n`` contiguous rows of their own), not copied.
+        (the column's dtype, ``n`` contiguous rows of their own), not copied. ``room``: the other
+        columns' buffers hold the rows a first growth would add, so the first births and completed
+        projects copy only the handed-over columns (rows never written take no memory).
         """
         unknown = set(values) - set(COLUMNS)
         if unknown:
             raise ValueError(f"not population columns: {sorted(unknown)}")
         cols: dict[str, np.ndarray] = {}
+        rows = _room_for(n) if room else n
         for name, dtype in COLUMNS.items():
             value = values.get(name)
-            if name == "id" and name not in values:
-                cols[name] = np.arange(first_id, first_id + n, dtype=np.int64)
-            elif name in handed_over and isinstance(value, np.ndarray) and _fits_column(value, dtype, n):
+            if name in handed_over and isinstance(value, np.ndarray) and _fits_column(value, dtype, n):
                 cols[name] = value
+                continue
+            cols[name] = np.zeros(rows, dtype=dtype)  # calloc'd: the rows beyond n are never touched
+            if name == "id" and name not in values:
+                cols[name][:n] = np.arange(first_id, first_id + n, dtype=np.int64)
             elif name in values:
-                cols[name] = np.empty(n, dtype=dtype)
-                cols[name][:] = np.asarray(values[name], dtype=dtype)
-            else:
-                cols[name] = np.full(n, UNGRADED, dtype=dtype) if name == "grade" else np.zeros(n, dtype=dtype)
+                cols[name][:n] = np.asarray(values[name], dtype=dtype)
+            elif name == "grade":
+                cols[name][:n] = UNGRADED
         pop = cls.__new__(cls)
-        pop._own(cols)
+        pop._own(cols, n)
         return pop
 
     def __len__(self) -> int:
@@ -218,6 +220,13 @@ class Population:
         """tce per year at ``revenue`` (default: the current annualised rate)."""
         revenue = self.revenue if revenue is None else revenue
         return revenue * self.va_rate * self.intensity
+
+
+def _room_for(rows: int) -> int:
+    """Rows a buffer of ``rows`` grows to: a quarter more (births and completed projects add a few
+    per cent a year, and exits free rows at each year end), not double: at 10^6 firms doubling
+    would reserve ~150 MB of rows that are never used."""
+    return rows + rows // 4 + 64
 
 
 def _fits_column(value: np.ndarray, dtype: type, n: int) -> bool:
@@ -280,6 +289,7 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     return Population.new(
         n,
         handed_over=_HANDED_OVER,
+        room=True,
         alive=True,
         above=is_above,
         cert=cert,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from simulation.draws import FirmDraws
 from simulation.loader import load_scenario
-from simulation.population import Population
+from simulation.population import COLUMNS, Population
 from simulation.processes import certification as cert
 from simulation.processes import kernels
 from simulation.processes.certificates_init import _TopByWeight, high_tech_by_value_added
@@ -193,6 +193,21 @@ def test_population_takes_handed_over_arrays_that_fit_and_copies_the_rest():
     assert not np.shares_memory(taken.quota, quota_buffer) and taken.cert.dtype == np.int8
     taken.append(3, revenue=1.0)  # growing copies into larger buffers, as for any population
     assert len(taken) == n + 3 and same(taken.revenue[:n], copied.revenue)
+
+
+def test_population_with_room_grows_only_its_handed_over_columns():
+    n = 40
+    rng = np.random.default_rng(4)
+    values = dict(revenue=rng.lognormal(5, 1, n), land=rng.lognormal(2, 1, n), cert=np.ones(n, dtype=np.int8))
+    plain = Population.new(n, **values)
+    roomy = Population.new(n, handed_over=("revenue",), room=True, **values)
+    assert len(roomy) == len(plain) and all(same(getattr(roomy, c), getattr(plain, c)) for c in COLUMNS)
+    land, revenue = roomy.land, roomy.revenue
+    for pop in (plain, roomy):
+        pop.append(3, revenue=1.0, land=2.0)
+    assert np.shares_memory(roomy.land, land)  # its buffer had the room: no copy
+    assert not np.shares_memory(roomy.revenue, revenue)  # handed over at n rows: grown
+    assert all(same(getattr(roomy, c), getattr(plain, c)) for c in COLUMNS)
 
 
 def _pick_inputs(seed: int, n: int, repeated: int, whole_values: bool):

@@ -303,10 +303,11 @@ def test_a_run_is_the_same_with_either_version(monkeypatch):
 
 
 @settings(max_examples=60, deadline=None)
-@given(seeds, st.integers(0, 50), st.integers(0, 300))
-def test_append_is_extending_by_a_new_population(seed, before, n):
+@given(seeds, st.integers(0, 50), st.integers(0, 300), st.booleans())
+def test_append_is_extending_by_a_new_population(seed, before, n, room):
     """Rows appended in place (fresh ids, columns not given zero, grade ungraded, scalars and
-    arrays cast as Population.new casts them) equal extending by a population made for them."""
+    arrays cast as Population.new casts them) equal extending by a population made for them,
+    into buffers with room or not."""
     from simulation.population import COLUMNS, Population
 
     rng = np.random.default_rng(seed)
@@ -314,7 +315,7 @@ def test_append_is_extending_by_a_new_population(seed, before, n):
                   land=rng.random(n) * 10, quota=np.where(rng.random(n) < 0.5, -0.0, rng.random(n)),
                   lease_end=rng.integers(0, 2030, n), employees=np.maximum(rng.lognormal(2, 1, n), 1.0),
                   cert=rng.integers(0, 3, n).astype(float), sector=2.0, above=np.ones(n), tax_rate=0)
-    pops = [Population.new(before, revenue=np.arange(before, dtype=float), alive=True) for _ in range(2)]
+    pops = [Population.new(before, revenue=np.arange(before, dtype=float), alive=True, room=room) for _ in range(2)]
     pops[0].extend(Population.new(n, **values))
     pops[1].append(n, **values)
     assert len(pops[0]) == len(pops[1]) and pops[0].next_id == pops[1].next_id
