@@ -185,6 +185,27 @@ def test_grant_and_short(seed, n, scale, awkward):
     assert np.array_equal(rows, rows_numpy)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # awkward columns hold NaN on purpose
+@settings(max_examples=60, deadline=None)
+@given(seeds, sizes, st.floats(0.0, 1.0), st.booleans())
+def test_grant_and_short_among_the_claimants(seed, n, scale, awkward):
+    """Plain claims (0.0 but for the claimants) and plain quotas: visiting the claimants alone
+    gives the quotas and the short rows of the pass over every row, in numpy and compiled."""
+    c = (_awkward if awkward else _columns)(seed, n)
+    rng = np.random.default_rng(seed + 2)
+    claims = np.where(rng.random(n) < 0.5, 0.0, rng.lognormal(3, 2, n) * (rng.random(n) < 0.9))
+    granted = claims * np.where(rng.random(n) < 0.5, 1.0, rng.uniform(0, 1, n))
+    quota = np.abs(np.nan_to_num(c["quota"]))  # plain: no sign bit
+    rows = np.flatnonzero(claims > 0)
+    rate_columns = c["revenue"], c["va_rate"], c["intensity"], c["alive"]
+    want_quota = quota.copy()
+    want_short, want_rows = kernels.grant_and_short(granted.copy(), scale, want_quota, claims, *rate_columns)
+    for step in (kernels, compiled):
+        got_quota = quota.copy()
+        short, got_rows = step.grant_and_short_among(rows, granted.copy(), scale, got_quota, claims, *rate_columns)
+        assert _same(got_quota, want_quota) and _same(short, want_short) and np.array_equal(got_rows, want_rows)
+
+
 @settings(max_examples=60, deadline=None)
 @given(seeds, sizes, st.floats(0.0, 1.0))
 def test_compact_keeps_the_masked_rows_bit_for_bit(seed, n, keep_share):

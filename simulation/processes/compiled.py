@@ -397,6 +397,24 @@ def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, 
 
 
 @numba.njit(cache=True)
+def grant_and_short_among(rows, granted, scale, quota, claims, revenue, va_rate, intensity, alive):
+    """kernels.grant_and_short_among in one pass over ``rows``."""
+    short = np.empty(len(rows))
+    kept = np.empty(len(rows), dtype=np.int64)
+    count = 0
+    for k in range(len(rows)):
+        i = rows[k]
+        granted[i] *= scale
+        quota[i] += granted[i]
+        gap = claims[i] - granted[i]
+        r = _rate(revenue[i], va_rate[i], intensity[i], alive[i])
+        short[count] = gap  # written always, kept if short: no branch to mispredict
+        kept[count] = i
+        count += gap > 1e-9 * (1.0 if r < 1.0 else r)  # np.maximum(r, 1.0), NaN kept
+    return short[:count].copy(), kept[:count].copy()
+
+
+@numba.njit(cache=True)
 def banded_grants(claims, grade, asking, left, granted, ungraded, grade_b):
     """energy.banded_grants in two passes over the claimants a band: each band's claims gathered
     in row order and summed as numpy sums them, then granted their share."""

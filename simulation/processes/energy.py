@@ -152,8 +152,13 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     if granted is None:  # plain claims
         claims = _in_full(len(pop), asking, asked)
         granted = claims.copy()
-    # granted scaled to what the pool gave, added to quotas; the rows still short of their claim
-    short, cut = step.grant_and_short(granted, scale, pop.quota, claims, *columns[1:], pop.alive)
+    # granted scaled to what the pool gave, added to quotas; the rows still short of their claim.
+    # Plain claims: every other row's claim and grant is 0.0 and its quota plain, which adding 0.0
+    # leaves as it is, so only the claimants are visited
+    if plain:
+        short, cut = step.grant_and_short_among(asking, granted, scale, pop.quota, claims, *columns[1:], pop.alive)
+    else:
+        short, cut = step.grant_and_short(granted, scale, pop.quota, claims, *columns[1:], pop.alive)
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
     used = kernels.used_so_far(pop.ytd[cut], pop.va_rate[cut], pop.intensity[cut], pop.alive[cut])

@@ -156,6 +156,19 @@ def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, 
     return short[cut], cut
 
 
+def grant_and_short_among(rows, granted, scale, quota, claims, revenue, va_rate, intensity, alive):
+    """:func:`grant_and_short` over ``rows`` (ascending) alone: where every other row's grant and
+    claim are 0.0 and its quota has no sign bit (plain claims and quotas), the same quotas and the
+    same rows short (``granted`` is then scaled on ``rows`` only)."""
+    grants = granted[rows] * scale
+    granted[rows] = grants
+    quota[rows] += grants
+    short = claims[rows] - grants
+    rate = revenue[rows] * (va_rate[rows] * intensity[rows]) * alive[rows]
+    kept = short > 1e-9 * np.maximum(rate, 1.0)
+    return short[kept], rows[kept]
+
+
 def exit_rows(rows, alive, revenue, hazard, land, quota, cert, above, tiers):
     """The firms of ``rows`` leave: returns what leaves with them, their land and quota (numpy's sums
     of the rows' values) and their number per tier code (0 规下, 1 规上, 1 + level for a certified
