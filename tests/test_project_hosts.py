@@ -72,3 +72,39 @@ def test_a_host_is_large_enough_or_the_largest(revenue, outputs, seed):
             assert revenue[pick] >= output and revenue[pick] > 0
         else:
             assert pick == np.argmax(revenue)  # the largest (the first of equals)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 300), st.sampled_from([0, 1, 2, 16]), st.integers(1, 40),
+       st.floats(0.0, 1.0))
+def test_compiled_hosts_pick_what_numpy_picks(seed, n, rounds, k, dead_share):
+    """The compiled draw over the live rows of a column (dead rows, zero and equal revenues, outputs
+    beyond every firm) gives the rows numpy's gives from the live firms' revenues, draw for draw."""
+    from simulation.processes import compiled
+
+    rng = np.random.default_rng(seed)
+    revenue = np.round(rng.lognormal(5, 2, n)) * (rng.random(n) < 0.8)  # whole numbers: ties in the sums
+    revenue[rng.integers(0, n)] = revenue.max()  # the largest twice (the fallback's first of the largest)
+    alive = rng.random(n) >= dead_share
+    rows = np.flatnonzero(rng.random(n) < 0.7)  # the 规上 rows of the year
+    outputs = rng.choice([1.0, 200.0, 5000.0, 1e12], k) * rng.random(k)
+    u = projects.host_draws(rng, k, rounds)
+    live, running, plain = compiled.live_running_revenue(rows, alive, revenue)
+    assert plain and np.array_equal(live, rows[alive[rows]])
+    assert np.cumsum(revenue[live]).tobytes() == running.tobytes()
+    if len(live) == 0:
+        return
+    if running[-1] > 0:  # some draws land exactly on a running sum (a tie in the search)
+        landing = running[rng.integers(0, len(live), u.shape)]
+        on = landing / running[-1]
+        u = np.where((on * running[-1] == landing) & (rng.random(u.shape) < 0.5), on, u)
+    want = live[projects.hosts_at(revenue[live], outputs, u)]
+    assert np.array_equal(compiled.host_picks(live, running, revenue, outputs, u, rounds), want)
+
+
+def test_compiled_hosts_leave_a_nan_or_negative_revenue_to_numpy():
+    from simulation.processes import compiled
+
+    rows = np.arange(4)
+    for odd in (np.nan, -1.0):
+        assert not compiled.live_running_revenue(rows, np.ones(4, dtype=bool), np.array([1.0, odd, 2.0, 3.0]))[2]

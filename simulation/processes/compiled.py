@@ -448,6 +448,87 @@ def banded_grants(claims, grade, asking, left, granted, ungraded, grade_b):
     return granted
 
 
+# --- 零增地技改 hosts (simulation.processes.projects.hosts)
+
+
+@numba.njit(cache=True)
+def live_running_revenue(rows, alive, revenue):
+    """The live firms of ``rows`` (in order), the running sum of their revenue (np.cumsum's: each
+    sum the one before plus the next revenue), and whether every revenue is at least 0 (no NaN):
+    then the sums never fall, and any binary search lands where numpy's does."""
+    live = np.empty(len(rows), dtype=np.int64)
+    running = np.empty(len(rows))
+    count, plain = 0, True
+    for k in range(len(rows)):
+        i = rows[k]
+        if alive[i]:
+            r = revenue[i]
+            live[count] = i
+            running[count] = r if count == 0 else running[count - 1] + r
+            plain &= r >= 0.0
+            count += 1
+    return live[:count], running[:count], plain
+
+
+@numba.njit(cache=True, inline="always")
+def _after(running, x):
+    """``np.searchsorted(running, x, side="right")`` for sums that never fall: how many are at most ``x``."""
+    lo, hi = 0, len(running)
+    while lo < hi:
+        mid = lo + ((hi - lo) >> 1)
+        if x < running[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@numba.njit(cache=True)
+def host_picks(live, running, revenue, outputs, u, rounds):
+    """projects.hosts over the firms ``live`` (their running revenue ``running``), project by
+    project (each reads its own row of ``u`` only, so the order does not matter): the rows of the
+    hosts, not their positions."""
+    last = len(live) - 1
+    total = running[last]
+    picks = np.empty(len(outputs), dtype=np.int64)
+    for k in range(len(outputs)):
+        placed = False
+        for draw in range(rounds if total > 0 else 0):
+            j = min(_after(running, u[k, draw] * total), last)
+            if revenue[live[j]] >= outputs[k]:
+                picks[k], placed = live[j], True
+                break
+        if not placed:
+            picks[k] = _among_large(live, revenue, outputs[k], u[k, rounds])
+    return picks
+
+
+@numba.njit(cache=True)
+def _among_large(live, revenue, output, u):
+    """projects.hosts' fallback: drawn in proportion to revenue among the firms of at least
+    ``output`` (np.cumsum of theirs, searched at ``u`` times its last), the largest if none is."""
+    large, total = 0, 0.0
+    for i in live:  # the running sum's last value, as np.cumsum adds it
+        if revenue[i] >= output:
+            total = revenue[i] if large == 0 else total + revenue[i]
+            large += 1
+    if large == 0:
+        best = live[0]
+        for i in live:  # np.argmax: the first of the largest
+            if revenue[i] > revenue[best]:
+                best = i
+        return best
+    x, seen, running, pick = u * total, 0, 0.0, -1
+    for i in live:
+        if revenue[i] >= output:
+            running = revenue[i] if seen == 0 else running + revenue[i]
+            seen += 1
+            pick = i
+            if x < running:  # the first whose running sum passes x; else the last large firm
+                break
+    return pick
+
+
 # --- base year and certificates
 # One pass over the population for each test the yearly certification and remediation make, each
 # the conjunction of comparisons and products the numpy version combines from column-wide passes

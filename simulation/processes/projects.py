@@ -517,7 +517,10 @@ def build(desk: Desk, project: Project, remaining: float | None = None):
     yield from ()
 
 
-def hosts(revenue: np.ndarray, outputs: np.ndarray, rng: np.random.Generator, rounds: int = 16) -> np.ndarray:
+HOST_ROUNDS = 16  # draws a project takes among all 规上 firms before it is drawn among those large enough
+
+
+def hosts(revenue: np.ndarray, outputs: np.ndarray, rng: np.random.Generator, rounds: int = HOST_ROUNDS) -> np.ndarray:
     """Positions in ``revenue`` (not empty) of the firms that carry out 零增地技改 projects of
     ``outputs``: each drawn in proportion to revenue among the firms at least as large as its output
     (a 技改 on its own plot at most doubles a firm); the largest firm when none is.
@@ -530,7 +533,17 @@ def hosts(revenue: np.ndarray, outputs: np.ndarray, rng: np.random.Generator, ro
     takes ``rounds + 1`` uniforms whatever it uses, so the stream stays aligned between scenarios
     whose firms differ (common random numbers for what the stream draws next).
     """
-    u = rng.random((len(outputs), rounds + 1))  # a project's row: its draws in turn, the last for the fallback
+    return hosts_at(revenue, outputs, host_draws(rng, len(outputs), rounds))
+
+
+def host_draws(rng: np.random.Generator, projects: int, rounds: int = HOST_ROUNDS) -> np.ndarray:
+    """The uniforms :func:`hosts` reads: a project's row holds its draws in turn, the last for the fallback."""
+    return rng.random((projects, rounds + 1))
+
+
+def hosts_at(revenue: np.ndarray, outputs: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """:func:`hosts` with its uniforms ``u`` drawn (:func:`host_draws`)."""
+    rounds = u.shape[1] - 1
     weights = np.cumsum(revenue)
     last, total = len(revenue) - 1, weights[-1]
     picks = np.zeros(len(outputs), dtype=np.int64)
