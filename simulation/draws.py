@@ -130,6 +130,22 @@ def lognormal(rng: np.random.Generator, mean: float, sigma: float, size: int) ->
     return np.exp(z, out=z)
 
 
+def categories(rng: np.random.Generator, p, size: int) -> np.ndarray:
+    """Category ``k`` with probability ``p[k]`` (not negative, summing to about 1) for ``size`` draws:
+    ``rng.choice(len(p), size, p=p)``'s draws (its cumulative shares, divided by their last, counted
+    at or below a uniform each). For a few categories, one comparison pass each, in place of
+    numpy's binary search per draw (some ten times as long)."""
+    cdf = np.cumsum(np.asarray(p, dtype=float))
+    cdf /= cdf[-1]
+    u = rng.random(size)
+    if len(cdf) > 16:
+        return cdf.searchsorted(u, side="right")
+    k = np.zeros(size, dtype=np.int64)
+    for bound in cdf:
+        k += u >= bound
+    return k
+
+
 def gumbel(rng: np.random.Generator, size: int) -> np.ndarray:
     """Standard Gumbel draws (location 0, scale 1): ``-log(-log(u))``, u uniform on (0, 1)."""
     g = rng.random(size)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from .draws import lognormal
+from .draws import categories, lognormal
 from .processes import kernels
 from .processes.certificates_init import initial_certificates
 from .scenario import Scenario
@@ -256,7 +256,7 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     disp = above.dispersion.at(0)
 
     revenue, is_above = _base_revenue(scenario, rng)
-    sector = rng.choice(len(pop_spec.sectors), size=n, p=[s.firm_share.at(0) for s in pop_spec.sectors])
+    sector = categories(rng, [s.firm_share.at(0) for s in pop_spec.sectors], n)
     names = [s.name for s in pop_spec.sectors]
     for i, firm in enumerate(pop_spec.large_firms):
         if firm.sector is not None:

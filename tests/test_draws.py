@@ -75,3 +75,18 @@ def test_one_more_remediated_firm_is_measured_with_far_less_noise_on_common_rand
     paired = np.array([outcome(more, s) for s in range(8)]) - base
     unpaired = np.array([outcome(more, s + 100) for s in range(8)]) - base
     assert np.all(paired.std(axis=0) < 0.5 * unpaired.std(axis=0)), (paired.std(axis=0), unpaired.std(axis=0))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 24), st.integers(0, 2000), st.floats(0.0, 0.5))
+def test_categories_are_numpys_choice(seed, k, size, zero_share):
+    """The same categories as ``Generator.choice`` with ``p`` (shares of 0 among them), and the
+    generator left where choice leaves it."""
+    from simulation.draws import categories
+
+    shares = np.random.default_rng(seed).random(k) * (np.random.default_rng(seed + 1).random(k) >= zero_share)
+    shares[0] += 1e-3  # not all zero
+    p = shares / shares.sum()
+    mine, numpys = np.random.default_rng(seed + 2), np.random.default_rng(seed + 2)
+    assert np.array_equal(categories(mine, p, size), numpys.choice(k, size=size, p=p))
+    assert mine.random() == numpys.random()

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..draws import categories
 from ..scenario import Scenario
 
 
@@ -45,6 +46,6 @@ def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -
         intensity=intensity,
         rd=spec.rd_intensity_median.at(0) / 100 * rng.lognormal(0.0, 0.5, n),
         drift=rng.normal(0.0, params.growth.heterogeneity.at(year), n),
-        sector=rng.choice(len(spec.sectors), size=n, p=[s.firm_share.at(0) for s in spec.sectors]),
+        sector=categories(rng, [s.firm_share.at(0) for s in spec.sectors], n),
     )
     return firms, use
