@@ -379,24 +379,6 @@ def trade_idle(quota, idle, factor):
 
 
 @numba.njit(cache=True)
-def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, alive):
-    """kernels.grant_and_short in one pass: (short of the rows still short, those rows)."""
-    n = len(granted)
-    short = np.empty(n)
-    rows = np.empty(n, dtype=np.int64)
-    count = 0
-    for i in range(n):
-        granted[i] *= scale
-        quota[i] += granted[i]
-        gap = claims[i] - granted[i]
-        r = _rate(revenue[i], va_rate[i], intensity[i], alive[i])
-        short[count] = gap  # written always, kept if short: no branch to mispredict
-        rows[count] = i
-        count += gap > 1e-9 * (1.0 if r < 1.0 else r)  # np.maximum(r, 1.0), NaN kept
-    return short[:count].copy(), rows[:count].copy()
-
-
-@numba.njit(cache=True)
 def grant_and_short_among(rows, granted, scale, quota, claims, revenue, va_rate, intensity, alive):
     """kernels.grant_and_short_among in one pass over ``rows``."""
     short = np.empty(len(rows))
@@ -412,6 +394,13 @@ def grant_and_short_among(rows, granted, scale, quota, claims, revenue, va_rate,
         kept[count] = i
         count += gap > 1e-9 * (1.0 if r < 1.0 else r)  # np.maximum(r, 1.0), NaN kept
     return short[:count].copy(), kept[:count].copy()
+
+
+@numba.njit(cache=True)
+def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, alive):
+    """kernels.grant_and_short in one pass: (short of the rows still short, those rows)."""
+    rows = np.arange(len(granted))
+    return grant_and_short_among(rows, granted, scale, quota, claims, revenue, va_rate, intensity, alive)
 
 
 @numba.njit(cache=True)
