@@ -145,7 +145,7 @@ class Population:
         (fresh arrays the caller no longer uses) become the columns as they are where they fit
         (the column's dtype, ``n`` contiguous rows of their own), not copied. ``room``: the other
         columns' buffers hold the rows a first growth would add, so the first births and completed
-        projects copy only the handed-over columns (rows never written take no memory).
+        projects copy only the handed-over columns.
         """
         unknown = set(values) - set(COLUMNS)
         if unknown:
@@ -157,7 +157,7 @@ class Population:
             if name in handed_over and isinstance(value, np.ndarray) and _fits_column(value, dtype, n):
                 cols[name] = value
                 continue
-            cols[name] = np.zeros(rows, dtype=dtype)  # calloc'd: the rows beyond n are never touched
+            cols[name] = np.zeros(rows, dtype=dtype)  # the rows beyond n wait for births and projects
             if name == "id" and name not in values:
                 cols[name][:n] = np.arange(first_id, first_id + n, dtype=np.int64)
             elif name in values:
