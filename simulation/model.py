@@ -423,18 +423,7 @@ class Region:
         pop = self.pop
         if self._above_rows is None:  # the 规上 rows change only at the year's end (the review, then the roll)
             self._above_rows = np.flatnonzero(pop.above)
-        compiled = kernels.compiled_for(len(pop))
-        if compiled is not None:  # one pass for the live rows and their running revenue, one for the draws
-            live, running, plain = compiled.live_running_revenue(self._above_rows, pop.alive, pop.revenue)
-            if plain:  # (a NaN or negative revenue: numpy's search, below)
-                if len(live) == 0:
-                    return live
-                u = projects.host_draws(self.rng["hosts"], len(outputs))
-                return compiled.host_picks(live, running, pop.revenue, outputs, u, u.shape[1] - 1)
-        rows = self._above_rows[pop.alive[self._above_rows]]  # the live ones, ascending
-        if len(rows) == 0:
-            return rows
-        return rows[projects.hosts(pop.revenue[rows], outputs, self.rng["hosts"])]
+        return projects.host_rows(self._above_rows, pop.alive, pop.revenue, outputs, self.rng["hosts"])
 
     def _add_project_firms(self, done: list[projects.Project]) -> None:
         spec, pp, year = self.scenario.population, self.params.projects, self.year

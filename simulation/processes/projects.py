@@ -34,6 +34,7 @@ from simpy.events import NORMAL, URGENT
 from ..books import Books
 from ..resources import EnergyPool, Pool, QuietRequest, after, left_fold, next_event, take_waiting
 from ..scenario import Attraction, Energy, Projects
+from . import kernels
 from .land import LandMarket, wait_for
 
 
@@ -534,6 +535,25 @@ def hosts(revenue: np.ndarray, outputs: np.ndarray, rng: np.random.Generator, ro
     whose firms differ (common random numbers for what the stream draws next).
     """
     return hosts_at(revenue, outputs, host_draws(rng, len(outputs), rounds))
+
+
+def host_rows(rows: np.ndarray, alive: np.ndarray, revenue: np.ndarray, outputs: np.ndarray,
+              rng: np.random.Generator) -> np.ndarray:
+    """The rows of the hosts (:func:`hosts`) among the live firms of ``rows`` (ascending), none if
+    none is live (and nothing drawn); in two compiled passes where the compiled steps are in use
+    (the live rows with their running revenue, then the draws: the same picks)."""
+    compiled = kernels.compiled_for(len(alive))
+    if compiled is not None:
+        live, running, plain = compiled.live_running_revenue(rows, alive, revenue)
+        if plain:  # (a NaN or negative revenue: numpy's search, below)
+            if len(live) == 0:
+                return live
+            u = host_draws(rng, len(outputs))
+            return compiled.host_picks(live, running, revenue, outputs, u, u.shape[1] - 1)
+    live = rows[alive[rows]]
+    if len(live) == 0:
+        return live
+    return live[hosts(revenue[live], outputs, rng)]
 
 
 def host_draws(rng: np.random.Generator, projects: int, rounds: int = HOST_ROUNDS) -> np.ndarray:
