@@ -296,7 +296,7 @@ class Region:
         annual = pop.annual_revenue()  # the year's revenue: no monthly sum moves until the roll
         self._energy_true_up(annual)
         # a firm rationed down to (almost) no output by December cannot carry on: it leaves the market
-        idle = np.flatnonzero(pop.alive & (pop.revenue < 1.0))  # under 1万元 a year
+        idle = (pop.alive & (pop.revenue < 1.0)).nonzero()[0]  # under 1万元 a year
         self._exit(idle, Route.MARKET, reason="有序用电: no output left")
         entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, self.draws, annual)
         n_entered, n_dropped = int(np.count_nonzero(entered)), int(np.count_nonzero(dropped))
@@ -344,7 +344,7 @@ class Region:
         for level, rows in granted.items():
             self.counts[f"new_cert{int(level)}"] += len(rows)
             sources = np.bincount(before[rows], minlength=len(Cert))  # by level, ascending as np.unique
-            for source in np.flatnonzero(sources).tolist():
+            for source in sources.nonzero()[0].tolist():
                 self._flow(CERT_LABELS[Cert(source)], CERT_LABELS[level], int(sources[source]))
         new, _ = certification.high_tech_round(pop, rules, year, draws)
         self.counts["new_high_tech"] += len(new)
@@ -422,7 +422,7 @@ class Region:
         """Rows of the 规上 firms that carry out each 零增地技改 project (see :func:`projects.hosts`)."""
         pop = self.pop
         if self._above_rows is None:  # the 规上 rows change only at the year's end (the review, then the roll)
-            self._above_rows = np.flatnonzero(pop.above)
+            self._above_rows = pop.above.nonzero()[0]
         return projects.host_rows(self._above_rows, pop.alive, pop.revenue, outputs, self.rng["hosts"])
 
     def _add_project_firms(self, done: list[projects.Project]) -> None:

@@ -145,8 +145,8 @@ class RequestQueue:
         if self._total is not None and len(items):  # the same left fold as one += per request
             self._total = left_fold(self._total, amounts)
         if len(items):
-            self._running += float(np.sum(amounts))  # pairwise: fewer roundings than counted here
-            self._mass += float(np.sum(np.abs(amounts)))
+            self._running += float(amounts.sum())  # pairwise: fewer roundings than counted here
+            self._mass += float(np.abs(amounts).sum())
             self._roundings += len(items)
 
     def head_amount(self) -> float:
@@ -185,13 +185,13 @@ class RequestQueue:
             return [], level, bool(self._count)
         end = min(len(self._items), start + window)
         levels = np.subtract.accumulate(np.concatenate(([level], self._amounts[start:end])))
-        short = np.flatnonzero(levels[1:] < 0)
+        short = (levels[1:] < 0).nonzero()[0]
         stop = start + int(short[0]) if len(short) else end
         if stop == start:
             return [], level, True
         served = self._take_out(start, stop)
         self._items[start:stop] = [None] * (stop - start)
-        self._running -= float(np.sum(self._amounts[start:stop]))
+        self._running -= float(self._amounts[start:stop].sum())
         self._roundings += stop - start
         self._amounts[start:stop] = 0.0
         self._total = None
@@ -244,7 +244,7 @@ class RequestQueue:
         items = self._items
         for slot in slots:
             items[slot] = None
-        self._running -= float(np.sum(self._amounts[slots]))
+        self._running -= float(self._amounts[slots].sum())
         self._roundings += len(slots)
         self._amounts[slots] = 0.0
         self._count -= len(slots)
@@ -257,7 +257,7 @@ class RequestQueue:
         slot = self._items.index(block, self._head)
         end = slot + count
         self._items[slot:end] = [None] * count
-        self._running -= float(np.sum(self._amounts[slot:end]))
+        self._running -= float(self._amounts[slot:end].sum())
         self._roundings += count
         self._amounts[slot:end] = 0.0
         self._count -= count

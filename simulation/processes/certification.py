@@ -75,7 +75,7 @@ def eligible_rows(pop: Population, level: int, step: Step, rules: Certification,
         ladder |= (pop.cert < level) & (pop.revenue_prev >= step.open_above_revenue.at(year))
     if step.level_below_required_from is not None and year < step.level_below_required_from:
         ladder |= pop.cert < level
-    rows = np.flatnonzero(pop.alive & ladder)
+    rows = (pop.alive & ladder).nonzero()[0]
     compiled = kernels.compiled_for(len(pop))
     if compiled is not None:
         return _eligible_in_one_pass(compiled, pop, rows, level, step, rules, year)
@@ -120,7 +120,7 @@ def _apply_step(pop: Population, level: int, step: Step, rules: Certification, m
         if len(winners) > _RANK_IN_PART_FROM:  # partial ranking: the same rows (quota >= 0), fewer compared
             winners = winners[smallest(-spending, quota)]
         else:
-            winners = winners[np.argsort(-spending, kind="stable")[:quota]]
+            winners = winners[(-spending).argsort(kind="stable")[:quota]]
     return np.sort(winners)
 
 
@@ -165,7 +165,7 @@ def review(pop: Population, rules: Certification, year: int, draws: FirmDraws) -
     if compiled is not None:
         due = compiled.review_due(pop.alive, pop.cert, pop.cert_year, int(year), rules.term_years.at(year))
     else:
-        due = np.flatnonzero(pop.alive & (pop.cert > 0) & (year - pop.cert_year >= rules.term_years.at(year)))
+        due = (pop.alive & (pop.cert > 0) & (year - pop.cert_year >= rules.term_years.at(year))).nonzero()[0]
     pass_rate = review_pass_rates(rules, year)[pop.cert[due]]
     passed = draws.uniform(pop.id[due], "review", year) < pass_rate
     pop.cert_year[due] = year
@@ -223,9 +223,9 @@ def cultivation_pool(pop: Population, cultivation: Cultivation | None, year: int
         int(round(cultivation.high_tech_seedlings.at(year)))
     if seedlings > 0:
         closeness = pop.rd / high_tech_rd_floor(pop.revenue_prev)
-        below = np.flatnonzero(pop.alive & ~pop.high_tech & (closeness < 1.0))
+        below = (pop.alive & ~pop.high_tech & (closeness < 1.0)).nonzero()[0]
         if len(below) > seedlings:
-            below = below[np.argpartition(-closeness[below], seedlings - 1)[:seedlings]]
+            below = below[(-closeness[below]).argpartition(seedlings - 1)[:seedlings]]
         pool[below] = True
     return pool
 

@@ -38,7 +38,7 @@ _COVER_MARGIN = 1e-6
 
 def pro_rata_by_grade(claims: np.ndarray, grade: np.ndarray, available: float) -> np.ndarray:
     """Grant ``claims`` band by band (A first), pro rata within the band where ``available`` runs out."""
-    asking = np.flatnonzero(claims > 0)
+    asking = (claims > 0).nonzero()[0]
     return _grants(claims, asking, claims[asking], grade, available)
 
 

@@ -48,7 +48,7 @@ def _grade(pop: Population, annual: np.ndarray, weights, min_land_below: float, 
         pop.alive & ~pop.above & (pop.land >= min_land_below),
     )
     for members in groups:
-        idx = np.flatnonzero(members)
+        idx = members.nonzero()[0]
         if len(idx) == 0:
             continue
         score[idx] = _score(idx, measures)

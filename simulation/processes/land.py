@@ -142,7 +142,7 @@ class LandMarket:
             g = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
             claim = pop.land * np.maximum(g - threshold, 0.0)
             claim *= elasticity * (pop.alive & pop.above)
-            rows = np.flatnonzero(claim > 1e-9)
+            rows = (claim > 1e-9).nonzero()[0]
             claims = claim[rows]
         else:  # the same claims in one pass
             rows, claims = compiled.expansion_claims(annual, pop.revenue_prev, pop.land, pop.alive, pop.above,
@@ -273,7 +273,7 @@ class LandMarket:
             return
         granted = books["land_granted_expansion"]  # summed in claim order, as one add per claim
         start = 0
-        for gone in [*np.flatnonzero(~present).tolist(), len(amounts)]:
+        for gone in [*(~present).nonzero()[0].tolist(), len(amounts)]:
             run = slice(start, gone)
             self.pool.granted_run(amounts[run], reason)
             np.add.at(pop.land, rows[run], amounts[run])  # in claim order: a firm's two claims both count
@@ -297,7 +297,7 @@ class LandMarket:
             return zip(repeat(now), repeat("grant"), some if all(some) else filter(None, some), repeat(reason))
 
         start = 0
-        for gone in np.flatnonzero(~present).tolist():
+        for gone in (~present).nonzero()[0].tolist():
             ledger.extend(grants(listed[start:gone + 1]))
             back = float(returned[gone])
             if back:
@@ -317,11 +317,11 @@ def _best_first(grade: np.ndarray, score: np.ndarray) -> np.ndarray:
     sort by grade (a small integer) that follows is quick.
     """
     key = -score
-    order = np.argsort(key)
+    order = key.argsort()
     ranked = key[order]
     if not (ranked[1:] > ranked[:-1]).all():  # equal scores (or NaN): the stable sort decides
         return np.lexsort((key, grade))
-    return order[np.argsort(grade[order], kind="stable")]
+    return order[grade[order].argsort(kind="stable")]
 
 
 def _ready(now: float, rules: ClearingRules) -> float:
@@ -347,9 +347,9 @@ def _present(pop: Population, firms: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
     The firms are looked up in the order of their ids (a search for ids in rising order stays in
     the part of the rows it has reached: several times quicker than in the claims' order)."""
-    order = np.argsort(firms)
+    order = firms.argsort()
     rows = np.empty(len(firms), dtype=np.intp)
-    rows[order] = np.searchsorted(pop.id, firms[order])
+    rows[order] = pop.id.searchsorted(firms[order])
     at = np.minimum(rows, len(pop) - 1)
     present = (rows < len(pop)) & (pop.id[at] == firms) & pop.alive[at] if len(pop) else np.zeros(len(firms), bool)
     return rows, present

@@ -112,7 +112,7 @@ class Desk:
         order, years, amounts = [], [], []  # each start's spending in each year it spans
         for offset in range(int((last - first).max(initial=0))):
             year = first + offset
-            rows = np.flatnonzero(year < last)
+            rows = (year < last).nonzero()[0]
             stop, begin = 12.0 * (year[rows] + 1), 12.0 * year[rows]
             overlap = np.where(stop < end[rows], stop, end[rows]) - np.where(begin > now[rows], begin, now[rows])
             order.append(rows)
@@ -122,7 +122,7 @@ class Desk:
             _fold_by_key(self.spending, self.base_year + 1 + np.concatenate(years), np.concatenate(order),
                          np.concatenate(amounts))
         if counted.any():
-            books, rows = self.books(), np.flatnonzero(counted)
+            books, rows = self.books(), counted.nonzero()[0]
             for name, values in (("projects_started", np.ones(len(rows))), ("land_granted_projects", land[rows]),
                                  ("projects_zero_land", zero_land[rows].astype(float)),
                                  ("projects_large_started", large[rows].astype(float))):

@@ -37,8 +37,8 @@ def smallest(key: np.ndarray, k: int) -> np.ndarray:
     k = max(int(k), 0)
     if k >= len(key):
         return np.argsort(key, kind="stable")
-    top = np.flatnonzero(_in_top(key, k))
-    return top[np.argsort(key[top], kind="stable")]
+    top = _in_top(key, k).nonzero()[0]
+    return top[key[top].argsort(kind="stable")]
 
 
 def rank_bands(key: np.ndarray, bounds) -> np.ndarray:

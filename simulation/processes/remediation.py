@@ -89,7 +89,7 @@ def _listed(pop: Population, high_energy_use: float | None) -> np.ndarray:
     listed = pop.grade == GRADE_D
     if high_energy_use is not None:
         listed |= (pop.grade == GRADE_C) & (pop.energy_use() >= high_energy_use)
-    return np.flatnonzero(pop.alive & listed)
+    return (pop.alive & listed).nonzero()[0]
 
 
 def _upgrade(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, out: Outcome) -> None:
@@ -112,7 +112,7 @@ def _regularise(pop: Population, idx: np.ndarray, effects: RouteEffects, year: i
 
 
 def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, draws: FirmDraws) -> None:
-    acquirers = np.flatnonzero(pop.alive & (pop.grade == GRADE_A))
+    acquirers = (pop.alive & (pop.grade == GRADE_A)).nonzero()[0]
     if len(idx) == 0 or len(acquirers) == 0:
         return
     buyer = acquirers[(draws.uniform(pop.id[idx], "buyer", year) * len(acquirers)).astype(np.int64)]
@@ -133,7 +133,7 @@ def remediate_scattered(pop: Population, count: int, close_share: float, exclude
     else:
         eligible = pop.alive & ~pop.above
         eligible[exclude] = False
-        idx = np.flatnonzero(eligible)
+        idx = eligible.nonzero()[0]
         tax_per_head = pop.revenue[idx] * pop.tax_rate[idx] / np.maximum(pop.employees[idx], 1.0)
     chosen = idx[smallest(tax_per_head, count)]  # the weakest, ties by position, in linear time
     closes = draws.uniform(pop.id[chosen], "scattered", year) < close_share
