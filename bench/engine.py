@@ -14,6 +14,8 @@ and, for populations of 10^3 to 10^6 firms:
   share of each kernel's), and the process's peak resident memory;
 - a naive baseline measured in the same run: the same monthly step written as one SimPy
   process per firm, as the SimPy tutorial would have it, and the speed-up over it;
+- the Python-level calls a Zhenhai replication makes (cProfile's count): its fixed cost as a
+  number that does not move with the machine's load;
 - the one-time cost of the compiled steps (numba): a first Zhenhai replication on them in a fresh
   process, compiling into an empty disk cache and then loading from it, less one on numpy alone.
 
@@ -235,6 +237,27 @@ def zhenhai_batch(replications: int = 200) -> float:
     return (time.perf_counter() - start) / replications
 
 
+def python_calls(replications: int = 20) -> float:
+    """Python-level calls per Zhenhai replication (cProfile's count, compiled steps in use): the
+    per-replication fixed cost as a count, which does not move with the machine's load."""
+    import cProfile
+    import pstats
+
+    from simulation.loader import load_scenario
+    from simulation.model import run_region
+    from simulation.processes import kernels
+
+    sc = load_scenario(SCENARIO)
+    kernels.expect(10**12)  # as in a batch: the compiled steps
+    run_region(sc, 0)
+    profile = cProfile.Profile()
+    profile.enable()
+    for seed in range(1, replications + 1):
+        run_region(sc, seed)
+    profile.disable()
+    return pstats.Stats(profile).total_calls / replications  # type: ignore[attr-defined]  # set in __init__, not declared
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-firms", type=int, default=1_000_000)
@@ -248,6 +271,7 @@ def main() -> None:
           f"{_spread(replication_times(ROOT / 'scenarios' / 'ningbo_2020_2022.yaml', 7), 1e3, 0)} ms")
     print(f"one Zhenhai replication (3,000 firms, 5 years): {statistics.mean(replication_times(SCENARIO, 20)) * 1e3:.1f} ms alone, "
           f"{_spread([zhenhai_batch() for _ in range(3)], 1e3, 1)} ms in a batch of 200 (median of 3 batches)")
+    print(f"Python-level calls per Zhenhai replication (a count, not a time): {python_calls():,.0f}")
     naive = naive_simpy(10_000)
     print(f"naive SimPy, one process per firm (10^4 firms): {naive / 1e6:.2f} M firm-months/s\n")
     print("kernel: the model's step alone, compiled / numpy (M firm-months/s); model: five years in a fresh "
