@@ -27,6 +27,18 @@ def left_fold(start: float, values: np.ndarray) -> float:
     return float(np.add.accumulate(np.concatenate(([start], values)))[-1])
 
 
+def covered_run(level: float, amounts: np.ndarray) -> tuple[int, np.ndarray]:
+    """How many of ``amounts`` a free stock of ``level`` covers one after another, up to the first it
+    does not cover, and the stock after each (``levels[k]`` once the first ``k`` are taken).
+
+    The running difference (``np.subtract.accumulate``) is the same left fold as subtracting one by
+    one, and ``level < amount`` exactly when ``level - amount < 0``; an amount of 0.0 leaves the
+    stock as it was."""
+    levels = np.subtract.accumulate(np.concatenate(([level], amounts)))
+    short = (levels[1:] < 0).nonzero()[0]
+    return (int(short[0]) if len(short) else len(amounts)), levels
+
+
 @dataclass
 class Ledger:
     """Rows of (time in months, event, amount, reason)."""
@@ -174,19 +186,15 @@ class RequestQueue:
     def serve_from_head(self, level: float, window: int = 16) -> tuple[list, float, bool]:
         """Take out the requests from the head that a free stock of ``level`` serves one after
         another, stopping at the first it does not cover or after ``window`` slots; returns them
-        in queue order, the stock left, and whether a request was left uncovered.
-
-        The stock after each request is the running difference (``np.subtract.accumulate``: the
-        same left fold as subtracting one by one; ``level < amount`` exactly when
-        ``level - amount < 0``); a hole's 0.0 leaves it as it was.
+        in queue order, the stock left, and whether a request was left uncovered (by
+        :func:`covered_run`; a hole's 0.0 leaves the stock as it was).
         """
         start = self._head
         if not self._count or level < self._amounts[start]:  # most passes: the head still waits
             return [], level, bool(self._count)
         end = min(len(self._items), start + window)
-        levels = np.subtract.accumulate(np.concatenate(([level], self._amounts[start:end])))
-        short = (levels[1:] < 0).nonzero()[0]
-        stop = start + int(short[0]) if len(short) else end
+        covered, levels = covered_run(level, self._amounts[start:end])
+        stop = start + covered
         if stop == start:
             return [], level, True
         served = self._take_out(start, stop)
@@ -197,7 +205,7 @@ class RequestQueue:
         self._total = None
         self._head = stop
         self._after_removal()
-        return served, float(levels[stop - start]), len(short) > 0
+        return served, float(levels[covered]), stop < end
 
     def _take_out(self, start: int, stop: int) -> list:
         """The requests in slots ``start`` to ``stop - 1``, in order, a block's as one run
@@ -540,18 +548,12 @@ class Pool(simpy.Container):
 
     def take_run(self, amounts: np.ndarray, reason: str) -> int:
         """Grant, in order, the claims that :meth:`take_if_first` one by one would grant before the
-        first it refuses, and book them; returns how many.
-
-        The free stock after each claim is the running difference (``np.subtract.accumulate`` is the
-        same left fold as subtracting one by one), and ``level < amount`` exactly when
-        ``level - amount < 0``, so the run, the stock left and the ledger rows are those of the
-        one-by-one loop.
+        first it refuses, and book them; returns how many. The run, the stock left and the ledger
+        rows are those of the one-by-one loop (:func:`covered_run`).
         """
         if self.get_queue or len(amounts) == 0:
             return 0
-        levels = np.subtract.accumulate(np.concatenate(([self._level], amounts)))
-        refused = np.flatnonzero(levels[1:] < 0)
-        k = int(refused[0]) if len(refused) else len(amounts)
+        k, levels = covered_run(self._level, amounts)
         if k == 0:
             return 0
         self._level = float(levels[k])

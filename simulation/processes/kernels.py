@@ -147,13 +147,10 @@ def trade_idle(quota, idle, factor):
 def grant_and_short(granted, scale, quota, claims, revenue, va_rate, intensity, alive):
     """``granted *= scale; quota += granted``; returns the rows still short of their claim
     (short > 1e-9 * max(rate, 1), ascending, ``rate`` as :func:`look_ahead`'s) and by how much
-    (short = claims - granted)."""
-    granted *= scale
-    quota += granted
-    short = claims - granted
-    rate = revenue * (va_rate * intensity) * alive
-    cut = np.flatnonzero(short > 1e-9 * np.maximum(rate, 1.0))
-    return short[cut], cut
+    (short = claims - granted): :func:`grant_and_short_among` every row (each row's values are
+    computed alone, so over every row it needs no condition on the others)."""
+    return grant_and_short_among(np.arange(len(granted)), granted, scale, quota, claims, revenue, va_rate,
+                                 intensity, alive)
 
 
 def grant_and_short_among(rows, granted, scale, quota, claims, revenue, va_rate, intensity, alive):
