@@ -48,8 +48,9 @@ COLUMNS: dict[str, type] = {
     "hazard_month": np.float64,  # this year's monthly exit probability (set each year)
 }
 
-# what an appended row holds in a column not given (ids are fresh: numbered on)
-_APPENDED = {name: UNGRADED if name == "grade" else 0 for name in COLUMNS if name != "id"}
+# what an appended row holds in a column not given (ids are fresh: numbered on); the rows of a
+# buffer beyond the population hold it already, so an append writes only the columns it is given
+_DEFAULT = {name: UNGRADED if name == "grade" else 0 for name in COLUMNS}
 
 
 # a column's bits, by its item size: the compiled compaction moves any column of a width as bits
@@ -62,8 +63,10 @@ class Population:
     """Enterprise state as equal-length numpy arrays, one per column of :data:`COLUMNS`.
 
     Each column is a view of the first ``len(pop)`` rows of a larger buffer, so that appending
-    firms (births, completed projects) copies every column only when the buffer doubles, not
-    every month. Assigning a column writes into its buffer: ``pop.rd = new`` copies ``new``.
+    firms (births, completed projects) copies every column only when the buffer grows, not
+    every month. The buffer's rows beyond the population hold the column's default (what a row
+    not given a value holds), so an append writes only the columns it is given. Assigning a
+    column writes into its buffer: ``pop.rd = new`` copies ``new``.
     """
 
     __slots__ = tuple(COLUMNS) + ("next_id", "_buffers", "_size")
@@ -121,6 +124,7 @@ class Population:
             if len(buffer) < size:
                 grown = np.empty(max(size, _room_for(len(buffer))), dtype=buffer.dtype)
                 grown[: len(buffer)] = buffer
+                grown[len(buffer):] = _DEFAULT[name]
                 self._buffers[name] = buffer = grown
             object.__setattr__(self, name, buffer[:size])
         object.__setattr__(self, "_size", size)
@@ -162,8 +166,8 @@ class Population:
                 cols[name][:n] = np.arange(first_id, first_id + n, dtype=np.int64)
             elif name in values:
                 cols[name][:n] = np.asarray(values[name], dtype=dtype)
-            elif name == "grade":
-                cols[name][:n] = UNGRADED
+            if name == "grade":  # ungraded where not given, and in the rows beyond
+                cols[name][n if name in values else 0:] = UNGRADED
         pop = cls.__new__(cls)
         pop._own(cols, n)
         return pop
@@ -187,6 +191,8 @@ class Population:
                     step.compact_pair(first, second, mask)
                 if len(bits) % 2:
                     step.compact(bits[-1], mask)
+        for name, buffer in self._buffers.items():  # the rows left behind hold the default again
+            buffer[kept : len(self)] = _DEFAULT[name]
         self._resize(kept)
 
     def append(self, n: int, **values) -> None:
@@ -198,8 +204,8 @@ class Population:
             raise ValueError(f"not population columns: {sorted(unknown)}")
         start = len(self)
         self._resize(start + n)
-        for name, default in _APPENDED.items():
-            getattr(self, name)[start:] = values.get(name, default)
+        for name, value in values.items():  # the other columns' new rows hold their defaults
+            getattr(self, name)[start:] = value
         self.id[start:] = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
         self.next_id += n
 

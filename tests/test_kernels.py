@@ -324,21 +324,34 @@ def test_a_run_is_the_same_with_either_version(monkeypatch):
 
 
 @settings(max_examples=60, deadline=None)
-@given(seeds, st.integers(0, 50), st.integers(0, 300), st.booleans())
-def test_append_is_extending_by_a_new_population(seed, before, n, room):
+@given(seeds, st.integers(0, 50), st.integers(0, 300), st.booleans(), st.floats(0.0, 1.0), st.integers(0, 300))
+def test_append_is_extending_by_a_new_population(seed, before, n, room, kept, later):
     """Rows appended in place (fresh ids, columns not given zero, grade ungraded, scalars and
     arrays cast as Population.new casts them) equal extending by a population made for them,
-    into buffers with room or not."""
+    into buffers with room or not, and again after exits have left rows behind (each column
+    given by one append and not the other, so a left row read as new would show)."""
     from simulation.population import COLUMNS, Population
 
     rng = np.random.default_rng(seed)
-    values = dict(alive=True, revenue=rng.lognormal(5, 2, n), entry_year=2023, va_rate=0.25,
-                  land=rng.random(n) * 10, quota=np.where(rng.random(n) < 0.5, -0.0, rng.random(n)),
-                  lease_end=rng.integers(0, 2030, n), employees=np.maximum(rng.lognormal(2, 1, n), 1.0),
-                  cert=rng.integers(0, 3, n).astype(float), sector=2.0, above=np.ones(n), tax_rate=0)
+
+    def values(n: int, first: bool) -> dict:
+        given = dict(alive=True, revenue=rng.lognormal(5, 2, n), entry_year=2023, va_rate=0.25,
+                     land=rng.random(n) * 10, quota=np.where(rng.random(n) < 0.5, -0.0, rng.random(n)),
+                     lease_end=rng.integers(0, 2030, n), employees=np.maximum(rng.lognormal(2, 1, n), 1.0),
+                     cert=rng.integers(0, 3, n).astype(float), sector=2.0, above=np.ones(n), tax_rate=0)
+        other = dict(grade=rng.integers(0, 5, n), score=rng.random(n), rd=rng.random(n), drift=-1.5,
+                     cert_year=2021, d_streak=rng.integers(0, 3, n), hazard_month=rng.random(n))
+        return given if first else other | dict(alive=True)
+
+    first, second = values(n, True), values(later, False)
+    mask = rng.random(before + n) < kept
     pops = [Population.new(before, revenue=np.arange(before, dtype=float), alive=True, room=room) for _ in range(2)]
-    pops[0].extend(Population.new(n, **values))
-    pops[1].append(n, **values)
+    pops[0].extend(Population.new(n, **first))
+    pops[1].append(n, **first)
+    for pop in pops:
+        pop.keep(mask)
+    pops[0].extend(Population.new(later, **second))
+    pops[1].append(later, **second)
     assert len(pops[0]) == len(pops[1]) and pops[0].next_id == pops[1].next_id
     for name in COLUMNS:
         a, b = getattr(pops[0], name), getattr(pops[1], name)
