@@ -99,3 +99,28 @@ def test_a_batchs_route_counts_are_its_firms_per_route(zhenhai, capacity, seed):
     assert out.counts[Route.MERGE] == len(out.merged) and out.counts[Route.CLOSE] == len(out.closed)
     kept_in_place = out.counts[Route.UPGRADE] + out.counts[Route.REGULARISE]
     assert int(np.count_nonzero((pop.grade == GRADE_D) & (pop.d_streak == 0))) == kept_in_place
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.0))
+def test_measure_gives_each_indicators_formula(seed, empty_share):
+    """The plain indicators read in one pass equal their formulas (bits, NaN for NaN), on years
+    with counters missing, zeros and last year's values."""
+    from simulation.books import COUNTERS
+    from simulation.indicators import INDICATORS, Snapshot, measure, population_aggregates
+    from simulation.population import Population
+
+    rng = np.random.default_rng(seed)
+    pop = Population.new(50, alive=True, above=rng.random(50) < 0.5, revenue=rng.lognormal(5, 1, 50), va_rate=0.2)
+    values = population_aggregates(pop, pop.revenue) | {
+        key: float(rng.choice([0.0, rng.lognormal(5, 2)]))
+        for key in ("land_total", "land_held", "land_free", "energy_cap", "energy_allocated", "capex", "carbon_factor",
+                    "projects_waiting", "land_waiting", "land_clearing", "land_freed_total", "energy_freed_total")}
+    counts = {name: float(rng.lognormal(3, 2)) for name in COUNTERS if rng.random() >= empty_share}
+    prev = {name: float(rng.lognormal(3, 1)) for name in INDICATORS if rng.random() < 0.8}
+    snapshot = Snapshot(2023, values, counts, prev)
+    measured = measure(snapshot)
+    assert list(measured) == list(INDICATORS)
+    for name, ind in INDICATORS.items():
+        want = float(ind.formula(snapshot))
+        assert np.float64(measured[name]).tobytes() == np.float64(want).tobytes(), name
