@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -42,7 +42,12 @@ class Snapshot:
     counts: dict[str, float]  # the year's flow counters
     prev: dict[str, float]  # last year's indicator values
 
-    def __getattr__(self, name: str) -> float:
+    def __post_init__(self) -> None:  # the aggregates as attributes: read without a call each
+        if not _SNAPSHOT_FIELDS.isdisjoint(self.values):
+            raise ValueError(f"aggregates named as snapshot fields: {sorted(_SNAPSHOT_FIELDS & self.values.keys())}")
+        self.__dict__.update(self.values)
+
+    def __getattr__(self, name: str) -> float:  # an aggregate added to ``values`` after the start
         try:
             return self.values[name]
         except KeyError:
@@ -55,6 +60,9 @@ class Snapshot:
     def growth(self, indicator: str, level: float) -> float:
         before = self.prev.get(indicator, math.nan)
         return 100.0 * (level / before - 1.0) if before and math.isfinite(before) else math.nan
+
+
+_SNAPSHOT_FIELDS = frozenset(f.name for f in fields(Snapshot))
 
 
 def _ratio(a: float, b: float, scale: float = 1.0) -> float:

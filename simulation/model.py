@@ -30,6 +30,7 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -493,7 +494,7 @@ class Region:
             self.totals[key] += self.counts[key]
         capex = self.params.investment.capex_share_of_value_added.at(year) / 100
         values = measure(self._snapshot(year, self.pop.annual_revenue(), capex))
-        self.records.extend((year, k, v) for k, v in values.items())
+        self.records.extend(zip(repeat(year), values, values.values()))
         self.prev = values
         self.counts = Books()
 
@@ -505,7 +506,7 @@ class Region:
         capex = self.params.investment.capex_share_of_value_added.at(year) / 100
         values = measure(self._snapshot(year, self.pop.revenue, capex))
         values.update({k: np.nan for k in values if k.endswith("_growth")})
-        self.records.extend((year, k, v) for k, v in values.items())
+        self.records.extend(zip(repeat(year), values, values.values()))
         self.prev = values
         self.counts = Books()
 

@@ -69,7 +69,7 @@ class Population:
     column writes into its buffer: ``pop.rd = new`` copies ``new``.
     """
 
-    __slots__ = tuple(COLUMNS) + ("next_id", "_buffers", "_size")
+    __slots__ = tuple(COLUMNS) + ("next_id", "_buffers", "_size", "_rows")
 
     if TYPE_CHECKING:  # the columns, set as slots from COLUMNS at run time; declared here for type checkers
         id: np.ndarray
@@ -103,6 +103,7 @@ class Population:
         next_id: int
         _buffers: dict[str, np.ndarray]
         _size: int
+        _rows: int
 
     def __init__(self, **columns: np.ndarray):
         lengths = {len(v) for v in columns.values()}
@@ -120,12 +121,16 @@ class Population:
     def _resize(self, size: int) -> None:
         """Make every column the view of the first ``size`` rows, growing the buffers if needed
         (by :func:`_room_for`)."""
-        for name, buffer in self._buffers.items():
-            if len(buffer) < size:
-                grown = np.empty(max(size, _room_for(len(buffer))), dtype=buffer.dtype)
-                grown[: len(buffer)] = buffer
-                grown[len(buffer):] = _DEFAULT[name]
-                self._buffers[name] = buffer = grown
+        buffers = self._buffers
+        if size > getattr(self, "_rows", -1):  # a buffer may be short (else none is: no length to read)
+            for name, buffer in buffers.items():
+                if len(buffer) < size:
+                    grown = np.empty(max(size, _room_for(len(buffer))), dtype=buffer.dtype)
+                    grown[: len(buffer)] = buffer
+                    grown[len(buffer):] = _DEFAULT[name]
+                    buffers[name] = grown
+            object.__setattr__(self, "_rows", min(map(len, buffers.values())))  # rows every buffer has
+        for name, buffer in buffers.items():
             object.__setattr__(self, name, buffer[:size])
         object.__setattr__(self, "_size", size)
 
