@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from .books import Books
+from .books import Books, canonical
 from .draws import FirmDraws
 from .indicators import Snapshot, measure, population_aggregates
 from .panel import PanelRecorder
@@ -171,7 +171,9 @@ def _listed(counts: np.ndarray) -> list[tuple[str, int]]:
     return [(TIER_LABELS[code], counts[code]) for code in _TIERS_BY_LABEL if counts[code]]
 
 
-_EXIT_COUNTER = {Route.MARKET: "exit_market", Route.MERGE: "exit_merge", Route.CLOSE: "exit_close"}
+# the counters by their declared names: Books.add's one lookup (an older name takes three)
+_EXIT_COUNTER = {route: canonical(name) for route, name in
+                 ((Route.MARKET, "exits_market"), (Route.MERGE, "exits_merged"), (Route.CLOSE, "exits_closed"))}
 
 
 class Region:
@@ -381,8 +383,8 @@ class Region:
         if not policy:
             self.counts.add("land_released_exits", land)
         self.counts.add(_EXIT_COUNTER[route], len(rows))
-        for tier, n in _listed(tiers):
-            self._flow(tier, label, n)
+        year = self.year  # a row for each tier the firms left from (as _flow would add each)
+        self.flow_rows.extend([(year, tier, label, n) for tier, n in _listed(tiers)])
 
     def _roll_year(self, annual: np.ndarray | None = None) -> None:
         """The year's revenue, growth and value added become last year's; the firms that left are dropped.
