@@ -564,7 +564,7 @@ class Pool(simpy.Container):
         """Book requests met, in order: :meth:`granted` for each (``held`` summed as a left fold)."""
         self.held = left_fold(self.held, amounts)
         now = float(self._env.now)
-        self.ledger.rows.extend((now, "grant", amount, reason) for amount in amounts.tolist() if amount)
+        self.ledger.rows.extend([(now, "grant", amount, reason) for amount in amounts.tolist() if amount])
 
     def cancel(self, request) -> None:
         """Withdraw a waiting request; those behind it may now be served."""
