@@ -6,6 +6,7 @@ energy intensity in tce per 万元 value added, employees in persons.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -351,9 +352,18 @@ def _base_revenue(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndar
     return revenue, is_above
 
 
+# The two functions below take no draws: kept for the next replication of the same scenario
+# (read-only arrays), where they were a tenth of a district's base population.
+@lru_cache(maxsize=8)
 def _pareto_quantiles(n: int, threshold: float, alpha: float, total: float) -> tuple[np.ndarray, float]:
     """``n`` revenues at the mid-quantiles of a Pareto(alpha) above ``threshold``, the excess over
-    the threshold scaled so that they sum to ``total``; returns them and the scale factor."""
+    the threshold scaled so that they sum to ``total``; returns them (read-only) and the scale factor."""
+    quantiles, scale = _pareto_quantiles_of(n, threshold, alpha, total)
+    quantiles.flags.writeable = False
+    return quantiles, scale
+
+
+def _pareto_quantiles_of(n: int, threshold: float, alpha: float, total: float) -> tuple[np.ndarray, float]:
     if n == 0:
         return np.empty(0), 1.0
     u = (np.arange(n) + 0.5) / n
@@ -365,6 +375,7 @@ def _pareto_quantiles(n: int, threshold: float, alpha: float, total: float) -> t
     return threshold + excess * scale, scale
 
 
+@lru_cache(maxsize=8)
 def _continuous_sigma(n: int, median: float, threshold: float, density: float, guess: float) -> float:
     """The log-normal spread below the line that meets ``density`` (firms per 万元) at the line.
 
