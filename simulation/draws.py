@@ -122,9 +122,10 @@ class FirmDraws:
 # and 70% (Gumbel) quicker than its own lognormal and gumbel, which call the C library per value.
 
 
-def lognormal(rng: np.random.Generator, mean: float, sigma: float, size: int) -> np.ndarray:
-    """Log-normal draws: ``exp(mean + sigma * z)``, z standard normal."""
-    z = rng.standard_normal(size)
+def lognormal(rng: np.random.Generator, mean: float, sigma: float, size: int,
+              out: np.ndarray | None = None) -> np.ndarray:
+    """Log-normal draws: ``exp(mean + sigma * z)``, z standard normal (into ``out``, if given, of ``size``)."""
+    z = rng.standard_normal(size) if out is None else rng.standard_normal(out=out)
     z *= sigma
     z += mean
     return np.exp(z, out=z)

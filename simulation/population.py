@@ -153,9 +153,10 @@ class Population:
         Each column is allocated once and written once (no copy of the whole population: at 10^6
         firms a copy of every column is ~150 MB). The arrays of the columns named in ``handed_over``
         (fresh arrays the caller no longer uses) become the columns as they are where they fit
-        (the column's dtype, ``n`` contiguous rows of their own), not copied. ``room``: the other
-        columns' buffers hold the rows a first growth would add, so the first births and completed
-        projects copy only the handed-over columns.
+        (the column's dtype, ``n`` contiguous rows of their own, or the leading rows of a buffer of
+        their own, made by :func:`_roomy`, which the column then takes), not copied. ``room``: the
+        other columns' buffers hold the rows a first growth would add, so the first births and
+        completed projects copy only the handed-over columns made without room.
         """
         unknown = set(values) - set(COLUMNS)
         if unknown:
@@ -164,9 +165,12 @@ class Population:
         rows = _room_for(n) if room else n
         for name, dtype in COLUMNS.items():
             value = values.get(name)
-            if name in handed_over and isinstance(value, np.ndarray) and _fits_column(value, dtype, n):
-                cols[name] = value
-                continue
+            if name in handed_over and isinstance(value, np.ndarray):
+                buffer = _buffer_of(value, dtype, n)
+                if buffer is not None:
+                    buffer[n:] = _DEFAULT[name]
+                    cols[name] = buffer
+                    continue
             cols[name] = np.zeros(rows, dtype=dtype)  # the rows beyond n wait for births and projects
             if name == "id" and name not in values:
                 cols[name][:n] = np.arange(first_id, first_id + n, dtype=np.int64)
@@ -241,16 +245,32 @@ def _room_for(rows: int) -> int:
     return rows + rows // 4 + 64
 
 
-def _fits_column(value: np.ndarray, dtype: type, n: int) -> bool:
-    """Whether ``value`` can be a column of ``n`` rows as it is: of the column's dtype, owning ``n``
-    contiguous elements (so no other column or view shares it)."""
-    return value.dtype == dtype and value.shape == (n,) and value.flags.c_contiguous and value.flags.owndata
+def _buffer_of(value: np.ndarray, dtype: type, n: int) -> np.ndarray | None:
+    """The buffer that can hold a column of ``n`` rows whose values are ``value``, as it is, or None:
+    ``value`` itself, owning ``n`` contiguous elements of the column's dtype (so no other column or
+    view shares it), or the buffer whose first ``n`` rows ``value`` is (see :func:`_roomy`)."""
+    if value.dtype != dtype or value.shape != (n,) or not value.flags.c_contiguous:
+        return None
+    if value.flags.owndata:
+        return value
+    base = value.base
+    if (isinstance(base, np.ndarray) and base.flags.owndata and base.ndim == 1 and base.dtype == dtype
+            and len(base) >= n and value.ctypes.data == base.ctypes.data):
+        return base
+    return None
 
 
-# Columns of the base-year population whose arrays initial_population makes for it alone, so
-# Population.new takes them uncopied (revenue_prev, the same array as revenue, is copied).
-_HANDED_OVER = ("above", "cert", "high_tech", "revenue", "va_prev", "growth_prev", "va_rate", "tax_rate",
-                "employees", "land", "intensity", "quota", "rd", "drift")
+def _roomy(n: int, dtype: type = np.float64) -> np.ndarray:
+    """``n`` rows of a fresh buffer with the room :meth:`Population.new` gives (``room=True``): a
+    column made in it is taken with its buffer, which the first births and projects then fit."""
+    return np.empty(_room_for(n), dtype=dtype)[:n]
+
+
+# Columns of the base-year population that initial_population makes in buffers of their own with
+# room (:func:`_roomy`), so Population.new takes them uncopied and the first appends copy nothing;
+# the others (revenue_prev, the same values as revenue; a few made elsewhere) are copied once.
+_HANDED_OVER = ("above", "revenue", "va_prev", "growth_prev", "va_rate", "tax_rate", "employees", "land",
+                "intensity", "quota")
 
 
 def initial_population(scenario: Scenario, rng: np.random.Generator) -> Population:
@@ -275,12 +295,12 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
             sector[i] = names.index(firm.sector)
     rel_intensity = np.array([s.energy_intensity_relative.at(0) for s in pop_spec.sectors])[sector]
 
-    va_rate = _scaled_rates(n, below.value_added_rate.at(0) / 100, disp, rng)
-    tax_rate = _scaled_rates(n, below.tax_rate.at(0) / 100, disp, rng)
-    intensity = below.energy_intensity.at(0) * rel_intensity
-    intensity *= lognormal(rng, 0.0, disp, n)
-    land = np.where(rng.random(n) < below.land_owner_share.at(0), below.land_per_owner.at(0), 0.0)
-    land *= lognormal(rng, -disp**2 / 2, disp, n)
+    va_rate = _scaled_rates(n, below.value_added_rate.at(0) / 100, disp, rng, out=_roomy(n))
+    tax_rate = _scaled_rates(n, below.tax_rate.at(0) / 100, disp, rng, out=_roomy(n))
+    # each product below is the ``*=`` of its first factor by the second, drawn after it
+    intensity = np.multiply(below.energy_intensity.at(0) * rel_intensity, lognormal(rng, 0.0, disp, n), out=_roomy(n))
+    land = np.multiply(np.where(rng.random(n) < below.land_owner_share.at(0), below.land_per_owner.at(0), 0.0),
+                       lognormal(rng, -disp**2 / 2, disp, n), out=_roomy(n))
     employees = revenue / below.revenue_per_employee.at(0)
 
     a = slice(0, n_above)
@@ -289,7 +309,7 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     total_tax = above.tax_per_mu.at(0) * above.land.at(0)
     tax_rate[a] = tax_rate[a] * total_tax / np.sum(tax_rate[a] * revenue[a])
     employees[a] = _allocate(above.employees.at(0), revenue[a] ** 0.7)
-    value_added = revenue * va_rate
+    value_added = np.multiply(revenue, va_rate, out=_roomy(n))
     intensity[a] *= above.energy_use.at(0) * 1e4 / np.sum(value_added[a] * intensity[a])
 
     drift = rng.normal(0.0, params.growth.heterogeneity.at(0), n)
@@ -313,13 +333,14 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
         revenue=revenue,
         revenue_prev=revenue,
         va_prev=value_added,
-        growth_prev=np.expm1(drift + np.log1p(params.growth.above_scale_mean.at(scenario.base_year) / 100)),
+        growth_prev=np.expm1(drift + np.log1p(params.growth.above_scale_mean.at(scenario.base_year) / 100),
+                             out=_roomy(n)),
         va_rate=va_rate,
         tax_rate=tax_rate,
-        employees=np.maximum(employees, 1.0),
+        employees=np.maximum(employees, 1.0, out=_roomy(n)),
         land=land,
         intensity=intensity,
-        quota=value_added * intensity,
+        quota=np.multiply(value_added, intensity, out=_roomy(n)),
         rd=rd,
         drift=drift,
         grade=UNGRADED,
@@ -346,9 +367,10 @@ def _base_revenue(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndar
     density_at_line = (n_above - len(named)) * alpha / (scale * threshold)  # firms per 万元 just above the line
     sigma = _continuous_sigma(n_below, below.revenue_median.at(0), threshold, density_at_line, below.revenue_sigma.at(0))
     small = _lognormal_below(n_below, below.revenue_median.at(0), sigma, threshold, rng)
-    revenue = np.concatenate([named, tail, small])
-    is_above = np.zeros(len(revenue), dtype=bool)  # the first n_above firms
+    revenue = np.concatenate([named, tail, small], out=_roomy(n_above + n_below))
+    is_above = _roomy(len(revenue), np.bool_)  # the first n_above firms
     is_above[:n_above] = True
+    is_above[n_above:] = False
     return revenue, is_above
 
 
@@ -423,8 +445,8 @@ def _lognormal_below(n: int, median: float, sigma: float, threshold: float, rng)
     return np.minimum(revenue, threshold * 0.999, out=revenue)
 
 
-def _scaled_rates(n: int, mean: float, disp: float, rng) -> np.ndarray:
-    rates = lognormal(rng, -disp**2 / 2, disp, n)
+def _scaled_rates(n: int, mean: float, disp: float, rng, out: np.ndarray | None = None) -> np.ndarray:
+    rates = lognormal(rng, -disp**2 / 2, disp, n, out=out)
     rates *= mean
     return _clipped(rates, 1e-4, 0.95)
 

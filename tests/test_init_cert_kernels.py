@@ -210,6 +210,41 @@ def test_population_with_room_grows_only_its_handed_over_columns():
     assert all(same(getattr(roomy, c), getattr(plain, c)) for c in COLUMNS)
 
 
+def test_a_column_made_with_room_is_taken_with_its_buffer():
+    """A column made in the leading rows of a buffer with room is taken with the buffer (no copy),
+    its rows beyond the population set to the column's default, so appends fit without growing;
+    a view into some other array is copied."""
+    from simulation.population import _roomy
+    from simulation.tiers import UNGRADED
+
+    n = 30
+    revenue, grade = _roomy(n), _roomy(n, np.int8)
+    revenue[:] = np.arange(n) + 0.5
+    grade[:] = 1
+    revenue.base[n:] = np.nan  # what np.empty may leave there
+    grade.base[n:] = 7
+    other = np.arange(3 * n, dtype=float)[n : 2 * n]  # not the leading rows of its buffer
+    pop = Population.new(n, handed_over=("revenue", "grade", "land"), room=True, revenue=revenue, grade=grade,
+                         land=other)
+    assert np.shares_memory(pop.revenue, revenue) and np.shares_memory(pop.grade, grade)
+    assert not np.shares_memory(pop.land, other) and same(pop.land, other)
+    held = pop.revenue
+    pop.append(3, alive=True)
+    assert np.shares_memory(pop.revenue, held)  # the buffer had the room
+    assert same(pop.revenue[n:], np.zeros(3)) and (pop.grade[n:] == UNGRADED).all()
+
+
+def test_the_base_population_fits_its_first_appends():
+    """Every column of the base population has the room: the first births copy no column."""
+    from simulation.population import initial_population
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "zhenhai_2021_2025.yaml")
+    pop = initial_population(scenario, np.random.default_rng(2))
+    before = {name: getattr(pop, name) for name in COLUMNS}
+    pop.append(20, alive=True, revenue=100.0)
+    assert all(np.shares_memory(getattr(pop, name), column) for name, column in before.items())
+
+
 def _pick_inputs(seed: int, n: int, repeated: int, whole_values: bool):
     """Sizes and R&D over orders of magnitude; some firms repeated exactly (equal scores at every
     weight); optionally whole-number value added from 1 (log 0, and many equal logs)."""
