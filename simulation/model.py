@@ -54,7 +54,7 @@ from .processes import (
     remediation,
     statistics,
 )
-from .resources import EnergyPool, LandPool, after
+from .resources import EnergyPool, LandPool, Ledger, after
 from .scenario import Scenario
 from .tiers import CERT_LABELS, ROUTE_LABELS, Cert, Route
 
@@ -68,30 +68,29 @@ class SimulationResult:
     indicators: ``year, indicator, value`` (long; the base year is the initial state).
     flows: ``year, source, target, count`` between tiers and to exit.
     ledger: ``resource, time, event, amount, reason`` of every land and energy movement, built
-    from ``ledger_rows`` when first read (~10^4 rows a city run; most callers never read it).
+    from ``ledgers`` when first read (~10^4 rows a city run; most callers never read it).
     """
 
     indicators: pd.DataFrame
     flows: pd.DataFrame
-    ledger_rows: tuple[list, list] = field(repr=False)  # land's and energy's (time, event, amount, reason)
+    ledgers: tuple[Ledger, Ledger] = field(repr=False)  # land's and energy's
     firms: pd.DataFrame | None = None  # the firm panel, when asked for (see :mod:`simulation.panel`)
 
     @cached_property
     def ledger(self) -> pd.DataFrame:
-        return ledger_frame(*self.ledger_rows)
+        return ledger_frame(*self.ledgers)
 
 
-def ledger_frame(land: list, energy: list) -> pd.DataFrame:
+def ledger_frame(land: Ledger, energy: Ledger) -> pd.DataFrame:
     """Land rows, then energy rows: ``resource, time, event, amount, reason``, built column by
     column (pandas infers a type per cell when given rows)."""
-    if not land and not energy:
+    columns = [a + b for a, b in zip(land.columns(), energy.columns(), strict=True)]
+    if not columns[0]:
         return pd.DataFrame([], columns=["resource", "time", "event", "amount", "reason"])
-    rows = land + energy  # (time, event, amount, reason); a column each (zip(*rows) is slow for 10^5 rows)
-    return pd.DataFrame({"resource": ["land"] * len(land) + ["energy"] * len(energy),
-                         "time": np.array([row[0] for row in rows], dtype=float),
-                         "event": [row[1] for row in rows],
-                         "amount": np.array([row[2] for row in rows], dtype=float),
-                         "reason": [row[3] for row in rows]})
+    n_land = len(land.cells) // 4
+    return pd.DataFrame({"resource": ["land"] * n_land + ["energy"] * (len(columns[0]) - n_land),
+                         "time": np.array(columns[0], dtype=float), "event": columns[1],
+                         "amount": np.array(columns[2], dtype=float), "reason": columns[3]})
 
 
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firms: bool = False) -> SimulationResult:
@@ -516,6 +515,6 @@ class Region:
         return SimulationResult(
             indicators=pd.DataFrame(self.records, columns=["year", "indicator", "value"]),
             flows=pd.DataFrame(self.flow_rows, columns=["year", "source", "target", "count"]),
-            ledger_rows=(self.land.ledger.rows, self.energy.ledger.rows),
+            ledgers=(self.land.ledger, self.energy.ledger),
             firms=self.panel.frame() if self.panel is not None else None,
         )

@@ -248,14 +248,14 @@ def _room_for(rows: int) -> int:
 def _buffer_of(value: np.ndarray, dtype: type, n: int) -> np.ndarray | None:
     """The buffer that can hold a column of ``n`` rows whose values are ``value``, as it is, or None:
     ``value`` itself, owning ``n`` contiguous elements of the column's dtype (so no other column or
-    view shares it), or the buffer whose first ``n`` rows ``value`` is (see :func:`_roomy`)."""
+    view shares it), or the buffer of :func:`_roomy`'s size whose first ``n`` rows ``value`` is."""
     if value.dtype != dtype or value.shape != (n,) or not value.flags.c_contiguous:
         return None
     if value.flags.owndata:
         return value
     base = value.base
     if (isinstance(base, np.ndarray) and base.flags.owndata and base.ndim == 1 and base.dtype == dtype
-            and len(base) >= n and value.ctypes.data == base.ctypes.data):
+            and len(base) == _room_for(n) and value.ctypes.data == base.ctypes.data):
         return base
     return None
 

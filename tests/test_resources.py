@@ -5,9 +5,11 @@ import math
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulation.processes.land import wait_for as _wait_for
-from simulation.resources import LandPool, QuietRequest
+from simulation.resources import LandPool, Ledger, QuietRequest
 
 
 def test_pool_books_every_movement():
@@ -127,3 +129,26 @@ def test_zero_patience_loss_matches_erlang_b():
     c, lam, mu = 3, 2.0, 1.0
     _, lost = _simulate_queue(c, lam, mu, 0.0, 100_000, seed=2)
     assert lost == pytest.approx(erlang_b(c, lam / mu), abs=0.006)
+
+
+rows = st.tuples(st.floats(0, 120), st.sampled_from(["grant", "release", "supply"]),
+                 st.sampled_from([0.0, -0.0, 1.5, 2.0**-1074]) | st.floats(-1e6, 1e6), st.text(max_size=3))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(rows, max_size=4)), max_size=12))
+def test_the_ledger_gives_back_the_rows_booked(ops):
+    """Rows recorded one at a time (none for an amount of 0) and added in runs come back as
+    (time, event, amount, reason) in the order booked, and as columns."""
+    ledger, booked = Ledger(), []
+    for one_by_one, some in ops:
+        if one_by_one:
+            for row in some:
+                ledger.record(*row)
+                booked += [row] if row[2] else []
+        else:
+            ledger.extend(some)
+            booked += some
+    assert ledger.rows == booked and [type(cell) for row in ledger.rows for cell in row] == \
+        [type(cell) for row in booked for cell in row]
+    assert ledger.columns() == tuple(list(column) for column in zip(*booked)) or not booked

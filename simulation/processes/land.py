@@ -291,7 +291,7 @@ class LandMarket:
         pool, books, reason = self.pool, self.books, "增资扩产 expansion"
         pool.held, granted, returned = compiled.book_claims(
             pool.held, books["land_granted_expansion"], pop.land, rows, amounts, present)
-        now, ledger, listed = float(self.env.now), pool.ledger.rows, amounts.tolist()
+        now, ledger, listed = float(self.env.now), pool.ledger, amounts.tolist()
 
         def grants(some: list) -> Iterable:  # Ledger.record's rows: none for an amount of 0
             return zip(repeat(now), repeat("grant"), some if all(some) else filter(None, some), repeat(reason))
@@ -301,7 +301,7 @@ class LandMarket:
             ledger.extend(grants(listed[start:gone + 1]))
             back = float(returned[gone])
             if back:
-                ledger.append((now, "release", back, "expansion: firm gone"))
+                ledger.record(now, "release", back, "expansion: firm gone")
             if back > 0:
                 pool.put(back)  # as Pool.release: the plot is free again at once
             start = gone + 1
