@@ -116,6 +116,7 @@ class Population:
         """Take ``buffers`` (fresh arrays, one per column, of at least ``size`` rows) as the columns
         of ``size`` rows, uncopied."""
         object.__setattr__(self, "_buffers", buffers)
+        object.__setattr__(self, "_rows", min(map(len, buffers.values())))  # rows every buffer has
         self._resize(size)
         self.next_id = int(self.id.max()) + 1 if len(self.id) else 0
 
@@ -123,7 +124,7 @@ class Population:
         """Make every column the view of the first ``size`` rows, growing the buffers if needed
         (by :func:`_room_for`)."""
         buffers = self._buffers
-        if size > getattr(self, "_rows", -1):  # a buffer may be short (else none is: no length to read)
+        if size > self._rows:  # a buffer may be short (else none is: no length to read)
             for name, buffer in buffers.items():
                 if len(buffer) < size:
                     grown = np.empty(max(size, _room_for(len(buffer))), dtype=buffer.dtype)
