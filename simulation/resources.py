@@ -56,6 +56,10 @@ class Ledger:
         """Add ``rows`` as they are (no row left out for an amount of 0: the caller's choice)."""
         self.cells.extend(chain.from_iterable(rows))
 
+    def record_run(self, time: float, event: str, amounts: list[float], reason: str) -> None:
+        """:meth:`record` of each of ``amounts`` in turn, at one time for one event and reason."""
+        self.extend(zip(repeat(time), repeat(event), filter(None, amounts), repeat(reason)))
+
     @property
     def rows(self) -> list[tuple[float, str, float, str]]:
         return list(zip(*self.columns()))
@@ -579,8 +583,7 @@ class Pool(simpy.Container):
     def granted_run(self, amounts: np.ndarray, reason: str) -> None:
         """Book requests met, in order: :meth:`granted` for each (``held`` summed as a left fold)."""
         self.held = left_fold(self.held, amounts)
-        now = float(self._env.now)
-        self.ledger.extend([(now, "grant", amount, reason) for amount in amounts.tolist() if amount])
+        self.ledger.record_run(float(self._env.now), "grant", amounts.tolist(), reason)
 
     def cancel(self, request) -> None:
         """Withdraw a waiting request; those behind it may now be served."""

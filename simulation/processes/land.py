@@ -17,9 +17,8 @@ never the region itself.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 import simpy
@@ -292,20 +291,16 @@ class LandMarket:
         pool.held, granted, returned = compiled.book_claims(
             pool.held, books["land_granted_expansion"], pop.land, rows, amounts, present)
         now, ledger, listed = float(self.env.now), pool.ledger, amounts.tolist()
-
-        def grants(some: list) -> Iterable:  # Ledger.record's rows: none for an amount of 0
-            return zip(repeat(now), repeat("grant"), some if all(some) else filter(None, some), repeat(reason))
-
         start = 0
         for gone in (~present).nonzero()[0].tolist():
-            ledger.extend(grants(listed[start:gone + 1]))
+            ledger.record_run(now, "grant", listed[start:gone + 1], reason)
             back = float(returned[gone])
             if back:
                 ledger.record(now, "release", back, "expansion: firm gone")
             if back > 0:
                 pool.put(back)  # as Pool.release: the plot is free again at once
             start = gone + 1
-        ledger.extend(grants(listed[start:]))
+        ledger.record_run(now, "grant", listed[start:], reason)
         books["land_granted_expansion"] = granted
 
 
