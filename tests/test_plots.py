@@ -66,6 +66,26 @@ def test_draw_run_writes_every_figure_as_png_and_svg(drawn, zhenhai):
         assert svg.lstrip().startswith("<?xml") and "<svg" in svg
 
 
+def test_save_figure_lays_out_once_for_every_format_and_keeps_the_engine(tmp_path, monkeypatch):
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    from simulation.plots.save import save_figure
+
+    layouts = []
+    execute = ConstrainedLayoutEngine.execute
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", lambda self, fig: layouts.append(fig) or execute(self, fig))
+    fig = Figure(figsize=(4, 3), layout="constrained")
+    fig.add_subplot().set_title("标题 title")
+    engine = fig.get_layout_engine()
+    with plot_style():
+        save_figure(fig, tmp_path / "once")
+        placed = fig.axes[0].get_position().bounds
+    assert len(layouts) == 1  # not once per format
+    assert fig.get_layout_engine() is engine  # the figure is laid out again when drawn next
+    assert (tmp_path / "once.png").exists() and (tmp_path / "once.svg").exists()
+    assert placed == fig.axes[0].get_position().bounds
+
+
 @pytest.mark.slow
 def test_no_missing_glyphs_when_a_cjk_font_is_installed(drawn):
     _, _, messages = drawn

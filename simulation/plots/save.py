@@ -43,6 +43,8 @@ def _stamp(fig) -> None:
 def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dpi: int = DPI, close: bool = False) -> list[Path]:
     """Write ``fig`` as ``stem.png`` and ``stem.svg``; return the paths in ``formats`` order.
 
+    The figure is laid out once, for the first format; the others take the same positions.
+
     Files carry no creation date, so the same figure gives the same bytes. Inside :func:`stamped`,
     the figure carries the scenario name and replication count in its corner. Save inside
     :func:`~simulation.plots.fonts.plot_style` (tick labels take their font when drawn).
@@ -51,12 +53,19 @@ def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dp
     stem = Path(stem)
     _stamp(fig)
     paths = []
-    for fmt in formats:
-        path = stem.with_name(f"{stem.name}.{fmt}")
-        metadata = {"Date": None} if fmt == "svg" else ({"Software": None} if fmt == "png" else None)
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
-        paths.append(path)
+    engine = fig.get_layout_engine()
+    try:
+        for fmt in formats:
+            path = stem.with_name(f"{stem.name}.{fmt}")
+            metadata = {"Date": None} if fmt == "svg" else ({"Software": None} if fmt == "png" else None)
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
+            paths.append(path)
+            if engine is not None:  # laid out once (the layout is a third of a save): every format
+                fig.set_layout_engine("none")  # after the first keeps its positions
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
     if close:
         import matplotlib.pyplot as plt
 
