@@ -1,5 +1,6 @@
 """Figures: every plot type renders from a real run, says what the data say, in Chinese or English."""
 
+import dataclasses
 import re
 import sys
 import types
@@ -17,7 +18,7 @@ from simulation.loader import read_yaml
 from simulation.plots import fonts
 from simulation.plots.balance import balance_figure, land_stock
 from simulation.plots.fan import fan_chart, load_history
-from simulation.plots.figures import draw_run, fan_groups
+from simulation.plots.figures import RunFigures, draw_run, fan_groups
 from simulation.plots.flows import flow_matrix, statistical_tiers, yearly_flows
 from simulation.plots.fonts import find_cjk_font, plot_style
 from simulation.plots.overview import likelihood_class, target_overview
@@ -64,6 +65,32 @@ def test_draw_run_writes_every_figure_as_png_and_svg(drawn, zhenhai):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         svg = png.with_suffix(".svg").read_text(encoding="utf-8")
         assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+
+
+@pytest.mark.slow
+def test_figures_drawn_in_worker_processes_are_the_same_files(run, drawn, tmp_path):
+    out, paths, _ = drawn
+    side_by_side = draw_run(run, tmp_path, lang="zh", workers=2)
+    assert [p.name for p in side_by_side] == [p.name for p in paths]  # report order kept
+    for ours, theirs in zip(side_by_side, paths, strict=True):
+        assert ours.read_bytes() == theirs.read_bytes()
+        assert ours.with_suffix(".svg").read_bytes() == theirs.with_suffix(".svg").read_bytes()
+
+
+class _WarnsWhileDrawing(RunFigures):
+    def _figure(self, stem):
+        warnings.warn(f"drawing {stem}", UserWarning, stacklevel=1)
+        return super()._figure(stem)
+
+
+def test_a_drawing_workers_warnings_reach_the_caller(run, tmp_path):
+    figures = _WarnsWhileDrawing.of(run, tmp_path, lang="en")
+    figures = dataclasses.replace(figures, fans=dict(list(figures.fans.items())[:1]))  # five figures suffice
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figures.draw_all(workers=2)
+    drawn = sorted(str(w.message) for w in caught if str(w.message).startswith("drawing "))
+    assert drawn == sorted(f"drawing {stem}" for stem in figures.stems())
 
 
 def test_save_figure_lays_out_once_for_every_format_and_keeps_the_engine(tmp_path, monkeypatch):

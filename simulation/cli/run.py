@@ -70,7 +70,7 @@ def validate(scenario: Path, diff: bool) -> None:
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Root seed (0 is a seed like any other).")
 @out_option("results/<scenario name>")
 @size_options
-@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes (0: every core). Never changes a number.")
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes for the replications and the figures (0: every core). Never changes a number.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the figures.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
@@ -94,7 +94,7 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
     if plots:
         from ..plots.figures import draw_run
 
-        draw_run(result, out, lang=lang)
+        draw_run(result, out, lang=lang, workers=workers)
     if not quiet:
         click.echo(format_targets(result.targets))
         click.echo(f"\n{replications} replications in {result.wall_time:.1f} s → {out}")

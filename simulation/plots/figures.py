@@ -11,9 +11,15 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from ..errors import InputError
+from ..experiments.executors import resolve_workers
 from .fan import fan_chart, load_history
 from .fonts import cm, plot_style, resolve_lang
 from .labels import factor_labels, indicator_label, measure_suffix, output_label, text
@@ -64,7 +70,8 @@ def run_captions(scenario, lang: str = "zh") -> dict[str, str]:
     return captions
 
 
-def draw_run(result, out: str | Path, *, lang: str = "zh", data_dir: str | Path | None = None) -> list[Path]:
+def draw_run(result, out: str | Path, *, lang: str = "zh", data_dir: str | Path | None = None,
+             workers: int = 1) -> list[Path]:
     """Draw every figure of a run into ``out/figures``; return the PNG paths in report order.
 
     Parameters
@@ -77,41 +84,108 @@ def draw_run(result, out: str | Path, *, lang: str = "zh", data_dir: str | Path 
     data_dir : path, optional
         Folder of observed ``<region>.csv`` files drawn as history on the fan charts
         [default: ``calibration/data``].
+    workers : int
+        Processes drawing figures side by side (0: every core); each figure is drawn whole by one,
+        so the files are the same whatever the count.
     """
-    from matplotlib.figure import Figure
+    return RunFigures.of(result, out, lang=resolve_lang(lang), data_dir=data_dir).draw_all(workers)
 
-    from .balance import balance_figure
-    from .flows import certification_tiers, flow_bars, flow_matrix, statistical_tiers
-    from .overview import overview_height_cm, target_overview
 
-    lang = resolve_lang(lang)
-    folder = Path(out) / "figures"
-    history = load_history(result.scenario, data_dir)
-    reps = sorted(result.indicators["replication"].unique())
-    paths: list[Path] = []
-    note = text("stamp_run", lang, scenario=result.scenario.name, replications=result.replications)
-    with plot_style(), stamped(note):
-        fig = Figure(figsize=cm(16, overview_height_cm(result.targets)), layout="constrained")
-        target_overview(result.targets, lang=lang, ax=fig.add_subplot())
-        paths.append(save_figure(fig, folder / "targets_overview")[0])
-        for (indicator, measure, since), targets in fan_groups(result.scenario).items():
+@dataclass(frozen=True)
+class RunFigures:
+    """The figures of a run, each drawn and saved by its file stem from what this object holds (it
+    pickles, so a worker process draws any of them as well)."""
+
+    indicators: pd.DataFrame
+    flows: pd.DataFrame
+    targets: pd.DataFrame  # the attainment table
+    fans: dict[str, tuple[str, str, int | None, list]]  # stem -> indicator, measure, since, its targets
+    history: pd.DataFrame  # observed values, drawn on the fans
+    replications: list
+    folder: Path
+    lang: str  # resolved: "en" where Chinese cannot be drawn
+    note: str  # the corner stamp
+
+    @classmethod
+    def of(cls, result, out: str | Path, *, lang: str, data_dir: str | Path | None = None) -> RunFigures:
+        fans = {fan_stem(indicator, measure): (indicator, measure, since, targets)
+                for (indicator, measure, since), targets in fan_groups(result.scenario).items()}
+        return cls(result.indicators, result.flows, result.targets, fans, load_history(result.scenario, data_dir),
+                   sorted(result.indicators["replication"].unique()), Path(out) / "figures", lang,
+                   text("stamp_run", lang, scenario=result.scenario.name, replications=result.replications))
+
+    def stems(self) -> list[str]:
+        """The figures' file stems in report order (as :func:`run_captions` lists them)."""
+        return ["targets_overview", *self.fans, "tiers", "tier_flows", "balance"]
+
+    def draw_all(self, workers: int = 1) -> list[Path]:
+        """Every figure (PNG paths in report order), in ``workers`` processes (0: every core).
+
+        A worker's warnings are raised again here, so a caller sees the same warnings either way."""
+        stems = self.stems()
+        workers = min(resolve_workers(workers), len(stems))
+        if workers <= 1:
+            return [self.draw(stem) for stem in stems]
+        with ProcessPoolExecutor(workers, initializer=_hold, initargs=(self,)) as pool:
+            drawn = list(pool.map(_draw_held, stems))
+        for _, caught in drawn:
+            for message, category, filename, lineno in caught:
+                warnings.warn_explicit(message, category, filename, lineno)
+        return [path for path, _ in drawn]
+
+    def draw(self, stem: str) -> Path:
+        """Draw and save the figure ``stem`` (PNG and SVG); return the PNG's path."""
+        with plot_style(), stamped(self.note):
+            fig = self._figure(stem)
+            return save_figure(fig, self.folder / stem, close=stem == "balance")[0]  # balance is pyplot's
+
+    def _figure(self, stem: str):
+        from matplotlib.figure import Figure
+
+        from .balance import balance_figure
+        from .flows import certification_tiers, flow_bars, flow_matrix, statistical_tiers
+        from .overview import overview_height_cm, target_overview
+
+        lang = self.lang
+        if stem == "targets_overview":
+            fig = Figure(figsize=cm(16, overview_height_cm(self.targets)), layout="constrained")
+            target_overview(self.targets, lang=lang, ax=fig.add_subplot())
+        elif stem in self.fans:
+            indicator, measure, since, targets = self.fans[stem]
             fig = Figure(figsize=cm(16, 9), layout="constrained")
-            observed = history[history["indicator"] == indicator]
-            fan_chart(result.indicators, targets, indicator, measure=measure, since=since, history=observed, lang=lang,
-                      ax=fig.add_subplot())
-            paths.append(save_figure(fig, folder / fan_stem(indicator, measure))[0])
-        fig = Figure(figsize=cm(16, 9.5), layout="constrained")
-        left, right = fig.subplots(1, 2)
-        statistical_tiers(result.indicators, lang=lang, ax=left)
-        certification_tiers(result.indicators, lang=lang, ax=right)
-        paths.append(save_figure(fig, folder / "tiers")[0])
-        fig = Figure(figsize=cm(16, 19), layout="constrained")
-        top, bottom = fig.subplots(2, 1, height_ratios=(1, 1.5))
-        flow_bars(result.flows, lang=lang, replications=reps, ax=top)
-        flow_matrix(result.flows, lang=lang, replications=reps, ax=bottom)
-        paths.append(save_figure(fig, folder / "tier_flows")[0])
-        paths.append(save_figure(balance_figure(result.indicators, lang=lang), folder / "balance")[0])
-    return paths
+            fan_chart(self.indicators, targets, indicator, measure=measure, since=since,
+                      history=self.history[self.history["indicator"] == indicator], lang=lang, ax=fig.add_subplot())
+        elif stem == "tiers":
+            fig = Figure(figsize=cm(16, 9.5), layout="constrained")
+            left, right = fig.subplots(1, 2)
+            statistical_tiers(self.indicators, lang=lang, ax=left)
+            certification_tiers(self.indicators, lang=lang, ax=right)
+        elif stem == "tier_flows":
+            fig = Figure(figsize=cm(16, 19), layout="constrained")
+            top, bottom = fig.subplots(2, 1, height_ratios=(1, 1.5))
+            flow_bars(self.flows, lang=lang, replications=self.replications, ax=top)
+            flow_matrix(self.flows, lang=lang, replications=self.replications, ax=bottom)
+        elif stem == "balance":
+            fig = balance_figure(self.indicators, lang=lang)
+        else:
+            raise ValueError(f"no figure {stem!r} in a run")
+        return fig
+
+
+_HELD: RunFigures | None = None  # a drawing worker's figures (set once, when the worker starts)
+
+
+def _hold(figures: RunFigures) -> None:
+    global _HELD
+    _HELD = figures
+
+
+def _draw_held(stem: str) -> tuple[Path, list[tuple[str, type[Warning], str, int]]]:
+    """In a worker: draw ``stem`` of the held figures; its PNG path and the warnings raised."""
+    assert _HELD is not None, "a drawing worker starts with its figures"
+    with warnings.catch_warnings(record=True) as caught:
+        path = _HELD.draw(stem)
+    return path, [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
 
 
 def read_manifest(folder: str | Path) -> dict:
