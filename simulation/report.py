@@ -377,13 +377,14 @@ def _load(folder: Path):
     return manifest, scenario, targets
 
 
-def report_figures(folder: str | Path, *, lang: str = "zh", redraw: bool = True) -> list[tuple[Path, str]]:
-    """The figures of a result folder as ``(png path, caption)``: drawn now, or (``redraw=False``) as found."""
+def report_figures(folder: str | Path, *, lang: str = "zh", redraw: bool = True, workers: int = 1) -> list[tuple[Path, str]]:
+    """The figures of a result folder as ``(png path, caption)``: drawn now (by ``workers`` processes), or
+    (``redraw=False``) as found."""
     from .plots.figures import draw, figure_caption, run_captions
 
     folder = Path(folder)
     manifest, scenario, _ = _load(folder)
-    paths = draw(folder, lang=lang) if redraw else []
+    paths = draw(folder, lang=lang, workers=workers) if redraw else []
     if not paths and (folder / "figures").is_dir():
         paths = sorted((folder / "figures").glob("*.png"))
     # captions are in the report's language even when the figures fell back to English (no CJK font)
@@ -393,12 +394,12 @@ def report_figures(folder: str | Path, *, lang: str = "zh", redraw: bool = True)
     return [(Path(p), captions.get(Path(p).stem) or figure_caption(Path(p).stem, lang, manifest)) for p in paths]
 
 
-def build_report(folder: str | Path, *, lang: str = "zh", redraw: bool = True) -> str:
+def build_report(folder: str | Path, *, lang: str = "zh", redraw: bool = True, workers: int = 1) -> str:
     """The report of result folder ``folder`` as one HTML document (a string)."""
     folder = Path(folder)
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
-    figures = report_figures(folder, lang=lang, redraw=redraw)
+    figures = report_figures(folder, lang=lang, redraw=redraw, workers=workers)
     manifest, scenario, targets = _load(folder)
     if manifest["kind"] == "run":
         title = scenario.title if scenario is not None else folder.name
@@ -426,7 +427,8 @@ def build_report(folder: str | Path, *, lang: str = "zh", redraw: bool = True) -
             f"<style>{CSS}</style></head><body><h1>{_e(title)}</h1>{body}</body></html>\n")
 
 
-def write_report(folder: str | Path, *, lang: str = "zh", pdf: bool = False, redraw: bool = True) -> list[Path]:
+def write_report(folder: str | Path, *, lang: str = "zh", pdf: bool = False, redraw: bool = True,
+                 workers: int = 1) -> list[Path]:
     """Write ``folder/report.html`` (and ``report.pdf`` when asked and a converter exists); return the paths.
 
     Raises
@@ -436,7 +438,7 @@ def write_report(folder: str | Path, *, lang: str = "zh", pdf: bool = False, red
     """
     folder = Path(folder)
     path = folder / "report.html"
-    io.write_text(path, build_report(folder, lang=lang, redraw=redraw))
+    io.write_text(path, build_report(folder, lang=lang, redraw=redraw, workers=workers))
     written = [path]
     if pdf:
         written.append(print_pdf(path, folder / "report.pdf"))

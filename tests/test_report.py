@@ -46,7 +46,7 @@ class _Collect(HTMLParser):
 def report(zhenhai, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "run"
     write_run(run_replications(zhenhai, 5, seed=3), out, scenario_file=str(ZHENHAI))
-    result = CliRunner().invoke(main, ["report", str(out)])
+    result = CliRunner().invoke(main, ["report", str(out), "--workers", "2"])  # figures drawn side by side
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text(encoding="utf-8")
     parser = _Collect()

@@ -10,18 +10,21 @@ from . import main
 
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                     help="Label language (Chinese needs a CJK font, e.g. Debian's fonts-noto-cjk; else English).")
+WORKERS = click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0),
+                       help="Processes drawing a run's figures (0: every core). Never changes a file.")
 
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @LANG
-def plot(folder: Path, lang: str) -> None:
+@WORKERS
+def plot(folder: Path, lang: str, workers: int) -> None:
     """Draw every figure that fits the results in FOLDER (PNG and SVG under FOLDER/figures)."""
     from ..io import check_results_folder
     from ..plots.figures import draw
 
     check_results_folder(folder)
-    paths = draw(folder, lang=lang)
+    paths = draw(folder, lang=lang, workers=workers)
     for path in paths:
         click.echo(str(path))
     if not paths:
@@ -33,11 +36,12 @@ def plot(folder: Path, lang: str) -> None:
 @LANG
 @click.option("--pdf", is_flag=True, help="Also print report.pdf (needs chromium or weasyprint).")
 @click.option("--redraw/--no-redraw", default=True, show_default=True, help="Draw the figures afresh, or embed those in FOLDER/figures.")
-def report(folder: Path, lang: str, pdf: bool, redraw: bool) -> None:
+@WORKERS
+def report(folder: Path, lang: str, pdf: bool, redraw: bool, workers: int) -> None:
     """Write FOLDER/report.html: summary, targets, figures, assumptions, sources and provenance in one file."""
     from ..io import check_results_folder
     from ..report import write_report
 
     check_results_folder(folder)
-    for path in write_report(folder, lang=lang, pdf=pdf, redraw=redraw):
+    for path in write_report(folder, lang=lang, pdf=pdf, redraw=redraw, workers=workers):
         click.echo(str(path))

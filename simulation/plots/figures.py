@@ -202,15 +202,17 @@ def read_manifest(folder: str | Path) -> dict:
     return manifest
 
 
-def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
-    """Draw every figure that fits the results in ``folder`` (by its manifest's ``kind``); return PNG paths."""
+def draw(folder: str | Path, *, lang: str = "zh", workers: int = 1) -> list[Path]:
+    """Draw every figure that fits the results in ``folder`` (by its manifest's ``kind``); return PNG paths.
+
+    ``workers``: processes drawing a run's figures side by side (see :func:`draw_run`)."""
     folder = Path(folder)
     manifest = read_manifest(folder)
     kind = manifest["kind"]
     if kind == "run":
         from ..results import read_run
 
-        return draw_run(read_run(folder), folder, lang=lang)
+        return draw_run(read_run(folder), folder, lang=lang, workers=workers)
     if kind not in OTHER_KINDS:
         raise InputError(f"unknown result kind {kind!r}", file=str(folder / "manifest.json"), field="kind")
     for name in OTHER_KINDS[kind]:
