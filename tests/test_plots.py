@@ -113,6 +113,37 @@ def test_save_figure_lays_out_once_for_every_format_and_keeps_the_engine(tmp_pat
     assert placed == fig.axes[0].get_position().bounds
 
 
+def test_an_svg_is_the_same_bytes_when_the_layout_differs_in_its_last_bits(tmp_path, monkeypatch):
+    """Constrained layout can place an axes a few last bits apart from one draw to the next; the SVG
+    names clip rectangles by a hash of their exact bounds, so those bits must not reach it."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    from simulation.plots.save import save_figure
+
+    execute, nudge = ConstrainedLayoutEngine.execute, {"by": 0}
+
+    def noisy(self, fig):  # the layout, then each axes moved by `by` units in its last place
+        execute(self, fig)
+        for ax in fig.get_axes():
+            x0, y0, w, h = ax.get_position(original=True).bounds
+            for _ in range(nudge["by"]):
+                x0, y0 = np.nextafter(x0, 1.0), np.nextafter(y0, 1.0)
+            ax.set_position([x0, y0, w, h], which="original")
+
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", noisy)
+    saved = []
+    for by in (0, 3):
+        nudge["by"] = by
+        fig = Figure(figsize=(4, 3), layout="constrained")
+        ax = fig.add_subplot()
+        ax.plot([0, 1, 2], [1, 3, 2])
+        with plot_style():
+            save_figure(fig, tmp_path / f"nudged{by}")
+        saved.append((tmp_path / f"nudged{by}.svg").read_bytes())
+    assert b"clip-path" in saved[0]
+    assert saved[0] == saved[1]
+
+
 @pytest.mark.slow
 def test_no_missing_glyphs_when_a_cjk_font_is_installed(drawn):
     _, _, messages = drawn

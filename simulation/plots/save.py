@@ -40,10 +40,22 @@ def _stamp(fig) -> None:
     fig._upgrade_sim_stamped = True
 
 
+def _settle(fig) -> None:
+    """Keep the layout just made for the formats still to write: no layout again, and each axes' place
+    rounded to 10^-12 of the figure. Constrained layout can place an axes a few last bits apart from
+    one draw of the same figure to the next; a raster does not show it, but an SVG names each clip
+    rectangle by a hash of its exact bounds, so the same figure would give other bytes."""
+    fig.set_layout_engine("none")
+    for ax in fig.get_axes():
+        # the place before any fixed aspect is applied (which is applied again when drawn)
+        ax.set_position([round(v, 12) for v in ax.get_position(original=True).bounds], which="original")
+
+
 def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dpi: int = DPI, close: bool = False) -> list[Path]:
     """Write ``fig`` as ``stem.png`` and ``stem.svg``; return the paths in ``formats`` order.
 
-    The figure is laid out once, for the first format; the others take the same positions.
+    The figure is laid out once, for the first format; the others take the same positions (rounded:
+    see :func:`_settle`), so the SVG of a figure is the same bytes at every save.
 
     Files carry no creation date, so the same figure gives the same bytes. Inside :func:`stamped`,
     the figure carries the scenario name and replication count in its corner. Save inside
@@ -61,8 +73,8 @@ def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dp
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
             paths.append(path)
-            if engine is not None:  # laid out once (the layout is a third of a save): every format
-                fig.set_layout_engine("none")  # after the first keeps its positions
+            if engine is not None:  # laid out once (the layout is a third of a save)
+                _settle(fig)
     finally:
         if engine is not None:
             fig.set_layout_engine(engine)
