@@ -54,10 +54,8 @@ def _settle(fig) -> None:
 def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dpi: int = DPI, close: bool = False) -> list[Path]:
     """Write ``fig`` as ``stem.png`` and ``stem.svg``; return the paths in ``formats`` order.
 
-    The figure is laid out once, for the first format; the others take the same positions (rounded:
-    see :func:`_settle`), so the SVG of a figure is the same bytes at every save.
-
-    Files carry no creation date, so the same figure gives the same bytes. Inside :func:`stamped`,
+    The figure is laid out once, for the first format; the others take its positions (rounded, see
+    :func:`_settle`). Files carry no creation date, so the same figure gives the same bytes. Inside :func:`stamped`,
     the figure carries the scenario name and replication count in its corner. Save inside
     :func:`~simulation.plots.fonts.plot_style` (tick labels take their font when drawn).
     ``close`` releases a figure made with pyplot.
