@@ -61,15 +61,18 @@ def test_targets_shared_only_when_identical(small):
 @pytest.mark.slow
 def test_compare_command_writes_tables_and_figures(tmp_path):
     out = tmp_path / "cmp"
-    result = CliRunner().invoke(main, ["compare", str(ZHENHAI), str(VARIANT), "-r", "3", "-s", "1", "-o", str(out), "-q"])
+    result = CliRunner().invoke(main, ["compare", str(ZHENHAI), str(VARIANT), "-r", "3", "-s", "1", "-o", str(out), "-q",
+                                       "-w", "2"])  # runs and figures in two processes
     assert result.exit_code == 0, result.output
     targets = pd.read_csv(out / "compare_targets.csv")
     assert set(targets["scenario"]) == {"zhenhai_2021_2025", "zhenhai_double_remediation"}
     assert not pd.read_parquet(out / "compare_indicators.parquet").empty
     assert (out / "figures" / "attainment_difference.png").is_file()
     assert (out / "figures" / "compare_land_freed.png").is_file()
-    redraw = CliRunner().invoke(main, ["plot", str(out)])
+    side_by_side = {f.name: f.read_bytes() for f in (out / "figures").iterdir()}
+    redraw = CliRunner().invoke(main, ["plot", str(out)])  # one after another, in this process
     assert redraw.exit_code == 0, redraw.output
+    assert {f.name: f.read_bytes() for f in (out / "figures").iterdir()} == side_by_side
 
 
 def test_compare_refuses_bad_input_with_exit_2(tmp_path):

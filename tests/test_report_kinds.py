@@ -144,6 +144,19 @@ def test_compare_report_lists_paired_differences_in_percentage_points(compare_fo
     assert set(indicators["差值单位"]) <= {"百分点", *indicators["单位"]}
 
 
+def test_comparison_figures_take_the_stamp_in_force_to_their_workers(compare_folder):
+    from simulation.plots.compare import CompareFigures
+    from simulation.plots.save import stamped
+
+    out, result = compare_folder
+    with stamped("情景 a vs b · 6 次重复"):
+        figures = CompareFigures.of(out)
+    assert figures.note == "情景 a vs b · 6 次重复"  # a worker has no stamp of its own to read
+    assert CompareFigures.of(out).note is None
+    assert figures.stems()[0] == "attainment_difference"
+    assert {f"compare_{i}" for i in result.targets["indicator"]} == set(figures.stems()[1:])
+
+
 @pytest.mark.slow
 def test_compare_cli_prints_percentage_points(compare_folder):
     from simulation.compare import format_comparison

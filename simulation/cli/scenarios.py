@@ -57,7 +57,7 @@ def _unit(row) -> str:
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Root seed, shared by all scenarios.")
 @out_option("results/compare_<names>")
 @size_options
-@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes (0: every core). Never changes a number.")
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes for the runs and the figures (0: every core). Never changes a number.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the comparison figures.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
@@ -81,7 +81,7 @@ def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path
     if plots:
         from ..plots.figures import draw
 
-        draw(out, lang=lang)
+        draw(out, lang=lang, workers=workers)
     if not quiet:
         click.echo(format_comparison(result))
     click.echo(f"\n{len(scenarios)} scenarios × {replications} replications in {result.wall_time:.1f} s → {out}")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .fonts import GREY, OKABE_ITO, cm
+from .fonts import GREY, OKABE_ITO, cm, plot_style
 from .labels import indicator_label, target_label, unit_label
-from .save import save_figure
+from .save import save_figure, stamp_in_force, stamped
+from .workers import draw_all
 
 SERIES = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "orange", "purple", "sky", "black")]
 # drawn when the scenarios share no target (e.g. two regions)
@@ -70,25 +72,48 @@ def indicator_lines(indicators: pd.DataFrame, indicator: str, *, lang: str = "zh
     return ax
 
 
-def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
-    """Every comparison figure of a ``upgrade-sim compare`` folder (PNG paths)."""
-    from matplotlib.figure import Figure
-
-    folder = Path(folder)
-    targets = pd.read_csv(folder / "compare_targets.csv")
-    indicators = pd.read_parquet(folder / "compare_indicators.parquet")
-    paths = []
-    if len(targets):
-        n = targets.drop_duplicates(["name", "year", "target"]).shape[0] * max(targets["scenario"].nunique() - 1, 1)
-        fig = Figure(figsize=cm(16, 2.5 + 0.55 * n), layout="constrained")
-        attainment_difference(targets, lang=lang, ax=fig.add_subplot())
-        paths.append(save_figure(fig, folder / "figures" / "attainment_difference")[0])
-    wanted = list(dict.fromkeys(targets["indicator"])) if len(targets) else list(DEFAULT_INDICATORS)
-    for indicator in [i for i in wanted if i in set(indicators["indicator"])]:
-        fig = Figure(figsize=cm(16, 9), layout="constrained")
-        indicator_lines(indicators, indicator, lang=lang, ax=fig.add_subplot())
-        paths.append(save_figure(fig, folder / "figures" / f"compare_{indicator}")[0])
-    return paths
+def draw(folder: str | Path, *, lang: str = "zh", workers: int = 1) -> list[Path]:
+    """Every comparison figure of a ``upgrade-sim compare`` folder (PNG paths), in ``workers`` processes."""
+    return draw_all(CompareFigures.of(folder, lang=lang), workers)
 
 
-__all__ = ["attainment_difference", "indicator_lines", "draw"]
+@dataclass(frozen=True)
+class CompareFigures:
+    """The figures of a comparison folder, each drawn and saved by its file stem (picklable: see
+    :mod:`.workers`)."""
+
+    targets: pd.DataFrame
+    indicators: pd.DataFrame
+    folder: Path
+    lang: str
+    note: str | None  # the corner stamp
+
+    @classmethod
+    def of(cls, folder: str | Path, *, lang: str = "zh") -> CompareFigures:
+        """The figures of ``folder``, stamped with the note in force here (see :func:`.save.stamped`)."""
+        folder = Path(folder)
+        return cls(pd.read_csv(folder / "compare_targets.csv"), pd.read_parquet(folder / "compare_indicators.parquet"),
+                   folder / "figures", lang, stamp_in_force())
+
+    def stems(self) -> list[str]:
+        targets, indicators = self.targets, self.indicators
+        wanted = list(dict.fromkeys(targets["indicator"])) if len(targets) else list(DEFAULT_INDICATORS)
+        drawn = set(indicators["indicator"])
+        return (["attainment_difference"] if len(targets) else []) + [f"compare_{i}" for i in wanted if i in drawn]
+
+    def draw(self, stem: str) -> Path:
+        from matplotlib.figure import Figure
+
+        lang, targets = self.lang, self.targets
+        with plot_style(), stamped(self.note):
+            if stem == "attainment_difference":
+                n = targets.drop_duplicates(["name", "year", "target"]).shape[0] * max(targets["scenario"].nunique() - 1, 1)
+                fig = Figure(figsize=cm(16, 2.5 + 0.55 * n), layout="constrained")
+                attainment_difference(targets, lang=lang, ax=fig.add_subplot())
+            else:
+                fig = Figure(figsize=cm(16, 9), layout="constrained")
+                indicator_lines(self.indicators, stem.removeprefix("compare_"), lang=lang, ax=fig.add_subplot())
+            return save_figure(fig, self.folder / stem)[0]
+
+
+__all__ = ["CompareFigures", "attainment_difference", "indicator_lines", "draw"]

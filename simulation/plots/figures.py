@@ -11,19 +11,17 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError
-from ..experiments.executors import resolve_workers
 from .fan import fan_chart, load_history
 from .fonts import cm, plot_style, resolve_lang
 from .labels import factor_labels, indicator_label, measure_suffix, output_label, text
 from .save import save_figure, stamped
+from .workers import draw_all
 
 # Result kinds drawn elsewhere: kind -> modules of this package tried in turn.
 OTHER_KINDS = {
@@ -119,19 +117,8 @@ class RunFigures:
         return ["targets_overview", *self.fans, "tiers", "tier_flows", "balance"]
 
     def draw_all(self, workers: int = 1) -> list[Path]:
-        """Every figure (PNG paths in report order), in ``workers`` processes (0: every core).
-
-        A worker's warnings are raised again here, so a caller sees the same warnings either way."""
-        stems = self.stems()
-        workers = min(resolve_workers(workers), len(stems))
-        if workers <= 1:
-            return [self.draw(stem) for stem in stems]
-        with ProcessPoolExecutor(workers, initializer=_hold, initargs=(self,)) as pool:
-            drawn = list(pool.map(_draw_held, stems))
-        for _, caught in drawn:
-            for message, category, filename, lineno in caught:
-                warnings.warn_explicit(message, category, filename, lineno)
-        return [path for path, _ in drawn]
+        """Every figure (PNG paths in report order), in ``workers`` processes (0: every core)."""
+        return draw_all(self, workers)
 
     def draw(self, stem: str) -> Path:
         """Draw and save the figure ``stem`` (PNG and SVG); return the PNG's path."""
@@ -172,22 +159,6 @@ class RunFigures:
         return fig
 
 
-_HELD: RunFigures | None = None  # a drawing worker's figures (set once, when the worker starts)
-
-
-def _hold(figures: RunFigures) -> None:
-    global _HELD
-    _HELD = figures
-
-
-def _draw_held(stem: str) -> tuple[Path, list[tuple[str, type[Warning], str, int]]]:
-    """In a worker: draw ``stem`` of the held figures; its PNG path and the warnings raised."""
-    assert _HELD is not None, "a drawing worker starts with its figures"
-    with warnings.catch_warnings(record=True) as caught:
-        path = _HELD.draw(stem)
-    return path, [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
-
-
 def read_manifest(folder: str | Path) -> dict:
     """A result folder's ``manifest.json``; an :class:`InputError` when there is none."""
     path = Path(folder) / "manifest.json"
@@ -205,7 +176,8 @@ def read_manifest(folder: str | Path) -> dict:
 def draw(folder: str | Path, *, lang: str = "zh", workers: int = 1) -> list[Path]:
     """Draw every figure that fits the results in ``folder`` (by its manifest's ``kind``); return PNG paths.
 
-    ``workers``: processes drawing a run's figures side by side (see :func:`draw_run`)."""
+    ``workers``: processes drawing the figures side by side, for the kinds whose drawer takes them
+    (a run's, see :func:`draw_run`, and a comparison's)."""
     folder = Path(folder)
     manifest = read_manifest(folder)
     kind = manifest["kind"]
@@ -220,9 +192,11 @@ def draw(folder: str | Path, *, lang: str = "zh", workers: int = 1) -> list[Path
         if drawer is not None:
             lang = resolve_lang(lang)
             with plot_style(), stamped(folder_stamp(manifest, lang)):
-                if "lang" in inspect.signature(drawer).parameters:
-                    return list(drawer(folder, lang=lang))
-                return list(drawer(folder))
+                takes = inspect.signature(drawer).parameters
+                options: dict[str, object] = {"lang": lang} if "lang" in takes else {}
+                if "workers" in takes:
+                    options["workers"] = workers
+                return list(drawer(folder, **options))
     return []
 
 

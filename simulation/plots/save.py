@@ -26,6 +26,11 @@ def stamped(note: str | None) -> Iterator[None]:
         _STAMP.reset(token)
 
 
+def stamp_in_force() -> str | None:
+    """The note :func:`stamped` has set here (for a figure set that draws in worker processes)."""
+    return _STAMP.get()
+
+
 def _stamp(fig) -> None:
     note = _STAMP.get()
     if not note or getattr(fig, "_upgrade_sim_stamped", False):
