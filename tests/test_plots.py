@@ -375,6 +375,10 @@ def test_plot_draws_sweep_responses_for_targets_that_vary(tmp_path):
     varying = {f"response_{ind}_{year}.png" for (ind, year), g in attainment.groupby(["indicator", "year"])
                if g["p_met"].nunique() > 1}
     assert {p.name for p in (store / "figures").glob("response_*.png")} == varying
+    serially = {f.name: f.read_bytes() for f in (store / "figures").iterdir()}
+    side_by_side = CliRunner().invoke(main, ["plot", str(store), "--workers", "2"])
+    assert side_by_side.exit_code == 0, side_by_side.output
+    assert {f.name: f.read_bytes() for f in (store / "figures").iterdir()} == serially  # the same files
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from . import main
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                     help="Label language (Chinese needs a CJK font, e.g. Debian's fonts-noto-cjk; else English).")
 WORKERS = click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0),
-                       help="Processes drawing a run's or a comparison's figures (0: every core). Never changes a file.")
+                       help="Processes drawing the figures of a run, a comparison or a sweep (0: every core). Never changes a file.")
 
 
 @main.command()

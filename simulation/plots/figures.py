@@ -177,7 +177,7 @@ def draw(folder: str | Path, *, lang: str = "zh", workers: int = 1) -> list[Path
     """Draw every figure that fits the results in ``folder`` (by its manifest's ``kind``); return PNG paths.
 
     ``workers``: processes drawing the figures side by side, for the kinds whose drawer takes them
-    (a run's, see :func:`draw_run`, and a comparison's)."""
+    (a run, see :func:`draw_run`; a comparison; a sweep)."""
     folder = Path(folder)
     manifest = read_manifest(folder)
     kind = manifest["kind"]

@@ -8,13 +8,15 @@ against every factor and a heatmap over the strongest two.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .fonts import GREY, OKABE_ITO, cm
-from .save import save_figure
+from .fonts import GREY, OKABE_ITO, cm, plot_style
+from .save import save_figure, stamp_in_force, stamped
+from .workers import draw_all
 
 BINS = 6
 
@@ -86,25 +88,51 @@ def target_response(design: pd.DataFrame, rows: pd.DataFrame, title: str, *, lan
     return fig
 
 
-def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
-    """Response figures for every target whose attainment varies over the design (PNG paths)."""
-    from .figures import labels_for, read_manifest
-
+def draw(folder: str | Path, *, lang: str = "zh", workers: int = 1) -> list[Path]:
+    """Response figures for every target whose attainment varies over the design (PNG paths), drawn
+    in ``workers`` processes; then the figures of a discovery run on the folder, as found."""
     folder = Path(folder)
-    labels = labels_for(read_manifest(folder), lang)
-    design = pd.read_parquet(folder / "design.parquet")
-    attainment = pd.read_parquet(folder / "attainment.parquet") if (folder / "attainment.parquet").is_file() else None
-    paths: list[Path] = []
-    if attainment is not None and len(attainment):
-        for (target, year), rows in attainment.groupby(["target", "year"], sort=False):
-            if rows["p_met"].nunique() < 2:
-                continue  # met everywhere or nowhere: nothing to explain
-            title = f"{target} {year}年 · 达成概率" if lang == "zh" else f"{_ascii_target(target, rows)} {year}: P(met)"
-            fig = target_response(design, rows, title, lang=lang, labels=labels)
-            indicator = rows["indicator"].iloc[0]
-            paths.append(save_figure(fig, folder / "figures" / f"response_{indicator}_{year}")[0])
+    paths = draw_all(SweepFigures.of(folder, lang=lang), workers)
     discovered = sorted((folder / "discovery" / "figures").glob("*.png")) if (folder / "discovery").is_dir() else []
     return paths + discovered
+
+
+@dataclass(frozen=True)
+class SweepFigures:
+    """A sweep folder's response figures, each drawn and saved by its file stem (picklable: see
+    :mod:`.workers`)."""
+
+    design: pd.DataFrame
+    responses: dict[str, tuple[str, pd.DataFrame]]  # stem -> title, the target's attainment rows
+    labels: dict[str, str]  # factor -> readable label
+    folder: Path
+    lang: str
+    note: str | None  # the corner stamp in force when the set was made
+
+    @classmethod
+    def of(cls, folder: str | Path, *, lang: str = "zh") -> SweepFigures:
+        from .figures import labels_for, read_manifest
+
+        folder = Path(folder)
+        attainment = pd.read_parquet(folder / "attainment.parquet") if (folder / "attainment.parquet").is_file() else None
+        responses = {}
+        if attainment is not None and len(attainment):
+            for (target, year), rows in attainment.groupby(["target", "year"], sort=False):
+                if rows["p_met"].nunique() < 2:
+                    continue  # met everywhere or nowhere: nothing to explain
+                title = f"{target} {year}年 · 达成概率" if lang == "zh" else f"{_ascii_target(target, rows)} {year}: P(met)"
+                responses[f"response_{rows['indicator'].iloc[0]}_{year}"] = (title, rows)
+        return cls(pd.read_parquet(folder / "design.parquet"), responses, labels_for(read_manifest(folder), lang),
+                   folder / "figures", lang, stamp_in_force())
+
+    def stems(self) -> list[str]:
+        return list(self.responses)
+
+    def draw(self, stem: str) -> Path:
+        title, rows = self.responses[stem]
+        with plot_style(), stamped(self.note):
+            fig = target_response(self.design, rows, title, lang=self.lang, labels=self.labels)
+            return save_figure(fig, self.folder / stem)[0]
 
 
 def _ascii_target(target: str, rows: pd.DataFrame) -> str:
