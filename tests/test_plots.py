@@ -22,6 +22,7 @@ from simulation.plots.figures import RunFigures, draw_run, fan_groups
 from simulation.plots.flows import flow_matrix, statistical_tiers, yearly_flows
 from simulation.plots.fonts import find_cjk_font, plot_style
 from simulation.plots.overview import likelihood_class, target_overview
+from simulation.plots.workers import draw_all
 from simulation.results import write_run
 
 from .conftest import ZHENHAI
@@ -88,7 +89,7 @@ def test_a_drawing_workers_warnings_reach_the_caller(run, tmp_path):
     figures = dataclasses.replace(figures, fans=dict(list(figures.fans.items())[:1]))  # five figures suffice
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        figures.draw_all(workers=2)
+        draw_all(figures, workers=2)
     drawn = sorted(str(w.message) for w in caught if str(w.message).startswith("drawing "))
     assert drawn == sorted(f"drawing {stem}" for stem in figures.stems())
 

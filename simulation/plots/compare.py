@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .fonts import GREY, OKABE_ITO, cm, plot_style
+from .fonts import GREY, OKABE_ITO, cm
 from .labels import indicator_label, target_label, unit_label
-from .save import save_figure, stamp_in_force, stamped
+from .save import save_figure, stamp_in_force
 from .workers import draw_all
 
 SERIES = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "orange", "purple", "sky", "black")]
@@ -105,15 +105,14 @@ class CompareFigures:
         from matplotlib.figure import Figure
 
         lang, targets = self.lang, self.targets
-        with plot_style(), stamped(self.note):
-            if stem == "attainment_difference":
-                n = targets.drop_duplicates(["name", "year", "target"]).shape[0] * max(targets["scenario"].nunique() - 1, 1)
-                fig = Figure(figsize=cm(16, 2.5 + 0.55 * n), layout="constrained")
-                attainment_difference(targets, lang=lang, ax=fig.add_subplot())
-            else:
-                fig = Figure(figsize=cm(16, 9), layout="constrained")
-                indicator_lines(self.indicators, stem.removeprefix("compare_"), lang=lang, ax=fig.add_subplot())
-            return save_figure(fig, self.folder / stem)[0]
+        if stem == "attainment_difference":
+            n = targets.drop_duplicates(["name", "year", "target"]).shape[0] * max(targets["scenario"].nunique() - 1, 1)
+            fig = Figure(figsize=cm(16, 2.5 + 0.55 * n), layout="constrained")
+            attainment_difference(targets, lang=lang, ax=fig.add_subplot())
+        else:
+            fig = Figure(figsize=cm(16, 9), layout="constrained")
+            indicator_lines(self.indicators, stem.removeprefix("compare_"), lang=lang, ax=fig.add_subplot())
+        return save_figure(fig, self.folder / stem)[0]
 
 
 __all__ = ["CompareFigures", "attainment_difference", "indicator_lines", "draw"]

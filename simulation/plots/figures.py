@@ -86,13 +86,13 @@ def draw_run(result, out: str | Path, *, lang: str = "zh", data_dir: str | Path 
         Processes drawing figures side by side (0: every core); each figure is drawn whole by one,
         so the files are the same whatever the count.
     """
-    return RunFigures.of(result, out, lang=resolve_lang(lang), data_dir=data_dir).draw_all(workers)
+    return draw_all(RunFigures.of(result, out, lang=resolve_lang(lang), data_dir=data_dir), workers)
 
 
 @dataclass(frozen=True)
 class RunFigures:
-    """The figures of a run, each drawn and saved by its file stem from what this object holds (it
-    pickles, so a worker process draws any of them as well)."""
+    """The figures of a run, each drawn and saved by its file stem from what this object holds (a
+    figure set of :mod:`.workers`: it pickles, so a worker process draws any of them as well)."""
 
     indicators: pd.DataFrame
     flows: pd.DataFrame
@@ -116,15 +116,9 @@ class RunFigures:
         """The figures' file stems in report order (as :func:`run_captions` lists them)."""
         return ["targets_overview", *self.fans, "tiers", "tier_flows", "balance"]
 
-    def draw_all(self, workers: int = 1) -> list[Path]:
-        """Every figure (PNG paths in report order), in ``workers`` processes (0: every core)."""
-        return draw_all(self, workers)
-
     def draw(self, stem: str) -> Path:
         """Draw and save the figure ``stem`` (PNG and SVG); return the PNG's path."""
-        with plot_style(), stamped(self.note):
-            fig = self._figure(stem)
-            return save_figure(fig, self.folder / stem, close=stem == "balance")[0]  # balance is pyplot's
+        return save_figure(self._figure(stem), self.folder / stem, close=stem == "balance")[0]  # balance is pyplot's
 
     def _figure(self, stem: str):
         from matplotlib.figure import Figure

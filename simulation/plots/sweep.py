@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .fonts import GREY, OKABE_ITO, cm, plot_style
-from .save import save_figure, stamp_in_force, stamped
+from .fonts import GREY, OKABE_ITO, cm
+from .save import save_figure, stamp_in_force
 from .workers import draw_all
 
 BINS = 6
@@ -130,9 +130,8 @@ class SweepFigures:
 
     def draw(self, stem: str) -> Path:
         title, rows = self.responses[stem]
-        with plot_style(), stamped(self.note):
-            fig = target_response(self.design, rows, title, lang=self.lang, labels=self.labels)
-            return save_figure(fig, self.folder / stem)[0]
+        fig = target_response(self.design, rows, title, lang=self.lang, labels=self.labels)
+        return save_figure(fig, self.folder / stem)[0]
 
 
 def _ascii_target(target: str, rows: pd.DataFrame) -> str:
