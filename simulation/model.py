@@ -382,8 +382,7 @@ class Region:
         if not policy:
             self.counts.add("land_released_exits", land)
         self.counts.add(_EXIT_COUNTER[route], len(rows))
-        year = self.year  # a row for each tier the firms left from (as _flow would add each)
-        self.flow_rows.extend([(year, tier, label, n) for tier, n in _listed(tiers)])
+        self._flows([(tier, label, n) for tier, n in _listed(tiers)])  # from each tier the firms left
 
     def _roll_year(self, annual: np.ndarray | None = None) -> None:
         """The year's revenue, growth and value added become last year's; the firms that left are dropped.
@@ -467,8 +466,12 @@ class Region:
 
     # --- recording ------------------------------------------------------------------------
     def _flow(self, source: str, target: str, n: int) -> None:
-        if n:
-            self.flow_rows.append((self.year, source, target, n))
+        self._flows([(source, target, n)])
+
+    def _flows(self, flows: list[tuple[str, str, int]]) -> None:
+        """This year's ``(source, target, firms)`` flows, those with firms, in turn."""
+        year = self.year
+        self.flow_rows.extend([(year, source, target, n) for source, target, n in flows if n])
 
     def _snapshot(self, year: int, annual: np.ndarray, capex_share: float) -> Snapshot:
         values = population_aggregates(self.pop, annual)
