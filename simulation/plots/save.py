@@ -45,11 +45,18 @@ def _stamp(fig) -> None:
     fig._upgrade_sim_stamped = True
 
 
-def _settle(fig) -> None:
-    """Keep the layout just made for the formats still to write: no layout again, and each axes' place
-    rounded to 10^-12 of the figure. Constrained layout can place an axes a few last bits apart from
-    one draw of the same figure to the next; a raster does not show it, but an SVG names each clip
-    rectangle by a hash of its exact bounds, so the same figure would give other bytes."""
+def _lay_out_once(fig, dpi: float) -> None:
+    """Lay the figure out as a save at ``dpi`` would, then keep that layout for every format: no
+    layout again, and each axes' place rounded to 10^-12 of the figure. Constrained layout can place
+    an axes a few last bits apart from one draw of the same figure to the next; an SVG names each clip
+    rectangle by a hash of its exact bounds, and a raster may cross a pixel, so the same figure would
+    give other bytes. (The layout is also a third of a save: now made once, not per format.)"""
+    engine, shown = fig.get_layout_engine(), fig.dpi
+    fig.dpi = dpi
+    try:
+        engine.execute(fig)
+    finally:
+        fig.dpi = shown
     fig.set_layout_engine("none")
     for ax in fig.get_axes():
         # the place before any fixed aspect is applied (which is applied again when drawn)
@@ -59,8 +66,7 @@ def _settle(fig) -> None:
 def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dpi: int = DPI, close: bool = False) -> list[Path]:
     """Write ``fig`` as ``stem.png`` and ``stem.svg``; return the paths in ``formats`` order.
 
-    The figure is laid out once, for the first format; the others take its positions (rounded, see
-    :func:`_settle`). Files carry no creation date, so the same figure gives the same bytes. Inside :func:`stamped`,
+    The figure is laid out once for all formats (see :func:`_lay_out_once`). Files carry no creation date, so the same figure gives the same bytes. Inside :func:`stamped`,
     the figure carries the scenario name and replication count in its corner. Save inside
     :func:`~simulation.plots.fonts.plot_style` (tick labels take their font when drawn).
     ``close`` releases a figure made with pyplot.
@@ -70,14 +76,14 @@ def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dp
     paths = []
     engine = fig.get_layout_engine()
     try:
+        if engine is not None:
+            _lay_out_once(fig, dpi)
         for fmt in formats:
             path = stem.with_name(f"{stem.name}.{fmt}")
             metadata = {"Date": None} if fmt == "svg" else ({"Software": None} if fmt == "png" else None)
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
             paths.append(path)
-            if engine is not None:  # laid out once (the layout is a third of a save)
-                _settle(fig)
     finally:
         if engine is not None:
             fig.set_layout_engine(engine)
