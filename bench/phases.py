@@ -113,6 +113,7 @@ def main() -> None:
     from simulation.processes import kernels
 
     scenario = _scenario(args.which)
+    kernels.COMPILED_AFTER_COLD = 0  # as with numba's disk cache filled: the model's steady speed
     if args.which == "zhenhai":
         kernels.expect(10**12)  # the compiled steps, as a batch runs after its first replication
     timers = Timers()

@@ -5,6 +5,13 @@ from pathlib import Path
 import pytest
 
 from simulation.loader import load_scenario, with_overrides
+from simulation.processes import kernels
+
+# The tests step compiled where a process with numba's disk cache filled would (the size and length
+# thresholds, which many tests set to choose a version), whether or not this checkout's cache is
+# filled yet: a new clone would otherwise run everything on numpy. The rule for an empty cache has
+# its own tests (test_kernels.py).
+kernels._cold = False
 
 ROOT = Path(__file__).resolve().parents[1]
 ZHENHAI = ROOT / "scenarios" / "zhenhai_2021_2025.yaml"

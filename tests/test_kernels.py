@@ -280,6 +280,54 @@ def test_expecting_to_pass_the_threshold_switches_now(monkeypatch):
     assert kernels.numpy_steps() == kernels.COMPILED_AFTER + 5
 
 
+def test_steps_that_would_be_compiled_wait_until_a_run_earns_the_compiling(monkeypatch):
+    """With numba's disk cache empty, large populations and long runs stay on numpy until the
+    process has stepped COMPILED_AFTER_COLD firm-months, or a batch expects to."""
+    monkeypatch.setattr(kernels, "_cold", True)
+    monkeypatch.setattr(kernels, "_stepped", 0)
+    assert kernels.for_size(kernels.COMPILED_FROM) is kernels and kernels.numpy_steps() == kernels.COMPILED_FROM
+    assert kernels.compiled_for(10**9) is None
+    monkeypatch.setattr(kernels, "_stepped", kernels.COMPILED_AFTER)
+    assert kernels.for_size(10) is kernels
+    kernels.expect(kernels.COMPILED_AFTER_COLD - kernels.COMPILED_AFTER - 11)  # short of the bar
+    assert kernels.for_size(10) is kernels
+    kernels.expect(kernels.COMPILED_AFTER_COLD - kernels.COMPILED_AFTER - 20)  # would reach it
+    assert kernels.for_size(10) is compiled and kernels.numpy_steps() == kernels.COMPILED_AFTER_COLD
+    monkeypatch.setattr(kernels, "_cold", False)  # the cache filled: the size threshold again
+    monkeypatch.setattr(kernels, "_stepped", 0)
+    assert kernels.for_size(kernels.COMPILED_FROM) is compiled
+
+
+_CACHE_PROBE = """
+import sys
+import numpy as np
+from simulation.processes import compiled, kernels
+
+print(compiled.cached(), kernels.for_size(kernels.COMPILED_FROM) is compiled)
+if sys.argv[1] == "fill":
+    compiled.accrue_and_exit(np.zeros(2), np.ones(2), np.arange(2), np.zeros(2), np.uint64(1))
+    print(compiled.cached())
+"""
+
+
+def test_an_empty_disk_cache_is_told_from_a_filled_one(tmp_path):
+    """numba's own disk cache, in fresh processes: empty, a large population steps on numpy; once a
+    process has compiled the month step into it, the next loads it and steps compiled at once."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+
+    def probe(mode: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-c", _CACHE_PROBE, mode], env=env, capture_output=True,
+                              text=True, check=True)
+        return done.stdout.split()
+
+    assert probe("fill") == ["False", "False", "True"]
+    assert probe("read") == ["True", "True"]
+
+
 def test_a_batch_switches_after_its_first_replication_when_the_rest_would_pass(monkeypatch):
     """A chunk of replications measures its first and, when the rest would take the process past
     the threshold, runs them compiled: the same tables as every replication on numpy."""

@@ -12,12 +12,12 @@ from simulation.processes import kernels
 @contextmanager
 def compiled_steps(on: bool) -> Iterator[None]:
     """Every step compiled, or none, whatever the population's size."""
-    saved = kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped
-    kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped = (0 if on else 10**12), 10**18, 0
+    saved = kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped, kernels._cold
+    kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped, kernels._cold = (0 if on else 10**12), 10**18, 0, False
     try:
         yield
     finally:
-        kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped = saved
+        kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped, kernels._cold = saved
 
 
 def copy_population(pop: Population) -> Population:

@@ -1071,3 +1071,20 @@ def above_values(rows, is_above, values):
         out[count] = values[row]
         count += is_above[row]
     return out[:count]
+
+
+# --- the disk cache
+
+
+def cached() -> bool:
+    """Whether numba's disk cache holds the month step compiled for this source, this numba and this
+    processor, so that the compiled steps load (~0.5 s) rather than compile (~13 s). One step stands
+    for the rest: a process that ran them compiled and cached them all (a step no run of its
+    scenario reached compiles at its first use, a fraction of a second)."""
+    step = accrue_and_exit
+    try:  # numba's own index, read by its own rules (the source's stamp, numba's version)
+        overloads = step._cache._cache_file._load_index()  # type: ignore[attr-defined]  # not in numba's stubs
+        machine = step.targetctx.codegen().magic_tuple()  # type: ignore[attr-defined]
+    except AttributeError:  # caching off (no index) or numba's internals moved: load as before
+        return True
+    return any(key[1] == machine for key in overloads)
