@@ -9,11 +9,14 @@ The names a notebook needs::
 """
 
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from .errors import InputError
-from .experiments.replicate import RunResult, run_replications
-from .loader import load_scenario, with_overrides
-from .model import SimulationResult, simulate
+
+if TYPE_CHECKING:  # the names a notebook uses most, for type checkers and editors
+    from .experiments.replicate import RunResult, run_replications
+    from .loader import load_scenario, with_overrides
+    from .model import SimulationResult, simulate
 
 __all__ = [
     "InputError",
@@ -30,8 +33,16 @@ __all__ = [
     "compare",
 ]
 
-# Experiment entry points load on first use (they pull in Dask, SALib, scikit-learn).
+# Each name loads on first use, so that a command that needs none of them (``upgrade-sim --help``, a
+# scenario refused for a typo) does not first import pandas, SciPy and the model; the experiment
+# entry points pull in Dask, SALib and scikit-learn too.
 _LAZY = {
+    "RunResult": "simulation.experiments.replicate",
+    "run_replications": "simulation.experiments.replicate",
+    "load_scenario": "simulation.loader",
+    "with_overrides": "simulation.loader",
+    "SimulationResult": "simulation.model",
+    "simulate": "simulation.model",
     "sweep": "simulation.experiments.sweep",
     "sensitivity": "simulation.experiments.sensitivity",
     "discover": "simulation.experiments.discover",

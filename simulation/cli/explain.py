@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..loader import load_scenario
 from . import main
 
 
@@ -28,6 +27,7 @@ def explain(scenario: Path, lever: str, to: float | None, scale: float | None, r
     from ..explain import explain as run_explain
     from ..explain import format_explanation, lever_value, write_explanation
     from ..io import ensure_out_folder
+    from ..loader import load_scenario
 
     loaded = load_scenario(scenario)
     lever_value(loaded, lever, to=to, scale=scale)  # a bad lever is refused before anything runs

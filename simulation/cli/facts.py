@@ -6,10 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..experiments.replicate import run_replications
-from ..facts import aggregate_growth_spread, facts_table
-from ..io import ensure_out_folder, write_csv
-from ..loader import load_scenario
 from . import main
 
 
@@ -34,6 +30,11 @@ def _observed_sd(scenario) -> float | None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Figure labels.")
 def facts(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, lang: str) -> None:
     """Measure the stylized facts of firm dynamics on SCENARIO's firm panel; write facts.csv and facts.png."""
+    from ..experiments.replicate import run_replications
+    from ..facts import aggregate_growth_spread, facts_table
+    from ..io import ensure_out_folder, write_csv
+    from ..loader import load_scenario
+
     sc = load_scenario(scenario)
     out = out or Path("results") / f"{sc.name}_facts"
     ensure_out_folder(out, "facts")

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..calibration.pooled import pool_parameters, pooled_scenario, regional_estimates, shock_persistence
 from ..errors import InputError
-from ..io import write_csv, write_json
 from . import main
 
 
@@ -21,6 +19,9 @@ from . import main
               help="Output folder.")
 def pool(fitted: Path, scenarios: Path, out: Path) -> None:
     """Pool the regions' calibrated behaviour parameters; write pooled.csv and a scenario per region without its own."""
+    from ..calibration.pooled import pool_parameters, pooled_scenario, regional_estimates, shock_persistence
+    from ..io import write_csv, write_json
+
     estimates = regional_estimates(fitted)
     table = pool_parameters(estimates)
     if table.empty:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from ..errors import InputError
-from ..io import atomic_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def scenario_files(spec: Path) -> list[Path]:
@@ -38,10 +40,13 @@ def _scenario_and_region(file: Path):
 
 def rolling_command(spec: Path, out: Path, *, until, replications, seed, rule, workers, quiet,
                     refit: bool = True, swing_prior_sd: float | None = None) -> pd.DataFrame:
+    import pandas as pd
+
     from ..forecast.overdispersion import SWING_PRIOR_SD
     from ..forecast.refit import QuickRefit
     from ..forecast.rolling import rolling_backtest, write_skill
     from ..forecast.skill import goal_summary, summarise
+    from ..io import atomic_path
     files = scenario_files(spec)
     tables: list[pd.DataFrame] = []
     refused: list[str] = []

@@ -8,13 +8,10 @@ from pathlib import Path
 import click
 
 from .. import limits
-from ..experiments.replicate import run_replications
-from ..io import prepare_out_folder, write_parquet
-from ..loader import load_scenario, parent_of
-from ..loader import validate as validate_mapping
-from ..results import write_run
-from ..targets import marked_fixed
 from . import main
+
+# Each command imports what it runs when it runs: ``upgrade-sim --help`` and a refused scenario
+# need neither pandas nor the model.
 
 
 def out_option(default_help: str):
@@ -47,6 +44,9 @@ def _allow_large(ctx, param, value: bool) -> None:
 @click.option("--diff", is_flag=True, help="Also list what SCENARIO changes against the scenario it extends.")
 def validate(scenario: Path, diff: bool) -> None:
     """Check a scenario file; print a summary, or one error naming the field (exit code 2)."""
+    from ..loader import load_scenario, parent_of
+    from ..loader import validate as validate_mapping
+
     sc = load_scenario(scenario)
     modelled = sum(t.modelled for t in sc.targets)
     click.echo(f"{scenario}: valid — {sc.title} ({sc.base_year}→{sc.end_year}), "
@@ -80,6 +80,11 @@ def validate(scenario: Path, diff: bool) -> None:
 def run(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, plots: bool, lang: str, quiet: bool,
         overwrite: bool, firms: bool, until: int | None) -> None:
     """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
+    from ..experiments.replicate import run_replications
+    from ..io import prepare_out_folder, write_parquet
+    from ..loader import load_scenario
+    from ..results import write_run
+
     sc = load_scenario(scenario)
     if until is not None:
         from ..forecast.horizon import with_horizon
@@ -120,6 +125,8 @@ def format_targets(targets) -> str:
 
 def _fixed_note(target) -> str:
     """Where the target's measure was the same in every replication, say so and name the input that set it."""
+    from ..targets import marked_fixed
+
     if not marked_fixed(target):
         return ""
     by = getattr(target, "fixed_by", None)

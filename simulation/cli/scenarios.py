@@ -7,8 +7,6 @@ from pathlib import Path
 import click
 
 from .. import limits
-from ..loader import load_scenario
-from ..targets import coverage
 from . import main
 from .run import _pad, out_option, size_options
 
@@ -18,6 +16,9 @@ from .run import _pad, out_option, size_options
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the table here.")
 def targets(scenario: Path, csv_path: Path | None) -> None:
     """Print SCENARIO's target coverage: N of M modelled, and why the others are not."""
+    from ..loader import load_scenario
+    from ..targets import coverage
+
     table = coverage(load_scenario(scenario))
     click.echo(format_coverage(table, str(scenario)))
     if csv_path is not None:
@@ -68,6 +69,7 @@ def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path
     from ..compare import unique_names, write_compare
     from ..errors import InputError
     from ..io import prepare_out_folder
+    from ..loader import load_scenario
 
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
@@ -123,7 +125,7 @@ def levers(scenario: Path, everything: bool) -> None:
 
     These paths are what sweeps, sensitivity factors, calibration parameters and set: name.
     """
-    from ..loader import lever_paths
+    from ..loader import lever_paths, load_scenario
 
     for path, value, unit in lever_paths(load_scenario(scenario)):
         if everything or path.startswith("levers."):
