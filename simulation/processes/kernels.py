@@ -10,7 +10,7 @@ back. So the numpy steps run until the process has stepped :data:`COMPILED_AFTER
 (or a batch's first replication shows that it will: :func:`expect`), or at once for a population
 of :data:`COMPILED_FROM` firms; numba is imported only then.
 Where numba's disk cache does not hold the compiled steps (a new machine, a changed
-:mod:`.compiled`), starting them means compiling them: ~13 s, against the ~0.05 µs a firm-month
+:mod:`.compiled`), starting them means compiling them: ~13 s, against the 0.04-0.08 µs a firm-month
 they then save. The numpy steps then run until :data:`COMPILED_AFTER_COLD` firm-months, whatever
 the size, so that only a run long enough to earn the compiling back pays it (and fills the cache
 for every later process).
@@ -30,7 +30,7 @@ from ..draws import uniform_at
 COMPILED_FROM = 20_000  # firms
 COMPILED_AFTER = 5_000_000  # firm-steps in this process (~0.5 s of numpy steps at a few thousand firms)
 # firm-steps in this process before the steps are compiled where the disk cache lacks them: ~13 s of
-# compiling at the ~0.06 µs a firm-step they save (measured from 3,000 to 10^6 firms: 0.04-0.08)
+# compiling over the 0.04-0.08 µs a compiled firm-step saves (measured from 3,000 to 10^6 firms)
 COMPILED_AFTER_COLD = 200_000_000
 _stepped = 0  # firm-steps taken by the numpy functions in this process (a race between threads only
 # changes which of two bit-identical versions runs)
@@ -40,7 +40,7 @@ _cold: bool | None = None  # whether starting the compiled steps means compiling
 def for_size(n: int) -> ModuleType:
     """The module whose functions a step over ``n`` firms uses: this one, or :mod:`.compiled`."""
     global _stepped
-    if n < COMPILED_FROM and _stepped < COMPILED_AFTER or _cold is not False and _until_compiled():  # (a warm cache, at once)
+    if _numpy_for(n):
         _stepped += n
         return _NUMPY
     return _compiled()
@@ -49,15 +49,16 @@ def for_size(n: int) -> ModuleType:
 def compiled_for(n: int) -> ModuleType | None:
     """:mod:`.compiled` where :func:`for_size` would pick it for ``n`` firms (not counted as a
     step), else None: for bookkeeping passes that have no numpy twin here."""
-    if n < COMPILED_FROM and _stepped < COMPILED_AFTER or _cold is not False and _until_compiled():  # (a warm cache, at once)
-        return None
-    return _compiled()
+    return None if _numpy_for(n) else _compiled()
 
 
-def _until_compiled() -> bool:
-    """Whether the numpy steps run on, past the thresholds above, because the compiled steps would
-    be compiled, not loaded, and this process has not yet stepped enough to earn that."""
-    return _stepped < COMPILED_AFTER_COLD and _compiling()
+def _numpy_for(n: int) -> bool:
+    """Whether a step over ``n`` firms runs on numpy: a small population early in a process, or any
+    population while the compiled steps would be compiled, not loaded, and this process has not yet
+    stepped enough to earn that."""
+    if n < COMPILED_FROM and _stepped < COMPILED_AFTER:
+        return True
+    return _cold is not False and _stepped < COMPILED_AFTER_COLD and _compiling()
 
 
 def _compiling() -> bool:
