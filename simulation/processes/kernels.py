@@ -40,7 +40,9 @@ _cold: bool | None = None  # whether starting the compiled steps means compiling
 def for_size(n: int) -> ModuleType:
     """The module whose functions a step over ``n`` firms uses: this one, or :mod:`.compiled`."""
     global _stepped
-    if _numpy_for(n):
+    # numpy for a small population early in a process, and for any while the compiled steps are
+    # unearned (``_cold`` read first: no call here once the cache is known to hold them)
+    if n < COMPILED_FROM and _stepped < COMPILED_AFTER or _cold is not False and _unearned():
         _stepped += n
         return _NUMPY
     return _compiled()
@@ -49,16 +51,15 @@ def for_size(n: int) -> ModuleType:
 def compiled_for(n: int) -> ModuleType | None:
     """:mod:`.compiled` where :func:`for_size` would pick it for ``n`` firms (not counted as a
     step), else None: for bookkeeping passes that have no numpy twin here."""
-    return None if _numpy_for(n) else _compiled()
+    if n < COMPILED_FROM and _stepped < COMPILED_AFTER or _cold is not False and _unearned():  # as for_size
+        return None
+    return _compiled()
 
 
-def _numpy_for(n: int) -> bool:
-    """Whether a step over ``n`` firms runs on numpy: a small population early in a process, or any
-    population while the compiled steps would be compiled, not loaded, and this process has not yet
+def _unearned() -> bool:
+    """Whether the compiled steps would be compiled, not loaded, and this process has not yet
     stepped enough to earn that."""
-    if n < COMPILED_FROM and _stepped < COMPILED_AFTER:
-        return True
-    return _cold is not False and _stepped < COMPILED_AFTER_COLD and _compiling()
+    return _stepped < COMPILED_AFTER_COLD and _compiling()
 
 
 def _compiling() -> bool:
