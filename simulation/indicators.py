@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from .books import canonical
-from .processes import kernels
 from .tiers import Cert
 
 
@@ -339,6 +338,8 @@ def measure(snapshot: Snapshot) -> dict[str, float]:
 
 def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
     """The population sums the formulas need (万元, 亩, persons, tce)."""
+    from .processes import kernels  # here, not above: reading a scenario (validate) needs no SciPy
+
     compiled = kernels.compiled_for(len(pop))
     if compiled is not None:
         return _aggregates_in_one_pass(compiled, pop, annual)
