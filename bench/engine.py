@@ -34,6 +34,7 @@ the ratios, which are measured side by side.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing as mp
 import resource
 import statistics
@@ -61,11 +62,8 @@ def vectorised_step(n: int, months: int = 24, *, compiled: bool = True) -> float
     pop = Population.new(n, alive=True, above=True, revenue=1000.0 * np.exp(np.arange(n) % 7), entry_year=2015)
     pop.hazard_month[:] = 0.004
     draws, shocks = FirmDraws(np.random.SeedSequence(0)), CommonShocks()
-    switch = kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped
-    if not compiled:  # numpy at every size, whatever this process has stepped
-        kernels.COMPILED_FROM = kernels.COMPILED_AFTER = 10**18
-        kernels._stepped = 0
-    try:
+    # numpy at every size, whatever this process has stepped; else the version the model would take
+    with kernels.pinned(False) if not compiled else contextlib.nullcontext():
         month_step(pop, draws, 0)  # warm up
         start = time.perf_counter()
         for month in range(1, months + 1):
@@ -75,8 +73,6 @@ def vectorised_step(n: int, months: int = 24, *, compiled: bool = True) -> float
             exited = month_step(pop, draws, month)
             pop.hazard_month[exited] = 0.0
         return n * months / (time.perf_counter() - start)
-    finally:
-        kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped = switch
 
 
 def _numba_start(compiled: bool, queue) -> None:
@@ -87,12 +83,11 @@ def _numba_start(compiled: bool, queue) -> None:
     from simulation.model import simulate
     from simulation.processes import kernels
 
-    kernels.COMPILED_FROM = 0 if compiled else 10**12
-    kernels.COMPILED_AFTER_COLD = 0  # compiled into an empty cache, whatever a run would earn back
     sc = load_scenario(SCENARIO)
     peak_before = _peak_mb()
     start = time.perf_counter()
-    simulate(sc, 0)
+    with kernels.pinned(compiled):  # compiled into an empty cache, whatever a run would earn back
+        simulate(sc, 0)
     queue.put((time.perf_counter() - start, _peak_mb() - peak_before))
 
 
@@ -242,19 +237,14 @@ def compiled_saving(scenario: Path, replications: int = 5) -> float:
     from simulation.processes import kernels
 
     sc = load_scenario(scenario)
-    saved = kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped
     best = {True: float("inf"), False: float("inf")}
-    try:
-        for seed in range(replications + 1):  # the first of each: a warm-up
-            for compiled in (True, False):
-                kernels.COMPILED_FROM = kernels.COMPILED_AFTER = 0 if compiled else 10**18
-                kernels._stepped = 0
+    for seed in range(replications + 1):  # the first of each: a warm-up
+        for compiled in (True, False):
+            with kernels.pinned(compiled):
                 start = time.perf_counter()
                 result = simulate(sc, seed)
-                if seed:
-                    best[compiled] = min(best[compiled], time.perf_counter() - start)
-    finally:
-        kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped = saved
+            if seed:
+                best[compiled] = min(best[compiled], time.perf_counter() - start)
     firms = result.indicators.query("indicator in ['firms_above_scale', 'firms_below_scale']").groupby("year")["value"].sum()
     return (best[False] - best[True]) / float(firms.iloc[1:].sum() * 12)
 

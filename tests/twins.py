@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from simulation.population import COLUMNS, Population
 from simulation.processes import kernels
 
-
-@contextmanager
-def compiled_steps(on: bool) -> Iterator[None]:
-    """Every step compiled, or none, whatever the population's size."""
-    saved = kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped, kernels._cold
-    kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped, kernels._cold = (0 if on else 10**12), 10**18, 0, False
-    try:
-        yield
-    finally:
-        kernels.COMPILED_FROM, kernels.COMPILED_AFTER, kernels._stepped, kernels._cold = saved
+compiled_steps = kernels.pinned  # every step compiled, or none, whatever the population's size
 
 
 def copy_population(pop: Population) -> Population:

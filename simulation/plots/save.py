@@ -66,8 +66,9 @@ def _lay_out_once(fig, dpi: float) -> None:
 def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dpi: int = DPI, close: bool = False) -> list[Path]:
     """Write ``fig`` as ``stem.png`` and ``stem.svg``; return the paths in ``formats`` order.
 
-    The figure is laid out once for all formats (see :func:`_lay_out_once`). Files carry no creation date, so the same figure gives the same bytes. Inside :func:`stamped`,
-    the figure carries the scenario name and replication count in its corner. Save inside
+    The figure is laid out once for all formats (see :func:`_lay_out_once`). Files carry no creation
+    date, so the same figure gives the same bytes. Inside :func:`stamped`, the figure carries the
+    scenario name and replication count in its corner. Save inside
     :func:`~simulation.plots.fonts.plot_style` (tick labels take their font when drawn).
     ``close`` releases a figure made with pyplot.
     """

@@ -21,6 +21,8 @@ order of additions; only infinite or NaN columns make one).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 
 import numpy as np
@@ -88,6 +90,20 @@ def expect(firm_steps: int) -> None:
     start = COMPILED_AFTER_COLD if _compiling() else COMPILED_AFTER
     if _stepped + firm_steps >= start:
         _stepped = max(_stepped, start)
+
+
+@contextmanager
+def pinned(compiled: bool) -> Iterator[None]:
+    """Within this block every step takes one version, compiled or numpy, whatever the population's
+    size, the firm-steps taken and the disk cache (to set the two side by side: tests, benches); the
+    choice as it was afterwards."""
+    global COMPILED_FROM, COMPILED_AFTER, _stepped, _cold
+    saved = COMPILED_FROM, COMPILED_AFTER, _stepped, _cold
+    COMPILED_FROM, COMPILED_AFTER, _stepped, _cold = (0 if compiled else 10**18), 10**18, 0, False
+    try:
+        yield
+    finally:
+        COMPILED_FROM, COMPILED_AFTER, _stepped, _cold = saved
 
 
 _COMPILED: ModuleType | None = None  # imported at first use (numba loads then), kept: an import statement
