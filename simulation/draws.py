@@ -101,11 +101,11 @@ class FirmDraws:
     def laplace(self, ids: np.ndarray, event: str, time: int) -> np.ndarray:
         """Standard Laplace (scale 1, s.d. √2), by the inverse distribution function of :meth:`uniform`."""
         compiled = _compiled_for(len(ids))
-        if compiled is not None:  # two compiled passes around numpy's log1p (its bits), no temporaries
-            start, ids = self.start(event, time), np.asarray(ids, dtype=np.int64)
-            tails = compiled.laplace_tails(start, ids)
+        if compiled is not None:  # compiled passes around numpy's log1p (its bits)
+            u = compiled.uniforms(self.start(event, time), np.asarray(ids, dtype=np.int64))
+            tails = compiled.laplace_tails(u)
             np.log1p(tails, out=tails)
-            compiled.laplace_signs(start, ids, tails)
+            compiled.laplace_signs(u, tails)
             return tails
         u = self.uniform(ids, event, time) - 0.5
         return -np.sign(u) * np.log1p(-2.0 * np.abs(u))
