@@ -108,8 +108,8 @@ def chain_table(base: RunResult, moved: RunResult) -> pd.DataFrame:
     for t in sc.targets:
         if not t.modelled or t.indicator is None:
             continue
-        a = target_series(base.indicators, t).sort_index().to_numpy(float)
-        b = target_series(moved.indicators, t).sort_index().to_numpy(float)
+        a = target_series(base.indicators, t, base.scenario).sort_index().to_numpy(float)
+        b = target_series(moved.indicators, t, moved.scenario).sort_index().to_numpy(float)
         measure = f"{t.year} {t.op}{t.value:g}" + ("" if t.measure == "level" else f" ({t.measure} since {t.since})")
         row = _row("targets", t.name, t.indicator, t.unit or INDICATORS[t.indicator].unit, measure, a, b, keep=True)
         assert row is not None  # keep=True always gives a row

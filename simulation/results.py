@@ -17,7 +17,7 @@ from .loader import scenario_hash, validate
 from .provenance import provenance
 
 TARGET_COLUMNS = ["indicator", "label", "year", "op", "target", "p_met", "p_met_lo", "p_met_hi", "median", "p10", "p90", "modelled", "source",
-                  "name", "measure", "since", "unit", "theme", "reason", "fixed", "fixed_by"]
+                  "name", "measure", "since", "basis", "unit", "theme", "reason", "fixed", "fixed_by"]
 
 
 def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None = None) -> Path:

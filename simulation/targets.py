@@ -56,15 +56,13 @@ COLUMNS = ["name", "indicator", "label", "year", "op", "target", "unit", "measur
            "p_met", "median", "p10", "p90", "modelled", "source", "reason", "fixed", "fixed_by"]
 
 
-def target_values(wide: pd.DataFrame, target: Target, scenario: Scenario | None = None) -> pd.Series:
+def target_values(wide: pd.DataFrame, target: Target, scenario: Scenario) -> pd.Series:
     """The value each replication reaches on ``target``'s measure.
 
     ``wide`` has one row per replication and one column per year, for the target's indicator, at
-    constant base-year prices; a target on the current-price basis is judged on them times the
-    ``scenario``'s producer-price level of each year.
+    constant base-year prices; it is judged on the target's price basis (:func:`price_basis`).
     """
-    if scenario is not None and price_basis(target) == "current":
-        wide = wide * np.array([scenario.price_level(int(y)) for y in wide.columns])
+    wide = on_basis(wide, price_basis(target), scenario)
     if target.measure == "level":
         return wide[target.year]
     if target.measure == "cumulative":
@@ -76,17 +74,28 @@ def target_values(wide: pd.DataFrame, target: Target, scenario: Scenario | None 
     return 100.0 * (np.sign(ratio) * np.abs(ratio) ** (1.0 / span) - 1.0)
 
 
+def on_basis(wide: pd.DataFrame, basis: str, scenario: Scenario) -> pd.DataFrame:
+    """``wide`` (constant base-year prices, one column per year) on ``basis``: at current prices,
+    each year times the ``scenario``'s producer-price level."""
+    if basis != "current":
+        return wide
+    return wide * np.array([scenario.price_level(int(y)) for y in wide.columns])
+
+
 def price_basis(target: Target) -> str:
-    """The basis a target is judged on: its own, or current prices for money levels (亿元, 万元/亩…)
-    and constant prices for growth rates, shares and counts."""
-    if target.basis is not None:
-        return target.basis
-    ind = INDICATORS.get(target.indicator) if target.indicator else None
+    """The basis a target is judged on: its own, or :func:`default_basis`."""
+    return target.basis if target.basis is not None else default_basis(target.indicator, target.measure)
+
+
+def default_basis(indicator: str | None, measure: str) -> str:
+    """Current prices for money levels and sums (亿元, 万元/亩…); constant prices for growth
+    rates, shares and counts."""
+    ind = INDICATORS.get(indicator) if indicator else None
     money = ind is not None and "元" in ind.unit
-    return "current" if money and target.measure != "cagr" else "constant"
+    return "current" if money and measure != "cagr" else "constant"
 
 
-def target_series(indicators: pd.DataFrame, target: Target, scenario: Scenario | None = None) -> pd.Series:
+def target_series(indicators: pd.DataFrame, target: Target, scenario: Scenario) -> pd.Series:
     """Per-replication values of ``target`` from a long ``replication, year, indicator, value`` frame."""
     rows = indicators[indicators["indicator"] == target.indicator]
     wide = rows.pivot(index="replication", columns="year", values="value")

@@ -59,3 +59,21 @@ def test_cli_writes_the_table_and_refuses_a_bad_lever(tmp_path, short_land):
                                    "-r", "3", "-o", str(out), "-q", "--lang", "en"])
     assert ok.exit_code == 0, ok.output
     assert (out / "explain.csv").is_file() and (out / "figures" / "explain.png").is_file()
+
+
+def test_targets_are_judged_as_the_run_judges_them(zhenhai):
+    """The chain's P(met) of the unchanged scenario is the target table's, money targets (current
+    prices) included: the same replications, the same basis."""
+    from simulation.experiments.replicate import run_replications
+    from simulation.targets import price_basis
+
+    chain = explain(zhenhai, "levers.remediation.firms_per_year", scale=2.0, replications=8, seed=1).table
+    chain = chain[chain.stage == "targets"].set_index(["name", "measure"])["p_met_base"]
+    table = run_replications(zhenhai, 8, seed=1).targets
+    compared = []
+    for row in table[table["modelled"]].itertuples():
+        key = (row.name, f"{row.year} {row.op}{row.target:g}")  # the chain's name and measure of a level target
+        if key in chain.index:
+            assert chain[key] == pytest.approx(row.p_met), key
+            compared.append(price_basis(next(t for t in zhenhai.targets if t.name == row.name and t.year == row.year)))
+    assert "current" in compared  # a money target among those the lever reaches

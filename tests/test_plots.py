@@ -155,18 +155,23 @@ def test_no_missing_glyphs_when_a_cjk_font_is_installed(drawn):
 
 
 def test_fan_chart_draws_the_replications_median_and_attainment(run):
-    target = next(t for t in run.scenario.targets if t.indicator == "tax_per_mu")
+    """A money target (亩均税收, 万元/亩) is judged at current prices: the fan is drawn on that basis
+    (the constant-price values times the scenario's producer-price level) and the probability
+    beside each marker is the target table's."""
+    sc = run.scenario
+    targets = [t for t in sc.targets if t.indicator == "tax_per_mu"]
     rows = run.indicators[run.indicators["indicator"] == "tax_per_mu"]
-    expected = rows.groupby("year")["value"].median()
-    targets = [t for t in run.scenario.targets if t.indicator == "tax_per_mu"]
+    expected = rows.groupby("year")["value"].median() * [sc.price_level(y) for y in sorted(rows["year"].unique())]
+    assert any(sc.price_level(t.year) != 1.0 for t in targets)  # else this test could not tell the bases apart
     with plot_style():
-        ax = fan_chart(run.indicators, targets, "tax_per_mu", lang="en", ax=Figure().add_subplot())
+        ax = fan_chart(run.indicators, targets, "tax_per_mu", scenario=sc, lang="en", ax=Figure().add_subplot())
     median = next(line for line in ax.get_lines() if line.get_label() == "median")
     np.testing.assert_allclose(median.get_ydata(), expected.to_numpy())
-    # the probability beside each marker is the share of replications at or above the target
-    final = rows[rows["year"] == target.year]["value"].to_numpy()
+    assert "current prices" in ax.get_ylabel()
     labels = [t.get_text() for t in ax.texts]
-    assert any(f"P={np.mean(final >= target.value):.0%}" in label for label in labels)
+    table = run.targets[run.targets["indicator"] == "tax_per_mu"]
+    for target, p_met in zip(targets, table["p_met"], strict=True):
+        assert any(f"{target.value:g}\nP={p_met:.0%}" in label for label in labels)
 
 
 def test_fan_chart_cumulative_measure_sums_the_years(run):
@@ -175,8 +180,8 @@ def test_fan_chart_cumulative_measure_sums_the_years(run):
     cumulative = rows.sort_values("year").groupby("replication")["value"].cumsum()
     expected = rows.assign(c=cumulative).groupby("year")["c"].median()
     with plot_style():
-        ax = fan_chart(run.indicators, targets, "land_freed", measure="cumulative", since=2020, lang="en",
-                       ax=Figure().add_subplot())
+        ax = fan_chart(run.indicators, targets, "land_freed", scenario=run.scenario, measure="cumulative", since=2020,
+                       lang="en", ax=Figure().add_subplot())
     median = next(line for line in ax.get_lines() if line.get_label() == "median")
     np.testing.assert_allclose(median.get_ydata(), expected.to_numpy())
 
@@ -268,7 +273,8 @@ def test_same_run_same_bytes_and_another_seed_another_figure(run, zhenhai, tmp_p
     for name, result in (("a", run), ("b", run), ("c", other)):
         with plot_style():
             fig = Figure(layout="constrained")
-            fan_chart(result.indicators, targets, "value_added_above_scale", lang="zh", ax=fig.add_subplot())
+            fan_chart(result.indicators, targets, "value_added_above_scale", scenario=zhenhai, lang="zh",
+                      ax=fig.add_subplot())
             save_figure(fig, tmp_path / name)
     for ext in ("png", "svg"):
         a, b, c = ((tmp_path / f"{n}.{ext}").read_bytes() for n in "abc")

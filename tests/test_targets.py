@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from simulation.indicators import SET_BY_INPUT
 from simulation.scenario import Target
-from simulation.targets import fixed, met, target_values
+from simulation.targets import fixed, met, price_basis, target_values
 
 WIDE = pd.DataFrame({2020: [100.0, 100.0], 2021: [110.0, 90.0], 2022: [121.0, 95.0], 2023: [133.1, 99.0]})
 
@@ -19,12 +19,25 @@ def target(**kw):
     return Target(**(base | kw))
 
 
-def test_level_cumulative_and_cagr():
-    assert target_values(WIDE, target()).tolist() == [133.1, 99.0]
-    assert target_values(WIDE, target(measure="cumulative", since=2020)).tolist() == [364.1, 284.0]
-    cagr = target_values(WIDE, target(measure="cagr", since=2020))
+def test_level_cumulative_and_cagr(zhenhai):
+    constant = {"basis": "constant"}
+    assert target_values(WIDE, target(**constant), zhenhai).tolist() == [133.1, 99.0]
+    assert target_values(WIDE, target(measure="cumulative", since=2020, **constant), zhenhai).tolist() == [364.1, 284.0]
+    cagr = target_values(WIDE, target(measure="cagr", since=2020), zhenhai)
     assert cagr.iloc[0] == pytest.approx(10.0)
     assert cagr.iloc[1] == pytest.approx(100 * (0.99 ** (1 / 3) - 1))
+
+
+def test_money_levels_are_judged_at_current_prices(zhenhai):
+    """亩均税收 (万元/亩) is a money level: by default it is judged on the constant-price values times
+    the scenario's producer-price level of the year, as the documents state their targets; a
+    growth rate on it stays at constant prices (real growth)."""
+    level = zhenhai.price_level(2023)
+    assert level != 1.0
+    assert target_values(WIDE, target(), zhenhai).tolist() == (WIDE[2023] * level).tolist()
+    assert price_basis(target()) == "current" and price_basis(target(measure="cagr", since=2020)) == "constant"
+    assert target_values(WIDE, target(measure="cagr", since=2020), zhenhai).tolist() == \
+        target_values(WIDE, target(measure="cagr", since=2020, basis="constant"), zhenhai).tolist()
 
 
 def test_missing_values_do_not_count_as_met():

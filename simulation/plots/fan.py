@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..indicators import INDICATORS
-from ..targets import met, target_values
+from ..targets import default_basis, met, on_basis, price_basis, target_values
 from .fonts import GREY, OKABE_ITO
 from .labels import indicator_label, measure_suffix, op_symbol, text, unit_label
 
@@ -19,19 +19,22 @@ LINE = OKABE_ITO["blue"]
 TARGET = OKABE_ITO["vermillion"]
 
 
-def fan_chart(indicators: pd.DataFrame, targets, indicator: str, *, measure: str = "level", since: int | None = None,
-              history: pd.DataFrame | None = None, lang: str = "zh", ax=None):
+def fan_chart(indicators: pd.DataFrame, targets, indicator: str, *, scenario, measure: str = "level",
+              since: int | None = None, history: pd.DataFrame | None = None, lang: str = "zh", ax=None):
     """Draw ``indicator`` (or its cumulative sum or CAGR since ``since``) over the replications.
 
     Parameters
     ----------
     indicators : DataFrame
-        Long ``replication, year, indicator, value`` rows of a run.
+        Long ``replication, year, indicator, value`` rows of a run (constant base-year prices).
     targets : sequence of :class:`~simulation.scenario.Target`
-        Targets on this indicator and measure; each is drawn at its year with its attainment
-        probability beside it.
+        Targets on this indicator and measure, all on one price basis; each is drawn at its year
+        with its attainment probability beside it, judged as the target table judges it.
     indicator : str
         An indicator name from :data:`~simulation.indicators.INDICATORS`.
+    scenario : :class:`~simulation.scenario.Scenario`
+        The run's scenario: its price levels put a money indicator on its targets' basis
+        (current prices by default, as the documents and the observed series state them).
     measure, since : str, int
         ``"level"``, ``"cumulative"`` (sum over the years after ``since``) or ``"cagr"`` (%/年 from ``since``).
     history : DataFrame, optional
@@ -49,7 +52,11 @@ def fan_chart(indicators: pd.DataFrame, targets, indicator: str, *, measure: str
     if ax is None:
         _, ax = plt.subplots(layout="constrained")
     wide = indicators[indicators["indicator"] == indicator].pivot(index="replication", columns="year", values="value")
-    series = measured(wide, measure, since)
+    bases = {price_basis(t) for t in targets} or {default_basis(indicator, measure)}
+    if len(bases) > 1:
+        raise ValueError(f"{indicator}: targets on more than one price basis share a fan chart")
+    basis = bases.pop()
+    series = measured(on_basis(wide, basis, scenario), measure, since)
     years = series.columns.to_numpy()
     for lo, hi, mix in BANDS:
         share = round(100 * (hi - lo))
@@ -61,11 +68,11 @@ def fan_chart(indicators: pd.DataFrame, targets, indicator: str, *, measure: str
         ax.plot(history["year"], history["value"], linestyle="none", marker="o", markersize=4.5,
                 markerfacecolor="white", markeredgecolor="black", markeredgewidth=1.1, label=text("observed", lang), zorder=6)
         first = min(first, int(history["year"].min()))
-    _mark_targets(ax, wide, targets, last=int(years.max()) if len(years) else 0, lang=lang)
+    _mark_targets(ax, wide, targets, scenario, last=int(years.max()) if len(years) else 0, lang=lang)
     info = INDICATORS[indicator]
     ax.set_title(indicator_label(indicator, lang) + measure_suffix(measure, since, lang), loc="left")
     ax.set_xlabel(text("year", lang))
-    ax.set_ylabel("%" if measure == "cagr" else unit_label(info.unit, lang))
+    ax.set_ylabel("%" if measure == "cagr" else unit_label(info.unit, lang) + _prices(info.unit, basis, scenario, lang))
     ax.set_xticks(range(int(first), int(years.max()) + 1) if len(years) else [])
     ax.set_xlim(first - 0.4, (years.max() if len(years) else 0) + 0.6)
     ax.margins(y=0.12)  # room for a target's label above or below the fan
@@ -74,9 +81,17 @@ def fan_chart(indicators: pd.DataFrame, targets, indicator: str, *, measure: str
     return ax
 
 
-def _mark_targets(ax, wide: pd.DataFrame, targets, *, last: int, lang: str) -> None:
+def _prices(unit: str, basis: str, scenario, lang: str) -> str:
+    """The prices a money axis is drawn at, as a suffix: "（当年价）" or " (2020 prices)"."""
+    if "元" not in unit:
+        return ""
+    words = text("current_prices", lang) if basis == "current" else text("constant_prices", lang, year=scenario.base_year)
+    return f"（{words}）" if lang == "zh" else f" ({words})"
+
+
+def _mark_targets(ax, wide: pd.DataFrame, targets, scenario, *, last: int, lang: str) -> None:
     for i, target in enumerate(targets):
-        p = float(met(target_values(wide, target), target).mean())
+        p = float(met(target_values(wide, target, scenario), target).mean())
         ax.plot([target.year], [target.value], marker="D", markersize=7, color=TARGET, markeredgecolor="black",
                 markeredgewidth=0.8, linestyle="none", zorder=7, label=text("target", lang) if i == 0 else None)
         # the last year's label goes left of its marker so it stays inside the axes

@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..scenario import Scenario
+from ..targets import default_basis, price_basis
 from .fan import fan_chart, load_history
 from .fonts import cm, plot_style, resolve_lang
 from .labels import factor_labels, indicator_label, measure_suffix, output_label, text
@@ -42,16 +44,20 @@ _CAPTIONS = {
 
 
 def fan_groups(scenario) -> dict[tuple, list]:
-    """Modelled targets grouped by (indicator, measure, since): one fan chart each, in scenario order."""
+    """Modelled targets grouped by (indicator, measure, since, price basis): one fan chart each, in
+    scenario order."""
     groups: dict[tuple, list] = {}
     for target in scenario.targets:
         if target.modelled:
-            groups.setdefault((target.indicator, target.measure, target.since), []).append(target)
+            groups.setdefault((target.indicator, target.measure, target.since, price_basis(target)), []).append(target)
     return groups
 
 
-def fan_stem(indicator: str, measure: str) -> str:
-    return f"fan_{indicator}" if measure == "level" else f"fan_{indicator}_{measure}"
+def fan_stem(indicator: str, measure: str, basis: str | None = None) -> str:
+    """A fan's file stem; a basis other than the indicator's default (current prices for money
+    levels) is named in it."""
+    stem = f"fan_{indicator}" if measure == "level" else f"fan_{indicator}_{measure}"
+    return stem if basis is None or basis == default_basis(indicator, measure) else f"{stem}_{basis}"
 
 
 def run_captions(scenario, lang: str = "zh") -> dict[str, str]:
@@ -60,9 +66,9 @@ def run_captions(scenario, lang: str = "zh") -> dict[str, str]:
     Captions are HTML text, so they stay in ``lang`` even where figures fall back to English.
     """
     captions = {"targets_overview": _CAPTIONS["targets_overview"][lang == "en"]}
-    for (indicator, measure, since) in fan_groups(scenario):
+    for (indicator, measure, since, basis) in fan_groups(scenario):
         prefix = "预测扇形图:" if lang == "zh" else "Forecast fan: "
-        captions[fan_stem(indicator, measure)] = prefix + indicator_label(indicator, lang) + measure_suffix(measure, since, lang)
+        captions[fan_stem(indicator, measure, basis)] = prefix + indicator_label(indicator, lang) + measure_suffix(measure, since, lang)
     for stem in ("tiers", "tier_flows", "balance"):
         captions[stem] = _CAPTIONS[stem][lang == "en"]
     return captions
@@ -94,6 +100,7 @@ class RunFigures:
     """The figures of a run, each drawn and saved by its file stem from what this object holds (a
     figure set of :mod:`.workers`: it pickles, so a worker process draws any of them as well)."""
 
+    scenario: Scenario  # its targets' price levels
     indicators: pd.DataFrame
     flows: pd.DataFrame
     targets: pd.DataFrame  # the attainment table
@@ -106,9 +113,9 @@ class RunFigures:
 
     @classmethod
     def of(cls, result, out: str | Path, *, lang: str, data_dir: str | Path | None = None) -> RunFigures:
-        fans = {fan_stem(indicator, measure): (indicator, measure, since, targets)
-                for (indicator, measure, since), targets in fan_groups(result.scenario).items()}
-        return cls(result.indicators, result.flows, result.targets, fans, load_history(result.scenario, data_dir),
+        fans = {fan_stem(indicator, measure, basis): (indicator, measure, since, targets)
+                for (indicator, measure, since, basis), targets in fan_groups(result.scenario).items()}
+        return cls(result.scenario, result.indicators, result.flows, result.targets, fans, load_history(result.scenario, data_dir),
                    sorted(result.indicators["replication"].unique()), Path(out) / "figures", lang,
                    text("stamp_run", lang, scenario=result.scenario.name, replications=result.replications))
 
@@ -134,7 +141,7 @@ class RunFigures:
         elif stem in self.fans:
             indicator, measure, since, targets = self.fans[stem]
             fig = Figure(figsize=cm(16, 9), layout="constrained")
-            fan_chart(self.indicators, targets, indicator, measure=measure, since=since,
+            fan_chart(self.indicators, targets, indicator, scenario=self.scenario, measure=measure, since=since,
                       history=self.history[self.history["indicator"] == indicator], lang=lang, ax=fig.add_subplot())
         elif stem == "tiers":
             fig = Figure(figsize=cm(16, 9.5), layout="constrained")

@@ -74,7 +74,8 @@ TARGET_EN = {
 TEXT: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "year": ("年份", "Year"), "median": ("中位数", "median"), "observed": ("观测值", "observed"),
     "band": ("{p}% 区间", "{p}% band"), "target": ("目标", "target"), "not_modelled": ("未建模", "not modelled"), "fixed_note": ("† 每次模拟相同: 由输入决定, 而非概率", "† the same in every replication: an input decides, not chance"), "fixed_by": ("由 {by} 设定", "set by {by}"), "unmodelled_count": ("其余 {n} 项目标 (见目标表)", "{n} more targets (see the target table)"),
-    "p_met": ("达成概率", "Probability met"), "cumulative": ("{since}年起累计", "cum. from {since}"),
+    "p_met": ("达成概率", "Probability met"), "current_prices": ("当年价", "current prices"),
+    "constant_prices": ("{year}年价", "{year} prices"), "cumulative": ("{since}年起累计", "cum. from {since}"),
     "cagr": ("{since}年以来年均增速", "CAGR since {since}"),
     "stat_tiers": ("规上/规下企业数", "Above- and below-scale firms"),
     "cert_tiers": ("梯度培育认定企业数", "Certified firms by tier"),
