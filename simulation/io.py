@@ -115,13 +115,15 @@ _NOT_RESULTS = (".git", "pyproject.toml", "setup.py", "scenarios")
 
 
 def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = False,
-                       scenario: str | None = None) -> Path:
+                       scenario_file: str | Path | None = None) -> Path:
     """An empty output folder for a one-shot command (``run``, ``compare``): never mixed with old files.
 
     A folder holding anything is refused unless ``overwrite``, which first clears it; a folder
     that does not look like results (no ``manifest.json``, or a project's files) is never cleared.
-    A folder holding an earlier ``kind`` result of the same ``scenario`` is cleared and reused: running
-    a scenario again replaces its own results. An empty name is refused (it would mean the working folder).
+    Running a scenario file again replaces its own results: a folder holding an earlier ``kind``
+    result of the same ``scenario_file``, and nothing else, is cleared and reused. Results of another
+    file (a variant or a calibrated scenario under the same name) and files the tool did not write
+    there are kept, and the folder refused. An empty name is refused (it would mean the working folder).
     """
     if path is None or not str(path).strip():
         raise InputError("is empty; give an output folder", field="--out")
@@ -130,16 +132,34 @@ def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = 
         raise InputError("exists and is not a folder", file=str(path), field="--out")
     if not path.is_dir() or not any(path.iterdir()):
         return path
-    if scenario is not None and _held_run_of(path, kind) == scenario:
-        overwrite = True
     if not overwrite:
         ensure_out_folder(path, kind)
-        held = _held_kind(path)
-        what = f"holds {held} results" if held else "is not empty"
-        raise InputError(f"{what}; choose another folder, or pass --overwrite to clear it first",
-                         file=str(path), field="--out")
+        why = _not_a_rerun(path, kind, scenario_file)
+        if why is not None:
+            raise InputError(f"{why}; choose another folder, or pass --overwrite to clear it first",
+                             file=str(path), field="--out")
     clear_folder(path)
     return path
+
+
+# what a run writes into its folder, and what plot, report and excel add to it
+_RESULT_ENTRIES = frozenset({"indicators.parquet", "flows.parquet", "targets.csv", "scenario.yaml", "manifest.json",
+                             "firms.parquet", "figures", "report.html", "report.pdf", "excel"})
+
+
+def _not_a_rerun(path: Path, kind: str, scenario_file: str | Path | None) -> str | None:
+    """Why clearing ``path`` unasked would lose something (None: it holds only this command's own
+    earlier ``kind`` result of ``scenario_file``)."""
+    held = _manifest(path)
+    if held is None or held.get("kind") != kind:
+        what = _held_kind(path)
+        return f"holds {what} results" if what else "is not empty"
+    if scenario_file is None or held.get("scenario_path") != str(Path(scenario_file).resolve()):
+        return f"holds {kind} results of another scenario file ({held.get('scenario_file') or held.get('scenario')})"
+    others = sorted(child.name for child in path.iterdir() if child.name not in _RESULT_ENTRIES)
+    if others:
+        return f"holds files {kind} did not write ({', '.join(others[:3])}{', …' if len(others) > 3 else ''})"
+    return None
 
 
 def clear_folder(path: str | Path) -> None:
@@ -160,21 +180,18 @@ def clear_folder(path: str | Path) -> None:
             child.unlink()
 
 
-def _held_run_of(path: Path, kind: str) -> str | None:
-    """The scenario name of the ``kind`` result a folder holds, if it holds one."""
+def _manifest(path: Path) -> dict | None:
+    """A folder's manifest, if it has a readable one."""
     try:
         held = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return str(held.get("scenario")) if isinstance(held, dict) and held.get("kind") == kind else None
+    return held if isinstance(held, dict) else None
 
 
 def _held_kind(path: Path) -> str | None:
-    try:
-        held = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(held, dict):
+    held = _manifest(path)
+    if held is None:
         return None
     name = held.get("scenario_name") or held.get("scenario") or held.get("name")
     kind = held.get("kind")

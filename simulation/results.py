@@ -31,6 +31,7 @@ def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None =
         "kind": "run",
         "scenario": result.scenario.name,
         "scenario_file": scenario_file,
+        "scenario_path": str(Path(scenario_file).resolve()) if scenario_file else None,  # a re-run replaces these
         "scenario_hash": scenario_hash(result.scenario),
         "seed": result.seed,
         "replications": result.replications,

@@ -66,12 +66,31 @@ def test_run_overwrite_replaces_another_scenarios_files(tmp_path):
 
 
 def test_running_a_scenario_again_replaces_its_own_results_only(tmp_path):
-    """A re-run of the same scenario clears its folder (nothing stale survives); another scenario's is refused."""
-    out = _results(tmp_path / "out", seed=0, replications=1)
-    assert prepare_out_folder(out, "run", scenario="other") == out and list(out.iterdir()) == []
-    _results(tmp_path / "theirs")
-    with pytest.raises(InputError, match="--overwrite"):
-        prepare_out_folder(tmp_path / "theirs", "run", scenario="mine")
+    """A re-run of the same file clears its folder (nothing stale survives); results of another
+    scenario, or of another file under the same scenario name, are refused and kept."""
+    mine = tmp_path / "mine.yaml"
+    out = _results(tmp_path / "out", scenario_path=str(mine.resolve()))
+    assert prepare_out_folder(out, "run", scenario_file=mine) == out and list(out.iterdir()) == []
+    theirs = _results(tmp_path / "theirs", scenario_path=str((tmp_path / "variant.yaml").resolve()),
+                      scenario_file="variant.yaml")
+    with pytest.raises(InputError, match=r"another scenario file \(variant.yaml\).*--overwrite"):
+        prepare_out_folder(theirs, "run", scenario_file=mine)
+    assert (theirs / "figures" / "fan_other.png").exists()
+
+
+def test_a_rerun_keeps_files_the_tool_did_not_write(tmp_path):
+    """The README's command run twice replaces its results; a note of the user's in the folder
+    stops it (and survives) until --overwrite."""
+    out = tmp_path / "out"
+    args = ["run", str(ZHENHAI), "-r", "1", "-q", "--no-plots", "-o", str(out)]
+    for seed in ("1", "2"):
+        result = CliRunner().invoke(main, [*args, "-s", seed])
+        assert result.exit_code == 0, result.output
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
+    (out / "notes.txt").write_text("keep me")
+    result = CliRunner().invoke(main, [*args, "-s", "3"])
+    assert result.exit_code == 2 and "notes.txt" in result.output and "--overwrite" in result.output
+    assert (out / "notes.txt").read_text() == "keep me" and json.loads((out / "manifest.json").read_text())["seed"] == 2
 
 
 def test_a_zero_byte_or_torn_shard_is_not_a_finished_chunk(tmp_path):

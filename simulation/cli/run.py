@@ -91,7 +91,7 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
 
         sc = with_horizon(sc, until, file=str(scenario))
     limits.check_size(replications, limits.MAX_RUNS, limits.BYTES_PER_RUN, "replications", field="--replications")
-    out = prepare_out_folder(out or Path("results") / sc.name, "run", overwrite=overwrite, scenario=sc.name)
+    out = prepare_out_folder(out or Path("results") / sc.name, "run", overwrite=overwrite, scenario_file=scenario)
     result = run_replications(sc, replications, seed, workers=workers, progress=not quiet, firms=firms)
     write_run(result, out, scenario_file=str(scenario))
     if firms:
