@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
-from .io import atomic_path
+from .io import atomic_path, check_results_folder
 
 ENCODING = "utf-8-sig"  # UTF-8 with BOM
 
@@ -21,14 +21,16 @@ ENCODING = "utf-8-sig"  # UTF-8 with BOM
 def export_for_excel(folder: str | Path, out: str | Path, *, max_rows: int = 1_048_575) -> tuple[list[Path], list[tuple[Path, int]]]:
     """Write every table of ``folder`` as a BOM-marked CSV under ``out``; return (written, skipped)."""
     folder, out = Path(folder), Path(out)
-    if not (folder / "manifest.json").is_file():
-        raise InputError("no manifest.json: not a result folder", file=str(folder))
+    check_results_folder(folder)  # a damaged folder is named before anything is written
+    tables = [path for path in sorted(folder.rglob("*")) if path.suffix in (".csv", ".parquet")
+              and out not in path.parents and not path.name.startswith(".")]
+    for path in tables:
+        if path.suffix == ".csv":
+            _read_csv(path, folder)
     written: list[Path] = []
     skipped: list[tuple[Path, int]] = []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix not in (".csv", ".parquet") or out in path.parents or path.name.startswith("."):
-            continue
-        frame = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+    for path in tables:
+        frame = _read_csv(path, folder) if path.suffix == ".csv" else pd.read_parquet(path)
         if len(frame) > max_rows:
             skipped.append((path, len(frame)))
             continue
@@ -38,3 +40,11 @@ def export_for_excel(folder: str | Path, out: str | Path, *, max_rows: int = 1_0
             frame.to_csv(tmp, index=False, encoding=ENCODING)
         written.append(target)
     return written, skipped
+
+
+def _read_csv(path: Path, folder: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise InputError(f"damaged results folder: {path.relative_to(folder)} does not read as CSV ({type(exc).__name__})",
+                         file=str(folder)) from None

@@ -77,6 +77,20 @@ def test_excel_export_writes_utf8_with_bom_that_round_trips(tmp_path, small):
     assert not (out / "targets.csv").read_bytes().startswith(b"\xef\xbb\xbf"), "the tool's own CSV stays plain UTF-8"
 
 
+@pytest.mark.parametrize("damage", ["truncated parquet", "torn csv"])
+def test_excel_names_a_damaged_folder_and_writes_nothing(tmp_path, small, damage):
+    out = tmp_path / "run"
+    write_run(run_replications(small, 2, seed=1), out)
+    if damage == "truncated parquet":
+        whole = (out / "indicators.parquet").read_bytes()
+        (out / "indicators.parquet").write_bytes(whole[:500])
+    else:
+        (out / "targets.csv").write_bytes(b'indicator,label\n"unclosed,')
+    result = CliRunner().invoke(main, ["excel", str(out)])
+    assert result.exit_code == 2 and "damaged results folder" in result.output, result.output
+    assert "Traceback" not in result.output and not (out / "excel").exists()
+
+
 @pytest.mark.slow
 def test_manifest_records_commit_command_and_timestamp(tmp_path):
     out = tmp_path / "run"
