@@ -110,6 +110,9 @@ class Population(Strict):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"sectors: firm_share values sum to {total:.4f}, not 1")
         names = {s.name for s in self.sectors}
+        for i, sector in enumerate(self.sectors):
+            if any(other.name == sector.name for other in self.sectors[:i]):
+                raise ValueError(f"sectors.{i}.name: {sector.name!r} is given twice (a sector's name must be its own)")
         for i, firm in enumerate(self.large_firms):
             if firm.sector is not None and firm.sector not in names:
                 raise ValueError(f"large_firms.{i}.sector: {firm.sector!r} is not one of the sectors {sorted(names)}")
@@ -521,7 +524,11 @@ class Scenario(Strict):
         _check_schedule_years(self, self.base_year, self.end_year)
         if not self.base_year <= self.levers.remediation.start_year <= self.end_year:
             raise ValueError("levers.remediation.start_year: outside the run")
+        first: dict[tuple[str, int], int] = {}
         for i, t in enumerate(self.targets):
+            j = first.setdefault((t.name, t.year), i)
+            if j != i:
+                raise ValueError(f"targets.{i}: {t.name}@{t.year} is given twice (targets.{j}); NAME@YEAR must name one target")
             if not self.base_year <= t.year <= self.end_year and t.modelled:
                 raise ValueError(f"targets.{i}.year: {t.year} is outside the run {self.base_year}-{self.end_year}")
             if t.since is not None and not self.base_year <= t.since < t.year:

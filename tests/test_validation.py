@@ -28,6 +28,8 @@ CASES = [
     ("missing field", '    employees: {value: 80000, unit: 人, assume: "not in 001; about 160 per firm, typical of Ningbo 规上 firms"}\n', "", "population.above_scale.employees", "missing"),
     ("uncited number", '    employees: {value: 80000, unit: 人, assume: "not in 001; about 160 per firm, typical of Ningbo 规上 firms"}', "    employees: {value: 80000, unit: 人}", "population.above_scale.employees", "source"),
     ("shares not summing to 1", "close: {value: 0.15,", "close: {value: 0.45,", "levers.remediation.routes", "sum to"),
+    ("target given twice", "tax_per_mu, year: 2025, op", "tax_per_mu, year: 2023, op", "targets.3", "given twice (targets.2)"),
+    ("sector given twice", "- {name: new_materials,", "- {name: petrochemical,", "sectors.1.name", "given twice"),
 ]
 
 
