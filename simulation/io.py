@@ -244,6 +244,15 @@ def check_results_folder(folder: str | Path, *, require_manifest: bool = True) -
     return manifest
 
 
+def check_finished(folder: str | Path, manifest: dict | None) -> None:
+    """Refuse a sweep or sensitivity store that is not finished: a report or figures of part of its
+    runs would read as the whole design."""
+    if manifest is not None and manifest.get("status") == "running":
+        kind = str(manifest.get("kind", "sweep")).split("-")[0]
+        raise InputError(f"holds an unfinished {kind} (interrupted, or still running); run the same {kind} command "
+                         "again to finish it (finished runs are kept)", file=str(folder))
+
+
 def parquet_is_whole(path: str | Path) -> bool:
     """Whether ``path`` is a complete parquet file (its footer reads; a zero-byte file is not)."""
     import pyarrow as pa

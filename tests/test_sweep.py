@@ -182,6 +182,21 @@ def test_a_finished_store_reruns_nothing(serial_store):
     pd.testing.assert_frame_equal(again.attainment, result.attainment)
 
 
+@pytest.mark.parametrize("command", ["report", "plot"])
+def test_an_unfinished_store_is_not_reported_as_the_whole_design(serial_store, tmp_path, command):
+    import json
+    import shutil
+
+    folder, _ = serial_store
+    part = tmp_path / "part"
+    shutil.copytree(folder / "out", part)
+    manifest = json.loads((part / "manifest.json").read_text(encoding="utf-8"))
+    (part / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}), encoding="utf-8")
+    result = CliRunner().invoke(main, [command, str(part)])
+    assert result.exit_code == 2 and "unfinished sweep" in result.output and "again" in result.output, result.output
+    assert not (part / "report.html").exists()
+
+
 def test_a_changed_spec_is_refused_on_an_existing_store(serial_store, tmp_path):
     folder, _ = serial_store
     changed = write_spec(tmp_path, replications=4)

@@ -20,10 +20,10 @@ WORKERS = click.option("--workers", "-w", default=1, show_default=True, type=cli
 @WORKERS
 def plot(folder: Path, lang: str, workers: int) -> None:
     """Draw every figure that fits the results in FOLDER (PNG and SVG under FOLDER/figures)."""
-    from ..io import check_results_folder
+    from ..io import check_finished, check_results_folder
     from ..plots.figures import draw
 
-    check_results_folder(folder)
+    check_finished(folder, check_results_folder(folder))
     paths = draw(folder, lang=lang, workers=workers)
     for path in paths:
         click.echo(str(path))
@@ -39,9 +39,9 @@ def plot(folder: Path, lang: str, workers: int) -> None:
 @WORKERS
 def report(folder: Path, lang: str, pdf: bool, redraw: bool, workers: int) -> None:
     """Write FOLDER/report.html: summary, targets, figures, assumptions, sources and provenance in one file."""
-    from ..io import check_results_folder
+    from ..io import check_finished, check_results_folder
     from ..report import write_report
 
-    check_results_folder(folder)
+    check_finished(folder, check_results_folder(folder))
     for path in write_report(folder, lang=lang, pdf=pdf, redraw=redraw, workers=workers):
         click.echo(str(path))
