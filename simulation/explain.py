@@ -33,7 +33,7 @@ from .compare import paired_difference
 from .errors import InputError
 from .experiments.replicate import RunResult, run_replications
 from .indicators import INDICATORS
-from .loader import get_path, scenario_hash, with_overrides
+from .loader import get_path, lever_paths, scenario_hash, suggest, with_overrides
 from .scenario import Scenario
 from .targets import met, target_series
 
@@ -61,17 +61,21 @@ class Explanation:
     wall_time: float
 
 
-def lever_value(scenario: Scenario, lever: str, *, to: float | None, scale: float | None) -> tuple[Any, Any]:
-    """The lever's value now and after the move; bad paths and values are an :class:`InputError`."""
+def lever_value(scenario: Scenario, lever: str, *, to: float | None, scale: float | None,
+                file: str | None = None) -> tuple[Any, Any]:
+    """The lever's value now and after the move; bad paths and values are an :class:`InputError`
+    (naming ``file``, the scenario's, and the nearest paths)."""
     if (to is None) == (scale is None):
         raise InputError("give exactly one of --to VALUE or --scale X", field="--lever")
     try:
         current = get_path(scenario, lever)
     except InputError:
-        raise InputError(f"{lever!r} is no lever or parameter of the scenario", field="--lever") from None
+        known = [path for path, _, _ in lever_paths(scenario)]
+        raise InputError(f"{lever!r} is no lever or parameter of the scenario{suggest(lever, known)}",
+                         file=file, field="--lever") from None
     schedule = isinstance(current, dict) and current and all(isinstance(k, int) for k in current)
     if not (schedule or isinstance(current, (int, float))) or isinstance(current, bool):
-        raise InputError(f"{lever!r} is not a number of the scenario", field="--lever")
+        raise InputError(f"{lever!r} is not a number of the scenario", file=file, field="--lever")
     if schedule:
         return current, {y: (v * scale if scale is not None else to) for y, v in current.items()}
     return current, (current * scale if scale is not None else to)

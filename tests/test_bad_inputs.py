@@ -322,6 +322,8 @@ CASES = [
     _sweep_case("unknown output", {"outputs": ["tax_per_m"]}, "tax_per_mu"),
     _sweep_case("unknown factor path", lambda s: s["factors"][0].update(path="levers.remediation.firms_per_yr"),
                 "firms_per_year"),
+    _sweep_case("typo in set:", {"set": {"levers.remediation.firms_per_yeer": 80}},
+                "spec.yaml (set:): levers.remediation.firms_per_yeer"),  # the spec's file, not the scenario's
     Case("Sobol' N = 2^30", _sobol),
     _sweep_case("sensitivity resamples: 10^9", lambda s: (
         s.clear(), s.update(scenario=str(ZHENHAI), method="morris", n=4, outputs=["tax_per_mu@2025"], resamples=10**9,

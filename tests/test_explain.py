@@ -54,6 +54,8 @@ def test_cli_writes_the_table_and_refuses_a_bad_lever(tmp_path, short_land):
     path.write_text(yaml.safe_dump(short_land.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
     bad = CliRunner().invoke(main, ["explain", str(path), "--lever", "levers.nothing", "--to", "1", "-o", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "levers.nothing" in bad.output and "Traceback" not in bad.output
+    typo = CliRunner().invoke(main, ["explain", str(path), "--lever", "levers.remediation.firms_per_yr", "--scale", "2"])
+    assert typo.exit_code == 2 and str(path) in typo.output and "nearest: levers.remediation.firms_per_year" in typo.output
     out = tmp_path / "ex"
     ok = CliRunner().invoke(main, ["explain", str(path), "--lever", "levers.remediation.firms_per_year", "--to", "30",
                                    "-r", "3", "-o", str(out), "-q", "--lang", "en"])

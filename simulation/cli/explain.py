@@ -30,7 +30,7 @@ def explain(scenario: Path, lever: str, to: float | None, scale: float | None, r
     from ..loader import load_scenario
 
     loaded = load_scenario(scenario)
-    lever_value(loaded, lever, to=to, scale=scale)  # a bad lever is refused before anything runs
+    lever_value(loaded, lever, to=to, scale=scale, file=str(scenario))  # a bad lever is refused before anything runs
     out = out or Path("results") / f"explain_{loaded.name}_{lever.split('.')[-2] if '.' in lever else lever}"
     ensure_out_folder(out, "explain")
     result = run_explain(loaded, lever, to=to, scale=scale, replications=replications, seed=seed, workers=workers,

@@ -91,7 +91,7 @@ def build_model(spec: _Common, base_path: Path | None, file: str = "<spec>"):
     assert base_path is not None  # a scenario spec names its base scenario (load_spec checks it)
     base = load_scenario(base_path)
     if spec.set:
-        base = with_overrides(base, spec.set, file=f"{base_path} (set:)")
+        base = with_overrides(base, spec.set, file=f"{file} (set:)")  # the spec, where the paths are written
     model = ScenarioModel(base, tuple(spec.factors))
     for i, f in enumerate(spec.factors):  # refuse what no run could use before any run starts
         _check_factor(base, f, file, f"factors.{i}")
