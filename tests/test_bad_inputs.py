@@ -345,6 +345,7 @@ CASES = [
     Case("discover unknown target", lambda tmp: (_discover(tmp, "tax_per_m@2025"), "tax_per_mu@2025")),
     Case("discover malformed target", lambda tmp: (_discover(tmp, "tax_per_mu"), "NAME@YEAR")),
     Case("levers of a missing file", lambda tmp: (["levers", str(tmp / "none.yaml")], "not found")),
+    Case("schema -o a folder", lambda tmp: (["schema", "-o", str(tmp)], "is a folder")),
 ]
 
 

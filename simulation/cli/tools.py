@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from . import main
 
 
@@ -27,6 +28,8 @@ def schema(out: Path) -> None:
     if str(out) == "-":
         click.echo(text, nl=False)
         return
+    if out.is_dir():
+        raise InputError("is a folder; give the schema's file name (say scenario.schema.json)", file=str(out), field="--out")
     io.write_text(out, text)
     click.echo(str(out))
 
