@@ -320,6 +320,7 @@ CASES = [
     _sweep_case("range with NaN", lambda s: s["factors"][0].update(range=[0, float("nan")]), "factors.0"),
     _sweep_case("scenario: /etc/passwd", {"scenario": "/etc/passwd"}, "outside the project"),
     _sweep_case("unknown output", {"outputs": ["tax_per_m"]}, "tax_per_mu"),
+    _sweep_case("output with a year", {"outputs": ["tax_per_mu@2031"]}, "recorded for every year: write 'tax_per_mu'"),
     _sweep_case("unknown factor path", lambda s: s["factors"][0].update(path="levers.remediation.firms_per_yr"),
                 "firms_per_year"),
     _sweep_case("typo in set:", {"set": {"levers.remediation.firms_per_yeer": 80}},

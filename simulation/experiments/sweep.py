@@ -329,4 +329,8 @@ def _check_outputs(outputs: list[str] | None, model, file: str) -> None:
         if name not in known:
             from ..targets import nearest
 
+            indicator = name.partition("@")[0].strip()
+            if indicator in known:
+                raise InputError(f"a sweep's outputs are indicators, recorded for every year: write {indicator!r}",
+                                 file=file, field=f"outputs.{i}")
             raise InputError(f"unknown indicator {name!r}{nearest(name, known)}", file=file, field=f"outputs.{i}")
