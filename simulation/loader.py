@@ -208,10 +208,10 @@ def _extends_chain(path: Path, roots: Iterable[Path] | None) -> list[tuple[Path,
     while True:
         real = _real(current)
         if real in seen:
-            raise InputError("extends: the chain of scenarios loops back on itself", file=str(chain[-1][0]),
+            raise InputError("the chain of scenarios loops back on itself", file=str(chain[-1][0]),
                              field="extends")
         if len(chain) >= MAX_EXTENDS:
-            raise InputError(f"extends: the chain is longer than {MAX_EXTENDS} files", file=str(path), field="extends")
+            raise InputError(f"the chain is longer than {MAX_EXTENDS} files", file=str(path), field="extends")
         seen.add(real)
         data = read_yaml(current)
         parent = data.pop("extends", None)

@@ -50,7 +50,9 @@ def facts(scenario: Path, replications: int, seed: int, out: Path | None, worker
         click.echo(f"{mark} {row.label:<34} model {row.model:8.3g}   published {row.published}   ({row.source})")
     observed = (f"observed year-to-year s.d. {spread['observed_sd']:.2f} pp (calibration/data)"
                 if spread["observed_sd"] == spread["observed_sd"] else "no observed growth series for the region")
-    click.echo(f"    规上增加值增速 s.d. across replications {spread['model_sd']:.2f} pp; {observed}")
+    model = (f"{spread['model_sd']:.2f} pp" if spread["model_sd"] == spread["model_sd"]
+             else "not measured (one replication; run two or more)")
+    click.echo(f"    规上增加值增速 s.d. across replications {model}; {observed}")
     click.echo(f"    {_below_scale_line(result.indicators)}")
     click.echo(f"→ {out}")
 
