@@ -378,6 +378,7 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
     """
     from .rules import check_rules
 
+    refuse_other_kind(data, "scenario", file)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -398,6 +399,31 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
                                  file=file, field=f"targets.{i}.unit")
     check_rules(scenario, file=file)
     return scenario
+
+
+# the kinds of file a command may be given by mistake, and the command each is for
+_KINDS = {"scenario": "run (or validate)", "sweep or sensitivity spec": "sweep or sensitivity",
+          "calibration spec": "calibrate"}
+
+
+def file_kind(data: Mapping[str, Any]) -> str | None:
+    """What a mapping's top-level keys say the file is: a scenario (``population:``), a sweep or
+    sensitivity spec (``factors:``), a calibration spec (``data:`` and a list of ``parameters:``)."""
+    if "population" in data:
+        return "scenario"
+    if "factors" in data:
+        return "sweep or sensitivity spec"
+    if "data" in data and isinstance(data.get("parameters"), list):
+        return "calibration spec"
+    return None
+
+
+def refuse_other_kind(data: Any, wanted: str, file: str) -> None:
+    """One line for a file of another kind than the command takes (a sweep spec given to ``run``),
+    in place of the dozen unknown keys its schema would list."""
+    found = file_kind(data) if isinstance(data, Mapping) else None
+    if found is not None and found != wanted:
+        raise InputError(f"is a {found}, not a {wanted}; give it to upgrade-sim {_KINDS[found]}", file=file)
 
 
 def load_scenario(path: str | Path) -> Scenario:

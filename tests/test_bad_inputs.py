@@ -347,6 +347,11 @@ CASES = [
     Case("discover malformed target", lambda tmp: (_discover(tmp, "tax_per_mu"), "NAME@YEAR")),
     Case("levers of a missing file", lambda tmp: (["levers", str(tmp / "none.yaml")], "not found")),
     Case("schema -o a folder", lambda tmp: (["schema", "-o", str(tmp)], "is a folder")),
+    # a file of another kind
+    Case("run a sweep spec", lambda tmp: (_run(_sweep(tmp, {})[0], tmp), "is a sweep or sensitivity spec, not a scenario")),
+    Case("sweep a scenario", lambda tmp: (["sweep", str(ZHENHAI), "-o", str(tmp / "out")], "is a scenario, not a sweep")),
+    Case("calibrate a sweep spec", lambda tmp: (["calibrate", str(_sweep(tmp, {})[0]), "-o", str(tmp / "out")],
+                                                "give it to upgrade-sim sweep or sensitivity")),
 ]
 
 

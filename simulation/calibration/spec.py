@@ -49,6 +49,7 @@ from ..loader import (
     load_scenario,
     project_roots,
     read_yaml,
+    refuse_other_kind,
     scenario_hash,
     with_overrides,
 )
@@ -206,6 +207,7 @@ def load_calibration(path: str | Path) -> Calibration:
     """Read and check a calibration spec; refuse unknown paths, indicators and missing data."""
     path = Path(path)
     raw = read_yaml(path)
+    refuse_other_kind(raw, "calibration spec", str(path))
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:

@@ -45,7 +45,7 @@ from scipy.stats import qmc
 
 from .. import limits
 from ..errors import InputError
-from ..loader import _as_input_error, confine, project_roots, read_yaml
+from ..loader import _as_input_error, confine, project_roots, read_yaml, refuse_other_kind
 from ..quantity import refuse_loose_numbers
 
 ISHIGAMI_FACTORS = ("x1", "x2", "x3")
@@ -204,8 +204,10 @@ def _check_job(points: int, replications: int) -> None:
 def load_spec(path: str | Path, kind: type[_Common] = SweepSpec) -> tuple[_Common, Path | None]:
     """Read and validate a spec file; return it with the base scenario's resolved path."""
     path = Path(path)
+    raw = read_yaml(path)
+    refuse_other_kind(raw, "sweep or sensitivity spec", str(path))
     try:
-        spec = kind.model_validate(read_yaml(path))
+        spec = kind.model_validate(raw)
     except ValidationError as exc:
         raise _as_input_error(exc, str(path)) from None
     base = None
