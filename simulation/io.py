@@ -154,7 +154,9 @@ def _not_a_rerun(path: Path, kind: str, scenario_file: str | Path | None) -> str
     if held is None or held.get("kind") != kind:
         what = _held_kind(path)
         return f"holds {what} results" if what else "is not empty"
-    if scenario_file is None or held.get("scenario_path") != str(Path(scenario_file).resolve()):
+    # the file's resolved path; a folder written before that was recorded has the path as given
+    stored = held.get("scenario_path") or held.get("scenario_file")
+    if scenario_file is None or not isinstance(stored, str) or Path(stored).resolve() != Path(scenario_file).resolve():
         return f"holds {kind} results of another scenario file ({held.get('scenario_file') or held.get('scenario')})"
     others = sorted(child.name for child in path.iterdir() if child.name not in _RESULT_ENTRIES)
     if others:

@@ -71,6 +71,8 @@ def test_running_a_scenario_again_replaces_its_own_results_only(tmp_path):
     mine = tmp_path / "mine.yaml"
     out = _results(tmp_path / "out", scenario_path=str(mine.resolve()))
     assert prepare_out_folder(out, "run", scenario_file=mine) == out and list(out.iterdir()) == []
+    earlier = _results(tmp_path / "earlier", scenario_file=str(mine))  # written before the resolved path was recorded
+    assert prepare_out_folder(earlier, "run", scenario_file=mine) == earlier and list(earlier.iterdir()) == []
     theirs = _results(tmp_path / "theirs", scenario_path=str((tmp_path / "variant.yaml").resolve()),
                       scenario_file="variant.yaml")
     with pytest.raises(InputError, match=r"another scenario file \(variant.yaml\).*--overwrite"):
