@@ -32,7 +32,7 @@ from .intervals import wilson_interval
 from .loader import load_scenario, scenario_hash
 from .provenance import provenance
 from .scenario import Scenario
-from .targets import met, target_series
+from .targets import met, money_at_current_prices, target_series
 
 Z90 = 1.6448536269514722  # two-sided 90% normal quantile
 
@@ -119,8 +119,10 @@ def paired_difference(this: np.ndarray, reference: np.ndarray) -> dict[str, floa
 
 
 def compare_indicators(runs: list[RunResult], names: list[str]) -> pd.DataFrame:
-    """Per indicator and year that all scenarios have: levels and paired differences to the reference."""
-    wide = [r.indicators.pivot_table(index=["indicator", "year"], columns="replication", values="value") for r in runs]
+    """Per indicator and year that all scenarios have: levels and paired differences to the reference
+    (money at current prices, as the targets are judged)."""
+    wide = [money_at_current_prices(r.indicators, r.scenario).pivot_table(index=["indicator", "year"], columns="replication",
+                                                                         values="value") for r in runs]
     common = wide[0].index
     for w in wide[1:]:
         common = common.intersection(w.index)

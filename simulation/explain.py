@@ -35,7 +35,7 @@ from .experiments.replicate import RunResult, run_replications
 from .indicators import INDICATORS
 from .loader import get_path, lever_paths, scenario_hash, suggest, with_overrides
 from .scenario import Scenario
-from .targets import met, target_series
+from .targets import met, money_at_current_prices, target_series
 
 FIRST = ("remediated_low_efficiency", "remediated_scattered", "closed_backward_capacity", "land_freed",
          "land_cleared", "land_to_other_uses", "land_supplied", "land_revitalised", "energy_freed",
@@ -101,11 +101,13 @@ def chain_table(base: RunResult, moved: RunResult) -> pd.DataFrame:
     """Paired differences along the chain (rows the lever does not reach left out)."""
     sc = base.scenario
     first, last = sc.base_year + 1, sc.end_year
+    # money at current prices, as the targets below are judged
+    base_shown, moved_shown = (money_at_current_prices(r.indicators, r.scenario) for r in (base, moved))
     rows = []
     for stage, names in STAGES.items():
         for name in names:
             ind = INDICATORS[name]
-            a, b = _measure(base.indicators, name, ind.flow, first, last), _measure(moved.indicators, name, ind.flow, first, last)
+            a, b = _measure(base_shown, name, ind.flow, first, last), _measure(moved_shown, name, ind.flow, first, last)
             row = _row(stage, ind.label, name, ind.unit, f"Σ{first}–{last}" if ind.flow else str(last), a, b)
             if row is not None:
                 rows.append(row)

@@ -182,7 +182,7 @@ def _p_cell(r) -> str:
 
 def compare_indicators_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, str]:
     from .plots.compare import DEFAULT_INDICATORS
-    from .plots.labels import indicator_label
+    from .plots.labels import indicator_label, price_suffix
 
     ind = pd.read_parquet(folder / "compare_indicators.parquet")
     targets = pd.read_csv(folder / "compare_targets.csv")
@@ -197,12 +197,13 @@ def compare_indicators_section(folder: Path, manifest: dict, lang: str) -> tuple
     for indicator in [i for i in wanted if i in set(ind["indicator"])]:
         last = ind[ind["indicator"] == indicator]
         last = last[last["year"] == last["year"].max()].set_index("scenario")
-        cells = [e(indicator_label(indicator, lang)), e(unit_of(indicator, lang)), e(int(last["year"].iloc[0])),
+        prices = price_suffix(INDICATORS[indicator].unit if indicator in INDICATORS else None, "current", 0, lang)
+        cells = [e(indicator_label(indicator, lang)), e(unit_of(indicator, lang) + prices), e(int(last["year"].iloc[0])),
                  num(last.loc[reference, "median"])]
         for name in others:
             r = last.loc[name]
             cells += [num(r["median"]), f"{num(r['diff_median'])} [{num(r['diff_p10'])}, {num(r['diff_p90'])}]"]
-        rows.append([*cells, e(difference_unit(indicator, lang))])
+        rows.append([*cells, e(difference_unit(indicator, lang) + prices)])
     return "indicators", w("indicators", lang), table(header, rows, set(range(3, len(header) - 1)))
 
 
@@ -244,7 +245,9 @@ def sweep_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, st
         where = "; ".join(f"{labels.get(c, c)} = {num(v, 4) if isinstance(v, (int, float)) else v}"
                           for c, v in design.loc[int(best["point"])].items())
         indicator = group["indicator"].iloc[0]
-        rows.append([e(target), e(int(year)), e(unit_of(indicator, lang)) if isinstance(indicator, str) else "",
+        measure = group["measure"].iloc[0] if "measure" in group else "level"  # a store written before it was kept: levels
+        measure = measure if isinstance(measure, str) else "level"
+        rows.append([e(target), e(int(year)), e(unit_of(indicator, lang, measure)) if isinstance(indicator, str) else "",
                      pct(group["p_met"].min()), pct(group["p_met"].median()), pct(group["p_met"].max()), e(where)])
     return "attainment", w("attainment", lang), table(header, rows, {3, 4, 5})
 

@@ -82,6 +82,19 @@ def on_basis(wide: pd.DataFrame, basis: str, scenario: Scenario) -> pd.DataFrame
     return wide * np.array([scenario.price_level(int(y)) for y in wide.columns])
 
 
+def money_at_current_prices(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """A long ``indicator, year, value`` frame with the money indicators (亿元, 万元/亩…) at current
+    prices, as the documents state them, their targets are judged and the fan charts are drawn;
+    rates, shares and counts as they are. For tables and figures that show levels beside targets."""
+    money = indicators["indicator"].isin([name for name, ind in INDICATORS.items() if "元" in ind.unit])
+    if not money.any():
+        return indicators
+    levels = {year: scenario.price_level(int(year)) for year in indicators.loc[money, "year"].unique()}
+    shown = indicators.copy()
+    shown.loc[money, "value"] = indicators.loc[money, "value"] * indicators.loc[money, "year"].map(levels)
+    return shown
+
+
 def price_basis(target: Target) -> str:
     """The basis a target is judged on: its own, or :func:`default_basis`."""
     return target.basis if target.basis is not None else default_basis(target.indicator, target.measure)

@@ -24,6 +24,23 @@ def test_a_scenario_against_itself_differs_by_exactly_nothing(small):
     assert len(result.targets) == 2 * sum(t.modelled for t in small.targets)
 
 
+def test_money_levels_are_shown_at_current_prices_as_the_run_judges_them(small):
+    """compare's indicator table gives 亩均税收 (万元/亩) at current prices, the basis its targets and
+    the run's fan charts use; a share (增加值率, %) as it is."""
+    result = compare([small, small], 3, seed=2)
+    run, last = result.runs[0], small.end_year
+    assert small.price_level(last) != 1.0
+
+    def median(indicator):
+        rows = run.indicators[(run.indicators["indicator"] == indicator) & (run.indicators["year"] == last)]
+        return rows["value"].median()
+
+    shown = result.indicators[(result.indicators["scenario"] == result.names[0]) & (result.indicators["year"] == last)]
+    shown = shown.set_index("indicator")["median"]
+    assert shown["tax_per_mu"] == pytest.approx(median("tax_per_mu") * small.price_level(last))
+    assert shown["value_added_rate"] == median("value_added_rate")
+
+
 @pytest.mark.slow
 def test_more_remediation_remediates_more_in_every_paired_replication(small):
     more = with_overrides(small, {"levers.remediation.firms_per_year": 16})

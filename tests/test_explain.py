@@ -79,3 +79,13 @@ def test_targets_are_judged_as_the_run_judges_them(zhenhai):
             assert chain[key] == pytest.approx(row.p_met), key
             compared.append(price_basis(next(t for t in zhenhai.targets if t.name == row.name and t.year == row.year)))
     assert "current" in compared  # a money target among those the lever reaches
+
+
+def test_a_money_level_reads_the_same_in_the_chain_and_in_the_targets(zhenhai):
+    """规上工业增加值 in the last year: the chain's own row and its target's row give one median
+    (both at current prices), as the run's table does."""
+    chain = explain(zhenhai, "levers.remediation.firms_per_year", scale=2.0, replications=6, seed=3).table
+    own = chain[(chain.stage != "targets") & (chain.indicator == "value_added_above_scale")]
+    target = chain[(chain.stage == "targets") & (chain.indicator == "value_added_above_scale")]
+    assert len(own) == 1 and len(target) >= 1
+    assert own["base_median"].iloc[0] == pytest.approx(target["base_median"].iloc[0])

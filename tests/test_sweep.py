@@ -124,6 +124,16 @@ def test_attainment_matches_run_replications_of_the_same_point(serial_store):
     assert list(mine["target"]) == list(reference["name"])
     for column in ("p_met", "median", "p10", "p90"):
         np.testing.assert_allclose(mine[column], reference[column].astype(float), rtol=1e-12)
+    assert list(mine["measure"]) == list(reference["measure"])  # which sets the unit the report prints
+
+
+def test_the_sweep_report_gives_a_growth_targets_unit(serial_store):
+    from simulation.report_sections import sweep_section
+
+    folder, result = serial_store
+    html = sweep_section(folder / "out", result.manifest, "zh")[2]
+    row = next(r for r in html.split("<tr>") if "规上工业亩均增加值年均增速" in r)
+    assert "%/年" in row and "万元/亩" not in row
 
 
 @pytest.mark.slow

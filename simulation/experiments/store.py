@@ -28,7 +28,7 @@ from ..errors import InputError
 from ..io import ensure_out_folder, parquet_is_whole, write_json, write_parquet
 
 INDICATOR_COLUMNS = ["point", "replication", "year", "indicator", "value"]
-ATTAINMENT_COLUMNS = ["point", "target", "indicator", "year", "p_met", "median", "p10", "p90", "mean", "n"]
+ATTAINMENT_COLUMNS = ["point", "target", "indicator", "year", "p_met", "median", "p10", "p90", "mean", "n", "measure"]
 FAILURE_COLUMNS = ["point", "replication", "seed", "error"]
 _PARTS = ("attainment", "failures")
 

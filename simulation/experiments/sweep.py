@@ -193,7 +193,7 @@ def point_attainment(frame: pd.DataFrame, scenario: Scenario, point: int, only: 
         finite = values[np.isfinite(values)]
         q = np.quantile(finite, [0.1, 0.5, 0.9]) if len(finite) else (np.nan,) * 3
         rows.append((point, t.name, t.indicator, t.year, float(met(values, t).mean()), q[1], q[0], q[2],
-                     float(finite.mean()) if len(finite) else np.nan, len(values)))
+                     float(finite.mean()) if len(finite) else np.nan, len(values), t.measure))
     return pd.DataFrame(rows, columns=ATTAINMENT_COLUMNS)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .fonts import GREY, OKABE_ITO, cm
-from .labels import indicator_label, target_label, unit_label
+from .labels import indicator_label, price_suffix, target_label, unit_label
 from .save import save_figure, stamp_in_force
 from .workers import draw_all
 
@@ -66,7 +66,8 @@ def indicator_lines(indicators: pd.DataFrame, indicator: str, *, lang: str = "zh
         ax.plot(group["year"], group["median"], color=colour, lw=1.8, label=name,
                 ls=("-", "--", ":", "-.")[k % 4])  # line styles keep scenarios apart in grey
     ax.set_title(indicator_label(indicator, lang))
-    ax.set_ylabel(unit_label(INDICATORS[indicator].unit if indicator in INDICATORS else None, lang))
+    unit = INDICATORS[indicator].unit if indicator in INDICATORS else None
+    ax.set_ylabel(unit_label(unit, lang) + price_suffix(unit, "current", 0, lang))  # compare_indicators: money at current prices
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(frameon=False, fontsize="small")
     return ax

@@ -10,7 +10,7 @@ import pandas as pd
 from ..indicators import INDICATORS
 from ..targets import default_basis, met, on_basis, price_basis, target_values
 from .fonts import GREY, OKABE_ITO
-from .labels import indicator_label, measure_suffix, op_symbol, text, unit_label
+from .labels import indicator_label, measure_suffix, op_symbol, price_suffix, text, unit_label
 
 # (lower quantile, upper quantile, share of the line colour mixed with white): the wider the band,
 # the lighter, so the bands stay apart in greyscale.
@@ -72,21 +72,13 @@ def fan_chart(indicators: pd.DataFrame, targets, indicator: str, *, scenario, me
     info = INDICATORS[indicator]
     ax.set_title(indicator_label(indicator, lang) + measure_suffix(measure, since, lang), loc="left")
     ax.set_xlabel(text("year", lang))
-    ax.set_ylabel("%" if measure == "cagr" else unit_label(info.unit, lang) + _prices(info.unit, basis, scenario, lang))
+    ax.set_ylabel("%" if measure == "cagr" else unit_label(info.unit, lang) + price_suffix(info.unit, basis, scenario.base_year, lang))
     ax.set_xticks(range(int(first), int(years.max()) + 1) if len(years) else [])
     ax.set_xlim(first - 0.4, (years.max() if len(years) else 0) + 0.6)
     ax.margins(y=0.12)  # room for a target's label above or below the fan
     ax.grid(axis="y", alpha=0.35)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, handlelength=1.6)
     return ax
-
-
-def _prices(unit: str, basis: str, scenario, lang: str) -> str:
-    """The prices a money axis is drawn at, as a suffix: "（当年价）" or " (2020 prices)"."""
-    if "元" not in unit:
-        return ""
-    words = text("current_prices", lang) if basis == "current" else text("constant_prices", lang, year=scenario.base_year)
-    return f"（{words}）" if lang == "zh" else f" ({words})"
 
 
 def _mark_targets(ax, wide: pd.DataFrame, targets, scenario, *, last: int, lang: str) -> None:

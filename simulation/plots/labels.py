@@ -157,6 +157,15 @@ def flow_label(name: str, lang: str) -> str:
     return name if lang == "zh" else FLOW_EN.get(name, _ascii_or(name, "other"))
 
 
+def price_suffix(unit: str | None, basis: str, base_year: int, lang: str) -> str:
+    """The prices a money quantity is shown at, as a suffix to its unit: "（当年价）" or " (2020 prices)";
+    nothing for a unit that is not money."""
+    if not unit or "元" not in str(unit):
+        return ""
+    words = text("current_prices", lang) if basis == "current" else text("constant_prices", lang, year=base_year)
+    return f"（{words}）" if lang == "zh" else f" ({words})"
+
+
 def measure_suffix(measure: str, since, lang: str) -> str:
     """How a target reads its indicator: "" for a level, else "(2021年起累计)" and the like."""
     if measure == "level" or since is None or (isinstance(since, float) and math.isnan(since)):
