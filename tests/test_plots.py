@@ -253,6 +253,17 @@ def test_land_stack_adds_up_to_the_total(run):
     assert stacked_top == pytest.approx(np.max(total), rel=1e-9)
 
 
+def test_lost_projects_are_drawn_in_front_of_the_waiting_band(run):
+    """The yearly lost-project bars are small beside the waiting projects' band: drawn behind it
+    they were hidden, so the figure understated the projects lost."""
+    from simulation.plots.balance import project_queue
+
+    with plot_style():
+        ax = project_queue(run.indicators, lang="en", ax=Figure().add_subplot())
+    band = next(c for c in ax.collections if c.get_label() == "80% band")
+    assert ax.patches and all(bar.get_zorder() > band.get_zorder() for bar in ax.patches)
+
+
 @pytest.mark.slow
 def test_english_figures_have_no_chinese_text(run):
     with plot_style():

@@ -141,13 +141,14 @@ def project_queue(indicators: pd.DataFrame, *, lang: str = "zh", ax=None):
     lost = means(indicators, ("projects_lost",))["projects_lost"]
     lost = lost[lost.index > lost.index.min()]
     years = waiting.columns.to_numpy()
+    # the bars in front of the waiting projects' band (which would hide them), the median line in front of both
     ax.bar(lost.index, lost.to_numpy(), width=0.6, color=_COLOUR["projects_lost"], edgecolor="black", linewidth=0.4,
-           hatch="//", label=f"{indicator_label('projects_lost', lang)} ({'均值' if lang == 'zh' else 'mean'})")
+           hatch="//", label=f"{indicator_label('projects_lost', lang)} ({'均值' if lang == 'zh' else 'mean'})", zorder=2)
     colour = OKABE_ITO["blue"]
     ax.fill_between(years, waiting.quantile(0.1), waiting.quantile(0.9), color=tint(colour, 0.35), linewidth=0,
-                    label=text("band", lang, p=80))
+                    label=text("band", lang, p=80), zorder=1)
     ax.plot(years, waiting.median(), color=colour, marker="o", markersize=4, linewidth=1.6,
-            label=f"{indicator_label('projects_waiting', lang)} ({text('median', lang)})")
+            label=f"{indicator_label('projects_waiting', lang)} ({text('median', lang)})", zorder=3)
     ax.set_ylim(0, max(1.0, float(np.nanmax(waiting.quantile(0.9))), float(lost.max()) if len(lost) else 0.0) * 1.1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     _finish(ax, years, text("queue", lang), text("projects", lang), lang, legend_cols=3)
