@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import io
-from .compare import paired_difference
+from .compare import paired_difference, pp
 from .errors import InputError
 from .experiments.replicate import RunResult, run_replications
 from .indicators import INDICATORS
@@ -165,7 +165,8 @@ def format_explanation(ex: Explanation) -> str:
             cell = f"{r.diff_median:+10.4g}  ({r.diff_p10:+.4g} … {r.diff_p90:+.4g})"
             extra = ""
             if stage == "targets":
-                extra = f"   P(met) {r.p_met_base:.0%} → {r.p_met_changed:.0%} ({r.p_met_diff:+.0%} [{r.p_met_lo:+.0%}, {r.p_met_hi:+.0%}])"
+                extra = (f"   P(met) {r.p_met_base:.0%} → {r.p_met_changed:.0%} "
+                         f"({pp(r.p_met_diff)} [{pp(r.p_met_lo)}, {pp(r.p_met_hi)}])")
             unit = r.unit if isinstance(r.unit, str) else ""
             lines.append(f"    {label:<44.44} {r.base_median:>10.4g} {unit:<8.8} Δ {cell}{extra}")
     if ex.table.empty:

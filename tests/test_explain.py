@@ -89,3 +89,11 @@ def test_a_money_level_reads_the_same_in_the_chain_and_in_the_targets(zhenhai):
     target = chain[(chain.stage == "targets") & (chain.indicator == "value_added_above_scale")]
     assert len(own) == 1 and len(target) >= 1
     assert own["base_median"].iloc[0] == pytest.approx(target["base_median"].iloc[0])
+
+
+def test_a_change_in_p_met_is_printed_in_percentage_points(zhenhai):
+    from simulation.explain import format_explanation
+
+    text = format_explanation(explain(zhenhai, "levers.remediation.firms_per_year", scale=2.0, replications=6, seed=3))
+    moved = [line for line in text.splitlines() if "P(met)" in line]
+    assert moved and all(" pp" in line for line in moved)

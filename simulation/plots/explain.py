@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..compare import pp
 from .fonts import GREY, OKABE_ITO, cm
 from .labels import indicator_label
 from .save import save_figure
@@ -47,7 +48,7 @@ def chain_figure(table: pd.DataFrame, title: str, *, lang: str = "zh", ax=None):
         name = indicator_label(r["indicator"], lang) if r["stage"] != "targets" or lang == "en" else r["name"]
         label = f"{name} [{r['measure']}]"
         if r["stage"] == "targets" and np.isfinite(r["p_met_diff"]):
-            label += f"  ΔP {r['p_met_diff']:+.0%}"
+            label += f"  ΔP {pp(r['p_met_diff'])}"  # a difference of probabilities: percentage points
         labels.append(label)
     ax.set_yticks(range(len(rows)), labels, fontsize="small")
     ax.invert_yaxis()
