@@ -116,3 +116,15 @@ def test_facts_command_sets_the_below_scale_gap_beside_the_published_pairs(tmp_p
     assert all(f"{year} " in line for year in range(2021, 2026))
     seen = observed_gaps()["gap"]
     assert f"observed {seen.mean():+.1f}" in line and f"{len(seen)} published" in line
+
+
+def test_the_figure_gives_the_tables_volatility_slope(zhenhai, zhenhai_run, zhenhai_facts):
+    from matplotlib.figure import Figure
+
+    from simulation.facts import growth_panel
+    from simulation.plots.facts import _volatility
+
+    pairs = growth_panel(zhenhai_run.firms)
+    ax = Figure().add_subplot()
+    _volatility(ax, pairs[~pairs["exited_next"]], {"revenue": "revenue", "sd": "s.d."})
+    assert ax.get_legend().get_title().get_text().endswith(f"= {zhenhai_facts.loc['volatility_size_beta', 'model']:.2f}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..facts import THRESHOLD, growth_panel, tail_exponent
+from ..facts import THRESHOLD, growth_panel, tail_exponent, volatility_by_size
 from .fonts import cm, plot_style, resolve_lang
 from .save import save_figure
 
@@ -78,15 +78,16 @@ def _density(ax, survivors: pd.DataFrame, words: dict) -> None:
 
 
 def _volatility(ax, survivors: pd.DataFrame, words: dict) -> None:
-    bins = pd.qcut(np.log(survivors["revenue"]), 12, labels=False, duplicates="drop")
-    sd = survivors.groupby(bins)["log_growth"].std()
-    size = survivors.groupby(bins)["revenue"].median()
+    """The s.d. of growth by size decile against its geometric-mean size, with the table's β."""
+    bins = pd.qcut(np.log(survivors["revenue"]), 10, labels=False, duplicates="drop")
+    centre, sd, beta = volatility_by_size(survivors, bins)
+    size = np.exp(centre)
     ax.loglog(size, sd, "o", label="model")
-    slope, level = np.polyfit(np.log(size), np.log(sd), 1)
+    level = np.mean(np.log(sd) + 0.2 * centre)  # the β = 0.20 line through the points' centre
     ax.loglog(size, np.exp(level) * size ** -0.2, "k--", label="β = 0.20 (Amaral et al. 1997)")
     ax.set_xlabel(words["revenue"])
     ax.set_ylabel(words["sd"])
-    ax.legend(fontsize=7, title=rf"$\hat{{\beta}}$ = {-slope:.2f}", title_fontsize=7)
+    ax.legend(fontsize=7, title=rf"$\hat{{\beta}}$ = {beta:.2f}", title_fontsize=7)
 
 
 def _by_size_age(ax, frame: pd.DataFrame, column: str, words: dict) -> None:
