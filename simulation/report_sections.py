@@ -268,7 +268,7 @@ def indices_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, 
         value = main.pivot_table(index="factor", columns="index", values="value", sort=False)
         conf = main.pivot_table(index="factor", columns="index", values="conf", sort=False)
         order = value[keys[1] if sobol else keys[0]].sort_values(ascending=False).index
-        unit = w("index_unit", lang) if sobol else _output_unit(output, lang)
+        unit = w("index_unit", lang) if sobol else _output_unit(output, lang, group)
         for factor in order:
             cells = []
             for k in keys:

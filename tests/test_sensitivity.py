@@ -95,7 +95,7 @@ def test_cli_sensitivity_on_the_scenario_with_targets_and_plots(tmp_path):
                 "population.above_scale.land": 6000, "population.above_scale.output": 572,
                 "population.large_firms.0.revenue": 160},
         "method": "morris", "n": 2, "levels": 4, "replications": 2, "seed": 4,
-        "outputs": ["tax_per_mu@2025", "attainment:腾出用地@2025", "measure:腾出用地@2025"],
+        "outputs": ["tax_per_mu@2025", "attainment:腾出用地@2025", "measure:腾出用地@2025", "measure:规上工业亩均税收@2025"],
         "factors": [{"path": "levers.remediation.firms_per_year", "range": [2, 20], "integer": True},
                     {"path": "levers.land_supply.new_land_per_year", "range": [100, 900]}],
     }
@@ -105,7 +105,14 @@ def test_cli_sensitivity_on_the_scenario_with_targets_and_plots(tmp_path):
     assert set(indices["output"]) == set(body["outputs"]) and set(indices["index"]) == {"mu", "mu_star", "sigma"}
     outputs = pd.read_csv(tmp_path / "out" / "outputs.csv")
     assert outputs["attainment:腾出用地@2025"].between(0, 1).all()
-    assert len(list((tmp_path / "out" / "figures").glob("morris_*.png"))) == 3
+    assert len(list((tmp_path / "out" / "figures").glob("morris_*.png"))) == 4
+    # each output's unit, with the prices of money: the indicator at the model's constant prices, the
+    # target's measure on its basis (current prices, as the target table judges it)
+    units = indices.drop_duplicates("output").set_index("output")[["unit", "basis"]].fillna("")
+    assert units.loc["tax_per_mu@2025"].tolist() == ["万元/亩", "constant"]
+    assert units.loc["measure:规上工业亩均税收@2025"].tolist() == ["万元/亩", "current"]
+    assert units.loc["measure:腾出用地@2025"].tolist() == ["亩", ""]
+    assert units.loc["attainment:腾出用地@2025"].tolist() == ["probability", ""]
     bad = CliRunner().invoke(main, ["sensitivity", str(write(tmp_path, {**body, "outputs": ["tax_per_mu"]})),
                                     "--out", str(tmp_path / "o2"), "-w", "1"])
     assert bad.exit_code == 2 and "outputs.0" in bad.stderr and "INDICATOR@YEAR" in bad.stderr

@@ -128,10 +128,35 @@ def sensitivity(spec: str | Path | SensitivitySpec, out: str | Path, *, executor
                         scheduler=scheduler, progress=progress, kind=f"sensitivity-{spec.method}",
                         outputs=keep, targets=frozenset((o.name, o.year) for o in outputs if o.kind != "indicator"), file=file)
     y = output_table(Store(out), outputs, len(design))
+    units = output_units(outputs, model)
     indices = analyse(spec, design, y)
+    indices["unit"] = indices["output"].map(lambda o: units[o][0])
+    indices["basis"] = indices["output"].map(lambda o: units[o][1])
     write_csv(Path(out) / "indices.csv", indices)
     write_csv(Path(out) / "outputs.csv", y.reset_index())
     return SensitivityResult(spec, indices, y, result)
+
+
+def output_units(outputs: list[Output], model) -> dict[str, tuple[str, str]]:
+    """Each output's unit and, for money, the prices it is at (``current`` or ``constant``; else
+    ""): an indicator at the model's constant prices, a target's measure on the target's basis
+    (as the target table judges it), an attainment a probability."""
+    from ..indicators import INDICATORS
+    from ..targets import price_basis
+
+    targets = {} if model.base is None else {(t.name, t.year): t for t in model.base.targets if t.modelled}
+    units = {}
+    for o in outputs:
+        if o.kind == "attainment":
+            units[o.text] = ("probability", "")
+        elif o.kind == "measure":
+            t = targets[(o.name, o.year)]
+            unit = "%/年" if t.measure == "cagr" else INDICATORS[t.indicator].unit if t.indicator else ""
+            units[o.text] = (unit, price_basis(t) if "元" in unit else "")
+        else:
+            unit = INDICATORS[o.name].unit if o.name in INDICATORS else ""
+            units[o.text] = (unit, "constant" if "元" in unit else "")
+    return units
 
 
 def output_table(store: Store, outputs: list[Output], points: int) -> pd.DataFrame:

@@ -75,7 +75,7 @@ TEXT: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "year": ("年份", "Year"), "median": ("中位数", "median"), "observed": ("观测值", "observed"),
     "band": ("{p}% 区间", "{p}% band"), "target": ("目标", "target"), "not_modelled": ("未建模", "not modelled"), "fixed_note": ("† 每次模拟相同: 由输入决定, 而非概率", "† the same in every replication: an input decides, not chance"), "fixed_by": ("由 {by} 设定", "set by {by}"), "unmodelled_count": ("其余 {n} 项目标 (见目标表)", "{n} more targets (see the target table)"),
     "p_met": ("达成概率", "Probability met"), "current_prices": ("当年价", "current prices"),
-    "constant_prices": ("{year}年价", "{year} prices"), "cumulative": ("{since}年起累计", "cum. from {since}"),
+    "constant_prices": ("{year}年价", "{year} prices"), "constant_prices_plain": ("不变价", "constant prices"), "cumulative": ("{since}年起累计", "cum. from {since}"),
     "cagr": ("{since}年以来年均增速", "CAGR since {since}"),
     "stat_tiers": ("规上/规下企业数", "Above- and below-scale firms"),
     "cert_tiers": ("梯度培育认定企业数", "Certified firms by tier"),
@@ -157,12 +157,13 @@ def flow_label(name: str, lang: str) -> str:
     return name if lang == "zh" else FLOW_EN.get(name, _ascii_or(name, "other"))
 
 
-def price_suffix(unit: str | None, basis: str, base_year: int, lang: str) -> str:
-    """The prices a money quantity is shown at, as a suffix to its unit: "（当年价）" or " (2020 prices)";
-    nothing for a unit that is not money."""
+def price_suffix(unit: str | None, basis: str, base_year: int | None, lang: str) -> str:
+    """The prices a money quantity is shown at, as a suffix to its unit: "（当年价）" or " (2020 prices)"
+    (" (constant prices)" without a base year); nothing for a unit that is not money."""
     if not unit or "元" not in str(unit):
         return ""
-    words = text("current_prices", lang) if basis == "current" else text("constant_prices", lang, year=base_year)
+    words = (text("current_prices", lang) if basis == "current" else text("constant_prices", lang, year=base_year)
+             if base_year is not None else text("constant_prices_plain", lang))
     return f"（{words}）" if lang == "zh" else f" ({words})"
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .fonts import GREY, OKABE_ITO, cm, plot_style, resolve_lang
-from .labels import INDICATORS, output_label, text, unit_label
+from .labels import INDICATORS, output_label, price_suffix, text, unit_label
 from .save import save_figure
 
 
@@ -58,7 +58,7 @@ def morris_plane(indices: pd.DataFrame, output: str, *, ax=None, lang: str = "en
     ax.plot([0, top], [0, top], color=GREY, lw=0.6, ls="--")  # σ = μ*: strongly non-linear above
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    unit = _output_unit(output, lang)
+    unit = _output_unit(output, lang, indices[indices["output"] == output])
     ax.set_xlabel(text("mu_star", lang, unit=unit))
     ax.set_ylabel(text("sigma", lang, unit=unit))
     ax.set_title(output_title(output, lang))
@@ -98,8 +98,14 @@ def output_title(output: str, lang: str) -> str:
     return output_label(output, lang)
 
 
-def _output_unit(output: str, lang: str) -> str:
-    """The unit of an output's elementary effects: its indicator's unit, or a probability's."""
+def _output_unit(output: str, lang: str, rows: pd.DataFrame | None = None) -> str:
+    """The unit of an output's elementary effects, with the prices of a money output, as its rows
+    of indices.csv record them; from the output's name where they do not (a folder written before)."""
+    if rows is not None and "unit" in rows and isinstance(rows["unit"].iloc[0], str):
+        unit, basis = rows["unit"].iloc[0], rows["basis"].iloc[0]
+        if unit == "probability":
+            return "概率" if lang == "zh" else "probability"
+        return unit_label(unit, lang) + price_suffix(unit, basis if isinstance(basis, str) else "", None, lang)
     name = output.rpartition("@")[0]
     if name.startswith("attainment:"):
         return "概率" if lang == "zh" else "probability"
