@@ -295,7 +295,7 @@ def _skill(scenario, lang: str) -> str:
 
     labels = {name: spec.label for name, spec in INDICATORS.items()} if lang == "zh" else None
     forecast = sorted({t.indicator for t in scenario.targets if t.modelled and t.indicator})
-    fragment = report_fragment(forecast, region=scenario.name.split("_")[0], labels=labels)
+    fragment = report_fragment(forecast, region=scenario.name.split("_")[0], labels=labels, lang=lang)
     return _section("skill", lang, fragment) if fragment else ""
 
 

@@ -209,6 +209,8 @@ def test_skill_for_counts_coverage_and_names_untested_indicators(tmp_path):
     assert table.loc[table["indicator"] == "tax_per_mu", "n"].iloc[0] == 0
     fragment = skill_html(table, labels={"value_added_above_scale": "规上工业增加值"})
     assert "规上工业增加值" in fragment and "<table" in fragment and "tax_per_mu" in fragment
+    chinese = skill_html(table, labels={"value_added_above_scale": "规上工业增加值"}, lang="zh")
+    assert "80%区间覆盖率" in chinese and "滚动起点回测" in chinese and "band covers" not in chinese
 
 
 def test_the_report_falls_back_to_pooled_skill_for_an_indicator_its_region_never_saw(tmp_path):

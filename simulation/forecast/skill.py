@@ -114,36 +114,49 @@ def _fmt(value, kind: str) -> str:
 
 # calibrated bands are labelled as such wherever shown (simulation.forecast.discrepancy)
 METHOD_LABELS = {"model": "model (raw)", "model_calibrated": "model, calibrated bands (out-of-sample discrepancy)"}
+_METHOD_ZH = {"model": "模型(原始)", "model_calibrated": "模型, 校准区间(样本外偏差)", "naive": "朴素趋势",
+              "statistical": "统计基准 ETS(A,N,N)"}
+
+# the table's words by language: headers, points, the pooled scope and the note under it
+_WORDS = {
+    "en": (["indicator", "method", "points", "80% band covers", "95% band covers", "interval score (80%)", "CRPS",
+            "MdAPE", "model MdAPE, same points"], "{n} ({k} with band)", "all regions",
+           "Measured on a rolling-origin back-test (forecasts 1–3 years ahead from every origin with data, scored "
+           "against later observations). Nominal coverage: 80% and 95%. Few points mean wide uncertainty about the "
+           "skill itself.",
+           " An indicator marked (all regions) has no back-test point in this region: its rows pool the regions that "
+           "have."),
+    "zh": (["指标", "方法", "检验点", "80%区间覆盖率", "95%区间覆盖率", "区间得分(80%)", "CRPS", "MdAPE",
+            "同检验点上模型的 MdAPE"], "{n} (其中 {k} 个有区间)", "全部地区",
+           "滚动起点回测: 从每个有数据的起点向前预测 1–3 年, 以其后的观测值评分. 名义覆盖率为 80% 和 95%. "
+           "检验点少时, 预测能力本身的不确定性也大.",
+           " 标注(全部地区)的指标在本地区没有回测点: 其各行合并了有回测点的地区."),
+}
 
 
-def skill_html(table: pd.DataFrame, *, labels: dict[str, str] | None = None) -> str:
+def skill_html(table: pd.DataFrame, *, labels: dict[str, str] | None = None, lang: str = "en") -> str:
     """A small HTML table of :func:`skill_for`'s result (no styles; the report's sheet applies)."""
     labels = labels or {}
-    head = ["indicator", "method", "points", "80% band covers", "95% band covers", "interval score (80%)", "CRPS",
-            "MdAPE", "model MdAPE, same points"]
+    head, points, pooled, note, pooled_note = _WORDS["zh" if lang == "zh" else "en"]
+    methods = _METHOD_ZH if lang == "zh" else METHOD_LABELS
     lines = ["<table class=\"skill\">", "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for r in table.itertuples():
-        method = METHOD_LABELS.get(r.method, r.method)
-        name = labels.get(r.indicator, r.indicator) + (f" ({r.scope})" if getattr(r, "scope", "") == "all regions" else "")
-        cells = [html.escape(name), method, f"{int(r.n)} ({int(r.n_interval)} with band)",
+        method = methods.get(r.method, r.method)
+        name = labels.get(r.indicator, r.indicator) + (f" ({pooled})" if getattr(r, "scope", "") == "all regions" else "")
+        cells = [html.escape(name), method, points.format(n=int(r.n), k=int(r.n_interval)),
                  _fmt(r.coverage80, "pct"), _fmt(r.coverage95, "pct"), _fmt(r.interval_score80, "num"),
                  _fmt(r.crps, "num"), _fmt(r.mdape, "err"), _fmt(r.mdape_model_same_points, "err")]
         lines.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     lines.append("</table>")
-    note = ("<p>Measured on a rolling-origin back-test (forecasts 1–3 years ahead from every origin with data, "
-            "scored against later observations). Nominal coverage: 80% and 95%. Few points mean wide uncertainty "
-            "about the skill itself."
-            + (" An indicator marked (all regions) has no back-test point in this region: its rows pool the regions "
-               "that have." if "scope" in table and (table["scope"] == "all regions").any() else "")
-            + "</p>")
-    return note + "\n".join(lines)
+    shown = note + (pooled_note if "scope" in table and (table["scope"] == "all regions").any() else "")
+    return f"<p>{shown}</p>" + "\n".join(lines)
 
 
 DEFAULT_SKILL = Path(__file__).resolve().parents[2] / "calibration" / "skill" / "skill.csv"
 
 
 def report_fragment(indicators, skill_path: str | Path | None = None, *, region: str | None = None,
-                    labels: dict[str, str] | None = None) -> str:
+                    labels: dict[str, str] | None = None, lang: str = "en") -> str:
     """The HTML the run report shows beside its fan charts: the measured skill for ``indicators``.
 
     Reads ``skill_path`` (default: ``calibration/skill/skill.csv``, written by
@@ -156,7 +169,7 @@ def report_fragment(indicators, skill_path: str | Path | None = None, *, region:
     if not path.is_file():
         return ""
     skill = read_skill(path)
-    return skill_html(regional_skill(indicators, skill, region), labels=labels)
+    return skill_html(regional_skill(indicators, skill, region), labels=labels, lang=lang)
 
 
 def regional_skill(indicators, skill: pd.DataFrame, region: str | None) -> pd.DataFrame:
