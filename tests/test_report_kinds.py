@@ -222,7 +222,7 @@ def test_sensitivity_report_has_indices_with_units_and_chinese_lever_names(morri
     assert len(indices) == 2 * len(FACTORS)
     assert set(indices["因素"]) == {"腾笼换鸟整治·每年家数", "增长·波动率"}
     units = dict(zip(indices["输出"], indices["单位"]))
-    assert units[next(k for k in units if "亩均税收" in k)] == "万元/亩"
+    assert units[next(k for k in units if "亩均税收" in k)] == "万元/亩（不变价）"  # an indicator: the model's constant prices
     assert units[next(k for k in units if "规上" in k and "家" in k or "firms" in k)] == "家"
 
 
