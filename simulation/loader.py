@@ -21,6 +21,7 @@ import json
 import os
 import re
 import stat
+import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -382,7 +383,7 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _as_input_error(exc, file) from None
+        raise _as_input_error(exc, file, Scenario) from None
     except RecursionError:
         raise InputError(f"nested too deeply (at most {MAX_DEPTH} levels)", file=file) from None
     for i, target in enumerate(scenario.targets):
@@ -513,14 +514,16 @@ _NAMED = re.compile(r"^([a-z_][a-z0-9_]*): (.+)$", re.DOTALL)
 _UNION_BRANCHES = {"float", "int", "str", "bool", "dict[int,float]", "list[float]", "dict[int,union[int,float]]"}
 
 
-def _as_input_error(exc: ValidationError, file: str) -> InputError:
-    """One message for a validation failure: the most telling problem, and how many others."""
+def _as_input_error(exc: ValidationError, file: str, model: type | None = None) -> InputError:
+    """One message for a validation failure: the most telling problem, and how many others (an
+    unknown key of ``model``'s, with the nearest keys allowed where it stands)."""
     problems: dict[str, tuple[str, str]] = {}
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"] if not _is_branch(str(p)))
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown key (a typo?)"
+            *parent, key = field.split(".")
+            message = "unknown key (a typo?)" + (suggest(key, _keys_at(model, parent)) if model is not None else "")
         elif error["type"] == "missing":
             message = "required field is missing"
         elif field.endswith(".value") and error["type"] in ("float_parsing", "float_type", "int_type", "dict_type"):
@@ -534,6 +537,33 @@ def _as_input_error(exc: ValidationError, file: str) -> InputError:
     more = len(problems) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return InputError(problems[field][1].splitlines()[0] + suffix, file=file, field=field or None)
+
+
+def _keys_at(model: type, path: list[str]) -> list[str]:
+    """The keys a mapping at ``path`` (field names, list indices) inside ``model`` may hold; [] where
+    the path leaves the models (a schedule, a free mapping)."""
+    node: type | None = model
+    for part in path:
+        if part.isdigit():
+            continue  # a list index: the items' model is the list's
+        fields = getattr(node, "model_fields", {})
+        if part not in fields:
+            return []
+        node = _model_in(fields[part].annotation)
+    return list(getattr(node, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> type | None:
+    """The pydantic model in a field's annotation: itself, or inside Optional, list or Annotated."""
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _is_branch(part: str) -> bool:

@@ -14,7 +14,10 @@ TEXT = ZHENHAI.read_text(encoding="utf-8")
 
 # (case, replace this, with this, field named in the message, words in the message)
 CASES = [
-    ("typo", "  remediation:\n    firms_per_year", "  remediaton:\n    firms_per_year", "levers.remediaton", "unknown key"),
+    ("typo", "  remediation:\n    firms_per_year", "  remediaton:\n    firms_per_year", "levers.remediaton",
+     "unknown key (a typo?); nearest: remediation"),
+    ("typo deeper", "    firms_per_year: {value: 69", "    firms_per_yaer: {value: 69", "levers.remediation.firms_per_yaer",
+     "nearest: firms_per_year"),
     ("wrong type", "count: {value: 500,", 'count: {value: "many",', "population.above_scale.count.value", "number"),
     ("yes/no as number", "revenue_median: {value: 300,", "revenue_median: {value: true,", "parameters.entry.revenue_median.value", "must be a number"),
     ("quoted number", "revenue_median: {value: 300,", 'revenue_median: {value: "300",', "parameters.entry.revenue_median.value", "must be a number"),

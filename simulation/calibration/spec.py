@@ -211,7 +211,7 @@ def load_calibration(path: str | Path) -> Calibration:
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:
-        raise _as_input_error(exc, str(path)) from None
+        raise _as_input_error(exc, str(path), CalibrationSpec) from None
     roots = project_roots(path)
     scenario_file = confine(path.parent / spec.scenario, roots, file=str(path), field="scenario")
     confine(path.parent / spec.data, roots, file=str(path), field="data")

@@ -209,7 +209,7 @@ def load_spec(path: str | Path, kind: type[_Common] = SweepSpec) -> tuple[_Commo
     try:
         spec = kind.model_validate(raw)
     except ValidationError as exc:
-        raise _as_input_error(exc, str(path)) from None
+        raise _as_input_error(exc, str(path), kind) from None
     base = None
     if spec.model == "scenario":
         assert spec.scenario is not None  # the validator requires scenario: when model is scenario
