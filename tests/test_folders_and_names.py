@@ -188,3 +188,15 @@ def test_a_sweep_store_of_another_spec_is_refused_unless_overwritten(tmp_path):
     redone = CliRunner().invoke(main, ["sweep", str(other), "-o", str(out), "-w", "1", "-q", "--overwrite"])
     assert redone.exit_code == 0, redone.output
     assert not (out / "stale.txt").exists() and json.loads((out / "manifest.json").read_text())["seed"] == 2
+
+
+def test_a_file_named_otherwise_runs_into_a_folder_of_its_own():
+    """The README's calibrated run (calibration/fitted/zhenhai.yaml, scenario zhenhai_2021_2025)
+    does not meet the baseline's results/zhenhai_2021_2025 by default."""
+    from pathlib import Path
+
+    from simulation.cli.run import default_out
+
+    assert default_out(ZHENHAI, "zhenhai_2021_2025") == Path("results/zhenhai_2021_2025")
+    fitted = ROOT / "calibration" / "fitted" / "zhenhai.yaml"
+    assert default_out(fitted, load_scenario(fitted).name) == Path("results/zhenhai_2021_2025-zhenhai")

@@ -27,6 +27,14 @@ def _out_path(ctx, param, value: str | None) -> Path | None:
     return Path(value)
 
 
+def default_out(scenario_file: Path, name: str) -> Path:
+    """``results/<scenario name>``, or ``results/<name>-<file stem>`` for a file whose stem is not
+    its scenario's name (calibration/fitted/zhenhai.yaml, a parameters.yaml), so that running it
+    keeps apart from the scenario it extends."""
+    stem = Path(scenario_file).stem
+    return Path("results") / (name if stem == name else f"{name}-{stem}")
+
+
 def size_options(fn):
     """``--overwrite`` and ``--allow-large`` for commands writing a fresh output folder."""
     fn = click.option("--allow-large", is_flag=True, callback=_allow_large, expose_value=False, is_eager=True,
@@ -68,7 +76,7 @@ def validate(scenario: Path, diff: bool) -> None:
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--replications", "-r", default=100, show_default=True, type=click.IntRange(min=1), help="Monte Carlo replications.")
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Root seed (0 is a seed like any other).")
-@out_option("results/<scenario name>")
+@out_option("results/<scenario name>; results/<name>-<file name> for a file named otherwise, such as a calibrated scenario")
 @size_options
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=0), help="Processes for the replications and the figures (0: every core). Never changes a number.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the figures.")
@@ -91,7 +99,7 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
 
         sc = with_horizon(sc, until, file=str(scenario))
     limits.check_size(replications, limits.MAX_RUNS, limits.BYTES_PER_RUN, "replications", field="--replications")
-    out = prepare_out_folder(out or Path("results") / sc.name, "run", overwrite=overwrite, scenario_file=scenario)
+    out = prepare_out_folder(out or default_out(scenario, sc.name), "run", overwrite=overwrite, scenario_file=scenario)
     result = run_replications(sc, replications, seed, workers=workers, progress=not quiet, firms=firms)
     write_run(result, out, scenario_file=str(scenario))
     if firms:
