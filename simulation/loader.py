@@ -21,7 +21,6 @@ import json
 import os
 import re
 import stat
-import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from pydantic import ValidationError
 
 from .errors import InputError
 from .indicators import INDICATORS
+from .paths import model_class
 from .scenario import Scenario
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # the largest shipped scenario is ~60 kB
@@ -549,21 +549,8 @@ def _keys_at(model: type, path: list[str]) -> list[str]:
         fields = getattr(node, "model_fields", {})
         if part not in fields:
             return []
-        node = _model_in(fields[part].annotation)
+        node = model_class(fields[part].annotation)
     return list(getattr(node, "model_fields", {}))
-
-
-def _model_in(annotation: Any) -> type | None:
-    """The pydantic model in a field's annotation: itself, or inside Optional, list or Annotated."""
-    from pydantic import BaseModel
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _is_branch(part: str) -> bool:

@@ -47,12 +47,12 @@ def value_at(current: Any, x: float, *, years: Iterable[int] | None = None, scal
     return current * x if scale else x
 
 
-def _model_class(annotation: Any) -> type[BaseModel] | None:
+def model_class(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model inside an annotation (``Model``, ``Model | None``, ``list[Model]``)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _model_class(arg)
+        found = model_class(arg)
         if found is not None:
             return found
     return None
@@ -68,7 +68,7 @@ def _field(model: BaseModel | type[BaseModel], path: str):
         if cls is None or part not in cls.model_fields:
             return None
         info = cls.model_fields[part]
-        cls = _model_class(info.annotation)
+        cls = model_class(info.annotation)
     return info
 
 
