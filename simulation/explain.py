@@ -30,10 +30,10 @@ import pandas as pd
 
 from . import io
 from .compare import paired_difference, pp
-from .errors import InputError
+from .errors import InputError, nearest
 from .experiments.replicate import RunResult, run_replications
 from .indicators import INDICATORS
-from .loader import get_path, lever_paths, scenario_hash, suggest, with_overrides
+from .loader import get_path, lever_paths, scenario_hash, with_overrides
 from .scenario import Scenario
 from .targets import met, money_at_current_prices, target_series
 
@@ -71,7 +71,7 @@ def lever_value(scenario: Scenario, lever: str, *, to: float | None, scale: floa
         current = get_path(scenario, lever)
     except InputError:
         known = [path for path, _, _ in lever_paths(scenario)]
-        raise InputError(f"{lever!r} is no lever or parameter of the scenario{suggest(lever, known)}",
+        raise InputError(f"{lever!r} is no lever or parameter of the scenario{nearest(lever, known)}",
                          file=file, field="--lever") from None
     schedule = isinstance(current, dict) and current and all(isinstance(k, int) for k in current)
     if not (schedule or isinstance(current, (int, float))) or isinstance(current, bool):

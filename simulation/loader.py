@@ -15,7 +15,6 @@ years; a single number replaces the whole value; a changed value carries its own
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 import os
@@ -28,7 +27,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import InputError
+from .errors import InputError, nearest
 from .indicators import INDICATORS
 from .paths import model_class
 from .scenario import Scenario
@@ -346,26 +345,19 @@ def _apply_target_change(targets: list, key: str, item: Any, file: str, field: s
             raise InputError("name a target as NAME@YEAR (or NAME for every year)", file=file, field=field)
         hit = [i for i, k in enumerate(keys) if k == item or (k and "@" not in item and k.rsplit("@", 1)[0] == item)]
         if not hit:
-            raise InputError(f"no inherited target {item!r}{suggest(item, keys)}", file=file, field=field)
+            raise InputError(f"no inherited target {item!r}{nearest(item, keys)}", file=file, field=field)
         return [t for i, t in enumerate(targets) if i not in hit]
     if not isinstance(item, Mapping):
         raise InputError("each target must be a mapping (name:, year:, ...)", file=file, field=field)
     k = target_key(item)
     if key == "replace":
         if k not in keys:
-            raise InputError(f"no inherited target {k!r} to replace{suggest(k, keys)}", file=file, field=field)
+            raise InputError(f"no inherited target {k!r} to replace{nearest(k, keys)}", file=file, field=field)
         return [copy.deepcopy(dict(item)) if keys[i] == k else t for i, t in enumerate(targets)]
     if k in keys:
         raise InputError(f"target {k!r} is already inherited; put it under replace: (or drop: it first)",
                          file=file, field=field)
     return [*targets, copy.deepcopy(dict(item))]
-
-
-def suggest(name: str, known: Iterable[Any], n: int = 3) -> str:
-    """"; nearest: a, b" naming the closest of ``known`` (difflib), or an empty string."""
-    names = [str(k) for k in known if k is not None]
-    close = difflib.get_close_matches(str(name), list(dict.fromkeys(names)), n=n, cutoff=0.5)
-    return f"; nearest: {', '.join(close)}" if close else ""
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -391,7 +383,7 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
             continue
         assert target.indicator is not None  # the Target validator requires one when modelled
         if target.indicator not in INDICATORS:
-            raise InputError(f"unknown indicator {target.indicator!r}{suggest(target.indicator, INDICATORS)} "
+            raise InputError(f"unknown indicator {target.indicator!r}{nearest(target.indicator, INDICATORS)} "
                              "(upgrade-sim indicators lists them)", file=file, field=f"targets.{i}.indicator")
         if target.unit is not None:
             expected = "%" if target.measure == "cagr" else INDICATORS[target.indicator].unit
@@ -490,7 +482,7 @@ def _child(node: Any, part: str, path: str, file: str) -> Any:
         return node[int(part)]
     if not isinstance(node, dict) or part not in node:
         known = list(node) if isinstance(node, dict) else []
-        raise InputError(f"no such parameter or lever in the scenario{suggest(part, known)} "
+        raise InputError(f"no such parameter or lever in the scenario{nearest(part, known)} "
                          "(upgrade-sim levers SCENARIO lists them)", file=file, field=path)
     return node[part]
 
@@ -523,7 +515,7 @@ def _as_input_error(exc: ValidationError, file: str, model: type | None = None) 
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             *parent, key = field.split(".")
-            message = "unknown key (a typo?)" + (suggest(key, _keys_at(model, parent)) if model is not None else "")
+            message = "unknown key (a typo?)" + (nearest(key, _keys_at(model, parent)) if model is not None else "")
         elif error["type"] == "missing":
             message = "required field is missing"
         elif field.endswith(".value") and error["type"] in ("float_parsing", "float_type", "int_type", "dict_type"):

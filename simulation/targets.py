@@ -6,7 +6,6 @@ after ``since`` (a document's "[]" values), or its ``cagr`` from ``since`` (å¹´å
 
 from __future__ import annotations
 
-import difflib
 import operator
 import re
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, nearest
 from .indicators import INDICATORS, SET_BY_INPUT
 from .scenario import Scenario, Target
 
@@ -38,12 +37,6 @@ def parse_reference(text: str, *, field: str | None = None, file: str | None = N
 def reference(name: str, year: int) -> str:
     """The canonical reference string."""
     return f"{name}@{year}"
-
-
-def nearest(name: str, known, n: int = 3) -> str:
-    """"; nearest: a, b" naming the closest of ``known`` (difflib), or an empty string."""
-    close = difflib.get_close_matches(str(name), sorted({str(k) for k in known}), n=n, cutoff=0.5)
-    return f"; nearest: {', '.join(close)}" if close else ""
 
 
 def unknown_indicator(name: str, *, field: str | None = None, file: str | None = None) -> InputError:

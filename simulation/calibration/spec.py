@@ -232,9 +232,10 @@ def _check_parameters(spec: CalibrationSpec, scenario: Scenario, path: Path) -> 
         try:
             current = get_path(scenario, p.path)
         except InputError:
-            from ..loader import lever_paths, suggest
+            from ..errors import nearest
+            from ..loader import lever_paths
 
-            hint = suggest(p.path, [q for q, _, _ in lever_paths(scenario)])
+            hint = nearest(p.path, [q for q, _, _ in lever_paths(scenario)])
             raise InputError(f"no such parameter or lever {p.path!r} in the scenario{hint}", file=str(path),
                              field=field) from None
         if isinstance(current, bool) or not isinstance(current, (int, float, dict)):

@@ -103,8 +103,8 @@ def indicators(theme: str | None) -> None:
 
     Refer to an indicator in a year as NAME@YEAR (e.g. tax_per_mu@2025) in every command.
     """
+    from ..errors import nearest
     from ..indicators import INDICATORS
-    from ..targets import nearest
 
     themes = sorted({ind.theme for ind in INDICATORS.values()})
     if theme is not None and theme not in themes:

@@ -82,7 +82,7 @@ def cases(store: Store, target: str, *, missed: bool = False, threshold: float =
     att = store.attainment()
     rows = att[((att["indicator"] == indicator) | (att["target"] == indicator)) & (att["year"] == year)]
     if rows.empty:
-        from ..targets import nearest
+        from ..errors import nearest
 
         known = {f"{i}@{y}" for i, y in zip(att["indicator"], att["year"])}
         hint = nearest(f"{indicator}@{year}", known) or f"; known: {', '.join(sorted(known)[:8]) or 'none'}"

@@ -80,14 +80,14 @@ def parse_outputs(spec: SensitivitySpec, model, file: str = "<spec>") -> list[Ou
                              file=file, field=f"outputs.{i}")
         if m["indicator"]:
             if m["indicator"] not in known:
-                from ..targets import nearest
+                from ..errors import nearest
 
                 raise InputError(f"unknown indicator {m['indicator']!r}{nearest(m['indicator'], known)}",
                                  file=file, field=f"outputs.{i}")
             parsed.append(Output(text, "indicator", m["indicator"], year))
         else:
             if (m["target"], year) not in targets:
-                from ..targets import nearest
+                from ..errors import nearest
 
                 hint = nearest(f"{m['target']}@{year}", [f"{n}@{y}" for n, y in targets])
                 raise InputError(f"no modelled target {m['target']!r} in {year} in the base scenario{hint}",

@@ -103,8 +103,8 @@ def _check_factor(base: Scenario, f: Factor, file: str, field: str) -> None:
     try:
         current = get_path(base, f.path)
     except InputError:
+        from ..errors import nearest
         from ..loader import lever_paths
-        from ..targets import nearest
 
         hint = nearest(f.path, [p for p, _, _ in lever_paths(base)])
         raise InputError(f"{f.path!r} is no lever or parameter of the scenario{hint}", file=file,
@@ -327,7 +327,7 @@ def _check_outputs(outputs: list[str] | None, model, file: str) -> None:
     known = {"y"} if isinstance(model, IshigamiModel) else set(INDICATORS)
     for i, name in enumerate(outputs):
         if name not in known:
-            from ..targets import nearest
+            from ..errors import nearest
 
             indicator = name.partition("@")[0].strip()
             if indicator in known:
