@@ -24,13 +24,11 @@ def export_for_excel(folder: str | Path, out: str | Path, *, max_rows: int = 1_0
     check_results_folder(folder)  # a damaged folder is named before anything is written
     tables = [path for path in sorted(folder.rglob("*")) if path.suffix in (".csv", ".parquet")
               and out not in path.parents and not path.name.startswith(".")]
-    for path in tables:
-        if path.suffix == ".csv":
-            _read_csv(path, folder)
+    csvs = {path: _read_csv(path, folder) for path in tables if path.suffix == ".csv"}  # all read before any is written
     written: list[Path] = []
     skipped: list[tuple[Path, int]] = []
     for path in tables:
-        frame = _read_csv(path, folder) if path.suffix == ".csv" else pd.read_parquet(path)
+        frame = csvs[path] if path in csvs else pd.read_parquet(path)
         if len(frame) > max_rows:
             skipped.append((path, len(frame)))
             continue

@@ -32,6 +32,11 @@ class Indicator:
     flow: bool = False  # a yearly flow (sums over years make sense) rather than a stock or ratio
 
 
+def is_money(unit: str | None) -> bool:
+    """Whether a unit is money (亿元, 万元/亩, 万元/人…): such a quantity has a price basis."""
+    return unit is not None and "元" in str(unit)
+
+
 @dataclass
 class Snapshot:
     """Everything the formulas read for one year."""

@@ -152,7 +152,7 @@ def _not_a_rerun(path: Path, kind: str, scenario_file: str | Path | None) -> str
     earlier ``kind`` result of ``scenario_file``)."""
     held = _manifest(path)
     if held is None or held.get("kind") != kind:
-        what = _held_kind(path)
+        what = _held_kind(held)
         return f"holds {what} results" if what else "is not empty"
     # the file's resolved path; a folder written before that was recorded has the path as given
     stored = held.get("scenario_path") or held.get("scenario_file")
@@ -191,8 +191,8 @@ def _manifest(path: Path) -> dict | None:
     return held if isinstance(held, dict) else None
 
 
-def _held_kind(path: Path) -> str | None:
-    held = _manifest(path)
+def _held_kind(held: dict | None) -> str | None:
+    """"kind (scenario)" of a folder's manifest, for a message."""
     if held is None:
         return None
     name = held.get("scenario_name") or held.get("scenario") or held.get("name")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, nearest
-from .indicators import INDICATORS, SET_BY_INPUT
+from .indicators import INDICATORS, SET_BY_INPUT, is_money
 from .scenario import Scenario, Target
 
 OPS: dict[str, Callable[[Any, Any], Any]] = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": np.isclose}
@@ -79,7 +79,7 @@ def money_at_current_prices(indicators: pd.DataFrame, scenario: Scenario) -> pd.
     """A long ``indicator, year, value`` frame with the money indicators (亿元, 万元/亩…) at current
     prices, as the documents state them, their targets are judged and the fan charts are drawn;
     rates, shares and counts as they are. For tables and figures that show levels beside targets."""
-    money = indicators["indicator"].isin([name for name, ind in INDICATORS.items() if "元" in ind.unit])
+    money = indicators["indicator"].isin([name for name, ind in INDICATORS.items() if is_money(ind.unit)])
     if not money.any():
         return indicators
     levels = {year: scenario.price_level(int(year)) for year in indicators.loc[money, "year"].unique()}
@@ -97,7 +97,7 @@ def default_basis(indicator: str | None, measure: str) -> str:
     """Current prices for money levels and sums (亿元, 万元/亩…); constant prices for growth
     rates, shares and counts."""
     ind = INDICATORS.get(indicator) if indicator else None
-    money = ind is not None and "元" in ind.unit
+    money = ind is not None and is_money(ind.unit)
     return "current" if money and measure != "cagr" else "constant"
 
 

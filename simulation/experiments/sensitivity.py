@@ -141,7 +141,7 @@ def output_units(outputs: list[Output], model) -> dict[str, tuple[str, str]]:
     """Each output's unit and, for money, the prices it is at (``current`` or ``constant``; else
     ""): an indicator at the model's constant prices, a target's measure on the target's basis
     (as the target table judges it), an attainment a probability."""
-    from ..indicators import INDICATORS
+    from ..indicators import INDICATORS, is_money
     from ..targets import price_basis
 
     targets = {} if model.base is None else {(t.name, t.year): t for t in model.base.targets if t.modelled}
@@ -152,10 +152,10 @@ def output_units(outputs: list[Output], model) -> dict[str, tuple[str, str]]:
         elif o.kind == "measure":
             t = targets[(o.name, o.year)]
             unit = "%/年" if t.measure == "cagr" else INDICATORS[t.indicator].unit if t.indicator else ""
-            units[o.text] = (unit, price_basis(t) if "元" in unit else "")
+            units[o.text] = (unit, price_basis(t) if is_money(unit) else "")
         else:
             unit = INDICATORS[o.name].unit if o.name in INDICATORS else ""
-            units[o.text] = (unit, "constant" if "元" in unit else "")
+            units[o.text] = (unit, "constant" if is_money(unit) else "")
     return units
 
 

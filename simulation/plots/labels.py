@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..indicators import INDICATORS
+from ..indicators import INDICATORS, is_money
 
 THEMES = ("tiers", "output", "efficiency", "land", "energy", "investment", "innovation", "other")
 
@@ -160,7 +160,7 @@ def flow_label(name: str, lang: str) -> str:
 def price_suffix(unit: str | None, basis: str, base_year: int | None, lang: str) -> str:
     """The prices a money quantity is shown at, as a suffix to its unit: "（当年价）" or " (2020 prices)"
     (" (constant prices)" without a base year); nothing for a unit that is not money."""
-    if not unit or "元" not in str(unit):
+    if not is_money(unit):
         return ""
     words = (text("current_prices", lang) if basis == "current" else text("constant_prices", lang, year=base_year)
              if base_year is not None else text("constant_prices_plain", lang))
