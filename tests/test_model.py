@@ -195,6 +195,58 @@ def test_remediation_takes_d_grade_before_high_energy_c_grade(zhenhai):
     assert taken(10, None) == 1 + 8  # without the 两高 rule, D only
 
 
+def test_high_energy_c_grade_firms_are_upgraded_not_closed_or_merged(zhenhai):
+    """001 §三(一)2: 两高 users are evaluated and brought into line; the four routes are the D list's.
+    Route shares of all merge and close would otherwise take every listed firm out."""
+    from simulation.population import Population
+    from simulation.processes.remediation import Route, remediate_d_grade
+    from simulation.tiers import GRADE_C, GRADE_D
+
+    pop = Population.new(40, alive=True, revenue=10_000.0, va_rate=0.2, land=5.0, quota=20_000.0)
+    pop.grade[:] = GRADE_C
+    pop.grade[:10] = GRADE_D
+    pop.intensity[:] = 5.0  # 10,000 tce/年 each: every C firm is 两高
+    routes = zhenhai.levers.remediation.routes.model_copy(update={
+        "upgrade": zhenhai.levers.remediation.routes.upgrade.model_copy(update={"value": 0.0}),
+        "regularise": zhenhai.levers.remediation.routes.regularise.model_copy(update={"value": 0.0}),
+    })
+    out = remediate_d_grade(pop, 40, routes, zhenhai.parameters.route_effects, 2021,
+                            FirmDraws(np.random.SeedSequence(0)), high_energy_use=5000.0)
+    gone = np.concatenate([out.merged, out.closed])
+    assert set(gone.tolist()) == set(range(10))  # the D firms, and only they, leave
+    assert out.counts[Route.UPGRADE] == 30
+
+
+def test_merged_output_goes_to_a_large_acquirer_with_its_base(zhenhai):
+    """A merger moves the retained share of the firm's output, this year's so far and last year's
+    (the 同口径 base), to an A-grade 规上 firm: the acquirers' like-for-like growth does not move."""
+    from simulation.population import Population
+    from simulation.processes.remediation import _merge
+    from simulation.tiers import GRADE_A
+
+    pop = Population.new(30, alive=True, revenue=5_000.0, va_rate=0.2)
+    pop.above[:] = np.arange(30) < 10
+    pop.grade[:] = GRADE_A  # 规上 and 规下 A-grade firms alike
+    pop.ytd[:] = pop.revenue * 6  # six months so far, at last year's rate
+    pop.revenue_prev[:] = pop.revenue
+    pop.va_prev[:] = pop.revenue * pop.va_rate
+    merged = np.arange(20, 30)
+    pop.revenue[merged] = pop.ytd[merged] / 6 * 3  # the merged firms are larger
+    pop.ytd[merged] *= 3
+    pop.revenue_prev[merged] *= 3
+    pop.va_prev[merged] *= 3
+    before = {c: getattr(pop, c).copy() for c in ("revenue", "ytd", "revenue_prev", "va_prev")}
+    pop.alive[merged] = False  # as the region marks them; their columns are read before they go
+    _merge(pop, merged, zhenhai.parameters.route_effects, 2021, FirmDraws(np.random.SeedSequence(3)))
+    k = zhenhai.parameters.route_effects.merge_output_retained.at(2021)
+    for column, was in before.items():
+        gained = getattr(pop, column) - was
+        assert gained[10:].sum() == 0  # no 规下 firm takes a 规上 firm's output
+        assert gained[:10].sum() == pytest.approx(k * was[merged].sum())
+    growth = pop.ytd[:10] / 6 * pop.va_rate[:10] / pop.va_prev[:10]
+    assert growth == pytest.approx(np.ones(10))  # everyone produced at last year's rate: no growth
+
+
 def test_project_investment_is_spent_evenly_over_its_build_time(small):
     from simulation.processes.projects import Project
 

@@ -10,6 +10,14 @@ by the scenario's shares:
 - 兼并搬迁 merge/relocate: the firm exits; a share of its output moves to an A-grade acquirer;
   its land and quota are freed.
 - 淘汰关停 close: the firm exits; land and quota are freed.
+
+C-grade "两高" users on the list (``high_energy_use``) are evaluated one by one and brought into
+line (001 §三(一)2: 逐一评估检查, 坚决处置不符合要求的): they take the upgrade route (节能改造),
+not the four routes of the D-grade list (§三(一)1), which would close a district's largest plants.
+
+A merged firm's output goes to an A-grade 规上 firm, which reports the two as one (合并报表): the
+acquirer takes the retained share of the firm's output so far this year and of its last year
+(the 同口径 base), so a merger moves output without counting as growth.
 """
 
 from __future__ import annotations
@@ -62,14 +70,16 @@ def remediate_d_grade(
     """Remediate up to ``capacity`` 高耗低效 firms; mutate the survivors and report.
 
     The list is the D-grade firms (longest in D, then lowest score, first), followed when
-    ``high_energy_use`` (tce/年) is given by C-grade firms using at least that much ("两高").
+    ``high_energy_use`` (tce/年) is given by C-grade firms using at least that much ("两高"), which
+    are upgraded whatever the route shares.
     """
     candidates = _listed(pop, high_energy_use)
     not_d = (pop.grade[candidates] != GRADE_D).astype(np.int64)
     order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64), not_d))
     chosen = candidates[order[: max(capacity, 0)]]
     p = np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year), shares.close.at(year)])
-    route = draws.choice(pop.id[chosen], "route", year, p)
+    route = draws.choice(pop.id[chosen], "route", year, p)  # drawn for every firm: the same luck per firm
+    route[pop.grade[chosen] != GRADE_D] = 0  # 两高 C-grade firms: 改造提升 (001 §三(一)2)
     out = Outcome(land_remediated=float(pop.land[chosen].sum()))
     out.counts = dict(zip(ROUTES, np.bincount(route, minlength=len(ROUTES)).tolist()))  # firms per route
     _upgrade(pop, chosen[route == 0], effects, year, out)
@@ -112,12 +122,24 @@ def _regularise(pop: Population, idx: np.ndarray, effects: RouteEffects, year: i
 
 
 def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, draws: FirmDraws) -> None:
-    acquirers = (pop.alive & (pop.grade == GRADE_A)).nonzero()[0]
+    """Hand ``merge_output_retained`` of each merged firm to an A-grade 规上 acquirer (any A-grade
+    firm where none is 规上): its output from now on, and, as one reporting unit, its output so
+    far this year and last year's (so 同口径 growth compares the same scope)."""
+    acquirers = _acquirers(pop)
     if len(idx) == 0 or len(acquirers) == 0:
         return
     buyer = acquirers[(draws.uniform(pop.id[idx], "buyer", year) * len(acquirers)).astype(np.int64)]
-    moved = pop.revenue[idx] * effects.merge_output_retained.at(year)
-    np.add.at(pop.revenue, buyer, moved)
+    retained = effects.merge_output_retained.at(year)
+    for column in (pop.revenue, pop.ytd, pop.revenue_prev, pop.va_prev):
+        np.add.at(column, buyer, column[idx] * retained)
+
+
+def _acquirers(pop: Population) -> np.ndarray:
+    """Live A-grade firms that can absorb a 规上 firm: the 规上 ones (a 规下 firm taking on a merged
+    firm's output is not how 兼并 works), else every A-grade firm."""
+    a_grade = pop.alive & (pop.grade == GRADE_A)
+    large = (a_grade & pop.above).nonzero()[0]
+    return large if len(large) else a_grade.nonzero()[0]
 
 
 def remediate_scattered(pop: Population, count: int, close_share: float, exclude: np.ndarray, year: int,
