@@ -290,8 +290,8 @@ class Region:
         self.shocks.advance(params, year, len(self.scenario.population.sectors), self.draws)
         log_growth = growth.grow_year(pop, params, year, self.draws, self.shocks, pool_boost=boost)
         growth.update_employment(pop, log_growth, params, year)
-        expected_exits = growth.set_exit_hazard(pop, params, year)
-        self._births(year, expected_exits)
+        growth.set_exit_hazard(pop, params, year)
+        self._births(year)
 
     def _year_end(self) -> None:
         year, pop = self.year, self.pop
@@ -352,10 +352,12 @@ class Region:
         self.counts["new_high_tech"] += len(new)
 
     # --- firms in and out -----------------------------------------------------------------
-    def _births(self, year: int, expected_exits: float) -> None:
+    def _births(self, year: int) -> None:
         """New small firms (:mod:`simulation.processes.entry`); their energy quota comes from the pool."""
-        rng = self.rng["entry"]
-        n = int(rng.poisson(entry.births_expected(self.scenario, year, int(np.count_nonzero(self.pop.alive)), expected_exits)))
+        rng, pop = self.rng["entry"], self.pop
+        below = (pop.alive & ~pop.above).nonzero()[0]
+        expected_exits = float(-np.expm1(12.0 * np.log1p(-pop.hazard_month[below])).sum())  # this year's
+        n = int(rng.poisson(entry.births_expected(self.scenario, year, len(below), expected_exits)))
         if n == 0:
             return
         firms, use = entry.newcomers(self.scenario, year, n, rng)

@@ -279,8 +279,9 @@ class Exit(Strict):
 
 
 class Entry(Strict):
-    """New firms. ``births_per_year`` directly, or ``stock_growth``: births replace the expected
-    market exits and grow the firm stock by that rate (free entry keeps the stock on its path)."""
+    """New firms. ``births_per_year`` directly, or ``stock_growth``: births keep the stock of 规下
+    firms on the path of the base year's count grown at that rate (free entry; see
+    :mod:`simulation.processes.entry`)."""
 
     births_per_year: Annotated[Quantity, Unit("家", schedule=True)] | None = None
     stock_growth: Annotated[Quantity, Unit("%/年", ge=-50.0, le=50.0, schedule=True)] | None = None

@@ -110,3 +110,29 @@ def test_year_one_grows_at_the_assumed_rate(small):
         growth.append(one.value_added.sum() / base.value_added.sum() - 1)
     growth = np.array(growth)
     assert abs(growth.mean() - 0.09) < 3 * growth.std(ddof=1) / np.sqrt(len(growth)) + 0.003
+
+
+def test_free_entry_keeps_the_below_scale_stock_on_its_path(zhenhai):
+    """stock_growth: births replace what the 规下 stock lost (market exits, 散乱弱 closures, 小升规),
+    so it stays within a year's losses of its path, not shrinking year after year."""
+    from simulation.processes.entry import stock_path
+
+    for growth_rate in (0.0, 3.0):
+        sc = with_overrides(zhenhai, {"parameters.entry.stock_growth": growth_rate})
+        for seed in (0, 1):
+            ind = simulate(sc, seed).indicators.set_index(["indicator", "year"]).value
+            for year in sc.years[1:]:
+                path = stock_path(sc, year)
+                lost = ind["remediated_scattered", year] + ind["new_above_scale", year] + ind["exits_market", year]
+                assert path - lost - 3 * np.sqrt(path) <= ind["firms_below_scale", year] <= path + 3 * np.sqrt(path), \
+                    (growth_rate, seed, year)
+
+
+def test_stock_path_grows_at_the_schedule(zhenhai):
+    from simulation.processes.entry import stock_path
+
+    sc = with_overrides(zhenhai, {"parameters.entry.stock_growth": {2021: 10.0, 2022: -5.0, 2023: 0.0}})
+    base = zhenhai.population.below_scale.count.at(0)
+    assert stock_path(sc, 2020) == base
+    assert stock_path(sc, 2022) == pytest.approx(base * 1.10 * 0.95)
+    assert stock_path(sc, 2025) == pytest.approx(base * 1.10 * 0.95)  # a schedule holds its last value

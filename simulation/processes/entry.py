@@ -1,8 +1,10 @@
 """New firms (新设企业): how many are born each year and what they look like.
 
-A scenario gives either a number of births a year, or ``stock_growth``: births then replace the
-market exits expected this year and grow the firm stock by that rate (free entry keeps the stock
-on its path). Entrants are small manufacturers below the 2,000万 line, as large relative to the
+A scenario gives either a number of births a year, or ``stock_growth``: births then bring the
+stock of 规下 firms (small manufacturers) back to its path, the base year's count grown by that
+rate: they replace the market exits expected this year and whatever the stock lost since the path
+was last met (closures by 散乱弱 and 腾笼换鸟 campaigns, firms that rose to 规上). Free entry keeps
+the stock on its path; replacing market exits alone let it shrink every year. Entrants are small manufacturers below the 2,000万 line, as large relative to the
 economy as at the base year (their size grows with the scenario's trend).
 """
 
@@ -16,13 +18,24 @@ from ..draws import categories
 from ..scenario import Scenario
 
 
-def births_expected(scenario: Scenario, year: int, alive: int, expected_exits: float) -> float:
-    """The mean number of births in ``year``."""
+def births_expected(scenario: Scenario, year: int, below: int, expected_exits: float) -> float:
+    """The mean number of births in ``year``, given the live 规下 firms (``below``) and their
+    expected market exits this year."""
     entry = scenario.parameters.entry
     if entry.births_per_year is not None:
         return entry.births_per_year.at(year)
     assert entry.stock_growth is not None  # Entry._one_rule
-    return max(expected_exits + alive * entry.stock_growth.at(year) / 100, 0.0)
+    return max(stock_path(scenario, year) - (below - expected_exits), 0.0)
+
+
+def stock_path(scenario: Scenario, year: int) -> float:
+    """The 规下 stock free entry keeps at the end of ``year``: the base year's, grown by ``stock_growth``."""
+    growth = scenario.parameters.entry.stock_growth
+    assert growth is not None
+    path = float(round(scenario.population.below_scale.count.at(0)))
+    for y in range(scenario.base_year + 1, year + 1):
+        path *= 1 + growth.at(y) / 100
+    return path
 
 
 def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -> tuple[dict[str, Any], np.ndarray]:
