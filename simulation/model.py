@@ -291,6 +291,8 @@ class Region:
         log_growth = growth.grow_year(pop, params, year, self.draws, self.shocks, pool_boost=boost)
         growth.update_employment(pop, log_growth, params, year)
         growth.set_exit_hazard(pop, params, year)
+        named = len(self.scenario.population.large_firms)  # ids 0.. in the first rows (see LargeFirm)
+        pop.hazard_month[:named][pop.id[:named] < named] = 0.0
         self._births(year)
 
     def _year_end(self) -> None:

@@ -86,7 +86,9 @@ class Sector(Strict):
 
 class LargeFirm(Strict):
     """A firm the scenario knows by name (a district's refinery, say), placed at its revenue in every
-    replication instead of being drawn from the size distribution."""
+    replication instead of being drawn from the size distribution. It does not leave by market exit:
+    a plant the documents build on changes owner rather than closing (镇海炼化 is Sinopec's), and
+    its output stays in the region's statistics; policy can still act on it."""
 
     name: str = Field(min_length=1)
     revenue: Annotated[Quantity, Unit("亿元")]

@@ -136,3 +136,14 @@ def test_stock_path_grows_at_the_schedule(zhenhai):
     assert stock_path(sc, 2020) == base
     assert stock_path(sc, 2022) == pytest.approx(base * 1.10 * 0.95)
     assert stock_path(sc, 2025) == pytest.approx(base * 1.10 * 0.95)  # a schedule holds its last value
+
+
+def test_named_large_firms_do_not_leave_by_market_exit(zhenhai):
+    """A named plant (镇海炼化) changes owner rather than closing: with every other firm's exit
+    hazard raised to the ceiling, it is still producing at the end, in every replication."""
+    sc = with_overrides(zhenhai, {"parameters.exit.rate": 0.9, "parameters.exit.size_elasticity": 0.0})
+    for seed in range(4):
+        panel = simulate(sc, seed, firms=True).firms
+        producing = panel[(panel.year == sc.years[-1]) & ~panel.exited]
+        assert 0 in set(producing.firm), seed  # the refinery (id 0)
+        assert (panel.exit_reason[panel.firm > 0] == "市场退出").sum() > 1000  # the others did leave
