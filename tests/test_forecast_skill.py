@@ -329,3 +329,21 @@ def test_the_refit_step_sees_only_data_up_to_each_origin():
     rolling_backtest(load_scenario("scenarios/linhai_2023.yaml"), replications=2, fit=refit)
     assert seen and len({o for o, _ in seen}) == len(seen)
     assert all(last <= origin for origin, last in seen)
+
+
+@pytest.mark.parametrize("extra, words", [(["--method", "abc"], "--method"),
+                                          (["-w", "1", "--scheduler", "tcp://127.0.0.1:1"], "choose one executor")])
+def test_rolling_refuses_options_it_cannot_honour(tmp_path, extra, words):
+    out = tmp_path / "skill"
+    result = CliRunner().invoke(main, ["backtest", "--rolling", "scenarios/linhai_2023.yaml", "-o", str(out), "-r", "2",
+                                       "-q", "--no-refit", *extra])
+    assert result.exit_code == 2 and words in result.output and not out.exists()
+
+
+@pytest.mark.slow
+def test_rolling_on_a_dask_cluster_scores_as_the_serial_run(tmp_path):
+    args = ["backtest", "--rolling", "scenarios/linhai_2023.yaml", "-r", "3", "-q"]
+    serial = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "serial")])
+    dask = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "dask"), "--dask-local", "2"])
+    assert serial.exit_code == 0 and dask.exit_code == 0, serial.output + dask.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask" / "skill.csv"), pd.read_csv(tmp_path / "serial" / "skill.csv"))

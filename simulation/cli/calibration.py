@@ -74,10 +74,8 @@ def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quie
     With --rolling: forecast every observed point 1-3 years ahead from every origin and score
     the model, a naive random walk with drift and a statistical model (skill.csv)."""
     if rolling:
-        from .rolling import rolling_command
-
-        rolling_command(spec, out, until=until, replications=replications, seed=seed, rule=rule,
-                        workers=1 if workers is None else workers, quiet=quiet, refit=refit, swing_prior_sd=swing_prior_sd)
+        _rolling(spec, out, workers, dask_local, scheduler, method, quiet=quiet, until=until, replications=replications,
+                 seed=seed, rule=rule, refit=refit, swing_prior_sd=swing_prior_sd)
         return
     if until is None:
         raise InputError("give --until YEAR (or --rolling)", field="--until")
@@ -104,6 +102,19 @@ def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quie
     click.echo(f"\nback-test: fitted to years <= {until}; scored on later years (MdAPE in %)")
     click.echo(scores.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     click.echo(f"\n→ {out} (forecast.csv, backtest.csv, backtest.png)")
+
+
+def _rolling(spec, out, workers, dask_local, scheduler, method, **options) -> None:
+    """The rolling back-test on the executor chosen (serial by default): each origin's quick refit
+    is its own estimator, so a calibration --method has no meaning there."""
+    from .rolling import rolling_command
+
+    if method is not None:
+        raise InputError("--method chooses a calibration's estimator; --rolling refits each origin by its own "
+                         "quick method of moments, so drop --method", field="--method")
+    serial = workers is None and dask_local is None and scheduler is None
+    with _executor(1 if serial else workers, dask_local, scheduler) as pool:
+        rolling_command(spec, out, workers=pool, **options)
 
 
 def _executor(workers, dask_local, scheduler):
