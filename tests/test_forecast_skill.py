@@ -347,3 +347,12 @@ def test_rolling_on_a_dask_cluster_scores_as_the_serial_run(tmp_path):
     dask = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "dask"), "--dask-local", "2"])
     assert serial.exit_code == 0 and dask.exit_code == 0, serial.output + dask.output
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask" / "skill.csv"), pd.read_csv(tmp_path / "serial" / "skill.csv"))
+
+
+@pytest.mark.parametrize("until", ["2019", "2022"])
+def test_rolling_refuses_an_until_that_leaves_nothing_to_score(tmp_path, until):
+    out = tmp_path / "skill"
+    result = CliRunner().invoke(main, ["backtest", "--rolling", "scenarios/linhai_2023.yaml", "-o", str(out), "-r", "2",
+                                       "-q", "--no-refit", "--until", until])
+    assert result.exit_code == 2 and "--until" in result.output and "base year 2022" in result.output
+    assert not (out / "skill.csv").exists()

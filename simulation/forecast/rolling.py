@@ -100,6 +100,10 @@ def rolling_backtest(scenario: Scenario, region: str | None = None, *, replicati
     region = region or region_of(scenario)
     observed = scoreable(scenario, region, data_dir=data_dir)
     last = int(observed["year"].max()) if until is None else until
+    if until is not None and not observed["year"].between(scenario.base_year + 1, until).any():
+        # no target year at or before --until: nothing would be scored, and empty tables would look like a result
+        raise InputError(f"--until {until} leaves no observation to forecast: the first origin is the base year "
+                         f"{scenario.base_year}; give a year from {int(observed.loc[observed['year'] > scenario.base_year, 'year'].min())} on")
     extended = with_horizon(scenario, max(scenario.end_year, last), rule, file=f"<{scenario.name} to {last}>")
     refit = QuickRefit(seed=seed, data_dir=data_dir) if fit == "quick" else fit
     ensembles = _Ensembles(extended, observed, replications, seed, refit, workers, progress, log)
