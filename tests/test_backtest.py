@@ -64,3 +64,8 @@ def test_backtest_refuses_a_year_outside_the_run(tmp_path, zhenhai, until):
     spec = write_setup(tmp_path, zhenhai, maxiter=1)
     result = CliRunner().invoke(main, ["backtest", str(spec), "--until", until, "--out", str(tmp_path / "o"), "-q"])
     assert result.exit_code == 2 and "--until" in result.output
+
+
+def test_backtest_help_says_a_rolling_rerun_starts_over():
+    shown = " ".join(CliRunner().invoke(main, ["backtest", "--help"]).output.split())
+    assert "--rolling does not resume" in shown and "resumes the fit from its cache" in shown

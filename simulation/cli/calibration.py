@@ -11,7 +11,12 @@ from . import main
 from .run import _out_path
 
 
-def _options(fn):
+def _options(resumes: str):
+    """The options calibrate and backtest share; ``resumes`` says what a rerun into the same folder does."""
+    return lambda fn: _shared_options(fn, resumes)
+
+
+def _shared_options(fn, resumes: str):
     fn = click.option("--quiet", "-q", is_flag=True, help="No progress bars.")(fn)
     fn = click.option("--method", type=click.Choice(["smm", "abc"]), default=None,
                       help="Override the spec's method.")(fn)
@@ -22,12 +27,12 @@ def _options(fn):
     fn = click.option("--workers", "-w", type=click.IntRange(min=0), default=None, metavar="N",
                       help="Local processes (1: serial; default: every core). Never changes a number.")(fn)
     fn = click.option("--out", "-o", type=str, required=True, callback=_out_path,
-                      help="Output folder; rerunning the same command resumes from its cache.")(fn)
+                      help=f"Output folder; {resumes}.")(fn)
     return click.argument("spec", type=click.Path(path_type=Path))(fn)
 
 
 @main.command()
-@_options
+@_options("rerunning the same command resumes from its cache")
 @click.option("--parameters", "parameters_file", type=click.Path(path_type=Path), default=None,
               help="Also write the fitted parameter file here (e.g. calibration/fitted/zhenhai.yaml).")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw fit.png.")
@@ -51,11 +56,12 @@ def calibrate(spec: Path, out: Path, workers, dask_local, scheduler, method, qui
 
 
 @main.command()
-@_options
+@_options("rerunning the same command resumes the fit from its cache (--rolling does not resume: a rerun starts over)")
 @click.option("--until", type=int, default=None, metavar="YEAR",
               help="Fit to observations up to YEAR only (with --rolling: the last year to forecast; default: the last observed).")
 @click.option("--rolling", is_flag=True,
-              help="Rolling-origin back-test of SPEC, a scenario file or a folder of scenarios: skill.csv and figures in OUT.")
+              help="Rolling-origin back-test of SPEC, a scenario file or a folder of scenarios: skill.csv and figures in OUT "
+                   "(serial unless -w, --dask-local or --scheduler is given).")
 @click.option("--replications", "-r", type=click.IntRange(min=2), default=100, show_default=True,
               help="With --rolling: replications of each scenario.")
 @click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True, help="With --rolling: root seed.")
@@ -72,7 +78,8 @@ def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quie
     """Calibrate SPEC on data up to --until, forecast later years, score against a naive trend.
 
     With --rolling: forecast every observed point 1-3 years ahead from every origin and score
-    the model, a naive random walk with drift and a statistical model (skill.csv)."""
+    the model, a naive random walk with drift and a statistical model (skill.csv). A rolling
+    back-test keeps no cache: rerunning it computes every origin again."""
     if rolling:
         _rolling(spec, out, workers, dask_local, scheduler, method, quiet=quiet, until=until, replications=replications,
                  seed=seed, rule=rule, refit=refit, swing_prior_sd=swing_prior_sd)
