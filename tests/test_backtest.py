@@ -69,3 +69,14 @@ def test_backtest_refuses_a_year_outside_the_run(tmp_path, zhenhai, until):
 def test_backtest_help_says_a_rolling_rerun_starts_over():
     shown = " ".join(CliRunner().invoke(main, ["backtest", "--help"]).output.split())
     assert "--rolling does not resume" in shown and "resumes the fit from its cache" in shown
+
+
+def test_backtest_with_nothing_after_until_is_refused_before_fitting(tmp_path, zhenhai):
+    early = {"observed": [{"indicator": "value_added_above_scale", "years": [2021, 2022]}]}
+    spec = write_setup(tmp_path, zhenhai, maxiter=1, extra=early)
+    data = pd.read_csv(tmp_path / "obs.csv")
+    data[data["year"] <= 2022].to_csv(tmp_path / "obs.csv", index=False)  # nothing observed after --until
+    out = tmp_path / "bt"
+    result = CliRunner().invoke(main, ["backtest", str(spec), "--until", "2022", "--out", str(out), "-q", "-w", "1"])
+    assert result.exit_code == 2 and "no observation" in result.output and "after 2022" in result.output
+    assert not out.exists() or not any(out.iterdir())  # no fit ran, so no cache was left behind

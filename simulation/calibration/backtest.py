@@ -41,9 +41,7 @@ def forecast_table(cal: Calibration, simulated: pd.DataFrame, until: int) -> pd.
     names = list(dict.fromkeys(o.indicator for o in cal.spec.observed))
     rows = []
     for name in names:
-        obs = d[d["indicator"] == name].drop_duplicates("year").set_index("year")["value"].astype(float)
-        later = [int(y) for y in obs.index if until < y <= cal.scenario.end_year]
-        past = obs[obs.index <= until]
+        obs, later, past = _held_out(cal, name, until)
         if not later or past.empty:
             continue
         sim = simulated[simulated["indicator"] == name].groupby("year")["value"]
@@ -54,6 +52,13 @@ def forecast_table(cal: Calibration, simulated: pd.DataFrame, until: int) -> pd.
             rows.append({"indicator": name, "year": y, "observed": obs[y], "p10": values.quantile(0.1),
                          "p50": values.median(), "p90": values.quantile(0.9), "naive": naive[y]})
     return pd.DataFrame(rows, columns=["indicator", "year", "observed", "p10", "p50", "p90", "naive"])
+
+
+def _held_out(cal: Calibration, name: str, until: int) -> tuple[pd.Series, list[int], pd.Series]:
+    """An indicator's observations by year, the years after ``until`` within the run, and those up to it."""
+    d = cal.data
+    obs = d[d["indicator"] == name].drop_duplicates("year").set_index("year")["value"].astype(float)
+    return obs, [int(y) for y in obs.index if until < y <= cal.scenario.end_year], obs[obs.index <= until]
 
 
 def mdape(forecast: pd.Series, observed: pd.Series) -> float:
@@ -81,9 +86,11 @@ def backtest(spec: str | Path, until: int, out: str | Path | None = None, *, wor
         raise InputError(f"--until {until} must lie inside the run {full.scenario.base_year + 1}-{full.scenario.end_year - 1}",
                          file=str(full.file))
     cal = full.restricted(until)
-    result = calibrate(cal, out, workers=workers, progress=progress, method=method)
-    table = forecast_table(full, result.simulated, until)
-    if table.empty:
+    # checked before the fit: a forecast with nothing to score it against is not worth its runs
+    if not any(later and not past.empty for _, later, past in
+               (_held_out(full, name, until) for name in dict.fromkeys(o.indicator for o in full.spec.observed))):
         raise InputError(f"no observation of the spec's indicators after {until} to score the forecast against",
                          file=str(full.file), field="observed")
+    result = calibrate(cal, out, workers=workers, progress=progress, method=method)
+    table = forecast_table(full, result.simulated, until)
     return result, table, score(table)
