@@ -253,3 +253,19 @@ def test_a_plateau_keeps_the_optimum_rather_than_the_worse_fitting_scenario_valu
     fit = fit_smm(Plateau())
     row = fit.estimates.iloc[0]
     assert not row["identified"] and row["value"] >= 0.6 and fit.loss == 0.0
+
+
+@pytest.mark.slow
+def test_abc_resumes_only_a_state_of_the_same_settings(tmp_path, zhenhai):
+    def spec(folder, **abc):
+        (tmp_path / folder).mkdir()
+        return write_setup(tmp_path / folder, zhenhai, extra={"abc": {"particles": 10, "generations": 1, "batch": 10, **abc}})
+
+    first = calibrate(spec("a"), tmp_path / "out", method="abc")
+    assert first.fit.resumed == 0 and len(first.fit.posterior) == 10
+    more = calibrate(spec("b", particles=12), tmp_path / "out", method="abc")  # another population size: not resumed
+    assert more.fit.resumed == 0 and len(more.fit.posterior) == 12
+    longer = calibrate(spec("c", generations=2), tmp_path / "out", method="abc")  # one more generation continues the first
+    fresh = calibrate(spec("d", generations=2), tmp_path / "fresh", method="abc")
+    assert longer.fit.resumed == 1 and fresh.fit.resumed == 0
+    pd.testing.assert_frame_equal(longer.fit.posterior, fresh.fit.posterior)

@@ -87,10 +87,11 @@ def fit_abc(evaluator: Evaluator, out: str | Path | None) -> FitResult:
     """ABC-SMC posterior; the estimate is the posterior median, the interval its 2.5–97.5% range."""
     cal = evaluator.cal
     s = cal.spec.abc
-    state = Path(out) / f"abc_{cal.fingerprint()}.json" if out is not None else None
+    state = Path(out) / f"abc_{cal.abc_key()}.json" if out is not None else None
     history = []
     if state is not None and state.is_file():
-        history = [Generation.from_json(g) for g in json.loads(state.read_text(encoding="utf-8"))["generations"]]
+        saved = json.loads(state.read_text(encoding="utf-8"))["generations"]
+        history = [Generation.from_json(g) for g in saved[:s.generations]]  # a longer run's first generations
     resumed = len(history)
     scale = np.sqrt(evaluator.weights) / np.abs(evaluator.observed)
 
@@ -103,7 +104,8 @@ def fit_abc(evaluator: Evaluator, out: str | Path | None) -> FitResult:
 
     def save(hist):
         if state is not None:
-            io.write_json(state, {"fingerprint": cal.fingerprint(), "generations": [g.to_json() for g in hist]})
+            io.write_json(state, {"fingerprint": cal.fingerprint(), "abc": s.model_dump(),
+                                  "generations": [g.to_json() for g in hist]})
 
     history = abc_smc(distances, cal.bounds, particles=s.particles, generations=s.generations, quantile=s.quantile,
                       batch=s.batch, min_acceptance=s.min_acceptance, seed=cal.spec.seed, history=history,

@@ -187,6 +187,13 @@ class Calibration:
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=float).encode()).hexdigest()[:16]
 
+    def abc_key(self) -> str:
+        """The key of a resumable ABC-SMC state: the fingerprint and the settings that shape each
+        generation (particles, tolerance quantile, batch, minimum acceptance). ``generations`` is left
+        out: a shorter run's generations are the first ones of a longer run, which continues them."""
+        settings = self.spec.abc.model_dump(exclude={"generations"})
+        return hashlib.sha256(json.dumps([self.fingerprint(), settings], sort_keys=True).encode()).hexdigest()[:16]
+
     def restricted(self, until: int) -> Calibration:
         """The same calibration fitted only to observations in years up to ``until``.
 
