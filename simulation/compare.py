@@ -9,7 +9,7 @@ makes them far more precise than comparing two independent sets of runs.
 - Targets are matched across scenarios by indicator, year, measure, since, comparison and value.
   For each, ``p_met`` per scenario and the paired difference to the reference: the share of
   replications where only this scenario meets it, where only the reference does, and a 90%
-  interval for the difference (McNemar's variance of a paired difference of proportions).
+  interval for the difference (Newcombe's hybrid score interval for paired proportions).
 - Indicators are matched by name and year: each scenario's median and 10–90% range, and the
   median and 10–90% range of the paired difference to the reference.
 """
@@ -28,7 +28,7 @@ import yaml
 
 from . import io
 from .experiments.replicate import RunResult, run_replications
-from .intervals import wilson_interval
+from .intervals import newcombe_paired_interval, wilson_interval
 from .loader import load_scenario, scenario_hash
 from .provenance import provenance
 from .scenario import Scenario
@@ -108,14 +108,14 @@ def _met_by_replication(run: RunResult, target) -> np.ndarray:
 
 
 def paired_difference(this: np.ndarray, reference: np.ndarray) -> dict[str, float]:
-    """P(this) − P(reference) over paired replications, with a 90% interval (McNemar variance)."""
+    """P(this) − P(reference) over paired replications, with a 90% interval (Newcombe's hybrid score:
+    unlike a Wald interval it keeps a width when all discordant pairs go one way, or there are none)."""
     n = len(this)
-    only_this = float(np.mean(this & ~reference))
-    only_ref = float(np.mean(~this & reference))
-    diff = only_this - only_ref
-    se = np.sqrt(max(only_this + only_ref - diff**2, 0.0) / n)
-    return {"diff": diff, "diff_lo": max(diff - Z90 * se, -1.0), "diff_hi": min(diff + Z90 * se, 1.0), "only_this": only_this,
-            "only_reference": only_ref}
+    both, only_this_n, only_ref_n, neither = (int(np.sum(x)) for x in (this & reference, this & ~reference,
+                                                                         ~this & reference, ~this & ~reference))
+    only_this, only_ref = only_this_n / n, only_ref_n / n
+    lo, hi = newcombe_paired_interval(both, only_this_n, only_ref_n, neither, z=Z90)
+    return {"diff": only_this - only_ref, "diff_lo": lo, "diff_hi": hi, "only_this": only_this, "only_reference": only_ref}
 
 
 def compare_indicators(runs: list[RunResult], names: list[str]) -> pd.DataFrame:
@@ -191,7 +191,7 @@ def format_comparison(result: Comparison) -> str:
         first = rows.iloc[0]
         lines.append(f"{int(first['year']):>4}  {_pad(str(first['name']), 30)} " + "".join(cells))
     lines.append("P(met) [95%]: Wilson score interval. Δ: paired difference in P(met) against the reference, "
-                 "in percentage points (pp); 90% interval from McNemar's variance.")
+                 "in percentage points (pp); 90% interval: Newcombe's hybrid score for paired shares.")
     return "\n".join(lines)
 
 

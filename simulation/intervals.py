@@ -4,6 +4,10 @@ P(met) is a share of R replications, so it carries sampling error that shrinks a
 Wilson interval (Wilson 1927, *JASA* 22:209; recommended by Brown, Cai & DasGupta 2001,
 *Statistical Science* 16:101) keeps its coverage close to nominal for small R and for shares
 near 0 or 1, where the normal (Wald) interval collapses to a point.
+
+A difference of two such shares on paired replications (the same seeds) has Newcombe's hybrid
+score interval (Newcombe 1998, *Statistics in Medicine* 17:2635, method 10), which for the same
+reason never collapses when every discordant pair goes one way, or when there is none.
 """
 
 from __future__ import annotations
@@ -37,3 +41,23 @@ def with_interval(targets, replications: int):
     table.insert(at, "p_met_hi", hi)
     table.insert(at, "p_met_lo", lo)
     return table
+
+
+def newcombe_paired_interval(both: int, only_first: int, only_second: int, neither: int,
+                             z: float = Z95) -> tuple[float, float]:
+    """Lower and upper ends of Newcombe's hybrid score interval (method 10) for P(first) − P(second)
+    from a paired 2×2 table: the Wilson ends of each share combined with their correlation φ.
+
+    φ is corrected towards 0 by n/2 in ad − bc when positive, and 0 when a margin is empty, as
+    Newcombe prescribes; the interval then has positive width for any n > 0 and stays in [−1, 1].
+    """
+    n = int(both + only_first + only_second + neither)
+    a, b, c, d = (float(x) for x in (both, only_first, only_second, neither))
+    p1, p2 = (a + b) / n, (a + c) / n
+    (l1, u1), (l2, u2) = (tuple(map(float, wilson_interval(p, n, z))) for p in (p1, p2))
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    phi = 0.0 if margins == 0 else (max(cross - n / 2, 0.0) if cross >= 0 else cross) / np.sqrt(margins)
+    below = np.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
+    above = np.sqrt(max((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0.0))
+    return max(p1 - p2 - below, -1.0), min(p1 - p2 + above, 1.0)

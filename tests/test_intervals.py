@@ -1,10 +1,12 @@
-"""The Wilson interval of P(met): closed-form ends, containment, coverage."""
+"""The Wilson interval of P(met) and Newcombe's interval of a paired difference: published values, containment, coverage."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulation.intervals import Z95, wilson_interval
+from simulation.compare import paired_difference
+from simulation.intervals import Z95, newcombe_paired_interval, wilson_interval
 
 
 def test_closed_form_ends_at_zero_and_one():
@@ -29,3 +31,30 @@ def test_coverage_is_near_95_percent_for_small_samples():
         lo, hi = wilson_interval(k / n, n)
         coverage = np.mean((lo <= p) & (p <= hi))
         assert 0.92 <= coverage <= 0.99, (p, n, coverage)
+
+
+@pytest.mark.parametrize("table, ends", [
+    # Cavo et al. (2012) in Fagerland, Lydersen & Laake (2017), ch. 8: −0.1186 to −0.0046
+    ((59, 6, 16, 80), (-0.1186, -0.0046)),
+    # Newcombe (1998) example (a): the lower end 0.0569; the upper end as the method gives it
+    ((36, 12, 2, 0), (0.0569, 0.3404)),
+])
+def test_newcombe_interval_matches_published_values(table, ends):
+    lo, hi = newcombe_paired_interval(*table)
+    assert (round(lo, 4), round(hi, 4)) == ends
+
+
+@given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60), st.integers(0, 60))
+def test_newcombe_interval_contains_the_estimate_within_minus_one_one_with_width(a, b, c, d):
+    n = a + b + c + d
+    if n == 0:
+        return
+    lo, hi = newcombe_paired_interval(a, b, c, d)
+    assert -1.0 <= lo <= (b - c) / n <= hi <= 1.0 and hi > lo
+
+
+@pytest.mark.parametrize("this, reference", [([True] * 10, [False] * 10), ([True] * 10, [True] * 10),
+                                             ([True, False] * 5, [True, False] * 5)])
+def test_a_paired_difference_never_collapses_to_a_point(this, reference):
+    d = paired_difference(np.array(this), np.array(reference))
+    assert d["diff_lo"] < d["diff_hi"] and d["diff_lo"] <= d["diff"] <= d["diff_hi"]
