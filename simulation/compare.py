@@ -28,18 +28,21 @@ import yaml
 
 from . import io
 from .experiments.replicate import RunResult, run_replications
+from .indicators import INDICATORS
 from .intervals import newcombe_paired_interval, wilson_interval
 from .loader import load_scenario, scenario_hash
 from .provenance import provenance
 from .scenario import Scenario
-from .targets import met, money_at_current_prices, target_series
+from .targets import default_basis, met, money_at_current_prices, target_series
 
 Z90 = 1.6448536269514722  # two-sided 90% normal quantile
 
 TARGET_COLUMNS = ["name", "indicator", "year", "op", "target", "measure", "since", "scenario", "p_met", "p_met_lo",
                   "p_met_hi", "diff",
                   "diff_lo", "diff_hi", "only_this", "only_reference"]
-INDICATOR_COLUMNS = ["indicator", "year", "scenario", "median", "p10", "p90", "diff_median", "diff_p10", "diff_p90"]
+# unit and basis as targets.csv gives them: money (亿元, 万元/亩…) at current prices (当年价), the rest constant
+INDICATOR_COLUMNS = ["indicator", "year", "scenario", "unit", "basis", "median", "p10", "p90", "diff_median", "diff_p10",
+                     "diff_p90"]
 
 
 @dataclass
@@ -120,7 +123,7 @@ def paired_difference(this: np.ndarray, reference: np.ndarray) -> dict[str, floa
 
 def compare_indicators(runs: list[RunResult], names: list[str]) -> pd.DataFrame:
     """Per indicator and year that all scenarios have: levels and paired differences to the reference
-    (money at current prices, as the targets are judged)."""
+    (money at current prices, as the targets are judged; the ``basis`` column says so)."""
     wide = [money_at_current_prices(r.indicators, r.scenario).pivot_table(index=["indicator", "year"], columns="replication",
                                                                          values="value") for r in runs]
     common = wide[0].index
@@ -137,6 +140,8 @@ def compare_indicators(runs: list[RunResult], names: list[str]) -> pd.DataFrame:
             "diff_p10": diff.quantile(0.1, axis=1), "diff_p90": diff.quantile(0.9, axis=1),
         }, index=common))
     table = pd.concat(frames).reset_index()
+    table["unit"] = table["indicator"].map(lambda name: INDICATORS[name].unit if name in INDICATORS else None)
+    table["basis"] = table["indicator"].map(lambda name: default_basis(name, "level"))
     return table[INDICATOR_COLUMNS].sort_values(["indicator", "year", "scenario"], kind="stable", ignore_index=True)
 
 

@@ -14,7 +14,8 @@ The chain is read in three steps, each a handful of indicators:
 3. **targets**: the modelled targets of the document the lever reaches (its chance of being met
    moves, or its median measure by at least 0.5%): the measure and the chance of being met.
 
-Flows are summed over the run's years, stocks read at its last year. A row whose paired
+Flows are summed over the run's years, stocks read at its last year. Money (亿元, 万元/亩…) is at
+current prices (当年价), as the targets are judged; the ``basis`` column says which rows are. A row whose paired
 difference is zero in every replication is left out: the lever does not reach it.
 """
 
@@ -35,7 +36,7 @@ from .experiments.replicate import RunResult, run_replications
 from .indicators import INDICATORS
 from .loader import get_path, lever_paths, scenario_hash, with_overrides
 from .scenario import Scenario
-from .targets import met, money_at_current_prices, target_series
+from .targets import default_basis, met, money_at_current_prices, price_basis, target_series
 
 FIRST = ("remediated_low_efficiency", "remediated_scattered", "closed_backward_capacity", "land_freed",
          "land_cleared", "land_to_other_uses", "land_supplied", "land_revitalised", "energy_freed",
@@ -45,7 +46,7 @@ NEXT = ("land_granted_projects", "land_granted_expansion", "land_unmet_expansion
         "manufacturing_investment", "value_added_above_scale", "tax_per_mu", "value_added_per_mu")
 STAGES = {"first": FIRST, "next": NEXT}
 
-COLUMNS = ["stage", "name", "indicator", "unit", "measure", "base_median", "changed_median", "diff_median",
+COLUMNS = ["stage", "name", "indicator", "unit", "basis", "measure", "base_median", "changed_median", "diff_median",
            "diff_p10", "diff_p90", "p_met_base", "p_met_changed", "p_met_diff", "p_met_lo", "p_met_hi"]
 
 
@@ -108,7 +109,8 @@ def chain_table(base: RunResult, moved: RunResult) -> pd.DataFrame:
         for name in names:
             ind = INDICATORS[name]
             a, b = _measure(base_shown, name, ind.flow, first, last), _measure(moved_shown, name, ind.flow, first, last)
-            row = _row(stage, ind.label, name, ind.unit, f"Σ{first}–{last}" if ind.flow else str(last), a, b)
+            row = _row(stage, ind.label, name, ind.unit, default_basis(name, "level"),
+                       f"Σ{first}–{last}" if ind.flow else str(last), a, b)
             if row is not None:
                 rows.append(row)
     for t in sc.targets:
@@ -117,7 +119,8 @@ def chain_table(base: RunResult, moved: RunResult) -> pd.DataFrame:
         a = target_series(base.indicators, t, base.scenario).sort_index().to_numpy(float)
         b = target_series(moved.indicators, t, moved.scenario).sort_index().to_numpy(float)
         measure = f"{t.year} {t.op}{t.value:g}" + ("" if t.measure == "level" else f" ({t.measure} since {t.since})")
-        row = _row("targets", t.name, t.indicator, t.unit or INDICATORS[t.indicator].unit, measure, a, b, keep=True)
+        row = _row("targets", t.name, t.indicator, t.unit or INDICATORS[t.indicator].unit, price_basis(t), measure, a, b,
+                   keep=True)
         assert row is not None  # keep=True always gives a row
         met_a, met_b = met(a, t), met(b, t)
         pd_ = paired_difference(met_b, met_a)
@@ -135,13 +138,13 @@ def _measure(indicators: pd.DataFrame, name: str, flow: bool, first: int, last: 
     return (wide[[y for y in wide.columns if first <= y <= last]].sum(axis=1) if flow else wide[last]).to_numpy(float)
 
 
-def _row(stage, label, indicator, unit, measure, a, b, *, keep: bool = False) -> dict | None:
+def _row(stage, label, indicator, unit, basis, measure, a, b, *, keep: bool = False) -> dict | None:
     diff = b - a
     finite = np.isfinite(diff)
     if not keep and (not finite.any() or np.all(diff[finite] == 0)):
         return None
     q = np.nanquantile(diff, [0.1, 0.5, 0.9]) if finite.any() else (np.nan,) * 3
-    return {"stage": stage, "name": label, "indicator": indicator, "unit": unit, "measure": measure,
+    return {"stage": stage, "name": label, "indicator": indicator, "unit": unit, "basis": basis, "measure": measure,
             "base_median": float(np.nanmedian(a)) if np.isfinite(a).any() else np.nan,
             "changed_median": float(np.nanmedian(b)) if np.isfinite(b).any() else np.nan,
             "diff_median": float(q[1]), "diff_p10": float(q[0]), "diff_p90": float(q[2]),

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from simulation.cli import main
-from simulation.compare import compare, paired_difference
+from simulation.compare import compare, paired_difference, write_compare
 from simulation.loader import with_overrides
 
 from .conftest import ROOT, ZHENHAI
@@ -39,6 +39,13 @@ def test_money_levels_are_shown_at_current_prices_as_the_run_judges_them(small):
     shown = shown.set_index("indicator")["median"]
     assert shown["tax_per_mu"] == pytest.approx(median("tax_per_mu") * small.price_level(last))
     assert shown["value_added_rate"] == median("value_added_rate")
+
+
+def test_the_indicator_file_says_money_is_at_current_prices(small, tmp_path):
+    write_compare(compare([small, small], 2, seed=2), tmp_path / "c")
+    table = pd.read_parquet(tmp_path / "c" / "compare_indicators.parquet").drop_duplicates("indicator").set_index("indicator")
+    assert table.loc["tax_per_mu", ["unit", "basis"]].tolist() == ["万元/亩", "current"]  # as targets.csv says it
+    assert table.loc["value_added_rate", "basis"] == "constant"
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -61,6 +62,10 @@ def test_cli_writes_the_table_and_refuses_a_bad_lever(tmp_path, short_land):
                                    "-r", "3", "-o", str(out), "-q", "--lang", "en"])
     assert ok.exit_code == 0, ok.output
     assert (out / "explain.csv").is_file() and (out / "figures" / "explain.png").is_file()
+    table = pd.read_csv(out / "explain.csv")
+    money = table["unit"].str.contains("元", na=False)
+    assert money.any() and (table.loc[money, "basis"] == "current").all()  # 当年价, as the targets are judged
+    assert (table.loc[~money, "basis"] == "constant").all()
 
 
 def test_targets_are_judged_as_the_run_judges_them(zhenhai):
