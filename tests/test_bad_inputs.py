@@ -389,3 +389,12 @@ def test_errors_about_foreign_files_do_not_echo_them(tmp_path):
 
 def test_the_corpus_covers_every_listed_bad_input():
     assert len(CASES) >= 70
+
+
+def test_an_interrupted_command_exits_with_130(monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("simulation.loader.load_scenario", interrupted)
+    result = CliRunner().invoke(main, ["levers", "scenarios/linhai_2023.yaml"])
+    assert result.exit_code == 130 and "aborted" in result.output

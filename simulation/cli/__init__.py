@@ -25,9 +25,10 @@ class _Group(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.exceptions.Abort:
+        except click.exceptions.Abort as exc:
             click.echo("aborted", err=True)
-            sys.exit(1)
+            # Ctrl-C: 128 + SIGINT, as a shell reports an interrupted command
+            sys.exit(130 if isinstance(exc.__context__, KeyboardInterrupt) else 1)
         except click.exceptions.NoArgsIsHelpError as exc:
             exc.show()
             sys.exit(exc.exit_code)
