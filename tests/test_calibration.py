@@ -150,6 +150,8 @@ def test_a_dask_cluster_gives_the_serial_loss(setup):
 @pytest.mark.parametrize("change, field, words", [
     ({"parameters": [{"path": "parameters.growth.no_such", "bounds": [0, 1]}]}, "parameters.0.path", "no such parameter"),
     ({"observed": [{"indicator": "not_an_indicator", "years": [2021]}]}, "observed.0.indicator", "unknown indicator"),
+    ({"observed": [{"indicator": "value_added_above_scal", "years": [2021]}]}, "observed.0.indicator",
+     "nearest: value_added_above_scale"),
     ({"observed": [{"indicator": "little_giants", "years": [2021]}]}, "observed.0.years", "no observed value"),
     ({"observed": [{"indicator": "firms_below_scale", "years": [2020]}]}, "observed.0.years", "base year"),
     ({"observed": [{"indicator": "firms_below_scale", "years": [2030]}]}, "observed.0.years", "outside"),
@@ -269,3 +271,4 @@ def test_abc_resumes_only_a_state_of_the_same_settings(tmp_path, zhenhai):
     fresh = calibrate(spec("d", generations=2), tmp_path / "fresh", method="abc")
     assert longer.fit.resumed == 1 and fresh.fit.resumed == 0
     pd.testing.assert_frame_equal(longer.fit.posterior, fresh.fit.posterior)
+

@@ -295,8 +295,9 @@ def _targets(spec: CalibrationSpec, scenario: Scenario, data: pd.DataFrame, path
     for i, obs in enumerate(spec.observed):
         field = f"observed.{i}"
         if obs.indicator not in INDICATORS:
-            raise InputError(f"unknown indicator {obs.indicator!r} (not in simulation.indicators)",
-                             file=str(path), field=f"{field}.indicator")
+            from ..targets import unknown_indicator
+
+            raise unknown_indicator(obs.indicator, file=str(path), field=f"{field}.indicator")
         for year in obs.years:
             if not scenario.base_year < year <= scenario.end_year:
                 raise InputError(
