@@ -272,3 +272,14 @@ def test_abc_resumes_only_a_state_of_the_same_settings(tmp_path, zhenhai):
     assert longer.fit.resumed == 1 and fresh.fit.resumed == 0
     pd.testing.assert_frame_equal(longer.fit.posterior, fresh.fit.posterior)
 
+
+def test_a_data_row_without_a_source_is_named_by_its_line(setup, tmp_path):
+    data = pd.read_csv(setup.parent / "obs.csv")
+    data.loc[4, "source"] = None  # the fifth row: line 6 of the file, after the header
+    data.to_csv(tmp_path / "obs.csv", index=False)
+    spec = yaml.safe_load(setup.read_text())
+    (tmp_path / "small.yaml").write_text((setup.parent / "small.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(InputError, match="line 6") as err:
+        load_calibration(tmp_path / "spec.yaml")
+    assert err.value.field == "source"

@@ -285,8 +285,10 @@ def read_data(path: Path, region: str | None, *, spec_file: Path) -> pd.DataFram
         frame = frame[frame["region"] == region]
         if frame.empty:
             raise InputError(f"no rows for region {region!r} in {path.name}", file=str(spec_file), field="region")
-    if frame["source"].isna().any():
-        raise InputError("every row needs a source", file=str(path), field="source")
+    unsourced = frame["source"].isna() | (frame["source"].astype(str).str.strip() == "")
+    if unsourced.any():  # the index is the file's row: line = index + 2 (after the header)
+        raise InputError(f"every row needs a source; line {int(unsourced.idxmax()) + 2} has none", file=str(path),
+                         field="source")
     return frame.reset_index(drop=True)
 
 
