@@ -283,3 +283,12 @@ def test_a_data_row_without_a_source_is_named_by_its_line(setup, tmp_path):
     with pytest.raises(InputError, match="line 6") as err:
         load_calibration(tmp_path / "spec.yaml")
     assert err.value.field == "source"
+
+
+def test_an_unwritable_parameter_file_is_refused_before_fitting(setup, tmp_path):
+    (tmp_path / "a_file").write_text("not a folder")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["calibrate", str(setup), "--out", str(out), "-q", "-w", "1",
+                                       "--parameters", str(tmp_path / "a_file" / "fitted" / "p.yaml")])
+    assert result.exit_code == 2 and "--parameters" in result.output
+    assert not out.exists()  # refused before the fit wrote its cache

@@ -42,8 +42,8 @@ def calibrate(spec: Path, out: Path, workers, dask_local, scheduler, method, qui
     from ..calibration import calibrate as run_calibrate
     from ..calibration import write_calibration, write_parameters
 
-    if parameters_file is not None and parameters_file.is_dir():
-        raise InputError("is a folder; give the parameter file's name", file=str(parameters_file), field="--parameters")
+    if parameters_file is not None:
+        _check_writable(parameters_file)
     with _executor(workers, dask_local, scheduler) as pool:
         result = run_calibrate(spec, out, workers=pool, progress=not quiet, method=method)
     write_calibration(result, out, plots=plots)
@@ -53,6 +53,19 @@ def calibrate(spec: Path, out: Path, workers, dask_local, scheduler, method, qui
     click.echo(f"\n{result.fit.evaluations} parameter vectors simulated in {result.wall_time:.0f} s → {out}")
     click.echo(f"  estimates: {out / 'estimates.csv'}; scenario at the estimate: {out / 'parameters.yaml'}"
                + (f"; also {parameters_file}" if parameters_file is not None else ""))
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a --parameters file that could not be written, before the fit rather than after it."""
+    import os
+
+    if path.is_dir():
+        raise InputError("is a folder; give the parameter file's name", file=str(path), field="--parameters")
+    folder = path.parent
+    while not folder.exists():  # the nearest folder that exists is where the missing ones would be made
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot be written: {folder} is not a writable folder", file=str(path), field="--parameters")
 
 
 @main.command()
