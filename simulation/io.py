@@ -11,7 +11,7 @@ import os
 import platform
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -115,13 +115,14 @@ _NOT_RESULTS = (".git", "pyproject.toml", "setup.py", "scenarios")
 
 
 def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = False,
-                       scenario_file: str | Path | None = None) -> Path:
+                       scenario_file: str | Path | Sequence[str | Path] | None = None) -> Path:
     """An empty output folder for a one-shot command (``run``, ``compare``): never mixed with old files.
 
     A folder holding anything is refused unless ``overwrite``, which first clears it; a folder
     that does not look like results (no ``manifest.json``, or a project's files) is never cleared.
     Running a scenario file again replaces its own results: a folder holding an earlier ``kind``
-    result of the same ``scenario_file``, and nothing else, is cleared and reused. Results of another
+    result of the same ``scenario_file`` (for ``compare``, the same files in the same order), and
+    nothing else, is cleared and reused. Results of another
     file (a variant or a calibrated scenario under the same name) and files the tool did not write
     there are kept, and the folder refused. An empty name is refused (it would mean the working folder).
     """
@@ -144,24 +145,39 @@ def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = 
 
 # what a run writes into its folder, and what plot, report and excel add to it
 _RESULT_ENTRIES = frozenset({"indicators.parquet", "flows.parquet", "targets.csv", "scenario.yaml", "manifest.json",
-                             "firms.parquet", "figures", "report.html", "report.pdf", "excel"})
+                             "firms.parquet", "figures", "report.html", "report.pdf", "excel",
+                             "compare_targets.csv", "compare_indicators.parquet", "runs"})
 
 
-def _not_a_rerun(path: Path, kind: str, scenario_file: str | Path | None) -> str | None:
+def _not_a_rerun(path: Path, kind: str, scenario_file: str | Path | Sequence[str | Path] | None) -> str | None:
     """Why clearing ``path`` unasked would lose something (None: it holds only this command's own
     earlier ``kind`` result of ``scenario_file``)."""
     held = _manifest(path)
     if held is None or held.get("kind") != kind:
         what = _held_kind(held)
         return f"holds {what} results" if what else "is not empty"
-    # the file's resolved path; a folder written before that was recorded has the path as given
-    stored = held.get("scenario_path") or held.get("scenario_file")
-    if scenario_file is None or not isinstance(stored, str) or Path(stored).resolve() != Path(scenario_file).resolve():
-        return f"holds {kind} results of another scenario file ({held.get('scenario_file') or held.get('scenario')})"
-    others = sorted(child.name for child in path.iterdir() if child.name not in _RESULT_ENTRIES)
+    stored = _held_files(held)
+    given = [scenario_file] if isinstance(scenario_file, (str, Path)) else list(scenario_file or [])
+    if not given or [Path(f).resolve() for f in given] != [Path(f).resolve() for f in stored]:
+        as_given = held.get("scenario_file")  # the path as the user gave it, for the message
+        files = as_given if isinstance(as_given, str) else ", ".join(stored) or held.get("scenario") or "not recorded"
+        return f"holds {kind} results of {'another scenario file' if len(stored) <= 1 else 'other scenario files'} ({files})"
+    # a write cut short leaves its temporary file (.name.XXXX.tmp): ours to clear
+    others = sorted(child.name for child in path.iterdir()
+                    if child.name not in _RESULT_ENTRIES and not (child.name.startswith(".") and child.name.endswith(".tmp")))
     if others:
         return f"holds files {kind} did not write ({', '.join(others[:3])}{', …' if len(others) > 3 else ''})"
     return None
+
+
+def _held_files(held: dict) -> list[str]:
+    """The scenario files a manifest records: its file's resolved path (a folder written before that
+    was recorded has the path as given), or a comparison's files in order."""
+    one = held.get("scenario_path") or held.get("scenario_file")
+    if isinstance(one, str):
+        return [one]
+    files = [s.get("file") for s in held.get("scenarios") or [] if isinstance(s, dict)]
+    return [f for f in files if isinstance(f, str)] if all(isinstance(f, str) for f in files) else []
 
 
 def clear_folder(path: str | Path) -> None:

@@ -105,3 +105,23 @@ def test_compare_refuses_bad_input_with_exit_2(tmp_path):
     for args in (["compare", str(ZHENHAI)], ["compare", str(ZHENHAI), str(bad)]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_rerunning_a_compare_cut_short_replaces_its_results(tmp_path, small):
+    import yaml
+
+    files = []
+    for name in ("a", "b"):
+        files.append(tmp_path / f"{name}.yaml")
+        files[-1].write_text(yaml.safe_dump(small.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "cmp"
+    args = ["compare", *map(str, files), "-r", "2", "-o", str(out), "-q", "--no-plots"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    (out / "figures").mkdir()
+    (out / "figures" / ".attainment.svg.x1y2.tmp").write_text("")  # a figure's write cut short
+    (out / ".compare_targets.csv.z3.tmp").write_text("")
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert not (out / "figures").exists() and not (out / ".compare_targets.csv.z3.tmp").exists()
+    swapped = CliRunner().invoke(main, ["compare", str(files[1]), str(files[0]), "-r", "2", "-o", str(out), "-q"])
+    assert swapped.exit_code == 2 and "other scenario files" in swapped.output and str(files[0]) in swapped.output

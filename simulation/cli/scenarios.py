@@ -77,7 +77,7 @@ def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path
     limits.check_size(replications * len(scenarios), limits.MAX_RUNS, limits.BYTES_PER_RUN,
                       "replications (all scenarios)", field="--replications")
     out = out or Path("results") / ("compare_" + "_vs_".join(unique_names([sc.name for sc in loaded])))
-    out = prepare_out_folder(out, "compare", overwrite=overwrite)
+    out = prepare_out_folder(out, "compare", overwrite=overwrite, scenario_file=list(scenarios))
     result = run_compare(loaded, replications, seed, workers=workers, progress=not quiet)
     write_compare(result, out, files=[str(p) for p in scenarios])
     if plots:
