@@ -11,12 +11,13 @@ from . import main
 from .run import _out_path
 
 
-def _options(resumes: str):
-    """The options calibrate and backtest share; ``resumes`` says what a rerun into the same folder does."""
-    return lambda fn: _shared_options(fn, resumes)
+def _options(resumes: str, workers_default: str = "every core"):
+    """The options calibrate and backtest share; ``resumes`` says what a rerun into the same folder
+    does, ``workers_default`` what no --workers means."""
+    return lambda fn: _shared_options(fn, resumes, workers_default)
 
 
-def _shared_options(fn, resumes: str):
+def _shared_options(fn, resumes: str, workers_default: str):
     fn = click.option("--quiet", "-q", is_flag=True, help="No progress bars.")(fn)
     fn = click.option("--method", type=click.Choice(["smm", "abc"]), default=None,
                       help="Override the spec's method.")(fn)
@@ -25,7 +26,7 @@ def _shared_options(fn, resumes: str):
     fn = click.option("--dask-local", type=click.IntRange(min=1), default=None, metavar="N",
                       help="Start a Dask LocalCluster of N worker processes.")(fn)
     fn = click.option("--workers", "-w", type=click.IntRange(min=0), default=None, metavar="N",
-                      help="Local processes (1: serial; default: every core). Never changes a number.")(fn)
+                      help=f"Local processes (1: serial; default: {workers_default}). Never changes a number.")(fn)
     fn = click.option("--out", "-o", type=str, required=True, callback=_out_path,
                       help=f"Output folder; {resumes}.")(fn)
     return click.argument("spec", type=click.Path(path_type=Path))(fn)
@@ -69,7 +70,8 @@ def _check_writable(path: Path) -> None:
 
 
 @main.command()
-@_options("rerunning the same command resumes the fit from its cache (--rolling does not resume: a rerun starts over)")
+@_options("rerunning the same command resumes the fit from its cache (--rolling does not resume: a rerun starts over)",
+          "every core for a fit, serial for --rolling")
 @click.option("--until", type=int, default=None, metavar="YEAR",
               help="Fit to observations up to YEAR only (with --rolling: the last year to forecast; default: the last observed).")
 @click.option("--rolling", is_flag=True,
