@@ -292,3 +292,18 @@ def test_an_unwritable_parameter_file_is_refused_before_fitting(setup, tmp_path)
                                        "--parameters", str(tmp_path / "a_file" / "fitted" / "p.yaml")])
     assert result.exit_code == 2 and "--parameters" in result.output
     assert not out.exists()  # refused before the fit wrote its cache
+
+
+def test_money_moments_are_fitted_at_current_prices(zhenhai):
+    """Observations of money (规上增加值, 亿元) are at current prices; the moments the fit compares
+    with them are the model's base-year values times the scenario's price level, counts unchanged."""
+    from simulation.calibration.objective import simulate_moments
+    from simulation.model import simulate
+
+    seed = np.random.SeedSequence(5)
+    keys = [("value_added_above_scale", 2023), ("firms_above_scale", 2023)]
+    got = simulate_moments(zhenhai, keys, seed)
+    plain = simulate(zhenhai, seed).indicators.set_index(["indicator", "year"])["value"]
+    assert zhenhai.price_level(2023) != 1.0
+    assert got[0] == plain[keys[0]] * zhenhai.price_level(2023)
+    assert got[1] == plain[keys[1]]

@@ -27,6 +27,7 @@ from ..experiments.executors import Executor, make_executor
 from ..experiments.replicate import run_replications
 from ..loader import scenario_hash
 from ..provenance import provenance
+from ..targets import money_at_current_prices
 from .abc import Generation, abc_smc, weighted_quantile
 from .objective import Evaluator, as_fitted, progress_bar, run_tasks, scenario_at
 from .smm import FitResult, fit_smm, spans_bounds
@@ -80,7 +81,9 @@ def calibrate(spec: str | Path | Calibration, out: str | Path | None = None, *, 
                                 workers=pool)
         bar.total = bar.n + final
         bar.update(final)
-    return Calibrated(cal, fit, runs.indicators, time.perf_counter() - start, dt.date.today().isoformat())
+    # money at current prices, as observed and as the moments were fitted
+    simulated = money_at_current_prices(runs.indicators, runs.scenario)
+    return Calibrated(cal, fit, simulated, time.perf_counter() - start, dt.date.today().isoformat())
 
 
 def fit_abc(evaluator: Evaluator, out: str | Path | None) -> FitResult:

@@ -54,8 +54,11 @@ def scenario_at(scenario: Scenario, parameters: Sequence[FitParameter], theta: A
 def simulate_moments(
     scenario: Scenario, keys: Sequence[tuple[str, int]], seed: np.random.SeedSequence,
 ) -> np.ndarray:
-    """One replication's values of the observed (indicator, year) moments."""
-    ind = simulate(scenario, seed).indicators
+    """One replication's values of the observed (indicator, year) moments; money at current prices,
+    as it is observed (the model's own indicators are at base-year prices)."""
+    from ..targets import money_at_current_prices
+
+    ind = money_at_current_prices(simulate(scenario, seed).indicators, scenario)
     table = ind.set_index(["indicator", "year"])["value"]
     return np.array([float(table.get(key, np.nan)) for key in keys])
 

@@ -184,6 +184,7 @@ class Calibration:
             "scenario": scenario_hash(self.scenario),
             "targets": self.targets[["indicator", "year", "value", "weight"]].to_dict("records"),
             "parameters": [p.model_dump() for p in self.spec.parameters], "seed": self.spec.seed, "replications": self.spec.replications,
+            "money": "current prices",  # moments of money levels are compared at current prices (a cache of before is stale)
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=float).encode()).hexdigest()[:16]
 

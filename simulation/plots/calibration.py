@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .fonts import panel_grid, plot_style, resolve_lang
-from .labels import indicator_label, unit_label
+from .labels import indicator_label, price_suffix, unit_label
 
 
 def fit_figure(simulated: pd.DataFrame, observed: pd.DataFrame, *, fitted: pd.DataFrame | None = None,
@@ -89,6 +89,6 @@ def _panel(ax, simulated, observed, fitted, name, until, lang) -> None:
         ax.axvline(until + 0.5, color="0.4", ls="--", lw=0.8)
     unit = obs["unit"].iloc[0] if len(obs) and "unit" in obs else None
     ax.set_title(indicator_label(name, lang))
-    ax.set_ylabel(unit_label(unit, lang))
+    ax.set_ylabel(unit_label(unit, lang) + price_suffix(unit, "current", None, lang))  # fitted and observed alike
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="best", fontsize=7)
