@@ -122,7 +122,7 @@ PART_ZH = {
     "report_probability": "入统概率", "report_probability_incentive": "激励下入统概率",
     "idle_land_per_year": "每年盘活低效用地", "lease_first_share": "先租后让占比",
     "close_share": "关停占比", "review_pass_rate": "复核通过率", "investment_median": "项目投资中位数",
-    "patience_months": "项目等待耐心(月)",
+    "patience_months": "项目等待耐心(月)", "effort": "工作力度", "clearing_months": "收储整理周期(月)",
 }
 
 
@@ -132,8 +132,10 @@ def path_label(path: str, lang: str = "zh", *, name: str | None = None) -> str:
     parts = [p for p in str(path).split(".") if not p.isdigit()]
     if lang == "zh":
         known = [PART_ZH[p] for p in parts[1:] if p in PART_ZH] if len(parts) > 1 else []
-        if known:
+        if known and parts[-1] in PART_ZH:
             return "·".join(known[-2:])
+        if known:  # an unnamed last part keeps its own name: the label must still say which quantity
+            return f"{known[-1]}·{parts[-1]}"
     if name:
         return name.replace("_", " ")
     return " ".join(parts[-2:]).replace("_", " ")

@@ -56,3 +56,10 @@ def test_declared_units_and_counts(zhenhai, path, unit, count):
 def test_labels_name_the_lever():
     assert path_label("levers.remediation.firms_per_year", "zh") == "腾笼换鸟整治·每年家数"
     assert path_label("levers.remediation.firms_per_year", "en", name="remediation_firms") == "remediation firms"
+
+
+def test_path_label_keeps_the_quantity_when_its_last_part_has_no_chinese_name():
+    """The label names the quantity, not only its group: "招商引资" alone would not say which lever."""
+    assert path_label("levers.attraction.effort", "zh") == "招商引资·工作力度"
+    assert path_label("parameters.land.clearing_months", "zh") == "用地·收储整理周期(月)"
+    assert path_label("levers.attraction.some_new_knob", "zh") == "招商引资·some_new_knob"
