@@ -182,7 +182,7 @@ def _p_cell(r) -> str:
 
 def compare_indicators_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, str]:
     from .plots.compare import DEFAULT_INDICATORS
-    from .plots.labels import indicator_label, price_suffix
+    from .plots.labels import flow_suffix, indicator_label, price_suffix
 
     ind = pd.read_parquet(folder / "compare_indicators.parquet")
     targets = pd.read_csv(folder / "compare_targets.csv")
@@ -198,12 +198,13 @@ def compare_indicators_section(folder: Path, manifest: dict, lang: str) -> tuple
         last = ind[ind["indicator"] == indicator]
         last = last[last["year"] == last["year"].max()].set_index("scenario")
         prices = price_suffix(INDICATORS[indicator].unit if indicator in INDICATORS else None, "current", 0, lang)
-        cells = [e(indicator_label(indicator, lang)), e(unit_of(indicator, lang) + prices), e(int(last["year"].iloc[0])),
+        cells = [e(indicator_label(indicator, lang)), e(unit_of(indicator, lang) + prices + flow_suffix(indicator, lang)),
+                 e(int(last["year"].iloc[0])),
                  num(last.loc[reference, "median"])]
         for name in others:
             r = last.loc[name]
             cells += [num(r["median"]), f"{num(r['diff_median'])} [{num(r['diff_p10'])}, {num(r['diff_p90'])}]"]
-        rows.append([*cells, e(difference_unit(indicator, lang) + prices)])
+        rows.append([*cells, e(difference_unit(indicator, lang) + prices + flow_suffix(indicator, lang))])
     return "indicators", w("indicators", lang), table(header, rows, set(range(3, len(header) - 1)))
 
 

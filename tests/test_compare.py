@@ -125,3 +125,13 @@ def test_rerunning_a_compare_cut_short_replaces_its_results(tmp_path, small):
     assert not (out / "figures").exists() and not (out / ".compare_targets.csv.z3.tmp").exists()
     swapped = CliRunner().invoke(main, ["compare", str(files[1]), str(files[0]), "-r", "2", "-o", str(out), "-q"])
     assert swapped.exit_code == 2 and "other scenario files" in swapped.output and str(files[0]) in swapped.output
+
+
+def test_a_flow_is_labelled_as_the_year_s_amount():
+    """腾出用能 in a year (1.8万吨) beside a cumulative target (13万吨) must not read as the sum."""
+    from simulation.plots.labels import flow_suffix
+
+    assert flow_suffix("energy_freed", "zh") == "（当年）"
+    assert flow_suffix("energy_freed", "en") == " (in the year)"
+    assert flow_suffix("value_added_above_scale", "zh") == ""  # a stock
+    assert flow_suffix("no_such_indicator", "zh") == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .fonts import GREY, OKABE_ITO, cm
-from .labels import indicator_label, price_suffix, target_label, unit_label
+from .labels import flow_suffix, indicator_label, price_suffix, target_label, unit_label
 from .save import save_figure, stamp_in_force
 from .workers import draw_all
 
@@ -67,7 +67,8 @@ def indicator_lines(indicators: pd.DataFrame, indicator: str, *, lang: str = "zh
                 ls=("-", "--", ":", "-.")[k % 4])  # line styles keep scenarios apart in grey
     ax.set_title(indicator_label(indicator, lang))
     unit = INDICATORS[indicator].unit if indicator in INDICATORS else None
-    ax.set_ylabel(unit_label(unit, lang) + price_suffix(unit, "current", 0, lang))  # compare_indicators: money at current prices
+    # compare_indicators: money at current prices; a flow is each year's amount, not a sum since the start
+    ax.set_ylabel(unit_label(unit, lang) + price_suffix(unit, "current", 0, lang) + flow_suffix(indicator, lang))
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(frameon=False, fontsize="small")
     return ax

@@ -157,6 +157,15 @@ def flow_label(name: str, lang: str) -> str:
     return name if lang == "zh" else FLOW_EN.get(name, _ascii_or(name, "other"))
 
 
+def flow_suffix(indicator: str | None, lang: str) -> str:
+    """"（当年）" / " (in the year)" for a flow (each year's amount, not a sum since the start), so a
+    year's value beside a cumulative target is not read as the cumulative one; nothing for a stock."""
+    ind = INDICATORS.get(indicator) if indicator else None
+    if ind is None or not ind.flow:
+        return ""
+    return "（当年）" if lang == "zh" else " (in the year)"
+
+
 def price_suffix(unit: str | None, basis: str, base_year: int | None, lang: str) -> str:
     """The prices a money quantity is shown at, as a suffix to its unit: "（当年价）" or " (2020 prices)"
     (" (constant prices)" without a base year); nothing for a unit that is not money."""
