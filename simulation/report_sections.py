@@ -39,6 +39,8 @@ WORDS = {
     "diff_median_of": ("Δ {name} 中位数 [10%–90%]", "Δ {name} median [10%–90%]"),
     "p_min": ("最低达成概率", "Lowest P(met)"), "p_median": ("中位达成概率", "Median P(met)"),
     "p_max": ("最高达成概率", "Highest P(met)"), "best": ("最高处的因素取值", "Factor values where highest"),
+    "same_everywhere": ("各设计点相同: 因素不改变达成概率", "the same at every design point: no factor moves it"),
+    "tied": ("另有 {n} 个设计点同为最高", "{n} more design points as high"),
     "output": ("输出", "Output"), "s1": ("一阶 S1 ± 置信半宽", "First order S1 ± conf."),
     "st": ("总效应 ST ± 置信半宽", "Total ST ± conf."), "mu_star": ("μ* ± 置信半宽", "μ* ± conf."),
     "sigma": ("σ", "σ"), "index_unit": ("无量纲(方差占比)", "dimensionless (share of variance)"),
@@ -242,15 +244,24 @@ def sweep_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, st
               w("p_max", lang), w("best", lang)]
     rows = []
     for (target, year), group in attainment.groupby(["target", "year"], sort=False):
-        best = group.loc[group["p_met"].idxmax()]
-        where = "; ".join(f"{labels.get(c, c)} = {num(v, 4) if isinstance(v, (int, float)) else v}"
-                          for c, v in design.loc[int(best["point"])].items())
+        where = _where_highest(group, design, labels, lang)
         indicator = group["indicator"].iloc[0]
         measure = group["measure"].iloc[0] if "measure" in group else "level"  # a store written before it was kept: levels
         measure = measure if isinstance(measure, str) else "level"
         rows.append([e(target), e(int(year)), e(unit_of(indicator, lang, measure)) if isinstance(indicator, str) else "",
                      pct(group["p_met"].min()), pct(group["p_met"].median()), pct(group["p_met"].max()), e(where)])
     return "attainment", w("attainment", lang), table(header, rows, {3, 4, 5})
+
+
+def _where_highest(group: pd.DataFrame, design: pd.DataFrame, labels: dict, lang: str) -> str:
+    """The factor values of the design point where P(met) is highest; where every point ties, that
+    no factor moves it (the first point would be an arbitrary pick), and how many others tie."""
+    top = group[group["p_met"] == group["p_met"].max()]
+    if len(top) == len(group) and len(group) > 1:
+        return w("same_everywhere", lang)
+    where = "; ".join(f"{labels.get(c, c)} = {num(v, 4) if isinstance(v, (int, float)) else v}"
+                      for c, v in design.loc[int(top["point"].iloc[0])].items())
+    return where + (f" ({w('tied', lang, n=len(top) - 1)})" if len(top) > 1 else "")
 
 
 def indices_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, str]:

@@ -345,3 +345,18 @@ def test_discovery_figures_use_lever_names_and_chinese_axes():
     trajectory = pd.DataFrame({"coverage": [1.0, 0.8], "density": [0.4, 0.9], "res dim": [0, 1]})
     ax = peeling_trajectory(trajectory, 1, lang="zh", ax=Figure().add_subplot())
     assert CJK.search(ax.get_xlabel()) and CJK.search(ax.get_ylabel())
+
+
+def test_sweep_report_does_not_name_a_best_setting_where_every_point_ties():
+    import pandas as pd
+
+    from simulation.report_sections import _where_highest
+
+    design = pd.DataFrame({"point": [0, 1, 2], "x": [6.0, 9.0, 12.0]}).set_index("point")
+    labels = {"x": "招商引资·每年项目数"}
+    flat = pd.DataFrame({"point": [0, 1, 2], "p_met": [1.0, 1.0, 1.0]})
+    assert _where_highest(flat, design, labels, "zh") == "各设计点相同: 因素不改变达成概率"
+    two = pd.DataFrame({"point": [0, 1, 2], "p_met": [0.2, 0.7, 0.7]})
+    assert _where_highest(two, design, labels, "zh") == "招商引资·每年项目数 = 9 (另有 1 个设计点同为最高)"
+    one = pd.DataFrame({"point": [0, 1, 2], "p_met": [0.2, 0.3, 0.7]})
+    assert _where_highest(one, design, labels, "en") == "招商引资·每年项目数 = 12"
