@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -356,3 +357,17 @@ def test_rolling_refuses_an_until_that_leaves_nothing_to_score(tmp_path, until):
                                        "-q", "--no-refit", "--until", until])
     assert result.exit_code == 2 and "--until" in result.output and "base year 2022" in result.output
     assert not (out / "skill.csv").exists()
+
+
+def test_scores_in_units_are_not_pooled_across_units():
+    """The interval score and CRPS are in the data's units: a group mixing 家 and 亿元 gets none,
+    a group of one unit keeps them (coverage and MdAPE, unitless, are pooled either way)."""
+    from simulation.forecast.skill import read_skill, summarise
+
+    skill = read_skill(Path(__file__).resolve().parents[1] / "calibration" / "skill" / "skill.csv")
+    mixed = summarise(skill, by=()).set_index("method").loc["model"]
+    assert np.isnan(mixed["interval_score80"]) and np.isnan(mixed["crps"])
+    assert np.isfinite(mixed["coverage80"]) and np.isfinite(mixed["mdape"])
+    counts = skill[skill["indicator"] == "little_giants"]
+    single = summarise(counts, by=()).set_index("method").loc["model"]
+    assert np.isfinite(single["interval_score80"]) and np.isfinite(single["crps"])

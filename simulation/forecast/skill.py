@@ -58,8 +58,10 @@ def summarise(skill: pd.DataFrame, by=("region", "indicator")) -> pd.DataFrame:
             row = dict(zip(by, key), method=method, n=len(g), n_interval=len(banded))
             for b in BANDS:
                 row[f"coverage{b}"] = float(banded[f"covered{b}"].astype(float).mean()) if len(banded) else math.nan
-            row["interval_score80"] = float(banded["is80"].mean()) if len(banded) else math.nan
-            row["crps"] = float(banded["crps"].mean()) if len(banded) else math.nan
+            # scores in the data's units: a mean over 家, 亿元 and % together means nothing, so none is given
+            one_unit = len(banded) and ("unit" not in banded or banded["unit"].nunique(dropna=False) == 1)
+            row["interval_score80"] = float(banded["is80"].mean()) if one_unit else math.nan
+            row["crps"] = float(banded["crps"].mean()) if one_unit else math.nan
             row["mdape"] = float(np.nanmedian(g["ape"])) if g["ape"].notna().any() else math.nan
             same = model.reindex(g["_key"]).dropna()
             row["mdape_model_same_points"] = float(np.median(same)) if len(same) else math.nan
