@@ -310,6 +310,19 @@ def test_backtest_report_scores_the_forecast(calibration_folder, tmp_path):
     assert report.sections["summary"] and "回测" in dict(report.tables["summary"][0][1:])["结果类型"]
 
 
+@pytest.mark.slow
+def test_report_as_found_includes_a_calibration_s_own_figures(calibration_folder, tmp_path):
+    """A calibration and a back-test write fit.png / backtest.png beside their tables, not in figures/:
+    a report without redrawing takes them as found."""
+    from simulation.report import report_figures
+
+    out, _ = calibration_folder
+    folder = tmp_path / "cal"
+    shutil.copytree(out, folder)
+    (folder / "fit.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # found, not read: its name is what counts
+    assert [p.name for p, _ in report_figures(folder, redraw=False)] == ["fit.png"]
+
+
 # --- run ---------------------------------------------------------------------------------------
 
 
