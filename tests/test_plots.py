@@ -186,6 +186,18 @@ def test_fan_chart_cumulative_measure_sums_the_years(run):
     np.testing.assert_allclose(median.get_ydata(), expected.to_numpy())
 
 
+def test_a_flow_s_fan_starts_in_the_first_simulated_year(run):
+    """A flow (each year's 腾出用地) has no amount in the base year: its fan does not climb from a 0 there."""
+    sc = run.scenario
+    with plot_style():
+        ax = fan_chart(run.indicators, [], "land_freed", scenario=sc, lang="en", ax=Figure().add_subplot())
+    median = next(line for line in ax.get_lines() if line.get_label() == "median")
+    assert min(median.get_xdata()) == sc.base_year + 1
+    with plot_style():  # a stock keeps its base year
+        ax = fan_chart(run.indicators, [], "firms_above_scale", scenario=sc, lang="en", ax=Figure().add_subplot())
+    assert min(next(line for line in ax.get_lines() if line.get_label() == "median").get_xdata()) == sc.base_year
+
+
 def test_history_comes_from_the_regions_observed_data(zhenhai):
     history = load_history(zhenhai)
     observed = pd.read_csv(ZHENHAI.parents[1] / "calibration" / "data" / "zhenhai.csv")

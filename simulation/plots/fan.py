@@ -57,6 +57,10 @@ def fan_chart(indicators: pd.DataFrame, targets, indicator: str, *, scenario, me
         raise ValueError(f"{indicator}: targets on more than one price basis share a fan chart")
     basis = bases.pop()
     series = measured(on_basis(wide, basis, scenario), measure, since)
+    ind = INDICATORS.get(indicator)
+    if measure == "level" and ind is not None and ind.flow:
+        # a flow has no amount in the base year (the run starts after it): its 0 there is not a value
+        series = series.loc[:, series.columns > scenario.base_year]
     years = series.columns.to_numpy()
     for lo, hi, mix in BANDS:
         share = round(100 * (hi - lo))
