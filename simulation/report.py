@@ -267,13 +267,18 @@ def _fixed_note(targets: pd.DataFrame, lang: str) -> str:
 
 
 def _measure_unit(row, lang: str) -> str:
-    """The unit of a target's median and band: its indicator's, or %/年 for a growth rate."""
-    from .plots.labels import unit_label
+    """The unit of a target's median and band: its indicator's with the prices it is judged at
+    (当年价 for money, as targets.csv's ``basis`` says), or %/年 for a growth rate."""
+    from .plots.labels import price_suffix, unit_label
 
     if getattr(row, "measure", "level") == "cagr":
         return "%/年" if lang == "zh" else "%/yr"
-    unit = unit_label(getattr(row, "unit", None), lang)
-    return "" if unit == "count" else unit
+    raw = getattr(row, "unit", None)
+    unit = unit_label(raw, lang)
+    if unit == "count":
+        return ""
+    basis = getattr(row, "basis", None)  # a folder written before the column was kept: no suffix
+    return unit + (price_suffix(raw, basis, None, lang) if isinstance(basis, str) else "")
 
 
 def _figures(figures: list[tuple[Path, str]], lang: str) -> str:

@@ -335,6 +335,8 @@ def test_run_report_shows_p_met_with_its_interval_and_units(small_scenario, tmp_
     table = report.table("targets")
     modelled = table[table["95% 区间(Wilson)"].fillna("").str.contains("–")]
     assert len(modelled) > 0 and (modelled["单位"] != "").any()
+    money = modelled[modelled["单位"].str.startswith(("亿元", "万元"))]
+    assert len(money) and money["单位"].str.endswith("（当年价）").all()  # judged at current prices, as targets.csv says
     targets = pd.read_csv(out / "targets.csv")
     m = targets[targets["modelled"]]
     assert ((m["p_met_lo"] <= m["p_met"]) & (m["p_met"] <= m["p_met_hi"])).all()
