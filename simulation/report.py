@@ -392,7 +392,9 @@ def report_figures(folder: str | Path, *, lang: str = "zh", redraw: bool = True,
     paths = draw(folder, lang=lang, workers=workers) if redraw else []
     if not paths:  # as found: figures/, and the figures a calibration or back-test writes beside its tables
         found = sorted((folder / "figures").glob("*.png")) if (folder / "figures").is_dir() else []
-        paths = found + [folder / f"{name}.png" for name in ("fit", "backtest") if (folder / f"{name}.png").is_file()]
+        drawn = {path.name for path in found}  # a report's redraw puts its own copy in figures/
+        paths = found + [folder / f"{name}.png" for name in ("fit", "backtest")
+                         if (folder / f"{name}.png").is_file() and f"{name}.png" not in drawn]
     # captions are in the report's language even when the figures fell back to English (no CJK font)
     captions = run_captions(scenario, lang) if manifest["kind"] == "run" and scenario is not None else {}
     order = list(captions)

@@ -319,7 +319,11 @@ def test_report_as_found_includes_a_calibration_s_own_figures(calibration_folder
     out, _ = calibration_folder
     folder = tmp_path / "cal"
     shutil.copytree(out, folder)
+    shutil.rmtree(folder / "figures", ignore_errors=True)  # as calibrate leaves it (another test may have drawn)
     (folder / "fit.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # found, not read: its name is what counts
+    assert [p.name for p, _ in report_figures(folder, redraw=False)] == ["fit.png"]
+    (folder / "figures").mkdir()
+    (folder / "figures" / "fit.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # a report's redraw: listed once
     assert [p.name for p, _ in report_figures(folder, redraw=False)] == ["fit.png"]
 
 
