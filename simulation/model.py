@@ -290,9 +290,7 @@ class Region:
         self.shocks.advance(params, year, len(self.scenario.population.sectors), self.draws)
         log_growth = growth.grow_year(pop, params, year, self.draws, self.shocks, pool_boost=boost)
         growth.update_employment(pop, log_growth, params, year)
-        growth.set_exit_hazard(pop, params, year)
-        named = len(self.scenario.population.large_firms)  # ids 0.. in the first rows (see LargeFirm)
-        pop.hazard_month[:named][pop.id[:named] < named] = 0.0
+        growth.set_exit_hazard(pop, params, year, named=len(self.scenario.population.large_firms))
         self._births(year)
 
     def _year_end(self) -> None:
@@ -356,10 +354,8 @@ class Region:
     # --- firms in and out -----------------------------------------------------------------
     def _births(self, year: int) -> None:
         """New small firms (:mod:`simulation.processes.entry`); their energy quota comes from the pool."""
-        rng, pop = self.rng["entry"], self.pop
-        below = (pop.alive & ~pop.above).nonzero()[0]
-        expected_exits = float(-np.expm1(12.0 * np.log1p(-pop.hazard_month[below])).sum())  # this year's
-        n = int(rng.poisson(entry.births_expected(self.scenario, year, len(below), expected_exits)))
+        rng = self.rng["entry"]
+        n = int(rng.poisson(entry.births_expected(self.scenario, year, self.pop)))
         if n == 0:
             return
         firms, use = entry.newcomers(self.scenario, year, n, rng)

@@ -199,14 +199,16 @@ def compare_indicators_section(folder: Path, manifest: dict, lang: str) -> tuple
     for indicator in [i for i in wanted if i in set(ind["indicator"])]:
         last = ind[ind["indicator"] == indicator]
         last = last[last["year"] == last["year"].max()].set_index("scenario")
-        prices = price_suffix(INDICATORS[indicator].unit if indicator in INDICATORS else None, "current", 0, lang)
-        cells = [e(indicator_label(indicator, lang)), e(unit_of(indicator, lang) + prices + flow_suffix(indicator, lang)),
+        # money at current prices; a flow is the year's amount
+        prices = (price_suffix(INDICATORS[indicator].unit if indicator in INDICATORS else None, "current", 0, lang)
+                  + flow_suffix(indicator, lang))
+        cells = [e(indicator_label(indicator, lang)), e(unit_of(indicator, lang) + prices),
                  e(int(last["year"].iloc[0])),
                  num(last.loc[reference, "median"])]
         for name in others:
             r = last.loc[name]
             cells += [num(r["median"]), f"{num(r['diff_median'])} [{num(r['diff_p10'])}, {num(r['diff_p90'])}]"]
-        rows.append([*cells, e(difference_unit(indicator, lang) + prices + flow_suffix(indicator, lang))])
+        rows.append([*cells, e(difference_unit(indicator, lang) + prices)])
     return "indicators", w("indicators", lang), table(header, rows, set(range(3, len(header) - 1)))
 
 

@@ -15,17 +15,20 @@ from typing import Any
 import numpy as np
 
 from ..draws import categories
+from ..population import Population
 from ..scenario import Scenario
 
 
-def births_expected(scenario: Scenario, year: int, below: int, expected_exits: float) -> float:
-    """The mean number of births in ``year``, given the live 规下 firms (``below``) and their
-    expected market exits this year."""
+def births_expected(scenario: Scenario, year: int, pop: Population) -> float:
+    """The mean number of births in ``year``, with this year's exit hazards set: the 规下 stock's
+    shortfall from its path once its expected market exits have left."""
     entry = scenario.parameters.entry
     if entry.births_per_year is not None:
         return entry.births_per_year.at(year)
     assert entry.stock_growth is not None  # Entry._one_rule
-    return max(stock_path(scenario, year) - (below - expected_exits), 0.0)
+    below = (pop.alive & ~pop.above).nonzero()[0]
+    expected_exits = float(-np.expm1(12.0 * np.log1p(-pop.hazard_month[below])).sum())  # the monthly hazard, a year
+    return max(stock_path(scenario, year) - (len(below) - expected_exits), 0.0)
 
 
 def stock_path(scenario: Scenario, year: int) -> float:

@@ -217,10 +217,14 @@ def yearly_hazard(pop: Population, params: Parameters, year: int, rows: slice = 
     return np.where(pop.alive[rows], np.clip(yearly, 0.0, 0.9), 0.0)
 
 
-def set_exit_hazard(pop: Population, params: Parameters, year: int, *, first_row: int = 0) -> float:
+def set_exit_hazard(pop: Population, params: Parameters, year: int, *, first_row: int = 0, named: int = 0) -> float:
     """Set this year's monthly exit probability of the firms from ``first_row`` on (each firm's own
-    hazard: the others' stay as they are); returns their expected exits this year."""
+    hazard: the others' stay as they are); returns their expected exits this year. The ``named``
+    large firms (ids below it, in the first rows: see :class:`~simulation.scenario.LargeFirm`) have
+    no market exit."""
     yearly = yearly_hazard(pop, params, year, slice(first_row, None))
+    head = yearly[: max(named - first_row, 0)]
+    head[pop.id[first_row:first_row + len(head)] < named] = 0.0
     monthly = np.negative(yearly)  # -expm1(log1p(-yearly) / 12), in place
     np.log1p(monthly, out=monthly)
     monthly /= 12.0
