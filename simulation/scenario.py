@@ -251,11 +251,17 @@ class Growth(Strict):
 
     log growth = trend + size and age effects + firm drift + common shocks + a Laplace shock whose
     s.d. falls with size (Stanley et al. 1996; Bottazzi & Secchi 2006). The trend is set each year
-    so that continuing 规上 firms' revenue grows by ``above_scale_mean`` in expectation.
+    so that the 同口径 规上 growth indicator grows by ``above_scale_mean`` in expectation: continuing
+    规上 firms' revenue by ``above_scale_mean`` less ``scope_gap``, the part of the indicator that is
+    the year's 小升规 entrants, the firms that left the line, and 零增地 and merged output at the
+    scenario's own levers (see :mod:`simulation.calibration.scope_gap`).
     """
 
-    # expected growth of continuing 规上 firms' revenue, in constant prices
+    # expected 规上 value-added growth on a comparable basis (同口径, as published), constant prices
     above_scale_mean: Annotated[Quantity, Unit("%/年", ge=-50.0, le=100.0, schedule=True)]
+    # how far that indicator runs above continuing firms' growth at the scenario's levers (pp);
+    # measured by `upgrade-sim scope-gap`, none: continuing firms grow by above_scale_mean
+    scope_gap: Annotated[Quantity, Unit("%/年", ge=-20.0, le=20.0, schedule=True)] | None = None
     volatility: Annotated[Quantity, Unit("1", le=1.0)]  # s.d. of yearly log growth of a firm at the 2,000万 line
     volatility_size_elasticity: Annotated[Quantity, Unit("1", le=1.0)]  # beta in s.d. ∝ revenue^-beta
     transitory_share: Annotated[Quantity, Unit("1", le=0.9)]  # share of the growth variance that reverses the next year

@@ -37,6 +37,7 @@ def small_scenario(zhenhai):
         # a fixed number of births (the shipped scenarios use free entry): a count the data identify
         "parameters.entry": {"births_per_year": {"value": 40, "assume": "test"}, "revenue_median": {"value": 300, "assume": "test"},
                              "revenue_sigma": {"value": 1.0, "assume": "test"}}, "levers.energy.cap": 400, "parameters.land.free_initial": 20000, "parameters.growth.above_scale_mean": 6,
+        "parameters.growth.scope_gap": 0.0,
         "parameters.growth.volatility": 0.05, "parameters.growth.common_shock_sd": 0.0,
         "parameters.growth.sector_shock_sd": 0.0, "population.above_scale.size_tail_index": 2.0,
         "population.above_scale.count": 100, "population.above_scale.output": 572,

@@ -70,4 +70,5 @@ from . import figures as _figures  # noqa: E402,F401
 from . import pool as _pool  # noqa: E402,F401
 from . import run as _run  # noqa: E402,F401
 from . import scenarios as _scenarios  # noqa: E402,F401
+from . import scope_gap as _scope_gap  # noqa: E402,F401
 from . import tools as _tools  # noqa: E402,F401

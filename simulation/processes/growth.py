@@ -10,8 +10,10 @@ Growth follows the firm-dynamics evidence rather than the statistical label:
 - part of each year's shock is transitory and reverses the next year (firm growth rates are
   negatively autocorrelated: Coad 2007), so log size is a random walk plus noise and the
   cross-section spreads only with the permanent part;
-- the trend is solved each year so that continuing 规上 firms' revenue grows by the scenario's
-  rate in expectation; the 2,000万 line itself changes nobody's growth;
+- the trend is solved each year so that continuing 规上 firms' revenue grows in expectation by the
+  scenario's rate less its scope gap (the part of the published 同口径 rate that is entry at the
+  line and output added to existing firms: :mod:`simulation.calibration.scope_gap`); the 2,000万
+  line itself changes nobody's growth;
 - the region shares a yearly AR(1) shock and each sector a yearly shock, keyed draws on
   (replication, year, region or sector) so that scenarios compared on common random numbers share
   them too.
@@ -92,6 +94,13 @@ def weighted_total(weights: np.ndarray, values: np.ndarray) -> float:
     return float(np.sum(weights * values))
 
 
+def continuing_log_growth(params: Parameters, year: int) -> float:
+    """Expected log growth of continuing 规上 firms' revenue: the scenario's 同口径 rate less its scope gap."""
+    g = params.growth
+    gap = g.scope_gap.at(year) if g.scope_gap is not None else 0.0
+    return float(np.log1p((g.above_scale_mean.at(year) - gap) / 100))
+
+
 def grow_year(pop: Population, params: Parameters, year: int, draws: FirmDraws, shocks: CommonShocks,
               *, pool_boost: np.ndarray | float = 0.0) -> np.ndarray:
     """Draw this year's growth of every live firm and apply it to its revenue; returns log growth.
@@ -115,7 +124,7 @@ def grow_year(pop: Population, params: Parameters, year: int, draws: FirmDraws, 
         weights = pop.revenue * pop.alive
     expected = np.exp(shape) / ((1.0 - b_perm**2) * (1.0 - b_trans**2))  # E[exp(shape + shocks)]
     total = weights.sum()
-    trend = np.log1p(params.growth.above_scale_mean.at(year) / 100) - (
+    trend = continuing_log_growth(params, year) - (
         np.log(weighted_total(weights, expected) / total) if total > 0 else 0.0)
     transitory = b_trans * draws.laplace(pop.id, "transitory growth", year)
     log_growth = trend + shape + b_perm * draws.laplace(pop.id, "growth", year) + transitory
@@ -148,7 +157,7 @@ def _grow_year_in_passes(compiled, pop: Population, params: Parameters, year: in
         total = weights.sum()
     expected = np.exp(shape)
     expected /= correction
-    trend = np.log1p(g.above_scale_mean.at(year) / 100) - (
+    trend = continuing_log_growth(params, year) - (
         np.log(weighted_total(weights, expected) / total) if total > 0 else 0.0)
     boost_log = np.log1p(pool_boost) if np.ndim(pool_boost) else np.full(len(pop), np.log1p(pool_boost))
     compiled.growth_draw(shape, sigma, draws.laplace(pop.id, "growth", year),
