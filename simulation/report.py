@@ -24,7 +24,7 @@ from . import io
 from .errors import InputError
 from .plots.labels import text
 from .quantity import Quantity
-from .targets import marked_fixed
+from .targets import marked_fixed, mostly_rationed
 
 SECTIONS = ("summary", "targets", "figures", "assumptions", "sources", "provenance")
 # shown only when the run has what they need: measured back-test skill, or its firm panel (run --firms)
@@ -219,7 +219,7 @@ def _summary(scenario, manifest: dict, targets: pd.DataFrame | None, lang: str, 
     return _section("summary", lang, lead + _table([_w("key", lang), _w("value", lang)], rows))
 
 
-def _targets(targets: pd.DataFrame | None, lang: str) -> str:
+def _targets(targets: pd.DataFrame | None, lang: str, scenario=None) -> str:
     from .plots.labels import goal_label, target_label, theme_label
     from .plots.overview import likelihood_class, overview_rows
 
@@ -238,7 +238,7 @@ def _targets(targets: pd.DataFrame | None, lang: str) -> str:
         if bool(row.modelled) and not _missing(row.p_met):
             lo, hi = getattr(row, "p_met_lo", float("nan")), getattr(row, "p_met_hi", float("nan"))
             interval = "–" if _missing(lo) else f"{lo:.0%}–{hi:.0%}"
-            mark = "†" if marked_fixed(row) else ""
+            mark = ("†" if marked_fixed(row) else "") + ("‡" if mostly_rationed(row) else "")
             cells += [f'<td class="num p{likelihood_class(row.p_met)}">{row.p_met:.0%}{mark}</td>',
                       f'<td class="num">{interval}</td>', f'<td class="num">{_num(row.median)}</td>',
                       f'<td class="num">{_num(row.p10)} – {_num(row.p90)}</td>', f"<td>{_e(_measure_unit(row, lang))}</td>"]
@@ -251,7 +251,7 @@ def _targets(targets: pd.DataFrame | None, lang: str) -> str:
             "<p>P(met): share of replications meeting the target; its 95% interval is the Wilson score interval "
             "(Monte Carlo error).</p>")
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    return _section("targets", lang, note + table + _fixed_note(targets, lang))
+    return _section("targets", lang, note + table + _fixed_note(targets, lang) + _rationed_note(targets, scenario, lang))
 
 
 def _fixed_note(targets: pd.DataFrame, lang: str) -> str:
@@ -264,6 +264,14 @@ def _fixed_note(targets: pd.DataFrame, lang: str) -> str:
     inputs = sorted({by for by in rows["fixed_by"] if isinstance(by, str) and by})
     note = text("fixed_note", lang) + (f" ({text('fixed_by', lang, by='; '.join(inputs))})" if inputs else "")
     return f"<p>{_e(note)}</p>"
+
+
+def _rationed_note(targets: pd.DataFrame, scenario, lang: str) -> str:
+    """A note under the table on the targets whose P(met) reads the 能耗双控 cap (rationed in most replications)."""
+    if not any(mostly_rationed(row) for row in targets.itertuples()):
+        return ""
+    cited = scenario is not None and scenario.levers.energy.cap.source is not None
+    return f"<p>{_e(text('rationed_note', lang, basis=text('cap_cited' if cited else 'cap_assumed', lang)))}</p>"
 
 
 def _measure_unit(row, lang: str) -> str:
@@ -411,7 +419,7 @@ def build_report(folder: str | Path, *, lang: str = "zh", redraw: bool = True, w
     manifest, scenario, targets = _load(folder)
     if manifest["kind"] == "run":
         title = scenario.title if scenario is not None else folder.name
-        parts = [_summary(scenario, manifest, targets, lang, folder), _targets(targets, lang), _figures(figures, lang),
+        parts = [_summary(scenario, manifest, targets, lang, folder), _targets(targets, lang, scenario), _figures(figures, lang),
                  _skill(scenario, lang), _model_check(folder, scenario, manifest, lang), _assumptions(scenario, lang),
                  _sources(scenario, lang),
                  _provenance(manifest, lang)]

@@ -17,7 +17,7 @@ from .loader import scenario_hash, validate
 from .provenance import provenance
 
 TARGET_COLUMNS = ["indicator", "label", "year", "op", "target", "p_met", "p_met_lo", "p_met_hi", "median", "p10", "p90", "modelled", "source",
-                  "name", "measure", "since", "basis", "unit", "theme", "reason", "fixed", "fixed_by"]
+                  "name", "measure", "since", "basis", "unit", "theme", "reason", "fixed", "fixed_by", "rationed"]
 
 
 def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None = None) -> Path:
@@ -57,6 +57,8 @@ def read_run(out: str | Path) -> RunResult:
         targets = with_interval(targets, manifest["replications"])
     if "fixed" not in targets:  # nor whether a measure was the same in every replication
         targets["fixed"], targets["fixed_by"] = False, None
+    if "rationed" not in targets:  # nor how often the energy cap rationed output
+        targets["rationed"] = float("nan")
     return RunResult(
         scenario=scenario, seed=manifest["seed"], replications=manifest["replications"],
         indicators=pd.read_parquet(out / "indicators.parquet"), flows=pd.read_parquet(out / "flows.parquet"),

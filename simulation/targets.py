@@ -46,7 +46,19 @@ def unknown_indicator(name: str, *, field: str | None = None, file: str | None =
 
 
 COLUMNS = ["name", "indicator", "label", "year", "op", "target", "unit", "measure", "since", "basis", "theme",
-           "p_met", "median", "p10", "p90", "modelled", "source", "reason", "fixed", "fixed_by"]
+           "p_met", "median", "p10", "p90", "modelled", "source", "reason", "fixed", "fixed_by", "rationed"]
+
+RATIONED = "energy_rationed"  # the indicator of 有序用电: use cut under the 能耗双控 cap
+ENERGY_USED = "energy_used"
+RATIONED_FROM = 0.005  # a cut of this share of the year's energy use counts (rounding-size cuts do not)
+# the measures that rationed output lowers: output itself, output per 亩, per worker and in tax, and
+# investment (a share of value added); not ratios of output to output, nor counts of projects
+RATIONED_MEASURES = {"output_above_scale", "value_added_above_scale", "value_added_above_scale_growth",
+                     "value_added_below_scale", "value_added_below_scale_growth", "industrial_value_added",
+                     "industrial_value_added_growth", "tax_per_mu", "value_added_per_mu", "value_added_per_mu_growth",
+                     "labour_productivity", "labour_productivity_growth", "manufacturing_investment",
+                     "manufacturing_investment_growth", "high_tech_value_added"}
+MOSTLY_RATIONED = 0.5  # from this share of replications a target's P(met) is said to read the cap
 
 
 def target_values(wide: pd.DataFrame, target: Target, scenario: Scenario) -> pd.Series:
@@ -127,6 +139,28 @@ def marked_fixed(row) -> bool:
     return bool(getattr(row, "fixed", False) == True)  # noqa: E712  (a NumPy bool, or NaN where unknown)
 
 
+def rationed_share(indicators: pd.DataFrame, target: Target, scenario: Scenario) -> float:
+    """Share of replications in which the 能耗双控 cap rationed output (有序用电: a cut of at least
+    RATIONED_FROM of the year's energy use) in some year up to the target's, for a measure that
+    rationed output lowers (NaN for others, or without the rows)."""
+    if target.indicator not in RATIONED_MEASURES:
+        return float("nan")
+    rows = indicators[indicators["indicator"].isin([RATIONED, ENERGY_USED]) & (indicators["year"] > scenario.base_year)
+                      & (indicators["year"] <= target.year)]
+    wide = rows.pivot_table(index=["replication", "year"], columns="indicator", values="value")
+    if wide.empty or set(wide.columns) != {RATIONED, ENERGY_USED}:
+        return float("nan")
+    cut = wide[RATIONED] >= RATIONED_FROM * wide[ENERGY_USED]
+    return float(cut.groupby(level="replication").any().mean())
+
+
+def mostly_rationed(row) -> bool:
+    """Whether a row of a target table says the cap rationed output in most replications (a folder
+    written before this was recorded says nothing: no)."""
+    share = getattr(row, "rationed", float("nan"))
+    return bool(share == share and share >= MOSTLY_RATIONED)
+
+
 def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """One row per target: attainment probability and the 10/50/90% quantiles of its measure."""
     rows = []
@@ -139,6 +173,7 @@ def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFra
             "theme": target.theme, "modelled": target.modelled,
             "source": target.source, "reason": target.reason,
             "p_met": np.nan, "median": np.nan, "p10": np.nan, "p90": np.nan, "fixed": False, "fixed_by": None,
+            "rationed": np.nan,
         }
         if target.modelled:
             values = target_series(indicators, target, scenario)
@@ -146,6 +181,7 @@ def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFra
             row["p10"], row["median"], row["p90"] = np.nanquantile(values, [0.1, 0.5, 0.9]) if values.notna().any() else (np.nan,) * 3
             row["fixed"] = fixed(values)
             row["fixed_by"] = SET_BY_INPUT.get(target.indicator or "") if row["fixed"] else None
+            row["rationed"] = rationed_share(indicators, target, scenario)
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 

@@ -135,3 +135,45 @@ def test_fixed_marks_survive_the_run_folder(small, tmp_path):
     back = read_run(tmp_path).targets
     assert back["fixed"].tolist() == run.targets["fixed"].tolist()
     assert back["fixed"].any()  # the shipped 散乱弱 count: its lever
+
+
+def test_the_share_of_replications_the_cap_rationed_counts_cuts_up_to_the_targets_year(zhenhai):
+    """A replication counts where some year after the base and up to the target's had a cut of at
+    least RATIONED_FROM of that year's energy use; later years, smaller cuts and measures rationing
+    does not lower (a ratio of output to output) do not count."""
+    from simulation.scenario import Target
+    from simulation.targets import RATIONED_FROM, rationed_share
+
+    used = 1000.0
+    cuts = {0: {2021: 0.0, 2022: 0.0}, 1: {2021: 2 * RATIONED_FROM * used, 2022: 0.0},
+            2: {2021: 0.5 * RATIONED_FROM * used, 2022: 0.0}, 3: {2021: 0.0, 2022: 0.0, 2023: used}}
+    rows = [(r, y, name, value) for r, by_year in cuts.items() for y in (2020, 2021, 2022, 2023)
+            for name, value in (("energy_rationed", by_year.get(y, used if y == 2020 else 0.0)), ("energy_used", used))]
+    indicators = pd.DataFrame(rows, columns=["replication", "year", "indicator", "value"])
+    level = Target(name="增加值", indicator="value_added_above_scale", year=2022, op=">=", value=1, source="test")
+    assert rationed_share(indicators, level, zhenhai) == 0.25  # replication 1 only (2020 is the base year)
+    later = level.model_copy(update={"year": 2023})
+    assert rationed_share(indicators, later, zhenhai) == 0.5  # and replication 3's cut in 2023
+    rate = level.model_copy(update={"indicator": "value_added_rate"})
+    assert np.isnan(rationed_share(indicators, rate, zhenhai))
+
+
+def test_a_binding_cap_is_named_beside_the_targets_it_decides(small):
+    """With the cap held at the base year's use, growth is rationed in every replication and the
+    table, its printed line and the report say so; with the cap lifted, in none."""
+    from simulation import run_replications
+    from simulation.cli.run import format_targets
+    from simulation.loader import with_overrides
+    from simulation.report import _targets
+
+    goal = {"name": "增加值增速", "indicator": "value_added_above_scale_growth", "year": 2022, "op": ">=", "value": 5,
+            "source": "test"}
+    tight = with_overrides(small, {"targets": [goal], "levers.energy.cap": small.levers.energy.cap.at(2020) - 10})
+    loose = with_overrides(small, {"targets": [goal], "levers.energy.cap": 100 * small.levers.energy.cap.at(2020)})
+    bound, free = (run_replications(sc, 4, seed=0).targets.iloc[0] for sc in (tight, loose))
+    assert bound["rationed"] == 1.0 and free["rationed"] == 0.0
+    assert bound["p_met"] <= free["p_met"]
+    shown = format_targets(pd.DataFrame([bound]))
+    assert "有序用电 in 100% of runs" in shown and "the 能耗双控 cap (an assumption)" in shown
+    assert "有序用电 in" not in format_targets(pd.DataFrame([free]))
+    assert "‡" in _targets(pd.DataFrame([bound]), "zh", tight) and "‡" not in _targets(pd.DataFrame([free]), "zh", loose)

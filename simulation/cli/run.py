@@ -109,12 +109,13 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
 
         draw_run(result, out, lang=lang, workers=workers)
     if not quiet:
-        click.echo(format_targets(result.targets))
+        click.echo(format_targets(result.targets, cap_cited=result.scenario.levers.energy.cap.source is not None))
         click.echo(f"\n{replications} replications in {result.wall_time:.1f} s → {out}")
 
 
-def format_targets(targets) -> str:
-    """The target table as text: one line per target, probability first (CJK-aware columns)."""
+def format_targets(targets, *, cap_cited: bool = False) -> str:
+    """The target table as text: one line per target, probability first (CJK-aware columns).
+    ``cap_cited``: whether the 能耗双控 cap is cited (else an assumption), for the rationing note."""
     lines = [f"{'P(met)':>7} {'95% CI':>9}  {'year':>4}  {_pad('target', 34)} {'goal':>10} {'median':>10} {'10%–90%':>21}"]
     for t in targets.itertuples():
         goal = f"{t.op}{t.target:g}" if t.target == t.target else ""
@@ -124,11 +125,23 @@ def format_targets(targets) -> str:
         else:
             ci = f"{t.p_met_lo * 100:.0f}–{t.p_met_hi * 100:.0f}%" if hasattr(t, "p_met_lo") else ""
             line = f"{t.p_met:>7.0%} {ci:>9}  {t.year:>4}  {name} {goal:>10} {t.median:>10.4g} {t.p10:>10.4g}–{t.p90:<10.4g}"
-            lines.append(line + _fixed_note(t))
+            lines.append(line + _fixed_note(t) + _rationed_note(t))
     lines.append("P(met): share of replications meeting the target; 95% CI: Wilson score interval (Monte Carlo error).")
     if "fixed" in targets and targets["fixed"].eq(True).any():
         lines.append("same in every replication: the target is met or missed by an input, not by chance.")
+    if any(_rationed_note(t) for t in targets.itertuples()):
+        basis = "cited" if cap_cited else "an assumption"
+        lines.append(f"有序用电 in N% of runs: the 能耗双控 cap ({basis}) cut output by the target's year in that "
+                     "share of replications (by at least 0.5% of the year's energy use), so P(met) reads the cap; "
+                     "`upgrade-sim explain SCENARIO --lever levers.energy.cap --scale 100` gives P(met) with it lifted.")
     return "\n".join(lines)
+
+
+def _rationed_note(target) -> str:
+    """Where the energy cap rationed output in most replications, say in how many."""
+    from ..targets import mostly_rationed
+
+    return f"  有序用电 in {target.rationed:.0%} of runs" if mostly_rationed(target) else ""
 
 
 def _fixed_note(target) -> str:

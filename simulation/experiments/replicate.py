@@ -15,7 +15,7 @@ from ..model import cyclic_gc_paused, run_region
 from ..panel import COLUMNS as PANEL_COLUMNS
 from ..processes import kernels
 from ..scenario import Scenario
-from ..targets import evaluate_targets
+from ..targets import ENERGY_USED, RATIONED, evaluate_targets
 from .executors import Executor, chunked, map_ordered, resolve_workers
 from .seeds import task_seed
 
@@ -82,7 +82,7 @@ def _target_rows(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """The rows of the indicators some target reads, in their order: each target then picks its
     rows from these, not from all of a batch's rows (one pass over ~500 rows a replication, not one
     per target)."""
-    read = {target.indicator for target in scenario.targets if target.modelled}
+    read = {target.indicator for target in scenario.targets if target.modelled} | {RATIONED, ENERGY_USED}
     return indicators[indicators["indicator"].isin(read)]
 
 

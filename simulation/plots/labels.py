@@ -73,7 +73,7 @@ TARGET_EN = {
 
 TEXT: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "year": ("年份", "Year"), "median": ("中位数", "median"), "observed": ("观测值", "observed"),
-    "band": ("{p}% 区间", "{p}% band"), "target": ("目标", "target"), "not_modelled": ("未建模", "not modelled"), "fixed_note": ("† 每次模拟相同: 由输入决定, 而非概率", "† the same in every replication: an input decides, not chance"), "fixed_by": ("由 {by} 设定", "set by {by}"), "unmodelled_count": ("其余 {n} 项目标 (见目标表)", "{n} more targets (see the target table)"),
+    "band": ("{p}% 区间", "{p}% band"), "target": ("目标", "target"), "not_modelled": ("未建模", "not modelled"), "fixed_note": ("† 每次模拟相同: 由输入决定, 而非概率", "† the same in every replication: an input decides, not chance"), "fixed_by": ("由 {by} 设定", "set by {by}"), "rationed_note": ("‡ 多数模拟中能耗双控上限({basis})到目标年份已压减产出(有序用电): 达成概率取决于该上限; 用 explain --lever levers.energy.cap --scale 100 看放开上限时的概率", "‡ in most replications the 能耗双控 cap ({basis}) cut output (有序用电) by the target's year: P(met) reads the cap; explain --lever levers.energy.cap --scale 100 gives it with the cap lifted"), "cap_cited": ("有出处", "cited"), "cap_assumed": ("为假设", "an assumption"), "unmodelled_count": ("其余 {n} 项目标 (见目标表)", "{n} more targets (see the target table)"),
     "p_met": ("达成概率", "Probability met"), "current_prices": ("当年价", "current prices"),
     "constant_prices": ("{year}年价", "{year} prices"), "constant_prices_plain": ("不变价", "constant prices"), "cumulative": ("{since}年起累计", "cum. from {since}"),
     "cagr": ("{since}年以来年均增速", "CAGR since {since}"),
