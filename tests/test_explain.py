@@ -102,3 +102,25 @@ def test_a_change_in_p_met_is_printed_in_percentage_points(zhenhai):
     text = format_explanation(explain(zhenhai, "levers.remediation.firms_per_year", scale=2.0, replications=6, seed=3))
     moved = [line for line in text.splitlines() if "P(met)" in line]
     assert moved and all(" pp" in line for line in moved)
+
+
+def test_the_chain_figure_speaks_the_readers_language_and_says_how_far_an_arrow_runs():
+    """A target's measure reads "(2020年以来年均增速)" in Chinese, not "(cagr since 2020)"; a median
+    beyond the axis is drawn as an arrow with its value beside it."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from simulation.plots.explain import chain_figure, measure_label
+    from simulation.plots.fonts import plot_style
+
+    assert measure_label("2025 >=7 (cagr since 2020)", "zh") == "2025 ≥7 (2020年以来年均增速)"
+    assert measure_label("2023 >=8 (cumulative since 2020)", "en") == "2023 ≥8 (cum. from 2020)"
+    row = {"stage": "first", "name": "上限", "indicator": "energy_cap", "measure": "2025", "base_median": 1.0,
+           "diff_median": 4.0, "diff_p10": 3.0, "diff_p90": 5.0, "p_met_diff": float("nan")}
+    target = {**row, "stage": "targets", "name": "增速", "indicator": "value_added_above_scale_growth",
+              "measure": "2025 >=7 (cagr since 2020)", "diff_median": 0.1, "p_met_diff": 0.2}
+    with plot_style():
+        ax = chain_figure(pd.DataFrame([row, target]), "t", lang="zh")
+    assert "+400%" in [t.get_text() for t in ax.texts]
+    assert any("2020年以来年均增速" in t.get_text() and "cagr" not in t.get_text() for t in ax.get_yticklabels())
+    plt.close(ax.figure)

@@ -8,6 +8,7 @@ what follows in the land and project market, then the targets (with the change i
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 
 from ..compare import pp
 from .fonts import GREY, OKABE_ITO, cm
-from .labels import indicator_label
+from .labels import indicator_label, op_symbol, text
 from .save import save_figure
 
 LIMIT = 1.5  # differences beyond ±150% of the reference are drawn at the edge, as arrows
@@ -45,8 +46,11 @@ def chain_figure(table: pd.DataFrame, title: str, *, lang: str = "zh", ax=None):
         ax.plot([lo, hi], [i, i], color=colour, lw=2.2, alpha=0.6, solid_capstyle="butt")
         clipped = abs(r["rel"]) > LIMIT
         ax.plot(mid, i, (">" if r["rel"] > 0 else "<") if clipped else "o", color=colour, ms=5)
+        if clipped:  # the arrow says how far off the scale the median is
+            ax.annotate(f"{r['rel']:+.0%}", (mid, i), xytext=(-4 if mid > 0 else 4, 5), textcoords="offset points",
+                        ha="right" if mid > 0 else "left", fontsize="x-small", color=colour)
         name = indicator_label(r["indicator"], lang) if r["stage"] != "targets" or lang == "en" else r["name"]
-        label = f"{name} [{r['measure']}]"
+        label = f"{name} [{measure_label(r['measure'], lang)}]"
         if r["stage"] == "targets" and np.isfinite(r["p_met_diff"]):
             label += f"  ΔP {pp(r['p_met_diff'])}"  # a difference of probabilities: percentage points
         labels.append(label)
@@ -57,11 +61,23 @@ def chain_figure(table: pd.DataFrame, title: str, *, lang: str = "zh", ax=None):
         ax.plot([], [], "o-", color=colour, label=STAGE_NAMES[stage][lang == "en"])
     ax.set_xlim(-LIMIT * 1.05, LIMIT * 1.05)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:+.0%}" if v else "0")
-    ax.set_xlabel("配对差/基准中位数(点:中位数;线:10–90%)" if lang == "zh"
-                  else "Paired difference / reference median\n(dot: median; bar: 10–90%)")
+    ax.set_xlabel(f"配对差/基准中位数(点:中位数;线:10–90%;超出 ±{LIMIT:.0%} 的画作边缘箭头并标出数值)" if lang == "zh"
+                  else f"Paired difference / reference median\n(dot: median; bar: 10–90%; beyond ±{LIMIT:.0%}: an arrow at "
+                       "the edge, with its value)")
     ax.figure.suptitle(title, fontsize="medium")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=1, frameon=False, fontsize="small")
     return ax
+
+
+_SINCE = re.compile(r"\((cagr|cumulative) since (\d{4})\)")
+
+
+def measure_label(measure: str, lang: str) -> str:
+    """A chain row's measure as the reader's language writes it: "2025 >=7 (cagr since 2020)" is
+    "2025 ≥7 (2020年以来年均增速)" in Chinese; operators as symbols in both."""
+    for op in (">=", "<=", "=="):
+        measure = measure.replace(op, op_symbol(op))
+    return _SINCE.sub(lambda m: f"({text(m.group(1), lang, since=m.group(2))})", measure)
 
 
 def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
