@@ -155,10 +155,11 @@ def rationed_share(indicators: pd.DataFrame, target: Target, scenario: Scenario)
 
 
 def mostly_rationed(row) -> bool:
-    """Whether a row of a target table says the cap rationed output in most replications (a folder
-    written before this was recorded says nothing: no)."""
-    share = getattr(row, "rationed", float("nan"))
-    return bool(share == share and share >= MOSTLY_RATIONED)
+    """Whether a row of a target table says the cap rationed output in most replications, where the
+    P(met) is neither 0 nor 1 (a sure outcome is not the cap's; a folder written before this was
+    recorded says nothing: no)."""
+    share, p = getattr(row, "rationed", float("nan")), getattr(row, "p_met", float("nan"))
+    return bool(share == share and share >= MOSTLY_RATIONED and 0.0 < p < 1.0)
 
 
 def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulation.indicators import SET_BY_INPUT
+from simulation.plots.fonts import plot_style
+from simulation.plots.overview import target_overview
 from simulation.scenario import Target
 from simulation.targets import fixed, met, price_basis, target_values
 
@@ -177,3 +179,28 @@ def test_a_binding_cap_is_named_beside_the_targets_it_decides(small):
     assert "有序用电 in 100% of runs" in shown and "the 能耗双控 cap (an assumption)" in shown
     assert "有序用电 in" not in format_targets(pd.DataFrame([free]))
     assert "‡" in _targets(pd.DataFrame([bound]), "zh", tight) and "‡" not in _targets(pd.DataFrame([free]), "zh", loose)
+    with plot_style():
+        ax = target_overview(pd.DataFrame([bound]), lang="zh")
+    assert any(t.get_text().endswith("‡") for t in ax.texts) and "为假设" in ax.get_xlabel()
+
+
+def test_a_sure_outcome_is_not_said_to_read_the_cap():
+    """A P(met) of 0 or 1 is not the cap's, however often it rationed."""
+    from simulation.targets import mostly_rationed
+
+    row = pd.DataFrame([{"rationed": 0.9, "p_met": p} for p in (0.0, 0.4, 1.0)])
+    assert [mostly_rationed(r) for r in row.itertuples()] == [False, True, False]
+
+
+def test_the_overview_says_the_prices_of_a_money_goal(small):
+    """The goal column of the overview says 当年价 beside a money goal, as the fan charts' axes do."""
+    from simulation import run_replications
+    from simulation.loader import with_overrides
+
+    sc = with_overrides(small, {"targets": [
+        {"name": "亩均税收", "indicator": "tax_per_mu", "year": 2023, "op": ">=", "value": 1, "source": "test"},
+        {"name": "家数", "indicator": "firms_above_scale", "year": 2023, "op": ">=", "value": 1, "source": "test"}]})
+    with plot_style():
+        ax = target_overview(run_replications(sc, 2, seed=0).targets, lang="zh")
+    goals = [t.get_text() for t in ax.texts if "2023年" in t.get_text()]
+    assert any("万元/亩（当年价）" in g for g in goals) and not any("家（" in g for g in goals)

@@ -137,7 +137,8 @@ class RunFigures:
         lang = self.lang
         if stem == "targets_overview":
             fig = Figure(figsize=cm(16, overview_height_cm(self.targets)), layout="constrained")
-            target_overview(self.targets, lang=lang, ax=fig.add_subplot())
+            cited = self.scenario is not None and self.scenario.levers.energy.cap.source is not None
+            target_overview(self.targets, lang=lang, ax=fig.add_subplot(), cap_cited=cited)
         elif stem in self.fans:
             indicator, measure, since, targets = self.fans[stem]
             fig = Figure(figsize=cm(16, 9), layout="constrained")

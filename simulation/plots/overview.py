@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..targets import marked_fixed
+from ..targets import marked_fixed, mostly_rationed
 from .fonts import GREY
-from .labels import THEMES, goal_label, target_label, text, theme_label, words
+from .labels import THEMES, goal_label, price_suffix, target_label, text, theme_label, words
 
 # Likelihood classes (upper bounds of P(met)), in the IPCC's calibrated language.
 LIKELIHOOD_EDGES = (0.10, 0.33, 0.66, 0.90)
@@ -50,7 +50,7 @@ def overview_height_cm(targets: pd.DataFrame) -> float:
     return 2.6 + ROW_CM * len(overview_rows(targets, collapse_unmodelled=True))
 
 
-def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
+def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None, cap_cited: bool = False):
     """Draw every target's attainment probability as a bar, grouped by theme.
 
     Parameters
@@ -61,6 +61,7 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
         target table lists them with their reasons).
     lang : {"zh", "en"}
     ax : matplotlib Axes, optional
+    cap_cited : whether the scenario's 能耗双控 cap is cited (else an assumption), for the ‡ note
 
     Returns
     -------
@@ -92,7 +93,8 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
         ticks.append(pos)
         labels.append(target_label(item, lang))
         # the goal as a column right of the bars: names stay short enough for a page's width
-        ax.text(1.0, pos, "  " + goal_label(item, lang), transform=ax.get_yaxis_transform(), ha="left", va="center")
+        goal = goal_label(item, lang) + _basis(item, lang)
+        ax.text(1.0, pos, "  " + goal, transform=ax.get_yaxis_transform(), ha="left", va="center")
         _draw_bar(ax, pos, item, shades, lang)
     ax.set_yticks(ticks, labels)
     ax.tick_params(axis="y", length=0)
@@ -100,7 +102,10 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
     ax.set_xlim(0, 1.0)
     ax.set_xticks(np.linspace(0, 1, 6), [f"{v:.0%}" for v in np.linspace(0, 1, 6)])
     fixed = any(kind == "target" and marked_fixed(item) for kind, item in rows)
-    ax.set_xlabel(text("p_met", lang) + ("\n" + text("fixed_note", lang) if fixed else ""))
+    rationed = any(kind == "target" and mostly_rationed(item) for kind, item in rows)
+    cap = text("cap_cited" if cap_cited else "cap_assumed", lang)
+    ax.set_xlabel(text("p_met", lang) + ("\n" + text("fixed_note", lang) if fixed else "")
+                  + ("\n" + text("rationed_short", lang, basis=cap) if rationed else ""))
     ax.grid(axis="x", alpha=0.35)
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
@@ -112,6 +117,12 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None):
     return ax
 
 
+def _basis(row, lang: str) -> str:
+    """The prices a money goal is judged at ("（当年价）"), as the fan charts' axes say."""
+    basis = getattr(row, "basis", None)
+    return price_suffix(row.unit, basis, None, lang) if isinstance(basis, str) else ""
+
+
 def _draw_bar(ax, pos: float, row, shades, lang: str) -> None:
     if not bool(row.modelled) or not np.isfinite(row.p_met):
         ax.barh(pos, 1.0, height=0.68, color="#EEEEEE", edgecolor=GREY, hatch="///", linewidth=0.4)
@@ -119,7 +130,8 @@ def _draw_bar(ax, pos: float, row, shades, lang: str) -> None:
         return
     p = float(row.p_met)
     ax.barh(pos, max(p, 0.004), height=0.68, color=shades[likelihood_class(p)], edgecolor="black", linewidth=0.4)
-    label = f"{p:.0%}" + ("†" if marked_fixed(row) else "")  # † an input decides: see the axis note
+    # † an input decides, ‡ the energy cap does: see the axis note
+    label = f"{p:.0%}" + ("†" if marked_fixed(row) else "") + ("‡" if mostly_rationed(row) else "")
     if p >= 0.8:  # inside the bar's end, so it never runs into the goal column
         dark = likelihood_class(p) < 2
         ax.text(p - 0.012, pos, label, ha="right", va="center", fontsize=9, color="white" if dark else "black")
