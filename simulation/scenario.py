@@ -338,6 +338,9 @@ class Grading(Strict):
 class RouteEffects(Strict):
     upgrade_energy_cut: SHARE
     upgrade_value_added_gain: Annotated[Quantity, Unit("1", le=2.0)]
+    # a listed 两高 plant's 节能改造 (levers.remediation.high_energy_use): none given, as a D-grade firm's
+    two_high_energy_cut: SHARE | None = None
+    two_high_value_added_gain: Annotated[Quantity, Unit("1", le=2.0)] | None = None
     upgrade_investment_per_mu: Annotated[Quantity, Unit("万元/亩")]
     regularise_tax_gain: Annotated[Quantity, Unit("1", le=2.0)]
     regularise_land_return: SHARE

@@ -217,6 +217,30 @@ def test_high_energy_c_grade_firms_are_upgraded_not_closed_or_merged(zhenhai):
     assert out.counts[Route.UPGRADE] == 30
 
 
+def test_a_two_high_plant_is_retrofitted_as_a_plant_not_as_a_workshop(zhenhai):
+    """A listed 两高 plant's 节能改造 cuts its energy per unit of value added by the 两高 share and
+    leaves its value-added rate; a D-grade firm upgraded alongside gets the workshop's effects."""
+    from simulation.population import Population
+    from simulation.processes.remediation import remediate_d_grade
+    from simulation.tiers import GRADE_C, GRADE_D
+
+    pop = Population.new(20, alive=True, revenue=10_000.0, va_rate=0.2, land=5.0, quota=20_000.0)
+    pop.grade[:] = GRADE_C
+    pop.grade[:10] = GRADE_D
+    pop.intensity[:] = 5.0  # 10,000 tce/年 each: every C firm is 两高
+    shares = zhenhai.levers.remediation.routes
+    routes = shares.model_copy(update={name: getattr(shares, name).model_copy(update={"value": value}) for name, value in
+                                       (("upgrade", 1.0), ("regularise", 0.0), ("merge_relocate", 0.0), ("close", 0.0))})
+    effects = zhenhai.parameters.route_effects
+    remediate_d_grade(pop, 20, routes, effects, 2021, FirmDraws(np.random.SeedSequence(0)), high_energy_use=5000.0)
+    plant_cut, workshop_cut = effects.two_high_energy_cut.at(2021), effects.upgrade_energy_cut.at(2021)
+    assert plant_cut < workshop_cut
+    np.testing.assert_array_equal(pop.intensity[10:], 5.0 * (1 - plant_cut))
+    np.testing.assert_array_equal(pop.va_rate[10:], 0.2)
+    np.testing.assert_array_equal(pop.intensity[:10], 5.0 * (1 - workshop_cut))
+    assert (pop.va_rate[:10] > 0.2).all()
+
+
 def test_merged_output_goes_to_a_large_acquirer_with_its_base(zhenhai):
     """A merger moves the retained share of the firm's output, this year's so far and last year's
     (the 同口径 base), to an A-grade 规上 firm: the acquirers' like-for-like growth does not move."""

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..draws import FirmDraws
 from ..population import Population
+from ..quantity import Quantity
 from ..scenario import Remediation, RouteEffects, RouteShares, ScatteredWeak
 from ..tiers import GRADE_A, GRADE_C, GRADE_D, Route
 from . import kernels
@@ -82,7 +83,11 @@ def remediate_d_grade(
     route[pop.grade[chosen] != GRADE_D] = 0  # 两高 C-grade firms: 改造提升 (001 §三(一)2)
     out = Outcome(land_remediated=float(pop.land[chosen].sum()))
     out.counts = dict(zip(ROUTES, np.bincount(route, minlength=len(ROUTES)).tolist()))  # firms per route
-    _upgrade(pop, chosen[route == 0], effects, year, out)
+    upgraded = chosen[route == 0]
+    two_high = pop.grade[upgraded] != GRADE_D
+    _upgrade(pop, upgraded[~two_high], effects.upgrade_energy_cut, effects.upgrade_value_added_gain, effects, year, out)
+    _upgrade(pop, upgraded[two_high], _or(effects.two_high_energy_cut, effects.upgrade_energy_cut),
+             _or(effects.two_high_value_added_gain, effects.upgrade_value_added_gain), effects, year, out)
     _regularise(pop, chosen[route == 1], effects, year, out)
     out.merged = chosen[route == 2]
     out.closed = chosen[route == 3]
@@ -102,10 +107,18 @@ def _listed(pop: Population, high_energy_use: float | None) -> np.ndarray:
     return (pop.alive & listed).nonzero()[0]
 
 
-def _upgrade(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, out: Outcome) -> None:
+def _or(given: Quantity | None, default: Quantity) -> Quantity:
+    return default if given is None else given
+
+
+def _upgrade(pop: Population, idx: np.ndarray, energy_cut: Quantity, value_added_gain: Quantity, effects: RouteEffects,
+             year: int, out: Outcome) -> None:
+    """改造提升 of the firms ``idx``: energy per unit of value added cut, value-added rate raised."""
+    if len(idx) == 0:
+        return
     out.investment += float(np.sum(pop.land[idx]) * effects.upgrade_investment_per_mu.at(year))
-    pop.intensity[idx] *= 1.0 - effects.upgrade_energy_cut.at(year)
-    pop.va_rate[idx] = np.minimum(pop.va_rate[idx] * (1.0 + effects.upgrade_value_added_gain.at(year)), 0.95)
+    pop.intensity[idx] *= 1.0 - energy_cut.at(year)
+    pop.va_rate[idx] = np.minimum(pop.va_rate[idx] * (1.0 + value_added_gain.at(year)), 0.95)
     need = pop.revenue[idx] * pop.va_rate[idx] * pop.intensity[idx]  # pop.energy_use() of these rows
     saved = np.maximum(pop.quota[idx] - need, 0.0)
     pop.quota[idx] -= saved
