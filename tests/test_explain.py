@@ -88,8 +88,9 @@ def test_targets_are_judged_as_the_run_judges_them(zhenhai):
 
 def test_a_money_level_reads_the_same_in_the_chain_and_in_the_targets(zhenhai):
     """规上工业增加值 in the last year: the chain's own row and its target's row give one median
-    (both at current prices), as the run's table does."""
-    chain = explain(zhenhai, "levers.remediation.firms_per_year", scale=2.0, replications=6, seed=3).table
+    (both at current prices), as the run's table does. (The lever, three times the project leads,
+    moves output enough for the target to stay in the chain.)"""
+    chain = explain(zhenhai, "levers.attraction.projects_per_year", scale=3.0, replications=6, seed=3).table
     own = chain[(chain.stage != "targets") & (chain.indicator == "value_added_above_scale")]
     target = chain[(chain.stage == "targets") & (chain.indicator == "value_added_above_scale")]
     assert len(own) == 1 and len(target) >= 1
