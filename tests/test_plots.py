@@ -423,3 +423,35 @@ def test_plot_redraws_a_sensitivity_folder(tmp_path):
     result = CliRunner().invoke(main, ["plot", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "figures" / "morris_y_0.png").is_file()
+
+
+def test_the_back_test_figures_speak_the_readers_language(tmp_path):
+    """The rolling back-test's figures: Chinese words in Chinese (methods, observed, bands, horizon,
+    the order of a year's forecasts), English in English; every figure is drawn."""
+    import matplotlib.pyplot as plt
+
+    from simulation.plots.skill import coverage_figure, draw_skill, forecast_figure, pit_figure
+
+    rows = []
+    for origin, horizon in ((2019, 2), (2020, 1)):
+        for method in ("model", "naive"):
+            rows.append({"region": "r", "indicator": "value_added_above_scale", "unit": "亿元", "origin": origin,
+                         "horizon": horizon, "year": 2021, "method": method, "observed": 100.0, "median": 98.0 + horizon,
+                         "lo50": 95.0, "hi50": 101.0, "lo80": 90.0, "hi80": 110.0, "lo95": 85.0, "hi95": 115.0,
+                         "covered50": True, "covered80": True, "covered95": True, "pit": 0.4})
+    skill = pd.DataFrame(rows)
+
+    def words(fig):
+        texts = [t.get_text() for t in fig.findobj(plt.Text)]
+        plt.close(fig)
+        return " ".join(texts)
+
+    zh = " ".join(words(f) for f in (forecast_figure(skill, "r", lang="zh"), pit_figure(skill, lang="zh"),
+                                      coverage_figure(skill, lang="zh")))
+    en = " ".join(words(f) for f in (forecast_figure(skill, "r", lang="en"), pit_figure(skill, lang="en"),
+                                      coverage_figure(skill, lang="en")))
+    for chinese, english in (("观测值", "observed"), ("模型", "model"), ("朴素漂移", "naive drift"),
+                             ("80% 区间", "80% band"), ("预测提前年数", "horizon"), ("自左至右", "left to right")):
+        assert chinese in zh and english not in zh
+        assert english in en
+    assert len(draw_skill(skill, tmp_path, lang="zh")) == 3

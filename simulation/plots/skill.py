@@ -12,6 +12,23 @@ from .labels import indicator_label, unit_label
 from .save import save_figure
 
 METHOD_COLOURS = {"model": "#1f4e79", "model_calibrated": "#7f9fbf", "naive": "#c55a11", "statistical": "#548235"}
+METHOD_NAMES = {"model": ("模型", "model"), "model_calibrated": ("模型(校准区间)", "model, calibrated bands"),
+                "naive": ("朴素漂移", "naive drift"), "statistical": ("ETS(A,N,N)", "ETS(A,N,N)")}
+WORDS = {
+    "observed": ("观测值", "observed"),
+    "title": ("{region}: 各起点提前 1–3 年的预测(80% 区间)", "{region}: forecasts 1–3 years ahead from every origin (80% bands)"),
+    "order": ("同一年份的多个预测: 自左至右为提前 1、2、3 年", "several forecasts of one year: 1, 2, 3 years ahead, left to right"),
+    "band": ("{level}% 区间", "{level}% band"), "horizon": ("预测提前年数", "horizon (years)"),
+    "covered": ("覆盖观测的比例", "share of observations covered"),
+}
+
+
+def _method(method: str, lang: str) -> str:
+    return METHOD_NAMES[method][lang == "en"]
+
+
+def _word(key: str, lang: str, **values) -> str:
+    return WORDS[key][lang == "en"].format(**values)
 
 
 def forecast_figure(skill: pd.DataFrame, region: str, *, lang: str = "zh"):
@@ -25,28 +42,30 @@ def forecast_figure(skill: pd.DataFrame, region: str, *, lang: str = "zh"):
         for ax, name in zip(axes, names):
             g = rows[rows["indicator"] == name]
             observed = g.drop_duplicates("year")
-            ax.plot(observed["year"], observed["observed"], "ko", ms=4, zorder=5, label="observed")
+            ax.plot(observed["year"], observed["observed"], "ko", ms=4, zorder=5, label=_word("observed", lang))
             for method, shift in (("model", -0.12), ("naive", 0.12)):
                 m = g[(g["method"] == method) & g["median"].notna()]
                 x = m["year"] + shift + 0.04 * (m["horizon"] - 2)
                 if m["lo80"].notna().any():
                     ax.vlines(x, m["lo80"], m["hi80"], colors=METHOD_COLOURS[method], lw=1.2, alpha=0.7)
-                ax.plot(x, m["median"], "_", color=METHOD_COLOURS[method], ms=8, mew=2, label=f"{method} (80%)")
+                ax.plot(x, m["median"], "_", color=METHOD_COLOURS[method], ms=8, mew=2, label=_method(method, lang))
             ax.set_title(indicator_label(name, lang), fontsize=9)
             ax.set_ylabel(unit_label(g["unit"].iloc[0], lang))
             years = sorted(set(g["year"]))
             ax.set_xticks(years)
             ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
         axes[0].legend(fontsize=7, loc="best")
-        fig.suptitle(f"{region}: forecasts 1–3 years ahead from every origin", fontsize=10)
+        fig.suptitle(_word("title", lang, region=region), fontsize=10)
+        fig.supxlabel(_word("order", lang), fontsize=8)
         fig.tight_layout()
     return fig
 
 
-def pit_figure(skill: pd.DataFrame, *, bins: int = 10):
+def pit_figure(skill: pd.DataFrame, *, bins: int = 10, lang: str = "zh"):
     """PIT histograms of the model and the baselines (flat when the bands are calibrated)."""
     import matplotlib.pyplot as plt
 
+    lang = resolve_lang(lang)
     methods = [m for m in METHOD_COLOURS if skill.loc[skill["method"] == m, "pit"].notna().any()]
     with plot_style():
         fig, axes = plt.subplots(1, max(len(methods), 1), figsize=cm(6.0 * max(len(methods), 1), 5.5), squeeze=False)
@@ -54,16 +73,17 @@ def pit_figure(skill: pd.DataFrame, *, bins: int = 10):
             values = skill.loc[skill["method"] == method, "pit"].dropna()
             ax.hist(values, bins=np.linspace(0, 1, bins + 1), color=METHOD_COLOURS[method], alpha=0.8)
             ax.axhline(len(values) / bins, color="k", ls="--", lw=0.8)
-            ax.set_title(f"{method} (n={len(values)})", fontsize=9)
+            ax.set_title(f"{_method(method, lang)} (n={len(values)})", fontsize=9)
             ax.set_xlabel("PIT")
         fig.tight_layout()
     return fig
 
 
-def coverage_figure(skill: pd.DataFrame):
+def coverage_figure(skill: pd.DataFrame, *, lang: str = "zh"):
     """Empirical coverage of the 50/80/95% bands by horizon, per method, against the nominal level."""
     import matplotlib.pyplot as plt
 
+    lang = resolve_lang(lang)
     with plot_style():
         fig, axes = plt.subplots(1, 3, figsize=cm(18, 5.5), squeeze=False, sharey=True)
         for ax, level in zip(axes.flat, (50, 80, 95)):
@@ -72,17 +92,18 @@ def coverage_figure(skill: pd.DataFrame):
                 if g.empty:
                     continue
                 by = g.groupby("horizon")[f"covered{level}"].agg(["mean", "size"])
-                ax.plot(by.index, by["mean"], "o-", color=colour, label=method)
+                ax.plot(by.index, by["mean"], "o-", color=colour, label=_method(method, lang))
                 for h, r in by.iterrows():
                     ax.annotate(str(int(r["size"])), (h, r["mean"]), fontsize=6, xytext=(3, 3), textcoords="offset points")
             ax.axhline(level / 100, color="k", ls="--", lw=0.8)
-            ax.set_title(f"{level}% band", fontsize=9)
-            ax.set_xlabel("horizon (years)")
+            ax.set_title(_word("band", lang, level=level), fontsize=9)
+            ax.set_xlabel(_word("horizon", lang))
             ax.set_xticks([1, 2, 3])
             ax.set_ylim(-0.05, 1.05)
-        axes.flat[0].set_ylabel("share of observations covered")
-        axes.flat[0].legend(fontsize=7)
-        fig.tight_layout()
+        axes.flat[0].set_ylabel(_word("covered", lang))
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
+        fig.tight_layout(rect=(0, 0.1, 1, 1))  # the legend below the panels, off the points
     return fig
 
 
@@ -94,6 +115,6 @@ def draw_skill(skill: pd.DataFrame, out: str | Path, *, lang: str = "zh") -> lis
     with plot_style():
         for region in dict.fromkeys(skill["region"]):
             paths.append(save_figure(forecast_figure(skill, region, lang=lang), folder / f"forecast_{region}", close=True)[0])
-        paths.append(save_figure(pit_figure(skill), folder / "pit", close=True)[0])
-        paths.append(save_figure(coverage_figure(skill), folder / "coverage_by_horizon", close=True)[0])
+        paths.append(save_figure(pit_figure(skill, lang=lang), folder / "pit", close=True)[0])
+        paths.append(save_figure(coverage_figure(skill, lang=lang), folder / "coverage_by_horizon", close=True)[0])
     return paths
