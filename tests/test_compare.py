@@ -135,3 +135,26 @@ def test_a_flow_is_labelled_as_the_year_s_amount():
     assert flow_suffix("energy_freed", "en") == " (in the year)"
     assert flow_suffix("value_added_above_scale", "zh") == ""  # a stock
     assert flow_suffix("no_such_indicator", "zh") == ""
+
+
+def test_the_figures_name_scenarios_by_their_titles_and_keep_three_bands_apart(small, tmp_path):
+    """In Chinese a scenario is named by its title (a variant by the part after the colon), in
+    English by its name; the reference's band is shaded and the others' drawn as edges, so three
+    bands do not blend into one colour."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    from simulation.plots.compare import CompareFigures, indicator_lines, scenario_label
+
+    assert scenario_label("zhenhai_double_remediation", "镇海区腾笼换鸟攻坚行动:整治力度加倍", "zh") == "整治力度加倍"
+    assert scenario_label("zhenhai_2021_2025", "镇海区攻坚行动 2021-2025", "zh") == "镇海区攻坚行动 2021-2025"
+    assert scenario_label("zhenhai_double_remediation", "镇海区:整治力度加倍", "en") == "zhenhai_double_remediation"
+    variant = with_overrides(small, {"name": "double", "title": "镇海:加倍", "levers.remediation.firms_per_year": 16})
+    third = with_overrides(small, {"name": "none", "title": "镇海:不整治", "levers.remediation.firms_per_year": 0})
+    write_compare(compare([small, variant, third], 2, seed=1), tmp_path / "c")
+    figures = CompareFigures.of(tmp_path / "c", lang="zh")
+    assert figures.labels == {small.name: small.title, "double": "加倍", "none": "不整治"}
+    ax = indicator_lines(figures.indicators, "value_added_above_scale", lang="zh", labels=figures.labels)
+    assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 1
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [small.title, "加倍", "不整治"]
+    plt.close(ax.figure)
