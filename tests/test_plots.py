@@ -455,3 +455,20 @@ def test_the_back_test_figures_speak_the_readers_language(tmp_path):
         assert chinese in zh and english not in zh
         assert english in en
     assert len(draw_skill(skill, tmp_path, lang="zh")) == 3
+
+
+def test_a_short_chinese_unit_on_the_y_axis_stands_upright(tmp_path):
+    """家 or 亿元 on a y-axis is set upright when saved (rotated, a lone character lies on its side);
+    a longer label, or one that is not Chinese, keeps the usual rotation."""
+    from matplotlib.figure import Figure
+
+    from simulation.plots.fonts import plot_style
+    from simulation.plots.save import save_figure
+
+    fig = Figure()
+    axes = fig.subplots(1, 4)
+    for ax, label in zip(axes, ("家", "亿元", "亿元（当年价）", "%")):
+        ax.set_ylabel(label)
+    with plot_style():
+        save_figure(fig, tmp_path / "f", formats=("png",))
+    assert [ax.yaxis.label.get_rotation() for ax in axes] == [0.0, 0.0, 90.0, 90.0]

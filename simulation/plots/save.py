@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +64,21 @@ def _lay_out_once(fig, dpi: float) -> None:
         ax.set_position([round(v, 12) for v in ax.get_position(original=True).bounds], which="original")
 
 
+_CJK = re.compile(r"^[\u2e80-\u9fff\uf900-\ufaff（）]{1,3}$")
+
+
+def _upright_short_units(fig) -> None:
+    """A y-axis label of one to three Chinese characters (家, 个, 亿元) stands upright: turned on its
+    side, as a rotated label is, a lone character reads as a glyph lying down."""
+    for ax in fig.get_axes():
+        label = ax.yaxis.label
+        if _CJK.match(label.get_text()):
+            label.set_rotation(0)
+            label.set_verticalalignment("center")
+            label.set_horizontalalignment("right")
+            ax.yaxis.labelpad = max(ax.yaxis.labelpad, 8.0)  # apart from the tick labels beside it
+
+
 def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dpi: int = DPI, close: bool = False) -> list[Path]:
     """Write ``fig`` as ``stem.png`` and ``stem.svg``; return the paths in ``formats`` order.
 
@@ -74,6 +90,7 @@ def save_figure(fig, stem: str | Path, *, formats: tuple[str, ...] = FORMATS, dp
     """
     stem = Path(stem)
     _stamp(fig)
+    _upright_short_units(fig)
     paths = []
     engine = fig.get_layout_engine()
     try:
