@@ -49,6 +49,7 @@ class DiscoveryResult:
     tree_text: str
     tree: object = field(repr=False, default=None)
     min_density: float = 0.8
+    threshold: float = 0.5  # a design point is a case when its P(met) (or P(missed)) is at least this
 
     def describe(self) -> str:
         """A short text account: the base rate, each box's limits and trade-off, the tree."""
@@ -191,7 +192,7 @@ def discover(store: str | Path, target: str, *, missed: bool = False, threshold:
     boxes, trajectories, chosen = prim_boxes(x, y, min_density=min_density, min_coverage=min_coverage, max_boxes=max_boxes)
     tree, text, leaves = cart_tree(x, y, max_depth=max_depth)
     return DiscoveryResult(target, "missed" if missed else "met", x, y, boxes, trajectories, chosen, leaves, text, tree,
-                           min_density)
+                           min_density, threshold)
 
 
 def write_discovery(result: DiscoveryResult, out: str | Path) -> None:

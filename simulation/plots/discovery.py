@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,28 @@ def tree_plot(tree, names: list[str], *, ax=None, lang: str = "en", labels: dict
         _, ax = plt.subplots(figsize=cm(24, 12), layout="constrained")
     plot_tree(tree, feature_names=[_name(n, labels) for n in names], class_names=[text("no_case", lang), text("case", lang)],
               filled=True, impurity=False, proportion=True, ax=ax, fontsize=7)
+    if lang == "zh":  # scikit-learn writes its node text and its edges' True/False in English
+        for node in ax.texts:
+            shown = node.get_text()
+            edge = _TREE_EDGES.get(shown.strip())
+            node.set_text(shown.replace(shown.strip(), edge) if edge else _TREE_WORDS.sub(lambda m: _TREE_ZH[m.group(0)], shown))
     return ax
+
+
+_TREE_ZH = {"samples = ": "样本占比 = ", "value = ": "非案例/案例 = ", "class = ": "多数 = "}
+_TREE_WORDS = re.compile("|".join(re.escape(word) for word in _TREE_ZH))
+_TREE_EDGES = {"True": "是", "False": "否"}
+
+
+def _title(ax, result, lang: str) -> None:
+    """What the figure is about: the target, and what makes a design point a case."""
+    from ..experiments.discover import parse_target
+    from .labels import indicator_label
+
+    name, year = parse_target(result.target)
+    target = f"{indicator_label(name, lang)} {year}" if lang == "zh" else result.target
+    word = text("missed_word" if result.cases == "missed" else "met_word", lang)
+    ax.figure.suptitle(text("cases_of", lang, target=target, word=word, threshold=result.threshold), fontsize="medium")
 
 
 def draw_discovery(result, folder: str | Path, *, lang: str = "zh", labels: dict | None = None) -> list[Path]:
@@ -87,9 +109,11 @@ def draw_discovery(result, folder: str | Path, *, lang: str = "zh", labels: dict
         for i, (traj, step) in enumerate(zip(result.trajectories, result.chosen), start=1):
             for stem, ax in ((f"prim_trajectory_{i}", peeling_trajectory(traj, step, lang=lang)),
                              (f"prim_box_{i}", box_limits(result.boxes, i, lang=lang, labels=labels))):
+                _title(ax, result, lang)
                 paths.append(save_figure(ax.figure, folder / stem)[0])
                 plt.close(ax.figure)
         ax = tree_plot(result.tree, list(result.x.columns), lang=lang, labels=labels)
+        _title(ax, result, lang)
         paths.append(save_figure(ax.figure, folder / "cart_tree")[0])
         plt.close(ax.figure)
     return paths

@@ -100,6 +100,8 @@ TEXT: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "box_title": ("盒 {box}:覆盖率 {coverage:.0%},密度 {density:.0%},质量 {mass:.0%}",
                   "box {box}: coverage {coverage:.0%}, density {density:.0%}, mass {mass:.0%}"),
     "case": ("案例", "case"), "no_case": ("非案例", "no"),
+    "cases_of": ("{target}:案例 = {word}概率 ≥ {threshold:.0%} 的设计点", "{target}: cases are design points {word} with P ≥ {threshold:.0%}"),
+    "met_word": ("达成", "met"), "missed_word": ("未达成", "missed"),
     "p_met_axis": ("达成概率", "P(met)"), "scaled": ("(倍数)", " (× base)"),
     "attainment_of": ("达成概率:{target} {year}年", "P(met): {target} {year}"),
     "measure_of": ("{target}(目标口径) {year}年", "{target} (target measure) {year}"),
