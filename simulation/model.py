@@ -66,7 +66,7 @@ class SimulationResult:
     """The tables of one replication.
 
     indicators: ``year, indicator, value`` (long; the base year is the initial state).
-    flows: ``year, source, target, count`` between tiers and to exit.
+    flows: ``year, source, target, count`` between tiers and to exit, one row per year and pair of tiers.
     ledger: ``resource, time, event, amount, reason`` of every land and energy movement, built
     from ``ledgers`` when first read (~10^4 rows a city run; most callers never read it).
     """
@@ -203,7 +203,7 @@ class Region:
         )
         self._above_rows: np.ndarray | None = None  # rows of the 规上 firms this year, once asked for
         self.records: list[tuple[int, str, float]] = []
-        self.flow_rows: list[tuple[int, str, str, int]] = []
+        self.flow_counts: dict[tuple[int, str, str], int] = {}  # firms a year from tier to tier, summed
         self.prev: dict[str, float] = {}
         self.totals: dict[str, float] = defaultdict(float)  # flows summed since the base year
         # the base year's 亩均 evaluation, published the next spring: the first remediation list
@@ -471,7 +471,16 @@ class Region:
     def _flows(self, flows: list[tuple[str, str, int]]) -> None:
         """This year's ``(source, target, firms)`` flows, those with firms, in turn."""
         year = self.year
-        self.flow_rows.extend([(year, source, target, n) for source, target, n in flows if n])
+        counts = self.flow_counts
+        for source, target, n in flows:
+            if n:
+                counts[year, source, target] = counts.get((year, source, target), 0) + n
+
+    @property
+    def flow_rows(self) -> list[tuple[int, str, str, int]]:
+        """``(year, source, target, firms)``: one row per year and pair of tiers, in the order the
+        flows first came (a year's 项目投产 or exits come month by month: summed)."""
+        return [(year, source, target, n) for (year, source, target), n in self.flow_counts.items()]
 
     def _snapshot(self, year: int, annual: np.ndarray, capex_share: float) -> Snapshot:
         values = population_aggregates(self.pop, annual)
