@@ -248,6 +248,18 @@ def test_flow_matrix_cells_are_mean_flows_per_year(run):
     assert any(t.get_text() == f"{births:.0f}" for t in ax.texts)
 
 
+def test_the_flow_matrix_keeps_size_and_certificate_apart(run):
+    """Size rows (新设 … 规上) and certificate rows count the same firms: a line between the two
+    blocks and a note that they are not to be added."""
+    with plot_style():
+        ax = flow_matrix(run.flows, lang="zh", replications=range(5), ax=Figure().add_subplot())
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert "规上" in rows and "未认定" in rows
+    lines = [line.get_ydata()[0] for line in ax.get_lines() if len(set(line.get_ydata())) == 1]
+    assert rows.index("规上") + 0.5 in lines
+    assert any("两块不可相加" in t.get_text() for t in ax.texts)
+
+
 def test_tier_stack_tops_are_mean_live_firms(run):
     with plot_style():
         ax = statistical_tiers(run.indicators, lang="en", ax=Figure().add_subplot())

@@ -18,6 +18,7 @@ SOURCES = ("新设", "项目投产", "规下", "规上", "未认定", "创新型
 TARGETS = ("规下", "规上", "创新型中小企业", "专精特新中小企业", "专精特新小巨人", "单项冠军", "市场退出", "淘汰关停", "兼并搬迁")
 EXITS = ("市场退出", "淘汰关停", "兼并搬迁")
 ENTRIES = ("新设", "项目投产")
+SIZE_ROWS = ("新设", "项目投产", "规下", "规上")  # the statistical size of a firm; the rows below are its certificate
 
 # One colour per series, Okabe–Ito; the hatches keep neighbours apart in greyscale.
 _STACK = {
@@ -158,7 +159,17 @@ def flow_matrix(flows: pd.DataFrame, *, lang: str = "zh", replications=None, ax=
     ax.set_yticks(range(len(rows)), [flow_label(r, lang) for r in rows])
     ax.set_xlabel(text("to", lang))
     ax.set_ylabel(text("from", lang))
-    ax.set_title(text("flow_matrix", lang), loc="left")
+    # size tiers and certification tiers count the same firms twice: two blocks, said so under the title
+    size_rows = [i for i, r in enumerate(rows) if r in SIZE_ROWS]
+    two_blocks = bool(size_rows) and len(size_rows) < len(rows)
+    ax.set_title(text("flow_matrix", lang), loc="left", pad=16 if two_blocks else None)
+    if two_blocks:
+        ax.axhline(max(size_rows) + 0.5, color="black", lw=1.4)
+        ax.text(0.0, 1.01, text("flow_blocks", lang), transform=ax.transAxes, ha="left", va="bottom", fontsize=7,
+                color="#333333")
+    exits = [j for j, c in enumerate(cols) if c in EXITS]
+    if exits and min(exits) > 0:
+        ax.axvline(min(exits) - 0.5, color="black", lw=1.4)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
