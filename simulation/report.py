@@ -80,7 +80,8 @@ figure{margin:1.2em 0;break-inside:avoid;page-break-inside:avoid}figure img{max-
 figcaption{font-size:9.5pt;color:#333}.lead{font-size:11pt}
 .p0{background:#00224e;color:#fff}.p1{background:#4d5a73;color:#fff}.p2{background:#8b8878}.p3{background:#c7b66e}.p4{background:#fde737}
 @page{size:A4;margin:1.8cm}
-@media print{body{max-width:none;margin:0}h2{break-after:avoid}}
+td.tunit{min-width:5.5em}
+@media print{body{max-width:none;margin:0}h2{break-after:avoid}table{font-size:8.5pt}}
 """
 
 
@@ -241,7 +242,7 @@ def _targets(targets: pd.DataFrame | None, lang: str, scenario=None) -> str:
             mark = ("†" if marked_fixed(row) else "") + ("‡" if mostly_rationed(row) else "")
             cells += [f'<td class="num p{likelihood_class(row.p_met)}">{row.p_met:.0%}{mark}</td>',
                       f'<td class="num">{interval}</td>', f'<td class="num">{_num(row.median)}</td>',
-                      f'<td class="num">{_num(row.p10)} – {_num(row.p90)}</td>', f"<td>{_e(_measure_unit(row, lang))}</td>"]
+                      f'<td class="num">{_num(row.p10)} – {_num(row.p90)}</td>', f'<td class="tunit">{_e(_measure_unit(row, lang))}</td>']
             body.append(f"<tr>{''.join(cells)}<td>{_e(row.source)}</td></tr>")
         else:
             cells += [f'<td class="num">{_e(_w("not_modelled", lang))}</td>', f'<td colspan="4">{_e(row.reason)}</td>']

@@ -34,6 +34,7 @@ class Report(HTMLParser):
 
     def __init__(self, html: str):
         super().__init__()
+        self.html = html
         self.sections: dict[str, str] = {}
         self.tables: dict[str, list[list[list[str]]]] = {}
         self.captions: list[str] = []
@@ -341,6 +342,8 @@ def test_run_report_shows_p_met_with_its_interval_and_units(small_scenario, tmp_
     assert len(modelled) > 0 and (modelled["单位"] != "").any()
     money = modelled[modelled["单位"].str.startswith(("亿元", "万元"))]
     assert len(money) and money["单位"].str.endswith("（当年价）").all()  # judged at current prices, as targets.csv says
+    # the unit column keeps a width on an A4 page (it was squeezed to a character a line)
+    assert '<td class="tunit">万元/亩（当年价）</td>' in report.html and "td.tunit{min-width:" in report.html
     targets = pd.read_csv(out / "targets.csv")
     m = targets[targets["modelled"]]
     assert ((m["p_met_lo"] <= m["p_met"]) & (m["p_met"] <= m["p_met_hi"])).all()
