@@ -139,19 +139,23 @@ def marked_fixed(row) -> bool:
     return bool(getattr(row, "fixed", False) == True)  # noqa: E712  (a NumPy bool, or NaN where unknown)
 
 
-def rationed_share(indicators: pd.DataFrame, target: Target, scenario: Scenario) -> float:
-    """Share of replications in which the 能耗双控 cap rationed output (有序用电: a cut of at least
-    RATIONED_FROM of the year's energy use) in some year up to the target's, for a measure that
-    rationed output lowers (NaN for others, or without the rows)."""
-    if target.indicator not in RATIONED_MEASURES:
-        return float("nan")
-    rows = indicators[indicators["indicator"].isin([RATIONED, ENERGY_USED]) & (indicators["year"] > scenario.base_year)
-                      & (indicators["year"] <= target.year)]
+def rationed_years(indicators: pd.DataFrame, scenario: Scenario) -> pd.Series | None:
+    """Whether the 能耗双控 cap rationed output (有序用电: a cut of at least RATIONED_FROM of the year's
+    energy use), by replication and simulated year; None without the rows."""
+    rows = indicators[indicators["indicator"].isin([RATIONED, ENERGY_USED]) & (indicators["year"] > scenario.base_year)]
     wide = rows.pivot_table(index=["replication", "year"], columns="indicator", values="value")
     if wide.empty or set(wide.columns) != {RATIONED, ENERGY_USED}:
+        return None
+    return wide[RATIONED] >= RATIONED_FROM * wide[ENERGY_USED]
+
+
+def rationed_share(cut: pd.Series | None, target: Target) -> float:
+    """Share of replications rationed (``cut``, from :func:`rationed_years`) in some year up to the
+    target's, for a measure that rationed output lowers (NaN for others, or without ``cut``)."""
+    if cut is None or target.indicator not in RATIONED_MEASURES:
         return float("nan")
-    cut = wide[RATIONED] >= RATIONED_FROM * wide[ENERGY_USED]
-    return float(cut.groupby(level="replication").any().mean())
+    up_to = cut[cut.index.get_level_values("year") <= target.year]
+    return float(up_to.groupby(level="replication").any().mean()) if len(up_to) else float("nan")
 
 
 def mostly_rationed(row) -> bool:
@@ -165,6 +169,7 @@ def mostly_rationed(row) -> bool:
 def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """One row per target: attainment probability and the 10/50/90% quantiles of its measure."""
     rows = []
+    cut = rationed_years(indicators, scenario)
     for target in scenario.targets:
         ind = INDICATORS.get(target.indicator) if target.indicator else None
         row = {
@@ -182,7 +187,7 @@ def evaluate_targets(indicators: pd.DataFrame, scenario: Scenario) -> pd.DataFra
             row["p10"], row["median"], row["p90"] = np.nanquantile(values, [0.1, 0.5, 0.9]) if values.notna().any() else (np.nan,) * 3
             row["fixed"] = fixed(values)
             row["fixed_by"] = SET_BY_INPUT.get(target.indicator or "") if row["fixed"] else None
-            row["rationed"] = rationed_share(indicators, target, scenario)
+            row["rationed"] = rationed_share(cut, target)
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 

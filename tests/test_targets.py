@@ -144,7 +144,7 @@ def test_the_share_of_replications_the_cap_rationed_counts_cuts_up_to_the_target
     least RATIONED_FROM of that year's energy use; later years, smaller cuts and measures rationing
     does not lower (a ratio of output to output) do not count."""
     from simulation.scenario import Target
-    from simulation.targets import RATIONED_FROM, rationed_share
+    from simulation.targets import RATIONED_FROM, rationed_share, rationed_years
 
     used = 1000.0
     cuts = {0: {2021: 0.0, 2022: 0.0}, 1: {2021: 2 * RATIONED_FROM * used, 2022: 0.0},
@@ -153,11 +153,12 @@ def test_the_share_of_replications_the_cap_rationed_counts_cuts_up_to_the_target
             for name, value in (("energy_rationed", by_year.get(y, used if y == 2020 else 0.0)), ("energy_used", used))]
     indicators = pd.DataFrame(rows, columns=["replication", "year", "indicator", "value"])
     level = Target(name="增加值", indicator="value_added_above_scale", year=2022, op=">=", value=1, source="test")
-    assert rationed_share(indicators, level, zhenhai) == 0.25  # replication 1 only (2020 is the base year)
+    cut = rationed_years(indicators, zhenhai)
+    assert rationed_share(cut, level) == 0.25  # replication 1 only (2020 is the base year)
     later = level.model_copy(update={"year": 2023})
-    assert rationed_share(indicators, later, zhenhai) == 0.5  # and replication 3's cut in 2023
+    assert rationed_share(cut, later) == 0.5  # and replication 3's cut in 2023
     rate = level.model_copy(update={"indicator": "value_added_rate"})
-    assert np.isnan(rationed_share(indicators, rate, zhenhai))
+    assert np.isnan(rationed_share(cut, rate))
 
 
 def test_a_binding_cap_is_named_beside_the_targets_it_decides(small):
