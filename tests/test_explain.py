@@ -115,7 +115,7 @@ def test_the_chain_figure_speaks_the_readers_language_and_says_how_far_an_arrow_
     from simulation.plots.fonts import plot_style
 
     assert measure_label("2025 >=7 (cagr since 2020)", "zh") == "2025 ≥7 (2020年以来年均增速)"
-    assert measure_label("2023 >=8 (cumulative since 2020)", "en") == "2023 ≥8 (cum. from 2020)"
+    assert measure_label("2023 >=8 (cumulative since 2020)", "en") == "2023 ≥8 (cum. from 2021)"  # as the fans say
     row = {"stage": "first", "name": "上限", "indicator": "energy_cap", "measure": "2025", "base_median": 1.0,
            "diff_median": 4.0, "diff_p10": 3.0, "diff_p90": 5.0, "p_met_diff": float("nan")}
     target = {**row, "stage": "targets", "name": "增速", "indicator": "value_added_above_scale_growth",

@@ -74,10 +74,16 @@ _SINCE = re.compile(r"\((cagr|cumulative) since (\d{4})\)")
 
 def measure_label(measure: str, lang: str) -> str:
     """A chain row's measure as the reader's language writes it: "2025 >=7 (cagr since 2020)" is
-    "2025 ≥7 (2020年以来年均增速)" in Chinese; operators as symbols in both."""
+    "2025 ≥7 (2020年以来年均增速)" in Chinese, "(cumulative since 2020)" is "(2021年起累计)";
+    operators as symbols in both."""
     for op in (">=", "<=", "=="):
         measure = measure.replace(op, op_symbol(op))
-    return _SINCE.sub(lambda m: f"({text(m.group(1), lang, since=m.group(2))})", measure)
+    return _SINCE.sub(lambda m: f"({_since(m.group(1), int(m.group(2)), lang)})", measure)
+
+
+def _since(measure: str, since: int, lang: str) -> str:
+    """As the fan charts say it: a sum "since 2020" runs from 2021 (labels.measure_suffix)."""
+    return text(measure, lang, since=since + 1 if measure == "cumulative" else since)
 
 
 def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:
