@@ -82,7 +82,7 @@ TEXT: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "yearly_flows": ("每年进入、升规与退出", "Yearly entries, promotions and exits"),
     "flow_matrix": ("年均流量(家/年)", "Mean yearly flows (firms/yr)"),
     "flow_blocks": ("横线上: 按规模(规下/规上); 横线下: 按认定梯度。认定企业的退出也计入其规模行, 两块不可相加",
-                    "Above the line: by size (规下/规上); below: by certificate. A certified firm's exit is also in its size row: do not add the two blocks"), "from": ("来源", "from"), "to": ("去向", "to"),
+                    "Above the line: by size (below or above scale); below: by certificate. A certified firm's exit is also in its size row: do not add the two blocks"), "from": ("来源", "from"), "to": ("去向", "to"),
     "firms": ("家", "firms"), "firms_per_year": ("家/年", "firms/yr"),
     "promoted": ("小升规", "promoted to above-scale"), "demoted": ("退规", "dropped below scale"),
     "exits": ("退出", "exits"),
