@@ -48,10 +48,13 @@ def test_the_fixed_point_meets_the_schedule(small):
 
 
 @pytest.mark.slow
-def test_a_shipped_gap_holds_on_other_seeds():
-    """Haishu's shipped gap, measured on root seed 0, brings the indicator's mean onto the schedule
-    on root seed 1 too (within sampling error); with no gap it runs well above it."""
-    sc = load_scenario(HAISHU)
+@pytest.mark.parametrize("name", ["zhenhai_2021_2025", "ningbo_2020_2022", "cixi_2023", "linhai_2023", "haishu_2024"])
+def test_a_shipped_gap_holds_on_other_seeds(name):
+    """Each shipped gap, measured on root seed 0, brings the unbound indicator's mean onto the
+    schedule on root seed 1 too (within sampling error; a model change that moves the gap fails
+    here: measure it again with upgrade-sim scope-gap); and it is what the gap does: with none, the
+    indicator runs above by the gap, year by year (the same seeds: a pp of gap is a pp of growth)."""
+    sc = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
     shipped = {year: sc.parameters.growth.scope_gap.at(year) for year in range(sc.base_year + 1, sc.end_year + 1)}
     schedule = np.array([sc.parameters.growth.above_scale_mean.at(year) for year in shipped])
 
@@ -64,7 +67,7 @@ def test_a_shipped_gap_holds_on_other_seeds():
     mean, se = indicator(shipped)
     assert np.all(np.abs(mean - schedule) < 4 * se + 0.1)
     without, _ = indicator(dict.fromkeys(shipped, 0.0))
-    assert (without - schedule).max() > 1.5
+    np.testing.assert_allclose(without - mean, list(shipped.values()), atol=0.3)
 
 
 def test_the_command_prints_a_gap_the_scenario_takes():
