@@ -24,7 +24,7 @@ from . import io
 from .errors import InputError
 from .plots.labels import text
 from .quantity import Quantity
-from .targets import marked_fixed, mostly_rationed
+from .targets import cap_cited, marked_fixed, mostly_rationed
 
 SECTIONS = ("summary", "targets", "figures", "assumptions", "sources", "provenance")
 # shown only when the run has what they need: measured back-test skill, or its firm panel (run --firms)
@@ -271,23 +271,19 @@ def _rationed_note(targets: pd.DataFrame, scenario, lang: str) -> str:
     """A note under the table on the targets whose P(met) reads the 能耗双控 cap (rationed in most replications)."""
     if not any(mostly_rationed(row) for row in targets.itertuples()):
         return ""
-    cited = scenario is not None and scenario.levers.energy.cap.source is not None
+    cited = scenario is not None and cap_cited(scenario)
     return f"<p>{_e(text('rationed_note', lang, basis=text('cap_cited' if cited else 'cap_assumed', lang)))}</p>"
 
 
 def _measure_unit(row, lang: str) -> str:
     """The unit of a target's median and band: its indicator's with the prices it is judged at
     (当年价 for money, as targets.csv's ``basis`` says), or %/年 for a growth rate."""
-    from .plots.labels import price_suffix, unit_label
+    from .plots.labels import basis_suffix, unit_label
 
     if getattr(row, "measure", "level") == "cagr":
         return "%/年" if lang == "zh" else "%/yr"
-    raw = getattr(row, "unit", None)
-    unit = unit_label(raw, lang)
-    if unit == "count":
-        return ""
-    basis = getattr(row, "basis", None)  # a folder written before the column was kept: no suffix
-    return unit + (price_suffix(raw, basis, None, lang) if isinstance(basis, str) else "")
+    unit = unit_label(getattr(row, "unit", None), lang)
+    return "" if unit == "count" else unit + basis_suffix(row, lang)
 
 
 def _figures(figures: list[tuple[Path, str]], lang: str) -> str:

@@ -158,6 +158,11 @@ def rationed_share(cut: pd.Series | None, target: Target) -> float:
     return float(up_to.groupby(level="replication").any().mean()) if len(up_to) else float("nan")
 
 
+def cap_cited(scenario: Scenario) -> bool:
+    """Whether the scenario's 能耗双控 cap is cited (else an assumption, as in every shipped scenario)."""
+    return scenario.levers.energy.cap.source is not None
+
+
 def mostly_rationed(row) -> bool:
     """Whether a row of a target table says the cap rationed output in most replications, where the
     P(met) is neither 0 nor 1 (a sure outcome is not the cap's; a folder written before this was

@@ -109,7 +109,9 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
 
         draw_run(result, out, lang=lang, workers=workers)
     if not quiet:
-        click.echo(format_targets(result.targets, cap_cited=result.scenario.levers.energy.cap.source is not None))
+        from ..targets import cap_cited
+
+        click.echo(format_targets(result.targets, cap_cited=cap_cited(result.scenario)))
         click.echo(f"\n{replications} replications in {result.wall_time:.1f} s → {out}")
 
 

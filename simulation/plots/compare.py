@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,10 +148,12 @@ class CompareFigures:
 def _scenarios(folder: Path) -> list[str]:
     """The scenarios of a comparison in the order it ran them, the reference first (none where the
     manifest does not say)."""
+    from ..errors import InputError
+    from .figures import read_manifest
+
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        return [entry["name"] for entry in manifest["scenarios"]]
-    except (OSError, ValueError, KeyError, TypeError):
+        return [entry["name"] for entry in read_manifest(folder).get("scenarios", [])]
+    except (InputError, KeyError, TypeError):
         return []
 
 

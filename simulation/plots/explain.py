@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..compare import pp
 from .fonts import GREY, OKABE_ITO, cm
-from .labels import indicator_label, op_symbol, text
+from .labels import indicator_label, measure_words, op_symbol
 from .save import save_figure
 
 LIMIT = 1.5  # differences beyond ±150% of the reference are drawn at the edge, as arrows
@@ -78,12 +78,7 @@ def measure_label(measure: str, lang: str) -> str:
     operators as symbols in both."""
     for op in (">=", "<=", "=="):
         measure = measure.replace(op, op_symbol(op))
-    return _SINCE.sub(lambda m: f"({_since(m.group(1), int(m.group(2)), lang)})", measure)
-
-
-def _since(measure: str, since: int, lang: str) -> str:
-    """As the fan charts say it: a sum "since 2020" runs from 2021 (labels.measure_suffix)."""
-    return text(measure, lang, since=since + 1 if measure == "cumulative" else since)
+    return _SINCE.sub(lambda m: f"({measure_words(m.group(1), int(m.group(2)), lang)})", measure)
 
 
 def draw(folder: str | Path, *, lang: str = "zh") -> list[Path]:

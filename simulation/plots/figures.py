@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..scenario import Scenario
-from ..targets import default_basis, price_basis
+from ..targets import cap_cited, default_basis, price_basis
 from .fan import fan_chart, load_history
 from .fonts import cm, plot_style, resolve_lang
 from .labels import factor_labels, indicator_label, measure_suffix, output_label, text
@@ -137,7 +137,7 @@ class RunFigures:
         lang = self.lang
         if stem == "targets_overview":
             fig = Figure(figsize=cm(16, overview_height_cm(self.targets)), layout="constrained")
-            cited = self.scenario is not None and self.scenario.levers.energy.cap.source is not None
+            cited = self.scenario is not None and cap_cited(self.scenario)
             target_overview(self.targets, lang=lang, ax=fig.add_subplot(), cap_cited=cited)
         elif stem in self.fans:
             indicator, measure, since, targets = self.fans[stem]

@@ -77,6 +77,11 @@ TEXT: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {
     "p_met": ("达成概率", "Probability met"), "current_prices": ("当年价", "current prices"),
     "constant_prices": ("{year}年价", "{year} prices"), "constant_prices_plain": ("不变价", "constant prices"), "cumulative": ("{since}年起累计", "cum. from {since}"),
     "cagr": ("{since}年以来年均增速", "CAGR since {since}"),
+    "skill_title": ("{region}: 各起点提前 1–3 年的预测(80% 区间)", "{region}: forecasts 1–3 years ahead from every origin (80% bands)"),
+    "skill_order": ("同一年份的多个预测: 自左至右为提前 1、2、3 年", "several forecasts of one year: 1, 2, 3 years ahead, left to right"),
+    "horizon": ("预测提前年数", "horizon (years)"), "covered": ("覆盖观测的比例", "share of observations covered"),
+    "method_model": ("模型", "model"), "method_model_calibrated": ("模型(校准区间)", "model, calibrated bands"),
+    "method_naive": ("朴素漂移", "naive drift"), "method_statistical": ("ETS(A,N,N)", "ETS(A,N,N)"),
     "stat_tiers": ("规上/规下企业数", "Above- and below-scale firms"),
     "cert_tiers": ("梯度培育认定企业数", "Certified firms by tier"),
     "yearly_flows": ("每年进入、升规与退出", "Yearly entries, promotions and exits"),
@@ -180,13 +185,24 @@ def price_suffix(unit: str | None, basis: str, base_year: int | None, lang: str)
     return f"（{words}）" if lang == "zh" else f" ({words})"
 
 
+def measure_words(measure: str, since: int, lang: str) -> str:
+    """A cumulative or CAGR measure in words: a sum "since 2020" runs from 2021 (2021年起累计)."""
+    return text("cumulative", lang, since=since + 1) if measure == "cumulative" else text("cagr", lang, since=since)
+
+
 def measure_suffix(measure: str, since, lang: str) -> str:
     """How a target reads its indicator: "" for a level, else "(2021年起累计)" and the like."""
     if measure == "level" or since is None or (isinstance(since, float) and math.isnan(since)):
         return ""
-    since = int(since)
-    inner = text("cumulative", lang, since=since + 1) if measure == "cumulative" else text("cagr", lang, since=since)
+    inner = measure_words(measure, int(since), lang)
     return f"（{inner}）" if lang == "zh" else f" ({inner})"
+
+
+def basis_suffix(row, lang: str) -> str:
+    """The prices a target row's money is judged at (its ``basis``), as a unit suffix; nothing for a
+    unit that is not money, or a row written before the basis was kept."""
+    basis = getattr(row, "basis", None)
+    return price_suffix(row.unit, basis, None, lang) if isinstance(basis, str) else ""
 
 
 def target_label(row, lang: str) -> str:

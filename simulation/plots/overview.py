@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..targets import marked_fixed, mostly_rationed
 from .fonts import GREY
-from .labels import THEMES, goal_label, price_suffix, target_label, text, theme_label, words
+from .labels import THEMES, basis_suffix, goal_label, target_label, text, theme_label, words
 
 # Likelihood classes (upper bounds of P(met)), in the IPCC's calibrated language.
 LIKELIHOOD_EDGES = (0.10, 0.33, 0.66, 0.90)
@@ -93,7 +93,7 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None, cap_cit
         ticks.append(pos)
         labels.append(target_label(item, lang))
         # the goal as a column right of the bars: names stay short enough for a page's width
-        goal = goal_label(item, lang) + _basis(item, lang)
+        goal = goal_label(item, lang) + basis_suffix(item, lang)  # the prices, as the fan axes say
         ax.text(1.0, pos, "  " + goal, transform=ax.get_yaxis_transform(), ha="left", va="center")
         _draw_bar(ax, pos, item, shades, lang)
     ax.set_yticks(ticks, labels)
@@ -115,12 +115,6 @@ def target_overview(targets: pd.DataFrame, *, lang: str = "zh", ax=None, cap_cit
     handles.append(Patch(facecolor="#EEEEEE", edgecolor=GREY, hatch="///", label=text("not_modelled", lang)))
     ax.figure.legend(handles=handles, loc="outside upper center", ncol=3, handlelength=1.2, columnspacing=1.0)
     return ax
-
-
-def _basis(row, lang: str) -> str:
-    """The prices a money goal is judged at ("（当年价）"), as the fan charts' axes say."""
-    basis = getattr(row, "basis", None)
-    return price_suffix(row.unit, basis, None, lang) if isinstance(basis, str) else ""
 
 
 def _draw_bar(ax, pos: float, row, shades, lang: str) -> None:

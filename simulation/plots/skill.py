@@ -8,27 +8,14 @@ import numpy as np
 import pandas as pd
 
 from .fonts import cm, panel_grid, plot_style, resolve_lang
-from .labels import indicator_label, unit_label
+from .labels import indicator_label, text, unit_label
 from .save import save_figure
 
 METHOD_COLOURS = {"model": "#1f4e79", "model_calibrated": "#7f9fbf", "naive": "#c55a11", "statistical": "#548235"}
-METHOD_NAMES = {"model": ("模型", "model"), "model_calibrated": ("模型(校准区间)", "model, calibrated bands"),
-                "naive": ("朴素漂移", "naive drift"), "statistical": ("ETS(A,N,N)", "ETS(A,N,N)")}
-WORDS = {
-    "observed": ("观测值", "observed"),
-    "title": ("{region}: 各起点提前 1–3 年的预测(80% 区间)", "{region}: forecasts 1–3 years ahead from every origin (80% bands)"),
-    "order": ("同一年份的多个预测: 自左至右为提前 1、2、3 年", "several forecasts of one year: 1, 2, 3 years ahead, left to right"),
-    "band": ("{level}% 区间", "{level}% band"), "horizon": ("预测提前年数", "horizon (years)"),
-    "covered": ("覆盖观测的比例", "share of observations covered"),
-}
 
 
 def _method(method: str, lang: str) -> str:
-    return METHOD_NAMES[method][lang == "en"]
-
-
-def _word(key: str, lang: str, **values) -> str:
-    return WORDS[key][lang == "en"].format(**values)
+    return text(f"method_{method}", lang)
 
 
 def forecast_figure(skill: pd.DataFrame, region: str, *, lang: str = "zh"):
@@ -42,7 +29,7 @@ def forecast_figure(skill: pd.DataFrame, region: str, *, lang: str = "zh"):
         for ax, name in zip(axes, names):
             g = rows[rows["indicator"] == name]
             observed = g.drop_duplicates("year")
-            ax.plot(observed["year"], observed["observed"], "ko", ms=4, zorder=5, label=_word("observed", lang))
+            ax.plot(observed["year"], observed["observed"], "ko", ms=4, zorder=5, label=text("observed", lang))
             for method, shift in (("model", -0.12), ("naive", 0.12)):
                 m = g[(g["method"] == method) & g["median"].notna()]
                 x = m["year"] + shift + 0.04 * (m["horizon"] - 2)
@@ -55,8 +42,8 @@ def forecast_figure(skill: pd.DataFrame, region: str, *, lang: str = "zh"):
             ax.set_xticks(years)
             ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
         axes[0].legend(fontsize=7, loc="best")
-        fig.suptitle(_word("title", lang, region=region), fontsize=10)
-        fig.supxlabel(_word("order", lang), fontsize=8)
+        fig.suptitle(text("skill_title", lang, region=region), fontsize=10)
+        fig.supxlabel(text("skill_order", lang), fontsize=8)
         fig.tight_layout()
     return fig
 
@@ -96,11 +83,11 @@ def coverage_figure(skill: pd.DataFrame, *, lang: str = "zh"):
                 for h, r in by.iterrows():
                     ax.annotate(str(int(r["size"])), (h, r["mean"]), fontsize=6, xytext=(3, 3), textcoords="offset points")
             ax.axhline(level / 100, color="k", ls="--", lw=0.8)
-            ax.set_title(_word("band", lang, level=level), fontsize=9)
-            ax.set_xlabel(_word("horizon", lang))
+            ax.set_title(text("band", lang, p=level), fontsize=9)
+            ax.set_xlabel(text("horizon", lang))
             ax.set_xticks([1, 2, 3])
             ax.set_ylim(-0.05, 1.05)
-        axes.flat[0].set_ylabel(_word("covered", lang))
+        axes.flat[0].set_ylabel(text("covered", lang))
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
         fig.tight_layout(rect=(0, 0.1, 1, 1))  # the legend below the panels, off the points
