@@ -1,0 +1,49 @@
+"""``bench/against.py``: a baseline commit unpacked as it was, and the measurements it runs in a fresh
+process on a checkout give consistent figures (time, firm-months, a scaled population)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+from pathlib import Path
+
+import pytest
+
+_BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.fixture(scope="module")
+def against():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(_BENCH))  # it reads bench/engine.py's list of scaled paths
+        spec = importlib.util.spec_from_file_location("bench_against", _BENCH / "against.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+
+
+def test_a_revision_unpacks_as_committed(against, tmp_path):
+    head = subprocess.run(["git", "-C", str(_BENCH.parent), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True)
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert against.unpack("HEAD", tmp_path) == head.stdout.strip()
+    committed = subprocess.run(["git", "-C", str(_BENCH.parent), "show", "HEAD:simulation/model.py"],
+                               capture_output=True, check=True).stdout
+    assert (tmp_path / "simulation" / "model.py").read_bytes() == committed
+
+
+def test_the_whole_model_is_measured_on_the_scaled_population(against):
+    """Firm-months per second times seconds is the run's firm-months: Zhenhai's ~3,000 firms for 60
+    months, twice that when scaled to twice the firms."""
+    zhenhai = against.measure(against.ROOT, "model", 3_000)
+    doubled = against.measure(against.ROOT, "model", 6_000)
+    firm_months = zhenhai["fm_s"] * zhenhai["s"]
+    assert 0.8 * 3_000 * 60 < firm_months < 1.3 * 3_000 * 60
+    assert doubled["fm_s"] * doubled["s"] == pytest.approx(2 * firm_months, rel=0.1)
+    assert zhenhai["peak_mb"] > 50  # numpy and pandas alone take more
+
+
+def test_the_kernel_is_measured(against):
+    assert against.measure(against.ROOT, "kernel", 1_000)["fm_s"] > 0
