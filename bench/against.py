@@ -173,7 +173,7 @@ def main() -> None:
         before = [b[figure] * scale for b, _ in pairs]
         after = [a[figure] * scale for _, a in pairs]
         ratios = [a / b for a, b in zip(after, before, strict=True)]
-        print(f"{label:42} {statistics.median(before):>10.1f} {statistics.median(after):>10.1f}   "
+        print(f"{label:42} {statistics.median(before):>10.3g} {statistics.median(after):>10.3g}   "
               f"{_spread(ratios)} {unit}")
     print("\nthe whole model's firm-months per second as a share of the bare kernel's (medians)")
     for n in SIZES:
