@@ -273,10 +273,12 @@ class Region:
         return ((self._at(year, month + 1, 0.05), (year, month)) for year in self.scenario.years for month in range(1, 12))
 
     def _look_ahead(self, year: int, month: int) -> None:
-        """After each month's step (months 1-11): quota for growing firms, rationing going forward."""
-        returned = self.levers.energy.unused_quota_returned
+        """After each month's step (months 1-11): quota for growing firms, rationing going forward
+        (from the rationing month, where the scenario gives one)."""
+        returned, start = self.levers.energy.unused_quota_returned, self.levers.energy.rationing_month
         share = returned.at(year) if returned is not None else None
-        self.counts.record(energy.ration_forward(self.pop, self.energy, month, share))
+        self.counts.record(energy.look_ahead(self.pop, self.energy, month, share,
+                                             start.at(year) if start is not None else None))
 
     # --- yearly events --------------------------------------------------------------------
     def _new_year(self, year: int) -> None:

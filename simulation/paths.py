@@ -107,7 +107,7 @@ PART_ZH = {
     "route_effects": "整治路径效果", "above_scale": "规上", "below_scale": "规下", "certified": "认定企业",
     "firms_per_year": "每年家数", "incentive": "激励力度", "pool_growth_boost": "培育库增长加成",
     "success_multiplier": "成功率倍数", "new_land_per_year": "每年新增用地", "cap": "用能上限",
-    "trade_max_per_year": "每年用能权交易上限", "projects_per_year": "每年项目数", "zero_land_share": "零增地技改占比",
+    "trade_max_per_year": "每年用能权交易上限", "rationing_month": "有序用电起始月", "projects_per_year": "每年项目数", "zero_land_share": "零增地技改占比",
     "above_scale_mean": "规上平均增速", "scope_gap": "同口径增速差", "volatility": "波动率", "volatility_size_elasticity": "波动随规模弹性",
     "transitory_share": "暂时性冲击占比", "size_effect": "规模效应", "age_effect": "企龄效应",
     "common_shock_sd": "共同冲击标准差", "common_shock_persistence": "共同冲击持续性", "sector_shock_sd": "行业冲击标准差",

@@ -171,7 +171,9 @@ def test_a_binding_cap_is_named_beside_the_targets_it_decides(small):
 
     goal = {"name": "增加值增速", "indicator": "value_added_above_scale_growth", "year": 2022, "op": ">=", "value": 5,
             "source": "test"}
-    tight = with_overrides(small, {"targets": [goal], "levers.energy.cap": small.levers.energy.cap.at(2020) - 10})
+    # rationed from the first look-ahead on: every replication's growth is cut
+    tight = with_overrides(small, {"targets": [goal], "levers.energy.cap": small.levers.energy.cap.at(2020) - 10,
+                                   "levers.energy.rationing_month": 2})
     loose = with_overrides(small, {"targets": [goal], "levers.energy.cap": 100 * small.levers.energy.cap.at(2020)})
     bound, free = (run_replications(sc, 4, seed=0).targets.iloc[0] for sc in (tight, loose))
     assert bound["rationed"] == 1.0 and free["rationed"] == 0.0

@@ -7,6 +7,14 @@ so that its use for the rest of the year fits the quota it has left. Output alre
 never taken back. At the end of the year idle quota is partly taken back, and use above quota
 (growth after the last monthly look) is granted if the pool has it, else booked as overrun.
 
+Where the scenario gives the month 有序用电 starts (``levers.energy.rationing_month``, a schedule
+by year), the months before it are looked ahead as above but nobody is cut: use above quota
+accrues. From that month each firm is held, for the rest of the year, to its quota's rate plus
+what the pool grants it then (:func:`ration_rest_of_year`); what it used above its quota before is
+booked as overrun at the true-up, not cut from the months left. In 2020 and 2021 Zhejiang rationed
+late in the year (December 2020; September to early November 2021), at about a tenth of use in
+Ningbo's fourth quarter of 2021, not from January.
+
 Claims are served by 亩均 grade, A first; within a grade, pro rata (every firm of the grade where
 the pool runs out gets the same share of its claim). Ungraded firms (tenants and small 规下 plots
 that the 亩均 evaluation does not cover) are served with grade B: the evaluation neither favours
@@ -105,8 +113,22 @@ class RationOutcome:
         return {"energy_rationed": self.rationed, "energy_recovered": self.traded}
 
 
-def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_share: float | None = None) -> RationOutcome:
-    """Look ahead after ``months_done`` months (1..11): grant what the pool can, cut the rest forward.
+def look_ahead(pop: Population, pool: EnergyPool, months_done: int, idle_share: float | None,
+               rationing_month: float | None) -> RationOutcome:
+    """The monthly look-ahead after ``months_done`` months (1..11): :func:`ration_forward` where no
+    rationing month is given; before the rationing month, its grants without cuts; from it on,
+    :func:`ration_rest_of_year`."""
+    if rationing_month is None:
+        return ration_forward(pop, pool, months_done, idle_share)
+    if months_done + 1 < rationing_month:  # the months ahead start before rationing does
+        return ration_forward(pop, pool, months_done, idle_share, ration=False)
+    return ration_rest_of_year(pop, pool, months_done, idle_share)
+
+
+def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_share: float | None = None, *,
+                   ration: bool = True) -> RationOutcome:
+    """Look ahead after ``months_done`` months (1..11): grant what the pool can, cut the rest forward
+    (``ration=False``: grant only; firms short of quota run on).
 
     When the claims exceed the free pool, firms on course to leave quota idle this year give up
     to ``idle_share`` of that idle quota to the pool first (用能权 trading within the year); they
@@ -159,7 +181,7 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
         short, cut = step.grant_and_short_among(asking, granted, scale, pop.quota, claims, *columns[1:], pop.alive)
     else:
         short, cut = step.grant_and_short(granted, scale, pop.quota, claims, *columns[1:], pop.alive)
-    if len(cut) == 0:
+    if len(cut) == 0 or not ration:
         return RationOutcome(total, 0.0, 0, traded)
     used = kernels.used_so_far(pop.ytd[cut], pop.va_rate[cut], pop.intensity[cut], pop.alive[cut])
     allowed_rate = np.maximum(pop.quota[cut] - used, 0.0) / left
@@ -168,6 +190,38 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     per_revenue = pop.va_rate[cut] * pop.intensity[cut]  # tce per 万元 of revenue
     pop.revenue[cut] = np.minimum(pop.revenue[cut], allowed_rate / np.maximum(per_revenue, 1e-300))
     return RationOutcome(total, float(short.sum()), len(cut), traded)
+
+
+def ration_rest_of_year(pop: Population, pool: EnergyPool, months_done: int,
+                        idle_share: float | None = None) -> RationOutcome:
+    """有序用电 after ``months_done`` months: for the rest of the year each firm may run at its quota's
+    rate (tce/年). A firm running faster asks the pool for the difference in quota (by grade, pro
+    rata, as :func:`ration_forward`), after idle quota is traded as there; one still short runs at
+    its quota's rate from now on. What it used above its quota before is not taken back from the
+    months left (the true-up books it as overrun). ``rationed``: the rest of the year's use cut (tce)."""
+    left = (12 - months_done) / 12.0
+    per_revenue = pop.va_rate * pop.intensity  # tce per 万元 of revenue
+    rate = pop.revenue * per_revenue * pop.alive
+    claims = np.maximum(rate - pop.quota, 0.0) * pop.alive  # quota asked for: the rate above the quota's
+    traded = 0.0
+    need = float(claims.sum()) - pool.free
+    if need > 0 and idle_share:
+        idle, idle_total = kernels.idle_quota(pop.ytd, pop.revenue, pop.va_rate, pop.intensity, pop.alive, left,
+                                              pop.quota, idle_share)
+        if idle_total > 0:
+            traded = kernels.trade_idle(pop.quota, idle, min(need / idle_total, 1.0))
+            pool.release(traded, "用能权: idle quota traded within the year")
+    granted = pro_rata_by_grade(claims, pop.grade, pool.free)
+    asked = float(granted.sum())
+    total = pool.take_now(asked, "有序用电 look-ahead: quota granted")
+    granted *= total / max(asked, 1e-300)  # what the pool gave of what was granted
+    pop.quota += granted
+    cut = (claims - granted > 1e-9 * np.maximum(rate, 1.0)).nonzero()[0]
+    if len(cut) == 0:
+        return RationOutcome(total, 0.0, 0, traded)
+    short = float((rate[cut] - pop.quota[cut]).sum()) * left
+    pop.revenue[cut] = np.minimum(pop.revenue[cut], pop.quota[cut] / np.maximum(per_revenue[cut], 1e-300))
+    return RationOutcome(total, short, len(cut), traded)
 
 
 @dataclass(frozen=True)
