@@ -285,6 +285,7 @@ class Region:
         self.year = year
         self._set_energy_cap(self.levers.energy.cap.at(year) * 1e4 - self.levers.energy.cap.at(year - 1) * 1e4)
         pop, params = self.pop, self.params
+        energy.restore_rates(pop)  # last year's 有序用电 is over
         np.multiply(pop.intensity, 1.0 - params.growth.energy_efficiency_gain.at(year) / 100, out=pop.intensity)
         certification.evolve_rd(pop, params.certification, year, self.draws, self.levers.cultivation)
         threshold = params.statistics.above_scale_threshold.at(year)
@@ -299,8 +300,9 @@ class Region:
         year, pop = self.year, self.pop
         annual = pop.annual_revenue()  # the year's revenue: no monthly sum moves until the roll
         self._energy_true_up(annual)
-        # a firm rationed down to (almost) no output by December cannot carry on: it leaves the market
-        idle = (pop.alive & (pop.revenue < 1.0)).nonzero()[0]  # under 1万元 a year
+        # a firm rationed down to (almost) no output by December cannot carry on: it leaves the market,
+        # unless the cut is for the months left (its rate comes back at the new year)
+        idle = (pop.alive & (pop.revenue < 1.0) & (pop.uncut == 0.0)).nonzero()[0]  # under 1万元 a year
         self._exit(idle, Route.MARKET, reason="有序用电: no output left")
         entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, self.draws, annual)
         n_entered, n_dropped = int(np.count_nonzero(entered)), int(np.count_nonzero(dropped))

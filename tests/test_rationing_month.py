@@ -11,7 +11,7 @@ import simpy
 from simulation.loader import load_scenario, with_overrides
 from simulation.model import simulate
 from simulation.population import Population
-from simulation.processes.energy import look_ahead, ration_forward, true_up
+from simulation.processes.energy import look_ahead, ration_forward, restore_rates, true_up
 from simulation.resources import EnergyPool
 from simulation.tiers import GRADE_A, GRADE_B, GRADE_D
 
@@ -99,3 +99,15 @@ def test_a_late_rationing_month_cuts_less_output_and_books_the_rest_as_overrun()
     assert values["december"]["energy_rationed"] < 0.5 * values["from the start"]["energy_rationed"]
     assert values["december"]["energy_overrun"] > values["from the start"]["energy_overrun"] + 1.0
     assert values["december"]["va"] > values["from the start"]["va"]
+
+
+def test_a_firm_cut_for_the_months_left_runs_at_its_old_rate_the_next_year():
+    pool = EnergyPool(simpy.Environment(), free=0.0, held=100.0)
+    pop = running([GRADE_B, GRADE_B], [110.0, 90.0], [100.0, 100.0], 8)
+    look_ahead(pop, pool, 8, None, rationing_month=9)
+    assert pop.revenue[0] == pytest.approx(100.0) and pop.uncut[0] == 110.0 and pop.uncut[1] == 0.0
+    look_ahead(pop, pool, 9, None, rationing_month=9)  # a second look keeps the rate before the first cut
+    assert pop.uncut[0] == 110.0
+    assert restore_rates(pop) == 1
+    np.testing.assert_array_equal(pop.revenue, [110.0, 90.0])
+    assert not pop.uncut.any()

@@ -11,7 +11,8 @@ Where the scenario gives the month 有序用电 starts (``levers.energy.rationin
 by year), the months before it are looked ahead as above but nobody is cut: use above quota
 accrues. From that month each firm is held, for the rest of the year, to its quota's rate plus
 what the pool grants it then (:func:`ration_rest_of_year`); what it used above its quota before is
-booked as overrun at the true-up, not cut from the months left. In 2020 and 2021 Zhejiang rationed
+booked as overrun at the true-up, not cut from the months left; at the new year it runs at its rate from before the cut again (the measure was
+lifted within weeks; :func:`restore_rates`). In 2020 and 2021 Zhejiang rationed
 late in the year (December 2020; September to early November 2021), at about a tenth of use in
 Ningbo's fourth quarter of 2021, not from January.
 
@@ -220,8 +221,20 @@ def ration_rest_of_year(pop: Population, pool: EnergyPool, months_done: int,
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
     short = float((rate[cut] - pop.quota[cut]).sum()) * left
+    first = cut[pop.uncut[cut] == 0.0]  # the rate a firm ran at before its first cut this year
+    pop.uncut[first] = pop.revenue[first]
     pop.revenue[cut] = np.minimum(pop.revenue[cut], pop.quota[cut] / np.maximum(per_revenue[cut], 1e-300))
     return RationOutcome(total, short, len(cut), traded)
+
+
+def restore_rates(pop: Population) -> int:
+    """At the new year, firms cut by :func:`ration_rest_of_year` run at their rate from before the
+    cut again: that rationing was a measure for the months left (Zhejiang lifted it within weeks in
+    2020 and 2021), not a loss of capacity. Returns how many firms were restored."""
+    rows = pop.uncut.nonzero()[0]
+    pop.revenue[rows] = pop.uncut[rows]
+    pop.uncut[rows] = 0.0
+    return len(rows)
 
 
 @dataclass(frozen=True)
