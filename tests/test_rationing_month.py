@@ -11,7 +11,7 @@ import simpy
 from simulation.loader import load_scenario, with_overrides
 from simulation.model import simulate
 from simulation.population import Population
-from simulation.processes.energy import look_ahead, ration_forward, restore_rates, true_up
+from simulation.processes.energy import RationOutcome, look_ahead, ration_forward, restore_rates, true_up
 from simulation.resources import EnergyPool
 from simulation.tiers import GRADE_A, GRADE_B, GRADE_D
 
@@ -28,25 +28,13 @@ def running(grades, rate, quota, months_done):
     return pop
 
 
-def test_before_the_rationing_month_nobody_is_cut():
+def test_before_the_rationing_month_nobody_is_cut_and_the_pool_is_left_to_projects():
     pool = EnergyPool(simpy.Environment(), free=10.0, held=200.0)
     pop = running([GRADE_D, GRADE_A], [130.0, 130.0], [100.0, 100.0], 6)
-    out = look_ahead(pop, pool, 6, None, rationing_month=9)  # the months ahead start in July
+    out = look_ahead(pop, pool, 6, 0.5, rationing_month=9)  # the months ahead start in July
     np.testing.assert_array_equal(pop.revenue, [130.0, 130.0])
-    assert out.rationed == 0.0 and out.firms_rationed == 0
-    # the pool's 10 went as ration_forward grants it, A first
-    np.testing.assert_allclose(pop.quota, [100.0, 110.0])
-    assert pool.free == pytest.approx(0.0)
-
-
-def test_grants_before_the_rationing_month_are_ration_forwards():
-    args = ([GRADE_D, GRADE_A, GRADE_B], [130.0, 90.0, 125.0], [100.0, 100.0, 100.0], 4)
-    pops = [running(*args), running(*args)]
-    pools = [EnergyPool(simpy.Environment(), free=15.0, held=300.0) for _ in pops]
-    look_ahead(pops[0], pools[0], 4, 0.5, rationing_month=6)
-    ration_forward(pops[1], pools[1], 4, 0.5, ration=False)
-    np.testing.assert_array_equal(pops[0].quota, pops[1].quota)
-    assert pools[0].free == pools[1].free
+    np.testing.assert_array_equal(pop.quota, [100.0, 100.0])
+    assert out == RationOutcome(0.0, 0.0, 0) and pool.free == 10.0
 
 
 def test_without_a_rationing_month_the_year_is_rationed_from_the_first_look_ahead():

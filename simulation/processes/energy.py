@@ -8,8 +8,8 @@ never taken back. At the end of the year idle quota is partly taken back, and us
 (growth after the last monthly look) is granted if the pool has it, else booked as overrun.
 
 Where the scenario gives the month 有序用电 starts (``levers.energy.rationing_month``, a schedule
-by year), the months before it are looked ahead as above but nobody is cut: use above quota
-accrues. From that month each firm is held, for the rest of the year, to its quota's rate plus
+by year), the months before it are not looked ahead: firms use what they use, and the pool's quota
+goes to new firms and projects as they ask. From that month each firm is held, for the rest of the year, to its quota's rate plus
 what the pool grants it then (:func:`ration_rest_of_year`); what it used above its quota before is
 booked as overrun at the true-up, not cut from the months left; at the new year it runs at its rate from before the cut again (the measure was
 lifted within weeks; :func:`restore_rates`). In 2020 and 2021 Zhejiang rationed
@@ -117,19 +117,17 @@ class RationOutcome:
 def look_ahead(pop: Population, pool: EnergyPool, months_done: int, idle_share: float | None,
                rationing_month: float | None) -> RationOutcome:
     """The monthly look-ahead after ``months_done`` months (1..11): :func:`ration_forward` where no
-    rationing month is given; before the rationing month, its grants without cuts; from it on,
-    :func:`ration_rest_of_year`."""
+    rationing month is given; before the rationing month, nothing (the pool's quota goes to new
+    firms and projects as they ask); from it on, :func:`ration_rest_of_year`."""
     if rationing_month is None:
         return ration_forward(pop, pool, months_done, idle_share)
     if months_done + 1 < rationing_month:  # the months ahead start before rationing does
-        return ration_forward(pop, pool, months_done, idle_share, ration=False)
+        return RationOutcome(0.0, 0.0, 0)
     return ration_rest_of_year(pop, pool, months_done, idle_share)
 
 
-def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_share: float | None = None, *,
-                   ration: bool = True) -> RationOutcome:
-    """Look ahead after ``months_done`` months (1..11): grant what the pool can, cut the rest forward
-    (``ration=False``: grant only; firms short of quota run on).
+def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_share: float | None = None) -> RationOutcome:
+    """Look ahead after ``months_done`` months (1..11): grant what the pool can, cut the rest forward.
 
     When the claims exceed the free pool, firms on course to leave quota idle this year give up
     to ``idle_share`` of that idle quota to the pool first (用能权 trading within the year); they
@@ -182,7 +180,7 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
         short, cut = step.grant_and_short_among(asking, granted, scale, pop.quota, claims, *columns[1:], pop.alive)
     else:
         short, cut = step.grant_and_short(granted, scale, pop.quota, claims, *columns[1:], pop.alive)
-    if len(cut) == 0 or not ration:
+    if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
     used = kernels.used_so_far(pop.ytd[cut], pop.va_rate[cut], pop.intensity[cut], pop.alive[cut])
     allowed_rate = np.maximum(pop.quota[cut] - used, 0.0) / left
