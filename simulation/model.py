@@ -302,7 +302,7 @@ class Region:
         self._energy_true_up(annual)
         # a firm rationed down to (almost) no output by December cannot carry on: it leaves the market,
         # unless the cut is for the months left (its rate comes back at the new year)
-        idle = (pop.alive & (pop.revenue < 1.0) & (pop.uncut == 0.0)).nonzero()[0]  # under 1万元 a year
+        idle = (pop.alive & (pop.revenue < 1.0) & (pop.rationed_revenue == 0.0)).nonzero()[0]  # under 1万元 a year
         self._exit(idle, Route.MARKET, reason="有序用电: no output left")
         entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, self.draws, annual)
         n_entered, n_dropped = int(np.count_nonzero(entered)), int(np.count_nonzero(dropped))

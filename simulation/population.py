@@ -47,7 +47,7 @@ COLUMNS: dict[str, type] = {
     "d_streak": np.int8,  # consecutive years graded D
     "lease_end": np.int16,  # 先租后让: year the lease is checked for transfer (0: the firm owns its land)
     "hazard_month": np.float64,  # this year's monthly exit probability (set each year)
-    "uncut": np.float64,  # rate (万元/年) before this year's 有序用电 cut it, back at the new year (0: not cut)
+    "rationed_revenue": np.float64,  # revenue rate (万元/年) this year's 有序用电 cut, given back at the new year
 }
 
 # what an appended row holds in a column not given (ids are fresh: numbered on); the rows of a
@@ -102,7 +102,7 @@ class Population:
         d_streak: np.ndarray
         lease_end: np.ndarray
         hazard_month: np.ndarray
-        uncut: np.ndarray
+        rationed_revenue: np.ndarray
         next_id: int
         _buffers: dict[str, np.ndarray]
         _size: int

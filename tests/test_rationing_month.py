@@ -89,13 +89,14 @@ def test_a_late_rationing_month_cuts_less_output_and_books_the_rest_as_overrun()
     assert values["december"]["va"] > values["from the start"]["va"]
 
 
-def test_a_firm_cut_for_the_months_left_runs_at_its_old_rate_the_next_year():
+def test_a_firm_cut_for_the_months_left_gets_the_cut_back_the_next_year():
     pool = EnergyPool(simpy.Environment(), free=0.0, held=100.0)
     pop = running([GRADE_B, GRADE_B], [110.0, 90.0], [100.0, 100.0], 8)
     look_ahead(pop, pool, 8, None, rationing_month=9)
-    assert pop.revenue[0] == pytest.approx(100.0) and pop.uncut[0] == 110.0 and pop.uncut[1] == 0.0
-    look_ahead(pop, pool, 9, None, rationing_month=9)  # a second look keeps the rate before the first cut
-    assert pop.uncut[0] == 110.0
+    np.testing.assert_array_equal(pop.rationed_revenue, [10.0, 0.0])
+    look_ahead(pop, pool, 9, None, rationing_month=9)  # on its quota now: no second cut
+    np.testing.assert_array_equal(pop.rationed_revenue, [10.0, 0.0])
+    pop.revenue[0] += 25.0  # a 零增地 upgrade completed in November
     assert restore_rates(pop) == 1
-    np.testing.assert_array_equal(pop.revenue, [110.0, 90.0])
-    assert not pop.uncut.any()
+    np.testing.assert_array_equal(pop.revenue, [135.0, 90.0])  # the cut back, the upgrade kept
+    assert not pop.rationed_revenue.any()

@@ -8,13 +8,13 @@ never taken back. At the end of the year idle quota is partly taken back, and us
 (growth after the last monthly look) is granted if the pool has it, else booked as overrun.
 
 Where the scenario gives the month 有序用电 starts (``levers.energy.rationing_month``, a schedule
-by year), the months before it are not looked ahead: firms use what they use, and the pool's quota
-goes to new firms and projects as they ask. From that month each firm is held, for the rest of the year, to its quota's rate plus
-what the pool grants it then (:func:`ration_rest_of_year`); what it used above its quota before is
-booked as overrun at the true-up, not cut from the months left; at the new year it runs at its rate from before the cut again (the measure was
-lifted within weeks; :func:`restore_rates`). In 2020 and 2021 Zhejiang rationed
-late in the year (December 2020; September to early November 2021), at about a tenth of use in
-Ningbo's fourth quarter of 2021, not from January.
+by year), the months before it are not looked ahead: firms use what they use, and the pool's
+quota goes to new firms and projects as they ask. From that month each firm is held, for the rest
+of the year, to its quota's rate plus what the pool grants it then (:func:`ration_rest_of_year`);
+what it used above its quota before is booked as overrun at the true-up, not cut from the months
+left, and at the new year the cut is given back (:func:`restore_rates`). In 2020 and 2021 Zhejiang
+rationed late in the year (December 2020; September to early November 2021), at about a tenth of
+use in Ningbo's fourth quarter of 2021, and lifted it within weeks.
 
 Claims are served by 亩均 grade, A first; within a grade, pro rata (every firm of the grade where
 the pool runs out gets the same share of its claim). Ungraded firms (tenants and small 规下 plots
@@ -219,19 +219,20 @@ def ration_rest_of_year(pop: Population, pool: EnergyPool, months_done: int,
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
     short = float((rate[cut] - pop.quota[cut]).sum()) * left
-    first = cut[pop.uncut[cut] == 0.0]  # the rate a firm ran at before its first cut this year
-    pop.uncut[first] = pop.revenue[first]
-    pop.revenue[cut] = np.minimum(pop.revenue[cut], pop.quota[cut] / np.maximum(per_revenue[cut], 1e-300))
+    allowed = np.minimum(pop.revenue[cut], pop.quota[cut] / np.maximum(per_revenue[cut], 1e-300))
+    pop.rationed_revenue[cut] += pop.revenue[cut] - allowed  # given back at the new year
+    pop.revenue[cut] = allowed
     return RationOutcome(total, short, len(cut), traded)
 
 
 def restore_rates(pop: Population) -> int:
-    """At the new year, firms cut by :func:`ration_rest_of_year` run at their rate from before the
-    cut again: that rationing was a measure for the months left (Zhejiang lifted it within weeks in
-    2020 and 2021), not a loss of capacity. Returns how many firms were restored."""
-    rows = pop.uncut.nonzero()[0]
-    pop.revenue[rows] = pop.uncut[rows]
-    pop.uncut[rows] = 0.0
+    """At the new year, firms cut by :func:`ration_rest_of_year` get the cut back (what happened to
+    their revenue since, a 零增地 upgrade say, stays): that rationing was a measure for the months
+    left (Zhejiang lifted it within weeks in 2020 and 2021), not a loss of capacity. Returns how many
+    firms were restored."""
+    rows = pop.rationed_revenue.nonzero()[0]
+    pop.revenue[rows] += pop.rationed_revenue[rows]
+    pop.rationed_revenue[rows] = 0.0
     return len(rows)
 
 
