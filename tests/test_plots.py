@@ -288,6 +288,21 @@ def test_lost_projects_are_drawn_in_front_of_the_waiting_band(run):
     assert ax.patches and all(bar.get_zorder() > band.get_zorder() for bar in ax.patches)
 
 
+def test_the_energy_flows_show_the_use_above_quota(run):
+    """Where rationing starts late in the year the cap shows as use above quota, not only as cuts:
+    the energy panel draws the overrun beside what rationing cut, at the replications' mean."""
+    from simulation.plots.balance import energy_flows, means
+
+    with plot_style():
+        ax = energy_flows(run.indicators, lang="en", ax=Figure().add_subplot())
+    labels = [h.get_label() for h in ax.get_legend_handles_labels()[0]]
+    assert "Energy use above quota" in labels and "Energy rationed" in labels
+    overrun = means(run.indicators, ["energy_overrun"])["energy_overrun"].iloc[1:].to_numpy()
+    bars = next(c for c in ax.containers if c.get_label() == "Energy use above quota")
+    np.testing.assert_allclose([bar.get_height() for bar in bars], overrun)
+    assert overrun.sum() > 0
+
+
 @pytest.mark.slow
 def test_english_figures_have_no_chinese_text(run):
     with plot_style():

@@ -16,14 +16,17 @@ from .labels import indicator_label, text, unit_label
 GREY_CLEARING = "#BBBBBB"  # land in clearing: neither held nor free
 LAND_UP = ("land_supplied", "land_freed", "land_released_exits")
 LAND_DOWN = ("land_granted_projects", "land_granted_expansion")
-ENERGY_FLOWS = ("energy_freed", "energy_purchased", "energy_rationed")
+# the year's energy flows; the overrun (firms' use above their own quota that the pool could not cover)
+# is how far the cap falls short where rationing starts late in the year
+ENERGY_FLOWS = ("energy_freed", "energy_purchased", "energy_rationed", "energy_overrun")
 _COLOUR = {
     "land_held": OKABE_ITO["blue"], "land_free": OKABE_ITO["yellow"], "land_clearing": GREY_CLEARING, "land_supplied": OKABE_ITO["sky"],
     "land_freed": OKABE_ITO["green"], "land_released_exits": OKABE_ITO["yellow"], "land_granted_projects": OKABE_ITO["orange"],
     "land_granted_expansion": OKABE_ITO["purple"], "energy_freed": OKABE_ITO["green"], "energy_purchased": OKABE_ITO["sky"],
-    "energy_rationed": OKABE_ITO["vermillion"], "projects_lost": OKABE_ITO["vermillion"],
+    "energy_rationed": OKABE_ITO["vermillion"], "energy_overrun": OKABE_ITO["purple"], "projects_lost": OKABE_ITO["vermillion"],
 }
-_HATCH = {"land_released_exits": "..", "land_granted_expansion": "//", "energy_rationed": "xx", "land_free": ".."}
+_HATCH = {"land_released_exits": "..", "land_granted_expansion": "//", "energy_rationed": "xx", "energy_overrun": "\\\\",
+          "land_free": ".."}
 
 
 def means(indicators: pd.DataFrame, names) -> pd.DataFrame:
@@ -119,7 +122,8 @@ def energy_use(indicators: pd.DataFrame, *, lang: str = "zh", ax=None):
 
 
 def energy_flows(indicators: pd.DataFrame, *, lang: str = "zh", ax=None):
-    """Yearly energy freed by remediation, bought from other regions, and cut by rationing (万吨标准煤)."""
+    """Yearly energy freed by remediation, bought from other regions, cut by rationing, and used above
+    quota (万吨标准煤)."""
     ax = _axes(ax)
     wide = means(indicators, ENERGY_FLOWS)
     wide = wide[wide.index > wide.index.min()]
