@@ -36,7 +36,7 @@ TIMED = (
     "simulation.processes.growth:month_step", "simulation.processes.growth:set_exit_hazard",
     "simulation.processes.certification:evolve_rd", "simulation.processes.certification:certification_round",
     "simulation.processes.certification:review", "simulation.processes.certification:high_tech_round",
-    "simulation.processes.energy:ration_forward", "simulation.processes.remediation:campaign",
+    "simulation.processes.energy:ration_forward", "simulation.processes.energy:ration_rest_of_year", "simulation.processes.remediation:campaign",
     "simulation.processes.statistics:review_scale", "simulation.processes.land:LandMarket.file_expansions",
     "simulation.processes.land:LandMarket.auction", "simulation.processes.projects:_Leads.step",
     "simulation.processes.projects:_Asked.decide", "simulation.processes.projects:Desk.joining",
