@@ -3,16 +3,16 @@
 The earlier commit (any git revision: a hash, a tag, ``HEAD~5``) is unpacked into a temporary folder
 with ``git archive``; each measurement then runs in a fresh process on each checkout in turn,
 baseline first, for several rounds, so the two meet the same machine load and each pair gives a
-ratio. Each checkout runs its own scenarios and its own kernel (``bench/engine.py``'s
-``vectorised_step``), through the calls every version has had: ``load_scenario``, ``with_overrides``,
-``simulate``, ``run_replications``.
+ratio. Each measurement is this checkout's ``bench/measure.py`` run inside the checkout measured:
+its scenarios, its engine and its own kernel (``bench/engine.py``'s ``vectorised_step``), through
+the calls every version has had.
 
 Measured, per checkout:
 
 - one Ningbo replication (58,500 firms, 3 years): the mean of 10 after a warm-up;
 - one Zhenhai replication in a serial batch of 200 (``run_replications``, tables included);
-- for 10^5 and 10^6 firms, the whole model for five years (Zhenhai scaled up as ``bench/engine.py``
-  scales it, by the same rule on both checkouts): the second run in the process (firm-months per
+- for 10^5 and 10^6 firms, the whole model for five years (Zhenhai scaled up by
+  ``measure.scaled``, the same rule on both checkouts): the second run in the process (firm-months per
   second) and the process's peak memory;
 - the bare vectorised kernel at the same sizes: the checkout's own monthly growth-and-exit step in
   numpy (``vectorised_step``), firm-months per second.
@@ -37,76 +37,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from engine import SCALED
-
 ROOT = Path(__file__).resolve().parents[1]
+MEASURE = Path(__file__).resolve().parent / "measure.py"  # run inside either checkout
 SIZES = (100_000, 1_000_000)
-
-# Run in a fresh process inside a checkout (its root is the working directory and on the path):
-# one measurement, printed as JSON. Only calls that every version of the engine has.
-_DRIVER = r"""
-import inspect, json, sys, time
-from pathlib import Path
-sys.path.insert(0, "bench")
-what, n = sys.argv[1], int(sys.argv[2])
-SCALED = __SCALED__  # bench/engine.py's paths on this checkout: the same scaling on both
-
-def peak_mb():
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-if what == "ningbo":
-    from simulation.loader import load_scenario
-    from simulation.model import simulate
-    sc = load_scenario("scenarios/ningbo_2020_2022.yaml")
-    simulate(sc, 0)
-    start = time.perf_counter()
-    for seed in range(1, n + 1):
-        simulate(sc, seed)
-    out = {"ms": (time.perf_counter() - start) / n * 1e3}
-elif what == "zhenhai":
-    from simulation.experiments.replicate import run_replications
-    from simulation.loader import load_scenario
-    sc = load_scenario("scenarios/zhenhai_2021_2025.yaml")
-    run_replications(sc, 2, seed=0, workers=1)
-    start = time.perf_counter()
-    run_replications(sc, n, seed=0, workers=1)
-    out = {"ms": (time.perf_counter() - start) / n * 1e3}
-elif what == "kernel":
-    import engine
-    numpy_only = {"compiled": False} if "compiled" in inspect.signature(engine.vectorised_step).parameters else {}
-    out = {"fm_s": sorted(engine.vectorised_step(n, **numpy_only) for _ in range(3))[1]}
-else:  # "model": five years at n firms, twice; the second run's speed, the first run's peak
-    from simulation.loader import get_path, load_scenario, with_overrides
-    from simulation.model import simulate
-    try:  # the compiled steps as with numba's disk cache filled (bench/engine.py's rule)
-        from simulation.processes import kernels
-        kernels.COMPILED_AFTER_COLD = 0
-    except ImportError:  # an engine without compiled steps
-        pass
-    sc = load_scenario("scenarios/zhenhai_2021_2025.yaml")
-    k = n / (sc.population.above_scale.count.at(0) + sc.population.below_scale.count.at(0))
-    overrides = {}
-    for path in SCALED:
-        value = get_path(sc, path)
-        if value is not None:  # not given in the scenario (births: free entry scales by itself)
-            overrides[path] = {y: x * k for y, x in value.items()} if isinstance(value, dict) else value * k
-    sc = with_overrides(sc, overrides)
-    walls = []
-    for _ in range(2):
-        start = time.perf_counter()
-        result = simulate(sc, 0)
-        walls.append(time.perf_counter() - start)
-        peak = peak_mb() if len(walls) == 1 else peak
-    firms = result.indicators.query("indicator in ['firms_above_scale', 'firms_below_scale']")
-    firm_months = float(firms.groupby("year")["value"].sum().iloc[1:].sum() * 12)
-    out = {"s": walls[1], "fm_s": firm_months / walls[1], "peak_mb": peak}
-print(json.dumps(out))
-"""
-
-
 
 def rows(max_firms: int) -> list[tuple[str, str, int, str, str, float]]:
     """(label, measurement, its size, figure, unit, scale) of each line of the table."""
@@ -137,9 +70,8 @@ def unpack(revision: str, into: Path) -> str:
 def measure(checkout: Path, what: str, n: int) -> dict[str, float]:
     """One measurement in a fresh process on ``checkout``'s code and scenarios."""
     env = {**os.environ, "PYTHONPATH": str(checkout)}
-    driver = _DRIVER.replace("__SCALED__", repr(SCALED))
-    done = subprocess.run([sys.executable, "-c", driver, what, str(n)], cwd=checkout, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, str(MEASURE), what, str(n)], cwd=checkout, env=env, capture_output=True,
+                          text=True)
     if done.returncode != 0:
         sys.exit(f"bench/against.py: {what} {n} failed in {checkout}:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -36,13 +36,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import multiprocessing as mp
-import resource
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 import simpy
+from measure import as_with_a_filled_cache, firm_months, peak_mb, whole_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "zhenhai_2021_2025.yaml"
@@ -84,11 +84,11 @@ def _numba_start(compiled: bool, queue) -> None:
     from simulation.processes import kernels
 
     sc = load_scenario(SCENARIO)
-    peak_before = _peak_mb()
+    peak_before = peak_mb()
     start = time.perf_counter()
     with kernels.pinned(compiled):  # compiled into an empty cache, whatever a run would earn back
         simulate(sc, 0)
-    queue.put((time.perf_counter() - start, _peak_mb() - peak_before))
+    queue.put((time.perf_counter() - start, peak_mb() - peak_before))
 
 
 def numba_start() -> tuple[float, float, float, float]:
@@ -141,62 +141,8 @@ def naive_simpy(n: int, months: int = 12) -> float:
     return n * months / (time.perf_counter() - start)
 
 
-# Zhenhai scaled up to n firms: these counts, totals and flows times n over its firms (a path the
-# scenario does not give, as births, scales by itself)
-SCALED = (
-    "population.above_scale.count", "population.above_scale.output", "population.above_scale.land",
-    "population.above_scale.employees", "population.above_scale.energy_use", "population.below_scale.count",
-    "levers.remediation.firms_per_year", "levers.scattered_weak.firms_per_year", "parameters.entry.births_per_year",
-    "parameters.land.free_initial", "levers.land_supply.new_land_per_year", "levers.attraction.projects_per_year",
-    "levers.energy.cap",
-)
-
-
-def _scaled(n_firms: int):
-    from simulation.loader import get_path, load_scenario, with_overrides
-
-    sc = load_scenario(SCENARIO)
-    k = n_firms / (sc.population.above_scale.count.at(0) + sc.population.below_scale.count.at(0))
-    overrides = {}
-    for path in SCALED:
-        value = get_path(sc, path)
-        if value is not None:
-            overrides[path] = {y: x * k for y, x in value.items()} if isinstance(value, dict) else value * k
-    return with_overrides(sc, overrides)
-
-
 def _full_model(n_firms: int, queue) -> None:
-    from simulation.model import simulate
-
-    _as_with_a_filled_cache()
-    sc = _scaled(n_firms)
-    walls, peak = [], 0.0
-    for _ in range(2):  # the first run in the process (its peak memory is the figure), then the same run again
-        start = time.perf_counter()
-        result = simulate(sc, 0)
-        walls.append(time.perf_counter() - start)
-        peak = peak or _peak_mb()
-    firms = result.indicators.query("indicator in ['firms_above_scale', 'firms_below_scale']").groupby("year")["value"].sum()
-    firm_months = float(firms.iloc[1:].sum() * 12)
-    queue.put((*walls, firm_months, peak))
-
-
-def _as_with_a_filled_cache() -> None:
-    """Step as a process does once numba's disk cache holds the compiled steps (the model's steady
-    speed; their one-time cost is measured apart), however many firm-months a run would take to
-    earn the compiling back were the cache empty (kernels.COMPILED_AFTER_COLD)."""
-    from simulation.processes import kernels
-
-    kernels.COMPILED_AFTER_COLD = 0
-
-
-def _peak_mb() -> float:
-    """This process's peak resident memory. VmHWM, not ru_maxrss: a spawned child's ru_maxrss
-    starts from the parent's size at the fork before its exec, which would floor small runs."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(whole_model(n_firms, SCENARIO))
 
 
 def full_model(n_firms: int) -> tuple[float, float, float, float]:
@@ -208,9 +154,9 @@ def full_model(n_firms: int) -> tuple[float, float, float, float]:
     queue = ctx.Queue()
     proc = ctx.Process(target=_full_model, args=(n_firms, queue))
     proc.start()
-    first, again, firm_months, peak = queue.get()
+    first, again, months, peak = queue.get()
     proc.join()
-    return first, again, firm_months / again, peak
+    return first, again, months / again, peak
 
 
 def replication_times(scenario: Path, repeats: int) -> list[float]:
@@ -245,8 +191,7 @@ def compiled_saving(scenario: Path, replications: int = 5) -> float:
                 result = simulate(sc, seed)
             if seed:
                 best[compiled] = min(best[compiled], time.perf_counter() - start)
-    firms = result.indicators.query("indicator in ['firms_above_scale', 'firms_below_scale']").groupby("year")["value"].sum()
-    return (best[False] - best[True]) / float(firms.iloc[1:].sum() * 12)
+    return (best[False] - best[True]) / firm_months(result.indicators)
 
 
 def _spread(values: list[float], scale: float, digits: int) -> str:
@@ -296,7 +241,7 @@ def main() -> None:
     from simulation.processes import kernels
 
     bar = kernels.COMPILED_AFTER_COLD  # as a run has it (the bench runs as with the cache filled)
-    _as_with_a_filled_cache()
+    as_with_a_filled_cache()
 
     compile_s, mem, cached_s, cached_mem = numba_start()
     print(f"compiled steps (numba), a first replication's extra time: {compile_s:.2f} s compiling into an empty "

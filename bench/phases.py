@@ -96,9 +96,9 @@ def _scenario(which: str):
 
     if which.isdigit():
         sys.path.insert(0, str(ROOT / "bench"))
-        from engine import _scaled
+        from measure import ZHENHAI, scaled
 
-        return _scaled(int(which))
+        return scaled(int(which), ROOT / ZHENHAI)
     name = {"ningbo": "ningbo_2020_2022", "zhenhai": "zhenhai_2021_2025"}[which]
     return load_scenario(ROOT / "scenarios" / f"{name}.yaml")
 

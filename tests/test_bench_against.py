@@ -15,7 +15,7 @@ _BENCH = Path(__file__).resolve().parents[1] / "bench"
 @pytest.fixture(scope="module")
 def against():
     with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(_BENCH))  # it reads bench/engine.py's list of scaled paths
+        patch.syspath_prepend(str(_BENCH))  # beside bench/measure.py, which it runs
         spec = importlib.util.spec_from_file_location("bench_against", _BENCH / "against.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)

@@ -143,14 +143,7 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     # plain claims are 0.0 but for the claimants' (_in_full gives them where needed); others are
     # kept whole, before any quota is traded
     claims = None if plain else kernels.look_ahead(*columns, pop.quota, pop.alive, left)[1]
-    traded = 0.0
-    need = claimed - pool.free
-    if need > 0 and idle_share:
-        idle, idle_total = step.idle_quota(*columns, pop.alive, left, pop.quota, idle_share)
-        if idle_total > 0:
-            # no quota becomes -0.0 where none was: x - y is -0.0 only for x = -0.0
-            traded = step.trade_idle(pop.quota, idle, min(need / idle_total, 1.0))
-            pool.release(traded, "用能权: idle quota traded within the year")
+    traded = _trade_idle(step, pop, pool, left, claimed - pool.free, idle_share)
     # plain claims: their sum (claimed) is the claimants' sum up to rounding, which the margin absorbs
     covered = _covers(claimed, pool.free) if plain else _covered(asked, pool.free)
     # most months the pool covers every claim: the grants are the claims of the claimants, 0.0
@@ -202,14 +195,7 @@ def ration_rest_of_year(pop: Population, pool: EnergyPool, months_done: int,
     per_revenue = pop.va_rate * pop.intensity  # tce per 万元 of revenue
     rate = pop.revenue * per_revenue * pop.alive
     claims = np.maximum(rate - pop.quota, 0.0) * pop.alive  # quota asked for: the rate above the quota's
-    traded = 0.0
-    need = float(claims.sum()) - pool.free
-    if need > 0 and idle_share:
-        idle, idle_total = kernels.idle_quota(pop.ytd, pop.revenue, pop.va_rate, pop.intensity, pop.alive, left,
-                                              pop.quota, idle_share)
-        if idle_total > 0:
-            traded = kernels.trade_idle(pop.quota, idle, min(need / idle_total, 1.0))
-            pool.release(traded, "用能权: idle quota traded within the year")
+    traded = _trade_idle(kernels, pop, pool, left, float(claims.sum()) - pool.free, idle_share)
     granted = pro_rata_by_grade(claims, pop.grade, pool.free)
     asked = float(granted.sum())
     total = pool.take_now(asked, "有序用电 look-ahead: quota granted")
@@ -234,6 +220,22 @@ def restore_rates(pop: Population) -> int:
     pop.revenue[rows] += pop.rationed_revenue[rows]
     pop.rationed_revenue[rows] = 0.0
     return len(rows)
+
+
+def _trade_idle(step, pop: Population, pool: EnergyPool, left: float, need: float, idle_share: float | None) -> float:
+    """用能权 traded within the year where the claims exceed the free pool by ``need`` (tce): firms on
+    course to leave quota idle give up to ``idle_share`` of it, no more than the need, to the pool
+    (``step``: the numpy or compiled passes). Returns what was traded."""
+    if not (need > 0 and idle_share):  # a NaN need trades nothing
+        return 0.0
+    idle, idle_total = step.idle_quota(pop.ytd, pop.revenue, pop.va_rate, pop.intensity, pop.alive, left, pop.quota,
+                                       idle_share)
+    if not idle_total > 0:
+        return 0.0
+    # no quota becomes -0.0 where none was: x - y is -0.0 only for x = -0.0
+    traded = step.trade_idle(pop.quota, idle, min(need / idle_total, 1.0))
+    pool.release(traded, "用能权: idle quota traded within the year")
+    return traded
 
 
 @dataclass(frozen=True)
