@@ -109,6 +109,25 @@ def test_claims_ahead(seed, n, months_done, awkward):
         assert plain
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # awkward columns hold NaN on purpose
+@settings(max_examples=60, deadline=None)
+@given(seeds, st.one_of(sizes, st.integers(0, 20_000)), st.booleans())
+def test_claims_over_rate(seed, n, awkward):
+    """有序用电's claims (the rate above the quota's), over one block or many."""
+    c = (_awkward if awkward else _columns)(seed, n)
+    args = (c["revenue"], c["va_rate"], c["intensity"], c["quota"], c["alive"])
+    asking, asked, claimed, plain = compiled.claims_over_rate(*args)
+    want_asking, want_asked, want_claimed, want_plain = kernels.claims_over_rate(*args)
+    claims = kernels.rate_claims(*args)
+    rate = c["revenue"] * (c["va_rate"] * c["intensity"]) * c["alive"]
+    assert _same(claims, np.maximum(rate - c["quota"], 0.0) * c["alive"])
+    assert np.array_equal(asking, want_asking) and np.array_equal(asking, np.flatnonzero(claims > 0))
+    assert _same(asked, want_asked) and _same(asked, claims[asking])
+    _same_sum(claimed, want_claimed)
+    _same_sum(claimed, claims.sum())
+    assert plain == want_plain and (plain or awkward)
+
+
 @settings(max_examples=30, deadline=None)
 @given(seeds, st.integers(0, 20_000), st.integers(1, 11), st.floats(0.0, 1.0))
 def test_claims_ahead_over_many_blocks(seed, n, months_done, claimants):

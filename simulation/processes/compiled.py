@@ -313,6 +313,19 @@ def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
     block by block and the claimants kept. The full-length claims are never written out (the pass
     is bound by memory traffic), and the claimants come back as views of arrays of the population's
     size (a copy into fresh memory costs more than the pass): (asking, asked, claimed, plain)."""
+    return _claims_runs(ytd, revenue, va_rate, intensity, quota, alive, left, True)
+
+
+@numba.njit(cache=True)
+def claims_over_rate(revenue, va_rate, intensity, quota, alive):
+    """kernels.claims_over_rate as :func:`claims_ahead` (claims of the rate alone, nothing used so far)."""
+    return _claims_runs(revenue, revenue, va_rate, intensity, quota, alive, 1.0, False)
+
+
+@numba.njit(cache=True)
+def _claims_runs(ytd, revenue, va_rate, intensity, quota, alive, left, so_far):
+    """:func:`claims_ahead`'s passes; ``so_far``: whether a claim counts the use so far (``ytd``)
+    and the rate for ``left`` of the year, or the rate alone (``ytd`` and ``left`` unread)."""
     n = len(ytd)
     firsts, lengths = _pairwise_leaves(n)
     sums = np.empty(len(firsts))
@@ -328,7 +341,7 @@ def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
             end += 1
         run = slice(lo, hi)  # views indexed from 0: numba then knows the indices non-negative
         positive, odd_here = _claims_into(claims, ytd[run], revenue[run], va_rate[run], intensity[run], quota[run],
-                                          alive[run], left)
+                                          alive[run], left, so_far)
         odd += odd_here
         for b in range(k, end):
             sums[b] = _block_sum(claims[firsts[b] - lo:firsts[b] - lo + lengths[b]])
@@ -339,14 +352,15 @@ def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
 
 
 @numba.njit(cache=True, inline="always")
-def _claims_into(claims, ytd, revenue, va_rate, intensity, quota, alive, left):
+def _claims_into(claims, ytd, revenue, va_rate, intensity, quota, alive, left, so_far):
     """Each firm's claim into ``claims``; the number of claimants and of odd values (NaN claims,
     sign bits on claims or quotas)."""
     positive, odd = 0, 0
     for i in range(len(ytd)):
         q = quota[i]
-        c = _times_alive(_max0(_used(ytd[i], va_rate[i], intensity[i], alive[i])
-                               + _rate(revenue[i], va_rate[i], intensity[i], alive[i]) * left - q), alive[i])
+        rate = _rate(revenue[i], va_rate[i], intensity[i], alive[i])
+        over = (_used(ytd[i], va_rate[i], intensity[i], alive[i]) + rate * left if so_far else rate) - q
+        c = _times_alive(_max0(over), alive[i])
         claims[i] = c
         positive += c > 0.0
         odd += (c != c) | np.signbit(c) | np.signbit(q)

@@ -136,43 +136,13 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     """
     left = (12 - months_done) / 12.0
     step = kernels.for_size(len(pop))  # numpy, or compiled passes for a large population (same numbers)
+    columns = pop.ytd, pop.revenue, pop.va_rate, pop.intensity
     # the claimants' rows and claims (kernels.look_ahead gives the formulas), the claims' sum, and
     # whether claims and quotas are plain numbers (see kernels.claims_ahead)
-    columns = pop.ytd, pop.revenue, pop.va_rate, pop.intensity
-    asking, asked, claimed, plain = step.claims_ahead(*columns, pop.quota, pop.alive, left)
-    # plain claims are 0.0 but for the claimants' (_in_full gives them where needed); others are
-    # kept whole, before any quota is traded
-    claims = None if plain else kernels.look_ahead(*columns, pop.quota, pop.alive, left)[1]
-    traded = _trade_idle(step, pop, pool, left, claimed - pool.free, idle_share)
-    # plain claims: their sum (claimed) is the claimants' sum up to rounding, which the margin absorbs
-    covered = _covers(claimed, pool.free) if plain else _covered(asked, pool.free)
-    # most months the pool covers every claim: the grants are the claims of the claimants, 0.0
-    # elsewhere; for plain claims that is each claim itself, so the claims' sum is the grants' sum
-    granted = None
-    if not (covered and plain):
-        claims = _in_full(len(pop), asking, asked) if claims is None else claims
-        granted = _grants(claims, asking, asked, pop.grade, pool.free)
-    granted_sum = claimed if granted is None else float(granted.sum())
-    total = pool.take_now(granted_sum, "用能 look-ahead: quota granted")
-    scale = total / max(granted_sum, 1e-300)  # what the pool gave of what was granted
-    if covered and scale == 1.0:
-        # every claim met in full (granted * 1.0 is granted): the quotas grow by the claims, and no
-        # row is short (claims - granted is 0.0 for a claimant, the claim itself, not positive, else)
-        if granted is None:  # 0.0 added elsewhere changes no plain quota: the claimants' alone
-            step.add_claims(pop.quota, asking, asked)
-        else:
-            np.add(pop.quota, granted, out=pop.quota)
-        return RationOutcome(total, 0.0, 0, traded)
-    if granted is None:  # plain claims
-        claims = _in_full(len(pop), asking, asked)
-        granted = claims.copy()
-    # granted scaled to what the pool gave, added to quotas; the rows still short of their claim.
-    # Plain claims: every other row's claim and grant is 0.0 and its quota plain, which adding 0.0
-    # leaves as it is, so only the claimants are visited
-    if plain:
-        short, cut = step.grant_and_short_among(asking, granted, scale, pop.quota, claims, *columns[1:], pop.alive)
-    else:
-        short, cut = step.grant_and_short(granted, scale, pop.quota, claims, *columns[1:], pop.alive)
+    claimants = step.claims_ahead(*columns, pop.quota, pop.alive, left)
+    total, traded, short, cut = _grant(step, pop, pool, left, idle_share, claimants,
+                                       lambda: kernels.look_ahead(*columns, pop.quota, pop.alive, left)[1],
+                                       "用能 look-ahead: quota granted")
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
     used = kernels.used_so_far(pop.ytd[cut], pop.va_rate[cut], pop.intensity[cut], pop.alive[cut])
@@ -192,23 +162,66 @@ def ration_rest_of_year(pop: Population, pool: EnergyPool, months_done: int,
     its quota's rate from now on. What it used above its quota before is not taken back from the
     months left (the true-up books it as overrun). ``rationed``: the rest of the year's use cut (tce)."""
     left = (12 - months_done) / 12.0
-    per_revenue = pop.va_rate * pop.intensity  # tce per 万元 of revenue
-    rate = pop.revenue * per_revenue * pop.alive
-    claims = np.maximum(rate - pop.quota, 0.0) * pop.alive  # quota asked for: the rate above the quota's
-    traded = _trade_idle(kernels, pop, pool, left, float(claims.sum()) - pool.free, idle_share)
-    granted = pro_rata_by_grade(claims, pop.grade, pool.free)
-    asked = float(granted.sum())
-    total = pool.take_now(asked, "有序用电 look-ahead: quota granted")
-    granted *= total / max(asked, 1e-300)  # what the pool gave of what was granted
-    pop.quota += granted
-    cut = (claims - granted > 1e-9 * np.maximum(rate, 1.0)).nonzero()[0]
+    step = kernels.for_size(len(pop))
+    columns = pop.revenue, pop.va_rate, pop.intensity, pop.quota, pop.alive
+    # claims: the rate above the quota's (kernels.rate_claims)
+    total, traded, _, cut = _grant(step, pop, pool, left, idle_share, step.claims_over_rate(*columns),
+                                   lambda: kernels.rate_claims(*columns), "有序用电 look-ahead: quota granted")
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
-    short = float((rate[cut] - pop.quota[cut]).sum()) * left
-    allowed = np.minimum(pop.revenue[cut], pop.quota[cut] / np.maximum(per_revenue[cut], 1e-300))
+    per_revenue = pop.va_rate[cut] * pop.intensity[cut]  # tce per 万元 of revenue
+    rate = pop.revenue[cut] * per_revenue * pop.alive[cut]
+    short = float((rate - pop.quota[cut]).sum()) * left
+    allowed = np.minimum(pop.revenue[cut], pop.quota[cut] / np.maximum(per_revenue, 1e-300))
     pop.rationed_revenue[cut] += pop.revenue[cut] - allowed  # given back at the new year
     pop.revenue[cut] = allowed
     return RationOutcome(total, short, len(cut), traded)
+
+
+def _grant(step, pop: Population, pool: EnergyPool, left: float, idle_share: float | None, claimants,
+           full_claims, label: str) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """A look-ahead's grants: idle quota traded where the claims exceed the free pool, then the
+    claims granted by grade, pro rata (:func:`pro_rata_by_grade`), to what the pool gives, and added
+    to the quotas. ``claimants``: (asking, asked, claimed, plain) as ``kernels.claims_ahead`` gives
+    them; ``full_claims()``: every firm's claim, made only where the claims are not plain. Returns
+    (quota granted, quota traded, how far each firm still short is short of its claim, those rows)."""
+    asking, asked, claimed, plain = claimants
+    # plain claims are 0.0 but for the claimants' (_in_full gives them where needed); others are
+    # kept whole, before any quota is traded
+    claims = None if plain else full_claims()
+    traded = _trade_idle(step, pop, pool, left, claimed - pool.free, idle_share)
+    # plain claims: their sum (claimed) is the claimants' sum up to rounding, which the margin absorbs
+    covered = _covers(claimed, pool.free) if plain else _covered(asked, pool.free)
+    # most months the pool covers every claim: the grants are the claims of the claimants, 0.0
+    # elsewhere; for plain claims that is each claim itself, so the claims' sum is the grants' sum
+    granted = None
+    if not (covered and plain):
+        claims = _in_full(len(pop), asking, asked) if claims is None else claims
+        granted = _grants(claims, asking, asked, pop.grade, pool.free)
+    granted_sum = claimed if granted is None else float(granted.sum())
+    total = pool.take_now(granted_sum, label)
+    scale = total / max(granted_sum, 1e-300)  # what the pool gave of what was granted
+    nobody = np.empty(0, dtype=np.int64)
+    if covered and scale == 1.0:
+        # every claim met in full (granted * 1.0 is granted): the quotas grow by the claims, and no
+        # row is short (claims - granted is 0.0 for a claimant, the claim itself, not positive, else)
+        if granted is None:  # 0.0 added elsewhere changes no plain quota: the claimants' alone
+            step.add_claims(pop.quota, asking, asked)
+        else:
+            np.add(pop.quota, granted, out=pop.quota)
+        return total, traded, np.empty(0), nobody
+    if granted is None:  # plain claims
+        claims = _in_full(len(pop), asking, asked)
+        granted = claims.copy()
+    # granted scaled to what the pool gave, added to quotas; the rows still short of their claim.
+    # Plain claims: every other row's claim and grant is 0.0 and its quota plain, which adding 0.0
+    # leaves as it is, so only the claimants are visited
+    rates = pop.revenue, pop.va_rate, pop.intensity, pop.alive
+    if plain:
+        short, cut = step.grant_and_short_among(asking, granted, scale, pop.quota, claims, *rates)
+    else:
+        short, cut = step.grant_and_short(granted, scale, pop.quota, claims, *rates)
+    return total, traded, short, cut
 
 
 def restore_rates(pop: Population) -> int:

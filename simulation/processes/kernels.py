@@ -162,10 +162,26 @@ def claims_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
     claims, and whether the claims and quotas are plain: no NaN claim, no sign bit set on a claim or
     a quota (so no -0.0; where they are, every other claim is 0.0). Returns (asking, asked, claimed,
     plain)."""
-    _, claims = look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left)
+    return _claimants(look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left)[1], quota)
+
+
+def _claimants(claims, quota):
+    """(asking, asked, claimed, plain) of ``claims`` against ``quota``, as :func:`claims_ahead`."""
     plain = not (np.isnan(claims).any() or np.signbit(claims).any() or np.signbit(quota).any())
     asking = np.flatnonzero(claims > 0)
     return asking, claims[asking], float(claims.sum()), plain
+
+
+def rate_claims(revenue, va_rate, intensity, quota, alive):
+    """The 有序用电 claim per firm (tce/年): its current rate of use above its quota's,
+    ``max(rate - quota, 0) * alive`` with ``rate`` as :func:`look_ahead`'s."""
+    rate = revenue * (va_rate * intensity) * alive
+    return np.maximum(rate - quota, 0.0) * alive
+
+
+def claims_over_rate(revenue, va_rate, intensity, quota, alive):
+    """:func:`claims_ahead` for :func:`rate_claims`: (asking, asked, claimed, plain)."""
+    return _claimants(rate_claims(revenue, va_rate, intensity, quota, alive), quota)
 
 
 def add_claims(quota, asking, asked):
