@@ -47,3 +47,12 @@ def test_the_whole_model_is_measured_on_the_scaled_population(against):
 
 def test_the_kernel_is_measured(against):
     assert against.measure(against.ROOT, "kernel", 1_000)["fm_s"] > 0
+
+
+@pytest.mark.slow
+def test_a_checkout_with_an_empty_disk_cache_is_measured_on_its_compiled_steps(against, tmp_path, monkeypatch):
+    """An unpacked baseline's numba cache starts empty, where a run keeps to numpy until it has earned
+    the compiling back: measured so beside a checkout with a filled cache, the two would differ by
+    which steps ran, not by their code."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert against.measure(against.ROOT, "ningbo", 1)["compiled"]
