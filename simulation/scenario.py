@@ -213,9 +213,10 @@ class Energy(Strict):
     trade_max_per_year: Annotated[Quantity, Unit("万吨标准煤", schedule=True)]  # 用能权 bought from other regions
     # share of a firm's unused quota taken back each year (用能权 回收); absent: firms keep idle quota
     unused_quota_returned: Annotated[Quantity, Unit("1", ge=0.0, le=1.0, schedule=True)] | None = None
-    # 有序用电: the month of the year rationing starts (1-12); before it the region leaves firms' use alone
-    # (use above quota is booked as overrun at the year's end); absent: from the first look-ahead, the year's use counted
-    rationing_month: Annotated[Quantity, Unit("月", ge=1.0, le=12.0, schedule=True)] | None = None
+    # 有序用电: the month of the year rationing starts (1-12; 13: none that year); before it the region leaves
+    # firms' use alone (use above quota is booked as overrun at the year's end); absent: from the first
+    # look-ahead, the year's use counted
+    rationing_month: Annotated[Quantity, Unit("月", ge=1.0, le=13.0, schedule=True)] | None = None
 
 
 class Attraction(Strict):

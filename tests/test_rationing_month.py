@@ -100,3 +100,34 @@ def test_a_firm_cut_for_the_months_left_gets_the_cut_back_the_next_year():
     assert restore_rates(pop) == 1
     np.testing.assert_array_equal(pop.revenue, [135.0, 90.0])  # the cut back, the upgrade kept
     assert not pop.rationed_revenue.any()
+
+
+def test_month_13_is_a_year_without_rationing():
+    """13: no look-ahead cuts or grants in any month; what firms use above their quota is the year's
+    overrun at the true-up."""
+    pool = EnergyPool(simpy.Environment(), free=0.0, held=200.0)
+    pop = running([GRADE_D, GRADE_A], [130.0, 90.0], [100.0, 100.0], 0)
+    for month in range(1, 12):
+        pop.ytd += pop.revenue
+        assert look_ahead(pop, pool, month, 0.5, rationing_month=13) == RationOutcome(0.0, 0.0, 0)
+    pop.ytd += pop.revenue
+    np.testing.assert_array_equal(pop.revenue, [130.0, 90.0])
+    assert true_up(pop, pool, None).overrun == pytest.approx(30.0)
+
+
+def test_years_without_rationing_leave_the_cap_as_overrun_in_a_whole_run():
+    """Zhenhai under a cap below its use, rationed from September 2021 and not after (13 from 2022):
+    nothing is cut in 2022-2025, the cap shows as overrun, and those years' output is above that of
+    a run rationed every year."""
+    sc = load_scenario(ZHENHAI)
+    years = [sc.base_year, *sc.years]
+    tight = with_overrides(sc, {"levers.energy.cap": {y: 700.0 for y in years}})
+    every_year = with_overrides(tight, {"levers.energy.rationing_month": 9})
+    once = with_overrides(tight, {"levers.energy.rationing_month": {2021: 9, 2022: 13}})
+    runs = {label: simulate(s, 3).indicators.set_index(["indicator", "year"])["value"]
+            for label, s in (("every year", every_year), ("once", once))}
+    assert runs["once"]["energy_rationed"].loc[2022:].sum() == 0.0
+    assert runs["every year"]["energy_rationed"].loc[2022:].sum() > 1.0
+    assert runs["once"]["energy_rationed"].loc[2021] == runs["every year"]["energy_rationed"].loc[2021]
+    assert runs["once"]["energy_overrun"].loc[2023] > runs["every year"]["energy_overrun"].loc[2023]
+    assert runs["once"]["value_added_above_scale"].loc[2025] > runs["every year"]["value_added_above_scale"].loc[2025]

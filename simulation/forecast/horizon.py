@@ -18,7 +18,9 @@ Which schedule follows which rule (``rule="stated"``, the default) is :data:`SCH
   births, certification quotas and multipliers, energy trading limits. Holding says "the last
   stated policy stays in force", the least informative continuation.
 
-``rule="hold"`` or ``rule="trend"`` applies one rule to every schedule (a sensitivity check).
+``rule="hold"`` or ``rule="trend"`` applies one rule to every schedule but a calendar month
+(``levers.energy.rationing_month``, always held: a month is not an amount that trends), as a
+sensitivity check.
 Each extended quantity keeps its citation, with a note of the rule appended, and the extended
 scenario is validated again, so targets (all inside the original run) keep working.
 """
@@ -41,8 +43,14 @@ SCHEDULE_RULES: list[tuple[str, Rule]] = [
 ]
 
 
+# schedules of a calendar month: held under every rule
+ALWAYS_HELD = ("levers.energy.rationing_month",)
+
+
 def rule_for(path: str, rule: str = "stated") -> Rule:
     """The continuation rule of the schedule at ``path``."""
+    if path in ALWAYS_HELD:
+        return "hold"
     if rule in ("hold", "trend"):
         return rule  # type: ignore[return-value]
     if rule != "stated":

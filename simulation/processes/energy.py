@@ -8,7 +8,7 @@ never taken back. At the end of the year idle quota is partly taken back, and us
 (growth after the last monthly look) is granted if the pool has it, else booked as overrun.
 
 Where the scenario gives the month 有序用电 starts (``levers.energy.rationing_month``, a schedule
-by year), the months before it are not looked ahead: firms use what they use, and the pool's
+by year; 13 for a year without it), the months before it are not looked ahead: firms use what they use, and the pool's
 quota goes to new firms and projects as they ask. From that month each firm is held, for the rest
 of the year, to its quota's rate plus what the pool grants it then (:func:`ration_rest_of_year`);
 what it used above its quota before is booked as overrun at the true-up, not cut from the months
@@ -118,7 +118,8 @@ def look_ahead(pop: Population, pool: EnergyPool, months_done: int, idle_share: 
                rationing_month: float | None) -> RationOutcome:
     """The monthly look-ahead after ``months_done`` months (1..11): :func:`ration_forward` where no
     rationing month is given; before the rationing month, nothing (the pool's quota goes to new
-    firms and projects as they ask); from it on, :func:`ration_rest_of_year`."""
+    firms and projects as they ask); from it on, :func:`ration_rest_of_year`. Month 13: no rationing
+    that year (every month is before it)."""
     if rationing_month is None:
         return ration_forward(pop, pool, months_done, idle_share)
     if months_done + 1 < rationing_month:  # the months ahead start before rationing does
