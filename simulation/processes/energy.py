@@ -8,13 +8,14 @@ never taken back. At the end of the year idle quota is partly taken back, and us
 (growth after the last monthly look) is granted if the pool has it, else booked as overrun.
 
 Where the scenario gives the month 有序用电 starts (``levers.energy.rationing_month``, a schedule
-by year; 13 for a year without it), the months before it are not looked ahead: firms use what they use, and the pool's
-quota goes to new firms and projects as they ask. From that month each firm is held, for the rest
-of the year, to its quota's rate plus what the pool grants it then (:func:`ration_rest_of_year`);
-what it used above its quota before is booked as overrun at the true-up, not cut from the months
-left, and at the new year the cut is given back (:func:`restore_rates`). In 2020 and 2021 Zhejiang
-rationed late in the year (December 2020; September to early November 2021), at about a tenth of
-use in Ningbo's fourth quarter of 2021, and lifted it within weeks.
+by year; 13 for a year without it), the months before it are not looked ahead: firms use what they
+use, and the pool's quota goes to new firms and projects as they ask. From that month each firm is
+held, for the rest of the year, to its quota's rate plus what the pool grants it then
+(:func:`ration_rest_of_year`); what it used above its quota before is booked as overrun at the
+true-up, not cut from the months left, and at the new year the cut is given back
+(:func:`restore_rates`). In 2020 and 2021 Zhejiang rationed by the quota late in the year (December
+2020; September to early November 2021), at about a tenth of use in Ningbo's fourth quarter of
+2021, and lifted it within weeks; no such rationing was found after 2021.
 
 Claims are served by 亩均 grade, A first; within a grade, pro rata (every firm of the grade where
 the pool runs out gets the same share of its claim). Ungraded firms (tenants and small 规下 plots
@@ -202,7 +203,6 @@ def _grant(step, pop: Population, pool: EnergyPool, left: float, idle_share: flo
     granted_sum = claimed if granted is None else float(granted.sum())
     total = pool.take_now(granted_sum, label)
     scale = total / max(granted_sum, 1e-300)  # what the pool gave of what was granted
-    nobody = np.empty(0, dtype=np.int64)
     if covered and scale == 1.0:
         # every claim met in full (granted * 1.0 is granted): the quotas grow by the claims, and no
         # row is short (claims - granted is 0.0 for a claimant, the claim itself, not positive, else)
@@ -210,7 +210,7 @@ def _grant(step, pop: Population, pool: EnergyPool, left: float, idle_share: flo
             step.add_claims(pop.quota, asking, asked)
         else:
             np.add(pop.quota, granted, out=pop.quota)
-        return total, traded, np.empty(0), nobody
+        return total, traded, np.empty(0), np.empty(0, dtype=np.int64)  # nobody short
     if granted is None:  # plain claims
         claims = _in_full(len(pop), asking, asked)
         granted = claims.copy()
