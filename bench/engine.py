@@ -7,7 +7,9 @@ and, for populations of 10^3 to 10^6 firms:
 - the kernel: the model's own step alone (each January the year's growth draw, every month
   accrual and keyed exit draws), firm-months per second (the median of three), as the model runs
   it (compiled) and in numpy (the bare vectorised kernel, as the engine was before its loops were
-  compiled);
+  compiled), and in numpy with the population's other columns passing through the cache between
+  its months (numpy+: alone, a step of 10^5 firms keeps its few columns in the cache, which no
+  whole run of thirty columns can);
 - the whole model for five years at that size (Zhenhai scaled up) in a fresh process: the first
   run, which also loads the compiled steps from the disk cache and imports what a run imports at
   first use, then the same run again (the model's own speed: firm-months per second, and its
@@ -48,10 +50,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "zhenhai_2021_2025.yaml"
 
 
-def vectorised_step(n: int, months: int = 24, *, compiled: bool = True) -> float:
+def vectorised_step(n: int, months: int = 24, *, compiled: bool = True, beside: int = 0) -> float:
     """Firm-months per second of the model's own step: a month of accrual and exit draws, and each
     January the year's growth draw (Laplace shocks, size-dependent volatility, common shocks).
-    ``compiled=False``: the numpy version of the same step (the bare vectorised kernel)."""
+    ``compiled=False``: the numpy version of the same step (the bare vectorised kernel).
+    ``beside``: that many other columns of ``n`` values are each written once between months (not
+    timed), as the population's other columns pass through the cache between the step's months in
+    a whole run; alone, a step of 10^5 firms keeps its few columns in the cache."""
     from simulation.draws import FirmDraws
     from simulation.loader import load_scenario
     from simulation.population import Population
@@ -62,17 +67,22 @@ def vectorised_step(n: int, months: int = 24, *, compiled: bool = True) -> float
     pop = Population.new(n, alive=True, above=True, revenue=1000.0 * np.exp(np.arange(n) % 7), entry_year=2015)
     pop.hazard_month[:] = 0.004
     draws, shocks = FirmDraws(np.random.SeedSequence(0)), CommonShocks()
+    others = [np.zeros(n) for _ in range(beside)]
+    spent = 0.0
     # numpy at every size, whatever this process has stepped; else the version the model would take
     with kernels.pinned(False) if not compiled else contextlib.nullcontext():
         month_step(pop, draws, 0)  # warm up
-        start = time.perf_counter()
         for month in range(1, months + 1):
+            for column in others:
+                column += 1.0
+            start = time.perf_counter()
             if month % 12 == 1:
                 shocks.advance(params, 2021 + month // 12, 4, draws)
                 grow_year(pop, params, 2021 + month // 12, draws, shocks)
             exited = month_step(pop, draws, month)
             pop.hazard_month[exited] = 0.0
-        return n * months / (time.perf_counter() - start)
+            spent += time.perf_counter() - start
+        return n * months / spent
 
 
 def _numba_start(compiled: bool, queue) -> None:
@@ -238,6 +248,7 @@ def main() -> None:
     parser.add_argument("--max-firms", type=int, default=1_000_000)
     args = parser.parse_args()
     sizes = [n for n in (1_000, 10_000, 100_000, 1_000_000) if n <= args.max_firms]
+    from simulation.population import COLUMNS
     from simulation.processes import kernels
 
     bar = kernels.COMPILED_AFTER_COLD  # as a run has it (the bench runs as with the cache filled)
@@ -258,17 +269,21 @@ def main() -> None:
     print(f"Python-level calls per Zhenhai replication (a count, not a time): {python_calls():,.0f}")
     naive = naive_simpy(10_000)
     print(f"naive SimPy, one process per firm (10^4 firms): {naive / 1e6:.2f} M firm-months/s\n")
-    print("kernel: the model's step alone, compiled / numpy (M firm-months/s); model: five years in a fresh "
-          "process, first run / the same run again (s); shares of the kernels from the second run\n")
-    print(f"{'firms':>10} {'kernel':>7} {'numpy':>6} {'x naive':>8} {'model s':>11} {'M fm/s':>7} "
-          f"{'of kernel':>10} {'of numpy':>9} {'peak MB':>8}")
+    print("kernel: the model's step alone, compiled / numpy (M firm-months/s); numpy+: the numpy step with "
+          f"the population's other {len(COLUMNS)} columns passing through the cache between its months, as in a "
+          "whole run; model: five years in a fresh process, first run / the same run again (s); shares of the "
+          "kernels from the second run\n")
+    print(f"{'firms':>10} {'kernel':>7} {'numpy':>6} {'numpy+':>7} {'x naive':>8} {'model s':>11} {'M fm/s':>7} "
+          f"{'of kernel':>10} {'of numpy':>9} {'of numpy+':>10} {'peak MB':>8}")
     for n in sizes:
         # the median of three of each kernel: the shares divide by them
         step = statistics.median(vectorised_step(n) for _ in range(3))
         bare = statistics.median(vectorised_step(n, compiled=False) for _ in range(3))
+        crowded = statistics.median(vectorised_step(n, compiled=False, beside=len(COLUMNS)) for _ in range(3))
         first, again, rate, peak = full_model(n)
-        print(f"{n:>10,} {step / 1e6:>7.1f} {bare / 1e6:>6.1f} {step / naive:>8.0f} {first:>5.2f}/{again:<5.2f} "
-              f"{rate / 1e6:>7.2f} {rate / step:>10.0%} {rate / bare:>9.0%} {peak:>8.0f}")
+        print(f"{n:>10,} {step / 1e6:>7.1f} {bare / 1e6:>6.1f} {crowded / 1e6:>7.1f} {step / naive:>8.0f} "
+              f"{first:>5.2f}/{again:<5.2f} {rate / 1e6:>7.2f} {rate / step:>10.0%} {rate / bare:>9.0%} "
+              f"{rate / crowded:>10.0%} {peak:>8.0f}")
 
 
 if __name__ == "__main__":
