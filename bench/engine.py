@@ -7,9 +7,9 @@ and, for populations of 10^3 to 10^6 firms:
 - the kernel: the model's own step alone (each January the year's growth draw, every month
   accrual and keyed exit draws), firm-months per second (the median of three), as the model runs
   it (compiled) and in numpy (the bare vectorised kernel, as the engine was before its loops were
-  compiled), and in numpy with the population's other columns passing through the cache between
-  its months (numpy+: alone, a step of 10^5 firms keeps its few columns in the cache, which no
-  whole run of thirty columns can);
+  compiled), and in numpy with a population's worth of other columns passing through the cache
+  between its months (numpy+: alone, a step of 10^5 firms keeps its few columns in the cache, which
+  no whole run of 29 columns can);
 - the whole model for five years at that size (Zhenhai scaled up) in a fresh process: the first
   run, which also loads the compiled steps from the disk cache and imports what a run imports at
   first use, then the same run again (the model's own speed: firm-months per second, and its
@@ -55,8 +55,8 @@ def vectorised_step(n: int, months: int = 24, *, compiled: bool = True, beside: 
     January the year's growth draw (Laplace shocks, size-dependent volatility, common shocks).
     ``compiled=False``: the numpy version of the same step (the bare vectorised kernel).
     ``beside``: that many other columns of ``n`` values are each written once between months (not
-    timed), as the population's other columns pass through the cache between the step's months in
-    a whole run; alone, a step of 10^5 firms keeps its few columns in the cache."""
+    timed), as the population's columns pass through the cache between the step's months in a whole
+    run; alone, a step of 10^5 firms keeps its few columns in the cache."""
     from simulation.draws import FirmDraws
     from simulation.loader import load_scenario
     from simulation.population import Population
@@ -270,9 +270,9 @@ def main() -> None:
     naive = naive_simpy(10_000)
     print(f"naive SimPy, one process per firm (10^4 firms): {naive / 1e6:.2f} M firm-months/s\n")
     print("kernel: the model's step alone, compiled / numpy (M firm-months/s); numpy+: the numpy step with "
-          f"the population's other {len(COLUMNS)} columns passing through the cache between its months, as in a "
-          "whole run; model: five years in a fresh process, first run / the same run again (s); shares of the "
-          "kernels from the second run\n")
+          f"{len(COLUMNS)} other columns of its length (a population's worth) passing through the cache between "
+          "its months, as in a whole run; model: five years in a fresh process, first run / the same run again "
+          "(s); shares of the kernels from the second run\n")
     print(f"{'firms':>10} {'kernel':>7} {'numpy':>6} {'numpy+':>7} {'x naive':>8} {'model s':>11} {'M fm/s':>7} "
           f"{'of kernel':>10} {'of numpy':>9} {'of numpy+':>10} {'peak MB':>8}")
     for n in sizes:
