@@ -18,8 +18,8 @@ Which schedule follows which rule (``rule="stated"``, the default) is :data:`SCH
   births, certification quotas and multipliers, energy trading limits. Holding says "the last
   stated policy stays in force", the least informative continuation.
 
-``rule="hold"`` or ``rule="trend"`` applies one rule to every schedule but a calendar month
-(``levers.energy.rationing_month``, always held: a month is not an amount that trends), as a
+``rule="hold"`` or ``rule="trend"`` applies one rule to every schedule but a calendar month (unit
+月, as ``levers.energy.rationing_month``: always held, a month is not an amount that trends), as a
 sensitivity check.
 Each extended quantity keeps its citation, with a note of the rule appended, and the extended
 scenario is validated again, so targets (all inside the original run) keep working.
@@ -43,13 +43,9 @@ SCHEDULE_RULES: list[tuple[str, Rule]] = [
 ]
 
 
-# schedules of a calendar month: held under every rule
-ALWAYS_HELD = ("levers.energy.rationing_month",)
-
-
-def rule_for(path: str, rule: str = "stated") -> Rule:
-    """The continuation rule of the schedule at ``path``."""
-    if path in ALWAYS_HELD:
+def rule_for(path: str, rule: str = "stated", unit: str | None = None) -> Rule:
+    """The continuation rule of the schedule at ``path`` (of ``unit``: a calendar month is held)."""
+    if unit == "月":
         return "hold"
     if rule in ("hold", "trend"):
         return rule  # type: ignore[return-value]
@@ -72,13 +68,13 @@ def with_horizon(scenario: Scenario, until: int, rule: str = "stated", *, file: 
     data = scenario.model_dump(mode="python")
     data["end_year"] = until
     for path, quantity in _schedules(data):
-        _extend(quantity, path, until, rule_for(path, rule))
+        _extend(quantity, path, until, rule_for(path, rule, quantity.get("unit")))
     return validate(data, file=file)
 
 
 def extension_rules(scenario: Scenario, rule: str = "stated") -> dict[str, Rule]:
     """Every schedule path of ``scenario`` with the rule that would extend it."""
-    return {path: rule_for(path, rule) for path, _ in _schedules(scenario.model_dump(mode="python"))}
+    return {path: rule_for(path, rule, quantity.get("unit")) for path, quantity in _schedules(scenario.model_dump(mode="python"))}
 
 
 def _schedules(node: Any, path: str = ""):

@@ -86,10 +86,10 @@ _TREE_EDGES = {"True": "是", "False": "否"}
 def _title(ax, result, lang: str) -> None:
     """What the figure is about: the target, and what makes a design point a case."""
     from ..experiments.discover import parse_target
-    from .labels import _ascii_or, indicator_label
+    from .labels import ascii_or, indicator_label
 
     name, year = parse_target(result.target)
-    target = f"{indicator_label(name, lang)} {year}" if lang == "zh" else _ascii_or(result.target, f"the target {year}")
+    target = f"{indicator_label(name, lang)} {year}" if lang == "zh" else ascii_or(result.target, f"the target {year}")
     word = text("missed_word" if result.cases == "missed" else "met_word", lang)
     ax.figure.suptitle(text("cases_of", lang, target=target, word=word, threshold=result.threshold), fontsize="medium")
 

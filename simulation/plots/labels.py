@@ -155,7 +155,7 @@ def unit_label(unit: str | None, lang: str) -> str:
     """A unit as written on an axis ("万元/亩" or "10k CNY/mu")."""
     if unit is None or (isinstance(unit, float) and math.isnan(unit)):
         return ""
-    return unit if lang == "zh" else UNIT_EN.get(unit, _ascii_or(unit, ""))
+    return unit if lang == "zh" else UNIT_EN.get(unit, ascii_or(unit, ""))
 
 
 def theme_label(theme: str, lang: str) -> str:
@@ -163,7 +163,7 @@ def theme_label(theme: str, lang: str) -> str:
 
 
 def flow_label(name: str, lang: str) -> str:
-    return name if lang == "zh" else FLOW_EN.get(name, _ascii_or(name, "other"))
+    return name if lang == "zh" else FLOW_EN.get(name, ascii_or(name, "other"))
 
 
 def flow_suffix(indicator: str | None, lang: str) -> str:
@@ -218,7 +218,7 @@ def target_label(row, lang: str) -> str:
     indicator = row.indicator if isinstance(row.indicator, str) else None
     if indicator:
         return indicator_label(indicator, "en") + measure_suffix(row.measure, row.since, "en")
-    return _ascii_or(str(row.name), "Target")
+    return ascii_or(str(row.name), "Target")
 
 
 def goal_label(row, lang: str) -> str:
@@ -244,7 +244,7 @@ def op_symbol(op: str) -> str:
     return _OP.get(op, op)
 
 
-def _ascii_or(value: str, fallback: str) -> str:
+def ascii_or(value: str, fallback: str) -> str:
     """``value`` if it has no CJK characters (an English label must not need a CJK font)."""
     return fallback if re.search(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]", value) else value
 
@@ -272,5 +272,5 @@ def output_label(output: str, lang: str) -> str:
         unit = unit_label(INDICATORS[name].unit, lang) if name in INDICATORS else ""
         when = f"{year}年" if lang == "zh" else year
         return f"{indicator_label(name, lang)} {when}" + (f" ({unit})" if unit else "")
-    target = target if lang == "zh" else _ascii_or(target, "target")
+    target = target if lang == "zh" else ascii_or(target, "target")
     return text("attainment_of" if kind == "attainment" else "measure_of", lang, target=target, year=year)

@@ -136,7 +136,7 @@ class SweepFigures:
 
 def _ascii_target(target: str, rows: pd.DataFrame) -> str:
     """An English name for a target (its indicator's), as figures in English must not need a CJK font."""
-    from .labels import _ascii_or, indicator_label
+    from .labels import ascii_or, indicator_label
 
     indicator = rows["indicator"].iloc[0] if "indicator" in rows and len(rows) else None
-    return indicator_label(indicator, "en") if isinstance(indicator, str) else _ascii_or(target, "target")
+    return indicator_label(indicator, "en") if isinstance(indicator, str) else ascii_or(target, "target")

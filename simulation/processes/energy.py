@@ -171,9 +171,9 @@ def ration_rest_of_year(pop: Population, pool: EnergyPool, months_done: int,
                                    lambda: kernels.rate_claims(*columns), "有序用电 look-ahead: quota granted")
     if len(cut) == 0:
         return RationOutcome(total, 0.0, 0, traded)
-    per_revenue = pop.va_rate[cut] * pop.intensity[cut]  # tce per 万元 of revenue
-    rate = pop.revenue[cut] * per_revenue * pop.alive[cut]
+    rate = kernels.rate_of_use(pop.revenue[cut], pop.va_rate[cut], pop.intensity[cut], pop.alive[cut])
     short = float((rate - pop.quota[cut]).sum()) * left
+    per_revenue = pop.va_rate[cut] * pop.intensity[cut]  # tce per 万元 of revenue
     allowed = np.minimum(pop.revenue[cut], pop.quota[cut] / np.maximum(per_revenue, 1e-300))
     pop.rationed_revenue[cut] += pop.revenue[cut] - allowed  # given back at the new year
     pop.revenue[cut] = allowed

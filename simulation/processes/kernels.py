@@ -144,11 +144,16 @@ def look_ahead(ytd, revenue, va_rate, intensity, quota, alive, left):
     rate = revenue * per_revenue * alive; projected = used + rate * left;
     claims = max(projected - quota, 0) * alive.
     """
-    per_revenue = va_rate * intensity
-    rate = revenue * per_revenue * alive
+    rate = rate_of_use(revenue, va_rate, intensity, alive)
     projected = used_so_far(ytd, va_rate, intensity, alive) + rate * left
     claims = np.maximum(projected - quota, 0.0) * alive
     return rate, claims
+
+
+def rate_of_use(revenue, va_rate, intensity, alive):
+    """A firm's current rate of energy use (tce/年), ``revenue * (va_rate * intensity) * alive``, as
+    every look-ahead computes it (pass row subsets for a few firms: each value is the same)."""
+    return revenue * (va_rate * intensity) * alive
 
 
 def used_so_far(ytd, va_rate, intensity, alive):
@@ -175,8 +180,7 @@ def _claimants(claims, quota):
 def rate_claims(revenue, va_rate, intensity, quota, alive):
     """The 有序用电 claim per firm (tce/年): its current rate of use above its quota's,
     ``max(rate - quota, 0) * alive`` with ``rate`` as :func:`look_ahead`'s."""
-    rate = revenue * (va_rate * intensity) * alive
-    return np.maximum(rate - quota, 0.0) * alive
+    return np.maximum(rate_of_use(revenue, va_rate, intensity, alive) - quota, 0.0) * alive
 
 
 def claims_over_rate(revenue, va_rate, intensity, quota, alive):
@@ -193,8 +197,7 @@ def idle_quota(ytd, revenue, va_rate, intensity, alive, left, quota, share):
     """Quota each firm is on course to leave idle this year, times ``share`` (tce): at least 0,
     ``max(quota - projected, 0) * alive * share`` with ``projected`` as :func:`look_ahead`'s;
     returns it and its sum."""
-    rate = revenue * (va_rate * intensity) * alive
-    projected = used_so_far(ytd, va_rate, intensity, alive) + rate * left
+    projected = used_so_far(ytd, va_rate, intensity, alive) + rate_of_use(revenue, va_rate, intensity, alive) * left
     idle = np.maximum(quota - projected, 0.0) * alive * share
     return idle, float(idle.sum())
 
@@ -223,7 +226,7 @@ def grant_and_short_among(rows, granted, scale, quota, claims, revenue, va_rate,
     granted[rows] = grants
     quota[rows] += grants
     short = claims[rows] - grants
-    rate = revenue[rows] * (va_rate[rows] * intensity[rows]) * alive[rows]
+    rate = rate_of_use(revenue[rows], va_rate[rows], intensity[rows], alive[rows])
     kept = short > 1e-9 * np.maximum(rate, 1.0)
     return short[kept], rows[kept]
 
