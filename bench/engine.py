@@ -18,6 +18,9 @@ and, for populations of 10^3 to 10^6 firms:
   process per firm, as the SimPy tutorial would have it, and the speed-up over it;
 - the Python-level calls a Zhenhai replication makes (cProfile's count): its fixed cost as a
   number that does not move with the machine's load;
+- a replication's time as a line in its firms (Zhenhai scaled to 3,000-24,000 firms): the part that
+  does not grow with them (the calendar's dates, the processes' Python and small-array numpy calls),
+  which replications stacked along an axis could share, and its share of a Zhenhai replication;
 - the one-time cost of the compiled steps (numba): a first Zhenhai replication on them in a fresh
   process, compiling into an empty disk cache and then loading from it, less one on numpy alone.
 - what a compiled firm-month saves in whole Ningbo replications, and so after how many firm-months
@@ -243,6 +246,33 @@ def python_calls(replications: int = 20) -> float:
     return pstats.Stats(profile).total_calls / replications  # type: ignore[attr-defined]  # set in __init__, not declared
 
 
+def fixed_cost(sizes: tuple[int, ...] = (3_000, 6_000, 12_000, 24_000), rounds: int = 3,
+               replications: int = 5) -> tuple[float, float, float]:
+    """(seconds a replication takes whatever its firms, seconds per firm, R² of the line): a line
+    fitted to the median seconds of a replication of Zhenhai scaled to each of ``sizes`` (compiled
+    steps; the sizes in turn in each round, so drift in the machine's speed falls on all of them)."""
+    from measure import scaled
+
+    from simulation.model import run_region
+    from simulation.processes import kernels
+
+    kernels.expect(10**12)  # as in a batch: the compiled steps at every size
+    scenarios = {n: scaled(n, SCENARIO) for n in sizes}
+    for sc in scenarios.values():
+        run_region(sc, 0)  # warm-up
+    seconds: dict[int, list[float]] = {n: [] for n in sizes}
+    for _ in range(rounds):
+        for n, sc in scenarios.items():
+            start = time.perf_counter()
+            for seed in range(replications):
+                run_region(sc, seed)
+            seconds[n].append((time.perf_counter() - start) / replications)
+    x, y = np.array(sizes, dtype=float), np.array([statistics.median(seconds[n]) for n in sizes])
+    per_firm, fixed = np.polyfit(x, y, 1)
+    residual = y - (fixed + per_firm * x)
+    return float(fixed), float(per_firm), float(1.0 - residual @ residual / np.sum((y - y.mean()) ** 2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-firms", type=int, default=1_000_000)
@@ -267,6 +297,11 @@ def main() -> None:
     print(f"one Zhenhai replication (3,000 firms, 5 years): {statistics.mean(replication_times(SCENARIO, 20)) * 1e3:.1f} ms alone, "
           f"{_spread([zhenhai_batch() for _ in range(3)], 1e3, 1)} ms in a batch of 200 (median of 3 batches)")
     print(f"Python-level calls per Zhenhai replication (a count, not a time): {python_calls():,.0f}")
+    fixed, per_firm, r2 = fixed_cost()
+    print(f"a replication, as a line in its firms (Zhenhai scaled to 3,000-24,000 firms, R² {r2:.3f}): "
+          f"{fixed * 1e3:.1f} ms + {per_firm * 1e6:.2f} ms per 1,000 firms; the part that does not grow with "
+          f"the firms is {fixed / (fixed + 3_000 * per_firm):.0%} of a Zhenhai replication (what replications "
+          "stacked along an axis could share)")
     naive = naive_simpy(10_000)
     print(f"naive SimPy, one process per firm (10^4 firms): {naive / 1e6:.2f} M firm-months/s\n")
     print("kernel: the model's step alone, compiled / numpy (M firm-months/s); numpy+: the numpy step with "
