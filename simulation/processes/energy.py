@@ -151,8 +151,7 @@ def ration_forward(pop: Population, pool: EnergyPool, months_done: int, idle_sha
     allowed_rate = np.maximum(pop.quota[cut] - used, 0.0) / left
     # the firm runs at what its quota allows from now on; a firm does not keep capacity it cannot
     # power, so the cut rate is where its growth goes on from (as 有序用电 plans are set)
-    per_revenue = pop.va_rate[cut] * pop.intensity[cut]  # tce per 万元 of revenue
-    pop.revenue[cut] = np.minimum(pop.revenue[cut], allowed_rate / np.maximum(per_revenue, 1e-300))
+    pop.revenue[cut] = np.minimum(pop.revenue[cut], kernels.revenue_at(allowed_rate, pop.va_rate[cut], pop.intensity[cut]))
     return RationOutcome(total, float(short.sum()), len(cut), traded)
 
 
@@ -173,8 +172,7 @@ def ration_rest_of_year(pop: Population, pool: EnergyPool, months_done: int,
         return RationOutcome(total, 0.0, 0, traded)
     rate = kernels.rate_of_use(pop.revenue[cut], pop.va_rate[cut], pop.intensity[cut], pop.alive[cut])
     short = float((rate - pop.quota[cut]).sum()) * left
-    per_revenue = pop.va_rate[cut] * pop.intensity[cut]  # tce per 万元 of revenue
-    allowed = np.minimum(pop.revenue[cut], pop.quota[cut] / np.maximum(per_revenue, 1e-300))
+    allowed = np.minimum(pop.revenue[cut], kernels.revenue_at(pop.quota[cut], pop.va_rate[cut], pop.intensity[cut]))
     pop.rationed_revenue[cut] += pop.revenue[cut] - allowed  # given back at the new year
     pop.revenue[cut] = allowed
     return RationOutcome(total, short, len(cut), traded)

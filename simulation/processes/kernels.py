@@ -156,6 +156,12 @@ def rate_of_use(revenue, va_rate, intensity, alive):
     return revenue * (va_rate * intensity) * alive
 
 
+def revenue_at(use, va_rate, intensity):
+    """The revenue rate (万元/年) at which a firm uses ``use`` (tce/年): :func:`rate_of_use` turned round,
+    ``use / max(va_rate * intensity, 1e-300)`` (pass row subsets for a few firms)."""
+    return use / np.maximum(va_rate * intensity, 1e-300)
+
+
 def used_so_far(ytd, va_rate, intensity, alive):
     """Energy used so far this year (tce), as :func:`look_ahead` computes it (pass row subsets
     for a few firms: each value is the same)."""
