@@ -28,7 +28,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import InputError, nearest
-from .indicators import INDICATORS
+from .indicators import INDICATORS, is_money
 from .paths import model_class
 from .scenario import Scenario
 
@@ -385,13 +385,26 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
         if target.indicator not in INDICATORS:
             raise InputError(f"unknown indicator {target.indicator!r}{nearest(target.indicator, INDICATORS)} "
                              "(upgrade-sim indicators lists them)", file=file, field=f"targets.{i}.indicator")
+        unit = INDICATORS[target.indicator].unit
+        if target.basis == "current" and not is_money(unit):  # a price level would scale a rate or a count
+            raise InputError(f"basis 'current' is for money (元) indicators; {target.indicator!r} is in {unit!r}"
+                             + (f": judge the growth of the level at current prices with indicator: {_level_of(target.indicator)}, "
+                                "measure: cagr, since: <base year>" if _level_of(target.indicator) else ""),
+                             file=file, field=f"targets.{i}.basis")
         if target.unit is not None:
-            expected = "%" if target.measure == "cagr" else INDICATORS[target.indicator].unit
+            expected = "%" if target.measure == "cagr" else unit
             if target.unit != expected:
                 raise InputError(f"unit is {target.unit!r}, but {target.indicator!r} ({target.measure}) is in {expected!r}",
                                  file=file, field=f"targets.{i}.unit")
     check_rules(scenario, file=file)
     return scenario
+
+
+
+def _level_of(indicator: str) -> str | None:
+    """The money level whose yearly growth ``indicator`` is (``x_growth`` of ``x``), if any."""
+    level = indicator.removesuffix("_growth")
+    return level if level != indicator and level in INDICATORS and is_money(INDICATORS[level].unit) else None
 
 
 # the kinds of file a command may be given by mistake, and the command each is for

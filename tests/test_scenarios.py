@@ -62,7 +62,7 @@ DOCUMENT_TARGETS = {
     "cixi_2023": [  # 000
         ("value_added_above_scale_growth", 2023, 6), ("value_added_above_scale_growth", 2023, 10),
         ("value_added_below_scale_growth", 2023, 7), ("value_added_below_scale_growth", 2023, 10),
-        ("manufacturing_investment_growth", 2023, 10), ("manufacturing_investment_growth", 2023, 38),
+        ("manufacturing_investment", 2023, 10), ("manufacturing_investment", 2023, 38),
         ("value_added_per_mu_growth", 2023, 5.5), ("tax_per_mu", 2023, 6),
         ("remediated_low_efficiency", 2023, 300), ("remediated_scattered", 2023, 1500),
         ("land_remediated", 2023, 2000), ("closed_backward_capacity", 2023, 50),
@@ -70,7 +70,7 @@ DOCUMENT_TARGETS = {
         (None, 2023, 20), (None, 2023, 3), (None, 2023, 60), (None, 2023, 800), (None, 2023, 25), (None, 2023, 500),
     ],
     "linhai_2023": [  # 002 三
-        ("value_added_above_scale_growth", 2023, 6), ("manufacturing_investment_growth", 2023, 10),
+        ("value_added_above_scale_growth", 2023, 6), ("manufacturing_investment", 2023, 10),
         (None, 2023, 10), (None, 2023, 736), (None, 2023, 100), ("remediated_low_efficiency", 2023, 100),
         (None, 2023, 300),
     ],

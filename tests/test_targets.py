@@ -1,9 +1,12 @@
 """Target measures: level, cumulative since a base year, average annual growth."""
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +16,7 @@ from simulation.plots.overview import target_overview
 from simulation.scenario import Target
 from simulation.targets import fixed, met, price_basis, target_values
 
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 WIDE = pd.DataFrame({2020: [100.0, 100.0], 2021: [110.0, 90.0], 2022: [121.0, 95.0], 2023: [133.1, 99.0]})
 
 
@@ -40,6 +44,35 @@ def test_money_levels_are_judged_at_current_prices(zhenhai):
     assert price_basis(target()) == "current" and price_basis(target(measure="cagr", since=2020)) == "constant"
     assert target_values(WIDE, target(measure="cagr", since=2020), zhenhai).tolist() == \
         target_values(WIDE, target(measure="cagr", since=2020, basis="constant"), zhenhai).tolist()
+
+
+
+def test_a_current_price_cagr_is_nominal_growth(zhenhai):
+    """``basis: current`` on a CAGR (investment growth, published 名义): the growth of the levels at
+    current prices, i.e. real growth times the price change over the span, to the power 1/span."""
+    real = target_values(WIDE, target(measure="cagr", since=2021), zhenhai)
+    nominal = target_values(WIDE, target(measure="cagr", since=2021, basis="current"), zhenhai)
+    prices = zhenhai.price_level(2023) / zhenhai.price_level(2021)
+    assert prices != 1.0
+    expected = 100 * ((1 + real / 100) * prices ** 0.5 - 1)
+    assert nominal.tolist() == pytest.approx(expected.tolist(), rel=1e-12)
+
+
+@pytest.mark.parametrize("indicator, hint", [("value_added_rate", False), ("manufacturing_investment_growth", True)])
+def test_current_prices_on_a_rate_are_refused(tmp_path, indicator, hint):
+    """A price level would scale a rate or a count: ``basis: current`` on one is refused, naming the
+    field, and a growth indicator's message names the money level whose CAGR to judge instead."""
+    from simulation.errors import InputError
+    from simulation.loader import load_scenario, read_yaml
+
+    data = read_yaml(SCENARIOS / "linhai_2023.yaml")
+    data["targets"][0] |= {"indicator": indicator, "basis": "current"}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError, match="basis 'current' is for money") as caught:
+        load_scenario(path)
+    assert caught.value.field == "targets.0.basis" and str(path) in str(caught.value)
+    assert ("measure: cagr" in str(caught.value)) is hint
 
 
 def test_missing_values_do_not_count_as_met():
