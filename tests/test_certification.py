@@ -153,7 +153,7 @@ def test_little_giant_reviews_pass_at_the_recorded_rate_of_their_year(zhenhai, y
         fail_share = np.count_nonzero(level[failed] == lv) / m
         assert abs(fail_share - (1 - rate)) < 4 * np.sqrt(rate * (1 - rate) / m)
     np.testing.assert_array_equal(pop.cert[failed], level[failed] - 1)  # failing drops one level
-    assert np.all(pop.cert_year == year)  # passed or not, the next term counts from this review
+    assert np.all(pop.cert_year == year - 3)  # passed or not, the years held count from the grant
 
 
 def test_recorded_review_rates_are_the_national_file(zhenhai):
@@ -170,6 +170,26 @@ def test_firms_within_their_term_are_not_reviewed(rules):
     pop = Population.new(100, alive=True, cert=Cert.LITTLE_GIANT, cert_year=2020)
     assert len(cert.review(pop, rules, 2022, draws())) == 0
     assert np.all(pop.cert_year == 2020)
+
+
+def test_reviews_come_every_term_from_the_grant_and_keep_the_years_held(rules):
+    """A 小巨人 granted in 2016 is reviewed in 2019, 2022 and 2025 only (every firm fails at a pass
+    rate of 0, none is touched in the years between); one that passes keeps its grant year, so its
+    years as 小巨人 (which 单项冠军 asks for) go on counting, and the next review is a term later."""
+    def at_rate(rate):
+        return rules.model_copy(update={"review_pass_rate": q(rate), "little_giant": rules.little_giant.model_copy(
+            update={"review_pass_rate": None})})
+
+    n = 500
+    for year in range(2017, 2027):
+        pop = Population.new(n, alive=True, cert=Cert.LITTLE_GIANT, cert_year=2016)
+        assert len(cert.review(pop, at_rate(0.0), year, draws(year))) == (n if year in (2019, 2022, 2025) else 0)
+    pop = Population.new(n, alive=True, cert=Cert.LITTLE_GIANT, cert_year=2016)
+    assert len(cert.review(pop, at_rate(1.0), 2019, draws(2019))) == 0
+    assert np.all(pop.cert_year == 2016) and np.all(pop.cert == Cert.LITTLE_GIANT)
+    assert [len(cert.review(pop, at_rate(0.0), y, draws(y))) for y in (2020, 2021)] == [0, 0]
+    assert len(cert.review(pop, at_rate(0.0), 2022, draws(2022))) == n
+    assert np.all(pop.cert == Cert.ZJTX) and np.all(pop.cert_year == 2016)  # fallen a level, the grant year kept
 
 
 # --- 高新技术企业: the R&D floor and 3-year validity ----------------------------------------

@@ -18,7 +18,8 @@ Supply and criteria:
   R&D spending first when more succeed than the quota allows.
 - Every level is held for a term (3 years) and then reviewed, at the step's pass rate for the review
   year if it has one (小巨人: 57.3%, 61.9%, 82.9%, 87.0% in 2022–2025) or the common rate; a firm
-  that fails falls one level.
+  that fails falls one level. Reviews come every term from the grant; passing one does not restart
+  the years held, which the step above counts (单项冠军: two years as 小巨人).
 - 高新技术企业 is valid three years; then the firm applies again and lapses if it is refused or no
   longer meets the R&D floor.
 - R&D intensity drifts as a log random walk; firms in the cultivation pools (梯度培育库 members and
@@ -160,15 +161,17 @@ def within_sme_ceiling(step: Step, rules: Certification, revenue: np.ndarray, em
 
 
 def review(pop: Population, rules: Certification, year: int, draws: FirmDraws) -> np.ndarray:
-    """End-of-term review of certified firms; returns the rows that failed (each fell one level)."""
+    """End-of-term review of certified firms (every ``term_years`` from the grant: the grant year,
+    ``cert_year``, is kept, as the years held count towards the step above); returns the rows that
+    failed (each fell one level, its years counted from the same grant)."""
     compiled = kernels.compiled_for(len(pop))
     if compiled is not None:
         due = compiled.review_due(pop.alive, pop.cert, pop.cert_year, int(year), rules.term_years.at(year))
     else:
-        due = (pop.alive & (pop.cert > 0) & (year - pop.cert_year >= rules.term_years.at(year))).nonzero()[0]
+        held, term = year - pop.cert_year, rules.term_years.at(year)
+        due = (pop.alive & (pop.cert > 0) & (held >= term) & (held % term == 0)).nonzero()[0]
     pass_rate = review_pass_rates(rules, year)[pop.cert[due]]
     passed = draws.uniform(pop.id[due], "review", year) < pass_rate
-    pop.cert_year[due] = year
     failed = due[~passed]
     pop.cert[failed] -= 1
     return failed

@@ -595,13 +595,15 @@ def eligible_among(rows, cert, cert_year, entry_year, revenue_prev, rd, growth_p
 
 @numba.njit(cache=True)
 def review_due(alive, cert, cert_year, year, term):
-    """Rows of certified live firms whose term is up: ``alive & (cert > 0) & (year - cert_year >= term)``."""
+    """Rows of certified live firms whose term is up: ``alive & (cert > 0) & (held >= term) & (held %
+    term == 0)``, ``held = year - cert_year`` (a review every term from the grant)."""
     rows = np.empty(len(cert), dtype=np.int64)
     count = 0
     for i in range(len(cert)):
         if cert[i] > 0:  # a few per cent of firms: a branch rarely taken is cheaper than loading the rest
             rows[count] = i
-            count += alive[i] & (year - cert_year[i] >= term)
+            held = year - cert_year[i]
+            count += alive[i] & (held >= term) & (held % term == 0)
     return rows[:count].copy()
 
 
