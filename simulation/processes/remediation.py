@@ -113,12 +113,17 @@ def _or(given: Quantity | None, default: Quantity) -> Quantity:
 
 def _upgrade(pop: Population, idx: np.ndarray, energy_cut: Quantity, value_added_gain: Quantity, effects: RouteEffects,
              year: int, out: Outcome) -> None:
-    """改造提升 of the firms ``idx``: energy per unit of value added cut, value-added rate raised."""
+    """改造提升 of the firms ``idx``: the value-added rate raised, and the energy the firm uses at its
+    output cut by ``energy_cut`` (the scenarios' 节能改造 saving of 15-25% of a firm's energy): energy
+    per unit of value added falls by more, as value added rises at the same use."""
     if len(idx) == 0:
         return
     out.investment += float(np.sum(pop.land[idx]) * effects.upgrade_investment_per_mu.at(year))
-    pop.intensity[idx] *= 1.0 - energy_cut.at(year)
-    pop.va_rate[idx] = np.minimum(pop.va_rate[idx] * (1.0 + value_added_gain.at(year)), 0.95)
+    before = pop.va_rate[idx]
+    after = np.minimum(before * (1.0 + value_added_gain.at(year)), 0.95)
+    pop.va_rate[idx] = after
+    kept = np.divide(before, after, out=np.ones_like(before), where=after > 0)  # value added per unit of output, before over after
+    pop.intensity[idx] *= (1.0 - energy_cut.at(year)) * kept  # use = revenue x va_rate x intensity
     need = pop.revenue[idx] * pop.va_rate[idx] * pop.intensity[idx]  # pop.energy_use() of these rows
     saved = np.maximum(pop.quota[idx] - need, 0.0)
     pop.quota[idx] -= saved
