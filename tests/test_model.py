@@ -315,3 +315,31 @@ def test_the_flow_table_has_one_row_per_year_and_pair_of_tiers(small):
     flows = run_replications(small, 3, seed=0).flows
     assert not flows.duplicated(["replication", "year", "source", "target"]).any()
     assert (flows["count"] > 0).all() and len(flows) > 0
+
+
+def test_a_firm_on_the_d_list_is_not_also_a_scattered_firm_that_year(zhenhai):
+    """The 散乱弱 clearance picks among the firms not on the year's 高耗低效 list, so no firm (and no
+    plot of 整治提升 land) is remediated twice in a year: here the weakest 规下 firms by tax per
+    head are the D-grade ones, which the list upgrades and keeps."""
+    from simulation.population import Population
+    from simulation.processes.remediation import campaign
+    from simulation.tiers import GRADE_C, GRADE_D
+
+    n = 60
+    pop = Population.new(n, alive=True, above=False, revenue=1_000.0, va_rate=0.2, land=4.0, quota=200.0,
+                         employees=10.0, tax_rate=np.where(np.arange(n) < 20, 0.001, 0.05), intensity=1.0)
+    pop.grade[:] = GRADE_C
+    pop.grade[:20] = GRADE_D  # also the 20 lowest in tax per head
+    lever = zhenhai.levers.remediation
+    shares = lever.routes
+    lever = lever.model_copy(update={
+        "firms_per_year": lever.firms_per_year.model_copy(update={"value": 20}), "high_energy_use": None,
+        "routes": shares.model_copy(update={name: getattr(shares, name).model_copy(update={"value": value}) for name, value
+                                            in (("upgrade", 1.0), ("regularise", 0.0), ("merge_relocate", 0.0), ("close", 0.0))})})
+    scattered = zhenhai.levers.scattered_weak
+    scattered = scattered.model_copy(update={"firms_per_year": scattered.firms_per_year.model_copy(update={"value": 20})})
+    done = campaign(pop, lever, scattered, zhenhai.parameters.route_effects, 2021, FirmDraws(np.random.SeedSequence(0)))
+    scattered_rows = np.concatenate([done.scattered_closed, done.scattered_regularised])
+    assert sorted(done.batch.listed.tolist()) == list(range(20))
+    assert len(scattered_rows) == 20 and not set(scattered_rows.tolist()) & set(range(20))
+    assert done.counters()["land_remediated"] == pytest.approx(4.0 * 40)  # 40 plots, each once

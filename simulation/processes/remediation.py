@@ -45,6 +45,7 @@ class Outcome:
     """
 
     counts: dict[Route, int] = field(default_factory=dict)
+    listed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # every firm remediated
     merged: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     closed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     land_returned: float = 0.0  # by 规范管理
@@ -81,7 +82,7 @@ def remediate_d_grade(
     p = np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year), shares.close.at(year)])
     route = draws.choice(pop.id[chosen], "route", year, p)  # drawn for every firm: the same luck per firm
     route[pop.grade[chosen] != GRADE_D] = 0  # 两高 C-grade firms: 改造提升 (001 §三(一)2)
-    out = Outcome(land_remediated=float(pop.land[chosen].sum()))
+    out = Outcome(land_remediated=float(pop.land[chosen].sum()), listed=chosen)
     out.counts = dict(zip(ROUTES, np.bincount(route, minlength=len(ROUTES)).tolist()))  # firms per route
     upgraded = chosen[route == 0]
     two_high = pop.grade[upgraded] != GRADE_D
@@ -205,14 +206,15 @@ class Campaign:
 
 def campaign(pop: Population, lever: Remediation, scattered: ScatteredWeak, effects: RouteEffects, year: int,
              draws: FirmDraws) -> Campaign:
-    """The year's remediation: the 高耗低效 list, then 散乱弱 firms among those left."""
+    """The year's remediation: the 高耗低效 list, then 散乱弱 firms among those not on it (a firm, and
+    its plot, is remediated once a year)."""
     batch = remediate_d_grade(
         pop, int(round(lever.firms_per_year.at(year))), lever.routes, effects, year, draws,
         high_energy_use=lever.high_energy_use.at(year) if lever.high_energy_use else None,
     )
     leaving = np.concatenate([batch.merged, batch.closed])
     closed, regularised = remediate_scattered(
-        pop, int(round(scattered.firms_per_year.at(year))), scattered.close_share.at(year), leaving, year, draws
+        pop, int(round(scattered.firms_per_year.at(year))), scattered.close_share.at(year), batch.listed, year, draws
     )
     gone = np.concatenate([leaving, closed])
     return Campaign(
