@@ -19,7 +19,7 @@ from functools import lru_cache
 from types import ModuleType
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15  # SplitMix64's increment: 2^64 / golden ratio
@@ -129,6 +129,20 @@ def lognormal(rng: np.random.Generator, mean: float, sigma: float, size: int,
     z *= sigma
     z += mean
     return np.exp(z, out=z)
+
+
+def lognormal_below(n: int, median: float, sigma: float, threshold: float, rng: np.random.Generator) -> np.ndarray:
+    """Log-normal draws (``median``, log s.d. ``sigma``) truncated below ``threshold``, by the inverse
+    distribution function of a uniform on the part below (capped a hair under the line)."""
+    top = ndtr(np.log(threshold / median) / sigma)
+    u = rng.random(n)
+    u *= top
+    np.maximum(u, 1e-12, out=u)
+    z = ndtri(np.minimum(u, 1.0, out=u))
+    z *= sigma
+    revenue = np.exp(z)
+    revenue *= median
+    return np.minimum(revenue, threshold * 0.999, out=revenue)
 
 
 def categories(rng: np.random.Generator, p, size: int) -> np.ndarray:

@@ -10,9 +10,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr
 
-from .draws import categories, lognormal
+from .draws import categories, lognormal, lognormal_below
 from .processes import kernels
 from .processes.certificates_init import initial_certificates
 from .scenario import Scenario
@@ -369,7 +369,7 @@ def _base_revenue(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndar
     tail = rng.permutation(tail)
     density_at_line = (n_above - len(named)) * alpha / (scale * threshold)  # firms per 万元 just above the line
     sigma = _continuous_sigma(n_below, below.revenue_median.at(0), threshold, density_at_line, below.revenue_sigma.at(0))
-    small = _lognormal_below(n_below, below.revenue_median.at(0), sigma, threshold, rng)
+    small = lognormal_below(n_below, below.revenue_median.at(0), sigma, threshold, rng)
     revenue = np.concatenate([named, tail, small], out=_roomy(n_above + n_below))
     is_above = _roomy(len(revenue), np.bool_)  # the first n_above firms
     is_above[:n_above] = True
@@ -434,18 +434,6 @@ def _base_ages(revenue: np.ndarray, median: float, rng: np.random.Generator) -> 
     age *= median
     np.round(age, out=age)
     return _clipped(age, 1, 60).astype(np.int64)
-
-
-def _lognormal_below(n: int, median: float, sigma: float, threshold: float, rng) -> np.ndarray:
-    """Log-normal revenues truncated below ``threshold`` (inverse-CDF sampling)."""
-    top = ndtr(np.log(threshold / median) / sigma)
-    u = rng.random(n)
-    u *= top
-    z = ndtri(_clipped(u, 1e-12, 1.0))
-    z *= sigma
-    revenue = np.exp(z)
-    revenue *= median
-    return np.minimum(revenue, threshold * 0.999, out=revenue)
 
 
 def _scaled_rates(n: int, mean: float, disp: float, rng, out: np.ndarray | None = None) -> np.ndarray:

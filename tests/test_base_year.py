@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtr, ndtri
 
+from simulation.draws import lognormal_below
 from simulation.loader import load_scenario, with_overrides
-from simulation.population import _base_ages, _lognormal_below, _scaled_rates
+from simulation.population import _base_ages, _scaled_rates
 from simulation.processes.certificates_init import (
     _granted_years,
     high_tech_by_value_added,
@@ -70,7 +71,7 @@ def test_revenues_below_the_line_are_the_written_out_formula(seed, n, median, si
     top = ndtr(np.log(threshold / median) / sigma)
     u = np.random.default_rng(seed).random(n) * top
     want = np.minimum(median * np.exp(sigma * ndtri(np.clip(u, 1e-12, 1.0))), threshold * 0.999)
-    assert _same(_lognormal_below(n, median, sigma, threshold, np.random.default_rng(seed)), want)
+    assert _same(lognormal_below(n, median, sigma, threshold, np.random.default_rng(seed)), want)
 
 
 @pytest.fixture(scope="module")
