@@ -5,7 +5,8 @@ stock of 规下 firms (small manufacturers) back to its path, the base year's co
 rate: they replace the market exits expected this year and whatever the stock lost since the path
 was last met (closures by 散乱弱 and 腾笼换鸟 campaigns, firms that rose to 规上). Free entry keeps
 the stock on its path; replacing market exits alone let it shrink every year. Entrants are small manufacturers below the 2,000万 line, as large relative to the
-economy as at the base year (their size grows with the scenario's trend).
+economy as at the base year (their size grows with the scenario's trend), their revenue log-normal
+truncated at the line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..draws import categories
+from ..draws import categories, lognormal_below
 from ..population import Population
 from ..scenario import Scenario
 
@@ -47,8 +48,10 @@ def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -
     params, spec = scenario.parameters, scenario.population
     entry, below = params.entry, spec.below_scale
     scale = np.prod([1 + params.growth.above_scale_mean.at(y) / 100 for y in range(scenario.base_year + 1, year + 1)])
-    revenue = entry.revenue_median.at(year) * scale * rng.lognormal(0.0, entry.revenue_sigma.at(year), n)
-    revenue = np.minimum(revenue, params.statistics.above_scale_threshold.at(year) * 0.999)
+    # below the 2,000万 line by truncation, not by a cap: a cap would pile the draws above it up just
+    # under the line, and they would be next year's 小升规
+    revenue = lognormal_below(n, entry.revenue_median.at(year) * scale, entry.revenue_sigma.at(year),
+                              params.statistics.above_scale_threshold.at(year), rng)
     va_rate = below.value_added_rate.at(0) / 100
     intensity = below.energy_intensity.at(0) * rng.lognormal(0.0, 0.3, n)
     use = revenue * va_rate * intensity
