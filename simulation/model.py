@@ -37,7 +37,7 @@ import pandas as pd
 import simpy
 
 from .books import Books, canonical
-from .draws import FirmDraws
+from .draws import FirmDraws, categories
 from .indicators import Snapshot, measure, population_aggregates
 from .panel import PanelRecorder
 from .population import Population, initial_population
@@ -448,6 +448,8 @@ class Region:
             rd=spec.rd_intensity_median.at(0) / 100,
             growth_prev=0.0,
             lease_end=land_renewal.lease_ends(self.levers.land_renewal, len(done), year, self.rng["hosts"]),
+            # the sectors' shares of firms, as births take them (a project names no sector of its own)
+            sector=categories(self.rng["hosts"], [s.firm_share.at(0) for s in spec.sectors], len(done)),
         )
         self._flow("项目投产", "规下", len(done))
 

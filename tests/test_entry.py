@@ -23,3 +23,22 @@ def test_entrants_are_log_normal_truncated_at_the_line_not_piled_up_under_it(zhe
     truncated_cdf = lambda x: np.minimum(full.cdf(x) / full.cdf(line), 1.0)  # noqa: E731
     assert stats.kstest(revenue, truncated_cdf).pvalue > 0.001
     assert revenue.max() < line and np.mean(revenue >= 0.99 * line) < 0.002
+
+
+
+def test_project_firms_take_the_sectors_shares_as_births_do(zhenhai):
+    """A completed project's firm is in a sector drawn from the sectors' shares of firms (a project
+    names none): 4,000 project firms come out in the scenario's shares (chi-square), not all in the
+    first sector."""
+    from simulation.draws import FirmDraws
+    from simulation.model import STREAMS, Region
+    from simulation.processes.projects import Project
+
+    children = np.random.SeedSequence(3).spawn(len(STREAMS) + 1)
+    region = Region(zhenhai, dict(zip(STREAMS, map(np.random.default_rng, children))), FirmDraws(children[-1]))
+    before, n = len(region.pop), 4_000
+    region._add_project_firms([Project(1.0, 20.0, 500.0, 1e4, 12.0, 6.0)] * n)
+    sector = region.pop.sector[before:]
+    shares = np.array([s.firm_share.at(0) for s in zhenhai.population.sectors])
+    observed = np.bincount(sector, minlength=len(shares))
+    assert stats.chisquare(observed, n * shares / shares.sum()).pvalue > 0.001
