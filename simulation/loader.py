@@ -387,9 +387,10 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
                              "(upgrade-sim indicators lists them)", file=file, field=f"targets.{i}.indicator")
         unit = INDICATORS[target.indicator].unit
         if target.basis == "current" and not is_money(unit):  # a price level would scale a rate or a count
-            raise InputError(f"basis 'current' is for money (元) indicators; {target.indicator!r} is in {unit!r}"
-                             + (f": judge the growth of the level at current prices with indicator: {_level_of(target.indicator)}, "
-                                "measure: cagr, since: <base year>" if _level_of(target.indicator) else ""),
+            level = _level_of(target.indicator)
+            instead = (f": judge the growth of the level at current prices with indicator: {level}, measure: cagr, "
+                       "since: <base year>") if level else ""
+            raise InputError(f"basis 'current' is for money (元) indicators; {target.indicator!r} is in {unit!r}{instead}",
                              file=file, field=f"targets.{i}.basis")
         if target.unit is not None:
             expected = "%" if target.measure == "cagr" else unit
@@ -398,7 +399,6 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
                                  file=file, field=f"targets.{i}.unit")
     check_rules(scenario, file=file)
     return scenario
-
 
 
 def _level_of(indicator: str) -> str | None:
