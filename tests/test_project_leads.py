@@ -187,3 +187,21 @@ def test_a_run_is_the_same_with_the_leads_as_a_process(monkeypatch, name, seed):
     slow = simulate(scenario, seed)
     for table in ("indicators", "flows", "ledger"):
         assert getattr(quick, table).equals(getattr(slow, table)), table
+
+
+def test_a_zero_land_lead_is_not_turned_away_by_the_land_queue():
+    """A 零增地技改 lead asks for no land: it signs whenever the energy is in sight, even with more
+    land claimed in the queue than is free; a lead that needs land does not."""
+    env = simpy.Environment()
+    books = Books()
+    params, levers = _SCENARIO.parameters, _SCENARIO.levers
+    pool = LandPool(env, free=5.0, held=100.0)
+    energy = EnergyPool(env, free=1e6, held=10.0)
+    market = LandMarket(env, pool, lambda: books, params.land, lambda: 2021)
+    desk = projects.Desk(env, market, energy, params.projects, levers.attraction, levers.energy,
+                         year=lambda: 2021, books=lambda: books, base_year=2020, horizon=36.0)
+    pool.request(50.0, "a claim waiting")  # the queue now wants more than is free
+    assert not market.counts_on(0.0)  # the land in sight is below zero
+    upgrade = projects.Project(1.0, 0.0, 500.0, 1e4, 12.0, 6.0, zero_land=True)
+    new_plot = projects.Project(1.0, 20.0, 500.0, 1e4, 12.0, 6.0)
+    assert projects.signs(desk, upgrade) and not projects.signs(desk, new_plot)

@@ -248,8 +248,9 @@ def draw_project(desk: Desk, draws: Draws, terms: _Terms | None = None) -> Proje
 
 
 def signs(desk: Desk, project: Project, terms: _Terms | None = None) -> bool:
-    """A lead signs if the region can plausibly give it land and energy (see the module text)."""
-    if not desk.land.counts_on(project.land):
+    """A lead signs if the region can plausibly give it land and energy (see the module text); a
+    零增地技改 lead asks for no land, so the land queue does not turn it away."""
+    if project.land > 0 and not desk.land.counts_on(project.land):
         return False
     queued = desk.energy.get_queue.total()  # the sum over the queue, kept by the pool
     buyable = (desk.terms_of(desk.year()) if terms is None else terms).buyable
