@@ -151,3 +151,20 @@ def test_remediation_changes_nothing_for_projects_when_land_is_abundant(small):
     d = _paired(abundant, range(4), ["land_granted_projects", "projects_started", "projects_declined", "investment_lost"])
     for k, v in d.items():
         np.testing.assert_array_equal(v, 0.0, err_msg=k)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_plant_in_its_first_full_year_files_no_growth_claim(zhenhai, compiled):
+    """Growth is read from two full years of accounts: a firm that began producing in mid-2022 (a
+    completed project) and now runs at its full rate reads twice last year's revenue, but files no
+    land claim in 2023; an older firm growing as much does."""
+    from simulation.population import Population
+    from simulation.processes import kernels
+
+    pop = Population.new(2, alive=True, above=True, revenue_prev=5_000.0, land=20.0, entry_year=[2022, 2010])
+    annual = np.array([10_000.0, 10_000.0])  # both doubled on last year's books
+    env, books = simpy.Environment(), Books()
+    market = LandMarket(env, LandPool(env, free=1e6, held=40.0), lambda: books, zhenhai.parameters.land, lambda: 2023)
+    with kernels.pinned(compiled):
+        out = market.file_expansions(pop, 2023, annual)
+    assert out.claims == 1 and books["land_granted_expansion"] > 0  # the older firm's claim only

@@ -907,17 +907,17 @@ def grading_bands(key, ks, kths, rows, score, grades, grade, score_out, d_streak
 
 
 @numba.njit(cache=True)
-def expansion_claims(annual, revenue_prev, land, alive, above, threshold, elasticity):
+def expansion_claims(annual, revenue_prev, land, alive, above, entry_year, year, threshold, elasticity):
     """land.file_expansions's claims: growth g = annual / max(revenue_prev, 1e-9) - 1 (0 without last
-    year's revenue), claim = land * max(g - threshold, 0) * (elasticity * alive 规上); returns the
-    rows whose claim exceeds 1e-9, ascending, and their claims."""
+    year's revenue), claim = land * max(g - threshold, 0) * (elasticity * alive 规上 in business
+    before last year); returns the rows whose claim exceeds 1e-9, ascending, and their claims."""
     n = len(annual)
     rows, claims = np.empty(n, dtype=np.int64), np.empty(n)
     count = 0
     for i in range(n):
         previous = revenue_prev[i]
         g = annual[i] / _at_least(previous, 1e-9) - 1.0 if previous > 0 else 0.0
-        claim = land[i] * _max0(g - threshold) * (elasticity * (1.0 if alive[i] & above[i] else 0.0))
+        claim = land[i] * _max0(g - threshold) * (elasticity * (1.0 if alive[i] & above[i] & (entry_year[i] < year - 1) else 0.0))
         if claim > 1e-9:
             rows[count], claims[count] = i, claim
             count += 1

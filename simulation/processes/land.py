@@ -129,6 +129,10 @@ class LandMarket:
     def file_expansions(self, pop: Population, year: int, annual: np.ndarray | None = None) -> ExpansionOutcome:
         """Growing 规上 firms claim land in proportion to growth above a threshold.
 
+        Growth is read from two full years of accounts: a firm that began producing last year (a
+        completed project joins in mid-year) has only part of that year to compare with, and its
+        first full year would read as growth of the new plant itself.
+
         Claims join the queue at the year end, best grade and score first; each waits for at
         most ``expansion_patience_months`` (default: none, a claim not met at once is built upward).
         ``annual`` is this year's revenue (default: from the monthly sums).
@@ -140,12 +144,12 @@ class LandMarket:
         if compiled is None:
             g = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
             claim = pop.land * np.maximum(g - threshold, 0.0)
-            claim *= elasticity * (pop.alive & pop.above)
+            claim *= elasticity * (pop.alive & pop.above & (pop.entry_year < year - 1))
             rows = (claim > 1e-9).nonzero()[0]
             claims = claim[rows]
         else:  # the same claims in one pass
             rows, claims = compiled.expansion_claims(annual, pop.revenue_prev, pop.land, pop.alive, pop.above,
-                                                     threshold, elasticity)
+                                                     pop.entry_year, int(year), threshold, elasticity)
         order = _best_first(pop.grade[rows], pop.score[rows])
         rows, amounts = rows[order], claims[order]
         patience = lp.expansion_patience_months.at(year) if lp.expansion_patience_months is not None else 0.0
