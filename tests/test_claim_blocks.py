@@ -56,7 +56,7 @@ class _OneByOne(LandMarket):
         threshold, elasticity = lp.expansion_growth_threshold.at(year) / 100, lp.expansion_land_elasticity.at(year)
         g = np.where(pop.revenue_prev > 0, annual / np.maximum(pop.revenue_prev, 1e-9) - 1.0, 0.0)
         claim = pop.land * np.maximum(g - threshold, 0.0)
-        claim *= elasticity * (pop.alive & pop.above)
+        claim *= elasticity * (pop.alive & pop.above & (pop.entry_year < year - 1))  # two full years of accounts
         rows = np.flatnonzero(claim > 1e-9)
         order = land._best_first(pop.grade[rows], pop.score[rows])
         rows, amounts = rows[order], claim[rows][order]
