@@ -449,7 +449,7 @@ class Region:
             growth_prev=0.0,
             lease_end=land_renewal.lease_ends(self.levers.land_renewal, len(done), year, self.rng["hosts"]),
             # the sectors' shares of firms, as births take them (a project names no sector of its own)
-            sector=categories(self.rng["hosts"], [s.firm_share.at(0) for s in spec.sectors], len(done)),
+            sector=categories(self.rng["hosts"], spec.sector_shares(), len(done)),
         )
         self._flow("项目投产", "规下", len(done))
 

@@ -291,7 +291,7 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     disp = above.dispersion.at(0)
 
     revenue, is_above = _base_revenue(scenario, rng)
-    sector = categories(rng, [s.firm_share.at(0) for s in pop_spec.sectors], n)
+    sector = categories(rng, pop_spec.sector_shares(), n)
     names = [s.name for s in pop_spec.sectors]
     for i, firm in enumerate(pop_spec.large_firms):
         if firm.sector is not None:

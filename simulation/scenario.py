@@ -106,9 +106,14 @@ class Population(Strict):
     # median age of firms at the base year (years); older firms are larger
     age_median: Annotated[Quantity, Unit("年", ge=1.0, le=50.0)]
 
+    def sector_shares(self) -> list[float]:
+        """Each sector's share of firms (the base year's): how new firms, births and completed
+        projects alike, are spread over the sectors."""
+        return [s.firm_share.at(0) for s in self.sectors]
+
     @model_validator(mode="after")
     def _shares(self) -> Population:
-        total = sum(s.firm_share.at(0) for s in self.sectors)
+        total = sum(self.sector_shares())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"sectors: firm_share values sum to {total:.4f}, not 1")
         names = {s.name for s in self.sectors}

@@ -65,6 +65,6 @@ def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -
         intensity=intensity,
         rd=spec.rd_intensity_median.at(0) / 100 * rng.lognormal(0.0, 0.5, n),
         drift=rng.normal(0.0, params.growth.heterogeneity.at(year), n),
-        sector=categories(rng, [s.firm_share.at(0) for s in spec.sectors], n),
+        sector=categories(rng, spec.sector_shares(), n),
     )
     return firms, use
