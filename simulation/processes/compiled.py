@@ -64,30 +64,32 @@ def rd_shock(normal: np.ndarray, pool: np.ndarray, drift: float, effort: float, 
 def growth_shape(sigma, log_size, entry_year, first_entry, age_terms, drift, cert, transitory, revenue,
                  alive, above, volatility, sigma_max, c_perm, c_trans, size_effect, age_effect, certified):
     """growth.volatility, mean_shape and grow_year's first lines in one pass: returns each firm's
-    mean log growth before the trend, the Laplace scales' correction ``(1 - b_perm²)(1 - b_trans²)``
-    and its 规上 weight; ``sigma`` comes in as the size's power and leaves as the growth s.d."""
+    mean log growth before the trend, the squares of its Laplace scales ``b_perm²`` and ``b_trans²``
+    (for the shocks' level corrections) and its 规上 weight; ``sigma`` comes in as the size's power
+    and leaves as the growth s.d."""
     n = len(sigma)
-    shape, correction, weights = np.empty(n), np.empty(n), np.empty(n)
+    shape, perm_sq, trans_sq, weights = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
         s = _minimum(volatility * sigma[i], sigma_max)
         sigma[i] = s
         b_perm, b_trans = s * c_perm, s * c_trans
-        correction[i] = (1.0 - b_perm * b_perm) * (1.0 - b_trans * b_trans)
+        perm_sq[i], trans_sq[i] = b_perm * b_perm, b_trans * b_trans
         mean = size_effect * _minimum(log_size[i], 0.0) + age_effect * age_terms[entry_year[i] - first_entry]
         shape[i] = ((mean + drift[i]) + np.float64(cert[i]) * certified) - transitory[i]
         weights[i] = revenue[i] * (1.0 if alive[i] and above[i] else 0.0)
-    return shape, correction, weights
+    return shape, perm_sq, trans_sq, weights
 
 
 @numba.njit(cache=True)
-def growth_draw(shape, sigma, perm, trans, c_perm, c_trans, trend, common, sector_shocks, sector,
-                boost_log, alive, transitory):
+def growth_draw(shape, sigma, perm, trans, jensen_perm, jensen_trans, c_perm, c_trans, trend, common,
+                sector_shocks, sector, boost_log, alive, transitory):
     """``shape`` becomes each firm's log growth this year, in place, and ``transitory`` its new
-    transitory shock (0 for dead rows): grow_year's sum, term by term in its order."""
+    transitory part (0 for dead rows): grow_year's sum, term by term in its order; ``jensen_*`` are
+    the shocks' level corrections log(1 - b²)."""
     for i in range(len(shape)):
         s = sigma[i]
-        shock = (s * c_trans) * trans[i]
-        log_growth = ((trend + shape[i]) + (s * c_perm) * perm[i]) + shock
+        shock = (s * c_trans) * trans[i] + jensen_trans[i]
+        log_growth = (((trend + shape[i]) + jensen_perm[i]) + (s * c_perm) * perm[i]) + shock
         log_growth = log_growth + ((common + sector_shocks[sector[i]]) + boost_log[i])
         shape[i] = log_growth if alive[i] else 0.0
         transitory[i] = shock if alive[i] else 0.0
