@@ -11,8 +11,9 @@ look like real firm populations? Each fact is measured on the panel of several r
   (Amaral et al. 1997: 0.20 ± 0.03 on sales);
 - small and young survivors grow at least as fast as large and old ones (Evans 1987; Hall 1987;
   Haltiwanger, Jarmin & Miranda 2013), in mean log growth; in revenue, firms above the 规上 line
-  grow alike whatever their size (Gibrat's law among larger firms: Hall 1987), so volatility,
-  which lowers a small firm's median growth, adds nothing to its mean;
+  grow alike whatever their size (no size premium in level growth at a given age: Haltiwanger,
+  Jarmin & Miranda 2013; Gibrat's law among larger firms: Hall 1987), so volatility, which lowers
+  a small firm's median growth, adds nothing to its mean;
 - exit falls with age at a given size, and with size (Dunne, Roberts & Samuelson 1989);
 - no density gap at the 2,000万 statistical line;
 - the spread of the region's aggregate growth across replications is of the order of its observed
@@ -53,9 +54,11 @@ FACTS = [
     Fact("growth_young_minus_old", "年轻(<=2年)与老(>=20年)存活企业增速差 (百分点)", ">= 0", 0.0, np.inf,
          "Evans 1987; Haltiwanger, Jarmin & Miranda 2013, REStat 95:347"),
     Fact("growth_level_gap_above_line", "规上小(2000万-5000万)与大(2亿以上)存活企业营收增速差 (百分点)",
-         "about 0 (Gibrat's law among larger firms)", -3.0, 3.0,
-         "Hall 1987, J. Ind. Econ. 35:583 (Gibrat's law accepted for larger firms); revenue-weighted growth, "
-         "so a volatility premium in levels shows here, not in mean log growth"),
+         "about 0 (no size premium in level growth)", -3.0, 3.0,
+         "Haltiwanger, Jarmin & Miranda 2013, REStat 95:347 (no size-growth relation at a given age in "
+         "level growth rates); Hall 1987 (Gibrat's law accepted for larger firms); the range leaves room "
+         "for the younger age of the smaller firms. Revenue-weighted, so a volatility premium shows here, "
+         "not in mean log growth"),
     Fact("exit_young_over_old", "同规模下年轻(<=3年)与老(>=10年)企业退出率之比", "> 1", 1.0, np.inf,
          "Dunne, Roberts & Samuelson 1989, QJE 104:671"),
     Fact("exit_small_over_large", "最小与最大五分位企业退出率之比", "> 1", 1.0, np.inf,
