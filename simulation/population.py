@@ -41,7 +41,7 @@ COLUMNS: dict[str, type] = {
     "quota": np.float64,  # energy quota held (用能权), tce/年
     "rd": np.float64,  # R&D / revenue
     "drift": np.float64,  # firm-specific mean log growth, per year
-    "transitory": np.float64,  # last year's transitory log shock, reversed this year
+    "transitory": np.float64,  # last year's transitory part of log size (shock and its level correction), reversed this year
     "grade": np.int8,  # 亩均论英雄 grade (tiers.GRADE_*)
     "score": np.float64,
     "d_streak": np.int8,  # consecutive years graded D
@@ -316,6 +316,9 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
     intensity[a] *= above.energy_use.at(0) * 1e4 / np.sum(value_added[a] * intensity[a])
 
     drift = rng.normal(0.0, params.growth.heterogeneity.at(0), n)
+    # a named plant grows with the trend: the trend is solved over 规上 revenue, so a random drift of
+    # a plant as large as a refinery (28% of Zhenhai's 规上 output) would move every other firm the other way
+    drift[: len(pop_spec.large_firms)] = 0.0
     rd = lognormal(rng, 0.0, pop_spec.rd_intensity_sigma.at(0), n)
     rd *= pop_spec.rd_intensity_median.at(0) / 100
     np.minimum(rd, 0.5, out=rd)

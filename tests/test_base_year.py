@@ -98,3 +98,16 @@ def test_value_added_pick_takes_the_size_of_the_ladder_pick(ningbo, seed, count)
     assert high_tech.sum() == min(count, n)
     for a, b in zip(got[:3], (cert, cert_year, high_tech)):
         assert _same(a, b)
+
+
+def test_named_plants_grow_with_the_trend(zhenhai):
+    """A named plant draws no drift of its own: the trend is solved over 规上 revenue, so the
+    refinery's drift (28% of the output) would move every other firm's growth the other way.
+    Every other firm keeps its own."""
+    from simulation.population import initial_population
+
+    named = len(zhenhai.population.large_firms)
+    for seed in range(3):
+        drift = initial_population(zhenhai, np.random.default_rng(seed)).drift
+        assert named > 0 and not drift[:named].any()
+        assert drift[named:].std() == pytest.approx(zhenhai.parameters.growth.heterogeneity.at(0), rel=0.1)
