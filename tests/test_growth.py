@@ -174,3 +174,15 @@ def test_named_large_firms_do_not_leave_by_market_exit(zhenhai):
         assert 0 in set(producing.firm), seed  # the refinery (id 0)
         assert (panel.exit_reason[panel.firm > 0] == "市场退出").sum() > 1000  # the others did leave
 
+
+
+def test_the_cultivation_pool_boosts_firms_within_half_the_line_only(zhenhai):
+    """培育库 firms are 规下 firms within half the 2,000万 line: one below half the line, one above
+    it (not yet reviewed) and a 规上 firm get no boost; the pool's firms get the lever's rate."""
+    from simulation.processes.statistics import cultivation_pool_boost
+
+    revenue = np.array([900.0, 1000.0, 1999.0, 2000.0, 2500.0, 3000.0])
+    pop = Population.new(6, alive=True, above=np.array([False] * 5 + [True]), revenue=revenue, entry_year=2010)
+    boost = cultivation_pool_boost(pop, zhenhai.levers, 2000.0, 2021)
+    rate = zhenhai.levers.xiaoshenggui.pool_growth_boost.at(2021) / 100
+    assert rate > 0 and boost.tolist() == [0.0, rate, rate, 0.0, 0.0, 0.0]

@@ -42,5 +42,5 @@ def review_scale(pop: Population, params: Parameters, levers: Levers, year: int,
 def cultivation_pool_boost(pop: Population, levers: Levers, threshold: float, year: int) -> np.ndarray:
     """Extra yearly growth (share) for 规下 firms in the 小升规培育库 (revenue within half the line)."""
     boost = levers.xiaoshenggui.pool_growth_boost.at(year) / 100
-    in_pool = pop.alive & ~pop.above & (pop.revenue >= 0.5 * threshold)
+    in_pool = pop.alive & ~pop.above & (pop.revenue >= 0.5 * threshold) & (pop.revenue < threshold)
     return np.where(in_pool, boost, 0.0)
