@@ -208,7 +208,7 @@ class Region:
         self.totals: dict[str, float] = defaultdict(float)  # flows summed since the base year
         # the base year's 亩均 evaluation, published the next spring: the first remediation list
         grading.grade_firms(self.pop, self.params.grading, scenario.base_year, annual=self.pop.revenue_prev)
-        self._record_base_year()
+        self._base_year = self._base_year_snapshot()  # recorded once the projects under way are known
         if panel is not None:
             panel.record_year(self.pop, scenario.base_year, self.pop.revenue)
 
@@ -216,7 +216,7 @@ class Region:
     def run(self) -> None:
         env, first = self.env, self.scenario.base_year + 1
         self._new_year(first)
-        projects.warm_start(self.desk, self.rng["projects"])
+        self._record_base_year(projects.warm_start(self.desk, self.rng["projects"]))
         env.process(_calling(self._set_first_dates))  # where the calendar's processes started
         projects.start_leads(self.desk, self.rng["projects"])
         env.run(until=self.horizon + 0.5)
@@ -517,17 +517,28 @@ class Region:
         self.prev = values
         self.counts = Books()
 
-    def _record_base_year(self) -> None:
-        """The base year from the initial firms; investment includes steady-state project spending."""
-        year, pp = self.scenario.base_year, self.params.projects
-        mean_investment = pp.investment_median.at(year) * np.exp(pp.investment_sigma.at(year) ** 2 / 2)
-        self.counts["investment_projects"] = 12 * self.desk.lead_rate(year) * mean_investment * 1e4
+    def _base_year_snapshot(self) -> Snapshot:
+        """The base year from the initial firms (its project spending is booked by :meth:`_record_base_year`)."""
+        year = self.scenario.base_year
         capex = self.params.investment.capex_share_of_value_added.at(year) / 100
-        values = measure(self._snapshot(year, self.pop.revenue, capex))
-        values.update({k: np.nan for k in values if k.endswith("_growth")})
-        self.records.extend(zip(repeat(year), values, values.values()))
-        self.prev = values
+        snapshot = self._snapshot(year, self.pop.revenue, capex)
         self.counts = Books()
+        return snapshot
+
+    def _record_base_year(self, signed_share: float) -> None:
+        """Records the base year. Its project investment is a steady state: the spending of leads at
+        the usual 招商 effort (history: a lever moves only the simulated years), times the share of
+        the leads under way at the start that signed (:func:`projects.warm_start`), as leads sign
+        in later years only with land and energy in sight; so year one's investment growth compares
+        like with like where land binds, and the base year keeps its cited level where it does not."""
+        snapshot, pp = self._base_year, self.params.projects
+        year = snapshot.year
+        mean_investment = pp.investment_median.at(year) * np.exp(pp.investment_sigma.at(year) ** 2 / 2)
+        snapshot.counts["investment_projects"] = 12 * self.desk.usual_lead_rate(year) * mean_investment * 1e4 * signed_share
+        values = measure(snapshot)
+        values.update({k: np.nan for k in values if k.endswith("_growth")})
+        self.records[:0] = zip(repeat(year), values, values.values())
+        self.prev = values
 
     def result(self) -> SimulationResult:
         return SimulationResult(

@@ -205,3 +205,49 @@ def test_a_zero_land_lead_is_not_turned_away_by_the_land_queue():
     upgrade = projects.Project(1.0, 0.0, 500.0, 1e4, 12.0, 6.0, zero_land=True)
     new_plot = projects.Project(1.0, 20.0, 500.0, 1e4, 12.0, 6.0)
     assert projects.signs(desk, upgrade) and not projects.signs(desk, new_plot)
+
+
+def _warm(free_land: float, seed: int, effort: float = 1.0):
+    """The projects under construction at the start in a small world with ``free_land`` 亩 free."""
+    env, books = simpy.Environment(), Books()
+    params, levers = _SCENARIO.parameters, _SCENARIO.levers
+    attraction = levers.attraction.model_copy(update={"effort": levers.attraction.projects_per_year.model_copy(
+        update={"value": effort, "unit": "1"})})
+    pool = LandPool(env, free=free_land, held=10.0)
+    energy = EnergyPool(env, free=1e12, held=10.0)
+    market = LandMarket(env, pool, lambda: books, params.land, lambda: 2021)
+    desk = projects.Desk(env, market, energy, params.projects, attraction, levers.energy,
+                         year=lambda: 2021, books=lambda: books, base_year=2020, horizon=36)
+    signed = projects.warm_start(desk, np.random.default_rng(seed))
+    return desk, pool, signed
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_projects_under_way_at_the_start_signed_with_land_in_sight(seed):
+    """A lead under way at the start signed as leads sign later: with land short, the plotted ones
+    took their whole plot (none builds without land) and the land they hold is what left the pool;
+    with land plentiful every lead signed. Their count is history: the same whatever the 招商 effort."""
+    desk, pool, signed = _warm(free_land=300.0, seed=seed)
+    held = [p.land for _, _, _, p in desk.building]
+    plots = [p for _, _, _, p in desk.building if not p.zero_land]
+    assert all(p.land > 0 for p in plots)  # a full plot each: take_now granted all it asked
+    assert sum(held) == pytest.approx(desk.pipeline_land) == pytest.approx(300.0 - pool.free)
+    assert 0.0 < signed < 1.0  # Ningbo's 300 leads a year over a 300 亩 pool: some went elsewhere
+    plenty, _, all_signed = _warm(free_land=1e9, seed=seed)
+    assert all_signed == 1.0 and len(plenty.building) > len(desk.building)
+    doubled, _, _ = _warm(free_land=1e9, seed=seed, effort=2.0)
+    assert len(doubled.building) == len(plenty.building)
+
+
+def test_more_attraction_effort_raises_first_year_investment_and_leaves_the_base_year(zhenhai):
+    """The base year's investment and the projects under way are history: a doubled 招商 effort
+    leaves them as they were and raises the first year's manufacturing investment (common random
+    numbers; it used to lower year-one growth, the base year scaling with the lever)."""
+    from simulation.loader import with_overrides
+
+    doubled = with_overrides(zhenhai, {"levers.attraction.effort": 2.0})
+    first = zhenhai.base_year + 1
+    for seed in range(3):
+        runs = [simulate(sc, seed).indicators.set_index(["indicator", "year"]).value for sc in (zhenhai, doubled)]
+        assert runs[0]["manufacturing_investment", zhenhai.base_year] == runs[1]["manufacturing_investment", zhenhai.base_year]
+        assert runs[1]["manufacturing_investment_growth", first] > runs[0]["manufacturing_investment_growth", first]

@@ -66,7 +66,8 @@ class Factor(_Strict):
 
     ``range: [lo, hi]`` draws from the interval (``integer: true``: the integers lo..hi);
     ``values: [...]`` draws from a list. ``scale: true`` multiplies the base value instead of
-    replacing it; ``years`` sets only those years of a per-year value (e.g. an energy cap).
+    replacing it; ``years`` sets only those years (e.g. of an energy cap, or of a lever from the first
+    simulated year on, the base year being history: a single value is spread over the run first).
     ``levels`` is the number of grid values taken from a range in a ``grid`` design.
     """
 

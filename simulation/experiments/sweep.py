@@ -113,8 +113,6 @@ def _check_factor(base: Scenario, f: Factor, file: str, field: str) -> None:
     if not (schedule or isinstance(current, (int, float))) or isinstance(current, bool):
         raise InputError(f"{f.path!r} is not a number of the scenario", file=file, field=f"{field}.path")
     if f.years is not None:
-        if not schedule:
-            raise InputError(f"{f.path!r} is one value, not a schedule by year", file=file, field=f"{field}.years")
         outside = [y for y in f.years if not base.base_year <= y <= base.end_year]
         if outside:
             raise InputError(f"year {outside[0]} is outside the run {base.base_year}-{base.end_year}",
@@ -129,12 +127,14 @@ def _check_factor(base: Scenario, f: Factor, file: str, field: str) -> None:
 
 
 def _factor_value(base: Scenario, f: Factor, x: Any) -> Any:
-    """The value a factor sets: ``x`` itself, or ``x`` × the base (``scale``), for some years only."""
+    """The value a factor sets: ``x`` itself, or ``x`` × the base (``scale``), for some years only
+    (a single number is spread over the run's years first, so that some of them can differ)."""
     if isinstance(x, np.generic):
         x = x.item()
     if f.integer and not f.scale:
         x = int(x)
-    return value_at(get_path(base, f.path), x, years=f.years, scale=f.scale)
+    return value_at(get_path(base, f.path), x, years=f.years, scale=f.scale,
+                    span=range(base.base_year, base.end_year + 1))
 
 
 # --- one task: a chunk of points, all their replications --------------------------------------

@@ -80,7 +80,11 @@ class Desk:
     def lead_rate(self, year: int) -> float:
         """Leads per month: 招商 effort × the lead rate."""
         effort = self.attraction.effort.at(year) if self.attraction.effort is not None else 1.0
-        return effort * self.attraction.projects_per_year.at(year) / 12.0
+        return effort * self.usual_lead_rate(year)
+
+    def usual_lead_rate(self, year: int) -> float:
+        """Leads per month at the usual 招商 effort."""
+        return self.attraction.projects_per_year.at(year) / 12.0
 
     def terms_of(self, year: int) -> _Terms:
         """The year's terms, read from the scenario once."""
@@ -586,23 +590,34 @@ def hosts_at(revenue: np.ndarray, outputs: np.ndarray, u: np.ndarray) -> np.ndar
     return picks
 
 
-def warm_start(desk: Desk, rng: np.random.Generator) -> None:
-    """Projects already under construction at the start, as in a steady state.
+def warm_start(desk: Desk, rng: np.random.Generator) -> float:
+    """Projects already under construction at the start, as in a steady state; returns the share
+    of their leads' spending (investment over build time) that signed (1 with no leads).
 
-    Their number is Poisson(lead rate × build time), their remaining build time uniform, their
-    land and quota already granted out of the free stock.
+    They are history, not policy: their leads came at the base year's rate at the usual 招商 effort
+    (``projects_per_year`` then, effort 1), so a lever moves only the simulated years. Their number
+    is Poisson(that rate × build time); each lead signed as one does now, only with land and energy
+    in sight (so none builds without a plot), its remaining build time uniform, its land and quota
+    granted out of the free stock.
     """
     terms, pool, quota = desk.terms_of(desk.year()), desk.land.pool, desk.energy  # the year, read once
-    count = rng.poisson(terms.lead_rate * terms.build_months)
+    count = rng.poisson(desk.usual_lead_rate(desk.base_year) * terms.build_months)
     draws = Draws(rng)
+    led = signed = 0.0
     for _ in range(count):
         drawn = draw_project(desk, draws, terms)
+        remaining = drawn.build_months * draws.uniform()  # drawn for every lead: the same numbers either way
+        led += drawn.investment / drawn.build_months
+        if not signs(desk, drawn, terms):
+            continue
+        signed += drawn.investment / drawn.build_months
         land = pool.take_now(drawn.land, "project under construction at start")
         energy = quota.take_now(drawn.energy, "project under construction at start")
         project = Project(drawn.investment, land, energy, drawn.output, drawn.build_months, drawn.patience,
                           drawn.zero_land)  # not _replace: several calls more, for hundreds of projects
         desk.pipeline_land += land
-        continue_building(desk, project, project.build_months * draws.uniform())
+        continue_building(desk, project, remaining)
+    return signed / led if led > 0 else 1.0
 
 
 def continue_building(desk: Desk, project: Project, remaining: float) -> None:
