@@ -417,11 +417,22 @@ class Region:
             if len(hosts) == 0:  # no 规上 firm left to upgrade: the quota goes back
                 self.energy.release(sum(p.energy for p in upgrades), "零增地: no host")
             else:
-                np.add.at(self.pop.revenue, hosts, [p.output for p in upgrades])
-                np.add.at(self.pop.quota, hosts, [p.energy for p in upgrades])
+                self._upgrade_hosts(hosts, np.array([p.output for p in upgrades]), np.array([p.energy for p in upgrades]))
         fresh = [p for p in done if not p.zero_land]
         if fresh:
             self._add_project_firms(fresh)
+
+    def _upgrade_hosts(self, hosts: np.ndarray, outputs: np.ndarray, energies: np.ndarray) -> None:
+        """零增地技改 projects done at ``hosts`` (a row may host several): each adds its output and its
+        quota, and the host's energy use rises by the project's own use (its quota), not by the
+        output at the host's older intensity: the host's intensity becomes the two plants' mix."""
+        pop = self.pop
+        rows, which = np.unique(hosts, return_inverse=True)
+        output, energy_use = np.bincount(which, outputs), np.bincount(which, energies)
+        use = pop.revenue[rows] * pop.va_rate[rows] * pop.intensity[rows]
+        pop.revenue[rows] += output
+        pop.quota[rows] += energy_use
+        pop.intensity[rows] = (use + energy_use) / (pop.revenue[rows] * pop.va_rate[rows])
 
     def _pick_hosts(self, outputs: np.ndarray) -> np.ndarray:
         """Rows of the 规上 firms that carry out each 零增地技改 project (see :func:`projects.hosts`)."""
@@ -461,7 +472,7 @@ class Region:
     def _energy_true_up(self, annual: np.ndarray | None = None) -> None:
         returned = self.levers.energy.unused_quota_returned
         share = returned.at(self.year) if returned is not None else None
-        self.counts.record(energy.true_up(self.pop, self.energy, share, annual))
+        self.counts.record(energy.true_up(self.pop, self.energy, share, annual, self.year))
 
     def _set_energy_cap(self, change: float) -> None:
         energy.change_cap(self.pop, self.energy, change)

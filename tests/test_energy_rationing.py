@@ -84,6 +84,20 @@ def test_year_end_true_up_books_overrun_instead_of_cutting_the_past():
     np.testing.assert_array_equal(pop.ytd, before)
 
 
+def test_a_plant_that_opened_this_year_keeps_its_quota_at_the_true_up():
+    """Half of idle quota is taken back: a firm producing at 40 of its 100 for the whole year hands
+    back 30; a plant that opened in July at 100 of its 100 produced half a year, yet holds no idle
+    quota and keeps it all (it used to hand back 25, to ask for it again the next year)."""
+    env = simpy.Environment()
+    pool = EnergyPool(env, free=0.0, held=200.0)
+    pop = planted([GRADE_B, GRADE_B], [40.0, 100.0], [100.0, 100.0])
+    pop.ytd[:] = [12 * 40.0, 6 * 100.0]
+    pop.entry_year[:] = [2010, 2023]
+    out = true_up(pop, pool, 0.5, year=2023)
+    np.testing.assert_allclose(pop.quota, [70.0, 100.0])
+    assert out.recovered == pytest.approx(30.0) and pool.free == pytest.approx(30.0)
+
+
 def _pro_rata_banded(claims, grade, available):
     """The banding without the shortcut for a pool that covers everyone (the reference)."""
     granted = np.zeros_like(claims, dtype=float)

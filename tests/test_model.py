@@ -275,6 +275,31 @@ def test_merged_output_goes_to_a_large_acquirer_with_its_base(zhenhai):
     assert growth == pytest.approx(np.ones(10))  # everyone produced at last year's rate: no growth
 
 
+def test_merged_quota_goes_with_the_output_it_makes(zhenhai):
+    """The acquirer takes as much of a merged firm's quota as it uses to make the retained output at
+    its own intensity (all of it when the merged firm holds less), the rest stays to be freed; quota
+    is neither made nor lost."""
+    from simulation.population import Population
+    from simulation.processes.remediation import _merge
+    from simulation.tiers import GRADE_A, GRADE_D
+
+    pop = Population.new(12, alive=True, above=True, revenue=10_000.0, va_rate=0.25, intensity=0.4)
+    pop.grade[:] = GRADE_A
+    merged = np.arange(8, 12)
+    pop.grade[merged] = GRADE_D
+    pop.quota[:] = pop.energy_use()  # 1,000 tce each
+    pop.intensity[merged] = 2.0  # the merged firms are five times as energy-hungry: 5,000 tce each
+    pop.quota[merged] = [5_000.0, 5_000.0, 5_000.0, 100.0]  # the last holds less than the acquirer will use
+    total = pop.quota.sum()
+    acquirers_before = pop.quota[:8].copy()
+    _merge(pop, merged, zhenhai.parameters.route_effects, 2021, FirmDraws(np.random.SeedSequence(3)))
+    k = zhenhai.parameters.route_effects.merge_output_retained.at(2021)
+    need = k * 10_000.0 * 0.25 * 0.4  # the retained output at the acquirer's intensity
+    np.testing.assert_allclose(pop.quota[merged], [5_000.0 - need] * 3 + [0.0])
+    assert pop.quota[:8].sum() - acquirers_before.sum() == pytest.approx(3 * need + 100.0)
+    assert pop.quota.sum() == pytest.approx(total)
+
+
 def test_project_investment_is_spent_evenly_over_its_build_time(small):
     from simulation.processes.projects import Project
 

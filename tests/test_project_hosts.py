@@ -108,3 +108,27 @@ def test_compiled_hosts_leave_a_nan_or_negative_revenue_to_numpy():
     rows = np.arange(4)
     for odd in (np.nan, -1.0):
         assert not compiled.live_running_revenue(rows, np.ones(4, dtype=bool), np.array([1.0, odd, 2.0, 3.0]))[2]
+
+
+def test_a_zero_land_upgrade_raises_its_hosts_use_by_its_own_quota(small):
+    """A 零增地技改 project adds its output and its quota to the host, and the host's energy use
+    (revenue × value-added rate × intensity) rises by that quota, not by the output at the host's
+    older intensity; a host of two projects gets both."""
+    from simulation.model import run_region
+
+    region = run_region(small, 0)
+    pop = region.pop
+    rows = np.flatnonzero(pop.alive & pop.above)[:2]
+    hosts = np.array([rows[0], rows[1], rows[0]])
+    outputs, quotas = np.array([500.0, 800.0, 300.0]), np.array([40.0, 90.0, 25.0])
+
+    def use(r):
+        return pop.revenue[r] * pop.va_rate[r] * pop.intensity[r]
+
+    before = {r: (use(r), pop.revenue[r], pop.quota[r]) for r in rows}
+    region._upgrade_hosts(hosts, outputs, quotas)
+    for r in rows:
+        mine = hosts == r
+        assert use(r) == pytest.approx(before[r][0] + quotas[mine].sum())
+        assert pop.revenue[r] == pytest.approx(before[r][1] + outputs[mine].sum())
+        assert pop.quota[r] == pytest.approx(before[r][2] + quotas[mine].sum())

@@ -143,7 +143,9 @@ def _regularise(pop: Population, idx: np.ndarray, effects: RouteEffects, year: i
 def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, draws: FirmDraws) -> None:
     """Hand ``merge_output_retained`` of each merged firm to an A-grade 规上 acquirer (any A-grade
     firm where none is 规上): its output from now on, and, as one reporting unit, its output so
-    far this year and last year's (so 同口径 growth compares the same scope)."""
+    far this year and last year's (so 同口径 growth compares the same scope). The quota goes with
+    the output: as much of the merged firm's as the acquirer uses to make it, at its own intensity;
+    only the rest is freed when the merged firm leaves."""
     acquirers = _acquirers(pop)
     if len(idx) == 0 or len(acquirers) == 0:
         return
@@ -151,6 +153,9 @@ def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, d
     retained = effects.merge_output_retained.at(year)
     for column in (pop.revenue, pop.ytd, pop.revenue_prev, pop.va_prev):
         np.add.at(column, buyer, column[idx] * retained)
+    moved = np.minimum(retained * pop.revenue[idx] * pop.va_rate[buyer] * pop.intensity[buyer], pop.quota[idx])
+    np.add.at(pop.quota, buyer, moved)
+    pop.quota[idx] -= moved
 
 
 def _acquirers(pop: Population) -> np.ndarray:
