@@ -310,7 +310,7 @@ class Region:
         self.counts["dropped_below_scale"] += n_dropped
         self._flow("规下", "规上", n_entered)
         self._flow("规上", "规下", n_dropped)
-        grading.grade_firms(pop, self.params.grading, year, annual=annual)
+        grading.grade_firms(pop, self.params.grading, year, annual=pop.full_year_revenue(annual, year))
         self._check_leases(year)
         self._expand_land(annual)
         self._buy_energy()
@@ -462,6 +462,7 @@ class Region:
             # the sectors' shares of firms, as births take them (a project names no sector of its own)
             sector=categories(self.rng["hosts"], spec.sector_shares(), len(done)),
         )
+        growth.set_exit_hazard(self.pop, self.params, year, first_row=len(self.pop) - len(done))  # as a birth's
         self._flow("项目投产", "规下", len(done))
 
     # --- land and energy (simulation.processes.land, .energy) -----------------------------

@@ -317,6 +317,27 @@ def test_project_investment_is_spent_evenly_over_its_build_time(small):
     assert sum(desk.spending.values()) == pytest.approx(0.6e4)
 
 
+def test_a_plant_opened_mid_year_can_exit_at_once_and_is_judged_on_a_full_year(small):
+    """A project's firm joins with its exit hazard set, as a birth's is (it had none until
+    January), and the rules that judge a year read its yearly rate, not the part year it made;
+    an older firm's year is read as it was."""
+    from simulation.processes.projects import Project
+
+    region = make_region(small)
+    pop, year = region.pop, region.year
+    plant = Project(investment=2.0, land=40.0, energy=500.0, output=30_000.0, build_months=18.0, patience=12.0)
+    region._add_project_firms([plant, plant])
+    new = np.arange(len(pop) - 2, len(pop))
+    assert (pop.hazard_month[new] > 0).all() and (pop.entry_year[new] == year).all()
+    pop.ytd[new] = 6 * pop.revenue[new]  # six months made by the year's end
+    older = np.flatnonzero(pop.alive & (pop.entry_year < year))[:5]
+    pop.ytd[older] = 12 * pop.revenue[older] * 0.9
+    annual = pop.annual_revenue()
+    judged = pop.full_year_revenue(annual, year)
+    np.testing.assert_allclose(judged[new], 30_000.0)
+    np.testing.assert_array_equal(judged[older], annual[older])
+
+
 def test_cycle_collector_is_paused_during_a_run_and_left_as_found():
     assert gc.isenabled()
     with pytest.raises(RuntimeError), cyclic_gc_paused():
