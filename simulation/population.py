@@ -45,6 +45,7 @@ COLUMNS: dict[str, type] = {
     "grade": np.int8,  # 亩均论英雄 grade (tiers.GRADE_*)
     "score": np.float64,
     "d_streak": np.int8,  # consecutive years graded D
+    "remediated_year": np.int16,  # last year the firm was upgraded or regularised on the 高耗低效 list (0: never)
     "lease_end": np.int16,  # 先租后让: year the lease is checked for transfer (0: the firm owns its land)
     "hazard_month": np.float64,  # this year's monthly exit probability (set each year)
     "rationed_revenue": np.float64,  # revenue rate (万元/年) this year's 有序用电 cut, given back at the new year

@@ -195,6 +195,33 @@ def test_remediation_takes_d_grade_before_high_energy_c_grade(zhenhai):
     assert taken(10, None) == 1 + 8  # without the 两高 rule, D only
 
 
+def test_the_d_list_reaches_firms_not_remediated_before(zhenhai):
+    """Twenty D-grade firms, still graded D a year after their turn (the band is cut on rank), and
+    a campaign of eight a year with upgrade and 规范管理 routes only: each year it reaches eight
+    firms it has not reached before, and comes back first to those it reached longest ago."""
+    from simulation.population import Population
+    from simulation.processes.remediation import remediate_d_grade
+    from simulation.tiers import GRADE_D
+
+    pop = Population.new(20, alive=True, revenue=5_000.0, va_rate=0.2, land=10.0, quota=1_000.0, intensity=1.0)
+    pop.grade[:] = GRADE_D
+    pop.score[:] = np.arange(20.0)
+    routes = zhenhai.levers.remediation.routes.model_copy(update={
+        "merge_relocate": routes_share(zhenhai, 0.0), "close": routes_share(zhenhai, 0.0)})
+    effects, draws, seen = zhenhai.parameters.route_effects, FirmDraws(np.random.SeedSequence(1)), []
+    for year in (2021, 2022, 2023):
+        batch = remediate_d_grade(pop, 8, routes, effects, year, draws)
+        seen.append(set(batch.listed.tolist()))
+        pop.grade[:] = GRADE_D  # graded D again in December
+        pop.d_streak[:] = 1
+    assert len(seen[0] | seen[1]) == 16  # two years, sixteen firms
+    assert seen[2] == set(range(16, 20)) | set(sorted(seen[0])[:4])  # the last four, then the lowest scores of 2021
+
+
+def routes_share(scenario, share):
+    return scenario.levers.remediation.routes.upgrade.model_copy(update={"value": share})
+
+
 def test_high_energy_c_grade_firms_are_upgraded_not_closed_or_merged(zhenhai):
     """001 §三(一)2: 两高 users are evaluated and brought into line; the four routes are the D list's.
     Route shares of all merge and close would otherwise take every listed firm out."""

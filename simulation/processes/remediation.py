@@ -73,11 +73,15 @@ def remediate_d_grade(
 
     The list is the D-grade firms (longest in D, then lowest score, first), followed when
     ``high_energy_use`` (tce/年) is given by C-grade firms using at least that much ("两高"), which
-    are upgraded whatever the route shares.
+    are upgraded whatever the route shares. Among each, firms never remediated come first, then
+    those remediated longest ago: the campaign reaches firms it has not reached before (its counts
+    are of firms: Zhenhai's 275 remediated in 2019-2022), where a firm upgraded or regularised is
+    often graded D again, the bottom band being cut on rank.
     """
     candidates = _listed(pop, high_energy_use)
     not_d = (pop.grade[candidates] != GRADE_D).astype(np.int64)
-    order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64), not_d))
+    order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64),
+                        pop.remediated_year[candidates], not_d))
     chosen = candidates[order[: max(capacity, 0)]]
     p = np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year), shares.close.at(year)])
     route = draws.choice(pop.id[chosen], "route", year, p)  # drawn for every firm: the same luck per firm
@@ -130,6 +134,7 @@ def _upgrade(pop: Population, idx: np.ndarray, energy_cut: Quantity, value_added
     pop.quota[idx] -= saved
     out.energy_saved += float(saved.sum())
     pop.d_streak[idx] = 0
+    pop.remediated_year[idx] = year
 
 
 def _regularise(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, out: Outcome) -> None:
@@ -138,6 +143,7 @@ def _regularise(pop: Population, idx: np.ndarray, effects: RouteEffects, year: i
     pop.land[idx] -= returned
     out.land_returned += float(returned.sum())
     pop.d_streak[idx] = 0
+    pop.remediated_year[idx] = year
 
 
 def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, draws: FirmDraws) -> None:
