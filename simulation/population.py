@@ -101,6 +101,7 @@ class Population:
         grade: np.ndarray
         score: np.ndarray
         d_streak: np.ndarray
+        remediated_year: np.ndarray
         lease_end: np.ndarray
         hazard_month: np.ndarray
         rationed_revenue: np.ndarray
