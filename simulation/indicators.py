@@ -3,10 +3,10 @@
 Targets, tables and plots refer to indicators by name. Each formula reads a :class:`Snapshot`
 of one year: the population after the year-end review, the year's flow counters and the pools.
 Stocks are end-of-year; flows are over the year. Money is at base-year prices (growth is real).
-Growth of 规上 value added is on a comparable basis (同口径: this year's 规上 firms against their own
-last year), as the statistics bureaus report it; 规下 value added is the sector's (the firms below the
-line at the year's end) and its growth the sector's from year to year, so firms crossing the line
-leave or join it. All-industry growth adds the two as the accounts do.
+Growth of value added is on a comparable basis (同口径), as the statistics bureaus report it: this
+year's 规上 firms against their own last year, and this year's 规下 firms against theirs (value added
+itself is of the firms on each side of the line at the year's end). All-industry growth adds the
+two as the accounts do.
 Growth of per-mu and per-person ratios is of the ratio itself.
 """
 
@@ -167,10 +167,11 @@ def _va_below(s: Snapshot) -> float:
 
 @indicator("value_added_below_scale_growth", "规下工业增加值增速", "%", "output")
 def _va_below_growth(s: Snapshot) -> float:
-    """The 规下 sector's value added against last year's, each of the firms below the line at its
-    year's end: a firm that crossed the line, was born or left counts where it stood (unlike 规上's
-    同口径 comparison, which follows this year's firms back)."""
-    return s.growth("value_added_below_scale", _va_below(s))
+    """同口径, as 规上's: this year's 规下 firms against their own last year (those that produced in
+    it), as the 规下 sample survey compares its firms with their 上年同期 and as the published
+    figures imply (全部 less 规上, each taken back by its own growth, leaves out last year's value
+    added of this year's 小升规 firms). A firm that crossed the line up counts in neither year."""
+    return _ratio(s.va_below_comparable, s.va_below_comparable_prev, 100.0) - 100.0
 
 
 @indicator("industrial_value_added", "全部工业增加值", "亿元", "output")
@@ -353,6 +354,7 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
     va = annual * pop.va_rate
     landed = above & (pop.land > 0)
     both = above & (pop.va_prev > 0)
+    below_both = below & (pop.va_prev > 0)
     energy = va * pop.intensity
     s = kernels.select  # values[mask], the same values in order (so the same sums), faster for many firms
     values = {
@@ -372,6 +374,8 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
         "va_comparable": float(s(va, both).sum()),
         "va_comparable_prev": float(s(pop.va_prev, both).sum()),
         "va_below": float(s(va, below).sum()),
+        "va_below_comparable": float(s(va, below_both).sum()),
+        "va_below_comparable_prev": float(s(pop.va_prev, below_both).sum()),
     }
     for level in (Cert.INNOVATIVE, Cert.ZJTX, Cert.LITTLE_GIANT, Cert.CHAMPION):
         values[f"n_cert{int(level)}"] = float(np.sum(pop.alive & (pop.cert == level)))
@@ -381,7 +385,7 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
 # the sums of compiled.aggregate_terms, in the order of its arrays
 _SUMS = ("out_above", "va_above", "va_above_landed", "tax_above_landed", "land_above", "employees_above",
          "va_high_tech", "energy_above", "rd_above", "energy_used", "va_comparable", "va_comparable_prev",
-         "va_below")
+         "va_below", "va_below_comparable", "va_below_comparable_prev")
 _COUNTS = ("n_above", "n_below", "n_high_tech", "n_cert1", "n_cert2", "n_cert3", "n_cert4")
 
 

@@ -1,5 +1,5 @@
-"""规下 and all-industry value added: the sector as the statistics count it, held against the panel
-and against the identity the observed 规下 figures are derived by."""
+"""规下 and all-industry value added: the sector as the statistics count it, its growth 同口径, held
+against the panel and against the identity the observed 规下 figures are derived by."""
 
 import numpy as np
 import pytest
@@ -22,6 +22,21 @@ def test_below_scale_value_added_is_the_panels_below_scale_firms(run_with_panel)
     for year in w.index:
         made = below.loc[below["year"] == year, "value_added"].sum()
         assert w.loc[year, "value_added_below_scale"] * 1e4 == pytest.approx(made, rel=1e-9)
+
+
+def test_below_scale_growth_is_this_years_firms_against_their_own_last_year(run_with_panel):
+    """同口径, as 规上's: the firms below the line at the year's end that produced the year before,
+    this year's value added over theirs then; a 小升规 firm counts in neither year, a birth in
+    neither (from the panel, apart from the indicators)."""
+    panel, w = run_with_panel.firms, wide(run_with_panel)
+    live = panel[~panel["exited"]]
+    for year in w.index[1:]:
+        now = live[(live["year"] == year) & ~live["above_scale"]].set_index("firm")["value_added"]
+        then = live[live["year"] == year - 1].set_index("firm")["value_added"]
+        both = now.index.intersection(then.index[then > 0])
+        assert len(both) < len(now)  # births are left out
+        growth = 100 * (now[both].sum() / then[both].sum() - 1)
+        assert w.loc[year, "value_added_below_scale_growth"] == pytest.approx(growth, rel=1e-9)
 
 
 def test_all_industry_is_the_two_parts(run_with_panel):

@@ -938,24 +938,26 @@ def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, v
     each page a fresh allocation touches costs a fault (a few microseconds)."""
     n = len(annual)
     # a bit per kind of firm: 1 alive, 2 规上, 4 规上 with land, 8 规上 高新技术, 16 规上 with last
-    # year's value added, 32 规下
+    # year's value added, 32 规下, 64 规下 with last year's value added
     kinds = np.empty(n, dtype=np.uint8)
-    sizes = np.zeros(6, dtype=np.int64)
+    sizes = np.zeros(7, dtype=np.int64)
     for i in range(n):
         up = alive[i] & above[i]
+        down = alive[i] & (not above[i])
         earlier = va_prev[i] > 0
         kind = (alive[i] | up << 1 | (up & (land[i] > 0)) << 2 | (up & high_tech[i]) << 3 | (up & earlier) << 4
-                | (alive[i] & (not above[i])) << 5)
+                | down << 5 | (down & earlier) << 6)
         kinds[i] = kind
-        for bit in range(6):
+        for bit in range(7):
             sizes[bit] += (kind >> bit) & 1
-    alive_n, above_n, landed_n, high_n, both_n, below_n = sizes
+    alive_n, above_n, landed_n, high_n, both_n, below_n, below_both_n = sizes
     out_above, va_above, employees_above = np.empty(above_n), np.empty(above_n), np.empty(above_n)
     energy_above, rd_above = np.empty(above_n), np.empty(above_n)
     va_landed, tax_landed, land_above = np.empty(landed_n), np.empty(landed_n), np.empty(landed_n)
     va_high_tech, energy_used = np.empty(high_n), np.empty(alive_n)
     va_both, va_prev_both, va_below = np.empty(both_n), np.empty(both_n), np.empty(below_n)
-    at = np.zeros(6, dtype=np.int64)  # terms written so far, per bit
+    va_below_both, va_prev_below_both = np.empty(below_both_n), np.empty(below_both_n)
+    at = np.zeros(7, dtype=np.int64)  # terms written so far, per bit
     counts = np.zeros(7, dtype=np.int64)
     for i in range(n):
         kind = kinds[i]
@@ -986,9 +988,12 @@ def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, v
         if kind & 32:
             va_below[at[5]] = va
             at[5] += 1
+        if kind & 64:
+            va_below_both[at[6]], va_prev_below_both[at[6]] = va, va_prev[i]
+            at[6] += 1
     counts[0], counts[1] = above_n, alive_n - above_n
     terms = (out_above, va_above, va_landed, tax_landed, land_above, employees_above, va_high_tech, energy_above,
-             rd_above, energy_used, va_both, va_prev_both, va_below)
+             rd_above, energy_used, va_both, va_prev_both, va_below, va_below_both, va_prev_below_both)
     return terms, counts
 
 
