@@ -201,17 +201,20 @@ def test_a_binding_cap_is_named_beside_the_targets_it_decides(small):
     from simulation.cli.run import format_targets
     from simulation.loader import with_overrides
     from simulation.report import _targets
+    from simulation.targets import evaluate_targets
 
-    goal = {"name": "增加值增速", "indicator": "value_added_above_scale_growth", "year": 2022, "op": ">=", "value": 5,
-            "source": "test"}
     # rationed from the first look-ahead on: every replication's growth is cut
     cap = small.levers.energy.cap.at(2020)
-    tight = with_overrides(small, {"targets": [goal], "levers.energy.cap": {2020: cap, 2021: 0.8 * cap},
-                                   "levers.energy.rationing_month": 2})
-    loose = with_overrides(small, {"targets": [goal], "levers.energy.cap": 100 * small.levers.energy.cap.at(2020)})
-    bound, free = (run_replications(sc, 4, seed=0).targets.iloc[0] for sc in (tight, loose))
+    tight = with_overrides(small, {"levers.energy.cap": {2020: cap, 2021: 0.8 * cap}, "levers.energy.rationing_month": 2})
+    loose = with_overrides(small, {"levers.energy.cap": 100 * small.levers.energy.cap.at(2020)})
+    runs = [run_replications(sc, 4, seed=0).indicators for sc in (tight, loose)]
+    growth = runs[0].query("indicator == 'value_added_above_scale_growth' and year == 2022")["value"]
+    goal = {"name": "增加值增速", "indicator": "value_added_above_scale_growth", "year": 2022, "op": ">=",
+            "value": float(growth.median()), "source": "test"}  # met in half the rationed runs: not a sure outcome
+    tight, loose = (with_overrides(sc, {"targets": [goal]}) for sc in (tight, loose))
+    bound, free = (evaluate_targets(ind, sc).iloc[0] for ind, sc in zip(runs, (tight, loose)))
+    assert 0 < bound["p_met"] < 1
     assert bound["rationed"] == 1.0 and free["rationed"] == 0.0
-    assert bound["p_met"] <= free["p_met"]
     shown = format_targets(pd.DataFrame([bound]))
     assert "有序用电 in 100% of runs" in shown and "the 能耗双控 cap (an assumption)" in shown
     assert "有序用电 in" not in format_targets(pd.DataFrame([free]))
