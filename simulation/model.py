@@ -216,7 +216,7 @@ class Region:
     def run(self) -> None:
         env, first = self.env, self.scenario.base_year + 1
         self._new_year(first)
-        self._record_base_year(projects.warm_start(self.desk, self.rng["projects"]))
+        self._record_base_year(projects.warm_start(self.desk, self.rng["projects"], self._land_over_a_build()))
         env.process(_calling(self._set_first_dates))  # where the calendar's processes started
         projects.start_leads(self.desk, self.rng["projects"])
         env.run(until=self.horizon + 0.5)
@@ -230,6 +230,13 @@ class Region:
         self._on_dates(self._yearly_dates(self.params.certification.month.at(0), 0.4), self._certify)
         self._on_dates(self._auction_dates(), self._auction)
         self._on_dates(self._look_ahead_dates(), self._look_ahead)
+
+    def _land_over_a_build(self) -> float:
+        """New industrial land supplied over one build time before the start (亩, at the base year's
+        rate, less the 小微企业园 share): with the free stock, what the projects under way could count on."""
+        supply, year = self.levers.land_supply, self.scenario.base_year
+        build = self.params.projects.build_months.at(year + 1) / 12.0
+        return supply.industrial_land(year) * (1.0 - supply.small_park_share.at(year)) * build
 
     def _on_dates(self, dates: Iterator[tuple[float, tuple]], action) -> None:
         """``action(*args)`` at each ``(time, args)`` of ``dates`` in turn, each timer set when the
@@ -543,11 +550,13 @@ class Region:
         the leads under way at the start that signed (:func:`projects.warm_start`), as leads sign
         in later years only with land and energy in sight; so year one's investment growth compares
         like with like where land binds, and the base year keeps its cited level where it does not."""
-        snapshot, pp = self._base_year, self.params.projects
-        year = snapshot.year
+        base, pp = self._base_year, self.params.projects
+        year = base.year
         mean_investment = pp.investment_median.at(year) * np.exp(pp.investment_sigma.at(year) ** 2 / 2)
-        snapshot.counts["investment_projects"] = 12 * self.desk.usual_lead_rate(year) * mean_investment * 1e4 * signed_share
-        values = measure(snapshot)
+        counts = {**base.counts, "investment_projects": 12 * self.desk.usual_lead_rate(year) * mean_investment * 1e4 * signed_share}
+        # the projects under way held their plots at the base year's end (no event has run yet)
+        land = dict(land_total=self.land.total, land_held=self.land.committed, land_free=self.land.free)
+        values = measure(Snapshot(year, {**base.values, **land}, counts, base.prev))
         values.update({k: np.nan for k in values if k.endswith("_growth")})
         self.records[:0] = zip(repeat(year), values, values.values())
         self.prev = values

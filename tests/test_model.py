@@ -35,9 +35,14 @@ def test_land_held_plus_clearing_plus_free_is_total_every_year(run_small):
 
 
 def test_ledger_replays_to_the_recorded_land_stock(run_small, small):
-    """Replaying grants and releases from the ledger gives the yearly land_held the model reports."""
+    """Replaying grants and releases from the ledger gives the yearly land_held the model reports
+    (the base year's holds the plots of the projects under way at its end, granted at the start)."""
     w = wide(run_small)
     ledger = run_small.ledger[run_small.ledger.resource == "land"]
+    under_way = ledger.reason.isin(["project under construction at start",
+                                    "granted before the start to a project under construction"])
+    assert under_way.any()
+    ledger = ledger[~under_way]
     sign = ledger.event.map({"grant": 1.0, "release": -1.0, "forfeit": -1.0, "clearing": -1.0}).fillna(0.0)
     held0 = w.land_held.iloc[0]
     for year in small.years:

@@ -207,7 +207,7 @@ def test_a_zero_land_lead_is_not_turned_away_by_the_land_queue():
     assert projects.signs(desk, upgrade) and not projects.signs(desk, new_plot)
 
 
-def _warm(free_land: float, seed: int, effort: float = 1.0):
+def _warm(free_land: float, seed: int, effort: float = 1.0, earlier: float = 0.0):
     """The projects under construction at the start in a small world with ``free_land`` 亩 free."""
     env, books = simpy.Environment(), Books()
     params, levers = _SCENARIO.parameters, _SCENARIO.levers
@@ -218,7 +218,7 @@ def _warm(free_land: float, seed: int, effort: float = 1.0):
     market = LandMarket(env, pool, lambda: books, params.land, lambda: 2021)
     desk = projects.Desk(env, market, energy, params.projects, attraction, levers.energy,
                          year=lambda: 2021, books=lambda: books, base_year=2020, horizon=36)
-    signed = projects.warm_start(desk, np.random.default_rng(seed))
+    signed = projects.warm_start(desk, np.random.default_rng(seed), earlier)
     return desk, pool, signed
 
 
@@ -237,6 +237,20 @@ def test_projects_under_way_at_the_start_signed_with_land_in_sight(seed):
     assert all_signed == 1.0 and len(plenty.building) > len(desk.building)
     doubled, _, _ = _warm(free_land=1e9, seed=seed, effort=2.0)
     assert len(doubled.building) == len(plenty.building)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_projects_under_way_hold_land_supplied_before_the_start(seed):
+    """With the land supplied over a build time before the start in sight too, more leads under way
+    signed; each holds its whole plot, out of the free stock first (all of it used) and then out of
+    that earlier supply, which enters the pool as held land: the pool's total grows by it."""
+    alone, _, _ = _warm(free_land=300.0, seed=seed)
+    desk, pool, signed = _warm(free_land=300.0, seed=seed, earlier=2_000.0)
+    held = sum(p.land for _, _, _, p in desk.building)
+    assert len(desk.building) > len(alone.building) and signed > 0
+    assert all(p.land > 0 for _, _, _, p in desk.building if not p.zero_land)
+    assert 300.0 < held <= 2_300.0 + 1e-9 and pool.free == pytest.approx(0.0, abs=1e-9)
+    assert pool.total == pytest.approx(300.0 + 10.0 + held - 300.0)  # free 300 + held 10 at the start, and the earlier plots
 
 
 def test_more_attraction_effort_raises_first_year_investment_and_leaves_the_base_year(zhenhai):

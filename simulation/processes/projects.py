@@ -256,6 +256,11 @@ def signs(desk: Desk, project: Project, terms: _Terms | None = None) -> bool:
     零增地技改 lead asks for no land, so the land queue does not turn it away."""
     if project.land > 0 and not desk.land.counts_on(project.land):
         return False
+    return energy_in_sight(desk, project, terms)
+
+
+def energy_in_sight(desk: Desk, project: Project, terms: _Terms | None = None) -> bool:
+    """Whether the free quota, less the queue's, plus what the region may buy this year covers the project."""
     queued = desk.energy.get_queue.total()  # the sum over the queue, kept by the pool
     buyable = (desk.terms_of(desk.year()) if terms is None else terms).buyable
     return project.energy <= desk.energy.free - queued + buyable + 1e-9
@@ -590,28 +595,35 @@ def hosts_at(revenue: np.ndarray, outputs: np.ndarray, u: np.ndarray) -> np.ndar
     return picks
 
 
-def warm_start(desk: Desk, rng: np.random.Generator) -> float:
+def warm_start(desk: Desk, rng: np.random.Generator, earlier_land: float = 0.0) -> float:
     """Projects already under construction at the start, as in a steady state; returns the share
     of their leads' spending (investment over build time) that signed (1 with no leads).
 
     They are history, not policy: their leads came at the base year's rate at the usual 招商 effort
     (``projects_per_year`` then, effort 1), so a lever moves only the simulated years. Their number
-    is Poisson(that rate × build time); each lead signed as one does now, only with land and energy
-    in sight (so none builds without a plot), its remaining build time uniform, its land and quota
-    granted out of the free stock.
+    is Poisson(that rate × build time), each with its remaining build time uniform. A lead signed
+    with land and energy in sight, as one does now; the land in sight over its build was the free
+    stock and ``earlier_land``, the new land supplied over a build time before the start. So each
+    holds its plot: out of the free stock while it lasts, then out of that earlier supply (land
+    granted before the start, entering the pool as held); none builds without a plot.
     """
     terms, pool, quota = desk.terms_of(desk.year()), desk.land.pool, desk.energy  # the year, read once
     count = rng.poisson(desk.usual_lead_rate(desk.base_year) * terms.build_months)
     draws = Draws(rng)
     led = signed = 0.0
+    in_sight = pool.free + earlier_land
     for _ in range(count):
         drawn = draw_project(desk, draws, terms)
         remaining = drawn.build_months * draws.uniform()  # drawn for every lead: the same numbers either way
         led += drawn.investment / drawn.build_months
-        if not signs(desk, drawn, terms):
+        if drawn.land > in_sight + 1e-9 or not energy_in_sight(desk, drawn, terms):
             continue
+        in_sight -= drawn.land
         signed += drawn.investment / drawn.build_months
-        land = pool.take_now(drawn.land, "project under construction at start")
+        earlier = max(drawn.land - pool.free, 0.0)
+        if earlier > 0:
+            pool.supply(earlier, "granted before the start to a project under construction", held=True)
+        land = earlier + pool.take_now(drawn.land - earlier, "project under construction at start")
         energy = quota.take_now(drawn.energy, "project under construction at start")
         project = Project(drawn.investment, land, energy, drawn.output, drawn.build_months, drawn.patience,
                           drawn.zero_land)  # not _replace: several calls more, for hundreds of projects
