@@ -290,8 +290,9 @@ def test_refit_bands_cover_model_generated_flows_at_the_nominal_rate(case, swing
     replication at that scale times a year swing of log-s.d. ``swing_sd``. The refit from the
     unscaled scenario, on 2021-2022, with the swing pooled over 12 other (synthetic) regions' flows
     with the same swing, forecasts 2023-2025 with predictive draws. The comparison: without a
-    swing, the point estimate (no parameter uncertainty: its bands are narrower, and cover no more);
-    with one, the draws that ignore it (which cover clearly less)."""
+    swing, the point estimate (no parameter uncertainty: its bands are clearly narrower; their
+    coverage differs from the draws' by a point or two of 48 either way, within its noise); with
+    one, the draws that ignore it (which cover clearly less)."""
     base = _zhenhai() if case == "binomial" else _quota_bound()
     rng = np.random.default_rng(2026)
     pool = _swinging_flows(swing_sd, seed=7, groups=12, years=range(2017, 2023))
@@ -320,7 +321,7 @@ def test_refit_bands_cover_model_generated_flows_at_the_nominal_rate(case, swing
     if swing_sd:
         assert np.mean(narrow) < np.mean(covered) - 0.12
     else:
-        assert np.mean(widths["other"]) < np.mean(widths["draws"]) and np.mean(narrow) <= np.mean(covered)
+        assert np.mean(widths["draws"]) > 1.05 * np.mean(widths["other"])
 
 
 def test_price_change_prefers_the_observed_index_and_says_when_none_covers():
