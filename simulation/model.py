@@ -306,7 +306,8 @@ class Region:
     def _year_end(self) -> None:
         year, pop = self.year, self.pop
         annual = pop.annual_revenue()  # the year's revenue: no monthly sum moves until the roll
-        self._energy_true_up(annual)
+        full_year = pop.full_year_revenue(annual, year)  # what the rules that judge a year read
+        self._energy_true_up(full_year)
         # a firm rationed down to (almost) no output by December cannot carry on: it leaves the market,
         # unless the cut is for the months left (its rate comes back at the new year)
         idle = (pop.alive & (pop.revenue < 1.0) & (pop.rationed_revenue == 0.0)).nonzero()[0]  # under 1万元 a year
@@ -317,7 +318,7 @@ class Region:
         self.counts["dropped_below_scale"] += n_dropped
         self._flow("规下", "规上", n_entered)
         self._flow("规上", "规下", n_dropped)
-        grading.grade_firms(pop, self.params.grading, year, annual=pop.full_year_revenue(annual, year))
+        grading.grade_firms(pop, self.params.grading, year, annual=full_year)
         self._check_leases(year)
         self._expand_land(annual)
         self._buy_energy()
@@ -480,7 +481,7 @@ class Region:
     def _energy_true_up(self, annual: np.ndarray | None = None) -> None:
         returned = self.levers.energy.unused_quota_returned
         share = returned.at(self.year) if returned is not None else None
-        self.counts.record(energy.true_up(self.pop, self.energy, share, annual, self.year))
+        self.counts.record(energy.true_up(self.pop, self.energy, share, annual))
 
     def _set_energy_cap(self, change: float) -> None:
         energy.change_cap(self.pop, self.energy, change)

@@ -93,7 +93,7 @@ def test_a_plant_that_opened_this_year_keeps_its_quota_at_the_true_up():
     pop = planted([GRADE_B, GRADE_B], [40.0, 100.0], [100.0, 100.0])
     pop.ytd[:] = [12 * 40.0, 6 * 100.0]
     pop.entry_year[:] = [2010, 2023]
-    out = true_up(pop, pool, 0.5, year=2023)
+    out = true_up(pop, pool, 0.5, pop.full_year_revenue(pop.annual_revenue(), 2023))
     np.testing.assert_allclose(pop.quota, [70.0, 100.0])
     assert out.recovered == pytest.approx(30.0) and pool.free == pytest.approx(30.0)
 

@@ -263,17 +263,15 @@ class TrueUpOutcome:
 
 
 def true_up(pop: Population, pool: EnergyPool, returned_share: float | None,
-            annual: np.ndarray | None = None, year: int | None = None) -> TrueUpOutcome:
+            annual: np.ndarray | None = None) -> TrueUpOutcome:
     """Take back a share of idle quota, then cover the year's use above quota from the pool.
 
-    ``annual`` is this year's revenue (default: from the monthly sums). A firm that started this
-    ``year`` is judged on its yearly rate, not on its part year (:meth:`Population.full_year_revenue`):
-    a plant that opened in July used half its quota and would hand back a share of the rest, to ask
-    for it again next year.
+    ``annual`` is this year's revenue (default: from the monthly sums); the region passes it with a
+    firm that started this year at its yearly rate (:meth:`Population.full_year_revenue`): a plant
+    that opened in July used half its quota and would hand back a share of the rest, to ask for it
+    again next year.
     """
     annual = pop.annual_revenue() if annual is None else annual
-    if year is not None:
-        annual = pop.full_year_revenue(annual, year)
     compiled = kernels.compiled_for(len(pop))
     use_pass, grant_pass = (_true_up_use, _true_up_grant) if compiled is None else (compiled.true_up_use,
                                                                                   compiled.true_up_grant)

@@ -615,11 +615,12 @@ def warm_start(desk: Desk, rng: np.random.Generator, earlier_land: float = 0.0) 
     for _ in range(count):
         drawn = draw_project(desk, draws, terms)
         remaining = drawn.build_months * draws.uniform()  # drawn for every lead: the same numbers either way
-        led += drawn.investment / drawn.build_months
+        spend = drawn.investment / drawn.build_months
+        led += spend
         if drawn.land > in_sight + 1e-9 or not energy_in_sight(desk, drawn, terms):
             continue
         in_sight -= drawn.land
-        signed += drawn.investment / drawn.build_months
+        signed += spend
         earlier = max(drawn.land - pool.free, 0.0)
         if earlier > 0:
             pool.supply(earlier, "granted before the start to a project under construction", held=True)

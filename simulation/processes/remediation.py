@@ -133,8 +133,7 @@ def _upgrade(pop: Population, idx: np.ndarray, energy_cut: Quantity, value_added
     saved = np.maximum(pop.quota[idx] - need, 0.0)
     pop.quota[idx] -= saved
     out.energy_saved += float(saved.sum())
-    pop.d_streak[idx] = 0
-    pop.remediated_year[idx] = year
+    _remediated(pop, idx, year)
 
 
 def _regularise(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, out: Outcome) -> None:
@@ -142,6 +141,12 @@ def _regularise(pop: Population, idx: np.ndarray, effects: RouteEffects, year: i
     returned = pop.land[idx] * effects.regularise_land_return.at(year)
     pop.land[idx] -= returned
     out.land_returned += float(returned.sum())
+    _remediated(pop, idx, year)
+
+
+def _remediated(pop: Population, idx: np.ndarray, year: int) -> None:
+    """Firms upgraded or regularised this year: their D streak starts again, and the list comes back
+    to them only after the firms it has not reached."""
     pop.d_streak[idx] = 0
     pop.remediated_year[idx] = year
 
