@@ -295,7 +295,8 @@ class Region:
         energy.restore_rates(pop)  # last year's 有序用电 is over
         np.multiply(pop.intensity, 1.0 - params.growth.energy_efficiency_gain.at(year) / 100, out=pop.intensity)
         certification.evolve_rd(pop, params.certification, year, self.draws, self.levers.cultivation)
-        threshold = params.statistics.above_scale_threshold.at(year)
+        # the 培育库 is drawn up on last year's revenue, near last year's line
+        threshold = statistics.line_in_base_prices(params, year - 1, self.scenario.price_level(year - 1))
         boost = statistics.cultivation_pool_boost(pop, self.levers, threshold, year)
         self.shocks.advance(params, year, len(self.scenario.population.sectors), self.draws)
         log_growth = growth.grow_year(pop, params, year, self.draws, self.shocks, pool_boost=boost)
@@ -312,7 +313,8 @@ class Region:
         # unless the cut is for the months left (its rate comes back at the new year)
         idle = (pop.alive & (pop.revenue < 1.0) & (pop.rationed_revenue == 0.0)).nonzero()[0]  # under 1万元 a year
         self._exit(idle, Route.MARKET, reason="有序用电: no output left")
-        entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, self.draws, annual)
+        entered, dropped = statistics.review_scale(pop, self.params, self.levers, year, self.draws, annual,
+                                                   price_level=self.scenario.price_level(year))
         n_entered, n_dropped = int(np.count_nonzero(entered)), int(np.count_nonzero(dropped))
         self.counts["new_above_scale"] += n_entered
         self.counts["dropped_below_scale"] += n_dropped

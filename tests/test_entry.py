@@ -7,14 +7,15 @@ from simulation.processes.entry import newcomers
 
 
 def test_entrants_are_log_normal_truncated_at_the_line_not_piled_up_under_it(zhenhai):
-    """An entrant's revenue is the scenario's log-normal cut off at the 规上 line: the draws follow
-    the truncated distribution (Kolmogorov-Smirnov), and none sits at the line (a cap would have
-    put every draw above it there, to be next year's 小升规)."""
+    """An entrant's revenue is the scenario's log-normal cut off at the 规上 line (at the year's
+    prices: :mod:`tests.test_scale_line`): the draws follow the truncated distribution
+    (Kolmogorov-Smirnov), and none sits at the line (a cap would have put every draw above it
+    there, to be next year's 小升规)."""
     year, n = 2022, 20_000
     params = zhenhai.parameters
     firms, _ = newcomers(zhenhai, year, n, np.random.default_rng(7))
     revenue = firms["revenue"]
-    line = params.statistics.above_scale_threshold.at(year)
+    line = params.statistics.above_scale_threshold.at(year) / zhenhai.price_level(year)
     median = params.entry.revenue_median.at(year) * np.prod(
         [1 + params.growth.above_scale_mean.at(y) / 100 for y in range(zhenhai.base_year + 1, year + 1)])
     sigma = params.entry.revenue_sigma.at(year)

@@ -48,10 +48,11 @@ def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -
     params, spec = scenario.parameters, scenario.population
     entry, below = params.entry, spec.below_scale
     scale = np.prod([1 + params.growth.above_scale_mean.at(y) / 100 for y in range(scenario.base_year + 1, year + 1)])
-    # below the 2,000万 line by truncation, not by a cap: a cap would pile the draws above it up just
-    # under the line, and they would be next year's 小升规
-    revenue = lognormal_below(n, entry.revenue_median.at(year) * scale, entry.revenue_sigma.at(year),
-                              params.statistics.above_scale_threshold.at(year), rng)
+    # below the 2,000万 line (current prices, so in base-year prices at the year's producer prices)
+    # by truncation, not by a cap: a cap would pile the draws above it up just under the line, and
+    # they would be next year's 小升规
+    line = params.statistics.above_scale_threshold.at(year) / scenario.price_level(year)
+    revenue = lognormal_below(n, entry.revenue_median.at(year) * scale, entry.revenue_sigma.at(year), line, rng)
     va_rate = below.value_added_rate.at(0) / 100
     intensity = below.energy_intensity.at(0) * rng.lognormal(0.0, 0.3, n)
     use = revenue * va_rate * intensity
