@@ -294,9 +294,11 @@ class Region:
         pop, params = self.pop, self.params
         energy.restore_rates(pop)  # last year's 有序用电 is over
         np.multiply(pop.intensity, 1.0 - params.growth.energy_efficiency_gain.at(year) / 100, out=pop.intensity)
-        certification.evolve_rd(pop, params.certification, year, self.draws, self.levers.cultivation)
+        last_prices = self.scenario.price_level(year - 1)  # last year's, at which the rules read its revenue
+        certification.evolve_rd(pop, params.certification, year, self.draws, self.levers.cultivation,
+                                price_level=last_prices)
         # the 培育库 is drawn up on last year's revenue, near last year's line
-        threshold = statistics.line_in_base_prices(params, year - 1, self.scenario.price_level(year - 1))
+        threshold = statistics.line_in_base_prices(params, year - 1, last_prices)
         boost = statistics.cultivation_pool_boost(pop, self.levers, threshold, year)
         self.shocks.advance(params, year, len(self.scenario.population.sectors), self.draws)
         log_growth = growth.grow_year(pop, params, year, self.draws, self.shocks, pool_boost=boost)
@@ -356,13 +358,14 @@ class Region:
         self.counts["cert_withdrawn"] += len(failed)
         multiplier = self.levers.cultivation.success_multiplier.at(year)
         before = pop.cert.copy()  # a step open to lower levels may skip one: the flow names the real source
-        granted = certification.certification_round(pop, rules, multiplier, year, draws)
+        last_prices = self.scenario.price_level(year - 1)  # the rules read last year's revenue
+        granted = certification.certification_round(pop, rules, multiplier, year, draws, price_level=last_prices)
         for level, rows in granted.items():
             self.counts[f"new_cert{int(level)}"] += len(rows)
             sources = np.bincount(before[rows], minlength=len(Cert))  # by level, ascending as np.unique
             for source in sources.nonzero()[0].tolist():
                 self._flow(CERT_LABELS[Cert(source)], CERT_LABELS[level], int(sources[source]))
-        new, _ = certification.high_tech_round(pop, rules, year, draws)
+        new, _ = certification.high_tech_round(pop, rules, year, draws, price_level=last_prices)
         self.counts["new_high_tech"] += len(new)
 
     # --- firms in and out -----------------------------------------------------------------

@@ -97,6 +97,40 @@ def test_rd_bands_decide_eligibility_in_the_round(rules):
     np.testing.assert_array_equal(eligible, [False, True, False, True])
 
 
+def test_the_rules_money_lines_read_last_years_revenue_at_last_years_prices(rules):
+    """Revenue is kept in base-year prices; the rules' lines are in current prices. A firm of
+    4,800万 base-year revenue with 7% R&D is under the 小巨人 rule's 5,000万 band at base-year prices
+    and in it at 5% higher prices; one of 38,500万 is an SME at base-year prices (under 4亿) and not
+    at 5% higher ones (with 1,000 staff or more); the numpy and compiled passes agree."""
+    pop = candidates(2, revenue_prev=[4800.0, 38500.0], rd=0.07, employees=1200.0)
+    for level, want in ((1.0, [False, True]), (1.05, [True, False])):
+        eligible = cert.eligible_for(pop, Cert.LITTLE_GIANT, rules.little_giant, rules, 2021, level)
+        np.testing.assert_array_equal(eligible, want)
+        compiled_rows = cert._eligible_in_one_pass(
+            _compiled(), pop, np.arange(2), int(Cert.LITTLE_GIANT), rules.little_giant, rules, 2021,
+            cert.last_years_revenue(pop, level))
+        np.testing.assert_array_equal(compiled_rows, np.flatnonzero(want))
+
+
+def test_the_high_tech_floor_reads_its_band_at_last_years_prices(rules):
+    """The 高新技术企业 floor is 4% from 5,000万 and 5% below (in current prices): a firm of 4,800万
+    base-year revenue with 4.5% R&D is short of the floor at base-year prices and meets it at 5%
+    higher ones."""
+    pop = candidates(1, revenue_prev=4800.0, rd=0.045, cert=Cert.NONE)
+    sure = rules.model_copy(update={"high_tech_success": q(1.0)})
+    new, _ = cert.high_tech_round(pop, sure, 2021, draws())
+    assert len(new) == 0 and high_tech_rd_floor(np.array([4800.0]))[0] > 0.045
+    pop = candidates(1, revenue_prev=4800.0, rd=0.045, cert=Cert.NONE)
+    new, _ = cert.high_tech_round(pop, sure, 2021, draws(), price_level=1.05)
+    assert list(new) == [0]
+
+
+def _compiled():
+    from simulation.processes import compiled
+
+    return compiled
+
+
 # --- SME ceiling (中小企业划型标准 2011, industry) ----------------------------------------------
 
 

@@ -14,6 +14,9 @@ Supply and criteria:
 - Eligibility uses last year's figures: R&D intensity (a single floor, or floors by revenue band as
   the 小巨人 rule has them: ≥3% from 1亿, ≥6% from 5,000万, below that only a firm spending a fixed
   sum on R&D), revenue, growth, years at the level below, and for the SME levels the 中小企业 ceiling.
+  The rules' money lines (revenue bands, floors, ceilings, the 4亿 opening, the R&D sum, the
+  高新技术企业 floors' bands) are in current prices, so they read last year's revenue at last year's
+  producer prices (``price_level``, relative to the base year, whose prices firms' revenue is kept in).
 - Eligible firms succeed with the scenario's chance, scaled by the cultivation-pool lever, largest
   R&D spending first when more succeed than the quota allows.
 - Every level is held for a term (3 years) and then reviewed, at the step's pass rate for the review
@@ -47,42 +50,52 @@ _INNOVATIVE, _ZJTX = int(Cert.INNOVATIVE), int(Cert.ZJTX)
 
 
 def certification_round(pop: Population, rules: Certification, multiplier: float, year: int,
-                        draws: FirmDraws) -> dict[Cert, np.ndarray]:
-    """Run one round, top level first; returns the rows newly certified at each level."""
+                        draws: FirmDraws, *, price_level: float = 1.0) -> dict[Cert, np.ndarray]:
+    """Run one round, top level first; returns the rows newly certified at each level
+    (``price_level``: last year's producer prices relative to the base year)."""
     granted = {}
     for level in (Cert.CHAMPION, Cert.LITTLE_GIANT, Cert.ZJTX, Cert.INNOVATIVE):
         step: Step = getattr(rules, STEPS[level - 1])
-        rows = _apply_step(pop, level, step, rules, multiplier, year, draws)
+        rows = _apply_step(pop, level, step, rules, multiplier, year, draws, price_level)
         pop.cert[rows] = level
         pop.cert_year[rows] = year
         granted[level] = rows
     return granted
 
 
-def eligible_for(pop: Population, level: int, step: Step, rules: Certification, year: int) -> np.ndarray:
+def last_years_revenue(pop: Population, price_level: float) -> np.ndarray:
+    """Last year's revenue at last year's prices (``price_level`` relative to the base year's), as
+    the rules' money lines read it."""
+    return pop.revenue_prev if price_level == 1.0 else pop.revenue_prev * price_level
+
+
+def eligible_for(pop: Population, level: int, step: Step, rules: Certification, year: int,
+                 price_level: float = 1.0) -> np.ndarray:
     """Rows that may apply for ``level`` this year (a boolean mask)."""
     eligible = np.zeros(len(pop), dtype=bool)
-    eligible[eligible_rows(pop, level, step, rules, year)] = True
+    eligible[eligible_rows(pop, level, step, rules, year, price_level)] = True
     return eligible
 
 
-def eligible_rows(pop: Population, level: int, step: Step, rules: Certification, year: int) -> np.ndarray:
+def eligible_rows(pop: Population, level: int, step: Step, rules: Certification, year: int,
+                  price_level: float = 1.0) -> np.ndarray:
     """The rows of :func:`eligible_for`, ascending. Each criterion is a test of the firm's own
     figures, so they are tested on the live firms of the right rung only (for the upper levels a
     few hundred of the population); where the compiled steps are in use, in one pass over those."""
     level = int(level)  # a plain int: numpy compares an array with an IntEnum member several times slower
+    revenue_prev = last_years_revenue(pop, price_level)
     ladder = pop.cert == level - 1
     if step.open_above_revenue is not None:
-        ladder |= (pop.cert < level) & (pop.revenue_prev >= step.open_above_revenue.at(year))
+        ladder |= (pop.cert < level) & (revenue_prev >= step.open_above_revenue.at(year))
     if step.level_below_required_from is not None and year < step.level_below_required_from:
         ladder |= pop.cert < level
     rows = (pop.alive & ladder).nonzero()[0]
     compiled = kernels.compiled_for(len(pop))
     if compiled is not None:
-        return _eligible_in_one_pass(compiled, pop, rows, level, step, rules, year)
+        return _eligible_in_one_pass(compiled, pop, rows, level, step, rules, year, revenue_prev)
     on_rung = (pop.cert[rows] == level - 1) if level != Cert.INNOVATIVE else np.zeros(len(rows), dtype=bool)
     since = np.where(on_rung, pop.cert_year[rows], pop.entry_year[rows])  # years since entry, or on the rung
-    revenue = pop.revenue_prev[rows]
+    revenue = revenue_prev[rows]
     keep = (
         (year - since >= step.min_years_below.at(year))
         & meets_rd_rule(step, revenue, pop.rd[rows], year)
@@ -94,13 +107,13 @@ def eligible_rows(pop: Population, level: int, step: Step, rules: Certification,
 
 
 def _eligible_in_one_pass(compiled, pop: Population, rows: np.ndarray, level: int, step: Step,
-                          rules: Certification, year: int) -> np.ndarray:
+                          rules: Certification, year: int, revenue_prev: np.ndarray) -> np.ndarray:
     """The criteria of :func:`eligible_rows` over ``rows`` by :func:`.compiled.eligible_among`
     (absent bands an empty list, an absent small-firm spend NaN: no spending is at least NaN)."""
     bands = sorted(step.rd_bands or [], key=lambda b: b.revenue_from.at(year))
     ceiling = rules.sme_ceiling if step.sme_only else None
     return compiled.eligible_among(
-        rows, pop.cert, pop.cert_year, pop.entry_year, pop.revenue_prev, pop.rd, pop.growth_prev, pop.employees,
+        rows, pop.cert, pop.cert_year, pop.entry_year, revenue_prev, pop.rd, pop.growth_prev, pop.employees,
         int(level), int(year), step.min_years_below.at(year), step.min_rd.at(year),
         np.array([b.revenue_from.at(year) for b in bands], dtype=float),
         np.array([b.min_rd.at(year) for b in bands], dtype=float),
@@ -111,8 +124,8 @@ def _eligible_in_one_pass(compiled, pop: Population, rows: np.ndarray, level: in
 
 
 def _apply_step(pop: Population, level: int, step: Step, rules: Certification, multiplier: float,
-                year: int, draws: FirmDraws) -> np.ndarray:
-    idx = eligible_rows(pop, level, step, rules, year)
+                year: int, draws: FirmDraws, price_level: float = 1.0) -> np.ndarray:
+    idx = eligible_rows(pop, level, step, rules, year, price_level)
     chance = min(step.success.at(year) * multiplier, 1.0)
     winners = idx[draws.uniform(pop.id[idx], STEPS[level - 1], year) < chance]
     quota = int(round(step.quota(year)))
@@ -187,7 +200,8 @@ def review_pass_rates(rules: Certification, year: int) -> np.ndarray:
     return rates
 
 
-def high_tech_round(pop: Population, rules: Certification, year: int, draws: FirmDraws) -> tuple[np.ndarray, np.ndarray]:
+def high_tech_round(pop: Population, rules: Certification, year: int, draws: FirmDraws, *,
+                    price_level: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Grant and re-certify 高新技术企业 status; returns (granted, lapsed) rows.
 
     A holder keeps the status for its validity (3 years) whatever its R&D does meanwhile; then it
@@ -196,7 +210,7 @@ def high_tech_round(pop: Population, rules: Certification, year: int, draws: Fir
     """
     success = rules.high_tech_success.at(year)
     renewal = success if rules.high_tech_renewal is None else rules.high_tech_renewal.at(year)
-    new, due, meets_due = _high_tech_applicants(pop, year)
+    new, due, meets_due = _high_tech_applicants(pop, year, last_years_revenue(pop, price_level))
     new = new[draws.uniform(pop.id[new], "high_tech", year) < success]
     renewed = meets_due & (draws.uniform(pop.id[due], "high_tech_renewal", year) < renewal)
     lapsed = due[~renewed]
@@ -206,26 +220,29 @@ def high_tech_round(pop: Population, rules: Certification, year: int, draws: Fir
     return new, lapsed
 
 
-def _high_tech_applicants(pop: Population, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _high_tech_applicants(pop: Population, year: int,
+                          revenue_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Live non-holders meeting the R&D floor, live holders due for renewal, and whether each of
-    those meets it (in one pass where the compiled steps are in use)."""
+    those meets it (in one pass where the compiled steps are in use); ``revenue_prev`` at last year's prices."""
     compiled = kernels.compiled_for(len(pop))
     if compiled is not None:
-        return compiled.high_tech_applicants(pop.alive, pop.high_tech, pop.high_tech_year, pop.rd, pop.revenue_prev,
+        return compiled.high_tech_applicants(pop.alive, pop.high_tech, pop.high_tech_year, pop.rd, revenue_prev,
                                              int(year), HIGH_TECH_VALIDITY_YEARS)
-    meets = pop.alive & (pop.rd >= high_tech_rd_floor(pop.revenue_prev))
+    meets = pop.alive & (pop.rd >= high_tech_rd_floor(revenue_prev))
     due = np.flatnonzero(pop.alive & pop.high_tech & (year - pop.high_tech_year >= HIGH_TECH_VALIDITY_YEARS))
     return np.flatnonzero(meets & ~pop.high_tech), due, meets[due]
 
 
-def cultivation_pool(pop: Population, cultivation: Cultivation | None, year: int) -> np.ndarray:
+def cultivation_pool(pop: Population, cultivation: Cultivation | None, year: int,
+                     price_level: float = 1.0) -> np.ndarray:
     """Firms the pools support this year: 创新型 and 专精特新 firms (梯度培育库), and the
-    高新技术苗子, the ``high_tech_seedlings`` non-holders nearest below their R&D floor."""
+    高新技术苗子, the ``high_tech_seedlings`` non-holders nearest below their R&D floor (its band
+    read at last year's prices, ``price_level``)."""
     pool = pop.alive & ((pop.cert == _INNOVATIVE) | (pop.cert == _ZJTX))
     seedlings = 0 if cultivation is None or cultivation.high_tech_seedlings is None else \
         int(round(cultivation.high_tech_seedlings.at(year)))
     if seedlings > 0:
-        closeness = pop.rd / high_tech_rd_floor(pop.revenue_prev)
+        closeness = pop.rd / high_tech_rd_floor(last_years_revenue(pop, price_level))
         below = (pop.alive & ~pop.high_tech & (closeness < 1.0)).nonzero()[0]
         if len(below) > seedlings:
             below = below[(-closeness[below]).argpartition(seedlings - 1)[:seedlings]]
@@ -234,13 +251,14 @@ def cultivation_pool(pop: Population, cultivation: Cultivation | None, year: int
 
 
 def evolve_rd(pop: Population, rules: Certification, year: int, draws: FirmDraws,
-              cultivation: Cultivation | None = None) -> None:
+              cultivation: Cultivation | None = None, *, price_level: float = 1.0) -> None:
     """R&D intensity drifts year to year (log random walk), capped at 50% of revenue; firms in the
-    cultivation pools add the ``rd_effort`` lever to their drift (support and subsidies buy effort)."""
+    cultivation pools add the ``rd_effort`` lever to their drift (support and subsidies buy effort;
+    ``price_level``: last year's prices, for the pools' R&D floors)."""
     drift, volatility = rules.rd_drift.at(year), rules.rd_volatility.at(year)
     pool, effort = np.zeros(len(pop), dtype=bool), 0.0
     if cultivation is not None and cultivation.rd_effort is not None:
-        pool, effort = cultivation_pool(pop, cultivation, year), cultivation.rd_effort.at(year)
+        pool, effort = cultivation_pool(pop, cultivation, year, price_level), cultivation.rd_effort.at(year)
     shock = draws.normal(pop.id, "rd", year)
     compiled = kernels.compiled_for(len(pop))
     if compiled is not None:  # in place, one pass
