@@ -28,6 +28,10 @@ exactly the drawn rate and the first simulated year grows as fast as the later o
 
 Market exit is a monthly hazard, set each year from size, age, certification and 亩均 grade, with
 no step at the 规上 line (Dunne, Roberts & Samuelson 1989: exit falls with age and size).
+
+Where the laws here name the 2,000万 line (the size effect fading at it, σ and the exit rate quoted
+there), it is a reference size in the base-year prices revenue is kept in, not the statistical
+rule, which reads revenue at the year's prices (:mod:`.statistics`).
 """
 
 from __future__ import annotations
