@@ -23,6 +23,7 @@ look like real firm populations? Each fact is measured on the panel of several r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,8 +109,11 @@ def level_growth(survivors: pd.DataFrame, low: float, high: float) -> float:
     return float(group["revenue_next"].sum() / total - 1.0) if total > 0 else np.nan
 
 
-def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int) -> dict[str, float]:
-    """Each fact's model value from a firm panel (one or several replications)."""
+def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int,
+                  lines: Mapping[int, float] | None = None) -> dict[str, float]:
+    """Each fact's model value from a firm panel (one or several replications). ``lines``: the
+    2,000万 line of each year in the base-year prices the panel's revenue is in (the line is in
+    current prices: :func:`statistical_lines`); without it, 2,000万 in every year."""
     pairs = growth_panel(panel)
     survivors = pairs[~pairs["exited_next"]]
     values: dict[str, float] = {}
@@ -140,17 +144,26 @@ def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int) -> dict[st
     values["exit_young_over_old"] = float(np.median(ratios)) if len(ratios) else np.nan
 
     live = panel[~panel["exited"]]
-    near = live[(live["year"] > base_year) & (live["revenue"] >= 1500) & (live["revenue"] < 2500)]
-    below, above = (near["revenue"] < THRESHOLD).sum(), (near["revenue"] >= THRESHOLD).sum()
+    line = live["year"].map(lambda y: (lines or {}).get(int(y), THRESHOLD))
+    scaled = live["revenue"] / line * THRESHOLD  # revenue against the year's line, as at 2,000万
+    near = scaled[(live["year"] > base_year) & (scaled >= 1500) & (scaled < 2500)]
+    below, above = (near < THRESHOLD).sum(), (near >= THRESHOLD).sum()
     values["density_ratio_at_line"] = float(below / max(above, 1))
     sd_log = live[live["revenue"] > 0].groupby("year")["revenue"].apply(lambda r: np.log(r).std())
     values["dispersion_drift"] = float(sd_log.get(end_year, np.nan) / sd_log.get(base_year, np.nan))
     return values
 
 
-def facts_table(panel: pd.DataFrame, base_year: int, end_year: int) -> pd.DataFrame:
+def statistical_lines(scenario) -> dict[int, float]:
+    """The 2,000万 line of each of ``scenario``'s years (base year included) in base-year prices."""
+    line = scenario.parameters.statistics.above_scale_threshold
+    return {year: line.at(year) / scenario.price_level(year) for year in range(scenario.base_year, scenario.end_year + 1)}
+
+
+def facts_table(panel: pd.DataFrame, base_year: int, end_year: int,
+                lines: Mapping[int, float] | None = None) -> pd.DataFrame:
     """One row per fact: model value, published value, acceptance range, whether it holds, source."""
-    values = measure_facts(panel, base_year, end_year)
+    values = measure_facts(panel, base_year, end_year, lines)
     rows = [{"fact": f.name, "label": f.label, "model": values[f.name], "published": f.published,
              "low": f.low, "high": f.high, "holds": bool(f.low <= values[f.name] <= f.high), "source": f.source}
             for f in FACTS]

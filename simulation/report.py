@@ -313,11 +313,11 @@ def _model_check(folder: Path, scenario, manifest: dict, lang: str) -> str:
     """模型检验: the stylized facts measured on the run's firm panel, when the run kept one (run --firms)."""
     if scenario is None or not (folder / "firms.parquet").is_file():
         return ""
-    from .facts import facts_table
+    from .facts import facts_table, statistical_lines
     from .plots.facts import draw_facts
 
     panel = pd.read_parquet(folder / "firms.parquet")
-    table = facts_table(panel, scenario.base_year, scenario.end_year)
+    table = facts_table(panel, scenario.base_year, scenario.end_year, statistical_lines(scenario))
     yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
     rows = [[_e(r.label if lang == "zh" else r.fact), _num(r.model), _e(r.published), f"≥ {_num(r.low)}" if r.high == float("inf") else f"{_num(r.low)} – {_num(r.high)}",
              yes if r.holds else no, _e(r.source)] for r in table.itertuples()]

@@ -4,10 +4,11 @@ import warnings
 from html import escape as html_escape
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulation import run_replications
-from simulation.facts import FACTS, facts_table, tail_exponent
+from simulation.facts import FACTS, facts_table, measure_facts, statistical_lines, tail_exponent
 from simulation.loader import with_overrides
 from simulation.plots.facts import draw_facts
 from simulation.plots.fonts import find_cjk_font
@@ -20,6 +21,28 @@ def test_tail_exponent_recovers_a_planted_pareto_index():
         assert tail_exponent(x, top=0.2) == pytest.approx(alpha, rel=0.03)
 
 
+def test_the_density_at_the_line_reads_each_years_line():
+    """The line is in current prices and the panel's revenue in base-year prices: where a year's
+    line sits at 1,800万 of base-year revenue, the density ratio is that of [1,350, 1,800) against
+    [1,800, 2,250), not of the bins around 2,000万."""
+    rng = np.random.default_rng(1)
+    n = 40_000
+    years = np.repeat([2020, 2021], n)
+    revenue = np.exp(rng.normal(np.log(1000.0), 0.5, 2 * n))
+    panel = pd.DataFrame({"firm": np.tile(np.arange(n), 2), "year": years, "revenue": revenue,
+                          "age": rng.integers(0, 30, 2 * n), "exited": False, "above_scale": revenue >= 2000.0})
+    late = revenue[years == 2021]
+
+    def ratio(low, line, high):
+        return np.sum((late >= low) & (late < line)) / np.sum((late >= line) & (late < high))
+
+    at_1800 = measure_facts(panel, 2020, 2021, {2020: 2000.0, 2021: 1800.0})["density_ratio_at_line"]
+    at_2000 = measure_facts(panel, 2020, 2021)["density_ratio_at_line"]
+    assert at_1800 == pytest.approx(ratio(1350.0, 1800.0, 2250.0))
+    assert at_2000 == pytest.approx(ratio(1500.0, 2000.0, 2500.0))
+    assert abs(at_1800 - at_2000) > 0.05
+
+
 @pytest.fixture(scope="module")
 def zhenhai_run(zhenhai):
     return run_replications(zhenhai, 6, seed=0, firms=True)
@@ -27,7 +50,8 @@ def zhenhai_run(zhenhai):
 
 @pytest.fixture(scope="module")
 def zhenhai_facts(zhenhai, zhenhai_run):
-    return facts_table(zhenhai_run.firms, zhenhai.base_year, zhenhai.end_year).set_index("fact")
+    return facts_table(zhenhai_run.firms, zhenhai.base_year, zhenhai.end_year,
+                       statistical_lines(zhenhai)).set_index("fact")
 
 
 @pytest.mark.parametrize("fact", [f.name for f in FACTS])

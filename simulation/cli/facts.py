@@ -31,7 +31,7 @@ def _observed_sd(scenario) -> float | None:
 def facts(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, lang: str) -> None:
     """Measure the stylized facts of firm dynamics on SCENARIO's firm panel; write facts.csv and facts.png."""
     from ..experiments.replicate import run_replications
-    from ..facts import aggregate_growth_spread, facts_table
+    from ..facts import aggregate_growth_spread, facts_table, statistical_lines
     from ..io import ensure_out_folder, write_csv
     from ..loader import load_scenario
 
@@ -39,7 +39,7 @@ def facts(scenario: Path, replications: int, seed: int, out: Path | None, worker
     out = out or Path("results") / f"{sc.name}_facts"
     ensure_out_folder(out, "facts")
     result = run_replications(sc, replications, seed, workers=workers, progress=True, firms=True)
-    table = facts_table(result.firms, sc.base_year, sc.end_year)
+    table = facts_table(result.firms, sc.base_year, sc.end_year, statistical_lines(sc))
     spread = aggregate_growth_spread(result.indicators, _observed_sd(sc))
     write_csv(out / "facts.csv", table)
     from ..plots.facts import draw_facts
