@@ -160,12 +160,39 @@ def statistical_lines(scenario) -> dict[int, float]:
     return {year: line.at(year) / scenario.price_level(year) for year in range(scenario.base_year, scenario.end_year + 1)}
 
 
+def standard_errors(panel: pd.DataFrame, base_year: int, end_year: int,
+                    lines: Mapping[int, float] | None = None) -> dict[str, float]:
+    """Each fact's Monte Carlo standard error: the s.d. of its value across the panel's
+    replications over √(replications) (NaN with fewer than two, or where a replication's panel is
+    too small to give a value). The pooled value is near the mean of the replications' values, so
+    its error shrinks with them; one pass over the panel, as the pooled measure."""
+    if "replication" not in panel or panel["replication"].nunique() < 2:
+        return {f.name: np.nan for f in FACTS}
+    each = pd.DataFrame([measure_facts(group, base_year, end_year, lines)
+                         for _, group in panel.groupby("replication")])
+    each = each.replace([np.inf, -np.inf], np.nan)
+    return {f.name: float(each[f.name].std(ddof=1) / np.sqrt(each[f.name].count()))
+            if each[f.name].count() >= 2 else np.nan for f in FACTS}
+
+
+def verdict(value: float, low: float, high: float, se: float) -> str:
+    """``holds`` (in the range), ``within error`` (outside it by no more than two Monte Carlo
+    standard errors: more replications would tell) or ``fails``."""
+    if low <= value <= high:
+        return "holds"
+    distance = low - value if value < low else value - high
+    return "within error" if se == se and distance <= 2.0 * se else "fails"
+
+
 def facts_table(panel: pd.DataFrame, base_year: int, end_year: int,
                 lines: Mapping[int, float] | None = None) -> pd.DataFrame:
-    """One row per fact: model value, published value, acceptance range, whether it holds, source."""
+    """One row per fact: model value and its Monte Carlo standard error, published value, acceptance
+    range, whether the value is in it (``holds``) and the verdict with its error (:func:`verdict`), source."""
     values = measure_facts(panel, base_year, end_year, lines)
-    rows = [{"fact": f.name, "label": f.label, "model": values[f.name], "published": f.published,
-             "low": f.low, "high": f.high, "holds": bool(f.low <= values[f.name] <= f.high), "source": f.source}
+    errors = standard_errors(panel, base_year, end_year, lines)
+    rows = [{"fact": f.name, "label": f.label, "model": values[f.name], "se": errors[f.name], "published": f.published,
+             "low": f.low, "high": f.high, "holds": bool(f.low <= values[f.name] <= f.high),
+             "verdict": verdict(values[f.name], f.low, f.high, errors[f.name]), "source": f.source}
             for f in FACTS]
     return pd.DataFrame(rows)
 

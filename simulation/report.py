@@ -318,9 +318,11 @@ def _model_check(folder: Path, scenario, manifest: dict, lang: str) -> str:
 
     panel = pd.read_parquet(folder / "firms.parquet")
     table = facts_table(panel, scenario.base_year, scenario.end_year, statistical_lines(scenario))
-    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
-    rows = [[_e(r.label if lang == "zh" else r.fact), _num(r.model), _e(r.published), f"≥ {_num(r.low)}" if r.high == float("inf") else f"{_num(r.low)} – {_num(r.high)}",
-             yes if r.holds else no, _e(r.source)] for r in table.itertuples()]
+    words = {"holds": "是", "within error": "误差内", "fails": "否"} if lang == "zh" else \
+        {"holds": "yes", "within error": "within Monte Carlo error", "fails": "no"}
+    rows = [[_e(r.label if lang == "zh" else r.fact), _num(r.model) + (f" ± {_num(r.se)}" if r.se == r.se else ""),
+             _e(r.published), f"≥ {_num(r.low)}" if r.high == float("inf") else f"{_num(r.low)} – {_num(r.high)}",
+             words[r.verdict], _e(r.source)] for r in table.itertuples()]
     header = [_w(k, lang) for k in ("fact", "model_value", "published", "range", "holds", "source")]
     (figure,) = [p for p in draw_facts(panel, scenario.base_year, scenario.end_year, folder / "figures",
                                        title=scenario.title, scenario_name=scenario.name,

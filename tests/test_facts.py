@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from simulation import run_replications
-from simulation.facts import FACTS, facts_table, measure_facts, statistical_lines, tail_exponent
+from simulation.facts import FACTS, facts_table, measure_facts, standard_errors, statistical_lines, tail_exponent, verdict
 from simulation.loader import with_overrides
 from simulation.plots.facts import draw_facts
 from simulation.plots.fonts import find_cjk_font
@@ -41,6 +41,41 @@ def test_the_density_at_the_line_reads_each_years_line():
     assert at_1800 == pytest.approx(ratio(1350.0, 1800.0, 2250.0))
     assert at_2000 == pytest.approx(ratio(1500.0, 2000.0, 2500.0))
     assert abs(at_1800 - at_2000) > 0.05
+
+
+def _synthetic_panel(rng: np.random.Generator, replications: int, firms: int) -> pd.DataFrame:
+    """Two years of log-normal firms, some exiting in the second: every fact has a value."""
+    frames = []
+    for r in range(replications):
+        revenue = np.exp(rng.normal(np.log(1000.0), 0.5, firms))
+        grown = revenue * np.exp(rng.laplace(0.0, 0.2, firms))
+        for year, rev, exited in ((2020, revenue, np.zeros(firms, bool)), (2021, grown, rng.random(firms) < 0.05)):
+            frames.append(pd.DataFrame({"replication": r, "firm": np.arange(firms), "year": year, "revenue": rev,
+                                        "age": rng.integers(0, 30, firms), "exited": exited,
+                                        "above_scale": rev >= 2000.0}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_a_facts_standard_error_is_the_spread_of_its_value_over_independent_runs():
+    """The standard error from one run's replications matches the s.d. of the pooled value over 30
+    independent runs of as many replications (small less large firms' mean log growth, the fact a
+    shipped scenario sits nearest its line on), to within the sampling error of 30 runs (the s.d.
+    of an s.d. from 30 values is about 13% of it)."""
+    rng = np.random.default_rng(5)
+    values, errors = [], []
+    for _ in range(30):
+        panel = _synthetic_panel(rng, 5, 2000)
+        values.append(measure_facts(panel, 2020, 2021)["growth_small_minus_large"])
+        errors.append(standard_errors(panel, 2020, 2021)["growth_small_minus_large"])
+    assert np.mean(errors) == pytest.approx(np.std(values, ddof=1), rel=0.3)
+
+
+def test_a_fact_outside_its_range_by_less_than_two_errors_is_within_error():
+    assert verdict(0.5, 0.0, np.inf, 0.1) == "holds"
+    assert verdict(-0.18, 0.0, np.inf, 0.2) == "within error"
+    assert verdict(-0.5, 0.0, np.inf, 0.2) == "fails"
+    assert verdict(3.5, -3.0, 3.0, 0.3) == "within error" and verdict(3.7, -3.0, 3.0, 0.3) == "fails"
+    assert verdict(-0.1, 0.0, np.inf, np.nan) == "fails"  # no error to speak of: one replication
 
 
 @pytest.fixture(scope="module")

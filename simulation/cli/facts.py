@@ -46,8 +46,12 @@ def facts(scenario: Path, replications: int, seed: int, out: Path | None, worker
 
     draw_facts(result.firms, sc.base_year, sc.end_year, out, title=sc.title, scenario_name=sc.name, replications=replications, lang=lang)
     for row in table.itertuples():
-        mark = "ok " if row.holds else "NO "
-        click.echo(f"{mark} {row.label:<34} model {row.model:8.3g}   published {row.published}   ({row.source})")
+        mark = {"holds": "ok ", "within error": "~  ", "fails": "NO "}[row.verdict]
+        error = f" ± {row.se:.2g}" if row.se == row.se else ""
+        click.echo(f"{mark} {row.label:<34} model {row.model:8.3g}{error}   published {row.published}   ({row.source})")
+    if (table["verdict"] == "within error").any():
+        click.echo("    ~: outside its range by no more than two Monte Carlo standard errors (± one s.e., "
+                   "from the spread across replications): more replications would tell")
     observed = (f"observed year-to-year s.d. {spread['observed_sd']:.2f} pp (calibration/data)"
                 if spread["observed_sd"] == spread["observed_sd"] else "no observed growth series for the region")
     model = (f"{spread['model_sd']:.2f} pp" if spread["model_sd"] == spread["model_sd"]
