@@ -25,10 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 THRESHOLD = 2000.0  # 万元: the 规上 line
 
@@ -144,7 +148,7 @@ def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int,
     values["exit_young_over_old"] = float(np.median(ratios)) if len(ratios) else np.nan
 
     live = panel[~panel["exited"]]
-    line = live["year"].map(lambda y: (lines or {}).get(int(y), THRESHOLD))
+    line = live["year"].map(dict(lines)).fillna(THRESHOLD) if lines else THRESHOLD
     scaled = live["revenue"] / line * THRESHOLD  # revenue against the year's line, as at 2,000万
     near = scaled[(live["year"] > base_year) & (scaled >= 1500) & (scaled < 2500)]
     below, above = (near < THRESHOLD).sum(), (near >= THRESHOLD).sum()
@@ -154,7 +158,7 @@ def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int,
     return values
 
 
-def statistical_lines(scenario) -> dict[int, float]:
+def statistical_lines(scenario: Scenario) -> dict[int, float]:
     """The 2,000万 line of each of ``scenario``'s years (base year included) in base-year prices."""
     line = scenario.parameters.statistics.above_scale_threshold
     return {year: line.at(year) / scenario.price_level(year) for year in range(scenario.base_year, scenario.end_year + 1)}
