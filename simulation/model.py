@@ -555,11 +555,16 @@ class Region:
         the usual 招商 effort (history: a lever moves only the simulated years), times the share of
         the leads under way at the start that signed (:func:`projects.warm_start`), as leads sign
         in later years only with land and energy in sight; so year one's investment growth compares
-        like with like where land binds, and the base year keeps its cited level where it does not."""
+        like with like where land binds, and the base year keeps its cited level where it does not.
+        Its 改造提升 spending is a year of the campaign at the base year's pace on the base year's
+        list, in expectation (:func:`remediation.upgrade_spending_expected`): the campaign is history
+        too, so year one's upgrades are not counted as new investment."""
         base, pp = self._base_year, self.params.projects
         year = base.year
         mean_investment = pp.investment_median.at(year) * np.exp(pp.investment_sigma.at(year) ** 2 / 2)
-        counts = {**base.counts, "investment_projects": 12 * self.desk.usual_lead_rate(year) * mean_investment * 1e4 * signed_share}
+        upgrades = remediation.upgrade_spending_expected(self.pop, self.levers.remediation, self.params.route_effects, year)
+        counts = {**base.counts, "investment_projects": 12 * self.desk.usual_lead_rate(year) * mean_investment * 1e4 * signed_share,
+                  "investment_upgrade": upgrades}
         # the projects under way held their plots at the base year's end (no event has run yet)
         land = dict(land_total=self.land.total, land_held=self.land.committed, land_free=self.land.free)
         values = measure(Snapshot(year, {**base.values, **land}, counts, base.prev))

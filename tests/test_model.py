@@ -225,6 +225,56 @@ def test_the_d_list_reaches_firms_not_remediated_before(zhenhai):
     assert seen[2] == set(range(16, 20)) | set(sorted(seen[0])[:4])  # the last four, then the lowest scores of 2021
 
 
+def test_the_expected_upgrade_spending_is_the_mean_of_the_campaigns(zhenhai):
+    """The base year's 改造提升 spending is a campaign's in expectation over the routes: over 400
+    keyed route draws on the same list (D-grade and 两高 C-grade firms of planted plots), the mean
+    spending of remediate_d_grade comes within 3% of it, and no firm is changed by working it out."""
+    from simulation.population import Population
+    from simulation.processes.remediation import remediate_d_grade, upgrade_spending_expected
+    from simulation.tiers import GRADE_C, GRADE_D
+
+    def firms():
+        pop = Population.new(60, alive=True, revenue=10_000.0, va_rate=0.2, land=np.arange(1.0, 61.0), quota=20_000.0)
+        pop.grade[:] = GRADE_D
+        pop.grade[40:] = GRADE_C
+        pop.intensity[:] = 5.0  # 10,000 tce/年 each: the C firms are 两高
+        pop.score[:] = np.arange(60.0)
+        return pop
+
+    lever = zhenhai.levers.remediation.model_copy(update={
+        "firms_per_year": zhenhai.levers.remediation.firms_per_year.model_copy(update={"value": 50}),
+        "high_energy_use": zhenhai.levers.remediation.firms_per_year.model_copy(update={"value": 5000})})
+    effects, pop = zhenhai.parameters.route_effects, firms()
+    expected = upgrade_spending_expected(pop, lever, effects, 2021)
+    assert all(np.array_equal(getattr(pop, c), getattr(firms(), c)) for c in ("land", "va_rate", "grade", "quota"))
+    spent = [remediate_d_grade(firms(), 50, lever.routes, effects, 2021, FirmDraws(np.random.SeedSequence(seed)),
+                               high_energy_use=5000.0).investment for seed in range(400)]
+    assert np.mean(spent) == pytest.approx(expected, rel=0.03)
+    assert expected > 10 * 50 * effects.upgrade_investment_per_mu.at(2021)  # the 两高 plants' plots at least
+
+
+def test_the_base_years_investment_holds_a_year_of_upgrades(zhenhai):
+    """The campaign ran before the start (亩均论英雄 remediation since 2018), so the base year's
+    investment holds a year of 改造提升 at the base year's pace: with no campaign at all it is
+    lower by that year's expected spending, and year one's growth no longer counts the upgrades as new."""
+    from simulation.loader import with_overrides
+    from simulation.model import run_region
+    from simulation.processes.remediation import upgrade_spending_expected
+
+    def base_and_region(scenario):
+        region = run_region(scenario, 3)
+        base = {k: v for y, k, v in region.records if y == scenario.base_year}
+        return base["manufacturing_investment"], region
+
+    with_campaign, region = base_and_region(zhenhai)
+    without, _ = base_and_region(with_overrides(zhenhai, {"levers.remediation.firms_per_year": 0}))
+    assert with_campaign > without
+    start = make_region(zhenhai, 3)
+    expected = upgrade_spending_expected(start.pop, zhenhai.levers.remediation, zhenhai.parameters.route_effects,
+                                         zhenhai.base_year)
+    assert with_campaign - without == pytest.approx(expected / 1e4, rel=1e-9)
+
+
 def routes_share(scenario, share):
     return scenario.levers.remediation.routes.upgrade.model_copy(update={"value": share})
 

@@ -78,11 +78,7 @@ def remediate_d_grade(
     are of firms: Zhenhai's 275 remediated in 2019-2022), where a firm upgraded or regularised is
     often graded D again, the bottom band being cut on rank.
     """
-    candidates = _listed(pop, high_energy_use)
-    not_d = (pop.grade[candidates] != GRADE_D).astype(np.int64)
-    order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64),
-                        pop.remediated_year[candidates], not_d))
-    chosen = candidates[order[: max(capacity, 0)]]
+    chosen = _on_the_list(pop, capacity, high_energy_use)
     p = np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year), shares.close.at(year)])
     route = draws.choice(pop.id[chosen], "route", year, p)  # drawn for every firm: the same luck per firm
     route[pop.grade[chosen] != GRADE_D] = 0  # 两高 C-grade firms: 改造提升 (001 §三(一)2)
@@ -98,6 +94,31 @@ def remediate_d_grade(
     out.closed = chosen[route == 3]
     _merge(pop, out.merged, effects, year, draws)
     return out
+
+
+def _on_the_list(pop: Population, capacity: int, high_energy_use: float | None) -> np.ndarray:
+    """The year's list: up to ``capacity`` of the listed firms (:func:`_listed`), D grade first, in
+    the campaign's order (see :func:`remediate_d_grade`)."""
+    candidates = _listed(pop, high_energy_use)
+    not_d = (pop.grade[candidates] != GRADE_D).astype(np.int64)
+    order = np.lexsort((pop.score[candidates], -pop.d_streak[candidates].astype(np.int64),
+                        pop.remediated_year[candidates], not_d))
+    return candidates[order[: max(capacity, 0)]]
+
+
+def upgrade_spending_expected(pop: Population, lever: Remediation, effects: RouteEffects, year: int) -> float:
+    """The 改造提升 spending (万元) of a year's campaign at ``lever``'s pace on the firms as they are,
+    in expectation over the routes and changing no firm: the base year's, whose campaign is history
+    (亩均论英雄 remediation ran before every scenario's start), so that year one's investment growth
+    compares a year of upgrades with a year of upgrades, not with none."""
+    high_energy_use = lever.high_energy_use.at(year) if lever.high_energy_use else None
+    chosen = _on_the_list(pop, int(round(lever.firms_per_year.at(year))), high_energy_use)
+    d_grade = pop.grade[chosen] == GRADE_D
+    shares = lever.routes
+    total = shares.upgrade.at(year) + shares.regularise.at(year) + shares.merge_relocate.at(year) + shares.close.at(year)
+    upgraded_land = (float(pop.land[chosen[d_grade]].sum()) * shares.upgrade.at(year) / total
+                     + float(pop.land[chosen[~d_grade]].sum()))  # 两高 C-grade firms are all upgraded
+    return upgraded_land * effects.upgrade_investment_per_mu.at(year)
 
 
 def _listed(pop: Population, high_energy_use: float | None) -> np.ndarray:
