@@ -160,8 +160,10 @@ def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int,
 
 def statistical_lines(scenario: Scenario) -> dict[int, float]:
     """The 2,000万 line of each of ``scenario``'s years (base year included) in base-year prices."""
-    line = scenario.parameters.statistics.above_scale_threshold
-    return {year: line.at(year) / scenario.price_level(year) for year in range(scenario.base_year, scenario.end_year + 1)}
+    from .processes.statistics import line_in_base_prices
+
+    return {year: line_in_base_prices(scenario.parameters, year, scenario.price_level(year))
+            for year in range(scenario.base_year, scenario.end_year + 1)}
 
 
 def standard_errors(panel: pd.DataFrame, base_year: int, end_year: int,

@@ -18,6 +18,7 @@ import numpy as np
 from ..draws import categories, lognormal_below
 from ..population import Population
 from ..scenario import Scenario
+from .statistics import line_in_base_prices
 
 
 def births_expected(scenario: Scenario, year: int, pop: Population) -> float:
@@ -51,7 +52,7 @@ def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -
     # below the 2,000万 line (current prices, so in base-year prices at the year's producer prices)
     # by truncation, not by a cap: a cap would pile the draws above it up just under the line, and
     # they would be next year's 小升规
-    line = params.statistics.above_scale_threshold.at(year) / scenario.price_level(year)
+    line = line_in_base_prices(params, year, scenario.price_level(year))
     revenue = lognormal_below(n, entry.revenue_median.at(year) * scale, entry.revenue_sigma.at(year), line, rng)
     va_rate = below.value_added_rate.at(0) / 100
     intensity = below.energy_intensity.at(0) * rng.lognormal(0.0, 0.3, n)

@@ -79,8 +79,7 @@ def remediate_d_grade(
     often graded D again, the bottom band being cut on rank.
     """
     chosen = _on_the_list(pop, capacity, high_energy_use)
-    p = np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year), shares.close.at(year)])
-    route = draws.choice(pop.id[chosen], "route", year, p)  # drawn for every firm: the same luck per firm
+    route = draws.choice(pop.id[chosen], "route", year, _route_weights(shares, year))  # drawn for every firm: the same luck per firm
     route[pop.grade[chosen] != GRADE_D] = 0  # 两高 C-grade firms: 改造提升 (001 §三(一)2)
     out = Outcome(land_remediated=float(pop.land[chosen].sum()), listed=chosen)
     out.counts = dict(zip(ROUTES, np.bincount(route, minlength=len(ROUTES)).tolist()))  # firms per route
@@ -114,11 +113,16 @@ def upgrade_spending_expected(pop: Population, lever: Remediation, effects: Rout
     high_energy_use = lever.high_energy_use.at(year) if lever.high_energy_use else None
     chosen = _on_the_list(pop, int(round(lever.firms_per_year.at(year))), high_energy_use)
     d_grade = pop.grade[chosen] == GRADE_D
-    shares = lever.routes
-    total = shares.upgrade.at(year) + shares.regularise.at(year) + shares.merge_relocate.at(year) + shares.close.at(year)
-    upgraded_land = (float(pop.land[chosen[d_grade]].sum()) * shares.upgrade.at(year) / total
+    weights = _route_weights(lever.routes, year)
+    upgraded_land = (float(pop.land[chosen[d_grade]].sum()) * weights[0] / weights.sum()
                      + float(pop.land[chosen[~d_grade]].sum()))  # 两高 C-grade firms are all upgraded
     return upgraded_land * effects.upgrade_investment_per_mu.at(year)
+
+
+def _route_weights(shares: RouteShares, year: int) -> np.ndarray:
+    """The routes' shares in the order of :data:`ROUTES` (they need not sum to one)."""
+    return np.array([shares.upgrade.at(year), shares.regularise.at(year), shares.merge_relocate.at(year),
+                     shares.close.at(year)])
 
 
 def _listed(pop: Population, high_energy_use: float | None) -> np.ndarray:
