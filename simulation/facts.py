@@ -148,14 +148,21 @@ def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int,
     values["exit_young_over_old"] = float(np.median(ratios)) if len(ratios) else np.nan
 
     live = panel[~panel["exited"]]
-    line = live["year"].map(dict(lines)).fillna(THRESHOLD) if lines else THRESHOLD
-    scaled = live["revenue"] / line * THRESHOLD  # revenue against the year's line, as at 2,000万
+    scaled = at_the_years_line(live, lines)
     near = scaled[(live["year"] > base_year) & (scaled >= 1500) & (scaled < 2500)]
     below, above = (near < THRESHOLD).sum(), (near >= THRESHOLD).sum()
     values["density_ratio_at_line"] = float(below / max(above, 1))
     sd_log = live[live["revenue"] > 0].groupby("year")["revenue"].apply(lambda r: np.log(r).std())
     values["dispersion_drift"] = float(sd_log.get(end_year, np.nan) / sd_log.get(base_year, np.nan))
     return values
+
+
+def at_the_years_line(panel: pd.DataFrame, lines: Mapping[int, float] | None) -> pd.Series:
+    """Each firm-year's revenue against its year's line, scaled so that the line is 2,000万: the
+    revenue at the year's prices where ``lines`` (:func:`statistical_lines`) holds the line in
+    base-year prices; the revenue as it is without ``lines``."""
+    line = panel["year"].map(dict(lines)).fillna(THRESHOLD) if lines else THRESHOLD
+    return panel["revenue"] / line * THRESHOLD
 
 
 def statistical_lines(scenario: Scenario) -> dict[int, float]:

@@ -317,7 +317,8 @@ def _model_check(folder: Path, scenario, manifest: dict, lang: str) -> str:
     from .plots.facts import draw_facts
 
     panel = pd.read_parquet(folder / "firms.parquet")
-    table = facts_table(panel, scenario.base_year, scenario.end_year, statistical_lines(scenario))
+    lines = statistical_lines(scenario)
+    table = facts_table(panel, scenario.base_year, scenario.end_year, lines)
     words = {"holds": "是", "within error": "误差内", "fails": "否"} if lang == "zh" else \
         {"holds": "yes", "within error": "within Monte Carlo error", "fails": "no"}
     rows = [[_e(r.label if lang == "zh" else r.fact), _num(r.model) + (f" ± {_num(r.se)}" if r.se == r.se else ""),
@@ -326,7 +327,8 @@ def _model_check(folder: Path, scenario, manifest: dict, lang: str) -> str:
     header = [_w(k, lang) for k in ("fact", "model_value", "published", "range", "holds", "source")]
     (figure,) = [p for p in draw_facts(panel, scenario.base_year, scenario.end_year, folder / "figures",
                                        title=scenario.title, scenario_name=scenario.name,
-                                       replications=int(manifest.get("replications", 0)), lang=lang) if p.suffix == ".png"]
+                                       replications=int(manifest.get("replications", 0)), lang=lang,
+                                       lines=lines) if p.suffix == ".png"]
     data = base64.b64encode(figure.read_bytes()).decode("ascii")
     image = f'<figure id="fig-facts"><img src="data:image/png;base64,{data}" alt="{_e(_w("model_check", lang))}"></figure>'
     lead = f'<p>{_e(_w("model_check_lead", lang))}</p>'

@@ -43,6 +43,34 @@ def test_the_density_at_the_line_reads_each_years_line():
     assert abs(at_1800 - at_2000) > 0.05
 
 
+def test_the_figure_sets_each_firm_year_against_its_years_line():
+    """The figure's panel across the line draws revenue at each year's line (scaled so the line is
+    2,000万), as the density fact reads it: a firm of 1,900万 in base-year prices in a year whose line
+    is 1,900万 of them is drawn at 2,000万, on the dashed line's right."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simulation.plots.facts import AXES, _line
+
+    panel = pd.DataFrame({"firm": [0, 1, 0, 1], "year": [2020, 2020, 2021, 2021],
+                          "revenue": [1900.0, 2400.0, 1900.0, 2400.0], "exited": False})
+
+    def drawn(lines):
+        fig, ax = plt.subplots()
+        _line(ax, panel, 2020, AXES["en"], lines)
+        bars = {round(p.get_x()): p.get_height() for p in ax.patches}
+        plt.close(fig)
+        return bars
+
+    by_line = drawn({2020: 2000.0, 2021: 1900.0})
+    assert by_line[2000] == 1 and by_line[1750] == 0  # 1,900 at a line of 1,900: at the line
+    assert by_line[2500] == 1 and by_line[2250] == 0  # 2,400 at a line of 1,900: 2,526
+    flat = drawn(None)
+    assert flat[1750] == 1 and flat[2000] == 0 and flat[2250] == 1
+
+
 def _synthetic_panel(rng: np.random.Generator, replications: int, firms: int) -> pd.DataFrame:
     """Two years of log-normal firms, some exiting in the second: every fact has a value."""
     frames = []

@@ -39,12 +39,14 @@ def facts(scenario: Path, replications: int, seed: int, out: Path | None, worker
     out = out or Path("results") / f"{sc.name}_facts"
     ensure_out_folder(out, "facts")
     result = run_replications(sc, replications, seed, workers=workers, progress=True, firms=True)
-    table = facts_table(result.firms, sc.base_year, sc.end_year, statistical_lines(sc))
+    lines = statistical_lines(sc)
+    table = facts_table(result.firms, sc.base_year, sc.end_year, lines)
     spread = aggregate_growth_spread(result.indicators, _observed_sd(sc))
     write_csv(out / "facts.csv", table)
     from ..plots.facts import draw_facts
 
-    draw_facts(result.firms, sc.base_year, sc.end_year, out, title=sc.title, scenario_name=sc.name, replications=replications, lang=lang)
+    draw_facts(result.firms, sc.base_year, sc.end_year, out, title=sc.title, scenario_name=sc.name, replications=replications, lang=lang,
+               lines=lines)
     for row in table.itertuples():
         mark = {"holds": "ok ", "within error": "~  ", "fails": "NO "}[row.verdict]
         error = f" ± {row.se:.2g}" if row.se == row.se else ""

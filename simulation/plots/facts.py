@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..facts import THRESHOLD, growth_panel, tail_exponent, volatility_by_size
+from ..facts import THRESHOLD, at_the_years_line, growth_panel, tail_exponent, volatility_by_size
 from .fonts import cm, plot_style, resolve_lang
 from .save import save_figure
 
 AXES = {
     "zh": {"revenue": "营业收入 (万元)", "growth": "年对数增长率 (减中位数)", "sd": "增长率标准差", "quintile": "规模五分位 (Q1 最小)",
-           "age": "企龄", "line": "营业收入 (万元); 虚线: 规上标准 2,000万元", "firms": "企业数",
+           "age": "企龄", "line": "营业收入 (万元, 当年价); 虚线: 规上标准 2,000万元", "firms": "企业数",
            "ages": ["≤3年", "4-9年", "10-19年", "≥20年"]},
     "en": {"revenue": "revenue (10k yuan)", "growth": "yearly log growth (minus median)", "sd": "s.d. of growth",
-           "quintile": "size quintile (Q1 smallest)", "age": "age", "line": "revenue (10k yuan); dashed: the 20m yuan line",
+           "quintile": "size quintile (Q1 smallest)", "age": "age", "line": "revenue (10k yuan, the year's prices); dashed: the 20m yuan line",
            "firms": "firms", "ages": ["≤3 y", "4-9 y", "10-19 y", "≥20 y"]},
 }
 TITLES = {
@@ -28,9 +29,12 @@ TITLES = {
 
 
 def draw_facts(panel: pd.DataFrame, base_year: int, end_year: int, out: str | Path, *, title: str,
-               scenario_name: str, replications: int, lang: str = "zh") -> list[Path]:
+               scenario_name: str, replications: int, lang: str = "zh",
+               lines: Mapping[int, float] | None = None) -> list[Path]:
     """Six panels: CCDF with Zipf, growth density with a Laplace, σ against size, growth and exit by
-    size and age, and the density across the 规上 line; saved as ``out/facts.png`` and ``.svg``."""
+    size and age, and the density across the 规上 line; saved as ``out/facts.png`` and ``.svg``.
+    ``lines``: each year's 2,000万 line in base-year prices (:func:`simulation.facts.statistical_lines`),
+    so that the last panel sets each firm-year against its own year's line, as the statistics do."""
     import matplotlib.pyplot as plt
 
     lang = resolve_lang(lang)
@@ -45,7 +49,7 @@ def draw_facts(panel: pd.DataFrame, base_year: int, end_year: int, out: str | Pa
         _volatility(axes[0, 2], survivors, words)
         _by_size_age(axes[1, 0], survivors, "log_growth", words)
         _by_size_age(axes[1, 1], pairs, "exited_next", words)
-        _line(axes[1, 2], panel, base_year, words)
+        _line(axes[1, 2], panel, base_year, words, lines)
         for ax, name in zip(axes.flat, names):
             ax.set_title(name, fontsize=10)
         fig.suptitle(f"{title} — 模型检验 ({replications} 次模拟)" if lang == "zh"
@@ -100,9 +104,10 @@ def _by_size_age(ax, frame: pd.DataFrame, column: str, words: dict) -> None:
     ax.legend(fontsize=7, title=words["age"], title_fontsize=7)
 
 
-def _line(ax, panel: pd.DataFrame, base_year: int, words: dict) -> None:
+def _line(ax, panel: pd.DataFrame, base_year: int, words: dict, lines: Mapping[int, float] | None) -> None:
     live = panel[~panel["exited"] & (panel["year"] > base_year)]
-    near = live[(live["revenue"] > 500) & (live["revenue"] < 5000)]["revenue"]
+    revenue = at_the_years_line(live, lines)
+    near = revenue[(revenue > 500) & (revenue < 5000)]
     ax.hist(near, bins=np.arange(500, 5001, 250), color="0.6")
     ax.axvline(THRESHOLD, color="k", linestyle="--")
     ax.set_xlabel(words["line"])
