@@ -2,8 +2,8 @@
 
 - compare: attainment under each scenario and the paired difference in percentage points;
   indicators in the last year, each scenario's median and the paired difference, in their units;
-- sweep: the factors swept, and each target's attainment over the design (lowest, median,
-  highest, and where it is highest);
+- sweep: the factors swept, and each target's attainment over the design (over all its runs; the
+  lowest, median and highest of a point, and where it is highest);
 - sensitivity: the factors, and the Sobol' indices (S1, ST with confidence) or Morris μ*, σ;
 - calibrate: the estimates with their 95% intervals, search ranges and identification, the fit
   against each observation, and (a back-test folder) the forecast scores.
@@ -38,7 +38,8 @@ WORDS = {
     "median_of": ("{name} 中位数", "{name} median"),
     "diff_median_of": ("Δ {name} 中位数 [10%–90%]", "Δ {name} median [10%–90%]"),
     "p_min": ("最低达成概率", "Lowest P(met)"), "p_median": ("中位达成概率", "Median P(met)"),
-    "p_max": ("最高达成概率", "Highest P(met)"), "best": ("最高处的因素取值", "Factor values where highest"),
+    "p_max": ("最高达成概率", "Highest P(met)"), "p_pooled": ("全部运行合计达成概率", "P(met) over all runs"),
+    "basis": ("依据", "Basis"), "assumed": ("假设", "assumed"), "best": ("最高处的因素取值", "Factor values where highest"),
     "same_everywhere": ("各设计点相同: 因素不改变达成概率", "the same at every design point: no factor moves it"),
     "tied": ("另有 {n} 个设计点同为最高", "{n} more design points as high"),
     "output": ("输出", "Output"), "s1": ("一阶 S1 ± 置信半宽", "First order S1 ± conf."),
@@ -221,6 +222,9 @@ def factors_section(manifest: dict, lang: str) -> tuple[str, str, str]:
     factors = (manifest.get("spec") or {}).get("factors") or []
     labels = factor_labels(factors, lang)
     header = [w("factor", lang), w("path", lang), w("domain", lang), w("unit", lang), w("how", lang)]
+    noted = any(f.get("source") or f.get("assume") for f in factors)
+    if noted:
+        header.append(w("basis", lang))
     rows = []
     for f in factors:
         name = f.get("name") or f["path"]
@@ -230,10 +234,20 @@ def factors_section(manifest: dict, lang: str) -> tuple[str, str, str]:
         years = f" ({', '.join(map(str, f['years']))})" if f.get("years") else ""
         rows.append([e(labels.get(name, name)), f'<code>{e(f["path"])}</code>', e(domain), e(unit),
                      e(w("scale" if f.get("scale") else "set", lang) + years)])
+        if noted:
+            rows[-1].append(e(_basis(f, lang)))
     return "factors", w("factors", lang), table(header, rows, {2})
 
 
+def _basis(factor: dict, lang: str) -> str:
+    """Where a factor's range comes from: its source, or its assumption marked as one."""
+    if factor.get("source"):
+        return factor["source"]
+    return f"{w('assumed', lang)}: {factor['assume']}" if factor.get("assume") else ""
+
+
 def sweep_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, str]:
+    from .experiments.sweep import pooled_attainment
     from .plots.labels import factor_labels
 
     path = folder / "attainment.parquet"
@@ -242,8 +256,9 @@ def sweep_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, st
     attainment = pd.read_parquet(path)
     design = pd.read_parquet(folder / "design.parquet").set_index("point")
     labels = factor_labels((manifest.get("spec") or {}).get("factors") or [], lang)
-    header = [w("target", lang), w("year", lang), w("unit", lang), w("p_min", lang), w("p_median", lang),
-              w("p_max", lang), w("best", lang)]
+    header = [w("target", lang), w("year", lang), w("unit", lang), w("p_pooled", lang), w("p_min", lang),
+              w("p_median", lang), w("p_max", lang), w("best", lang)]
+    pooled = pooled_attainment(attainment).set_index(["target", "year"])["p_pooled"]
     rows = []
     for (target, year), group in attainment.groupby(["target", "year"], sort=False):
         where = _where_highest(group, design, labels, lang)
@@ -251,8 +266,9 @@ def sweep_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, st
         measure = group["measure"].iloc[0] if "measure" in group else "level"  # a store written before it was kept: levels
         measure = measure if isinstance(measure, str) else "level"
         rows.append([e(target), e(int(year)), e(unit_of(indicator, lang, measure)) if isinstance(indicator, str) else "",
-                     pct(group["p_met"].min()), pct(group["p_met"].median()), pct(group["p_met"].max()), e(where)])
-    return "attainment", w("attainment", lang), table(header, rows, {3, 4, 5})
+                     pct(pooled[(target, year)]), pct(group["p_met"].min()), pct(group["p_met"].median()),
+                     pct(group["p_met"].max()), e(where)])
+    return "attainment", w("attainment", lang), table(header, rows, {3, 4, 5, 6})
 
 
 def _where_highest(group: pd.DataFrame, design: pd.DataFrame, labels: dict, lang: str) -> str:

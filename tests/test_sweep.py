@@ -277,3 +277,82 @@ def test_cli_sweep_runs_and_summarises(tmp_path):
     assert "2 runs (2 points × 1 replications" in result.output and "no failures" in result.output
     both = CliRunner().invoke(main, ["sweep", str(spec), "--out", str(tmp_path / "o2"), "-w", "2", "--dask-local", "2"])
     assert both.exit_code == 2 and "choose one executor" in both.stderr
+
+
+def test_pooled_attainment_weighs_each_point_by_its_runs():
+    """Over the design, P(met) is the share of all runs meeting the target: a point that lost runs to
+    failures counts for the runs it has, not as a whole point."""
+    from simulation.experiments.sweep import pooled_attainment
+
+    attainment = pd.DataFrame({
+        "point": [0, 1, 2, 0, 1, 2], "target": ["A"] * 3 + ["B"] * 3, "indicator": ["a"] * 3 + ["b"] * 3,
+        "year": [2025] * 6, "p_met": [1.0, 0.0, 0.5, 0.25, 0.25, 1.0], "n": [8, 2, 4, 8, 8, 8],
+    })
+    pooled = pooled_attainment(attainment).set_index("target")
+    assert pooled.loc["A", "p_pooled"] == pytest.approx((8 + 0 + 2) / 14)  # not the points' mean, 0.5
+    assert pooled.loc["B", "p_pooled"] == pytest.approx(0.5)
+    assert (pooled.loc["A", ["p_min", "p_median", "p_max"]].tolist()) == [0.0, 0.5, 1.0]
+    assert pooled.loc["A", "runs"] == 14 and pooled.loc["A", "points"] == 3
+    assert list(pooled.index) == ["A", "B"]
+
+
+def test_the_cli_prints_each_targets_pooled_p_met(tmp_path):
+    from simulation.experiments.sweep import pooled_attainment
+
+    spec = write_spec(tmp_path, points=2, replications=2)
+    result = CliRunner().invoke(main, ["sweep", str(spec), "--out", str(tmp_path / "out"), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    pooled = pooled_attainment(Store(tmp_path / "out").attainment())
+    first = pooled.iloc[0]
+    line = next(s for s in result.output.splitlines() if str(first["target"]) in s and str(first["year"]) in s)
+    assert line.split()[0] == f"{first['p_pooled']:.0%}"
+    assert "pooled: the share of all the design's runs" in result.output
+
+
+def test_a_factors_citation_is_text_outside_the_specs_hash(tmp_path):
+    """``source:``/``assume:`` say where a range comes from; rewording one keeps a store resumable,
+    and a misspelt key is still refused."""
+    from simulation.experiments.spec import spec_hash
+
+    plain = load_spec(write_spec(tmp_path))[0]
+    noted = [{**FACTORS[0], "assume": "a reason"}, {**FACTORS[1], "source": "a document"}]
+    cited = load_spec(write_spec(tmp_path, factors=noted))[0]
+    assert cited.factors[0].assume == "a reason" and cited.factors[1].source == "a document"
+    assert spec_hash(cited, "s") == spec_hash(plain, "s")
+    with pytest.raises(InputError, match="sorce"):
+        load_spec(write_spec(tmp_path, factors=[{**FACTORS[0], "sorce": "typo"}]))
+
+
+def test_the_sweep_report_gives_pooled_p_met_and_each_factors_basis(serial_store):
+    from simulation.experiments.sweep import pooled_attainment
+    from simulation.report_sections import factors_section, sweep_section
+
+    folder, result = serial_store
+    html = sweep_section(folder / "out", result.manifest, "en")[2]
+    assert "P(met) over all runs" in html
+    first = pooled_attainment(result.attainment).iloc[0]
+    row = next(r for r in html.split("<tr>") if f"<td>{first['target']}</td>" in r)
+    assert f"{first['p_pooled'] * 100:.0f}%" in row.split("</td>")[3]
+    manifest = {"spec": {"factors": [{**FACTORS[0], "assume": "a reason"}, FACTORS[1]]}}
+    table = factors_section(manifest, "en")[2]
+    assert "Basis" in table and "assumed: a reason" in table
+    assert "Basis" not in factors_section({"spec": {"factors": FACTORS}}, "en")[2]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_spec_loads_against_its_scenario(path):
+    from simulation.experiments.spec import SensitivitySpec
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec, base = load_spec(path, SensitivitySpec if "method" in raw else SweepSpec)
+    build_model(spec, base, file=str(path))  # every factor's path resolves, in range of its rule
+
+
+def test_the_uncertainty_design_samples_cited_parameters_only():
+    """zhenhai_uncertain holds the levers as the plan sets them and samples behaviour parameters,
+    each range cited or marked as an assumption."""
+    spec, _ = load_spec(ROOT / "scenarios" / "sweeps" / "zhenhai_uncertain.yaml")
+    assert spec.design != "grid"  # sampled, so its pooled P(met) averages over the ranges
+    for f in spec.factors:
+        assert f.path.startswith("parameters."), f.path
+        assert f.source or f.assume, f.label

@@ -80,6 +80,8 @@ def sweep(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool) ->
     _start(spec, SweepSpec, out)
     with open_executor(workers, dask_local, scheduler) as executor:
         result = run_sweep(spec, out, progress=not quiet, executor=executor)
+    if not quiet and not result.attainment.empty:
+        click.echo(format_pooled(result.pooled()))
     click.echo(result.summary())
 
 
@@ -136,6 +138,21 @@ def discover(store: Path, target: str, missed: bool, threshold: float, out: Path
             draw_discovery(result, out / "figures", lang=lang, labels=labels_for(manifest, lang))
     click.echo(result.describe())
     click.echo(f"→ {out}")
+
+
+def format_pooled(pooled) -> str:
+    """Each target's P(met) over the design as text: pooled over every run, then the lowest,
+    median and highest of a point (CJK-aware columns)."""
+    from .run import _pad
+
+    lines = [f"{'pooled':>7}  {'points: lowest / median / highest':>33}  {'year':>4}  target"]
+    for t in pooled.itertuples():
+        spread = f"{t.p_min:.0%} / {t.p_median:.0%} / {t.p_max:.0%}"
+        lines.append(f"{t.p_pooled:>7.0%}  {spread:>33}  {t.year:>4}  {_pad(str(t.target), 34)}")
+    lines.append("pooled: the share of all the design's runs meeting the target. Over a design sampling uncertain "
+                 "parameters from their ranges it is P(met) with them unknown within the ranges; over levers, an "
+                 "average of choices.")
+    return "\n".join(lines)
 
 
 def format_indices(indices) -> str:

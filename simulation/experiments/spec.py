@@ -49,6 +49,7 @@ from ..loader import _as_input_error, confine, project_roots, read_yaml, refuse_
 from ..quantity import refuse_loose_numbers
 
 ISHIGAMI_FACTORS = ("x1", "x2", "x3")
+NOTES = ("source", "assume")  # a factor's citation or assumption
 Value = bool | int | float | str
 
 
@@ -69,6 +70,8 @@ class Factor(_Strict):
     replacing it; ``years`` sets only those years (e.g. of an energy cap, or of a lever from the first
     simulated year on, the base year being history: a single value is spread over the run first).
     ``levels`` is the number of grid values taken from a range in a ``grid`` design.
+    ``source`` / ``assume``: where the range comes from, or why it is assumed (as a scenario's
+    numbers say it); text only, outside the spec's hash, so a reworded note keeps a store resumable.
     """
 
     path: str = Field(min_length=1)
@@ -79,6 +82,8 @@ class Factor(_Strict):
     scale: bool = False
     years: list[int] | None = Field(default=None, min_length=1)
     levels: int | None = Field(default=None, ge=2, le=100_000)
+    source: str | None = Field(default=None, min_length=1)
+    assume: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _one_domain(self) -> Factor:
@@ -223,7 +228,8 @@ def load_spec(path: str | Path, kind: type[_Common] = SweepSpec) -> tuple[_Commo
 
 def spec_hash(spec: _Common, scenario_digest: str | None) -> str:
     """SHA-256 of the validated spec and of the base scenario's content."""
-    body = {"spec": spec.model_dump(mode="json"), "kind": type(spec).__name__, "scenario": scenario_digest}
+    notes = {"factors": {"__all__": set(NOTES)}}  # text about a factor, not what is run
+    body = {"spec": spec.model_dump(mode="json", exclude=notes), "kind": type(spec).__name__, "scenario": scenario_digest}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
 
 

@@ -5,6 +5,7 @@
     from simulation import sweep
     result = sweep("scenarios/sweeps/zhenhai_levers.yaml", "results/levers", workers=2)
     result.design, result.attainment          # pandas frames
+    result.pooled()                           # each target's P(met) over all the design's runs
     result.indicators(["tax_per_mu"], [2025])  # read from the shards on demand
 
 Runs are grouped into chunks of about ``chunk`` runs (whole points, fixed by the spec, not by the
@@ -197,6 +198,25 @@ def point_attainment(frame: pd.DataFrame, scenario: Scenario, point: int, only: 
     return pd.DataFrame(rows, columns=ATTAINMENT_COLUMNS)
 
 
+def pooled_attainment(attainment: pd.DataFrame) -> pd.DataFrame:
+    """Each target's P(met) over the whole design: the share of all its runs that meet it (each
+    point's P(met) weighted by its replications), beside the lowest, median and highest P(met) of a
+    point. Over a design that samples uncertain parameters from their ranges (``lhs``, ``sobol``,
+    ``halton``), the pooled share is the chance of meeting the target with those parameters known
+    only to lie in the ranges, each value as likely as any other; over a grid of levers, an
+    average of choices, which no one makes. One row per target and year, in the attainment's order."""
+    columns = ["target", "indicator", "year", "p_pooled", "p_min", "p_median", "p_max", "points", "runs"]
+    if attainment.empty:
+        return pd.DataFrame(columns=columns)
+    frame = attainment.assign(hits=attainment["p_met"] * attainment["n"])
+    by = frame.groupby(["target", "year"], sort=False)
+    pooled = by.agg(indicator=("indicator", "first"), hits=("hits", "sum"), runs=("n", "sum"),
+                    p_min=("p_met", "min"), p_median=("p_met", "median"), p_max=("p_met", "max"),
+                    points=("point", "nunique")).reset_index()
+    pooled["p_pooled"] = pooled["hits"] / pooled["runs"]
+    return pooled[columns]
+
+
 def _failure(root: int, point: int, key: int, replication: int, exc: BaseException) -> dict:
     seed = f"SeedSequence(entropy={root}, spawn_key=({key}, {replication}))"
     error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -226,6 +246,10 @@ class SweepResult:
     def indicators(self, indicators: list[str] | None = None, years: list[int] | None = None) -> pd.DataFrame:
         """``point, replication, year, indicator, value`` read from the shards."""
         return Store(self.out).indicators(indicators, years)
+
+    def pooled(self) -> pd.DataFrame:
+        """Each target's P(met) over the design (:func:`pooled_attainment`)."""
+        return pooled_attainment(self.attainment)
 
     def summary(self) -> str:
         """One line: runs, failures, wall time."""
