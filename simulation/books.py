@@ -23,7 +23,7 @@ INDICATOR_COUNTERS = frozenset({
     "land_granted_expansion", "land_unmet_expansion", "land_revitalised", "land_reclaimed_lease",
     "land_cleared", "land_to_other_uses",
     "energy_freed", "energy_purchased", "energy_rationed", "energy_recovered", "energy_overrun",
-    "projects_arrived", "projects_declined", "projects_started", "projects_large_started",
+    "projects_arrived", "projects_large_signed", "projects_declined", "projects_started", "projects_large_started",
     "projects_completed", "projects_lost", "projects_zero_land",
 })
 

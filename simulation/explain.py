@@ -40,7 +40,7 @@ from .targets import default_basis, met, money_at_current_prices, price_basis, t
 
 FIRST = ("remediated_low_efficiency", "remediated_scattered", "closed_backward_capacity", "land_freed",
          "land_cleared", "land_to_other_uses", "land_supplied", "land_revitalised", "energy_freed",
-         "energy_purchased", "energy_cap", "projects_arrived", "projects_declined")
+         "energy_purchased", "energy_cap", "projects_arrived", "projects_large_signed", "projects_declined")
 NEXT = ("land_granted_projects", "land_granted_expansion", "land_unmet_expansion", "land_waiting", "land_free",
         "projects_started", "projects_large_started", "projects_lost", "investment_lost", "energy_rationed",
         "manufacturing_investment", "value_added_above_scale", "tax_per_mu", "value_added_per_mu")

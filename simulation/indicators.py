@@ -293,6 +293,7 @@ def _investment_growth(s: Snapshot) -> float:
 
 _declare([
     ("projects_arrived", "招引制造业项目"),
+    ("projects_large_signed", "招引亿元以上制造业项目"),
     ("projects_declined", "因要素不足未落地的意向项目"),
     ("projects_started", "开工项目"),
     ("projects_large_started", "开工亿元以上项目"),

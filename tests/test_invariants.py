@@ -46,6 +46,7 @@ def test_conservation_for_any_levers(small, overrides, seed):
     assert (w.energy_allocated <= w.energy_cap * (1 + 1e-9) + 1e-9).all()
     # every project that signed has started, been lost, or is still waiting
     assert w.projects_arrived.sum() == w.projects_started.sum() + w.projects_lost.sum() + w.projects_waiting.iloc[-1]
+    assert (w.projects_large_signed <= w.projects_arrived).all()  # the large new plants among the signed
     flows = result.flows
     alive = w.firms_below_scale + w.firms_above_scale
     entered = flows[flows.source.isin(["新设", "项目投产"])]["count"].sum()

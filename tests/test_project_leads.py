@@ -265,3 +265,25 @@ def test_more_attraction_effort_raises_first_year_investment_and_leaves_the_base
         runs = [simulate(sc, seed).indicators.set_index(["indicator", "year"]).value for sc in (zhenhai, doubled)]
         assert runs[0]["manufacturing_investment", zhenhai.base_year] == runs[1]["manufacturing_investment", zhenhai.base_year]
         assert runs[1]["manufacturing_investment_growth", first] > runs[0]["manufacturing_investment_growth", first]
+
+
+@pytest.mark.parametrize("process", [False, True])
+def test_signed_large_projects_count_new_plants_of_a_hundred_million_and_more(process, monkeypatch):
+    """招引亿元以上项目: every lead that signs with a new plant (not a 零增地技改 of a firm already
+    there) of at least the large-project line counts, when it signs, whether or not it starts."""
+    drawn = []
+    draw = projects.draw_project
+
+    def recording(*args, **kwargs):
+        drawn.append(draw(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(projects, "draw_project", recording)
+    line = _SCENARIO.parameters.projects.large_threshold.at(2021)
+    books = _leads(process, 3, 1e9, 1e12, 24.0)[0]  # land and energy plentiful: every lead signs
+    large_plants = sum(p.investment >= line and not p.zero_land for p in drawn)
+    assert books["projects_arrived"] == len(drawn)
+    assert books["projects_large_signed"] == large_plants
+    assert large_plants > 0 and any(p.investment >= line and p.zero_land for p in drawn)  # those are left out
+    scarce = _leads(process, 3, 0.0, 1e12, 24.0)[0]  # no land: new plants are declined, not signed
+    assert scarce.get("projects_large_signed", 0) == 0 and scarce["projects_arrived"] > 0

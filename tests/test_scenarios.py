@@ -52,18 +52,19 @@ DOCUMENT_TARGETS = {
         ("tax_per_mu", 2025, 117), ("energy_freed", 2023, 8), ("energy_freed", 2025, 13),
         ("carbon_avoided", 2025, 20), ("land_freed", 2023, 4000), ("land_freed", 2025, 5000),
         ("high_tech_value_added", 2025, 350), ("high_tech_firms", 2025, 583), ("single_champions", 2025, 45),
-        ("manufacturing_investment", 2025, 1000), ("projects_large_started", 2025, 20),
+        ("manufacturing_investment", 2025, 1000), ("projects_large_signed", 2025, 20),
         ("little_giants", 2025, 50), ("value_added_above_scale", 2025, 1334), (None, 2025, 110),
         (None, 2023, 107), (None, 2023, 80), (None, 2023, 4), (None, 2023, 35), (None, 2023, 6),
         # 001 §三: the yearly 低散乱污 clearance, the national champions inside the 45, the rest of §三
-        ("remediated_scattered", 2021, 100), ("remediated_scattered", 2025, 100), (None, 2025, 15),
+        ("remediated_scattered", 2021, 100), ("remediated_scattered", 2022, 100), ("remediated_scattered", 2024, 100),
+        ("remediated_scattered", 2025, 100), (None, 2025, 15),
         (None, 2025, 200), (None, 2025, 25), (None, 2025, 4000), (None, 2025, 30),
     ],
     "cixi_2023": [  # 000
         ("value_added_above_scale_growth", 2023, 6), ("value_added_above_scale_growth", 2023, 10),
         ("value_added_below_scale_growth", 2023, 7), ("value_added_below_scale_growth", 2023, 10),
         ("manufacturing_investment", 2023, 10), ("manufacturing_investment", 2023, 38),
-        ("value_added_per_mu_growth", 2023, 5.5), ("tax_per_mu", 2023, 6),
+        ("value_added_per_mu", 2023, 5.5), ("tax_per_mu", 2023, 6),
         ("remediated_low_efficiency", 2023, 300), ("remediated_scattered", 2023, 1500),
         ("land_remediated", 2023, 2000), ("closed_backward_capacity", 2023, 50),
         ("new_single_champions", 2023, 2), ("new_zjtx_sme", 2023, 15), ("new_above_scale", 2023, 100),
@@ -71,7 +72,7 @@ DOCUMENT_TARGETS = {
     ],
     "linhai_2023": [  # 002 三
         ("value_added_above_scale_growth", 2023, 6), ("manufacturing_investment", 2023, 10),
-        (None, 2023, 10), (None, 2023, 736), (None, 2023, 100), ("remediated_low_efficiency", 2023, 100),
+        (None, 2023, 10), (None, 2023, 736), (None, 2023, 100),
         (None, 2023, 300),
     ],
     "haishu_2024": [("projects_large_started", 2024, 6), ("projects_completed", 2024, 7), (None, 2024, 10), (None, 2026, 4)],  # 003 (三)三

@@ -171,6 +171,15 @@ class Desk:
             self.books().add("projects_completed", len(joining))
         return joining
 
+    def signed(self, project: Project, terms: _Terms | None = None) -> None:
+        """A lead signs (招引): counted, and among the 招引亿元以上 projects if it is a new plant
+        (not an existing firm's 零增地技改) of at least the large-project line."""
+        books = self.books()
+        books.add("projects_arrived")
+        large = (self.terms_of(self.year()) if terms is None else terms).large_threshold
+        if not project.zero_land and project.investment >= large:
+            books.add("projects_large_signed")
+
     def lost(self, project: Project, counter: str) -> None:
         books = self.books()
         books.add(counter)
@@ -328,7 +337,7 @@ class _Leads(simpy.Event):
             if not signs(desk, project, terms):
                 desk.lost(project, "projects_declined")
             else:
-                desk.books().add("projects_arrived")
+                desk.signed(project, terms)
                 if not start_on_the_spot(desk, project):
                     signed = project
         rate = terms.lead_rate
@@ -364,7 +373,7 @@ def arrivals(desk: Desk, rng: np.random.Generator):
         if not signs(desk, project):
             desk.lost(project, "projects_declined")
             continue
-        desk.books().add("projects_arrived")
+        desk.signed(project)
         if not start_on_the_spot(desk, project):
             signed = project
 
