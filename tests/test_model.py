@@ -473,3 +473,49 @@ def test_a_firm_on_the_d_list_is_not_also_a_scattered_firm_that_year(zhenhai):
     assert sorted(done.batch.listed.tolist()) == list(range(20))
     assert len(scattered_rows) == 20 and not set(scattered_rows.tolist()) & set(range(20))
     assert done.counters()["land_remediated"] == pytest.approx(4.0 * 40)  # 40 plots, each once
+
+
+def _routes_only(zhenhai, route: str):
+    shares = zhenhai.levers.remediation.routes
+    return shares.model_copy(update={name: getattr(shares, name).model_copy(update={"value": float(name == route)})
+                                     for name in ("upgrade", "regularise", "merge_relocate", "close")})
+
+
+def test_an_upgrade_frees_the_energy_it_saves_not_the_quota_held_idle(zhenhai):
+    """腾出用能 of 改造提升 is the fall in the firm's use, within its quota: a firm holding twice the
+    quota it uses frees its cut, not the idle half (the year-end true-up takes that back); a firm
+    using more than its quota frees only what the cut leaves of the quota."""
+    from simulation.population import Population
+    from simulation.processes.remediation import remediate_d_grade
+    from simulation.tiers import GRADE_D
+
+    pop = Population.new(2, alive=True, revenue=10_000.0, va_rate=0.2, land=5.0, intensity=5.0)  # 10,000 tce/年 each
+    pop.grade[:] = GRADE_D
+    pop.quota[:] = [20_000.0, 8_500.0]
+    effects = zhenhai.parameters.route_effects
+    cut = effects.upgrade_energy_cut.at(2021)
+    out = remediate_d_grade(pop, 2, _routes_only(zhenhai, "upgrade"), effects, 2021, FirmDraws(np.random.SeedSequence(0)))
+    idle_saving, over_saving = 10_000.0 * cut, max(8_500.0 - 10_000.0 * (1 - cut), 0.0)
+    assert out.energy_saved == pytest.approx(idle_saving + over_saving, rel=1e-12)
+    np.testing.assert_allclose(pop.quota, [20_000.0 - idle_saving, 8_500.0 - over_saving], rtol=1e-12)
+    np.testing.assert_allclose(pop.energy_use(), 10_000.0 * (1 - cut), rtol=1e-12)
+
+
+def test_a_merged_firms_output_goes_to_its_acquirer_with_the_workers_who_make_it(zhenhai):
+    """兼并: the acquirer reports the retained share of the merged firm's output, and employs the
+    same share of its workers, so labour productivity does not rise by the merger alone."""
+    from simulation.population import Population
+    from simulation.processes.remediation import remediate_d_grade
+    from simulation.tiers import GRADE_A, GRADE_D
+
+    pop = Population.new(2, alive=True, revenue=10_000.0, va_rate=0.2, land=5.0, intensity=1.0, quota=2_000.0)
+    pop.grade[:] = [GRADE_D, GRADE_A]
+    pop.above[:] = True
+    pop.employees[:] = [120.0, 300.0]
+    effects = zhenhai.parameters.route_effects
+    retained = effects.merge_output_retained.at(2021)
+    out = remediate_d_grade(pop, 1, _routes_only(zhenhai, "merge_relocate"), effects, 2021,
+                            FirmDraws(np.random.SeedSequence(0)))
+    assert out.merged.tolist() == [0]
+    assert pop.employees[1] == pytest.approx(300.0 + 120.0 * retained)
+    assert pop.revenue[1] / pop.employees[1] == pytest.approx((10_000.0 + 10_000.0 * retained) / (300.0 + 120.0 * retained))

@@ -145,17 +145,20 @@ def _upgrade(pop: Population, idx: np.ndarray, energy_cut: Quantity, value_added
              year: int, out: Outcome) -> None:
     """改造提升 of the firms ``idx``: the value-added rate raised, and the energy the firm uses at its
     output cut by ``energy_cut`` (the scenarios' 节能改造 saving of 15-25% of a firm's energy): energy
-    per unit of value added falls by more, as value added rises at the same use."""
+    per unit of value added falls by more, as value added rises at the same use. The quota the cut
+    frees (腾出用能) is the fall in use, within the quota: quota the firm held idle before is not a
+    saving, and stays for the year-end true-up to take back."""
     if len(idx) == 0:
         return
     out.investment += float(np.sum(pop.land[idx]) * effects.upgrade_investment_per_mu.at(year))
+    use_before = pop.revenue[idx] * pop.va_rate[idx] * pop.intensity[idx]  # pop.energy_use() of these rows
     before = pop.va_rate[idx]
     after = np.minimum(before * (1.0 + value_added_gain.at(year)), 0.95)
     pop.va_rate[idx] = after
     kept = np.divide(before, after, out=np.ones_like(before), where=after > 0)  # value added per unit of output, before over after
     pop.intensity[idx] *= (1.0 - energy_cut.at(year)) * kept  # use = revenue x va_rate x intensity
-    need = pop.revenue[idx] * pop.va_rate[idx] * pop.intensity[idx]  # pop.energy_use() of these rows
-    saved = np.maximum(pop.quota[idx] - need, 0.0)
+    need = pop.revenue[idx] * pop.va_rate[idx] * pop.intensity[idx]
+    saved = np.maximum(np.minimum(pop.quota[idx], use_before) - need, 0.0)
     pop.quota[idx] -= saved
     out.energy_saved += float(saved.sum())
     _remediated(pop, idx, year)
@@ -179,15 +182,16 @@ def _remediated(pop: Population, idx: np.ndarray, year: int) -> None:
 def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, draws: FirmDraws) -> None:
     """Hand ``merge_output_retained`` of each merged firm to an A-grade 规上 acquirer (any A-grade
     firm where none is 规上): its output from now on, and, as one reporting unit, its output so
-    far this year and last year's (so 同口径 growth compares the same scope). The quota goes with
-    the output: as much of the merged firm's as the acquirer uses to make it, at its own intensity;
-    only the rest is freed when the merged firm leaves."""
+    far this year and last year's (so 同口径 growth compares the same scope), with the same share
+    of its workers, who make that output (全员劳动生产率 would otherwise rise by the merger alone).
+    The quota goes with the output: as much of the merged firm's as the acquirer uses to make it, at
+    its own intensity; only the rest is freed when the merged firm leaves."""
     acquirers = _acquirers(pop)
     if len(idx) == 0 or len(acquirers) == 0:
         return
     buyer = acquirers[(draws.uniform(pop.id[idx], "buyer", year) * len(acquirers)).astype(np.int64)]
     retained = effects.merge_output_retained.at(year)
-    for column in (pop.revenue, pop.ytd, pop.revenue_prev, pop.va_prev):
+    for column in (pop.revenue, pop.ytd, pop.revenue_prev, pop.va_prev, pop.employees):
         np.add.at(column, buyer, column[idx] * retained)
     moved = np.minimum(retained * pop.revenue[idx] * pop.va_rate[buyer] * pop.intensity[buyer], pop.quota[idx])
     np.add.at(pop.quota, buyer, moved)
