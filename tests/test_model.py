@@ -251,6 +251,10 @@ def test_the_expected_upgrade_spending_is_the_mean_of_the_campaigns(zhenhai):
                                high_energy_use=5000.0).investment for seed in range(400)]
     assert np.mean(spent) == pytest.approx(expected, rel=0.03)
     assert expected > 10 * 50 * effects.upgrade_investment_per_mu.at(2021)  # the 两高 plants' plots at least
+    # a campaign that starts after the first simulated year did not run in the base year
+    later = lever.model_copy(update={"start_year": 2023})
+    assert upgrade_spending_expected(pop, later, effects, 2021) == 0.0
+    assert upgrade_spending_expected(pop, lever.model_copy(update={"start_year": 2022}), effects, 2021) == expected
 
 
 def test_the_base_years_investment_holds_a_year_of_upgrades(zhenhai):

@@ -109,7 +109,10 @@ def upgrade_spending_expected(pop: Population, lever: Remediation, effects: Rout
     """The 改造提升 spending (万元) of a year's campaign at ``lever``'s pace on the firms as they are,
     in expectation over the routes and changing no firm: the base year's, whose campaign is history
     (亩均论英雄 remediation ran before every scenario's start), so that year one's investment growth
-    compares a year of upgrades with a year of upgrades, not with none."""
+    compares a year of upgrades with a year of upgrades, not with none. None where the lever starts
+    the campaign after the first simulated year: it did not run before then."""
+    if lever.start_year > year + 1:
+        return 0.0
     high_energy_use = lever.high_energy_use.at(year) if lever.high_energy_use else None
     chosen = _on_the_list(pop, int(round(lever.firms_per_year.at(year))), high_energy_use)
     d_grade = pop.grade[chosen] == GRADE_D
