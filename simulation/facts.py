@@ -87,9 +87,14 @@ def tail_exponent(revenue: np.ndarray, top: float = 0.2) -> float:
 
 def growth_panel(panel: pd.DataFrame) -> pd.DataFrame:
     """Yearly log growth of firms present, and not exiting, in two consecutive years, with their
-    size and age at the start of the year and whether they exited during it."""
+    size and age at the start of the year and whether they exited during it. A firm's first year
+    is taken at its yearly rate (``revenue_full_year``, where the panel has it): a plant that opened
+    in July would otherwise grow by its missing half year."""
     keys = ["replication", "firm"] if "replication" in panel else ["firm"]
-    start = panel[~panel["exited"]][[*keys, "year", "revenue", "age"]]
+    start = panel[~panel["exited"]]
+    if "revenue_full_year" in start:
+        start = start.drop(columns="revenue").rename(columns={"revenue_full_year": "revenue"})
+    start = start[[*keys, "year", "revenue", "age"]]
     nxt = panel[[*keys, "year", "revenue", "exited"]].assign(year=lambda d: d["year"] - 1)
     nxt = nxt.rename(columns={"revenue": "revenue_next", "exited": "exited_next"})
     joined = start.merge(nxt, on=[*keys, "year"], how="inner")

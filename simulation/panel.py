@@ -1,7 +1,9 @@
 """The firm panel: one row per firm and year, for looking inside a replication.
 
 Columns: ``year, firm`` (stable id), ``revenue`` (that year's annual revenue, 万元; for a firm that
-left during the year, what it made until it left), ``value_added`` (万元), ``employees``, ``age``
+left during the year, what it made until it left), ``revenue_full_year`` (the same at its yearly
+rate in the firm's first year: a plant that opened in July made half a year, and its growth from
+that half is not growth), ``value_added`` (万元), ``employees``, ``age``
 (years since entry), ``above_scale`` (in the 规上 statistics), ``tier`` (certification label, or
 规上/规下), ``sector``, ``land`` (亩), ``energy_quota`` (吨标准煤/年), ``grade`` (亩均论英雄),
 ``exited`` (left during that year) and ``exit_reason``.
@@ -18,7 +20,7 @@ import pandas as pd
 from .population import Population
 from .tiers import CERT_LABELS, GRADE_LABELS, Cert
 
-COLUMNS = ["year", "firm", "revenue", "value_added", "employees", "age", "above_scale", "tier", "sector",
+COLUMNS = ["year", "firm", "revenue", "revenue_full_year", "value_added", "employees", "age", "above_scale", "tier", "sector",
            "land", "energy_quota", "grade", "exited", "exit_reason"]
 
 
@@ -30,10 +32,10 @@ class PanelRecorder:
 
     def record_year(self, pop: Population, year: int, annual: np.ndarray) -> None:
         rows = np.flatnonzero(pop.alive)
-        self._parts.append(_rows(pop, rows, year, annual[rows], exited=False, reason=""))
+        self._parts.append(_rows(pop, rows, year, annual, exited=False, reason=""))
 
     def record_exits(self, pop: Population, rows: np.ndarray, year: int, reason: str) -> None:
-        self._parts.append(_rows(pop, rows, year, pop.annual_revenue()[rows], exited=True, reason=reason))
+        self._parts.append(_rows(pop, rows, year, pop.annual_revenue(), exited=True, reason=reason))
 
     def frame(self) -> pd.DataFrame:
         if not self._parts:
@@ -53,12 +55,15 @@ def tier_labels(above: np.ndarray, cert: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _rows(pop: Population, rows: np.ndarray, year: int, revenue: np.ndarray, *, exited: bool, reason: str) -> pd.DataFrame:
+def _rows(pop: Population, rows: np.ndarray, year: int, annual: np.ndarray, *, exited: bool, reason: str) -> pd.DataFrame:
+    """The panel rows of ``rows`` in ``year``, from ``annual``, every firm's revenue this year."""
     grade_names = np.array([GRADE_LABELS[g] for g in sorted(GRADE_LABELS)], dtype=object)
+    revenue = annual[rows]
     return pd.DataFrame({
         "year": np.full(len(rows), year, dtype=np.int16),
         "firm": pop.id[rows],
         "revenue": revenue,
+        "revenue_full_year": pop.full_year_revenue(annual, year)[rows],
         "value_added": revenue * pop.va_rate[rows],
         "employees": pop.employees[rows],
         "age": (year - pop.entry_year[rows]).astype(np.int16),

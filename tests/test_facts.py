@@ -8,7 +8,16 @@ import pandas as pd
 import pytest
 
 from simulation import run_replications
-from simulation.facts import FACTS, facts_table, measure_facts, standard_errors, statistical_lines, tail_exponent, verdict
+from simulation.facts import (
+    FACTS,
+    facts_table,
+    growth_panel,
+    measure_facts,
+    standard_errors,
+    statistical_lines,
+    tail_exponent,
+    verdict,
+)
 from simulation.loader import with_overrides
 from simulation.plots.facts import draw_facts
 from simulation.plots.fonts import find_cjk_font
@@ -156,6 +165,23 @@ def test_size_dispersion_grows_less_than_under_gibrats_law(zhenhai):
                                                      "parameters.growth.transitory_share": 0.0}), 10)
     assert model < 1.25
     assert model < gibrat, (model, gibrat)
+
+
+def test_a_plants_first_half_year_is_not_read_as_growth(zhenhai_run):
+    """A project's plant opens mid-year: its first year's revenue is part of a year (as the
+    statistics read it), and the facts take that year at its yearly rate. Plants of 1亿 and more in
+    their first year then grow into their second by about what plants a year older do; read from
+    the half year they grew by some 50% (log 0.5)."""
+    panel = zhenhai_run.firms
+    first_year = panel["age"] == 0
+    assert (panel.loc[~first_year, "revenue_full_year"] == panel.loc[~first_year, "revenue"]).all()
+    assert (panel.loc[first_year, "revenue_full_year"] > 1.5 * panel.loc[first_year, "revenue"]).any()
+    pairs = growth_panel(panel)
+    plants, older = pairs[(pairs["age"] == 0) & (pairs["revenue"] > 10_000)], pairs[(pairs["age"] == 1) & (pairs["revenue"] > 10_000)]
+    assert len(plants) >= 20
+    assert plants["log_growth"].mean() < older["log_growth"].mean() + 0.15
+    reported = growth_panel(panel.drop(columns="revenue_full_year"))  # an older panel: the year as reported
+    assert reported[(reported["age"] == 0) & (reported["revenue"] > 10_000)]["log_growth"].mean() > 0.3
 
 
 def test_panel_columns_and_exits(small):
