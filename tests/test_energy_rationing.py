@@ -200,3 +200,26 @@ def test_look_ahead_is_the_same_with_the_covered_shortcut(seed, n, months_done, 
     for name in ("quota", "revenue", "ytd"):
         assert getattr(pops[0], name).tobytes() == getattr(pops[1], name).tobytes(), name
     assert str(pools[0].ledger.rows) == str(pools[1].ledger.rows) and str(pools[0].free) == str(pools[1].free)
+
+
+def test_quota_bought_for_the_queue_is_what_the_free_quota_leaves_short():
+    """用能权 trading buys for the projects waiting in line what the free quota does not cover: with
+    30 tce free and 50 then 20 waiting (the head does not fit), it buys 40, and both are served."""
+    from simulation.processes.energy import buy_for_queue
+    from simulation.processes.land import wait_for
+
+    env = simpy.Environment()
+    pool = EnergyPool(env, free=30.0, held=100.0)
+    served = []
+
+    def project(amount):
+        served.append((amount, (yield from wait_for(env, pool, amount, 10.0, "project"))))
+
+    env.process(project(50.0))
+    env.process(project(20.0))
+    env.run(until=1.0)
+    assert pool.get_queue.total() == pytest.approx(70.0) and pool.free == pytest.approx(30.0)
+    assert buy_for_queue(pool, 1_000.0) == pytest.approx(40.0)
+    env.run(until=2.0)
+    assert sorted(served) == [(20.0, True), (50.0, True)] and pool.free == pytest.approx(0.0)
+    assert buy_for_queue(pool, 1_000.0) == 0.0  # nobody waiting

@@ -331,8 +331,10 @@ def change_cap(pop: Population, pool: EnergyPool, change: float) -> float:
 
 
 def buy_for_queue(pool: EnergyPool, limit: float) -> float:
-    """用能权 trading: buy quota for the projects waiting in the queue, up to ``limit`` (tce)."""
-    bought = min(pool.get_queue.total(), max(limit, 0.0))
+    """用能权 trading: buy what the projects waiting in the queue need beyond the free quota (the
+    queue waits in order, so free quota short of its head's need still leaves it waiting), up to
+    ``limit`` (tce)."""
+    bought = min(max(pool.get_queue.total() - pool.free, 0.0), max(limit, 0.0))
     if bought > 0:
         pool.supply(bought, "用能权 bought from other regions")
     return bought
