@@ -32,10 +32,10 @@ class PanelRecorder:
 
     def record_year(self, pop: Population, year: int, annual: np.ndarray) -> None:
         rows = np.flatnonzero(pop.alive)
-        self._parts.append(_rows(pop, rows, year, annual, exited=False, reason=""))
+        self._parts.append(_rows(pop, rows, year, annual[rows], exited=False, reason=""))
 
     def record_exits(self, pop: Population, rows: np.ndarray, year: int, reason: str) -> None:
-        self._parts.append(_rows(pop, rows, year, pop.annual_revenue(), exited=True, reason=reason))
+        self._parts.append(_rows(pop, rows, year, pop.annual_revenue()[rows], exited=True, reason=reason))
 
     def frame(self) -> pd.DataFrame:
         if not self._parts:
@@ -55,15 +55,14 @@ def tier_labels(above: np.ndarray, cert: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _rows(pop: Population, rows: np.ndarray, year: int, annual: np.ndarray, *, exited: bool, reason: str) -> pd.DataFrame:
-    """The panel rows of ``rows`` in ``year``, from ``annual``, every firm's revenue this year."""
+def _rows(pop: Population, rows: np.ndarray, year: int, revenue: np.ndarray, *, exited: bool, reason: str) -> pd.DataFrame:
+    """The panel rows of ``rows`` in ``year``; ``revenue``: theirs this year."""
     grade_names = np.array([GRADE_LABELS[g] for g in sorted(GRADE_LABELS)], dtype=object)
-    revenue = annual[rows]
     return pd.DataFrame({
         "year": np.full(len(rows), year, dtype=np.int16),
         "firm": pop.id[rows],
         "revenue": revenue,
-        "revenue_full_year": pop.full_year_revenue(annual, year)[rows],
+        "revenue_full_year": pop.full_year_revenue(revenue, year, rows),
         "value_added": revenue * pop.va_rate[rows],
         "employees": pop.employees[rows],
         "age": (year - pop.entry_year[rows]).astype(np.int16),

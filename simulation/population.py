@@ -237,14 +237,15 @@ class Population:
     def annual_revenue(self) -> np.ndarray:
         return self.ytd / 12.0
 
-    def full_year_revenue(self, annual: np.ndarray, year: int) -> np.ndarray:
-        """``annual`` (this year's revenue) with each firm that started producing this ``year`` at
-        its yearly rate, for the rules that judge a year's use and output (the energy true-up, the
-        亩均 grades): a project's plant that opened in July made half a year, not half its rate."""
-        started = self.entry_year == year
+    def full_year_revenue(self, annual: np.ndarray, year: int, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """``annual`` (this year's revenue of the firms ``rows``, every firm by default) with each firm
+        that started producing this ``year`` at its yearly rate, for the rules that judge a year's use
+        and output (the energy true-up, the 亩均 grades): a project's plant that opened in July made
+        half a year, not half its rate."""
+        started = self.entry_year[rows] == year
         if not started.any():
             return annual
-        return np.where(started, np.maximum(annual, self.revenue), annual)
+        return np.where(started, np.maximum(annual, self.revenue[rows]), annual)
 
     def energy_use(self, revenue: np.ndarray | None = None) -> np.ndarray:
         """tce per year at ``revenue`` (default: the current annualised rate)."""

@@ -142,13 +142,11 @@ def discover(store: Path, target: str, missed: bool, threshold: float, out: Path
 
 def format_pooled(pooled) -> str:
     """Each target's P(met) over the design as text: pooled over every run, then the lowest,
-    median and highest of a point (CJK-aware columns)."""
-    from .run import _pad
-
+    median and highest of a point."""
     lines = [f"{'pooled':>7}  {'points: lowest / median / highest':>33}  {'year':>4}  target"]
     for t in pooled.itertuples():
         spread = f"{t.p_min:.0%} / {t.p_median:.0%} / {t.p_max:.0%}"
-        lines.append(f"{t.p_pooled:>7.0%}  {spread:>33}  {t.year:>4}  {_pad(str(t.target), 34)}")
+        lines.append(f"{t.p_pooled:>7.0%}  {spread:>33}  {t.year:>4}  {t.target}")
     lines.append("pooled: the share of all the design's runs meeting the target. Over a design sampling uncertain "
                  "parameters from their ranges it is P(met) with them unknown within the ranges; over levers, an "
                  "average of choices.")
