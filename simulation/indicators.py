@@ -157,35 +157,37 @@ def _va(s: Snapshot) -> float:
 
 @indicator("value_added_above_scale_growth", "规上工业增加值增速", "%", "output")
 def _va_growth(s: Snapshot) -> float:
+    """同口径, as the statistics compare: the firms of this year's 规上 directory (名录库, set by last
+    year's review) that report at the year's end, against their own last year, with the plants
+    admitted during the year (月度入库) counted from nothing. A firm that crosses the line this year
+    counts from next year; one that falls below it still counts this year."""
     return _ratio(s.va_comparable, s.va_comparable_prev, 100.0) - 100.0
 
 
 @indicator("value_added_below_scale", "规下工业增加值", "亿元", "output")
 def _va_below(s: Snapshot) -> float:
+    """Everything else the year made, firms that left during it included."""
     return s.va_below / 1e4
 
 
 @indicator("value_added_below_scale_growth", "规下工业增加值增速", "%", "output")
 def _va_below_growth(s: Snapshot) -> float:
-    """同口径, as 规上's: this year's 规下 firms against their own last year (those that produced in
-    it), as the 规下 sample survey compares its firms with their 上年同期 and as the published
-    figures imply (全部 less 规上, each taken back by its own growth, leaves out last year's value
-    added of this year's 小升规 firms). A firm that crossed the line up counts in neither year."""
-    return _ratio(s.va_below_comparable, s.va_below_comparable_prev, 100.0) - 100.0
+    """What the accounts leave for 规下: all industry less the 同口径 规上 firms, this year and last
+    (``calibration.below_scale`` derives the observed figures the same way). So it is a level's
+    growth, with the year's births, exits and closures in it, not a panel of survivors."""
+    return _ratio(s.va_all - s.va_comparable, s.va_all_prev - s.va_comparable_prev, 100.0) - 100.0
 
 
 @indicator("industrial_value_added", "全部工业增加值", "亿元", "output")
 def _va_all(s: Snapshot) -> float:
-    return (s.va_above + s.va_below) / 1e4
+    """The year's value added, firms that left during it included (they made their months)."""
+    return s.va_all / 1e4
 
 
 @indicator("industrial_value_added_growth", "全部工业增加值增速", "%", "output")
 def _va_all_growth(s: Snapshot) -> float:
-    """Each part's growth weighted by its share, as the accounts add 规上 (同口径) and 规下 up: this
-    year's total over the two parts each taken back by its own growth."""
-    above, below = s.va_above, s.va_below
-    grown_above, grown_below = 1.0 + _va_growth(s) / 100, 1.0 + _va_below_growth(s) / 100
-    return _ratio(above + below, above / grown_above + below / grown_below, 100.0) - 100.0
+    """The year's total over last year's: the two parts added up, as the accounts add them."""
+    return _ratio(s.va_all, s.va_all_prev, 100.0) - 100.0
 
 
 @indicator("value_added_rate", "规上工业增加值率", "%", "efficiency")
@@ -354,8 +356,7 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
     below = pop.alive & ~pop.above
     va = annual * pop.va_rate
     landed = above & (pop.land > 0)
-    both = above & (pop.va_prev > 0)
-    below_both = below & (pop.va_prev > 0)
+    comparable = pop.alive & np.where(pop.in_directory, pop.va_prev > 0, pop.above & (pop.va_prev == 0))
     energy = va * pop.intensity
     s = kernels.select  # values[mask], the same values in order (so the same sums), faster for many firms
     values = {
@@ -372,21 +373,19 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
         "energy_above": float(s(energy, above).sum()),
         "rd_above": float(np.sum(s(annual, above) * s(pop.rd, above))),
         "energy_used": float(s(energy, pop.alive).sum()),
-        "va_comparable": float(s(va, both).sum()),
-        "va_comparable_prev": float(s(pop.va_prev, both).sum()),
-        "va_below": float(s(va, below).sum()),
-        "va_below_comparable": float(s(va, below_both).sum()),
-        "va_below_comparable_prev": float(s(pop.va_prev, below_both).sum()),
+        "va_comparable": float(s(va, comparable).sum()),
+        "va_comparable_prev": float(s(pop.va_prev, comparable).sum()),
+        "va_all": float(va.sum()),
     }
     for level in (Cert.INNOVATIVE, Cert.ZJTX, Cert.LITTLE_GIANT, Cert.CHAMPION):
         values[f"n_cert{int(level)}"] = float(np.sum(pop.alive & (pop.cert == level)))
+    values["va_below"] = values["va_all"] - values["va_above"]
     return values
 
 
 # the sums of compiled.aggregate_terms, in the order of its arrays
 _SUMS = ("out_above", "va_above", "va_above_landed", "tax_above_landed", "land_above", "employees_above",
-         "va_high_tech", "energy_above", "rd_above", "energy_used", "va_comparable", "va_comparable_prev",
-         "va_below", "va_below_comparable", "va_below_comparable_prev")
+         "va_high_tech", "energy_above", "rd_above", "energy_used", "va_comparable", "va_comparable_prev", "va_all")
 _COUNTS = ("n_above", "n_below", "n_high_tech", "n_cert1", "n_cert2", "n_cert3", "n_cert4")
 
 
@@ -395,7 +394,8 @@ def _aggregates_in_one_pass(compiled, pop, annual: np.ndarray) -> dict[str, floa
     numpy's over the same terms in the same order (so the same value, bit for bit)."""
     terms, counts = compiled.aggregate_terms(
         annual, pop.va_rate, pop.intensity, pop.tax_rate, pop.land, pop.employees, pop.rd, pop.va_prev, pop.alive,
-        pop.above, pop.high_tech, pop.cert)
+        pop.above, pop.in_directory, pop.high_tech, pop.cert)
     values = {name: float(t.sum()) for name, t in zip(_SUMS, terms, strict=True)}
     values.update(zip(_COUNTS, map(float, counts.tolist())))
-    return {name: values[name] for name in (*_COUNTS[:3], *_SUMS, *_COUNTS[3:])}
+    values["va_below"] = values["va_all"] - values["va_above"]
+    return {name: values[name] for name in (*_COUNTS[:3], *_SUMS, *_COUNTS[3:], "va_below")}

@@ -25,6 +25,7 @@ population, project arrivals, births, and the hosts and leases of completed proj
 from __future__ import annotations
 
 import gc
+import math
 from collections import defaultdict
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -205,6 +206,7 @@ class Region:
         self.records: list[tuple[int, str, float]] = []
         self.flow_counts: dict[tuple[int, str, str], int] = {}  # firms a year from tier to tier, summed
         self.prev: dict[str, float] = {}
+        self.prev_va_all = math.nan  # last year's value added, all industry (万元), for the year's growth
         self.totals: dict[str, float] = defaultdict(float)  # flows summed since the base year
         # the base year's 亩均 evaluation, published the next spring: the first remediation list
         grading.grade_firms(self.pop, self.params.grading, scenario.base_year, annual=self.pop.revenue_prev)
@@ -415,6 +417,7 @@ class Region:
             pop.revenue_prev = annual
             pop.ytd = np.zeros(len(pop))
         pop.keep(pop.alive)
+        np.copyto(pop.in_directory, pop.above)  # this year's review sets next year's 名录库
         self._above_rows = None  # rows moved, and the review changed who is 规上
 
     # --- projects (simulation.processes.projects) -----------------------------------------
@@ -513,9 +516,13 @@ class Region:
         flows first came (a year's 项目投产 or exits come month by month: summed)."""
         return [(year, source, target, n) for (year, source, target), n in self.flow_counts.items()]
 
-    def _snapshot(self, year: int, annual: np.ndarray, capex_share: float) -> Snapshot:
+    def _snapshot(self, year: int, annual: np.ndarray, capex_share: float, *, leavers: float = 0.0) -> Snapshot:
+        """The year's aggregates; ``leavers``: value added of firms that left in it and are not among the rows."""
         values = population_aggregates(self.pop, annual)
+        values["va_all"] += leavers
+        values["va_below"] += leavers
         values.update(
+            va_all_prev=self.prev_va_all,  # last year's total (its firms that left in it included)
             land_total=self.land.total,
             land_held=self.land.committed,  # with land served and not yet booked
             land_free=self.land.free,
@@ -537,7 +544,9 @@ class Region:
         for key in ("land_freed", "energy_freed"):
             self.totals[key] += self.counts[key]
         capex = self.params.investment.capex_share_of_value_added.at(year) / 100
-        values = measure(self._snapshot(year, self.pop.annual_revenue(), capex))
+        snapshot = self._snapshot(year, self.pop.annual_revenue(), capex)
+        self.prev_va_all = snapshot.va_all
+        values = measure(snapshot)
         self.records.extend(zip(repeat(year), values, values.values()))
         self.prev = values
         self.counts = Books()
@@ -546,7 +555,11 @@ class Region:
         """The base year from the initial firms (its project spending is booked by :meth:`_record_base_year`)."""
         year = self.scenario.base_year
         capex = self.params.investment.capex_share_of_value_added.at(year) / 100
-        snapshot = self._snapshot(year, self.pop.revenue, capex)
+        # the year's leavers made part of its output, as every later year's do (their rows are gone):
+        # without them year one's 规下 growth ran 3-5 pp above the later years'
+        leavers = growth.leavers_value_added(self.pop, self.params, year, named=len(self.scenario.population.large_firms))
+        snapshot = self._snapshot(year, self.pop.revenue, capex, leavers=leavers)
+        self.prev_va_all = snapshot.va_all
         self.counts = Books()
         return snapshot
 

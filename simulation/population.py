@@ -22,6 +22,7 @@ COLUMNS: dict[str, type] = {
     "id": np.int64,
     "alive": np.bool_,
     "above": np.bool_,  # 规上 (in the statistics)
+    "in_directory": np.bool_,  # in this year's 规上 directory (名录库): 规上 at last year's review, the scope of the year's 同口径 growth
     "cert": np.int8,  # Cert level
     "cert_year": np.int16,  # year the current level was granted (for the 3-year review)
     "high_tech": np.bool_,  # 高新技术企业
@@ -78,6 +79,7 @@ class Population:
         id: np.ndarray
         alive: np.ndarray
         above: np.ndarray
+        in_directory: np.ndarray
         cert: np.ndarray
         cert_year: np.ndarray
         high_tech: np.ndarray
@@ -342,6 +344,7 @@ def initial_population(scenario: Scenario, rng: np.random.Generator) -> Populati
         room=True,
         alive=True,
         above=is_above,
+        in_directory=is_above,
         cert=cert,
         cert_year=cert_year,
         high_tech=high_tech,

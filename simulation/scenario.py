@@ -262,8 +262,8 @@ class Growth(Strict):
     s.d. falls with size (Stanley et al. 1996; Bottazzi & Secchi 2006). The trend is set each year
     so that the 同口径 规上 growth indicator grows by ``above_scale_mean`` in expectation: continuing
     规上 firms' revenue by ``above_scale_mean`` less ``scope_gap``, the part of the indicator that is
-    the year's 小升规 entrants, the firms that left the line, and 零增地 and merged output at the
-    scenario's own levers (see :mod:`simulation.calibration.scope_gap`).
+    the year's new plants, and 零增地 and merged output, at the scenario's own levers (see
+    :mod:`simulation.calibration.scope_gap`).
     """
 
     # expected 规上 value-added growth on a comparable basis (同口径, as published), constant prices

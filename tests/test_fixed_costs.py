@@ -115,7 +115,8 @@ def test_measure_gives_each_indicators_formula(seed, empty_share):
     values = population_aggregates(pop, pop.revenue) | {
         key: float(rng.choice([0.0, rng.lognormal(5, 2)]))
         for key in ("land_total", "land_held", "land_free", "energy_cap", "energy_allocated", "capex", "carbon_factor",
-                    "projects_waiting", "land_waiting", "land_clearing", "land_freed_total", "energy_freed_total")}
+                    "projects_waiting", "land_waiting", "land_clearing", "land_freed_total", "energy_freed_total",
+                    "va_all_prev")}
     counts = {name: float(rng.lognormal(3, 2)) for name in COUNTERS if rng.random() >= empty_share}
     prev = {name: float(rng.lognormal(3, 1)) for name in INDICATORS if rng.random() < 0.8}
     snapshot = Snapshot(2023, values, counts, prev)

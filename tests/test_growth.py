@@ -186,3 +186,34 @@ def test_the_cultivation_pool_boosts_firms_within_half_the_line_only(zhenhai):
     boost = cultivation_pool_boost(pop, zhenhai.levers, 2000.0, 2021)
     rate = zhenhai.levers.xiaoshenggui.pool_growth_boost.at(2021) / 100
     assert rate > 0 and boost.tolist() == [0.0, rate, rate, 0.0, 0.0, 0.0]
+
+
+def test_the_base_years_leavers_made_what_a_year_of_monthly_exits_makes(zhenhai):
+    """The base year's population is the firms at its end; the output its leavers made before they
+    went (added to the year's all-industry value added) is what twelve months of keyed exit draws
+    give on the same firms: a leaver makes the months up to and including the one it leaves in."""
+    from simulation.processes.growth import leavers_value_added, set_exit_hazard
+
+    year, n = zhenhai.base_year, 20_000
+    rng = np.random.default_rng(1)
+    revenue, entry = rng.lognormal(6.0, 1.0, n), rng.integers(year - 30, year + 1, n)
+
+    def firms():
+        return Population.new(n, alive=True, revenue=revenue, entry_year=entry, va_rate=0.2)
+
+    made = []
+    for seed in range(20):
+        pop = firms()
+        set_exit_hazard(pop, zhenhai.parameters, year)
+        draws, left = FirmDraws(np.random.SeedSequence(seed)), []
+        for month in range(12):
+            exited = month_step(pop, draws, month)
+            pop.revenue[exited] = 0.0  # as the region marks them: no more output
+            pop.hazard_month[exited] = 0.0
+            left.append(exited)
+        rows = np.concatenate(left)
+        made.append(float(np.sum(pop.ytd[rows] / 12 * pop.va_rate[rows])))
+    expected = leavers_value_added(firms(), zhenhai.parameters, year)
+    assert expected > 0.01 * float(np.sum(revenue * 0.2))  # a real share of the year's output
+    assert abs(np.mean(made) - expected) < 4 * np.std(made) / np.sqrt(len(made))
+    assert abs(np.mean(made) / expected - 1) < 0.03  # and the error is small: 6 months would be 8% off

@@ -335,7 +335,8 @@ def test_a_two_high_plant_is_retrofitted_as_a_plant_not_as_a_workshop(zhenhai):
 
 def test_merged_output_goes_to_a_large_acquirer_with_its_base(zhenhai):
     """A merger moves the retained share of the firm's output, this year's so far and last year's
-    (the 同口径 base), to an A-grade 规上 firm: the acquirers' like-for-like growth does not move."""
+    (the 同口径 base), to an A-grade 规上 firm: the acquirers' like-for-like growth does not move,
+    and the year's total output counts the moved months once."""
     from simulation.population import Population
     from simulation.processes.remediation import _merge
     from simulation.tiers import GRADE_A
@@ -357,10 +358,13 @@ def test_merged_output_goes_to_a_large_acquirer_with_its_base(zhenhai):
     k = zhenhai.parameters.route_effects.merge_output_retained.at(2021)
     for column, was in before.items():
         gained = getattr(pop, column) - was
-        assert gained[10:].sum() == 0  # no 规下 firm takes a 规上 firm's output
+        assert gained[10:20].sum() == 0  # no 规下 firm takes a 规上 firm's output
         assert gained[:10].sum() == pytest.approx(k * was[merged].sum())
     growth = pop.ytd[:10] / 6 * pop.va_rate[:10] / pop.va_prev[:10]
     assert growth == pytest.approx(np.ones(10))  # everyone produced at last year's rate: no growth
+    # what the merged firms made this year is counted once: what moved, and the rest as theirs
+    assert pop.ytd[merged] == pytest.approx((1 - k) * before["ytd"][merged])
+    assert pop.ytd.sum() == pytest.approx(before["ytd"].sum())
 
 
 def test_merged_quota_goes_with_the_output_it_makes(zhenhai):

@@ -1,11 +1,12 @@
 """The 同口径 scope gap: how far the 规上 growth indicator runs above continuing firms' growth.
 
-The official 规上工业增加值增速, which a scenario's ``above_scale_mean`` cites, compares this year's
-规上 firms with their own last year. So it counts the year's 小升规 entrants, selected on fast
-growth; it leaves out the firms that fell below the line; and it counts the output that
-零增地技改 projects and mergers add to existing firms. The model's trend is solved for continuing
-规上 firms, so at a scenario's own levers its indicator ran above the schedule it cites (1-4 pp
-a year with nothing binding).
+The official 规上工业增加值增速, which a scenario's ``above_scale_mean`` cites, compares the firms
+of the year's 规上 directory (规上 at last year's review) with their own last year, and counts the
+plants admitted during the year (月度入库) from nothing. So it counts new plants' whole output as
+growth, and the output that 零增地技改 projects and mergers add to existing firms; the firms that
+leave during the year drop out of both years. The model's trend is solved for continuing 规上
+firms, so at a scenario's own levers its indicator ran above the schedule it cites (1-4 pp a year
+with nothing binding, when the indicator still counted the year's 小升规 entrants).
 
 ``parameters.growth.scope_gap`` is that excess, measured here at the scenario's own levers with
 nothing binding (no energy cap, no common shocks), and the trend takes it off. The gap is a

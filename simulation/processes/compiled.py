@@ -928,7 +928,7 @@ def expansion_claims(annual, revenue_prev, land, alive, above, entry_year, year,
 
 @numba.njit(cache=True)
 def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, va_prev, alive, above,
-                    high_tech, cert):
+                    in_directory, high_tech, cert):
     """The terms of each sum of indicators.population_aggregates (in the order of its ``_SUMS``),
     each gathered in row order into an array of its own, and the firm counts (above, below,
     高新技术, certificates 1-4).
@@ -937,34 +937,32 @@ def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, v
     allocated at its size: one array of every firm's length per sum would be mostly untouched, and
     each page a fresh allocation touches costs a fault (a few microseconds)."""
     n = len(annual)
-    # a bit per kind of firm: 1 alive, 2 规上, 4 规上 with land, 8 规上 高新技术, 16 规上 with last
-    # year's value added, 32 规下, 64 规下 with last year's value added
+    # a bit per kind of firm: 1 alive, 2 规上, 4 规上 with land, 8 规上 高新技术, 16 in the year's
+    # 同口径 scope (in the 名录库 with last year's value added, or admitted this year with none)
     kinds = np.empty(n, dtype=np.uint8)
-    sizes = np.zeros(7, dtype=np.int64)
+    sizes = np.zeros(5, dtype=np.int64)
     for i in range(n):
         up = alive[i] & above[i]
-        down = alive[i] & (not above[i])
-        earlier = va_prev[i] > 0
-        kind = (alive[i] | up << 1 | (up & (land[i] > 0)) << 2 | (up & high_tech[i]) << 3 | (up & earlier) << 4
-                | down << 5 | (down & earlier) << 6)
+        scope = alive[i] & ((va_prev[i] > 0) if in_directory[i] else (above[i] & (va_prev[i] == 0)))
+        kind = alive[i] | up << 1 | (up & (land[i] > 0)) << 2 | (up & high_tech[i]) << 3 | scope << 4
         kinds[i] = kind
-        for bit in range(7):
+        for bit in range(5):
             sizes[bit] += (kind >> bit) & 1
-    alive_n, above_n, landed_n, high_n, both_n, below_n, below_both_n = sizes
+    alive_n, above_n, landed_n, high_n, scope_n = sizes
     out_above, va_above, employees_above = np.empty(above_n), np.empty(above_n), np.empty(above_n)
     energy_above, rd_above = np.empty(above_n), np.empty(above_n)
     va_landed, tax_landed, land_above = np.empty(landed_n), np.empty(landed_n), np.empty(landed_n)
     va_high_tech, energy_used = np.empty(high_n), np.empty(alive_n)
-    va_both, va_prev_both, va_below = np.empty(both_n), np.empty(both_n), np.empty(below_n)
-    va_below_both, va_prev_below_both = np.empty(below_both_n), np.empty(below_both_n)
-    at = np.zeros(7, dtype=np.int64)  # terms written so far, per bit
+    va_scope, va_prev_scope, va_all = np.empty(scope_n), np.empty(scope_n), np.empty(n)
+    at = np.zeros(5, dtype=np.int64)  # terms written so far, per bit
     counts = np.zeros(7, dtype=np.int64)
     for i in range(n):
         kind = kinds[i]
-        if not kind & 1:
-            continue
         a = annual[i]
         va = a * va_rate[i]
+        va_all[i] = va  # every row: a firm that left this year made its months before it left
+        if not kind & 1:
+            continue
         energy = va * intensity[i]
         energy_used[at[0]] = energy
         at[0] += 1
@@ -983,17 +981,11 @@ def aggregate_terms(annual, va_rate, intensity, tax_rate, land, employees, rd, v
             va_high_tech[at[3]] = va
             at[3] += 1
         if kind & 16:
-            va_both[at[4]], va_prev_both[at[4]] = va, va_prev[i]
+            va_scope[at[4]], va_prev_scope[at[4]] = va, va_prev[i]
             at[4] += 1
-        if kind & 32:
-            va_below[at[5]] = va
-            at[5] += 1
-        if kind & 64:
-            va_below_both[at[6]], va_prev_below_both[at[6]] = va, va_prev[i]
-            at[6] += 1
     counts[0], counts[1] = above_n, alive_n - above_n
     terms = (out_above, va_above, va_landed, tax_landed, land_above, employees_above, va_high_tech, energy_above,
-             rd_above, energy_used, va_both, va_prev_both, va_below, va_below_both, va_prev_below_both)
+             rd_above, energy_used, va_scope, va_prev_scope, va_all)
     return terms, counts
 
 

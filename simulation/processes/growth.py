@@ -256,6 +256,21 @@ def set_exit_hazard(pop: Population, params: Parameters, year: int, *, first_row
     return float(yearly.sum())
 
 
+def leavers_value_added(pop: Population, params: Parameters, year: int, *, named: int = 0) -> float:
+    """Value added that the year's market leavers make before they go, in expectation, for a year
+    whose leavers are not among the rows (the base year: its population is the firms at its end).
+    Each firm stands for the ones like it that left: a firm leaving in month k has made k months
+    (it makes the month it leaves in), so its expected output is Σ_k k·P(leaves in month k) / 12
+    of a year's, about 6.5 months times its yearly exit probability."""
+    yearly = yearly_hazard(pop, params, year)
+    yearly[pop.id < named] = 0.0  # the named large firms have no market exit
+    stay = np.power(1.0 - yearly, 1.0 / 12)  # 1 - the monthly hazard
+    months = np.zeros(len(pop))
+    for k in range(1, 13):
+        months += k * stay ** (k - 1) * (1.0 - stay)
+    return float(np.sum(months / 12 * pop.revenue * pop.va_rate))
+
+
 def month_step(pop: Population, draws: FirmDraws, month: int) -> np.ndarray:
     """Accrue one month of revenue and draw exits.
 

@@ -196,6 +196,7 @@ def _merge(pop: Population, idx: np.ndarray, effects: RouteEffects, year: int, d
     retained = effects.merge_output_retained.at(year)
     for column in (pop.revenue, pop.ytd, pop.revenue_prev, pop.va_prev, pop.employees):
         np.add.at(column, buyer, column[idx] * retained)
+    pop.ytd[idx] *= 1.0 - retained  # what it made this year and hands over is the acquirer's now (counted once)
     moved = np.minimum(retained * pop.revenue[idx] * pop.va_rate[buyer] * pop.intensity[buyer], pop.quota[idx])
     np.add.at(pop.quota, buyer, moved)
     pop.quota[idx] -= moved
