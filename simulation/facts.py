@@ -157,7 +157,9 @@ def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int,
     near = scaled[(live["year"] > base_year) & (scaled >= 1500) & (scaled < 2500)]
     below, above = (near < THRESHOLD).sum(), (near >= THRESHOLD).sum()
     values["density_ratio_at_line"] = float(below / max(above, 1))
-    sd_log = live[live["revenue"] > 0].groupby("year")["revenue"].apply(lambda r: np.log(r).std())
+    # a firm's size is its yearly rate, where the panel has it: a plant or birth of the year reports a part
+    size = "revenue_full_year" if "revenue_full_year" in live else "revenue"
+    sd_log = live[live[size] > 0].groupby("year")[size].apply(lambda r: np.log(r).std())
     values["dispersion_drift"] = float(sd_log.get(end_year, np.nan) / sd_log.get(base_year, np.nan))
     return values
 

@@ -262,6 +262,8 @@ class Region:
         self._join_completed(k)
         exited = growth.month_step(self.pop, self.draws, k)
         self._exit(exited, Route.MARKET)
+        if k % 12:
+            self._births(self.year, k % 12)  # December's are January's, after the year's review
         if k % 12 == 0:
             self._year_end()
             if k < self.horizon:
@@ -306,7 +308,7 @@ class Region:
         log_growth = growth.grow_year(pop, params, year, self.draws, self.shocks, pool_boost=boost)
         growth.update_employment(pop, log_growth, params, year)
         growth.set_exit_hazard(pop, params, year, named=len(self.scenario.population.large_firms))
-        self._births(year)
+        self._births(year, 0)
 
     def _year_end(self) -> None:
         year, pop = self.year, self.pop
@@ -371,10 +373,11 @@ class Region:
         self.counts["new_high_tech"] += len(new)
 
     # --- firms in and out -----------------------------------------------------------------
-    def _births(self, year: int) -> None:
-        """New small firms (:mod:`simulation.processes.entry`); their energy quota comes from the pool."""
+    def _births(self, year: int, month: int) -> None:
+        """New small firms at the start of ``month`` + 1 (:mod:`simulation.processes.entry`); their
+        energy quota comes from the pool."""
         rng = self.rng["entry"]
-        n = int(rng.poisson(entry.births_expected(self.scenario, year, self.pop)))
+        n = int(rng.poisson(entry.births_expected(self.scenario, year, month, self.pop)))
         if n == 0:
             return
         firms, use = entry.newcomers(self.scenario, year, n, rng)

@@ -152,6 +152,40 @@ def test_free_entry_keeps_the_below_scale_stock_on_its_path(zhenhai):
                     (growth_rate, seed, year)
 
 
+def test_firms_are_founded_all_year_and_keep_the_stock_within_a_months_losses(zhenhai):
+    """Births come at the start of each month and make output from it: a year's newcomers made, on
+    average, about half a year (6.5 months if evenly spread), and at each year's end, before
+    January's births, the 规下 stock is short of its path by little more than the year's 小升规
+    (who leave at the year-end review) and December's exits, not by a year's losses."""
+    from simulation.processes.entry import stock_path
+
+    panel = simulate(zhenhai, 0, firms=True).firms
+    ind = simulate(zhenhai, 0).indicators.set_index(["indicator", "year"]).value
+    for year in zhenhai.years:
+        new = panel[(panel.year == year) & (panel.age == 0) & ~panel.exited]
+        made = (new.revenue / new.revenue_full_year).mean() * 12  # months of output, on average
+        assert 5.0 < made < 8.0, (year, made)
+        short = stock_path(zhenhai, year) - ind["firms_below_scale", year]
+        december = ind["exits_market", year] / 12
+        assert short <= ind["new_above_scale", year] + 3 * december + 3 * np.sqrt(stock_path(zhenhai, year)), year
+
+
+def test_births_per_year_come_a_twelfth_a_month_and_the_path_is_interpolated(zhenhai):
+    from simulation.population import Population
+    from simulation.processes.entry import births_expected, stock_path, stock_target
+
+    fixed = with_overrides(zhenhai, {"parameters.entry": {"births_per_year": {"value": 120, "assume": "test"},
+                                                          "revenue_median": {"value": 300, "assume": "test"},
+                                                          "revenue_sigma": {"value": 1.0, "assume": "test"}}})
+    pop = Population.new(10, alive=True)
+    assert births_expected(fixed, 2022, 5, pop) == pytest.approx(10.0)
+    grown = with_overrides(zhenhai, {"parameters.entry.stock_growth": 10.0})
+    assert stock_target(grown, 2022, 0) == pytest.approx(stock_path(grown, 2021))
+    assert stock_target(grown, 2022, 12) == pytest.approx(stock_path(grown, 2022))
+    assert stock_target(grown, 2022, 6) == pytest.approx(stock_path(grown, 2021) * 1.1 ** 0.5)
+    assert births_expected(grown, 2022, 6, pop) == pytest.approx(stock_target(grown, 2022, 6) - 10)
+
+
 def test_stock_path_grows_at_the_schedule(zhenhai):
     from simulation.processes.entry import stock_path
 

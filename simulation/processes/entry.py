@@ -1,10 +1,14 @@
 """New firms (新设企业): how many are born each year and what they look like.
 
-A scenario gives either a number of births a year, or ``stock_growth``: births then bring the
-stock of 规下 firms (small manufacturers) back to its path, the base year's count grown by that
-rate: they replace the market exits expected this year and whatever the stock lost since the path
-was last met (closures by 散乱弱 and 腾笼换鸟 campaigns, firms that rose to 规上). Free entry keeps
-the stock on its path; replacing market exits alone let it shrink every year. Entrants are small manufacturers below the 2,000万 line, as large relative to the
+Firms are founded all year round: births come at the start of each month and make output from
+it. A scenario gives either a number of births a year (a twelfth a month), or ``stock_growth``:
+births then bring the stock of 规下 firms (small manufacturers) back to its path, the base year's
+count grown by that rate, each month replacing what the stock lost in the month before (market
+exits, closures by 散乱弱 and 腾笼换鸟 campaigns, and in January the firms that rose to 规上). Free
+entry keeps the stock on its path; replacing market exits alone let it shrink every year. (Births
+once came all in January, replacing the year's expected exits and last year's other losses: each
+had a whole first year of output, the stock ran a year's losses below its path, and year one,
+with no losses of an earlier year to replace, had a fifth fewer births than the years after.) Entrants are small manufacturers below the 2,000万 line, as large relative to the
 economy as at the base year (their size grows with the scenario's trend), their revenue log-normal
 truncated at the line.
 """
@@ -21,16 +25,25 @@ from ..scenario import Scenario
 from .statistics import line_in_base_prices
 
 
-def births_expected(scenario: Scenario, year: int, pop: Population) -> float:
-    """The mean number of births in ``year``, with this year's exit hazards set: the 规下 stock's
-    shortfall from its path once its expected market exits have left."""
+def births_expected(scenario: Scenario, year: int, month: int, pop: Population) -> float:
+    """The mean number of births at the start of ``month`` + 1 of ``year`` (``month`` 0: January,
+    before any month's step; k: after month k's exits). Firms are founded all year round, so
+    ``births_per_year`` comes a twelfth a month; with ``stock_growth`` the births are the 规下
+    stock's shortfall from its path (:func:`stock_target`), so each month replaces what the stock
+    lost in the month before (market exits, closures, and in January the year-end 小升规)."""
     entry = scenario.parameters.entry
     if entry.births_per_year is not None:
-        return entry.births_per_year.at(year)
+        return entry.births_per_year.at(year) / 12
     assert entry.stock_growth is not None  # Entry._one_rule
-    below = (pop.alive & ~pop.above).nonzero()[0]
-    expected_exits = float(-np.expm1(12.0 * np.log1p(-pop.hazard_month[below])).sum())  # the monthly hazard, a year
-    return max(stock_path(scenario, year) - (len(below) - expected_exits), 0.0)
+    below = int(np.count_nonzero(pop.alive & ~pop.above))
+    return max(stock_target(scenario, year, month) - below, 0.0)
+
+
+def stock_target(scenario: Scenario, year: int, month: int) -> float:
+    """The 规下 stock's path after ``month`` months of ``year``: last year's end grown geometrically
+    to this year's (:func:`stock_path`)."""
+    start, end = stock_path(scenario, year - 1), stock_path(scenario, year)
+    return start * (end / start) ** (month / 12) if start > 0 else end
 
 
 def stock_path(scenario: Scenario, year: int) -> float:
