@@ -203,6 +203,7 @@ class Region:
             year=lambda: self.year, books=lambda: self.counts, base_year=scenario.base_year, horizon=self.horizon,
         )
         self._above_rows: np.ndarray | None = None  # rows of the 规上 firms this year, once asked for
+        self._newcomers = entry.Newcomers(scenario, scenario.base_year + 1, self.rng["entry"])  # each January's anew
         self.records: list[tuple[int, str, float]] = []
         self.flow_counts: dict[tuple[int, str, str], int] = {}  # firms a year from tier to tier, summed
         self.prev: dict[str, float] = {}
@@ -377,14 +378,14 @@ class Region:
         """New small firms at the start of ``month`` + 1 (:mod:`simulation.processes.entry`); their
         energy quota comes from the pool."""
         rng = self.rng["entry"]
+        if month == 0:
+            self._newcomers = entry.Newcomers(self.scenario, year, rng)
         n = int(rng.poisson(entry.births_expected(self.scenario, year, month, self.pop)))
         if n == 0:
             return
-        firms, use = entry.newcomers(self.scenario, year, n, rng)
+        firms, use = self._newcomers.take(n)  # with their exit hazard for the year
         firms["quota"] = use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9)
-        first = len(self.pop)
         self.pop.append(n, **firms)  # each column written once, in place
-        growth.set_exit_hazard(self.pop, self.params, year, first_row=first)  # the newcomers' hazard
         self.counts["births"] += n
         self._flow("新设", "规下", n)
 

@@ -251,3 +251,26 @@ def test_the_base_years_leavers_made_what_a_year_of_monthly_exits_makes(zhenhai)
     assert expected > 0.01 * float(np.sum(revenue * 0.2))  # a real share of the year's output
     assert abs(np.mean(made) - expected) < 4 * np.std(made) / np.sqrt(len(made))
     assert abs(np.mean(made) / expected - 1) < 0.03  # and the error is small: 6 months would be 8% off
+
+
+def test_a_years_newcomers_are_handed_out_in_turn_with_their_exit_hazard(zhenhai):
+    """The year's new firms are drawn in batches and handed out as founded: each firm once, in the
+    order drawn, a new batch when one runs out, and each with the exit hazard the population would
+    give it once appended (age 0, no certificate, ungraded)."""
+    from simulation.processes.entry import Newcomers
+    from simulation.processes.growth import set_exit_hazard
+
+    year = zhenhai.base_year + 1
+    pool = Newcomers(zhenhai, year, np.random.default_rng(5))
+    taken = [pool.take(n) for n in (3, 40, 1, 500)]  # the second and the last need new batches
+    revenue = np.concatenate([firms["revenue"] for firms, _ in taken])
+    assert len(revenue) == 544 and len(np.unique(revenue)) == 544  # none handed out twice
+    for firms, use in taken:
+        assert use == pytest.approx(firms["revenue"] * firms["va_rate"] * firms["intensity"])
+    pop = Population.new(0)
+    for firms, _ in taken:
+        pop.append(len(firms["revenue"]), **{k: v for k, v in firms.items() if k != "hazard_month"})
+    set_exit_hazard(pop, zhenhai.parameters, year)
+    handed = np.concatenate([firms["hazard_month"] for firms, _ in taken])
+    np.testing.assert_allclose(handed, pop.hazard_month, rtol=1e-12)
+    assert (handed > 0).all()

@@ -105,7 +105,8 @@ def test_certificates_climb_one_step_except_large_firms_to_champion(small):
 
     def watch(year):
         before = dict(zip(region.pop.id, region.pop.cert))
-        large = dict(zip(region.pop.id, region.pop.revenue_prev >= open_above))
+        # the rule reads last year's revenue at last year's prices (certification.last_years_revenue)
+        large = dict(zip(region.pop.id, region.pop.revenue_prev * small.price_level(year - 1) >= open_above))
         original(year)
         after = dict(zip(region.pop.id, region.pop.cert))
         for fid, level in after.items():

@@ -22,6 +22,7 @@ import numpy as np
 from ..draws import categories, lognormal_below
 from ..population import Population
 from ..scenario import Scenario
+from .growth import set_exit_hazard
 from .statistics import line_in_base_prices
 
 
@@ -83,3 +84,34 @@ def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -
         sector=categories(rng, spec.sector_shares(), n),
     )
     return firms, use
+
+
+class Newcomers:
+    """A year's new firms, drawn in batches and handed out as they are founded, month by month: one
+    law holds for the whole year, so a batch draws what monthly draws would (in law), in a dozen
+    numpy calls a batch rather than a dozen a month. Each firm comes with its energy use and its
+    exit hazard for the year (a newcomer's: age 0, no certificate, ungraded)."""
+
+    def __init__(self, scenario: Scenario, year: int, rng: np.random.Generator) -> None:
+        self.scenario, self.year, self.rng = scenario, year, rng
+        self._columns: dict[str, Any] = {}
+        self._left = 0  # firms drawn and not yet founded
+
+    def take(self, n: int) -> tuple[dict[str, Any], np.ndarray]:
+        """The next ``n`` firms' columns (for :meth:`Population.append`) and their energy use."""
+        if n > self._left:
+            self._draw(max(12 * n, 32))
+        start = len(self._columns["revenue"]) - self._left
+        self._left -= n
+        taken = {k: v[start:start + n] if isinstance(v, np.ndarray) else v for k, v in self._columns.items()}
+        return taken, taken.pop("use")
+
+    def _draw(self, size: int) -> None:
+        keep = {k: v[len(v) - self._left:] if isinstance(v, np.ndarray) else v for k, v in self._columns.items()}
+        firms, use = newcomers(self.scenario, self.year, size, self.rng)
+        drawn = Population.new(size, **firms)
+        set_exit_hazard(drawn, self.scenario.parameters, self.year)
+        fresh = {**firms, "hazard_month": drawn.hazard_month.copy(), "use": use}
+        self._columns = {k: np.concatenate([keep[k], v]) if k in keep and isinstance(v, np.ndarray) else v
+                         for k, v in fresh.items()}
+        self._left += size
