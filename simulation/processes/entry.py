@@ -22,7 +22,7 @@ import numpy as np
 from ..draws import categories, lognormal_below
 from ..population import Population
 from ..scenario import Scenario
-from .growth import set_exit_hazard
+from .growth import newcomers_monthly_hazard
 from .statistics import line_in_base_prices
 
 
@@ -94,24 +94,27 @@ class Newcomers:
 
     def __init__(self, scenario: Scenario, year: int, rng: np.random.Generator) -> None:
         self.scenario, self.year, self.rng = scenario, year, rng
-        self._columns: dict[str, Any] = {}
-        self._left = 0  # firms drawn and not yet founded
+        self._arrays: dict[str, np.ndarray] = {}  # a value per firm drawn
+        self._constants: dict[str, Any] = {}  # a value for all
+        self._left = 0  # firms drawn and not yet founded (the last of the arrays)
 
     def take(self, n: int) -> tuple[dict[str, Any], np.ndarray]:
         """The next ``n`` firms' columns (for :meth:`Population.append`) and their energy use."""
         if n > self._left:
             self._draw(max(12 * n, 32))
-        start = len(self._columns["revenue"]) - self._left
+        stop = len(self._arrays["use"]) - self._left + n
         self._left -= n
-        taken = {k: v[start:start + n] if isinstance(v, np.ndarray) else v for k, v in self._columns.items()}
-        return taken, taken.pop("use")
+        taken = {name: values[stop - n:stop] for name, values in self._arrays.items()}
+        use = taken.pop("use")
+        return taken | self._constants, use
 
     def _draw(self, size: int) -> None:
-        keep = {k: v[len(v) - self._left:] if isinstance(v, np.ndarray) else v for k, v in self._columns.items()}
         firms, use = newcomers(self.scenario, self.year, size, self.rng)
-        drawn = Population.new(size, **firms)
-        set_exit_hazard(drawn, self.scenario.parameters, self.year)
-        fresh = {**firms, "hazard_month": drawn.hazard_month.copy(), "use": use}
-        self._columns = {k: np.concatenate([keep[k], v]) if k in keep and isinstance(v, np.ndarray) else v
-                         for k, v in fresh.items()}
+        firms["hazard_month"] = newcomers_monthly_hazard(firms["revenue"], self.scenario.parameters, self.year)
+        firms["use"] = use
+        self._constants = {name: value for name, value in firms.items() if not isinstance(value, np.ndarray)}
+        fresh = {name: value for name, value in firms.items() if name not in self._constants}
+        if self._left:  # the batch before's last firms come first
+            fresh = {name: np.concatenate([self._arrays[name][-self._left:], value]) for name, value in fresh.items()}
+        self._arrays = fresh
         self._left += size

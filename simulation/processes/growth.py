@@ -256,6 +256,17 @@ def set_exit_hazard(pop: Population, params: Parameters, year: int, *, first_row
     return float(yearly.sum())
 
 
+def newcomers_monthly_hazard(revenue: np.ndarray, params: Parameters, year: int) -> np.ndarray:
+    """The monthly exit probability :func:`set_exit_hazard` gives firms founded in ``year`` (age 0,
+    no certificate, ungraded), from their revenue alone: a batch of newcomers needs no population."""
+    ex = params.exit
+    size = np.maximum(revenue, 1.0) / params.statistics.above_scale_threshold.at(year)
+    age = 1.0 / (1.0 + REFERENCE_AGE)
+    yearly = np.clip(ex.rate.at(year) * size ** (-ex.size_elasticity.at(year)) * age ** (-ex.age_elasticity.at(year)),
+                     0.0, 0.9)
+    return -np.expm1(np.log1p(-yearly) / 12.0)
+
+
 def leavers_value_added(pop: Population, params: Parameters, year: int, *, named: int = 0) -> float:
     """Value added that the year's market leavers make before they go, in expectation, for a year
     whose leavers are not among the rows (the base year: its population is the firms at its end).
