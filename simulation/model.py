@@ -560,7 +560,7 @@ class Region:
         year = self.scenario.base_year
         capex = self.params.investment.capex_share_of_value_added.at(year) / 100
         # the year's leavers made part of its output, as every later year's do (their rows are gone):
-        # without them year one's 规下 growth ran 3-5 pp above the later years'
+        # without them year one's 规下 growth missed a year's exits
         leavers = growth.leavers_value_added(self.pop, self.params, year, named=len(self.scenario.population.large_firms))
         snapshot = self._snapshot(year, self.pop.revenue, capex, leavers=leavers)
         self.prev_va_all = snapshot.va_all

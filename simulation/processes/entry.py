@@ -1,4 +1,4 @@
-"""New firms (新设企业): how many are born each year and what they look like.
+"""New firms (新设企业): how many are born and what they look like.
 
 Firms are founded all year round: births come at the start of each month and make output from
 it. A scenario gives either a number of births a year (a twelfth a month), or ``stock_growth``:
@@ -8,9 +8,11 @@ exits, closures by 散乱弱 and 腾笼换鸟 campaigns, and in January the firm
 entry keeps the stock on its path; replacing market exits alone let it shrink every year. (Births
 once came all in January, replacing the year's expected exits and last year's other losses: each
 had a whole first year of output, the stock ran a year's losses below its path, and year one,
-with no losses of an earlier year to replace, had a fifth fewer births than the years after.) Entrants are small manufacturers below the 2,000万 line, as large relative to the
-economy as at the base year (their size grows with the scenario's trend), their revenue log-normal
-truncated at the line.
+with no earlier losses to replace, had about a quarter fewer births than the years after.)
+
+Entrants are small manufacturers below the 2,000万 line, as large relative to the economy as at
+the base year (their size grows with the scenario's trend), their revenue log-normal truncated at
+the line.
 """
 
 from __future__ import annotations
