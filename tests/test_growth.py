@@ -209,7 +209,6 @@ def test_named_large_firms_do_not_leave_by_market_exit(zhenhai):
         assert (panel.exit_reason[panel.firm > 0] == "市场退出").sum() > 1000  # the others did leave
 
 
-
 def test_the_cultivation_pool_boosts_firms_within_half_the_line_only(zhenhai):
     """培育库 firms are 规下 firms within half the 2,000万 line: one below half the line, one above
     it (not yet reviewed) and a 规上 firm get no boost; the pool's firms get the lever's rate."""
