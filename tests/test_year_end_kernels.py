@@ -65,6 +65,7 @@ def _population(seed: int, n: int, nan: bool = True) -> Population:
         n,
         alive=rng.random(n) < 0.85,
         above=rng.random(n) < 0.35,
+        in_directory=rng.random(n) < 0.35,
         cert=rng.integers(0, 5, n),
         high_tech=rng.random(n) < 0.2,
         revenue=rng.lognormal(6, 2, n) * (rng.random(n) < 0.95),
