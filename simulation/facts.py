@@ -91,10 +91,8 @@ def growth_panel(panel: pd.DataFrame) -> pd.DataFrame:
     is taken at its yearly rate (``revenue_full_year``, where the panel has it): a plant that opened
     in July would otherwise grow by its missing half year."""
     keys = ["replication", "firm"] if "replication" in panel else ["firm"]
-    start = panel[~panel["exited"]]
-    if "revenue_full_year" in start:
-        start = start.drop(columns="revenue").rename(columns={"revenue_full_year": "revenue"})
-    start = start[[*keys, "year", "revenue", "age"]]
+    size = size_column(panel)
+    start = panel.loc[~panel["exited"], [*keys, "year", size, "age"]].rename(columns={size: "revenue"})
     nxt = panel[[*keys, "year", "revenue", "exited"]].assign(year=lambda d: d["year"] - 1)
     nxt = nxt.rename(columns={"revenue": "revenue_next", "exited": "exited_next"})
     joined = start.merge(nxt, on=[*keys, "year"], how="inner")
@@ -157,11 +155,16 @@ def measure_facts(panel: pd.DataFrame, base_year: int, end_year: int,
     near = scaled[(live["year"] > base_year) & (scaled >= 1500) & (scaled < 2500)]
     below, above = (near < THRESHOLD).sum(), (near >= THRESHOLD).sum()
     values["density_ratio_at_line"] = float(below / max(above, 1))
-    # a firm's size is its yearly rate, where the panel has it: a plant or birth of the year reports a part
-    size = "revenue_full_year" if "revenue_full_year" in live else "revenue"
+    size = size_column(live)
     sd_log = live[live[size] > 0].groupby("year")[size].apply(lambda r: np.log(r).std())
     values["dispersion_drift"] = float(sd_log.get(end_year, np.nan) / sd_log.get(base_year, np.nan))
     return values
+
+
+def size_column(panel: pd.DataFrame) -> str:
+    """The column of a firm's size: its yearly rate (``revenue_full_year``), where the panel has it,
+    as a plant or a birth of the year reports part of a year; else the year's revenue (an older panel)."""
+    return "revenue_full_year" if "revenue_full_year" in panel else "revenue"
 
 
 def at_the_years_line(panel: pd.DataFrame, lines: Mapping[int, float] | None) -> pd.Series:

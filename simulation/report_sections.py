@@ -258,7 +258,7 @@ def sweep_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, st
     labels = factor_labels((manifest.get("spec") or {}).get("factors") or [], lang)
     header = [w("target", lang), w("year", lang), w("unit", lang), w("p_pooled", lang), w("p_min", lang),
               w("p_median", lang), w("p_max", lang), w("best", lang)]
-    pooled = pooled_attainment(attainment).set_index(["target", "year"])["p_pooled"]
+    pooled = pooled_attainment(attainment).set_index(["target", "year"])
     rows = []
     for (target, year), group in attainment.groupby(["target", "year"], sort=False):
         where = _where_highest(group, design, labels, lang)
@@ -266,8 +266,7 @@ def sweep_section(folder: Path, manifest: dict, lang: str) -> tuple[str, str, st
         measure = group["measure"].iloc[0] if "measure" in group else "level"  # a store written before it was kept: levels
         measure = measure if isinstance(measure, str) else "level"
         rows.append([e(target), e(int(year)), e(unit_of(indicator, lang, measure)) if isinstance(indicator, str) else "",
-                     pct(pooled[(target, year)]), pct(group["p_met"].min()), pct(group["p_met"].median()),
-                     pct(group["p_met"].max()), e(where)])
+                     *(pct(pooled.at[(target, year), p]) for p in ("p_pooled", "p_min", "p_median", "p_max")), e(where)])
     return "attainment", w("attainment", lang), table(header, rows, {3, 4, 5, 6})
 
 

@@ -44,7 +44,7 @@ import numpy as np
 from ..draws import FirmDraws
 from ..population import Population
 from ..scenario import Parameters
-from ..tiers import GRADE_D
+from ..tiers import GRADE_D, UNGRADED
 from . import kernels
 
 SIGMA_MAX = 0.95  # a Laplace scale b = σ/√2 below 1 keeps E[exp(ε)] = 1/(1 - b²) finite
@@ -232,12 +232,29 @@ def yearly_hazard(pop: Population, params: Parameters, year: int, rows: slice = 
                                ex.certified_multiplier.at(year), pop.grade[rows], GRADE_D,
                                ex.d_grade_multiplier.at(year), pop.alive[rows])
         return yearly
-    size = np.maximum(pop.revenue[rows], 1.0) / params.statistics.above_scale_threshold.at(year)
-    age = (1.0 + np.maximum(year - pop.entry_year[rows], 0)) / (1.0 + REFERENCE_AGE)
+    return _yearly_hazard_of(pop.revenue[rows], entry_year, pop.cert[rows], pop.grade[rows], pop.alive[rows],
+                             params, year)
+
+
+def _yearly_hazard_of(revenue, entry_year, cert, grade, alive, params: Parameters, year: int) -> np.ndarray:
+    """:func:`yearly_hazard` from the columns it reads (numpy)."""
+    ex = params.exit
+    size = np.maximum(revenue, 1.0) / params.statistics.above_scale_threshold.at(year)
+    age = (1.0 + np.maximum(year - entry_year, 0)) / (1.0 + REFERENCE_AGE)
     yearly = ex.rate.at(year) * size ** (-ex.size_elasticity.at(year)) * age ** (-ex.age_elasticity.at(year))
-    yearly = yearly * np.where(pop.cert[rows] > 0, ex.certified_multiplier.at(year), 1.0)
-    yearly = yearly * np.where(pop.grade[rows] == GRADE_D, ex.d_grade_multiplier.at(year), 1.0)
-    return np.where(pop.alive[rows], np.clip(yearly, 0.0, 0.9), 0.0)
+    yearly = yearly * np.where(cert > 0, ex.certified_multiplier.at(year), 1.0)
+    yearly = yearly * np.where(grade == GRADE_D, ex.d_grade_multiplier.at(year), 1.0)
+    return np.where(alive, np.clip(yearly, 0.0, 0.9), 0.0)
+
+
+def monthly_hazard(yearly: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The monthly exit probability that leaves a firm ``yearly`` chance to go within a year:
+    -expm1(log1p(-yearly) / 12), computed in place (into ``out``, if given)."""
+    monthly = np.negative(yearly)
+    np.log1p(monthly, out=monthly)
+    monthly /= 12.0
+    np.expm1(monthly, out=monthly)
+    return np.negative(monthly, out=monthly if out is None else out)
 
 
 def set_exit_hazard(pop: Population, params: Parameters, year: int, *, first_row: int = 0, named: int = 0) -> float:
@@ -248,23 +265,17 @@ def set_exit_hazard(pop: Population, params: Parameters, year: int, *, first_row
     yearly = yearly_hazard(pop, params, year, slice(first_row, None))
     head = yearly[: max(named - first_row, 0)]
     head[pop.id[first_row:first_row + len(head)] < named] = 0.0
-    monthly = np.negative(yearly)  # -expm1(log1p(-yearly) / 12), in place
-    np.log1p(monthly, out=monthly)
-    monthly /= 12.0
-    np.expm1(monthly, out=monthly)
-    np.negative(monthly, out=pop.hazard_month[first_row:])
+    monthly_hazard(yearly, out=pop.hazard_month[first_row:])
     return float(yearly.sum())
 
 
 def newcomers_monthly_hazard(revenue: np.ndarray, params: Parameters, year: int) -> np.ndarray:
     """The monthly exit probability :func:`set_exit_hazard` gives firms founded in ``year`` (age 0,
     no certificate, ungraded), from their revenue alone: a batch of newcomers needs no population."""
-    ex = params.exit
-    size = np.maximum(revenue, 1.0) / params.statistics.above_scale_threshold.at(year)
-    age = 1.0 / (1.0 + REFERENCE_AGE)
-    yearly = np.clip(ex.rate.at(year) * size ** (-ex.size_elasticity.at(year)) * age ** (-ex.age_elasticity.at(year)),
-                     0.0, 0.9)
-    return -np.expm1(np.log1p(-yearly) / 12.0)
+    n = len(revenue)
+    yearly = _yearly_hazard_of(revenue, np.full(n, year), np.zeros(n, dtype=np.int8), np.full(n, UNGRADED),
+                               np.ones(n, dtype=bool), params, year)
+    return monthly_hazard(yearly)
 
 
 def leavers_value_added(pop: Population, params: Parameters, year: int, *, named: int = 0) -> float:
