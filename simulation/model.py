@@ -380,7 +380,7 @@ class Region:
         rng = self.rng["entry"]
         if month == 0:
             self._newcomers = entry.Newcomers(self.scenario, year, rng)
-        n = int(rng.poisson(entry.births_expected(self.scenario, year, month, self.pop)))
+        n = int(rng.poisson(self._newcomers.births_expected(month, self.pop)))
         if n == 0:
             return
         firms, use = self._newcomers.take(n)  # with their exit hazard for the year

@@ -252,6 +252,25 @@ def test_the_base_years_leavers_made_what_a_year_of_monthly_exits_makes(zhenhai)
     assert abs(np.mean(made) / expected - 1) < 0.03  # and the error is small: 6 months would be 8% off
 
 
+def test_the_leavers_months_in_closed_form_are_the_sum_over_the_months_they_leave_in(zhenhai):
+    """The leavers' expected months, y / h - 12 (1 - y) per firm, are Σ_k k P(leaves in month k)
+    summed month by month, for every yearly hazard from none (a named plant) to the 0.9 cap."""
+    from simulation.processes.growth import leavers_value_added, yearly_hazard
+
+    year, n = zhenhai.base_year, 5_000
+    rng = np.random.default_rng(3)
+    pop = Population.new(n, alive=True, revenue=rng.lognormal(5.0, 2.5, n), entry_year=rng.integers(year - 40, year + 1, n),
+                         va_rate=rng.uniform(0.1, 0.4, n), grade=rng.integers(0, 4, n), cert=rng.integers(0, 3, n))
+    named = 50  # the first ids: no market exit
+    yearly = yearly_hazard(pop, zhenhai.parameters, year)
+    yearly[:named] = 0.0
+    assert yearly.max() > 0.5 and (yearly[named:] > 0).all()  # the hazards span the range
+    stay = (1.0 - yearly) ** (1 / 12)
+    months = sum(k * stay ** (k - 1) * (1.0 - stay) for k in range(1, 13))
+    direct = float(np.sum(months / 12 * pop.revenue * pop.va_rate))
+    assert leavers_value_added(pop, zhenhai.parameters, year, named=named) == pytest.approx(direct, rel=1e-12)
+
+
 def test_a_years_newcomers_are_handed_out_in_turn_with_their_exit_hazard(zhenhai):
     """The year's new firms are drawn in batches and handed out as founded: each firm once, in the
     order drawn, a new batch when one runs out, and each with the exit hazard the population would

@@ -28,25 +28,32 @@ from .growth import newcomers_monthly_hazard
 from .statistics import line_in_base_prices
 
 
-def births_expected(scenario: Scenario, year: int, month: int, pop: Population) -> float:
+def births_expected(scenario: Scenario, year: int, month: int, pop: Population,
+                    path: tuple[float, float] | None = None) -> float:
     """The mean number of births at the start of ``month`` + 1 of ``year`` (``month`` 0: January,
     before any month's step; k: after month k's exits). Firms are founded all year round, so
     ``births_per_year`` comes a twelfth a month; with ``stock_growth`` the births are the 规下
     stock's shortfall from its path (:func:`stock_target`), so each month replaces what the stock
-    lost in the month before (market exits, closures, and in January the year-end 小升规)."""
+    lost in the month before (market exits, closures, and in January the year-end 小升规).
+    ``path``: the year's :func:`year_path`, if read already."""
     entry = scenario.parameters.entry
     if entry.births_per_year is not None:
         return entry.births_per_year.at(year) / 12
     assert entry.stock_growth is not None  # Entry._one_rule
     below = int(np.count_nonzero(pop.alive & ~pop.above))
-    return max(stock_target(scenario, year, month) - below, 0.0)
+    return max(stock_target(scenario, year, month, path) - below, 0.0)
 
 
-def stock_target(scenario: Scenario, year: int, month: int) -> float:
+def stock_target(scenario: Scenario, year: int, month: int, path: tuple[float, float] | None = None) -> float:
     """The 规下 stock's path after ``month`` months of ``year``: last year's end grown geometrically
-    to this year's (:func:`stock_path`)."""
-    start, end = stock_path(scenario, year - 1), stock_path(scenario, year)
+    to this year's (:func:`year_path`, or ``path`` if read already)."""
+    start, end = year_path(scenario, year) if path is None else path
     return start * (end / start) ** (month / 12) if start > 0 else end
+
+
+def year_path(scenario: Scenario, year: int) -> tuple[float, float]:
+    """The 规下 stock's path at the ends of last year and of ``year`` (:func:`stock_path`)."""
+    return stock_path(scenario, year - 1), stock_path(scenario, year)
 
 
 def stock_path(scenario: Scenario, year: int) -> float:
@@ -88,6 +95,13 @@ def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -
     return firms, use
 
 
+# A batch holds this many times the month's births: January's replace the year's 小升规 too (a fifth
+# to a quarter of a year's births), the other months a twelfth of the rest, so three Januaries
+# cover most of a year. Twelve times January's (as once) drew three times a year's births, and at
+# 10^6 firms the unused draws were a twentieth of a run.
+BATCH = 3
+
+
 class Newcomers:
     """A year's new firms, drawn in batches and handed out as they are founded, month by month: one
     law holds for the whole year, so a batch draws what monthly draws would (in law), in a dozen
@@ -99,11 +113,17 @@ class Newcomers:
         self._arrays: dict[str, np.ndarray] = {}  # a value per firm drawn
         self._constants: dict[str, Any] = {}  # a value for all
         self._left = 0  # firms drawn and not yet founded (the last of the arrays)
+        # the 规下 stock's path through the year, read once (births are asked for every month)
+        self.path = year_path(scenario, year) if scenario.parameters.entry.stock_growth is not None else None
+
+    def births_expected(self, month: int, pop: Population) -> float:
+        """:func:`births_expected` in this year."""
+        return births_expected(self.scenario, self.year, month, pop, self.path)
 
     def take(self, n: int) -> tuple[dict[str, Any], np.ndarray]:
         """The next ``n`` firms' columns (for :meth:`Population.append`) and their energy use."""
         if n > self._left:
-            self._draw(max(12 * n, 32))
+            self._draw(max(BATCH * n, n + 32))
         stop = len(self._arrays["use"]) - self._left + n
         self._left -= n
         taken = {name: values[stop - n:stop] for name, values in self._arrays.items()}

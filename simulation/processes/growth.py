@@ -283,13 +283,17 @@ def leavers_value_added(pop: Population, params: Parameters, year: int, *, named
     whose leavers are not among the rows (the base year: its population is the firms at its end).
     Each firm stands for the ones like it that left: a firm leaving in month k has made k months
     (it makes the month it leaves in), so its expected output is Σ_k k·P(leaves in month k) / 12
-    of a year's, about 6.5 months times its yearly exit probability."""
+    of a year's, about 6.5 months times its yearly exit probability.
+
+    With s = 1 - h the chance to stay a month (h the monthly hazard), Σ_{k=1..12} k s^(k-1) h =
+    Σ_{k=0..11} s^k - 12 s^12 = y / h - 12 (1 - y), y = 1 - s^12 the yearly probability: one pass
+    over the firms in place of twelve."""
     yearly = yearly_hazard(pop, params, year)
     yearly[pop.id < named] = 0.0  # the named large firms have no market exit
-    stay = np.power(1.0 - yearly, 1.0 / 12)  # 1 - the monthly hazard
-    months = np.zeros(len(pop))
-    for k in range(1, 13):
-        months += k * stay ** (k - 1) * (1.0 - stay)
+    monthly = monthly_hazard(yearly)
+    months = np.divide(yearly, monthly, out=np.zeros(len(pop)), where=monthly > 0)
+    months -= 12.0 * (1.0 - yearly)
+    np.maximum(months, 0.0, out=months)  # 0 where no firm leaves (a rounding below it otherwise)
     return float(np.sum(months / 12 * pop.revenue * pop.va_rate))
 
 
