@@ -203,7 +203,7 @@ class Region:
             year=lambda: self.year, books=lambda: self.counts, base_year=scenario.base_year, horizon=self.horizon,
         )
         self._above_rows: np.ndarray | None = None  # rows of the 规上 firms this year, once asked for
-        self._newcomers = entry.Newcomers(scenario, scenario.base_year + 1, self.rng["entry"])  # each January's anew
+        self._newcomers: entry.Newcomers | None = None  # the year's new firms, drawn up each January
         self.records: list[tuple[int, str, float]] = []
         self.flow_counts: dict[tuple[int, str, str], int] = {}  # firms a year from tier to tier, summed
         self.prev: dict[str, float] = {}
@@ -308,7 +308,8 @@ class Region:
         self.shocks.advance(params, year, len(self.scenario.population.sectors), self.draws)
         log_growth = growth.grow_year(pop, params, year, self.draws, self.shocks, pool_boost=boost)
         growth.update_employment(pop, log_growth, params, year)
-        growth.set_exit_hazard(pop, params, year, named=len(self.scenario.population.large_firms))
+        exits = growth.set_exit_hazard(pop, params, year, named=len(self.scenario.population.large_firms))
+        self._newcomers = entry.Newcomers(self.scenario, year, self.rng["entry"], exits=exits)
         self._births(year, 0)
 
     def _year_end(self) -> None:
@@ -377,13 +378,12 @@ class Region:
     def _births(self, year: int, month: int) -> None:
         """New small firms at the start of ``month`` + 1 (:mod:`simulation.processes.entry`); their
         energy quota comes from the pool."""
-        rng = self.rng["entry"]
-        if month == 0:
-            self._newcomers = entry.Newcomers(self.scenario, year, rng)
-        n = int(rng.poisson(self._newcomers.births_expected(month, self.pop)))
+        newcomers = self._newcomers
+        assert newcomers is not None and newcomers.year == year  # drawn up in _new_year
+        n = int(self.rng["entry"].poisson(newcomers.births_expected(month, self.pop)))
         if n == 0:
             return
-        firms, use = self._newcomers.take(n)  # with their exit hazard for the year
+        firms, use = newcomers.take(n, month)  # with their exit hazard for the year
         firms["quota"] = use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9)
         self.pop.append(n, **firms)  # each column written once, in place
         self.counts["births"] += n

@@ -17,6 +17,7 @@ the line.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -95,35 +96,43 @@ def newcomers(scenario: Scenario, year: int, n: int, rng: np.random.Generator) -
     return firms, use
 
 
-# A batch holds this many times the month's births: January's replace the year's 小升规 too (a fifth
-# to a quarter of a year's births), the other months a twelfth of the rest, so three Januaries
-# cover most of a year. Twelve times January's (as once) drew three times a year's births, and at
-# 10^6 firms the unused draws were a twentieth of a run.
-BATCH = 3
-
-
 class Newcomers:
     """A year's new firms, drawn in batches and handed out as they are founded, month by month: one
     law holds for the whole year, so a batch draws what monthly draws would (in law), in a dozen
     numpy calls a batch rather than a dozen a month. Each firm comes with its energy use and its
-    exit hazard for the year (a newcomer's: age 0, no certificate, ungraded)."""
+    exit hazard for the year (a newcomer's: age 0, no certificate, ungraded).
 
-    def __init__(self, scenario: Scenario, year: int, rng: np.random.Generator) -> None:
+    A batch holds the firms asked for and twice the year's expected births still to come: one batch
+    usually lasts the year (a batch's calls cost the same whatever its size: at a district's size
+    most of what births cost), and little is drawn beyond it (at 10^6 firms the draws are what
+    births cost). The expected births replace the year's market exits (``exits``, the population's
+    expected exits this year) and grow the stock along its path; after January the births run at
+    1.4-1.8 times that in Zhenhai and Ningbo, the campaigns' closures being replaced too.
+    """
+
+    def __init__(self, scenario: Scenario, year: int, rng: np.random.Generator, *, exits: float = 0.0) -> None:
         self.scenario, self.year, self.rng = scenario, year, rng
         self._arrays: dict[str, np.ndarray] = {}  # a value per firm drawn
         self._constants: dict[str, Any] = {}  # a value for all
         self._left = 0  # firms drawn and not yet founded (the last of the arrays)
+        entry = scenario.parameters.entry
         # the 规下 stock's path through the year, read once (births are asked for every month)
-        self.path = year_path(scenario, year) if scenario.parameters.entry.stock_growth is not None else None
+        self.path = year_path(scenario, year) if entry.stock_growth is not None else None
+        if entry.births_per_year is not None:
+            self.expected = entry.births_per_year.at(year)
+        else:
+            assert self.path is not None
+            self.expected = exits + max(self.path[1] - self.path[0], 0.0)
 
     def births_expected(self, month: int, pop: Population) -> float:
         """:func:`births_expected` in this year."""
         return births_expected(self.scenario, self.year, month, pop, self.path)
 
-    def take(self, n: int) -> tuple[dict[str, Any], np.ndarray]:
-        """The next ``n`` firms' columns (for :meth:`Population.append`) and their energy use."""
+    def take(self, n: int, month: int = 0) -> tuple[dict[str, Any], np.ndarray]:
+        """The next ``n`` firms' columns (for :meth:`Population.append`) and their energy use, founded
+        at the start of ``month`` + 1."""
         if n > self._left:
-            self._draw(max(BATCH * n, n + 32))
+            self._draw(n + max(math.ceil(2 * self.expected * (11 - month) / 12), 32))
         stop = len(self._arrays["use"]) - self._left + n
         self._left -= n
         taken = {name: values[stop - n:stop] for name, values in self._arrays.items()}
