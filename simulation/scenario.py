@@ -430,6 +430,10 @@ class Certification(Strict):
     rd_drift: Annotated[Quantity, Unit("1", ge=-1.0, le=1.0)]  # mean yearly change in log R&D intensity
     rd_volatility: Annotated[Quantity, Unit("1", le=2.0)]
     sme_ceiling: SmeCeiling | None = None  # for steps with sme_only
+    # a round's chance varies from year to year, alike for all the region's applicants of a level (the
+    # national batch's size and the region's part of it): log s.d. of the year's factor; absent: none
+    batch_effect: Annotated[Quantity, Unit("1", ge=0.0, le=2.0)] | None = None
+    high_tech_batch_effect: Annotated[Quantity, Unit("1", ge=0.0, le=2.0)] | None = None  # the same, 高新技术企业
 
     @model_validator(mode="after")
     def _ceiling_given(self) -> Certification:

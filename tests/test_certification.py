@@ -33,7 +33,9 @@ def ningbo():
 
 @pytest.fixture(scope="module")
 def rules(ningbo):
-    return ningbo.parameters.certification
+    """Ningbo's rules, each round at its own chance: the year's batch factor is tested on its own
+    (at the end), and here would move a sure chance below one."""
+    return ningbo.parameters.certification.model_copy(update={"batch_effect": None, "high_tech_batch_effect": None})
 
 
 def q(value) -> Quantity:
@@ -391,3 +393,47 @@ def test_eligibility_on_the_rung_only_is_eligibility_on_every_row(rules, seed, n
         want = _eligible_on_every_row(pop, level, step, rules, year)
         np.testing.assert_array_equal(cert.eligible_for(pop, level, step, rules, year), want)
         np.testing.assert_array_equal(cert.eligible_rows(pop, level, step, rules, year), np.flatnonzero(want))
+
+
+# --- the year's batch (批次): a round's chance varies from year to year --------------------------
+
+
+def test_without_a_batch_effect_every_round_keeps_its_chance(rules):
+    """No batch effect given: every factor is exactly one (the rounds as before)."""
+    plain = rules.model_copy(update={"batch_effect": None, "high_tech_batch_effect": None})
+    assert (cert.batch_factors(plain, 2021, draws(3)) == 1.0).all()
+
+
+def test_the_years_batch_factor_is_one_on_average_with_its_log_spread_and_shared_by_a_levels_firms(rules):
+    """The factor is exp(σz - σ²/2): over many replications its mean is one and its log s.d. is σ;
+    it is the same in every call of a replication and year (all firms of a level meet one year),
+    differs between levels and years, and 高新技术企业 has its own σ."""
+    varied = rules.model_copy(update={"batch_effect": q(0.3), "high_tech_batch_effect": q(0.1)})
+    factors = np.array([cert.batch_factors(varied, 2022, draws(seed)) for seed in range(4000)])
+    ladder, high_tech = factors[:, 1:], factors[:, cert.HIGH_TECH_BATCH]
+    assert abs(ladder.mean() - 1.0) < 4 * ladder.std() / np.sqrt(ladder.size)
+    assert np.log(ladder).std() == pytest.approx(0.3, rel=0.05)
+    assert np.log(high_tech).std() == pytest.approx(0.1, rel=0.05)
+    assert abs(np.corrcoef(np.log(ladder[:, 0]), np.log(ladder[:, 1]))[0, 1]) < 0.1  # levels apart
+    np.testing.assert_array_equal(cert.batch_factors(varied, 2022, draws(7)), factors[7])  # keyed
+    assert not np.array_equal(cert.batch_factors(varied, 2023, draws(7)), factors[7])
+
+
+def test_a_batch_effect_spreads_a_levels_yearly_count_beyond_the_draw_of_its_firms(rules):
+    """2,000 eligible 专精特新 firms, a chance of 0.2, a quota to spare: without a batch effect the
+    yearly count of new 小巨人 spreads as a binomial (log s.d. about 0.05); with σ = 0.4 its log s.d. is
+    about 0.4, and its mean is still n × 0.2."""
+    n, chance = 2000, 0.2
+    step = rules.little_giant.model_copy(update={"success": q(chance), "allocation": None, "quota_per_year": q(n)})
+    no_champions = rules.single_champion.model_copy(update={"quota_per_year": q(0)})
+    base = rules.model_copy(update={"little_giant": step, "single_champion": no_champions, "high_tech_batch_effect": None})
+
+    def counts(batch_effect):
+        varied = base.model_copy(update={"batch_effect": batch_effect})
+        return np.array([len(cert.certification_round(candidates(n), varied, 1.0, 2021, draws(seed))[Cert.LITTLE_GIANT])
+                         for seed in range(300)])
+
+    plain, spread = counts(None), counts(q(0.4))
+    assert np.log(plain).std() == pytest.approx(np.sqrt((1 - chance) / (n * chance)), rel=0.2)
+    assert np.log(spread).std() == pytest.approx(0.4, rel=0.15)
+    assert abs(spread.mean() / (n * chance) - 1) < 4 * spread.std() / spread.mean() / np.sqrt(len(spread))

@@ -54,13 +54,35 @@ def certification_round(pop: Population, rules: Certification, multiplier: float
     """Run one round, top level first; returns the rows newly certified at each level
     (``price_level``: last year's producer prices relative to the base year)."""
     granted = {}
+    factors = batch_factors(rules, year, draws)
     for level in (Cert.CHAMPION, Cert.LITTLE_GIANT, Cert.ZJTX, Cert.INNOVATIVE):
         step: Step = getattr(rules, STEPS[level - 1])
-        rows = _apply_step(pop, level, step, rules, multiplier, year, draws, price_level)
+        rows = _apply_step(pop, level, step, rules, multiplier * factors[level], year, draws, price_level)
         pop.cert[rows] = level
         pop.cert_year[rows] = year
         granted[level] = rows
     return granted
+
+
+HIGH_TECH_BATCH = 0  # the 高新技术企业 round's place among batch_factors (the ladder's levels 1-4 theirs)
+
+
+def batch_factors(rules: Certification, year: int, draws: FirmDraws) -> np.ndarray:
+    """This year's factor on each round's chance (index: the level; 0: 高新技术企业): exp(σ z - σ²/2),
+    one on average, z a normal keyed by the round and the year, so every firm of a level meets the
+    same year and every call gets the same factors; σ is ``batch_effect`` (``high_tech_batch_effect``
+    for 高新技术企业), and a round without one has the factor 1."""
+    factors = np.ones(len(STEPS) + 1)
+    sigmas = np.zeros(len(STEPS) + 1)
+    if rules.batch_effect is not None:
+        sigmas[1:] = rules.batch_effect.at(year)
+    if rules.high_tech_batch_effect is not None:
+        sigmas[HIGH_TECH_BATCH] = rules.high_tech_batch_effect.at(year)
+    varied = sigmas > 0
+    if varied.any():
+        z = draws.normal(np.arange(len(factors), dtype=np.int64), "certification batch", year)
+        factors[varied] = np.exp(sigmas[varied] * z[varied] - sigmas[varied] ** 2 / 2)
+    return factors
 
 
 def last_years_revenue(pop: Population, price_level: float) -> np.ndarray:
@@ -208,8 +230,11 @@ def high_tech_round(pop: Population, rules: Certification, year: int, draws: Fir
     applies again: it must meet the R&D floor and passes with ``high_tech_renewal`` (default: the
     first-time chance). A firm refused, or lapsed, may apply again the next year.
     """
+    factor = batch_factors(rules, year, draws)[HIGH_TECH_BATCH]  # the year's strictness, for both
     success = rules.high_tech_success.at(year)
     renewal = success if rules.high_tech_renewal is None else rules.high_tech_renewal.at(year)
+    if factor != 1.0:
+        success, renewal = min(success * factor, 1.0), min(renewal * factor, 1.0)
     new, due, meets_due = _high_tech_applicants(pop, year, last_years_revenue(pop, price_level))
     new = new[draws.uniform(pop.id[new], "high_tech", year) < success]
     renewed = meets_due & (draws.uniform(pop.id[due], "high_tech_renewal", year) < renewal)
