@@ -17,8 +17,10 @@ Supply and criteria:
   The rules' money lines (revenue bands, floors, ceilings, the 4亿 opening, the R&D sum, the
   高新技术企业 floors' bands) are in current prices, so they read last year's revenue at last year's
   producer prices (``price_level``, relative to the base year, whose prices firms' revenue is kept in).
-- Eligible firms succeed with the scenario's chance, scaled by the cultivation-pool lever, largest
-  R&D spending first when more succeed than the quota allows.
+- Eligible firms succeed with the scenario's chance, scaled by the cultivation-pool lever and by the
+  year's batch (:func:`batch_factors`: how large the national list and the region's part of it
+  come out, alike for all of a level's applicants), largest R&D spending first when more succeed
+  than the quota allows.
 - Every level is held for a term (3 years) and then reviewed, at the step's pass rate for the review
   year if it has one (小巨人: 57.3%, 61.9%, 82.9%, 87.0% in 2022–2025) or the common rate; a firm
   that fails falls one level. Reviews come every term from the grant; passing one does not restart
