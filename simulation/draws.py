@@ -131,6 +131,12 @@ def lognormal(rng: np.random.Generator, mean: float, sigma: float, size: int,
     return np.exp(z, out=z)
 
 
+def mean_one(sd, z):
+    """exp(sd·z − sd²/2): a log-normal factor of log s.d. ``sd`` whose mean is one, for standard
+    normal ``z`` (scalars or arrays): a year's swing about a rate, which leaves the rate's mean."""
+    return np.exp(sd * z - sd**2 / 2)
+
+
 def lognormal_below(n: int, median: float, sigma: float, threshold: float, rng: np.random.Generator) -> np.ndarray:
     """Log-normal draws (``median``, log s.d. ``sigma``) truncated below ``threshold``, by the inverse
     distribution function of a uniform on the part below (capped a hair under the line)."""

@@ -399,9 +399,9 @@ def test_eligibility_on_the_rung_only_is_eligibility_on_every_row(rules, seed, n
 
 
 def test_without_a_batch_effect_every_round_keeps_its_chance(rules):
-    """No batch effect given: every factor is exactly one (the rounds as before)."""
-    plain = rules.model_copy(update={"batch_effect": None, "high_tech_batch_effect": None})
-    assert (cert.batch_factors(plain, 2021, draws(3)) == 1.0).all()
+    """No batch effect given (the fixture's rules): every factor is exactly one (the rounds as before)."""
+    assert rules.batch_effect is None and rules.high_tech_batch_effect is None
+    assert (cert.batch_factors(rules, 2021, draws(3)) == 1.0).all()
 
 
 def test_the_years_batch_factor_is_one_on_average_with_its_log_spread_and_shared_by_a_levels_firms(rules):
@@ -437,3 +437,30 @@ def test_a_batch_effect_spreads_a_levels_yearly_count_beyond_the_draw_of_its_fir
     assert np.log(plain).std() == pytest.approx(np.sqrt((1 - chance) / (n * chance)), rel=0.2)
     assert np.log(spread).std() == pytest.approx(0.4, rel=0.15)
     assert abs(spread.mean() / (n * chance) - 1) < 4 * spread.std() / spread.mean() / np.sqrt(len(spread))
+    # the count follows its own level's factor, not another level's
+    factors = np.array([cert.batch_factors(base.model_copy(update={"batch_effect": q(0.4)}), 2021, draws(seed))
+                        for seed in range(300)])
+    assert np.corrcoef(spread, factors[:, Cert.LITTLE_GIANT])[0, 1] > 0.95
+    assert abs(np.corrcoef(spread, factors[:, Cert.ZJTX])[0, 1]) < 0.2
+
+
+def test_the_years_strictness_scales_high_tech_grants_and_renewals_alike(rules):
+    """Non-holders at the floor and holders due for renewal: with a 高新技术企业 batch effect, the
+    year's share granted and the share renewed each follow the year's 高新 factor (chance × factor),
+    and neither follows the ladder's."""
+    n = 4000
+    varied = rules.model_copy(update={"high_tech_success": q(0.4), "high_tech_renewal": q(0.5),
+                                      "high_tech_batch_effect": q(0.4), "batch_effect": q(0.4)})
+    held = np.arange(2 * n) >= n  # the second half holds the status, due this year
+    granted, renewed, factors = [], [], []
+    for seed in range(200):
+        pop = Population.new(2 * n, alive=True, revenue_prev=10000.0, rd=0.05, high_tech=held, high_tech_year=2019)
+        new, lapsed = cert.high_tech_round(pop, varied, 2022, draws(seed))
+        granted.append(len(new) / n)
+        renewed.append(1 - len(lapsed) / n)
+        factors.append(cert.batch_factors(varied, 2022, draws(seed)))
+    factors = np.array(factors)
+    for share, chance in ((np.array(granted), 0.4), (np.array(renewed), 0.5)):
+        expected = np.minimum(chance * factors[:, cert.HIGH_TECH_BATCH], 1.0)
+        assert np.abs(share - expected).max() < 5 * np.sqrt(0.25 / n)
+        assert abs(np.corrcoef(share, factors[:, Cert.LITTLE_GIANT])[0, 1]) < 0.3

@@ -153,6 +153,23 @@ def test_posterior_draws_widen_with_fewer_events_and_the_year_swing():
     assert abs(np.mean([swinging.draw(rng) for _ in range(8000)]) / swinging.scale - 1) < 0.03  # mean-preserving
 
 
+def test_the_refit_adds_only_the_swing_the_models_own_batch_leaves():
+    """The model's rounds draw a year's batch of their own (σ² of log flow); the refit's predictive
+    swing adds what the pooled τ² leaves beyond it: with τ² = 0.09 and σ = 0.2 a draw's log spread
+    is that of τ² − σ² = 0.05 about the mean's, and with σ ≥ τ nothing is added."""
+    from simulation.forecast.refit import own_swing
+
+    zhenhai = _zhenhai()
+    assert own_swing(zhenhai, 2021) == pytest.approx(zhenhai.parameters.certification.batch_effect.at(2021) ** 2)
+    fit = StepFit("s", FLOW, 400, 800.0, swing=0.09, years=(2021,))
+    rng = np.random.default_rng(2)
+    log_means = np.log([fit.draw_mean(rng) for _ in range(4000)])
+    log_draws = np.log([fit.draw(rng, own=0.04) for _ in range(4000)])
+    assert np.std(log_draws) == pytest.approx(np.sqrt(0.05 + np.var(log_means)), rel=0.08)
+    log_draws = np.log([fit.draw(rng, own=0.16) for _ in range(4000)])
+    assert np.std(log_draws) == pytest.approx(np.std(log_means), rel=0.08)
+
+
 def _swinging_flows(sd: float, seed: int, groups=60, years=range(2015, 2020), batches=None) -> pd.DataFrame:
     """Poisson counts around group rates (5-200 a year) times a log-normal year swing of log-s.d. ``sd``,
     times the national batch of the year when ``batches`` is given."""

@@ -33,6 +33,8 @@ sum of k years' counts), times the year's swing ``exp(τz − τ²/2)`` (mean 1)
 variance of log flows pooled over every region's flow years up to the origin
 (:mod:`simulation.forecast.overdispersion`), drawn once per replication from its posterior (a weak
 prior where the data are few), so a flow fitted on one year, or not fitted at all, still swings.
+The model's rounds draw a year's batch of their own (``certification.batch_effect``, σ), so the
+swing added here is what τ² leaves beyond σ² (:func:`own_swing`), not τ² again.
 The growth shift is drawn from its normal posterior and the shock s.d. from the pooled
 estimate's log-normal interval. Draws use
 ``SeedSequence(seed, spawn_key=(PARAMETER_POINT, r))``, a key of the replication r apart from the
@@ -48,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..draws import mean_one
 from ..errors import InputError
 from ..experiments.replicate import run_replications
 from ..loader import get_path, with_overrides
@@ -97,15 +100,24 @@ class StepFit:
         phi = self.dispersion_at(self.swing if swing is None else swing)
         return float(rng.gamma((self.events + 0.5) / phi, phi) / self.exposure)
 
-    def draw(self, rng: np.random.Generator, swing: float | None = None) -> float:
-        """A predictive draw: the mean scale times one year's swing (τ², by default ``self.swing``)."""
+    def draw(self, rng: np.random.Generator, swing: float | None = None, own: float = 0.0) -> float:
+        """A predictive draw: the mean scale times one year's swing (τ², by default ``self.swing``),
+        less the part ``own`` the model draws itself (:func:`own_swing`)."""
         swing = self.swing if swing is None else swing
-        return self.draw_mean(rng, swing) * swing_factor(swing, rng)
+        return self.draw_mean(rng, swing) * swing_factor(max(swing - own, 0.0), rng)
 
 
 def swing_factor(variance: float, rng: np.random.Generator) -> float:
     """exp(τz − τ²/2), z ~ N(0, 1): one year's multiplicative swing, mean 1 (1 when τ² = 0)."""
-    return float(np.exp(np.sqrt(variance) * rng.standard_normal() - variance / 2)) if variance > 0 else 1.0
+    return float(mean_one(np.sqrt(variance), rng.standard_normal())) if variance > 0 else 1.0
+
+
+def own_swing(scenario: Scenario, year: int) -> float:
+    """The between-year variance of a certification flow that the model draws itself: its rounds'
+    batch factor (``certification.batch_effect``, σ²). The year's swing the refit adds is what the
+    flows' pooled τ² leaves beyond it, so the swing is not counted twice."""
+    effect = scenario.parameters.certification.batch_effect
+    return effect.at(year) ** 2 if effect is not None else 0.0
 
 
 @dataclass(frozen=True)
@@ -148,15 +160,16 @@ class ParameterDraws:
         """The ``with_overrides`` mapping at a posterior draw (``rng``) or at the point estimates."""
         out: dict[str, Any] = {}
         swing = None if rng is None or self.swing.posterior is None else self.swing.draw_variance(rng)  # τ² of this replication
+        own = own_swing(self.base, self.origin)
         for fit in self.steps:
-            scale = fit.scale if rng is None else fit.draw(rng, swing)
+            scale = fit.scale if rng is None else fit.draw(rng, swing, own)
             out.update(step_overrides(self.base, fit.step, scale))
         unfitted_swing = self.swing.variance if swing is None else swing
         if rng is not None and unfitted_swing > 0:
             fitted = {f.step for f in self.steps}
             for step in STEP_FLOWS.values():
                 if step not in fitted:
-                    out.update(step_overrides(self.base, step, swing_factor(unfitted_swing, rng)))
+                    out.update(step_overrides(self.base, step, swing_factor(max(unfitted_swing - own, 0.0), rng)))
         if self.growth is not None:
             shift = self.growth.schedule_shift if rng is None else self.growth.draw(rng)
             out.update(growth_overrides(self.base, self.origin, shift))

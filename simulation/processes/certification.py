@@ -18,15 +18,16 @@ Supply and criteria:
   高新技术企业 floors' bands) are in current prices, so they read last year's revenue at last year's
   producer prices (``price_level``, relative to the base year, whose prices firms' revenue is kept in).
 - Eligible firms succeed with the scenario's chance, scaled by the cultivation-pool lever and by the
-  year's batch (:func:`batch_factors`: how large the national list and the region's part of it
-  come out, alike for all of a level's applicants), largest R&D spending first when more succeed
-  than the quota allows.
+  year's batch (:func:`batch_factors`: how large the list and the region's part of it come out,
+  alike for all of a level's applicants), largest R&D spending first when more succeed than the
+  quota allows.
 - Every level is held for a term (3 years) and then reviewed, at the step's pass rate for the review
   year if it has one (小巨人: 57.3%, 61.9%, 82.9%, 87.0% in 2022–2025) or the common rate; a firm
   that fails falls one level. Reviews come every term from the grant; passing one does not restart
   the years held, which the step above counts (单项冠军: two years as 小巨人).
 - 高新技术企业 is valid three years; then the firm applies again and lapses if it is refused or no
-  longer meets the R&D floor.
+  longer meets the R&D floor. Its first grants and its renewals meet the year's strictness
+  (:func:`batch_factors`, ``high_tech_batch_effect``).
 - R&D intensity drifts as a log random walk; firms in the cultivation pools (梯度培育库 members and
   高新技术苗子 nearest below the floor) add the ``rd_effort`` lever to their drift.
 """
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..draws import FirmDraws
+from ..draws import FirmDraws, mean_one
 from ..scenario import Certification, Cultivation, Step
 from ..tiers import HIGH_TECH_VALIDITY_YEARS, Cert, high_tech_rd_floor
 from . import kernels
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # population imports the base-year rules, which import this m
     from ..population import Population
 
 STEPS = ("innovative_sme", "zjtx_sme", "little_giant", "single_champion")
+HIGH_TECH_BATCH = 0  # the 高新技术企业 round's place among batch_factors (the ladder's levels 1-4 theirs)
 # the pools' levels as plain ints: numpy compares an array with an IntEnum member several times slower
 _INNOVATIVE, _ZJTX = int(Cert.INNOVATIVE), int(Cert.ZJTX)
 
@@ -66,14 +68,15 @@ def certification_round(pop: Population, rules: Certification, multiplier: float
     return granted
 
 
-HIGH_TECH_BATCH = 0  # the 高新技术企业 round's place among batch_factors (the ladder's levels 1-4 theirs)
-
-
 def batch_factors(rules: Certification, year: int, draws: FirmDraws) -> np.ndarray:
     """This year's factor on each round's chance (index: the level; 0: 高新技术企业): exp(σ z - σ²/2),
     one on average, z a normal keyed by the round and the year, so every firm of a level meets the
     same year and every call gets the same factors; σ is ``batch_effect`` (``high_tech_batch_effect``
-    for 高新技术企业), and a round without one has the factor 1."""
+    for 高新技术企业), and a round without one has the factor 1.
+
+    The scaled chance is capped at 1: a generous year cannot name more than every eligible firm, so
+    where the chance is already high the factor lowers it on average (Ningbo's 小巨人, 0.6 times the
+    培育库 multiplier of 1.5: by about 8%)."""
     factors = np.ones(len(STEPS) + 1)
     sigmas = np.zeros(len(STEPS) + 1)
     if rules.batch_effect is not None:
@@ -83,7 +86,7 @@ def batch_factors(rules: Certification, year: int, draws: FirmDraws) -> np.ndarr
     varied = sigmas > 0
     if varied.any():
         z = draws.normal(np.arange(len(factors), dtype=np.int64), "certification batch", year)
-        factors[varied] = np.exp(sigmas[varied] * z[varied] - sigmas[varied] ** 2 / 2)
+        factors[varied] = mean_one(sigmas[varied], z[varied])
     return factors
 
 
@@ -235,8 +238,7 @@ def high_tech_round(pop: Population, rules: Certification, year: int, draws: Fir
     factor = batch_factors(rules, year, draws)[HIGH_TECH_BATCH]  # the year's strictness, for both
     success = rules.high_tech_success.at(year)
     renewal = success if rules.high_tech_renewal is None else rules.high_tech_renewal.at(year)
-    if factor != 1.0:
-        success, renewal = min(success * factor, 1.0), min(renewal * factor, 1.0)
+    success, renewal = min(success * factor, 1.0), min(renewal * factor, 1.0)
     new, due, meets_due = _high_tech_applicants(pop, year, last_years_revenue(pop, price_level))
     new = new[draws.uniform(pop.id[new], "high_tech", year) < success]
     renewed = meets_due & (draws.uniform(pop.id[due], "high_tech_renewal", year) < renewal)

@@ -107,7 +107,7 @@ class Newcomers:
     most of what births cost), and little is drawn beyond it (at 10^6 firms the draws are what
     births cost). The expected births replace the year's market exits (``exits``, the population's
     expected exits this year) and grow the stock along its path; after January the births run at
-    1.4-1.8 times that in Zhenhai and Ningbo, the campaigns' closures being replaced too.
+    1.2-1.8 times that in Zhenhai and Ningbo, the campaigns' closures being replaced too.
     """
 
     def __init__(self, scenario: Scenario, year: int, rng: np.random.Generator, *, exits: float = 0.0) -> None:

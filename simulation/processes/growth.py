@@ -293,7 +293,7 @@ def leavers_value_added(pop: Population, params: Parameters, year: int, *, named
     monthly = monthly_hazard(yearly)
     months = np.divide(yearly, monthly, out=np.zeros(len(pop)), where=monthly > 0)
     months -= 12.0 * (1.0 - yearly)
-    np.maximum(months, 0.0, out=months)  # 0 where no firm leaves (a rounding below it otherwise)
+    np.maximum(months, 0.0, out=months)  # where no firm leaves: -12 before this, and a hair below 0 near it
     return float(np.sum(months / 12 * pop.revenue * pop.va_rate))
 
 
