@@ -271,6 +271,26 @@ def test_the_leavers_months_in_closed_form_are_the_sum_over_the_months_they_leav
     assert leavers_value_added(pop, zhenhai.parameters, year, named=named) == pytest.approx(direct, rel=1e-12)
 
 
+def test_a_year_of_births_at_the_expected_pace_takes_one_batch(zhenhai, monkeypatch):
+    """The first batch holds January's births and twice the rest of the year's expected births, so
+    a year whose births run at up to twice that pace draws once; one at three times draws more."""
+    from simulation.processes.entry import Newcomers
+
+    year, exits = zhenhai.base_year + 1, 240.0
+    drawn = []
+    original = Newcomers._draw
+    monkeypatch.setattr(Newcomers, "_draw", lambda self, size: (drawn.append(size), original(self, size))[1])
+    counts = {}
+    for pace in (2.0, 3.0):
+        drawn.clear()
+        pool = Newcomers(zhenhai, year, np.random.default_rng(1), exits=exits)
+        monthly = int(pace * pool.expected / 12)
+        for month in range(12):
+            pool.take(60 if month == 0 else monthly, month)  # January replaces the year-end 小升规 too
+        counts[pace] = len(drawn)
+    assert counts[2.0] == 1 and counts[3.0] > 1, counts
+
+
 def test_a_years_newcomers_are_handed_out_in_turn_with_their_exit_hazard(zhenhai):
     """The year's new firms are drawn in batches and handed out as founded: each firm once, in the
     order drawn, a new batch when one runs out, and each with the exit hazard the population would
