@@ -350,8 +350,15 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
     from .processes import kernels  # here, not above: reading a scenario (validate) needs no SciPy
 
     compiled = kernels.compiled_for(len(pop))
-    if compiled is not None:
-        return _aggregates_in_one_pass(compiled, pop, annual)
+    values = _sums_and_counts(pop, annual) if compiled is None else _aggregates_in_one_pass(compiled, pop, annual)
+    values["va_below"] = values["va_all"] - values["va_above"]  # 规下: all industry less 规上
+    return values
+
+
+def _sums_and_counts(pop, annual: np.ndarray) -> dict[str, float]:
+    """:func:`population_aggregates`' sums and counts in numpy."""
+    from .processes import kernels
+
     above = pop.alive & pop.above
     below = pop.alive & ~pop.above
     va = annual * pop.va_rate
@@ -379,7 +386,6 @@ def population_aggregates(pop, annual: np.ndarray) -> dict[str, float]:
     }
     for level in (Cert.INNOVATIVE, Cert.ZJTX, Cert.LITTLE_GIANT, Cert.CHAMPION):
         values[f"n_cert{int(level)}"] = float(np.sum(pop.alive & (pop.cert == level)))
-    values["va_below"] = values["va_all"] - values["va_above"]
     return values
 
 
@@ -390,12 +396,11 @@ _COUNTS = ("n_above", "n_below", "n_high_tech", "n_cert1", "n_cert2", "n_cert3",
 
 
 def _aggregates_in_one_pass(compiled, pop, annual: np.ndarray) -> dict[str, float]:
-    """:func:`population_aggregates` with each sum's terms gathered in one compiled pass, each sum
-    numpy's over the same terms in the same order (so the same value, bit for bit)."""
+    """:func:`population_aggregates`' sums and counts with each sum's terms gathered in one compiled
+    pass, each sum numpy's over the same terms in the same order (so the same value, bit for bit)."""
     terms, counts = compiled.aggregate_terms(
         annual, pop.va_rate, pop.intensity, pop.tax_rate, pop.land, pop.employees, pop.rd, pop.va_prev, pop.alive,
         pop.above, pop.in_directory, pop.high_tech, pop.cert)
     values = {name: float(t.sum()) for name, t in zip(_SUMS, terms, strict=True)}
     values.update(zip(_COUNTS, map(float, counts.tolist())))
-    values["va_below"] = values["va_all"] - values["va_above"]
-    return {name: values[name] for name in (*_COUNTS[:3], *_SUMS, *_COUNTS[3:], "va_below")}
+    return {name: values[name] for name in (*_COUNTS[:3], *_SUMS, *_COUNTS[3:])}
