@@ -33,8 +33,10 @@ def test_run_writes_the_promised_files(run_dir):
     assert list(targets.columns[:13]) == ["indicator", "label", "year", "op", "target", "p_met", "p_met_lo", "p_met_hi", "median", "p10", "p90", "modelled", "source"]
     assert targets.loc[~targets.modelled, "p_met"].isna().all()
     assert targets.loc[targets.modelled, "p_met"].between(0, 1).all()
-    basis = targets.set_index("indicator").loc[["tax_per_mu", "value_added_per_mu"], "basis"]
-    assert set(basis.loc["tax_per_mu"]) == {"current"} and set(basis.loc["value_added_per_mu"]) == {"constant"}  # a money level; a CAGR
+    basis = targets.set_index("indicator")["basis"]
+    assert set(basis.loc[["tax_per_mu"]]) == {"current"}  # a money level, by default
+    assert set(basis.loc[["value_added_per_mu"]]) == {"current"}  # a CAGR the scenario says is nominal
+    assert set(basis.loc[["value_added_rate"]]) == {"constant"}  # a rate
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 9 and manifest["replications"] == 4 and len(manifest["scenario_hash"]) == 64
     assert manifest["versions"]["simpy"] != "not installed"
