@@ -121,6 +121,8 @@ class Population:
     def _own(self, buffers: dict[str, np.ndarray], size: int) -> None:
         """Take ``buffers`` (fresh arrays, one per column, of at least ``size`` rows) as the columns
         of ``size`` rows, uncopied."""
+        if list(buffers) != list(COLUMNS):  # _resize sets the views in this order
+            raise ValueError("a population's buffers come in COLUMNS' order")
         object.__setattr__(self, "_buffers", buffers)
         object.__setattr__(self, "_rows", min(map(len, buffers.values())))  # rows every buffer has
         self._resize(size)
@@ -138,8 +140,8 @@ class Population:
                     grown[len(buffer):] = _DEFAULT[name]
                     buffers[name] = grown
             object.__setattr__(self, "_rows", min(map(len, buffers.values())))  # rows every buffer has
-        for name, buffer in buffers.items():
-            object.__setattr__(self, name, buffer[:size])
+        for set_view, buffer in zip(_SET_COLUMN, buffers.values()):  # the buffers in COLUMNS' order
+            set_view(self, buffer[:size])
         object.__setattr__(self, "_size", size)
 
     def __setattr__(self, name: str, value) -> None:
@@ -254,6 +256,11 @@ class Population:
         revenue = self.revenue if revenue is None else revenue
         return revenue * self.va_rate * self.intensity
 
+
+
+# each column's slot setter, in COLUMNS' order: a column's view is set without Population.__setattr__
+# (which writes into the view) and without object.__setattr__'s lookup (births reset 32 views a month)
+_SET_COLUMN = tuple(getattr(Population, name).__set__ for name in COLUMNS)
 
 def _room_for(rows: int) -> int:
     """Rows a buffer of ``rows`` grows to: a quarter more (births and completed projects add a few
