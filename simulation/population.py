@@ -257,10 +257,10 @@ class Population:
         return revenue * self.va_rate * self.intensity
 
 
-
 # each column's slot setter, in COLUMNS' order: a column's view is set without Population.__setattr__
 # (which writes into the view) and without object.__setattr__'s lookup (births reset 32 views a month)
 _SET_COLUMN = tuple(getattr(Population, name).__set__ for name in COLUMNS)
+
 
 def _room_for(rows: int) -> int:
     """Rows a buffer of ``rows`` grows to: a quarter more (births and completed projects add a few

@@ -425,6 +425,16 @@ def test_append_is_extending_by_a_new_population(seed, before, n, room, kept, la
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), name
 
 
+
+def test_buffers_out_of_columns_order_are_refused():
+    """Each column's view is set by position (its slot's setter, in COLUMNS' order): buffers taken
+    in another order would give a column another's rows, so they are refused."""
+    from simulation.population import COLUMNS, Population
+
+    buffers = {name: np.zeros(3, dtype=dtype) for name, dtype in reversed(COLUMNS.items())}
+    with pytest.raises(ValueError, match="COLUMNS' order"):
+        Population.__new__(Population)._own(buffers, 3)
+
 @settings(max_examples=80, deadline=None)
 @given(seeds, sizes, st.floats(0.0, 2.0), st.booleans())
 def test_banded_grants(seed, n, cover, awkward):
