@@ -63,9 +63,15 @@ def test_cli_writes_the_table_and_refuses_a_bad_lever(tmp_path, short_land):
     assert ok.exit_code == 0, ok.output
     assert (out / "explain.csv").is_file() and (out / "figures" / "explain.png").is_file()
     table = pd.read_csv(out / "explain.csv")
-    money = table["unit"].str.contains("元", na=False)
-    assert money.any() and (table.loc[money, "basis"] == "current").all()  # 当年价, as the targets are judged
-    assert (table.loc[~money, "basis"] == "constant").all()
+    from simulation.targets import price_basis
+
+    judged = {t.name: price_basis(t) for t in short_land.targets}  # a target's rows: the basis it is judged on
+    targets = table.stage == "targets"
+    assert targets.any() and (table.loc[targets, "basis"] == table.loc[targets, "name"].map(judged)).all()
+    assert "current" in set(table.loc[targets & ~table["unit"].str.contains("元", na=False), "basis"])  # a nominal CAGR
+    money = table["unit"].str.contains("元", na=False) & ~targets  # the chain's own rows: money at 当年价
+    assert money.any() and (table.loc[money, "basis"] == "current").all()
+    assert (table.loc[~money & ~targets, "basis"] == "constant").all()
 
 
 def test_targets_are_judged_as_the_run_judges_them(zhenhai):
