@@ -74,19 +74,3 @@ def test_tied_scores_at_the_cut_fall_back_to_the_whole_partition():
     assert got.sum() == 80 and got[:50].all()
     assert np.array_equal(got, _everyone_at_every_step(80, 0.5, value_added, rd, is_above, SameNoise()))
 
-
-def test_the_bisection_stops_once_no_firm_can_swap(monkeypatch):
-    """A city-sized population: the narrowing leaves as many candidates as places well before the
-    40th step, and the pick is the one every step would give."""
-    from simulation.processes import certificates_init
-
-    rng = np.random.default_rng(7)
-    n = 20_000
-    value_added, rd = rng.lognormal(5, 1.5, n), rng.lognormal(-3.5, 1.0, n)
-    is_above = rng.random(n) < 0.3
-    calls = []
-    rows = certificates_init._TopByWeight.rows
-    monkeypatch.setattr(certificates_init._TopByWeight, "rows", lambda self, weight: calls.append(weight) or rows(self, weight))
-    got = high_tech_by_value_added(700, 0.5, value_added, rd, is_above, np.random.default_rng(1))
-    assert len(calls) < 30  # 40 steps and the final pick without the stop
-    assert np.array_equal(got, _everyone_at_every_step(700, 0.5, value_added, rd, is_above, np.random.default_rng(1)))

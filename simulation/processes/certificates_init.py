@@ -122,7 +122,6 @@ def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above,
     lifted above the R&D floor of the 认定管理办法, which a certified firm meets by definition.
     Each step selects the top ``n_ht`` by partition (linear time), not by a full sort, and once the
     bracket is narrow only among the firms whose score can still cross the cut (:class:`_TopByWeight`).
-    Once no firm is left to swap in or out, the bracket's end is the answer the remaining steps give.
     """
     noise = gumbel(rng, len(value_added))
     log_rd, log_va = np.log(rd), np.log(value_added)
@@ -133,8 +132,6 @@ def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above,
     for step in range(40):
         if step in _NARROW_AT:
             top.narrow(low, high)
-            if top.settled:  # the same firms at every weight left: the steps to come would pick them
-                break
         mid = (low + high) / 2
         rows = top.rows(mid)  # ascending: value_added[rows].sum() adds what the masked sum adds, in order
         chosen = value_added[rows[is_above[rows]]] if compiled is None else compiled.above_values(rows, is_above, value_added)
@@ -180,12 +177,6 @@ class _TopByWeight:
     def score(weight: float, columns: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
         log_rd, log_va, noise = columns
         return log_rd + weight * log_va + noise
-
-    @property
-    def settled(self) -> bool:
-        """Whether every weight of the bracket last narrowed to picks the same firms: the candidates
-        are as many as the places left beside those always chosen, so each weight takes them all."""
-        return self.candidates is not None and len(self.candidates) == self.n - len(self.always)
 
     def rows(self, weight: float) -> np.ndarray:
         """The chosen rows at ``weight``, ascending."""
