@@ -425,15 +425,23 @@ def test_append_is_extending_by_a_new_population(seed, before, n, room, kept, la
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), name
 
 
-
-def test_buffers_out_of_columns_order_are_refused():
-    """Each column's view is set by position (its slot's setter, in COLUMNS' order): buffers taken
-    in another order would give a column another's rows, so they are refused."""
+def test_each_column_is_its_own_buffers_view_after_growth():
+    """Each column's view is set by position (its slot's setter, in COLUMNS' order): after births
+    outgrow the buffers, every column is still the leading rows of its own buffer, of its own type;
+    buffers taken in another order would give a column another's rows, so they are refused."""
     from simulation.population import COLUMNS, Population
 
+    pop = Population.new(5, alive=True, room=True)
+    pop.append(40, alive=True, revenue=np.arange(40.0))  # beyond the room: every buffer grows
+    for name, dtype in COLUMNS.items():
+        column, buffer = getattr(pop, name), pop._buffers[name]
+        assert len(column) == 45 and column.dtype == dtype and np.shares_memory(column, buffer), name
+        assert column.__array_interface__["data"][0] == buffer.__array_interface__["data"][0], name
+    assert pop.revenue[5:].tolist() == list(np.arange(40.0))
     buffers = {name: np.zeros(3, dtype=dtype) for name, dtype in reversed(COLUMNS.items())}
     with pytest.raises(ValueError, match="COLUMNS' order"):
         Population.__new__(Population)._own(buffers, 3)
+
 
 @settings(max_examples=80, deadline=None)
 @given(seeds, sizes, st.floats(0.0, 2.0), st.booleans())
