@@ -73,4 +73,3 @@ def test_tied_scores_at_the_cut_fall_back_to_the_whole_partition():
     got = high_tech_by_value_added(80, 0.5, value_added, rd, is_above, SameNoise())
     assert got.sum() == 80 and got[:50].all()
     assert np.array_equal(got, _everyone_at_every_step(80, 0.5, value_added, rd, is_above, SameNoise()))
-
