@@ -219,6 +219,9 @@ class Region:
     def run(self) -> None:
         env, first = self.env, self.scenario.base_year + 1
         self._new_year(first)
+        in_clearing = self.params.land.clearing_at_start
+        if in_clearing is not None:  # before the base year is recorded: that land is in its total
+            self.market.warm_start(in_clearing.at(self.scenario.base_year))
         self._record_base_year(projects.warm_start(self.desk, self.rng["projects"], self._land_over_a_build()))
         env.process(_calling(self._set_first_dates))  # where the calendar's processes started
         projects.start_leads(self.desk, self.rng["projects"])
@@ -583,7 +586,8 @@ class Region:
         counts = {**base.counts, "investment_projects": 12 * self.desk.usual_lead_rate(year) * mean_investment * 1e4 * signed_share,
                   "investment_upgrade": upgrades}
         # the projects under way held their plots at the base year's end (no event has run yet)
-        land = dict(land_total=self.land.total, land_held=self.land.committed, land_free=self.land.free)
+        land = dict(land_total=self.land.total, land_held=self.land.committed, land_free=self.land.free,
+                    land_clearing=self.land.clearing)
         values = measure(Snapshot(year, {**base.values, **land}, counts, base.prev))
         values.update({k: np.nan for k in values if k.endswith("_growth")})
         self.records[:0] = zip(repeat(year), values, values.values())

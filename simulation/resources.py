@@ -666,6 +666,14 @@ class LandPool(Pool):
         self.ledger.record(self._env.now, "clearing", amount, reason)
         return amount
 
+    def in_clearing_at_start(self, amount: float, reason: str) -> None:
+        """Land freed before the start and still being cleared: it enters the pool's world in ``clearing``."""
+        if amount < 0:
+            raise ValueError("land in clearing must be >= 0")
+        self.total += amount
+        self.clearing += amount
+        self.ledger.record(self._env.now, "clearing", amount, reason)
+
     def cleared(self, amount: float, other_use_share: float, reason: str) -> tuple[float, float]:
         """Cleared land returns: ``1 - other_use_share`` of it to the free stock, the rest leaves
         industrial use. Returns (back to free, to other uses)."""

@@ -468,6 +468,14 @@ class Land(Strict):
     clearing_months: Annotated[Quantity, Unit("月", ge=0.0, le=120.0)] | None = None  # absent: free at once
     other_use_share: Annotated[Quantity, Unit("1", ge=0.0, le=1.0)] | None = None  # absent: all freed land stays industrial
     expansion_patience_months: Annotated[Quantity, Unit("月", ge=0.0, le=120.0)] | None = None  # absent: an unmet claim builds upward at once
+    # land freed before the start and still being cleared: back in equal parts over the first clearing_months
+    clearing_at_start: Annotated[Quantity, Unit("亩")] | None = None  # absent: none (the run's own clearing only)
+
+    @model_validator(mode="after")
+    def _clearing_needs_months(self) -> Land:
+        if self.clearing_at_start is not None and self.clearing_months is None:
+            raise ValueError("clearing_at_start needs clearing_months (how long that land takes to come back)")
+        return self
 
 
 class Carbon(Strict):

@@ -168,3 +168,42 @@ def test_a_plant_in_its_first_full_year_files_no_growth_claim(zhenhai, compiled)
     with kernels.pinned(compiled):
         out = market.file_expansions(pop, 2023, annual)
     assert out.claims == 1 and books["land_granted_expansion"] > 0  # the older firm's claim only
+
+
+def test_land_in_clearing_at_the_start_comes_back_over_the_first_clearing_months(small):
+    """X亩 freed before the start are in the base year's land and in clearing; they come back in
+    equal parts over the first M months, less the other-use share. With M = 18 the run's own clearing
+    returns nothing in year one, so year one's land_cleared is X (1 - s) 12 / M exactly, and the
+    ledger books X into clearing and X s to other uses, a part in the middle of each of the M months."""
+    months, share, amount = 18, 0.25, 900.0
+    rules = {"parameters.land.clearing_months": months, "parameters.land.other_use_share": share}
+    without = with_overrides(small, rules)
+    with_pipeline = with_overrides(small, {**rules, "parameters.land.clearing_at_start":
+                                           {"value": amount, "unit": "亩", "assume": "a test pipeline"}})
+    first = small.base_year + 1
+    a = simulate(with_pipeline, 3)
+    b = simulate(without, 3)
+    wide_a = a.indicators.pivot(index="year", columns="indicator", values="value")
+    wide_b = b.indicators.pivot(index="year", columns="indicator", values="value")
+    assert wide_a.loc[small.base_year, "land_total"] - wide_b.loc[small.base_year, "land_total"] == pytest.approx(amount)
+    assert wide_a.loc[small.base_year, "land_clearing"] == pytest.approx(amount)
+    assert wide_b.loc[first, "land_cleared"] == 0.0
+    assert wide_a.loc[first, "land_cleared"] == pytest.approx(amount * (1 - share) * 12 / months)
+    rows = [(t, event, x) for t, event, x, reason in a.ledgers[0].rows if "freed before the start" in reason]
+    assert sum(x for _, event, x in rows if event == "clearing") == pytest.approx(amount)
+    back = [(t, x) for t, event, x in rows if event == "to other uses"]  # one share of each monthly part
+    assert [t for t, _ in back] == [m + 0.5 for m in range(months)]
+    assert sum(x for _, x in back) == pytest.approx(amount * share)
+
+
+def test_land_in_clearing_at_the_start_needs_its_clearing_months(small):
+    from simulation.errors import InputError
+
+    data = small.model_dump(mode="python")
+    data["parameters"]["land"]["clearing_months"] = None
+    data["parameters"]["land"]["clearing_at_start"] = {"value": 900, "unit": "亩", "assume": "a test pipeline"}
+    from simulation.loader import validate
+
+    with pytest.raises(InputError, match="clearing_at_start needs clearing_months") as caught:
+        validate(data, file="s.yaml")
+    assert "parameters.land" in caught.value.field and "s.yaml" in str(caught.value)

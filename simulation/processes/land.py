@@ -93,6 +93,19 @@ class LandMarket:
         else:
             clear_later(self, moved, rules, reason)
 
+    def warm_start(self, amount: float) -> None:
+        """Land freed before the start and still being cleared (``Land.clearing_at_start``): back in
+        equal parts in the middle of each of the first ``clearing_months`` months (rounded up), as land
+        given up evenly over as many months before the start would come back (:func:`_ready`)."""
+        rules = self._rules_of(self._year())
+        months = math.ceil(rules.months)
+        if amount <= 0 or months <= 0:
+            return
+        reason = "freed before the start"
+        self.pool.in_clearing_at_start(amount, reason)
+        for month in range(months):
+            after(self.env, month + 0.5, self._return, amount / months, rules, reason)
+
     def _clear(self, amount: float, rules: ClearingRules, reason: str):
         """The clearing as a process of its own (what :func:`clear_later` does without one)."""
         yield self.env.timeout(_ready(self.env.now, rules) - self.env.now)
