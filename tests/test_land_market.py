@@ -207,3 +207,17 @@ def test_land_in_clearing_at_the_start_needs_its_clearing_months(small):
     with pytest.raises(InputError, match="clearing_at_start needs clearing_months") as caught:
         validate(data, file="s.yaml")
     assert "parameters.land" in caught.value.field and "s.yaml" in str(caught.value)
+
+
+def test_land_in_clearing_at_the_start_without_a_lag_is_back_at_once(small):
+    """clearing_months 0: the land is free at the start, less the other-use share (as land given up
+    now would be), and the pool's total keeps the industrial part."""
+    from simulation.processes.land import LandMarket
+
+    land = with_overrides(small, {"parameters.land.clearing_months": 0, "parameters.land.other_use_share": 0.25,
+                                  "parameters.land.clearing_at_start": {"value": 400, "unit": "亩", "assume": "a test pipeline"}}).parameters.land
+    env, books = simpy.Environment(), Books()
+    pool = LandPool(env, free=100.0, held=0.0)
+    LandMarket(env, pool, lambda: books, land, lambda: 2021).warm_start(400.0)
+    assert pool.free == pytest.approx(400.0) and pool.clearing == 0.0 and pool.total == pytest.approx(400.0)
+    assert books["land_cleared"] == pytest.approx(300.0) and books["land_to_other_uses"] == pytest.approx(100.0)

@@ -97,12 +97,14 @@ class LandMarket:
         """Land freed before the start and still being cleared (``Land.clearing_at_start``): back in
         equal parts in the middle of each of the first ``clearing_months`` months (rounded up), as land
         given up evenly over as many months before the start would come back (:func:`_ready`)."""
-        rules = self._rules_of(self._year())
-        months = math.ceil(rules.months)
-        if amount <= 0 or months <= 0:
+        if amount <= 0:
             return
-        reason = "freed before the start"
+        rules, reason = self._rules_of(self._year()), "freed before the start"
         self.pool.in_clearing_at_start(amount, reason)
+        months = math.ceil(rules.months)
+        if months <= 0:  # no clearing lag: back at once, as land given up now would be
+            self._return(amount, rules, reason)
+            return
         for month in range(months):
             after(self.env, month + 0.5, self._return, amount / months, rules, reason)
 
