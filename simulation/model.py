@@ -219,9 +219,7 @@ class Region:
     def run(self) -> None:
         env, first = self.env, self.scenario.base_year + 1
         self._new_year(first)
-        in_clearing = self.params.land.clearing_at_start
-        if in_clearing is not None:  # before the base year is recorded: that land is in its total
-            self.market.warm_start(in_clearing.at(self.scenario.base_year))
+        self.market.warm_start()  # land in clearing at the start: before the base year is recorded, in its total
         self._record_base_year(projects.warm_start(self.desk, self.rng["projects"], self._land_over_a_build()))
         env.process(_calling(self._set_first_dates))  # where the calendar's processes started
         projects.start_leads(self.desk, self.rng["projects"])

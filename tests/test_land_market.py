@@ -218,6 +218,6 @@ def test_land_in_clearing_at_the_start_without_a_lag_is_back_at_once(small):
                                   "parameters.land.clearing_at_start": {"value": 400, "unit": "亩", "assume": "a test pipeline"}}).parameters.land
     env, books = simpy.Environment(), Books()
     pool = LandPool(env, free=100.0, held=0.0)
-    LandMarket(env, pool, lambda: books, land, lambda: 2021).warm_start(400.0)
+    LandMarket(env, pool, lambda: books, land, lambda: 2021).warm_start()
     assert pool.free == pytest.approx(400.0) and pool.clearing == 0.0 and pool.total == pytest.approx(400.0)
     assert books["land_cleared"] == pytest.approx(300.0) and books["land_to_other_uses"] == pytest.approx(100.0)

@@ -104,12 +104,14 @@ class StepFit:
         """A predictive draw: the mean scale times one year's swing (τ², by default ``self.swing``),
         less the part ``own`` the model draws itself (:func:`own_swing`)."""
         swing = self.swing if swing is None else swing
-        return self.draw_mean(rng, swing) * swing_factor(max(swing - own, 0.0), rng)
+        return self.draw_mean(rng, swing) * swing_factor(swing, rng, own)
 
 
-def swing_factor(variance: float, rng: np.random.Generator) -> float:
-    """exp(τz − τ²/2), z ~ N(0, 1): one year's multiplicative swing, mean 1 (1 when τ² = 0)."""
-    return float(mean_one(np.sqrt(variance), rng.standard_normal())) if variance > 0 else 1.0
+def swing_factor(variance: float, rng: np.random.Generator, own: float = 0.0) -> float:
+    """exp(τz − τ²/2), z ~ N(0, 1): one year's multiplicative swing, mean 1, of the variance τ²
+    that ``variance`` leaves beyond the model's ``own`` (:func:`own_swing`); 1 when none is left."""
+    left = variance - own
+    return float(mean_one(np.sqrt(left), rng.standard_normal())) if left > 0 else 1.0
 
 
 def own_swing(scenario: Scenario, year: int) -> float:
@@ -169,7 +171,7 @@ class ParameterDraws:
             fitted = {f.step for f in self.steps}
             for step in STEP_FLOWS.values():
                 if step not in fitted:
-                    out.update(step_overrides(self.base, step, swing_factor(max(unfitted_swing - own, 0.0), rng)))
+                    out.update(step_overrides(self.base, step, swing_factor(unfitted_swing, rng, own)))
         if self.growth is not None:
             shift = self.growth.schedule_shift if rng is None else self.growth.draw(rng)
             out.update(growth_overrides(self.base, self.origin, shift))

@@ -93,10 +93,12 @@ class LandMarket:
         else:
             clear_later(self, moved, rules, reason)
 
-    def warm_start(self, amount: float) -> None:
-        """Land freed before the start and still being cleared (``Land.clearing_at_start``): back in
-        equal parts in the middle of each of the first ``clearing_months`` months (rounded up), as land
-        given up evenly over as many months before the start would come back (:func:`_ready`)."""
+    def warm_start(self) -> None:
+        """Land freed before the start and still being cleared (``Land.clearing_at_start``, if given):
+        back in equal parts in the middle of each of the first ``clearing_months`` months (rounded up),
+        as land given up evenly over as many months before the start would come back (:func:`_ready`)."""
+        given = self.land.clearing_at_start
+        amount = given.at(self._year()) if given is not None else 0.0  # a single value, not a schedule
         if amount <= 0:
             return
         rules, reason = self._rules_of(self._year()), "freed before the start"
