@@ -108,6 +108,7 @@ def test_freed_land_returns_after_the_lag_less_the_share_to_other_uses(small):
 def test_a_lead_declines_when_the_land_it_needs_is_not_in_sight(small):
     """No land at all and none coming: every lead that needs a plot goes elsewhere; 零增地 ones sign."""
     sc = with_overrides(small, {"parameters.land.free_initial": 0, "levers.land_supply.new_land_per_year": 0,
+                                "parameters.land.clearing_at_start": 0,
                                 "levers.remediation.firms_per_year": 0, "levers.scattered_weak.firms_per_year": 0,
                                 "parameters.exit.rate": 0, "levers.attraction.zero_land_share": 0.0,
                                 "levers.energy.cap": 5000})
@@ -170,6 +171,16 @@ def test_a_plant_in_its_first_full_year_files_no_growth_claim(zhenhai, compiled)
     assert out.claims == 1 and books["land_granted_expansion"] > 0  # the older firm's claim only
 
 
+def _land_at_start(scenario, amount: float | None):
+    """``scenario`` with ``amount`` 亩 in clearing at the start (None: the field left out)."""
+    from simulation.loader import validate
+
+    data = scenario.model_dump(mode="python")
+    given = None if amount is None else {"value": amount, "unit": "亩", "assume": "a test pipeline"}
+    data["parameters"]["land"]["clearing_at_start"] = given
+    return validate(data, file="<test>")
+
+
 def test_land_in_clearing_at_the_start_comes_back_over_the_first_clearing_months(small):
     """X亩 freed before the start are in the base year's land and in clearing; they come back in
     equal parts over the first M months, less the other-use share. With M = 18 the run's own clearing
@@ -177,9 +188,8 @@ def test_land_in_clearing_at_the_start_comes_back_over_the_first_clearing_months
     ledger books X into clearing and X s to other uses, a part in the middle of each of the M months."""
     months, share, amount = 18, 0.25, 900.0
     rules = {"parameters.land.clearing_months": months, "parameters.land.other_use_share": share}
-    without = with_overrides(small, rules)
-    with_pipeline = with_overrides(small, {**rules, "parameters.land.clearing_at_start":
-                                           {"value": amount, "unit": "亩", "assume": "a test pipeline"}})
+    without = _land_at_start(with_overrides(small, rules), None)
+    with_pipeline = _land_at_start(with_overrides(small, rules), amount)
     first = small.base_year + 1
     a = simulate(with_pipeline, 3)
     b = simulate(without, 3)
@@ -214,8 +224,8 @@ def test_land_in_clearing_at_the_start_without_a_lag_is_back_at_once(small):
     now would be), and the pool's total keeps the industrial part."""
     from simulation.processes.land import LandMarket
 
-    land = with_overrides(small, {"parameters.land.clearing_months": 0, "parameters.land.other_use_share": 0.25,
-                                  "parameters.land.clearing_at_start": {"value": 400, "unit": "亩", "assume": "a test pipeline"}}).parameters.land
+    lag_free = with_overrides(small, {"parameters.land.clearing_months": 0, "parameters.land.other_use_share": 0.25})
+    land = _land_at_start(lag_free, 400.0).parameters.land
     env, books = simpy.Environment(), Books()
     pool = LandPool(env, free=100.0, held=0.0)
     LandMarket(env, pool, lambda: books, land, lambda: 2021).warm_start()
