@@ -386,3 +386,25 @@ def test_held_national_batches_keep_the_lists_known_at_the_origin():
     assert [held.at(y) for y in (2019, 2020)] == [stated.at(2019), stated.at(2020)]
     assert all(held.at(y) == stated.at(2020) for y in range(2021, ningbo.end_year + 1))
     assert held_batches(_zhenhai(), 2021) == {}  # quotas given per year: nothing to hold
+
+
+def test_realised_batches_fill_the_years_after_the_plans_schedule_with_the_observed_lists():
+    """Carried past its plan (2022), Ningbo's 小巨人 quota follows the lists named later (as prices do),
+    not the last list the plan names; years the plan schedules keep its values."""
+    from simulation.forecast.horizon import with_horizon
+    from simulation.forecast.refit import realised_batches
+    from simulation.processes.quotas import allocated_quota
+
+    ningbo = load_scenario("scenarios/ningbo_2020_2022.yaml")
+    stated = ningbo.parameters.certification.little_giant.allocation.national_batch
+    national = {"new_little_giants": {2021: 1.0, 2023: 3671.0, 2024: 3012.0, 2026: 9.0}}
+    overrides = realised_batches(ningbo, national, until=2024)
+    carried = with_overrides(with_horizon(ningbo, 2024), overrides)
+    allocation = carried.parameters.certification.little_giant.allocation
+    assert [allocation.national_batch.at(y) for y in range(2019, 2023)] == [stated.at(y) for y in range(2019, 2023)]
+    assert (allocation.national_batch.at(2023), allocation.national_batch.at(2024)) == (3671.0, 3012.0)
+    assert "2023-2024 as observed" in allocation.national_batch.source
+    held = with_horizon(ningbo, 2024).parameters.certification.little_giant.allocation
+    assert allocated_quota(allocation, 2024) < allocated_quota(held, 2024)  # 3,012 named, not 4,357
+    assert realised_batches(ningbo, national) == {}  # within the plan's horizon: nothing after its schedule
+    assert realised_batches(_zhenhai(), national, until=2026) == {}  # no allocated list

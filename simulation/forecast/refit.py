@@ -251,6 +251,33 @@ def held_batches(scenario: Scenario, origin: int) -> dict[str, Any]:
     return out
 
 
+def realised_batches(scenario: Scenario, national: Mapping[str, Mapping[int, float]],
+                     until: int | None = None) -> dict[str, Any]:
+    """Overrides giving each allocated step's ``national_batch`` the observed list sizes (``national``:
+    {flow indicator: {year: size}}) for the years after the scenario's own schedule, to ``until``
+    (default its end year): a run carried past its plan's horizon would otherwise hold the last list
+    it names (Ningbo's 4,357 of 2022, where the lists of 2023 and 2024 named 3,671 and 3,012). Years
+    the scenario schedules keep its values; ``scenario`` is the plan as written, before any horizon."""
+    out: dict[str, Any] = {}
+    for indicator, step in STEP_FLOWS.items():
+        allocation = getattr(scenario.parameters.certification, step).allocation
+        observed = national.get(indicator, {})
+        if allocation is None or not observed:
+            continue
+        batch = allocation.national_batch
+        scheduled = batch.years or [scenario.base_year]
+        end = scenario.end_year if until is None else until
+        later = {y: v for y, v in observed.items() if max(scheduled) < y <= end}
+        if not later:
+            continue
+        path = f"parameters.certification.{step}.allocation.national_batch"
+        out[path] = {**{y: batch.at(y) for y in range(scenario.base_year, max(later) + 1)}, **later}
+        note = f"; {min(later)}-{max(later)} as observed (calibration/data/national.csv)"
+        field = "source" if batch.source else "assume"
+        out[f"{path}.{field}"] = (batch.source or batch.assume or "") + note
+    return out
+
+
 # --- the fit --------------------------------------------------------------------------------
 
 

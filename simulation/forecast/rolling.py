@@ -4,7 +4,9 @@
 an origin at or after the base year. The design:
 
 1. the scenario is carried to the last observed year by :func:`~simulation.forecast.horizon.with_horizon`
-   and run once (R replications, the public :func:`run_replications`);
+   and run once (R replications, the public :func:`run_replications`); a national list the region
+   gets a share of takes the sizes named after the plan's schedule (``national.csv``), as prices do
+   (:func:`~simulation.forecast.refit.realised_batches`): a conditional forecast, not a held list;
 2. an origin is any year t from the base year on; a target is an observed year t + h, h = 1..3;
 3. for a **level** (a stock or an amount: 规上增加值, firm counts, 亩均税收 …) the forecast from t is
    anchored on the observation at t: ``y_t · X_{t+h} / X_t`` per replication X, i.e. the model
@@ -45,12 +47,14 @@ import pandas as pd
 from ..errors import InputError
 from ..experiments.replicate import run_replications
 from ..indicators import INDICATORS
+from ..loader import with_overrides
 from ..scenario import Scenario
 from .baselines import BASELINES
 from .horizon import with_horizon
 from .observed import load_observed, price_basis, series
+from .overdispersion import national_batches
 from .prices import observed_ppi, price_change
-from .refit import PARAMETER_POINT, ParameterDraws, QuickRefit
+from .refit import PARAMETER_POINT, ParameterDraws, QuickRefit, realised_batches
 from .scores import BANDS, score_ensemble
 
 HORIZONS = (1, 2, 3)
@@ -105,6 +109,9 @@ def rolling_backtest(scenario: Scenario, region: str | None = None, *, replicati
         raise InputError(f"--until {until} leaves no observation to forecast: the first origin is the base year "
                          f"{scenario.base_year}; give a year from {int(observed.loc[observed['year'] > scenario.base_year, 'year'].min())} on")
     extended = with_horizon(scenario, max(scenario.end_year, last), rule, file=f"<{scenario.name} to {last}>")
+    # list sizes after the plan's own enter as realised, as prices do (conditional forecasts)
+    realised = realised_batches(scenario, national_batches(data_dir), until=extended.end_year)
+    extended = with_overrides(extended, realised, file=extended.name)
     refit = QuickRefit(seed=seed, data_dir=data_dir) if fit == "quick" else fit
     ensembles = _Ensembles(extended, observed, replications, seed, refit, workers, progress, log)
     ppi = observed_ppi(data_dir)
