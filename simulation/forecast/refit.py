@@ -259,6 +259,7 @@ def realised_batches(scenario: Scenario, national: Mapping[str, Mapping[int, flo
     it names (Ningbo's 4,357 of 2022, where the lists of 2023 and 2024 named 3,671 and 3,012). Years
     the scenario schedules keep its values; ``scenario`` is the plan as written, before any horizon."""
     out: dict[str, Any] = {}
+    end = scenario.end_year if until is None else until
     for indicator, step in STEP_FLOWS.items():
         allocation = getattr(scenario.parameters.certification, step).allocation
         observed = national.get(indicator, {})
@@ -266,7 +267,6 @@ def realised_batches(scenario: Scenario, national: Mapping[str, Mapping[int, flo
             continue
         batch = allocation.national_batch
         scheduled = batch.years or [scenario.base_year]
-        end = scenario.end_year if until is None else until
         later = {y: v for y, v in observed.items() if max(scheduled) < y <= end}
         if not later:
             continue
