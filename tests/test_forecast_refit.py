@@ -403,8 +403,40 @@ def test_realised_batches_fill_the_years_after_the_plans_schedule_with_the_obser
     allocation = carried.parameters.certification.little_giant.allocation
     assert [allocation.national_batch.at(y) for y in range(2019, 2023)] == [stated.at(y) for y in range(2019, 2023)]
     assert (allocation.national_batch.at(2023), allocation.national_batch.at(2024)) == (3671.0, 3012.0)
-    assert "2023-2024 as observed" in allocation.national_batch.source
+    assert "the lists named in 2023, 2024" in allocation.national_batch.source
     held = with_horizon(ningbo, 2024).parameters.certification.little_giant.allocation
     assert allocated_quota(allocation, 2024) < allocated_quota(held, 2024)  # 3,012 named, not 4,357
     assert realised_batches(ningbo, national) == {}  # within the plan's horizon: nothing after its schedule
     assert realised_batches(_zhenhai(), national, until=2026) == {}  # no allocated list
+
+
+def test_realised_batches_hold_the_last_size_known_where_no_list_is_observed():
+    """A year after the plan with no observed list holds the last size known, planned or observed;
+    a single planned value covers every year of the plan."""
+    from simulation.forecast.horizon import with_horizon
+    from simulation.forecast.refit import realised_batches
+
+    ningbo = load_scenario("scenarios/ningbo_2020_2022.yaml")
+    path = "parameters.certification.little_giant.allocation.national_batch"
+    gaps = {"new_little_giants": {2024: 3012.0, 2026: 3482.0}}
+    batch = with_overrides(with_horizon(ningbo, 2027), realised_batches(ningbo, gaps, until=2027)).parameters.certification.little_giant.allocation.national_batch
+    assert [batch.at(y) for y in range(2022, 2028)] == [4357.0, 4357.0, 3012.0, 3012.0, 3482.0, 3482.0]
+    assert "named in 2024, 2026" in batch.source
+    constant = with_overrides(ningbo, {path: 3000})
+    overrides = realised_batches(constant, {"new_little_giants": {2021: 1.0, 2023: 3671.0}}, until=2023)
+    assert overrides[path] == {2019: 3000.0, 2020: 3000.0, 2021: 3000.0, 2022: 3000.0, 2023: 3671.0}
+
+
+def test_the_back_test_carries_a_scenario_with_the_lists_named_after_its_plan():
+    """rolling_backtest runs the scenario carried to the last observation with the observed lists
+    (calibration/data/national.csv); a scenario without an allocated list is carried by its rule alone."""
+    from simulation.forecast.horizon import with_horizon
+    from simulation.forecast.overdispersion import national_batches
+    from simulation.forecast.rolling import carried
+
+    ningbo = load_scenario("scenarios/ningbo_2020_2022.yaml")
+    named = national_batches()["new_little_giants"]
+    batch = carried(ningbo, 2024).parameters.certification.little_giant.allocation.national_batch
+    assert [batch.at(y) for y in (2023, 2024)] == [named[2023], named[2024]]
+    zhenhai = _zhenhai()
+    assert carried(zhenhai, 2026) == with_horizon(zhenhai, 2026)

@@ -254,25 +254,31 @@ def held_batches(scenario: Scenario, origin: int) -> dict[str, Any]:
 def realised_batches(scenario: Scenario, national: Mapping[str, Mapping[int, float]],
                      until: int | None = None) -> dict[str, Any]:
     """Overrides giving each allocated step's ``national_batch`` the observed list sizes (``national``:
-    {flow indicator: {year: size}}) for the years after the scenario's own schedule, to ``until``
-    (default its end year): a run carried past its plan's horizon would otherwise hold the last list
-    it names (Ningbo's 4,357 of 2022, where the lists of 2023 and 2024 named 3,671 and 3,012). Years
-    the scenario schedules keep its values; ``scenario`` is the plan as written, before any horizon."""
+    {flow indicator: {year: size}}) for the years after the plan's own, to ``until`` (default its end
+    year): a run carried past its plan's horizon would otherwise hold the last list it names
+    (Ningbo's 4,357 of 2022, where the lists of 2023 and 2024 named 3,671 and 3,012).
+
+    ``scenario`` is the plan as written, before any horizon. The years it covers keep its values (a
+    single value covers them all); a later year with no observed list holds the last size known,
+    planned or observed."""
     out: dict[str, Any] = {}
     end = scenario.end_year if until is None else until
     for indicator, step in STEP_FLOWS.items():
         allocation = getattr(scenario.parameters.certification, step).allocation
-        observed = national.get(indicator, {})
-        if allocation is None or not observed:
+        if allocation is None:
             continue
         batch = allocation.national_batch
-        scheduled = batch.years or [scenario.base_year]
-        later = {y: v for y, v in observed.items() if max(scheduled) < y <= end}
+        planned = max(batch.years) if batch.is_schedule else scenario.end_year
+        later = {y: v for y, v in national.get(indicator, {}).items() if planned < y <= end}
         if not later:
             continue
+        sizes = {y: batch.at(y) for y in range(scenario.base_year, planned + 1)}
+        for year in range(planned + 1, end + 1):
+            sizes[year] = later.get(year, sizes[year - 1])
         path = f"parameters.certification.{step}.allocation.national_batch"
-        out[path] = {**{y: batch.at(y) for y in range(scenario.base_year, max(later) + 1)}, **later}
-        note = f"; {min(later)}-{max(later)} as observed (calibration/data/national.csv)"
+        out[path] = sizes
+        named = ", ".join(str(y) for y in sorted(later))
+        note = f"; after {planned}: the lists named in {named} (calibration/data/national.csv), the last size known held in other years"
         field = "source" if batch.source else "assume"
         out[f"{path}.{field}"] = (batch.source or batch.assume or "") + note
     return out

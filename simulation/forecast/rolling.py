@@ -108,15 +108,20 @@ def rolling_backtest(scenario: Scenario, region: str | None = None, *, replicati
         # no target year at or before --until: nothing would be scored, and empty tables would look like a result
         raise InputError(f"--until {until} leaves no observation to forecast: the first origin is the base year "
                          f"{scenario.base_year}; give a year from {int(observed.loc[observed['year'] > scenario.base_year, 'year'].min())} on")
-    extended = with_horizon(scenario, max(scenario.end_year, last), rule, file=f"<{scenario.name} to {last}>")
-    # list sizes after the plan's own enter as realised, as prices do (conditional forecasts)
-    realised = realised_batches(scenario, national_batches(data_dir), until=extended.end_year)
-    extended = with_overrides(extended, realised, file=extended.name)
+    extended = carried(scenario, last, rule, data_dir=data_dir)
     refit = QuickRefit(seed=seed, data_dir=data_dir) if fit == "quick" else fit
     ensembles = _Ensembles(extended, observed, replications, seed, refit, workers, progress, log)
     ppi = observed_ppi(data_dir)
     return score_origins(region, observed, scenario.base_year, last, ensembles.at, horizons=horizons,
                          prices=lambda origin, year: price_change(extended, origin, year, ppi))
+
+
+def carried(scenario: Scenario, last: int, rule: str = "stated", *, data_dir=None) -> Scenario:
+    """``scenario`` carried to ``last`` (:func:`with_horizon`), its national lists after the plan's
+    own taking the sizes named then: they enter as realised, as prices do (a conditional forecast)."""
+    extended = with_horizon(scenario, max(scenario.end_year, last), rule, file=f"<{scenario.name} to {last}>")
+    realised = realised_batches(scenario, national_batches(data_dir), until=extended.end_year)
+    return with_overrides(extended, realised, file=f"<{scenario.name}: national lists to {last}>")
 
 
 def score_origins(region: str, observed: pd.DataFrame, base_year: int, last: int,
