@@ -371,3 +371,28 @@ def test_scores_in_units_are_not_pooled_across_units():
     counts = skill[skill["indicator"] == "little_giants"]
     single = summarise(counts, by=()).set_index("method").loc["model"]
     assert np.isfinite(single["interval_score80"]) and np.isfinite(single["crps"])
+
+
+def test_run_until_with_named_lists_takes_the_lists_named_after_the_plan(tmp_path):
+    """Past Ningbo's plan (2022) the 小巨人 list is held at 4,357 by default; with --named-lists it is
+    the size named each year (calibration/data/national.csv), and the year's count stays within the
+    quota that list allocates."""
+    from simulation.forecast.overdispersion import national_batches
+    from simulation.loader import load_scenario
+    from simulation.processes.quotas import allocated_quota
+
+    ningbo, named = "scenarios/ningbo_2020_2022.yaml", national_batches()["new_little_giants"]
+    batches = {}
+    for flag in ([], ["--named-lists"]):
+        out = tmp_path / ("named" if flag else "held")
+        result = CliRunner().invoke(main, ["run", ningbo, "-r", "1", "--until", "2024", "-o", str(out), "--no-plots", "-q", *flag])
+        assert result.exit_code == 0, result.output
+        allocation = load_scenario(out / "scenario.yaml").parameters.certification.little_giant.allocation
+        batches[bool(flag)] = allocation.national_batch
+        flows = pd.read_parquet(out / "indicators.parquet").query("indicator == 'new_little_giants' and year == 2024")
+        assert float(flows["value"].iloc[0]) <= allocated_quota(allocation, 2024)
+    assert batches[False].at(2024) == batches[False].at(2022)
+    assert (batches[True].at(2023), batches[True].at(2024)) == (named[2023], named[2024])
+    assert batches[True].at(2022) == batches[False].at(2022)
+    bad = CliRunner().invoke(main, ["run", ningbo, "-r", "1", "--named-lists", "-o", str(tmp_path / "x"), "-q"])
+    assert bad.exit_code == 2 and "--named-lists" in bad.output

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .. import limits
+from ..errors import InputError
 from . import main
 
 # Each command imports what it runs when it runs: ``upgrade-sim --help`` and a refused scenario
@@ -85,8 +86,11 @@ def validate(scenario: Path, diff: bool) -> None:
 @click.option("--firms", is_flag=True, help="Also write the firm panel (firms.parquet: one row per firm and year).")
 @click.option("--until", type=int, default=None, metavar="YEAR",
               help="Run past the scenario's end year to YEAR; schedules continue by their stated rule (simulation.forecast.horizon).")
+@click.option("--named-lists", is_flag=True,
+              help="With --until: national lists past the plan take the sizes named later (calibration/data/national.csv), "
+                   "as the back-test does, instead of holding the plan's last.")
 def run(scenario: Path, replications: int, seed: int, out: Path | None, workers: int, plots: bool, lang: str, quiet: bool,
-        overwrite: bool, firms: bool, until: int | None) -> None:
+        overwrite: bool, firms: bool, until: int | None, named_lists: bool) -> None:
     """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
     from ..experiments.replicate import run_replications
     from ..io import prepare_out_folder, write_parquet
@@ -94,10 +98,18 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
     from ..results import write_run
 
     sc = load_scenario(scenario)
+    if named_lists and until is None:
+        raise InputError("--named-lists needs --until: within the plan's years its own lists apply", field="--named-lists")
     if until is not None:
         from ..forecast.horizon import with_horizon
 
-        sc = with_horizon(sc, until, file=str(scenario))
+        plan, sc = sc, with_horizon(sc, until, file=str(scenario))
+        if named_lists:
+            from ..forecast.overdispersion import national_batches
+            from ..forecast.refit import realised_batches
+            from ..loader import with_overrides
+
+            sc = with_overrides(sc, realised_batches(plan, national_batches(), until=until), file=str(scenario))
     limits.check_size(replications, limits.MAX_RUNS, limits.BYTES_PER_RUN, "replications", field="--replications")
     out = prepare_out_folder(out or default_out(scenario, sc.name), "run", overwrite=overwrite, scenario_file=scenario)
     result = run_replications(sc, replications, seed, workers=workers, progress=not quiet, firms=firms)

@@ -17,7 +17,8 @@ Which schedule follows which rule (``rule="stated"``, the default) is :data:`SCH
   or collapse), campaign capacities (整治 firms per year), land supply, project arrivals, firm
   births, certification quotas and multipliers, energy trading limits, national list sizes. Holding
   says "the last stated policy stays in force", the least informative continuation. (The back-test
-  gives the lists named after the plan instead, as realised: :func:`.rolling.carried`.)
+  gives the lists named after the plan instead, as realised: :func:`.rolling.carried`; so does
+  ``upgrade-sim run --until YEAR --named-lists``.)
 
 ``rule="hold"`` or ``rule="trend"`` applies one rule to every schedule but a calendar month (unit
 月, as ``levers.energy.rationing_month``: always held, a month is not an amount that trends), as a
