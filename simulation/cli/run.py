@@ -101,15 +101,9 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
     if named_lists and until is None:
         raise InputError("--named-lists needs --until: within the plan's years its own lists apply", field="--named-lists")
     if until is not None:
-        from ..forecast.horizon import with_horizon
+        from ..forecast.rolling import carried
 
-        plan, sc = sc, with_horizon(sc, until, file=str(scenario))
-        if named_lists:
-            from ..forecast.overdispersion import national_batches
-            from ..forecast.refit import realised_batches
-            from ..loader import with_overrides
-
-            sc = with_overrides(sc, realised_batches(plan, national_batches(), until=until), file=str(scenario))
+        sc = carried(sc, until, named_lists=named_lists, file=str(scenario))
     limits.check_size(replications, limits.MAX_RUNS, limits.BYTES_PER_RUN, "replications", field="--replications")
     out = prepare_out_folder(out or default_out(scenario, sc.name), "run", overwrite=overwrite, scenario_file=scenario)
     result = run_replications(sc, replications, seed, workers=workers, progress=not quiet, firms=firms)

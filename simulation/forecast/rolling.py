@@ -108,7 +108,7 @@ def rolling_backtest(scenario: Scenario, region: str | None = None, *, replicati
         # no target year at or before --until: nothing would be scored, and empty tables would look like a result
         raise InputError(f"--until {until} leaves no observation to forecast: the first origin is the base year "
                          f"{scenario.base_year}; give a year from {int(observed.loc[observed['year'] > scenario.base_year, 'year'].min())} on")
-    extended = carried(scenario, last, rule, data_dir=data_dir)
+    extended = carried(scenario, max(scenario.end_year, last), rule, data_dir=data_dir)
     refit = QuickRefit(seed=seed, data_dir=data_dir) if fit == "quick" else fit
     ensembles = _Ensembles(extended, observed, replications, seed, refit, workers, progress, log)
     ppi = observed_ppi(data_dir)
@@ -116,12 +116,15 @@ def rolling_backtest(scenario: Scenario, region: str | None = None, *, replicati
                          prices=lambda origin, year: price_change(extended, origin, year, ppi))
 
 
-def carried(scenario: Scenario, last: int, rule: str = "stated", *, data_dir=None) -> Scenario:
-    """``scenario`` carried to ``last`` (:func:`with_horizon`), its national lists after the plan's
-    own taking the sizes named then: they enter as realised, as prices do (a conditional forecast)."""
-    extended = with_horizon(scenario, max(scenario.end_year, last), rule, file=f"<{scenario.name} to {last}>")
-    realised = realised_batches(scenario, national_batches(data_dir), until=extended.end_year)
-    return with_overrides(extended, realised, file=f"<{scenario.name}: national lists to {last}>")
+def carried(scenario: Scenario, until: int, rule: str = "stated", *, named_lists: bool = True, data_dir=None,
+            file: str | None = None) -> Scenario:
+    """``scenario`` carried to ``until`` (:func:`with_horizon`, which refuses a year before its end);
+    with ``named_lists`` its national lists after the plan's own take the sizes named then: they
+    enter as realised, as prices do (a conditional forecast)."""
+    file = file or f"<{scenario.name} to {until}>"
+    extended = with_horizon(scenario, until, rule, file=file)
+    realised = realised_batches(scenario, national_batches(data_dir), until=until) if named_lists else {}
+    return with_overrides(extended, realised, file=file) if realised else extended
 
 
 def score_origins(region: str, observed: pd.DataFrame, base_year: int, last: int,
