@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from simulation.draws import gumbel
-from simulation.processes.certificates_init import high_tech_by_value_added
+from simulation.processes.certificates_init import high_tech_by_value_added, nth_highest
 
 
 def _everyone_at_every_step(n_ht, share, value_added, rd, is_above, rng):
@@ -73,3 +73,17 @@ def test_tied_scores_at_the_cut_fall_back_to_the_whole_partition():
     got = high_tech_by_value_added(80, 0.5, value_added, rd, is_above, SameNoise())
     assert got.sum() == 80 and got[:50].all()
     assert np.array_equal(got, _everyone_at_every_step(80, 0.5, value_added, rd, is_above, SameNoise()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 500), st.floats(0.0, 1.0), st.sampled_from([1, 3, 1000]))
+def test_nth_highest_with_any_hint_is_the_sorted_value(seed, size, pick_share, levels):
+    """Any n distinct positions bound the cut from below, near the top or not: the value is the
+    n-th of the sorted values (few levels: many ties at the cut)."""
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, levels, size).astype(float)
+    n = max(1, round(pick_share * size))
+    want = np.sort(values)[size - n]
+    assert nth_highest(values, n) == want
+    assert nth_highest(values, n, rng.permutation(size)[:n]) == want
+    assert nth_highest(values, n, np.argsort(values)[size - n:]) == want

@@ -144,6 +144,16 @@ def high_tech_by_value_added(n_ht: int, share: float, value_added, rd, is_above,
     return chosen
 
 
+def nth_highest(values: np.ndarray, n: int, hint: np.ndarray | None = None) -> float:
+    """The ``n``-th highest of ``values`` (finite; 1 <= n <= len). ``hint``: any ``n`` distinct
+    positions, or None. The n-th highest is at least the lowest value at any n positions, so only
+    the values reaching that are ranked: the same value, from a partition of a few of them when
+    the hint is near the top (the rows chosen at the bisection's last weight)."""
+    if hint is not None and len(hint) == n:
+        values = values[values >= values[hint].min()]
+    return np.partition(values, len(values) - n)[len(values) - n]
+
+
 _NARROW_AT = (7, 9, 11, 14, 20)  # bisection steps at which the candidates are narrowed to the bracket
 
 
@@ -171,6 +181,7 @@ class _TopByWeight:
         self.candidates: np.ndarray | None = None  # rows ranked at each weight (None: all)
         self.candidate_columns = self.columns
         self.always = np.zeros(0, dtype=np.int64)  # rows chosen at every weight of the bracket
+        self.last: np.ndarray | None = None  # the n rows last chosen over everyone: a bound on the next cut
         self.compiled = kernels.compiled_for(len(log_rd))
 
     @staticmethod
@@ -204,9 +215,10 @@ class _TopByWeight:
         compiled = self.compiled
         score = self.score(weight, self.columns) if compiled is None else compiled.weighted_scores(*self.columns, weight)
         if self.finite:  # without a tie at the cut, the n highest are those at least the n-th highest
-            cut = np.partition(score, len(score) - self.n)[len(score) - self.n]
+            cut = nth_highest(score, self.n, self.last)
             chosen = np.flatnonzero(score >= cut) if compiled is None else compiled.rows_at_least(score, cut)
             if len(chosen) == self.n:
+                self.last = chosen
                 return chosen
         return np.sort(np.argpartition(-score, self.n - 1)[: self.n])
 
@@ -221,9 +233,9 @@ class _TopByWeight:
             lowest, highest = np.minimum(at_low, at_high), np.maximum(at_low, at_high)
         else:
             lowest, highest = compiled.score_bounds(*self.pool_columns, low, high)
-        m = len(lowest)
-        cut_low = np.partition(lowest, m - n)[m - n]  # the n-th highest score is at least this
-        cut_high = np.partition(highest, m - n)[m - n]  # and at most this
+        hint = self.last if self.pool is None else None  # rows of the population, as the bounds' while pool is None
+        cut_low = nth_highest(lowest, n, hint)  # the n-th highest score is at least this
+        cut_high = nth_highest(highest, n, hint)  # and at most this
         if compiled is not None:
             rows = np.zeros(0, dtype=np.int64) if self.pool is None else self.pool
             kept = compiled.keep_in_bracket(lowest, highest, cut_low, cut_high, rows, self.pool is None, *self.columns)
