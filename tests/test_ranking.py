@@ -4,7 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.processes.ranking import rank_bands, smallest
+from simulation.processes import kernels
+from simulation.processes.ranking import RADIX_FROM, kth_smallests, rank_bands, smallest
 
 keys = st.lists(st.sampled_from([0.0, -0.0, 1.0, 1.5, 2.0, -3.0, np.nan, 7.25]) | st.floats(-5, 5), max_size=60)
 
@@ -63,3 +64,39 @@ def test_rules_first_among_open_positions_is_the_head_of_their_lexsort(rows, k):
     free = np.flatnonzero(open_)
     want = free[np.lexsort((-merit[free], ~fits[free]))[:k]]
     assert np.array_equal(_rules_first(merit, fits, k, open_), want)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, 1.5, -3.0, np.inf, -np.inf, 5e-324, -5e-324, 7.25])
+                | st.floats(-1e300, 1e300), min_size=1, max_size=80),
+       st.lists(st.integers(0, 10**6), min_size=1, max_size=4))
+def test_kth_smallests_by_histogram_are_numpys_order_statistics(values, ranks):
+    """The compiled histogram select at any size: the values numpy's partition puts at the ranks
+    (equal values: -0.0 and +0.0 compare equal), signs, infinities and subnormals included."""
+    from simulation.processes import compiled
+
+    x = np.array(values, dtype=float)
+    ks = sorted({r % len(x) for r in ranks})
+    got = compiled.kth_smallests(x, np.array(ks, dtype=np.int64))
+    assert np.array_equal(got, np.partition(x, ks)[ks])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 3, 10**9, None]), st.booleans())
+def test_kth_smallests_at_scale_clustered_or_with_nan(seed, levels, with_nan):
+    """Large arrays through the wrapper, compiled: values in one bin (ties at every rank, or all
+    distinct) or spread over many orders of magnitude and both signs; a NaN anywhere hands the
+    question to numpy (NaN last)."""
+    rng = np.random.default_rng(seed)
+    n = RADIX_FROM * 3
+    if levels is None:
+        x = rng.lognormal(0.0, 30.0, n) * rng.choice([-1.0, 1.0], n)
+    else:
+        x = 100.0 + rng.integers(0, levels, n) * 1e-9
+    if with_nan:
+        x[rng.integers(0, len(x), 5)] = np.nan
+    ks = sorted({int(k) for k in rng.integers(0, len(x), 3)})
+    with kernels.pinned(True):
+        got = kth_smallests(x, ks)
+    want = np.partition(x, ks)[ks]
+    assert np.array_equal(np.array(got), want, equal_nan=True)

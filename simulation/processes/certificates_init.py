@@ -14,7 +14,7 @@ from ..scenario import Scenario
 from ..tiers import FIRST_LIST_YEAR, Cert, high_tech_rd_floor
 from . import kernels
 from .certification import meets_rd_rule, within_sme_ceiling
-from .ranking import smallest
+from .ranking import kth_smallest, smallest
 
 
 def _rules_first(merit: np.ndarray, fits: np.ndarray, k: int, open_: np.ndarray | None = None) -> np.ndarray:
@@ -151,7 +151,7 @@ def nth_highest(values: np.ndarray, n: int, hint: np.ndarray | None = None) -> f
     the hint is near the top (the rows chosen at the bisection's last weight)."""
     if hint is not None and len(hint) == n:
         values = values[values >= values[hint].min()]
-    return np.partition(values, len(values) - n)[len(values) - n]
+    return kth_smallest(values, len(values) - n)
 
 
 _NARROW_AT = (7, 9, 11, 14, 20)  # bisection steps at which the candidates are narrowed to the bracket
@@ -199,7 +199,7 @@ class _TopByWeight:
         compiled = self.compiled
         if compiled is not None:
             score = compiled.weighted_scores(*self.candidate_columns, weight)
-            cut = np.partition(score, len(score) - k)[len(score) - k]  # the k-th highest
+            cut = kth_smallest(score, len(score) - k)  # the k-th highest
             chosen = compiled.merge_reaching(self.always, self.candidates, score, cut)
             return chosen if len(chosen) - len(self.always) == k else self._full(weight)  # else a tie at the cut
         score = self.score(weight, self.candidate_columns)

@@ -1107,6 +1107,61 @@ def above_values(rows, is_above, values):
     return out[:count]
 
 
+# --- order statistics (simulation.processes.ranking.kth_smallest): the value np.partition puts at a
+# position, from a histogram of each value's leading bits, then a partition of one bin's values
+
+_SIGN = np.uint64(1 << 63)
+_ALL = np.uint64((1 << 64) - 1)
+_TOP = np.uint64(48)  # a value's bin: the top 16 bits of its order key (65,536 bins)
+
+
+@numba.njit(cache=True, inline="always")
+def _order_key(bits):
+    """An unsigned key of a float's bits in the float's order (-0.0 with +0.0; no NaN)."""
+    if bits == _SIGN:  # -0.0: +0.0's key, as the two are equal
+        bits = np.uint64(0)
+    return bits ^ _ALL if bits & _SIGN else bits | _SIGN
+
+
+@numba.njit(cache=True)
+def kth_smallests(values, ks):
+    """``np.partition(values, ks)[ks]`` of a contiguous float array, for ascending ranks ``ks``:
+    count each bin's values, find the bins that hold the ranks, partition their values only. NaN
+    at every rank if ``values`` holds a NaN (numpy's order for NaN is the caller's to ask for)."""
+    bits = values.view(np.uint64)
+    counts = np.zeros(65536, np.int32)  # half the memory to clear of int64's
+    out = np.full(len(ks), np.nan)
+    for i in range(len(values)):
+        if values[i] != values[i]:
+            return out
+        counts[_order_key(bits[i]) >> _TOP] += 1
+    hits = np.empty(len(ks), np.int64)  # each rank's bin, and its rank inside it
+    within = np.empty(len(ks), np.int64)
+    below = hit = 0
+    for j in range(len(ks)):
+        while below + counts[hit] <= ks[j]:
+            below += counts[hit]
+            hit += 1
+        hits[j], within[j] = hit, ks[j] - below
+    bins = np.unique(hits)  # the bins' values gathered in one pass, each bin's after the one before
+    starts = np.zeros(len(bins) + 1, np.int64)
+    for b in range(len(bins)):
+        starts[b + 1] = starts[b] + counts[bins[b]]
+    inside = np.empty(starts[-1])
+    filled = starts[:-1].copy()
+    for i in range(len(values)):
+        key = _order_key(bits[i]) >> _TOP
+        for b in range(len(bins)):
+            if key == bins[b]:
+                inside[filled[b]] = values[i]
+                filled[b] += 1
+                break
+    for j in range(len(ks)):
+        b = np.searchsorted(bins, hits[j])
+        out[j] = np.partition(inside[starts[b]:starts[b + 1]], within[j])[within[j]]
+    return out
+
+
 # --- the disk cache
 
 

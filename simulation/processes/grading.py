@@ -16,7 +16,7 @@ from ..population import Population
 from ..scenario import Grading
 from ..tiers import GRADE_A, GRADE_B, GRADE_C, GRADE_D, UNGRADED
 from . import kernels
-from .ranking import rank_bands
+from .ranking import RADIX_FROM, kth_smallests, rank_bands
 
 
 def grade_firms(pop: Population, rules: Grading, year: int, *, annual: np.ndarray | None = None) -> None:
@@ -80,26 +80,28 @@ def _kth_smallest(key: np.ndarray, ks: list[int]) -> list[float]:
     """The ``k``-th smallest of ``key`` for each ``k`` of ``ks`` strictly inside (0, len), else 0.0:
     one partition at all those positions (each holds the value a partition at it alone puts there)."""
     inside = sorted({k - 1 for k in ks if 0 < k < len(key)})
-    part = np.partition(key, inside) if inside else key
-    return [float(part[k - 1]) if 0 < k < len(key) else 0.0 for k in ks]
+    found = dict(zip(inside, kth_smallests(key, inside))) if inside else {}
+    return [float(found[k - 1]) if 0 < k < len(key) else 0.0 for k in ks]
 
 
 def median(x: np.ndarray, has_nan: bool) -> float:
     """``np.median(x)`` of a non-empty ``x`` (``has_nan``: whether it holds a NaN), up to the sign of a
-    zero median, by one single-position partition (numpy's partition at two positions, as
-    ``np.median`` asks for, is several times slower).
+    zero median: by one single-position partition (numpy's partition at two positions, as
+    ``np.median`` asks for, is several times slower), or from 4,096 values by
+    :func:`.ranking.kth_smallests` (the scores divide by at least 1e-12, so a zero's sign is not read).
 
-    The lower middle of an even count is the largest below the upper one; the mean of the two
-    middles is their sum halved, as ``np.mean`` computes it. With a NaN, numpy's own (which NaN
-    it returns is numpy's choice, and the scores divided by it carry its bits).
+    The mean of the two middles of an even count is their sum halved, as ``np.mean`` computes it.
+    With a NaN, numpy's own (which NaN it returns is numpy's choice, and the scores divided by it
+    carry its bits).
     """
     if has_nan:
         return float(np.median(x))
     half = len(x) // 2
-    part = np.partition(x, half)
-    if len(x) % 2:
-        return float(part[half])
-    return float((part[:half].max() + part[half]) / 2.0)
+    if len(x) < RADIX_FROM:  # one partition; the lower middle of an even count is the largest below the upper
+        part = np.partition(x, half)
+        return float(part[half] if len(x) % 2 else (part[:half].max() + part[half]) / 2.0)
+    middles = kth_smallests(x, [half] if len(x) % 2 else [half - 1, half])
+    return float(middles[0] if len(x) % 2 else (middles[0] + middles[1]) / 2.0)
 
 
 def _score(idx: np.ndarray, measures) -> np.ndarray:

@@ -11,6 +11,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
+
+RADIX_FROM = 4096  # values: below this numpy's partition is as quick as the histogram's fixed cost
+
+
+def kth_smallest(values: np.ndarray, k: int) -> float:
+    """``np.partition(values, k)[k]``: the value of rank ``k`` (from 0) in ascending order, NaN last."""
+    return kth_smallests(values, [k])[0]
+
+
+def kth_smallests(values: np.ndarray, ks: list[int]) -> list[float]:
+    """``np.partition(values, ks)[ks]`` for ascending ranks ``ks``: the value of each rank.
+
+    Where the compiled steps are in use, from one histogram of the values' leading bits and a
+    partition of the bins that hold the ranks (:func:`.compiled.kth_smallests`, some five times
+    quicker than a partition of all at 50,000 values). The same values; a zero's sign may differ
+    where -0.0 and +0.0 meet at a rank, which only a division by the value could read.
+    """
+    if len(values) >= RADIX_FROM and values.dtype == np.float64 and values.flags.c_contiguous:
+        compiled = kernels.compiled_for(len(values))
+        if compiled is not None:
+            found = compiled.kth_smallests(values, np.asarray(ks, dtype=np.int64))
+            if found[0] == found[0]:  # else a NaN among the values: numpy's order for it
+                return found.tolist()
+    part = np.partition(values, ks)
+    return [part[k] for k in ks]
+
 
 def _in_top(key: np.ndarray, k: int) -> np.ndarray:
     """Mask of the first ``k`` positions of the stable ascending order of ``key`` (0 <= k <= len)."""
@@ -19,7 +46,7 @@ def _in_top(key: np.ndarray, k: int) -> np.ndarray:
         return np.zeros(n, dtype=bool)
     if k >= n:
         return np.ones(n, dtype=bool)
-    kth = np.partition(key, k - 1)[k - 1]
+    kth = kth_smallest(key, k - 1)
     if np.isnan(kth):  # the cut falls among NaNs: all numbers, then NaNs by position
         numbers = ~np.isnan(key)
         return numbers | (np.cumsum(~numbers) <= k - int(numbers.sum()))
