@@ -153,6 +153,23 @@ def test_grading(seed, n, weights, cut_shares, min_land, nan):
     assert _same_columns(a, b)
 
 
+@settings(max_examples=20, deadline=None)
+@given(seeds, st.integers(4096, 9000), _WEIGHTS, _SHARES, st.booleans())
+def test_grading_of_large_groups(seed, n, weights, cut_shares, nan):
+    """Groups of thousands, the compiled steps on: medians and cuts by the histogram select give
+    the numpy grading's columns (half the firms tied at the cuts, or NaN figures)."""
+    pop = _population(seed, n, nan)
+    if not nan:
+        pop.ytd[: n // 2] = pop.ytd[0]
+        pop.land[: n // 2], pop.intensity[: n // 2], pop.rd[: n // 2] = 3.0, 0.5, 0.01
+    annual = pop.annual_revenue()
+    a, b = copy_population(pop), copy_population(pop)
+    grading._grade(a, annual, weights, 3.0, cut_shares)
+    with compiled_steps(True):
+        grading._grade_compiled(compiled, b, annual, weights, 3.0, cut_shares)
+    assert _same_columns(a, b)
+
+
 def test_grade_firms_uses_the_compiled_passes_for_many_firms(monkeypatch):
     called = []
     monkeypatch.setattr(grading, "_grade_compiled", lambda *args: called.append(len(args)))
@@ -171,6 +188,24 @@ def test_median_is_numpys(values):
     x = np.array(values, dtype=float)
     want = max(np.median(x), 1e-12)
     got = max(grading.median(x, bool(np.isnan(x).any())), 1e-12)
+    assert _bits(got) == _bits(want) or (np.isnan(got) and np.isnan(want))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 1), st.sampled_from(["spread", "ties", "zeros", "infinite"]))
+def test_median_from_the_histogram_is_numpys(seed, odd, kind):
+    """A group of at least 4,096 firms, compiled: the middles come from the histogram select,
+    the benchmark is np.median's to the bit (ties, zeros of both signs, infinities at the middle)."""
+    from simulation.processes.ranking import RADIX_FROM
+
+    rng = np.random.default_rng(seed)
+    n = RADIX_FROM + 2 * int(rng.integers(0, 500)) + odd
+    pools = {"spread": rng.lognormal(0.0, 5.0, n), "ties": rng.integers(0, 3, n).astype(float),
+             "zeros": rng.choice([0.0, -0.0, 1.0], n), "infinite": rng.choice([np.inf, -np.inf, 2.0], n)}
+    x = pools[kind]
+    with compiled_steps(True):
+        got = max(grading.median(x, False), 1e-12)
+    want = max(np.median(x), 1e-12)
     assert _bits(got) == _bits(want) or (np.isnan(got) and np.isnan(want))
 
 
