@@ -100,3 +100,20 @@ def test_kth_smallests_at_scale_clustered_or_with_nan(seed, levels, with_nan):
         got = kth_smallests(x, ks)
     want = np.partition(x, ks)[ks]
     assert np.array_equal(np.array(got), want, equal_nan=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -1.0, 2.0, np.nan]) | st.floats(-5, 5), min_size=1, max_size=60),
+       st.integers(1, 60), st.booleans())
+def test_nearest_seedlings_are_argpartitions_set(values, k, large):
+    """The 高新技术苗子 pick: the same set of positions as argpartition's, ties and NaN included;
+    ``large``: the values repeated past the histogram's threshold, the compiled steps on."""
+    from simulation.processes.certification import _nearest
+
+    key = np.array(values, dtype=float)
+    if large:
+        key = np.tile(key, RADIX_FROM // len(key) + 1) + np.repeat(np.arange(RADIX_FROM // len(key) + 1), len(key))
+    k = min(k, len(key))
+    with kernels.pinned(large):
+        got = _nearest(key, k)
+    assert np.array_equal(np.sort(got), np.sort(key.argpartition(k - 1)[:k]))

@@ -42,7 +42,7 @@ from ..draws import FirmDraws, mean_one
 from ..scenario import Certification, Cultivation, Step
 from ..tiers import HIGH_TECH_VALIDITY_YEARS, Cert, high_tech_rd_floor
 from . import kernels
-from .ranking import smallest
+from .ranking import kth_smallest, smallest
 
 if TYPE_CHECKING:  # population imports the base-year rules, which import this module
     from ..population import Population
@@ -262,6 +262,16 @@ def _high_tech_applicants(pop: Population, year: int,
     return np.flatnonzero(meets & ~pop.high_tech), due, meets[due]
 
 
+def _nearest(key: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` smallest keys, as a set: ``key.argpartition(k - 1)[:k]``'s. Without a
+    tie at the cut the set is the keys at most the k-th smallest (:func:`.ranking.kth_smallest`,
+    one histogram pass at scale); with one, which tied keys argpartition takes is its own."""
+    at_most = key <= kth_smallest(key, k - 1)
+    if np.count_nonzero(at_most) == k:
+        return np.flatnonzero(at_most)
+    return key.argpartition(k - 1)[:k]
+
+
 def cultivation_pool(pop: Population, cultivation: Cultivation | None, year: int,
                      price_level: float = 1.0) -> np.ndarray:
     """Firms the pools support this year: 创新型 and 专精特新 firms (梯度培育库), and the
@@ -274,7 +284,7 @@ def cultivation_pool(pop: Population, cultivation: Cultivation | None, year: int
         closeness = pop.rd / high_tech_rd_floor(last_years_revenue(pop, price_level))
         below = (pop.alive & ~pop.high_tech & (closeness < 1.0)).nonzero()[0]
         if len(below) > seedlings:
-            below = below[(-closeness[below]).argpartition(seedlings - 1)[:seedlings]]
+            below = below[_nearest(-closeness[below], seedlings)]
         pool[below] = True
     return pool
 
