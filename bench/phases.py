@@ -44,6 +44,11 @@ TIMED = (
     "simulation.processes.projects:_Asked.decide", "simulation.processes.projects:Desk.joining",
     "simulation.processes.projects:warm_start", "simulation.population:Population.append",
     "simulation.population:Population.keep", "simulation.resources:Pool.release",
+    # the base year, inside Region.__init__ (called through the module that imported each)
+    "simulation.model:initial_population", "simulation.population:_base_revenue", "simulation.population:_base_ages",
+    "simulation.population:initial_certificates", "simulation.processes.certificates_init:ladder_certificates",
+    "simulation.processes.certificates_init:high_tech_by_value_added", "simulation.population:Population.new",
+    "simulation.model:Region._base_year_snapshot",
 )
 
 
