@@ -40,6 +40,7 @@ import simpy
 from .books import Books, canonical
 from .draws import FirmDraws, categories
 from .indicators import Snapshot, measure, population_aggregates
+from .memory import keep_freed_memory
 from .panel import PanelRecorder
 from .population import Population, initial_population
 from .processes import (
@@ -105,6 +106,7 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firm
 def run_region(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firms: bool = False) -> Region:
     """One replication run to its end: the region with its rows (``records``, ``flow_rows``), no tables
     built yet (a batch builds its tables once for many replications; see ``run_replications``)."""
+    keep_freed_memory()  # once a process: the next step reuses what this one frees
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     # children built from the key, not seq.spawn(), which would advance a caller's SeedSequence
     children = [np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size)

@@ -1,0 +1,56 @@
+"""Freed memory kept for the next step, not handed back to the operating system.
+
+A replication allocates and frees columns of every firm many times a year (each numpy temporary is
+a fresh array of the population's length). glibc's allocator gives a large freed block back to the
+operating system (a block above its mmap threshold at once; the heap's free top beyond its trim
+threshold), and the next step faults the same memory in again, a page at a time, zeroed by the
+kernel. At 10^5 firms that was some 17,000 page faults a replication; asked to keep what it frees,
+6,400, and a replication took about 15% less time (Ningbo about 10%). The peak memory is the same:
+what is kept is what the replication had already used.
+
+:func:`keep_freed_memory` asks glibc (``mallopt``) once per process, before the first replication.
+It does nothing elsewhere (another C library, another system), nor where the process was started
+with glibc's own settings for either threshold (``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_MMAP_THRESHOLD_``),
+which are then the user's. Numbers do not depend on it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import platform
+
+# mallopt's parameters (glibc's malloc.h)
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+
+TRIM_THRESHOLD = 2**31 - 1  # bytes of free heap top kept (an int's largest: in effect, all of it)
+MMAP_THRESHOLD = 32 * 2**20  # blocks up to this come from the heap (glibc's largest; 10^6 firms' columns are 8 MB)
+USER_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")
+
+_asked: bool | None = None  # whether glibc took the settings; None: not yet asked
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed memory for reuse (see the module text); whether it now does. Once per
+    process: later calls return the first answer."""
+    global _asked
+    if _asked is None:
+        _asked = _ask_glibc()
+    return _asked
+
+
+def _ask_glibc() -> bool:
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    if any(name in os.environ for name in USER_SETTINGS):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    # mallopt returns 1 where it took the value
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
