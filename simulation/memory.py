@@ -4,9 +4,9 @@ A replication allocates and frees columns of every firm many times a year (each 
 a fresh array of the population's length). glibc's allocator gives a large freed block back to the
 operating system (a block above its mmap threshold at once; the heap's free top beyond its trim
 threshold), and the next step faults the same memory in again, a page at a time, zeroed by the
-kernel. At 10^5 firms that was some 17,000 page faults a replication; asked to keep what it frees,
-6,400, and a replication took about 15% less time (Ningbo about 10%). The peak memory is the same:
-what is kept is what the replication had already used.
+kernel. At 10^5 firms that was 15,000-25,000 page faults a replication; asked to keep what it
+frees, some 6,400, and a replication took about 15% less time (Ningbo's too; README, Speed). The
+peak memory is the same: what is kept is what the replication had already used.
 
 :func:`keep_freed_memory` asks glibc (``mallopt``) once per process, before the first replication.
 It does nothing elsewhere (another C library, another system), nor where the process was started
