@@ -10,8 +10,10 @@ peak memory is the same: what is kept is what the replication had already used.
 
 :func:`keep_freed_memory` asks glibc (``mallopt``) once per process, before the first replication.
 It does nothing elsewhere (another C library, another system), nor where the process was started
-with glibc's own settings for either threshold (``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_MMAP_THRESHOLD_``),
-which are then the user's. Numbers do not depend on it.
+with glibc's own settings for its allocator (``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_MMAP_THRESHOLD_``,
+or ``malloc`` tunables in ``GLIBC_TUNABLES``), which are then the user's: glibc's default trim
+threshold, ``MALLOC_TRIM_THRESHOLD_=131072``, hands freed memory back as before. Numbers do not
+depend on it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 
 TRIM_THRESHOLD = 2**31 - 1  # bytes of free heap top kept (an int's largest: in effect, all of it)
-MMAP_THRESHOLD = 32 * 2**20  # blocks up to this come from the heap (glibc's largest; 10^6 firms' columns are 8 MB)
+# blocks up to this come from the heap: the ceiling of glibc's own adaptive threshold (10^6 firms'
+# columns are 8 MB)
+MMAP_THRESHOLD = 32 * 2**20
 USER_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")
 
 _asked: bool | None = None  # whether glibc took the settings; None: not yet asked
@@ -44,7 +48,7 @@ def keep_freed_memory() -> bool:
 def _ask_glibc() -> bool:
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
-    if any(name in os.environ for name in USER_SETTINGS):
+    if any(name in os.environ for name in USER_SETTINGS) or "malloc." in os.environ.get("GLIBC_TUNABLES", ""):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

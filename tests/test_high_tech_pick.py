@@ -87,3 +87,20 @@ def test_nth_highest_with_any_hint_is_the_sorted_value(seed, size, pick_share, l
     assert nth_highest(values, n) == want
     assert nth_highest(values, n, rng.permutation(size)[:n]) == want
     assert nth_highest(values, n, np.argsort(values)[size - n:]) == want
+
+
+def test_a_city_sized_pick_compiled_or_not_is_everyones():
+    """12,000 firms: the narrowed brackets and the last pick's bound above the histogram select's
+    threshold, on the compiled steps and on numpy, pick what ranking everyone at every step picks."""
+    from simulation.processes import kernels
+
+    for seed in (3, 4):
+        rng = np.random.default_rng(seed)
+        n = 12_000
+        value_added, rd = rng.lognormal(5, 2.0, n), rng.lognormal(-3.5, 1.0, n)
+        is_above = rng.random(n) < 0.2
+        want = _everyone_at_every_step(450, 0.5, value_added, rd, is_above, np.random.default_rng(seed + 10))
+        for compiled in (True, False):
+            with kernels.pinned(compiled):
+                got = high_tech_by_value_added(450, 0.5, value_added, rd, is_above, np.random.default_rng(seed + 10))
+            assert np.array_equal(got, want), (seed, compiled)

@@ -1,6 +1,7 @@
 """Partial ranking gives what a full stable sort gives (ties by position, NaN last)."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,14 +72,18 @@ def test_rules_first_among_open_positions_is_the_head_of_their_lexsort(rows, k):
                 | st.floats(-1e300, 1e300), min_size=1, max_size=80),
        st.lists(st.integers(0, 10**6), min_size=1, max_size=4))
 def test_kth_smallests_by_histogram_are_numpys_order_statistics(values, ranks):
-    """The compiled histogram select at any size: the values numpy's partition puts at the ranks
-    (equal values: -0.0 and +0.0 compare equal), signs, infinities and subnormals included."""
-    from simulation.processes import compiled
+    """The histogram select at any size (its threshold lowered to one value), compiled: the values
+    numpy's partition puts at the ranks (equal values: -0.0 and +0.0 compare equal), signs,
+    infinities and subnormals included, whether the histogram answers or hands over to numpy."""
+    from unittest import mock
+
+    from simulation.processes import ranking
 
     x = np.array(values, dtype=float)
     ks = sorted({r % len(x) for r in ranks})
-    got = compiled.kth_smallests(x, np.array(ks, dtype=np.int64))
-    assert np.array_equal(got, np.partition(x, ks)[ks])
+    with kernels.pinned(True), mock.patch.object(ranking, "RADIX_FROM", 1):
+        got = kth_smallests(x, ks)
+    assert np.array_equal(np.array(got), np.partition(x, ks)[ks])
 
 
 @settings(max_examples=30, deadline=None)
@@ -100,6 +105,10 @@ def test_kth_smallests_at_scale_clustered_or_with_nan(seed, levels, with_nan):
         got = kth_smallests(x, ks)
     want = np.partition(x, ks)[ks]
     assert np.array_equal(np.array(got), want, equal_nan=True)
+    if levels is None and not with_nan:  # spread over many bins: the histogram answers, not numpy
+        from simulation.processes import compiled
+
+        assert np.array_equal(compiled.kth_smallests(x, np.array(ks, dtype=np.int64)), want)
 
 
 @settings(max_examples=200, deadline=None)
@@ -117,3 +126,14 @@ def test_nearest_seedlings_are_argpartitions_set(values, k, large):
     with kernels.pinned(large):
         got = _nearest(key, k)
     assert np.array_equal(np.sort(got), np.sort(key.argpartition(k - 1)[:k]))
+
+
+def test_ranks_outside_the_values_are_refused_as_numpy_refuses_them():
+    """The compiled select reads no rank it was not built for: a rank past the end, a negative one
+    or ranks out of order go to numpy's partition, which raises or counts from the end as it does."""
+    x = np.random.default_rng(0).lognormal(0.0, 2.0, RADIX_FROM * 2)
+    with kernels.pinned(True):
+        with pytest.raises(ValueError):
+            kth_smallests(x, [len(x)])
+        assert kth_smallests(x, [-1]) == [np.partition(x, -1)[-1]]
+        assert kth_smallests(x, [9, 3]) == [np.partition(x, [3, 9])[9], np.partition(x, [3, 9])[3]]

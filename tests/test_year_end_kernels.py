@@ -154,20 +154,30 @@ def test_grading(seed, n, weights, cut_shares, min_land, nan):
 
 
 @settings(max_examples=20, deadline=None)
-@given(seeds, st.integers(4096, 9000), _WEIGHTS, _SHARES, st.booleans())
+@given(seeds, st.integers(24_000, 28_000), _WEIGHTS, _SHARES, st.booleans())
 def test_grading_of_large_groups(seed, n, weights, cut_shares, nan):
-    """Groups of thousands, the compiled steps on: medians and cuts by the histogram select give
-    the numpy grading's columns (half the firms tied at the cuts, or NaN figures)."""
+    """Both groups above 4,096 firms, the compiled steps on: medians and cuts by the histogram
+    select give the numpy grading's columns (a quarter of the firms tied at the cuts, or NaN figures)."""
+    from unittest import mock
+
+    from simulation.processes.ranking import RADIX_FROM
+
     pop = _population(seed, n, nan)
     if not nan:
-        pop.ytd[: n // 2] = pop.ytd[0]
-        pop.land[: n // 2], pop.intensity[: n // 2], pop.rd[: n // 2] = 3.0, 0.5, 0.01
+        pop.ytd[: n // 4] = pop.ytd[0]
+        pop.land[: n // 4], pop.intensity[: n // 4], pop.rd[: n // 4] = 3.0, 0.5, 0.01
     annual = pop.annual_revenue()
     a, b = copy_population(pop), copy_population(pop)
     grading._grade(a, annual, weights, 3.0, cut_shares)
-    with compiled_steps(True):
+    with compiled_steps(True), mock.patch.object(compiled, "kth_smallests", wraps=compiled.kth_smallests) as select:
         grading._grade_compiled(compiled, b, annual, weights, 3.0, cut_shares)
     assert _same_columns(a, b)
+    sizes = [len(rows) for rows, _, _ in compiled.grading_groups(
+        annual, pop.va_rate, pop.tax_rate, pop.land, pop.intensity, pop.rd, pop.alive, pop.above, 3.0,
+        pop.grade.copy(), pop.score.copy(), pop.d_streak.copy(), grading.UNGRADED)]
+    assert min(sizes) >= RADIX_FROM, sizes
+    if not nan and any(weights):  # a median of figures without NaN: the histogram's to find
+        assert select.called
 
 
 def test_grade_firms_uses_the_compiled_passes_for_many_firms(monkeypatch):

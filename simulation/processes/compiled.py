@@ -1117,17 +1117,20 @@ _TOP = np.uint64(48)  # a value's bin: the top 16 bits of its order key (65,536 
 
 @numba.njit(cache=True, inline="always")
 def _order_key(bits):
-    """An unsigned key of a float's bits in the float's order (-0.0 with +0.0; no NaN)."""
-    if bits == _SIGN:  # -0.0: +0.0's key, as the two are equal
-        bits = np.uint64(0)
-    return bits ^ _ALL if bits & _SIGN else bits | _SIGN
+    """An unsigned key of a float's bits in the float's order (-0.0 with +0.0; no NaN): a negative's
+    bits all flipped, a positive's sign bit set, without a branch (signs mixed at random would
+    mispredict one)."""
+    bits = bits if bits != _SIGN else np.uint64(0)  # -0.0: +0.0's key, as the two are equal
+    negative = np.uint64(0) - (bits >> np.uint64(63))  # all ones for a negative, else zero
+    return bits ^ (negative | _SIGN)
 
 
 @numba.njit(cache=True)
 def kth_smallests(values, ks):
     """``np.partition(values, ks)[ks]`` of a contiguous float array, for ascending ranks ``ks``:
     count each bin's values, find the bins that hold the ranks, partition their values only. NaN
-    at every rank if ``values`` holds a NaN (numpy's order for NaN is the caller's to ask for)."""
+    at every rank if ``values`` holds a NaN (numpy's order for NaN is the caller's to ask for), or
+    if a rank's bin holds most of the values (numpy's partition of all is then the quicker)."""
     bits = values.view(np.uint64)
     counts = np.zeros(65536, np.int32)  # half the memory to clear of int64's
     out = np.full(len(ks), np.nan)
@@ -1143,6 +1146,8 @@ def kth_smallests(values, ks):
             below += counts[hit]
             hit += 1
         hits[j], within[j] = hit, ks[j] - below
+    if counts[hits].max() > len(values) // 2:  # most values in one bin: numpy's partition is quicker
+        return out
     bins = np.unique(hits)  # the bins' values gathered in one pass, each bin's after the one before
     starts = np.zeros(len(bins) + 1, np.int64)
     for b in range(len(bins)):
