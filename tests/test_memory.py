@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +35,8 @@ print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 def _churn(mode: str, **env: str) -> tuple[str, int]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
     out = subprocess.run([sys.executable, "-c", _CHURN, mode], capture_output=True, text=True, check=True,
-                         env={**clean, "NUMPY_MADVISE_HUGEPAGE": "0", **env}).stdout.split()
+                         env={**clean, "NUMPY_MADVISE_HUGEPAGE": "0", **env},
+                         cwd=Path(__file__).resolve().parents[1]).stdout.split()  # this checkout's simulation
     return out[0], int(out[1])
 
 
