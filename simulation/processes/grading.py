@@ -78,7 +78,8 @@ def _grade_compiled(compiled, pop: Population, annual: np.ndarray, weights, min_
 
 def _kth_smallest(key: np.ndarray, ks: list[int]) -> list[float]:
     """The ``k``-th smallest of ``key`` for each ``k`` of ``ks`` strictly inside (0, len), else 0.0:
-    one partition at all those positions (each holds the value a partition at it alone puts there)."""
+    all those positions at once (:func:`.ranking.kth_smallests`: one histogram pass, or one
+    partition at them all; each holds the value a partition at it alone puts there)."""
     inside = sorted({k - 1 for k in ks if 0 < k < len(key)})
     found = dict(zip(inside, kth_smallests(key, inside))) if inside else {}
     return [float(found[k - 1]) if 0 < k < len(key) else 0.0 for k in ks]
