@@ -99,8 +99,20 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firm
     """Run one replication of ``scenario``; same seed, same numbers.
 
     ``firms=True`` also returns the firm panel: one row per firm and year (see :mod:`simulation.panel`).
+
+    The finished region is freed before this returns. It is a web of cycles (the region, its pools,
+    market and processes refer to each other) that only the cyclic collector frees; left to it, a
+    loop of runs kept up to some ten dead regions and their firms' columns (~15 MB each for Ningbo),
+    and each new run faulted in fresh memory. With the collector paused until the tables are built,
+    every object of the run is in the youngest generation, so one young collection frees it (as
+    :func:`simulation.experiments.replicate._run_one` does for a batch).
     """
-    return run_region(scenario, seed, firms=firms).result()
+    with cyclic_gc_paused():
+        region = run_region(scenario, seed, firms=firms)
+        result = region.result()
+        del region
+        gc.collect(0)
+    return result
 
 
 def run_region(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firms: bool = False) -> Region:

@@ -529,3 +529,11 @@ def test_a_merged_firms_output_goes_to_its_acquirer_with_the_workers_who_make_it
     assert out.merged.tolist() == [0]
     assert pop.employees[1] == pytest.approx(300.0 + 120.0 * retained)
     assert pop.revenue[1] / pop.employees[1] == pytest.approx((10_000.0 + 10_000.0 * retained) / (300.0 + 120.0 * retained))
+
+
+def test_a_finished_run_is_freed_before_simulate_returns(small):
+    """No dead region (its firms' columns with it) is left for the cyclic collector: a loop of runs
+    holds one run's memory, not some ten."""
+    for seed in range(3):
+        simulate(small, seed)
+        assert not [o for o in gc.get_objects() if isinstance(o, Region)]
