@@ -105,7 +105,8 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firm
     loop of runs kept up to some ten dead regions and their firms' columns (~15 MB each for Ningbo),
     and each new run faulted in fresh memory. With the collector paused until the tables are built,
     every object of the run is in the youngest generation, so one young collection frees it (as
-    :func:`simulation.experiments.replicate._run_one` does for a batch).
+    :func:`simulation.experiments.replicate._run_one` does for a batch). Runs in several threads at
+    once share the collector's switch: a region may then wait for the collector, as before.
     """
     with cyclic_gc_paused():
         region = run_region(scenario, seed, firms=firms)

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ve
 # Huge pages off in the child (the kernel's and numpy's), so that a fault is a 4 kB page on any host
 _CHURN = """
 import ctypes, resource, sys
-ctypes.CDLL(None).prctl(41, 1, 0, 0, 0)  # PR_SET_THP_DISABLE
+if ctypes.CDLL(None).prctl(41, 1, 0, 0, 0) != 0:  # PR_SET_THP_DISABLE refused: faults would count huge pages
+    print("skip 0")
+    sys.exit()
 import numpy as np
 from simulation.memory import keep_freed_memory
 kept = keep_freed_memory() if sys.argv[1] == "keep" else None
@@ -43,6 +45,8 @@ def _churn(mode: str, **env: str) -> tuple[str, int]:
 def test_freed_columns_are_reused_without_faulting_them_in_again():
     answer, kept = _churn("keep")
     _, given_back = _churn("default")
+    if answer == "skip":
+        pytest.skip("the kernel refused to turn huge pages off for the child")
     assert answer == "True"
     # 10 rounds of 32 MB: given back, thousands of pages faulted in again (78,000 on a test machine); kept, none
     assert given_back > 4_000 and kept < given_back / 20, (kept, given_back)
@@ -52,4 +56,6 @@ def test_freed_columns_are_reused_without_faulting_them_in_again():
                                      {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=131072"}])
 def test_the_users_own_glibc_settings_are_left_alone(setting):
     answer, faults = _churn("keep", **setting)
+    if answer == "skip":
+        pytest.skip("the kernel refused to turn huge pages off for the child")
     assert answer == "False" and faults > 4_000  # freed memory handed back, as the user asked

@@ -531,9 +531,31 @@ def test_a_merged_firms_output_goes_to_its_acquirer_with_the_workers_who_make_it
     assert pop.revenue[1] / pop.employees[1] == pytest.approx((10_000.0 + 10_000.0 * retained) / (300.0 + 120.0 * retained))
 
 
-def test_a_finished_run_is_freed_before_simulate_returns(small):
-    """No dead region (its firms' columns with it) is left for the cyclic collector: a loop of runs
-    holds one run's memory, not some ten."""
-    for seed in range(3):
-        simulate(small, seed)
-        assert not [o for o in gc.get_objects() if isinstance(o, Region)]
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_a_finished_run_is_freed_before_simulate_returns(small, monkeypatch, collector_on):
+    """The region a run makes (its firms' columns with it) is gone when simulate returns, not left
+    for the cyclic collector: a loop of runs holds one run's memory, not some ten. Whether the
+    caller runs the collector or not; with the firm panel too."""
+    import weakref
+
+    from simulation import model
+
+    made = []
+    run_region = model.run_region
+
+    def tracked(*args, **kwargs):
+        region = run_region(*args, **kwargs)
+        made.append(weakref.ref(region))
+        return region
+
+    monkeypatch.setattr(model, "run_region", tracked)
+    was_on = gc.isenabled()
+    if not collector_on:
+        gc.disable()
+    try:
+        for seed in range(3):
+            simulate(small, seed, firms=seed == 2)
+            assert made[-1]() is None
+    finally:
+        if was_on:
+            gc.enable()

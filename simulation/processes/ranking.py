@@ -27,11 +27,11 @@ def kth_smallests(values: np.ndarray, ks: list[int]) -> list[float]:
     Where the compiled steps are in use, from one histogram of the values' leading bits and a
     partition of the bins that hold the ranks (:func:`.compiled.kth_smallests`: at 50,000 values
     spread over a few orders of magnitude, a fifth to a third of a partition of all's time; where
-    one bin holds most of them, numpy's partition after all). The same values; a zero's sign may
+    the ranks' bins hold over a quarter of them, numpy's partition after all). The same values; a zero's sign may
     differ where -0.0 and +0.0 meet at a rank, which only a division by the value could read.
     """
     if (len(values) >= RADIX_FROM and values.ndim == 1 and values.dtype == np.float64 and values.flags.c_contiguous
-            and ks and 0 <= ks[0] and ks[-1] < len(values) and all(a <= b for a, b in zip(ks, ks[1:]))):
+            and len(ks) and 0 <= ks[0] and ks[-1] < len(values) and all(a <= b for a, b in zip(ks, ks[1:]))):
         compiled = kernels.compiled_for(len(values))
         if compiled is not None:
             found = compiled.kth_smallests(values, np.asarray(ks, dtype=np.int64))
