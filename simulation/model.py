@@ -27,11 +27,12 @@ from __future__ import annotations
 import gc
 import math
 from collections import defaultdict
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import repeat
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,7 @@ from .scenario import Scenario
 from .tiers import CERT_LABELS, ROUTE_LABELS, Cert, Route
 
 STREAMS = ("population", "projects", "entry", "hosts")
+T = TypeVar("T")
 
 
 @dataclass
@@ -99,21 +101,31 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firm
     """Run one replication of ``scenario``; same seed, same numbers.
 
     ``firms=True`` also returns the firm panel: one row per firm and year (see :mod:`simulation.panel`).
-
-    The finished region is freed before this returns. It is a web of cycles (the region, its pools,
-    market and processes refer to each other) that only the cyclic collector frees; left to it, a
-    loop of runs kept up to some ten dead regions and their firms' columns (~15 MB each for Ningbo),
-    and each new run faulted in fresh memory. With the collector paused until the tables are built,
-    every object of the run is in the youngest generation, so one young collection frees it (as
-    :func:`simulation.experiments.replicate._run_one` does for a batch). Runs in several threads at
-    once share the collector's switch: a region may then wait for the collector, as before.
+    The finished region is freed before this returns (:func:`run_then_free`).
     """
     with cyclic_gc_paused():
-        region = run_region(scenario, seed, firms=firms)
-        result = region.result()
-        del region
-        gc.collect(0)
-    return result
+        return run_then_free(scenario, seed, Region.result, firms=firms)
+
+
+def run_then_free(scenario: Scenario, seed: int | np.random.SeedSequence, tables: Callable[[Region], T], *,
+                  firms: bool = False) -> T:
+    """``tables(region)`` of one replication, the finished region freed before this returns; call
+    it with the cyclic collector paused (:func:`cyclic_gc_paused`).
+
+    A finished region is a web of cycles (the region, its pools, market and processes refer to each
+    other) that only the cyclic collector frees. Left to it, a loop of runs kept up to some ten dead
+    regions and their firms' columns (~15 MB each for Ningbo), each new run faulted in fresh memory,
+    and each region was walked a few times as it aged and every so often with the whole process
+    (~10^5 objects, 0.1-0.2 s). With the collector paused until the tables are built, every object of
+    the run is in the youngest generation, so one young collection frees it and walks nothing else.
+    Runs in several threads at once share the collector's switch: a region may then wait for the
+    collector.
+    """
+    region = run_region(scenario, seed, firms=firms)
+    out = tables(region)
+    del region
+    gc.collect(0)
+    return out
 
 
 def run_region(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, firms: bool = False) -> Region:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..intervals import with_interval
-from ..model import cyclic_gc_paused, run_region
+from ..model import Region, cyclic_gc_paused, run_then_free
 from ..panel import COLUMNS as PANEL_COLUMNS
 from ..processes import kernels
 from ..scenario import Scenario
@@ -110,19 +109,13 @@ def _run_chunk(scenario: Scenario, seed: int, point: int, firms: bool, reps):
 
 
 def _run_one(scenario: Scenario, seed, firms: bool):
-    """One replication's indicator rows, flow rows and firm panel (or None).
+    """One replication's indicator rows, flow rows and firm panel (or None), the region freed at once
+    (:func:`simulation.model.run_then_free`: the caller pauses the collector)."""
+    return run_then_free(scenario, seed, _rows, firms=firms)
 
-    A finished region is a web of cycles (the region, its pools, market and processes refer to each
-    other) that only the cyclic collector frees. Left to it, each region would be walked a few times
-    as it ages and every so often with the whole process (~10^5 objects, 0.1-0.2 s): some 2 ms a
-    Zhenhai replication. With the collector paused (by the caller) every object of the run is still
-    in the youngest generation here, so one young collection frees the run and walks nothing else.
-    """
-    region = run_region(scenario, seed, firms=firms)
-    tables = region.records, region.flow_rows, region.panel.frame() if region.panel is not None else None
-    del region
-    gc.collect(0)
-    return tables
+
+def _rows(region: Region):
+    return region.records, region.flow_rows, region.panel.frame() if region.panel is not None else None
 
 
 def _with_replication(frame: pd.DataFrame, reps, rows_per_rep: list[int]) -> pd.DataFrame:

@@ -199,11 +199,11 @@ class _TopByWeight:
         compiled = self.compiled
         if compiled is not None:
             score = compiled.weighted_scores(*self.candidate_columns, weight)
-            cut = kth_smallest(score, len(score) - k)  # the k-th highest
+            cut = nth_highest(score, k)
             chosen = compiled.merge_reaching(self.always, self.candidates, score, cut)
             return chosen if len(chosen) - len(self.always) == k else self._full(weight)  # else a tie at the cut
         score = self.score(weight, self.candidate_columns)
-        cut = np.partition(score, len(score) - k)[len(score) - k]  # the k-th highest
+        cut = nth_highest(score, k)
         above = score >= cut
         if np.count_nonzero(above) != k:  # a tie at the cut: as argpartition over everyone breaks it
             return self._full(weight)
