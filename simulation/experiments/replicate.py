@@ -90,7 +90,7 @@ def _run_chunk(scenario: Scenario, seed: int, point: int, firms: bool, reps):
     replication and a concat cost more than a small replication's calendar)."""
     records, flow_rows, panels = [], [], []
     n_records, n_flows = [], []
-    with cyclic_gc_paused():  # see _run_one
+    with cyclic_gc_paused():  # see simulation.model.run_then_free
         for i, r in enumerate(reps):
             before = kernels.numpy_steps()
             rows, flows, panel = _run_one(scenario, task_seed(seed, point, r), firms)
