@@ -154,12 +154,13 @@ def lognormal_below(n: int, median: float, sigma: float, threshold: float, rng: 
 def categories(rng: np.random.Generator, p, size: int) -> np.ndarray:
     """Category ``k`` with probability ``p[k]`` (not negative, summing to about 1) for ``size`` draws:
     ``rng.choice(len(p), size, p=p)``'s draws (its cumulative shares, divided by their last, counted
-    at or below a uniform each). For a few categories, one comparison pass each, in place of
-    numpy's binary search per draw (some ten times as long)."""
+    at or below a uniform each). For a few categories and many draws, one comparison pass each, in
+    place of numpy's binary search per draw (some ten times as long); for a few draws (a month's
+    completed projects) the search is one call, not two a category."""
     cdf = np.cumsum(np.asarray(p, dtype=float))
     cdf /= cdf[-1]
     u = rng.random(size)
-    if len(cdf) > 16:
+    if len(cdf) > 16 or size < 256:
         return cdf.searchsorted(u, side="right")
     k = np.zeros(size, dtype=np.int64)
     for bound in cdf:

@@ -412,9 +412,10 @@ class Region:
         if n == 0:
             return
         firms, use = newcomers.take(n, month)  # with their exit hazard for the year
-        firms["quota"] = use * self.energy.take_now(float(use.sum()), "new firms") / max(float(use.sum()), 1e-9)
+        asked = float(use.sum())
+        firms["quota"] = use * self.energy.take_now(asked, "new firms") / max(asked, 1e-9)
         self.pop.append(n, **firms)  # each column written once, in place
-        self.counts["births"] += n
+        self.counts.add("firm_births", n)
         self._flow("新设", "规下", n)
 
     def _exit(self, rows: np.ndarray, route: Route, *, policy: bool = False, reason: str | None = None) -> None:
