@@ -9,9 +9,9 @@ checkout's engine through calls every version has had (``load_scenario``, ``get_
 after a warm-up), ``zhenhai`` (ms a replication in a serial batch of N), ``kernel`` (the numpy
 kernel at N firms, firm-months per second, the median of three, under the allocator setting a
 replication makes) or ``model`` (five years at N firms: the second run's seconds and firm-months
-per second, the first run's peak MB). Every engine
-measurement is of the steady speed, as with numba's disk cache filled (:func:`as_with_a_filled_cache`):
-a checkout just unpacked has an empty cache, and its run would otherwise stay on numpy.
+per second, the first run's peak MB). Every engine measurement is of the steady speed, as with
+numba's disk cache filled (:func:`as_with_a_filled_cache`): a checkout just unpacked has an empty
+cache, and its run would otherwise stay on numpy.
 """
 
 from __future__ import annotations
