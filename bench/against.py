@@ -15,7 +15,10 @@ Measured, per checkout:
   ``measure.scaled``, the same rule on both checkouts): the second run in the process (firm-months per
   second) and the process's peak memory;
 - the bare vectorised kernel at the same sizes: the checkout's own monthly growth-and-exit step in
-  numpy (``vectorised_step``), firm-months per second.
+  numpy (``vectorised_step``), firm-months per second, under the allocator setting this checkout's
+  replications make (``simulation/memory.py``), whichever checkout runs it: without it, in a fresh
+  process, the kernel's temporaries are faulted in afresh and its speed flatters the model's share.
+  (A baseline from before that setting, commit 8f52a44, ran its model without it.)
 
 Printed: each figure's median over the rounds for the baseline and this checkout, with the
 median (min-max) of the pairwise ratios; then the whole model's share of each kernel (the
@@ -107,6 +110,10 @@ def main() -> None:
         ratios = [a / b for a, b in zip(after, before, strict=True)]
         print(f"{label:42} {statistics.median(before):>10.3g} {statistics.median(after):>10.3g}   "
               f"{_spread(ratios)} {unit}")
+    kernels = [m for (what, _), pairs in runs.items() if what == "kernel" for pair in pairs for m in pair]
+    if not all(m["memory_kept"] for m in kernels):
+        print("\nnote: glibc did not take the allocator setting for the kernel (another C library, or MALLOC_* or "
+              "GLIBC_TUNABLES set): the shares below flatter the model")
     print("\nthe whole model's firm-months per second as a share of the bare kernel's (medians)")
     for n in SIZES:
         if n > args.max_firms:

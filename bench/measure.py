@@ -7,8 +7,8 @@ checkout's engine through calls every version has had (``load_scenario``, ``get_
 ``with_overrides``, ``simulate``, ``run_replications``) and that checkout's own kernel
 (``bench/engine.py``'s ``vectorised_step``). WHAT is ``ningbo`` (ms a replication, the mean of N
 after a warm-up), ``zhenhai`` (ms a replication in a serial batch of N), ``kernel`` (the numpy
-kernel at N firms, firm-months per second, the median of three, under the allocator setting a
-replication makes) or ``model`` (five years at N firms: the second run's seconds and firm-months
+kernel at N firms, firm-months per second, the median of three, under the allocator setting this
+checkout's replications make; and whether glibc took it) or ``model`` (five years at N firms: the second run's seconds and firm-months
 per second, the first run's peak MB). Every engine measurement is of the steady speed, as with
 numba's disk cache filled (:func:`as_with_a_filled_cache`): a checkout just unpacked has an empty
 cache, and its run would otherwise stay on numpy.
@@ -111,17 +111,22 @@ def _checkout_engine():
     return module
 
 
-def _keep_freed_memory() -> bool:
-    """The allocator setting a replication makes (this checkout's ``simulation/memory.py``, read by
-    its path so that a checkout from before it gets it too): the kernel is set beside a model that
-    keeps its freed memory. In a fresh process without it, each of the kernel's temporaries is
-    faulted in afresh and the kernel ran at a half to two thirds of its speed, which flattered
-    the model's share of it."""
+def _memory_module():
+    """This checkout's ``simulation/memory.py``, read by its path, so that a checkout from before it
+    (or one whose own differs) runs the kernel under this checkout's setting."""
     spec = importlib.util.spec_from_file_location("_memory", Path(__file__).resolve().parents[1] / "simulation" / "memory.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.keep_freed_memory()
+    return module
+
+
+def _keep_freed_memory() -> bool:
+    """The allocator setting of a replication (this checkout's), made before the kernel is timed;
+    whether glibc took it. The kernel is set beside a model that keeps its freed memory: in a fresh
+    process without it, each of the kernel's temporaries is faulted in afresh, and at 10^5 firms the
+    kernel ran at a half to two thirds of its speed, which flattered the model's share of it."""
+    return bool(_memory_module().keep_freed_memory())
 
 
 def measure(what: str, n: int) -> dict[str, float | bool]:
@@ -152,8 +157,8 @@ def measure(what: str, n: int) -> dict[str, float | bool]:
     if what == "kernel":
         engine = _checkout_engine()
         numpy_only = {"compiled": False} if "compiled" in inspect.signature(engine.vectorised_step).parameters else {}
-        _keep_freed_memory()
-        return {"fm_s": sorted(engine.vectorised_step(n, **numpy_only) for _ in range(3))[1]}
+        kept = _keep_freed_memory()
+        return {"fm_s": sorted(engine.vectorised_step(n, **numpy_only) for _ in range(3))[1], "memory_kept": kept}
     _, again, months, peak = whole_model(n)
     return {"s": again, "fm_s": months / again, "peak_mb": peak}
 

@@ -3,8 +3,12 @@ process on a checkout give consistent figures (time, firm-months, a scaled popul
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import os
+import platform
 import subprocess
+import types
 from pathlib import Path
 
 import pytest
@@ -49,21 +53,46 @@ def test_the_kernel_is_measured(against):
     assert against.measure(against.ROOT, "kernel", 1_000)["fm_s"] > 0
 
 
-def test_the_kernel_runs_under_the_allocator_setting_a_replication_makes(monkeypatch):
-    """Set beside a model that keeps its freed memory, the kernel keeps its own: in a fresh process
-    without it, each temporary was faulted in afresh and the kernel ran at half to two thirds of its
-    speed, which flattered the model's share of it."""
-    spec = importlib.util.spec_from_file_location("bench_measure", _BENCH / "measure.py")
-    assert spec is not None and spec.loader is not None
-    measure = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(measure)
-    from simulation.memory import keep_freed_memory
+def test_the_kernel_runs_under_the_allocator_setting_a_replication_makes(against, monkeypatch):
+    """Set beside a model that keeps its freed memory, the kernel keeps its own, asked before it is
+    timed: in a fresh process without it, each temporary was faulted in afresh and the kernel ran at
+    half to two thirds of its speed, which flattered the model's share of it."""
+    measure = importlib.import_module("measure")  # bench/ is on the path (the fixture)
+    assert Path(measure._memory_module().__file__) == _BENCH.parent / "simulation" / "memory.py"
+    calls: list[str] = []
 
-    assert measure._keep_freed_memory() == keep_freed_memory()  # this checkout's setting, read by its path
-    asked = []
-    monkeypatch.setattr(measure, "_keep_freed_memory", lambda: asked.append(True))
-    monkeypatch.chdir(_BENCH.parent)
-    assert measure.measure("kernel", 1_000)["fm_s"] > 0 and asked
+    def step(n, **_):
+        calls.append("step")
+        return 1.0
+
+    monkeypatch.setattr(measure, "_keep_freed_memory", lambda: calls.append("keep") or True)
+    monkeypatch.setattr(measure, "_checkout_engine", lambda: types.SimpleNamespace(vectorised_step=step))
+    assert measure.measure("kernel", 1_000) == {"fm_s": 1.0, "memory_kept": True}
+    assert calls == ["keep", "step", "step", "step"]
+
+
+@pytest.mark.parametrize("own", [None, "def keep_freed_memory():\n    return \"the baseline's\"\n"])
+def test_a_baseline_runs_its_kernel_under_this_checkouts_allocator_setting(against, tmp_path, own):
+    """The setting is this checkout's ``simulation/memory.py``, read by its path, in the fresh process
+    against.py starts: a baseline without one (any commit before it) gets it, and a baseline's own
+    (here a stand-in that answers otherwise) is not the one asked."""
+    if subprocess.run(["git", "-C", str(_BENCH.parent), "rev-parse", "HEAD"], capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout")
+    against.unpack("HEAD", tmp_path)
+    memory = tmp_path / "simulation" / "memory.py"
+    if own is None:
+        memory.unlink()
+    else:
+        memory.write_text(own)
+    kernel = against.measure(tmp_path, "kernel", 1_000)
+    assert kernel["fm_s"] > 0 and kernel["memory_kept"] is _glibc_takes_it()
+
+
+def _glibc_takes_it() -> bool:
+    """Whether a fresh process of this environment gets the setting (glibc, no user setting)."""
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc" and not (
+        {"MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"} & set(os.environ)
+        or "malloc." in os.environ.get("GLIBC_TUNABLES", ""))
 
 
 @pytest.mark.slow
