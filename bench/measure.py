@@ -8,10 +8,10 @@ checkout's engine through calls every version has had (``load_scenario``, ``get_
 (``bench/engine.py``'s ``vectorised_step``). WHAT is ``ningbo`` (ms a replication, the mean of N
 after a warm-up), ``zhenhai`` (ms a replication in a serial batch of N), ``kernel`` (the numpy
 kernel at N firms, firm-months per second, the median of three, under the allocator setting this
-checkout's replications make; and whether glibc took it) or ``model`` (five years at N firms: the second run's seconds and firm-months
-per second, the first run's peak MB). Every engine measurement is of the steady speed, as with
-numba's disk cache filled (:func:`as_with_a_filled_cache`): a checkout just unpacked has an empty
-cache, and its run would otherwise stay on numpy.
+checkout's replications make; and whether glibc took it) or ``model`` (five years at N firms: the
+second run's seconds and firm-months per second, the first run's peak MB). Every engine measurement
+is of the steady speed, as with numba's disk cache filled (:func:`as_with_a_filled_cache`): a
+checkout just unpacked has an empty cache, and its run would otherwise stay on numpy.
 """
 
 from __future__ import annotations
@@ -102,23 +102,24 @@ def _compiled_ran() -> bool:
     return "simulation.processes.compiled" in sys.modules
 
 
-def _checkout_engine():
-    """The working directory's ``bench/engine.py`` (its own kernel), whatever checkout it is."""
-    spec = importlib.util.spec_from_file_location("checkout_engine", Path("bench") / "engine.py")
+def _module_at(path: Path, name: str):
+    """The module in the file ``path``, loaded under ``name`` (not put in ``sys.modules``)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _checkout_engine():
+    """The working directory's ``bench/engine.py`` (its own kernel), whatever checkout it is."""
+    return _module_at(Path("bench") / "engine.py", "checkout_engine")
 
 
 def _memory_module():
     """This checkout's ``simulation/memory.py``, read by its path, so that a checkout from before it
     (or one whose own differs) runs the kernel under this checkout's setting."""
-    spec = importlib.util.spec_from_file_location("_memory", Path(__file__).resolve().parents[1] / "simulation" / "memory.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _module_at(Path(__file__).resolve().parents[1] / "simulation" / "memory.py", "_memory")
 
 
 def _keep_freed_memory() -> bool:

@@ -45,10 +45,16 @@ def keep_freed_memory() -> bool:
     return _asked
 
 
+def may_ask_glibc() -> bool:
+    """Whether this process may ask: glibc on Linux, and no allocator setting of the user's in the
+    environment (read now; :func:`keep_freed_memory` keeps its first answer)."""
+    return (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+            and not any(name in os.environ for name in USER_SETTINGS)
+            and "malloc." not in os.environ.get("GLIBC_TUNABLES", ""))
+
+
 def _ask_glibc() -> bool:
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
-    if any(name in os.environ for name in USER_SETTINGS) or "malloc." in os.environ.get("GLIBC_TUNABLES", ""):
+    if not may_ask_glibc():
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
-import platform
 import subprocess
 import types
 from pathlib import Path
 
 import pytest
+
+from simulation.memory import may_ask_glibc
 
 _BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -85,14 +85,7 @@ def test_a_baseline_runs_its_kernel_under_this_checkouts_allocator_setting(again
     else:
         memory.write_text(own)
     kernel = against.measure(tmp_path, "kernel", 1_000)
-    assert kernel["fm_s"] > 0 and kernel["memory_kept"] is _glibc_takes_it()
-
-
-def _glibc_takes_it() -> bool:
-    """Whether a fresh process of this environment gets the setting (glibc, no user setting)."""
-    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc" and not (
-        {"MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"} & set(os.environ)
-        or "malloc." in os.environ.get("GLIBC_TUNABLES", ""))
+    assert kernel["fm_s"] > 0 and kernel["memory_kept"] is may_ask_glibc()  # in the child, of this environment
 
 
 @pytest.mark.slow
