@@ -19,8 +19,10 @@ and, for populations of 10^3 to 10^6 firms:
 - the Python-level calls a Zhenhai replication makes (cProfile's count): its fixed cost as a
   number that does not move with the machine's load;
 - a replication's time as a line in its firms (Zhenhai scaled to 3,000-24,000 firms): the part that
-  does not grow with them (the calendar's dates, the processes' Python and small-array numpy calls),
-  which replications stacked along an axis could share, and its share of a Zhenhai replication;
+  does not grow with them (the calendar's dates, the processes' Python and small-array numpy calls)
+  and its share of a Zhenhai replication. Replications stacked along an axis could share only the
+  part of it in passes over the population, not the events' bookkeeping (``bench/phases.py`` splits
+  the two);
 - the one-time cost of the compiled steps (numba): a first Zhenhai replication on them in a fresh
   process, compiling into an empty disk cache and then loading from it, less one on numpy alone.
 - what a compiled firm-month saves in whole Ningbo replications, and so after how many firm-months
@@ -300,8 +302,8 @@ def main() -> None:
     fixed, per_firm, r2 = fixed_cost()
     print(f"a replication, as a line in its firms (Zhenhai scaled to 3,000-24,000 firms, R² {r2:.3f}): "
           f"{fixed * 1e3:.1f} ms + {per_firm * 1e6:.2f} ms per 1,000 firms; the part that does not grow with "
-          f"the firms is {fixed / (fixed + 3_000 * per_firm):.0%} of a Zhenhai replication (what replications "
-          "stacked along an axis could share)")
+          f"the firms is {fixed / (fixed + 3_000 * per_firm):.0%} of a Zhenhai replication (bench/phases.py splits "
+          "it into passes over the population, which stacked replications could share, and the events' bookkeeping)")
     naive = naive_simpy(10_000)
     print(f"naive SimPy, one process per firm (10^4 firms): {naive / 1e6:.2f} M firm-months/s\n")
     print("kernel: the model's step alone, compiled / numpy (M firm-months/s); numpy+: the numpy step with "

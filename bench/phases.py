@@ -4,7 +4,9 @@ Each listed function is wrapped with a timer that counts its own time, less the 
 listed functions it calls (so the column adds up to the run, with what is listed nowhere in the
 last line). The timers cost about a microsecond a call: the lead steps, called most, read a little
 high. Use it to choose what to work on, and ``bench/engine.py`` (or paired timings) to show the
-effect of a change.
+effect of a change. The last line sums the steps into passes over the population (:data:`PASSES`),
+the part that replications stacked along an axis could share, and the rest: the events'
+bookkeeping and the calendar, which each replication keeps for itself.
 
 Run: ``python bench/phases.py [ningbo | zhenhai | FIRMS] [--replications N]``; FIRMS (say 1000000)
 runs Zhenhai scaled to that many firms, as ``bench/engine.py`` does. Every run is on the compiled
@@ -50,6 +52,19 @@ TIMED = (
     "simulation.processes.certificates_init:high_tech_by_value_added", "simulation.population:Population.new",
     "simulation.model:Region._base_year_snapshot",
 )
+
+# the steps that are passes over the population's columns: what replications stacked along an axis
+# could share (one call over every replication's firms for one each). Generous: a few of them
+# (certification, the campaign, land claims, the year's record) also keep books of their own. The
+# rest is the events' bookkeeping (births, exits, projects, leads, pools) and the calendar, which
+# stays one replication's at a time.
+PASSES = frozenset({
+    "Region.__init__", "initial_population", "_base_revenue", "_base_ages", "initial_certificates",
+    "ladder_certificates", "high_tech_by_value_added", "Population.new", "Region._base_year_snapshot",
+    "grade_firms", "grow_year", "month_step", "set_exit_hazard", "evolve_rd", "certification_round", "review",
+    "high_tech_round", "review_scale", "campaign", "LandMarket.file_expansions", "ration_forward",
+    "ration_rest_of_year", "Region._energy_true_up", "Region._record", "Region._roll_year", "Population.keep",
+})
 
 
 class Timers:
@@ -138,6 +153,9 @@ def main() -> None:
         print(f"{ms:>8.2f} {ms / (per_run * 1e3):>6.1%} {timers.calls[label] / args.replications:>7.0f}  {label}")
     rest = (per_run - listed) * 1e3
     print(f"{rest:>8.2f} {rest / (per_run * 1e3):>6.1%} {'':>7}  the rest: the calendar (SimPy), lines not listed")
+    passes = sum(seconds for label, seconds in timers.seconds.items() if label in PASSES) / args.replications * 1e3
+    print(f"\npasses over the population (what stacked replications could share, at most): {passes:.1f} ms "
+          f"({passes / (per_run * 1e3):.0%}); the events' bookkeeping and the calendar: {per_run * 1e3 - passes:.1f} ms")
 
 
 if __name__ == "__main__":
