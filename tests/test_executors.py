@@ -46,6 +46,34 @@ def test_dask_local_cluster_gives_the_same_numbers():
     assert [got[i] for i in range(len(TASKS))] == [draw(t) for t in TASKS]
 
 
+class Unpickled:
+    """A task function that tells how often it had been unpickled in the process that ran a task
+    (each copy counts itself as it is rebuilt)."""
+
+    rebuilt = 0  # in this process
+
+    def __init__(self) -> None:
+        self.state = "kept"  # some state, so that unpickling calls __setstate__
+
+    def __call__(self, task: tuple[int, int]) -> tuple[int, float]:
+        return Unpickled.rebuilt, draw(task)
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+        Unpickled.rebuilt += 1
+
+
+def test_a_process_pool_hands_each_worker_the_function_once():
+    """A map's function (a fit's holds a whole scenario) is unpickled once in each worker and kept
+    for its other tasks, not rebuilt from every task; each task's number is the serial one."""
+    fn = Unpickled()
+    with ProcessExecutor(2) as executor:
+        got = dict(executor.imap_unordered(fn, TASKS))
+        again = dict(executor.imap_unordered(fn, TASKS[:4]))  # the same function, a later map: kept
+    assert [got[i][1] for i in range(len(TASKS))] == [draw(t) for t in TASKS]
+    assert {rebuilt for rebuilt, _ in [*got.values(), *again.values()]} == {1}  # in every worker that ran one
+
+
 def test_make_executor_choices():
     assert isinstance(make_executor(workers=1), SerialExecutor)
     pool = make_executor(workers=2)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
@@ -91,10 +92,11 @@ class ProcessExecutor(Executor):
         pending: dict = {}
         queue = deque(enumerate(tasks))
         window = 2 * self.workers
+        shipped = _Shipped(fn)
         while queue or pending:
             while queue and len(pending) < window:
                 i, task = queue.popleft()
-                pending[self._pool.submit(fn, task)] = i
+                pending[self._pool.submit(shipped, task)] = i
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield pending.pop(future), future.result()
@@ -103,6 +105,37 @@ class ProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+class _Shipped:
+    """A task function pickled once, here, for every task of a map. A worker unpickles it at its
+    first task and keeps it for the next (:func:`_received`), as Dask's workers keep a function: a
+    fit's or a sweep's function holds a whole scenario, which each task would otherwise carry and
+    rebuild. The function is then one object across a worker's tasks, as in a serial run."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, fn: Callable) -> None:
+        self.blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __reduce__(self):
+        return _received, (self.blob,)
+
+
+_RECEIVED: OrderedDict[bytes, Callable] = OrderedDict()  # in a worker: the functions of its latest maps
+_RECEIVED_KEPT = 4
+
+
+def _received(blob: bytes) -> Callable:
+    """The function pickled as ``blob``: unpickled at its first task in this process, then kept."""
+    fn = _RECEIVED.get(blob)
+    if fn is None:
+        fn = _RECEIVED[blob] = pickle.loads(blob)
+        while len(_RECEIVED) > _RECEIVED_KEPT:
+            _RECEIVED.popitem(last=False)
+    else:
+        _RECEIVED.move_to_end(blob)
+    return fn
 
 
 class DaskExecutor(Executor):
