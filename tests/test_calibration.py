@@ -137,6 +137,34 @@ def test_common_random_numbers_do_not_depend_on_workers(setup):
     assert not np.allclose(reps[0], reps[1])  # replications differ; vectors share them
 
 
+def test_a_vectors_scenario_is_validated_once_for_its_replications(setup, monkeypatch):
+    """A vector's replications share one validated scenario (validation takes a fifth as long as a
+    run), with the moments each replication gives on a scenario of its own; another vector, or the
+    same one in another fit, gets its own."""
+    from simulation.calibration import objective
+
+    cal = load_calibration(setup)
+    built: list[list[float]] = []
+    real = objective.scenario_at
+
+    def counted(scenario, parameters, theta):
+        built.append(list(theta))
+        return real(scenario, parameters, theta)
+
+    monkeypatch.setattr(objective, "scenario_at", counted)
+    thetas = [[4.0, 150.0], [5.0, 150.0]]
+    shared = np.vstack([Evaluator(cal, workers=1).moments(theta) for theta in thetas])
+    assert built == thetas  # once each, for its 6 replications
+    keys = list(zip(cal.targets["indicator"], cal.targets["year"].astype(int)))
+    own = np.vstack([objective.simulate_moments(real(cal.scenario, cal.spec.parameters, theta), keys,
+                                                task_seed(cal.spec.seed, 0, r))
+                     for theta in thetas for r in range(cal.spec.replications)])
+    np.testing.assert_array_equal(shared, own)
+    other = load_calibration(setup)  # the same vector in another fit: its scenario is another object
+    Evaluator(other, workers=1).moments(thetas[0])
+    assert len(built) == 3
+
+
 @pytest.mark.slow
 def test_a_dask_cluster_gives_the_serial_loss(setup):
     from simulation.experiments.executors import DaskExecutor

@@ -55,18 +55,42 @@ def simulate_moments(
     scenario: Scenario, keys: Sequence[tuple[str, int]], seed: np.random.SeedSequence,
 ) -> np.ndarray:
     """One replication's values of the observed (indicator, year) moments; money at current prices,
-    as it is observed (the model's own indicators are at base-year prices)."""
+    as it is observed (the model's own indicators are at base-year prices). Only the observed
+    indicators' rows are priced and looked up (a run has some hundred indicators a year)."""
     from ..targets import money_at_current_prices
 
-    ind = money_at_current_prices(simulate(scenario, seed).indicators, scenario)
-    table = ind.set_index(["indicator", "year"])["value"]
-    return np.array([float(table.get(key, np.nan)) for key in keys])
+    indicators = simulate(scenario, seed).indicators
+    observed = indicators[indicators["indicator"].isin({name for name, _ in keys})]
+    ind = money_at_current_prices(observed, scenario)
+    values = dict(zip(zip(ind["indicator"], ind["year"].tolist()), ind["value"].tolist()))
+    return np.array([float(values.get(key, np.nan)) for key in keys])
 
 
 def moments_run(scenario: Scenario, parameters, keys, root: int, task) -> np.ndarray:
     """One task of a fit, ``(theta, point, replication)``: that replication's moments at ``theta``."""
     theta, point, replication = task
-    return simulate_moments(scenario_at(scenario, parameters, theta), keys, task_seed(root, point, replication))
+    return simulate_moments(_fitted(scenario, parameters, theta), keys, task_seed(root, point, replication))
+
+
+# the scenarios at the latest vectors in this process: (scenario, parameters, vector's key, the scenario
+# at it). A vector's replications are tasks of one function (in a worker too: executors hand a map's
+# function over once), so its scenario and parameters are the same objects from task to task; held
+# here, their ids cannot pass to other objects.
+_FITTED: list[tuple[Scenario, Sequence[FitParameter], str, Scenario]] = []
+_FITTED_KEPT = 4
+
+
+def _fitted(scenario: Scenario, parameters: Sequence[FitParameter], theta: ArrayLike) -> Scenario:
+    """:func:`scenario_at`, validated once for a vector's replications, not once each (it takes a
+    fifth as long as a Zhenhai replication)."""
+    key = _key(theta)
+    for base, fitted_parameters, at, fitted in _FITTED:
+        if base is scenario and fitted_parameters is parameters and at == key:
+            return fitted
+    fitted = scenario_at(scenario, parameters, theta)
+    _FITTED.append((scenario, parameters, key, fitted))
+    del _FITTED[:-_FITTED_KEPT]
+    return fitted
 
 
 def run_tasks(cal: Calibration, tasks: list[tuple], *, workers, progress: bool, desc: str, bar=None) -> list[np.ndarray]:
