@@ -66,6 +66,33 @@ def test_unreadable_files_are_refused(tmp_path, content, words):
         load_scenario(path)
 
 
+def test_every_shipped_yaml_file_reads_as_the_pure_python_safe_loader_reads_it():
+    """The strict loader parses with libyaml where PyYAML has it: every scenario, variant, sweep and
+    calibration file shipped gives the same values, of the same types, as PyYAML's own safe loader."""
+    from pathlib import Path
+
+    import yaml
+
+    from simulation.loader import read_yaml
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted([*root.glob("scenarios/**/*.yaml"), *root.glob("calibration/**/*.yaml")])
+    assert len(files) >= 20
+    for path in files:
+        plain = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        assert repr(read_yaml(path)) == repr(plain), path
+
+
+@pytest.mark.parametrize("content, line, column", [
+    ("a: 1\nb: [1, 2\nc: }\n", 3, 2), ("a: 1\n\tb: 2\n", 2, 1), ("a: 'open\n", 2, 1),
+])
+def test_a_yaml_error_names_its_line_and_column(tmp_path, content, line, column):
+    path = tmp_path / "s.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=f"not valid YAML \\(line {line}, column {column}\\)"):
+        load_scenario(path)
+
+
 def test_cli_prints_one_line_and_exits_2(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(TEXT.replace("close_share: {value: 0.5", "close_share: {value: 1.5", 1), encoding="utf-8")
