@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import io
 from .experiments.replicate import RunResult, run_replications
@@ -153,7 +152,7 @@ def write_compare(comparison: Comparison, out: str | Path, *, files: Sequence[st
     for run, name in zip(comparison.runs, comparison.names):
         io.write_parquet(out / "runs" / f"{name}.parquet", run.indicators)
         io.write_text(out / "runs" / f"{name}.yaml",
-                      yaml.safe_dump(run.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+                      io.yaml_text(run.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
     io.write_json(out / "manifest.json", {
         "kind": "compare",
         "scenarios": [{"name": n, "file": f, "hash": scenario_hash(r.scenario)}
