@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from . import io
 from .experiments.replicate import RunResult, run_replications
@@ -152,7 +153,7 @@ def write_compare(comparison: Comparison, out: str | Path, *, files: Sequence[st
     for run, name in zip(comparison.runs, comparison.names):
         io.write_parquet(out / "runs" / f"{name}.parquet", run.indicators)
         io.write_text(out / "runs" / f"{name}.yaml",
-                      io.yaml_text(run.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+                      yaml.safe_dump(run.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
     io.write_json(out / "manifest.json", {
         "kind": "compare",
         "scenarios": [{"name": n, "file": f, "hash": scenario_hash(r.scenario)}

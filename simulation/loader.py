@@ -42,8 +42,9 @@ ALLOWED_ROOTS: list[Path] = []
 _PROJECT_MARKERS = (".git", "pyproject.toml")
 
 
-# libyaml's parser where PyYAML was built with it (its wheels are): the same nodes, marks and safe
-# construction, parsed ~6 times as fast (a shipped scenario in ~20 ms, not ~120)
+# libyaml's parser where PyYAML was built with it (its wheels are): for valid YAML the same nodes,
+# marks and safe construction, parsed ~6 times as fast (a shipped scenario in ~20 ms, not ~120). It
+# words some errors otherwise, and takes tabs as separation where PyYAML's own scanner refuses them.
 _SAFE_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 
@@ -71,27 +72,62 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     documents nested or expanded beyond the limits, and repeated keys."""
     path = Path(path)
     text = _read_bounded(path)
-    loader = _StrictLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is not None:
-            _check_shape(node, path)
-        data = loader.construct_document(node) if node is not None else None
+        _refuse_deep(text, path)
+        data = _load(text, path)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: where, from its offset
+        line, column = _line_and_column(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise InputError(f"not valid YAML (line {line}, column {column}): {exc.reason} (U+{code:04X})",
+                         file=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise InputError(f"not valid YAML{where}: {getattr(exc, 'problem', None) or 'unreadable'}", file=str(path)) from None
     except RecursionError:
         raise InputError(f"nested too deeply (at most {MAX_DEPTH} levels)", file=str(path)) from None
-    except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
-        raise InputError("holds a number too long to read", file=str(path)) from None
-    finally:
-        loader.dispose()
+    except ValueError as exc:
+        if "digits" in str(exc):  # an integer of thousands of digits (Python refuses to convert it)
+            raise InputError("holds a number too long to read", file=str(path)) from None
+        raise InputError(f"holds a value YAML cannot read ({exc})", file=str(path)) from None  # a date 2021-13-45
     if data is None:
         raise InputError("the file is empty", file=str(path))
     if not isinstance(data, dict):
         raise InputError("the top level must be a mapping of keys to values", file=str(path))
     return data
+
+
+def _load(text: str, path: Path) -> Any:
+    """The document of ``text`` by the strict loader, its shape checked before it is constructed."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _check_shape(node, path)
+        return loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _refuse_deep(text: str, path: Path) -> None:
+    """Refuse a document whose collections nest more than MAX_DEPTH deep, from the parser's events,
+    before it is composed: libyaml composes recursively on the C stack, and some 30,000 levels (a
+    60 kB file) crash the process. :func:`_check_shape` refuses whatever this does, and more."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise InputError(f"nested more than {MAX_DEPTH} levels deep (line {line})", file=str(path))
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of the character at ``offset`` of ``text``."""
+    start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - start + 1
 
 
 def _read_bounded(path: Path) -> str:

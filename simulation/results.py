@@ -26,7 +26,7 @@ def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None =
     io.write_parquet(out / "indicators.parquet", result.indicators)
     io.write_parquet(out / "flows.parquet", result.flows)
     io.write_csv(out / "targets.csv", result.targets[TARGET_COLUMNS])
-    io.write_text(out / "scenario.yaml", io.yaml_text(result.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+    io.write_text(out / "scenario.yaml", yaml.safe_dump(result.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
     io.write_json(out / "manifest.json", {
         "kind": "run",
         "scenario": result.scenario.name,

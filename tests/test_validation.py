@@ -76,6 +76,22 @@ def test_a_yaml_error_names_its_line_and_column(tmp_path, content, line, column)
         load_scenario(path)
 
 
+@pytest.mark.parametrize("text, words", [
+    ("notes: " + "[" * 100_000 + "]" * 100_000 + "\n", "nested more than 40 levels deep (line 1)"),
+    ("- " * 50_000 + "x\n", "nested more than 40 levels deep (line 1)"),
+    ("name: x\x07\n", "not valid YAML (line 1, column 8)"),
+    ("a: 2021-13-45\n", "holds a value YAML cannot read (month must be in 1..12)"),
+], ids=["deep flow", "deep block", "control character", "impossible date"])
+def test_a_hostile_or_odd_file_is_refused_in_one_line(tmp_path, text, words):
+    """In a process of its own: libyaml composes recursively, and a file nested some 30,000 deep
+    would crash the process, not be refused."""
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "simulation", "validate", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr[-300:]
+    assert words in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_cli_prints_one_line_and_exits_2(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(TEXT.replace("close_share: {value: 0.5", "close_share: {value: 1.5", 1), encoding="utf-8")

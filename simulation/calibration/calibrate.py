@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from .. import io
 from ..experiments.executors import Executor, make_executor
@@ -180,7 +181,7 @@ def write_parameters(result: Calibrated, path: str | Path, *, spec_label: str | 
     header = (f"# Calibrated parameters ({result.fit.method}) from {spec_label or result.cal.file}.\n"
               "# A partial scenario: it extends the calibrated scenario and overrides only the fitted paths;\n"
               "# run it directly, or name it in another scenario's extends:.\n")
-    io.write_text(path, header + io.yaml_text(mapping, allow_unicode=True, sort_keys=False, width=140))
+    io.write_text(path, header + yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False, width=140))
     return path
 
 

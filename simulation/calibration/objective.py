@@ -72,23 +72,23 @@ def moments_run(scenario: Scenario, parameters, keys, root: int, task) -> np.nda
     return simulate_moments(_fitted(scenario, parameters, theta), keys, task_seed(root, point, replication))
 
 
-# the scenarios at the latest vectors in this process: (scenario, parameters, vector's key, the scenario
-# at it). A vector's replications are tasks of one function (in a worker too: executors hand a map's
-# function over once), so its scenario and parameters are the same objects from task to task; held
-# here, their ids cannot pass to other objects.
+# the scenarios at the latest vectors in this process: (base scenario, parameters, vector's key, the
+# scenario at it). A vector's replications are tasks of one function (in a worker too: executors hand
+# a map's function over once), so its scenario and parameters are the same objects from task to task;
+# held here, their ids cannot pass to other objects. The last few stay alive after a fit (small).
 _FITTED: list[tuple[Scenario, Sequence[FitParameter], str, Scenario]] = []
 _FITTED_KEPT = 4
 
 
 def _fitted(scenario: Scenario, parameters: Sequence[FitParameter], theta: ArrayLike) -> Scenario:
     """:func:`scenario_at`, validated once for a vector's replications, not once each (it takes a
-    fifth as long as a Zhenhai replication)."""
-    key = _key(theta)
-    for base, fitted_parameters, at, fitted in _FITTED:
-        if base is scenario and fitted_parameters is parameters and at == key:
+    tenth to a fifth as long as a Zhenhai replication)."""
+    theta_key = _key(theta)
+    for held_scenario, held_parameters, held_key, fitted in _FITTED:
+        if held_scenario is scenario and held_parameters is parameters and held_key == theta_key:
             return fitted
     fitted = scenario_at(scenario, parameters, theta)
-    _FITTED.append((scenario, parameters, key, fitted))
+    _FITTED.append((scenario, parameters, theta_key, fitted))
     del _FITTED[:-_FITTED_KEPT]
     return fitted
 

@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.special import expit
 
-from ..io import write_text, yaml_text
+from ..io import write_text
 from ..loader import read_yaml
 from .calibrate import _nest
 from .shocks import REGIONS, growth_series, pool
@@ -129,7 +130,7 @@ def pooled_scenario(table: pd.DataFrame, region: str, scenario_file: str | Path,
         _nest(mapping, str(row.path).split("."), {"value": round(float(row.pooled), 4), "source": note})
     header = (f"# Pooled behaviour parameters for {region}: the regions' calibrations combined by partial pooling.\n"
               "# A partial scenario: run it directly, or name it in another scenario's extends:.\n")
-    write_text(out, header + yaml_text(mapping, allow_unicode=True, sort_keys=False, width=140))
+    write_text(out, header + yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False, width=140))
     return out
 
 
