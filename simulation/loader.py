@@ -118,10 +118,16 @@ def _refuse_deep(text: str, path: Path) -> None:
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1 if event.start_mark else "?"
-                raise InputError(f"nested more than {MAX_DEPTH} levels deep (line {line})", file=str(path))
+                raise _too_deep(event.start_mark, path)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
+
+
+def _too_deep(mark: Any, path: Path) -> InputError:
+    """The refusal of a document nested more than MAX_DEPTH deep, at ``mark`` (a parser event's or a
+    node's start, or None)."""
+    line = mark.line + 1 if mark else "?"
+    return InputError(f"nested more than {MAX_DEPTH} levels deep (line {line})", file=str(path))
 
 
 def _line_and_column(text: str, offset: int) -> tuple[int, int]:
@@ -172,8 +178,7 @@ def _check_shape(root: yaml.Node, path: Path) -> None:
         if count > MAX_NODES:
             raise InputError(f"expands to more than {MAX_NODES:,} values (nested YAML aliases?)", file=str(path))
         if depth > MAX_DEPTH:
-            line = node.start_mark.line + 1 if node.start_mark else "?"
-            raise InputError(f"nested more than {MAX_DEPTH} levels deep (line {line})", file=str(path))
+            raise _too_deep(node.start_mark, path)
         if isinstance(node, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in node.value)
         elif isinstance(node, yaml.MappingNode):

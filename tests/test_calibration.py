@@ -138,8 +138,8 @@ def test_common_random_numbers_do_not_depend_on_workers(setup):
 
 
 def test_a_vectors_scenario_is_validated_once_for_its_replications(setup, monkeypatch):
-    """A vector's replications share one validated scenario (validation takes a fifth as long as a
-    run), with the moments each replication gives on a scenario of its own; another vector, or the
+    """A vector's replications share one validated scenario (validation takes a tenth to a fifth as
+    long as a run), with the moments each replication gives on a scenario of its own; another vector, or the
     same one in another fit, gets its own."""
     from simulation.calibration import objective
 
