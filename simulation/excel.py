@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
-from .io import atomic_path, check_results_folder
+from .io import atomic_path, check_derived_folder, check_finished, check_results_folder
 
 ENCODING = "utf-8-sig"  # UTF-8 with BOM
 
@@ -21,7 +21,8 @@ ENCODING = "utf-8-sig"  # UTF-8 with BOM
 def export_for_excel(folder: str | Path, out: str | Path, *, max_rows: int = 1_048_575) -> tuple[list[Path], list[tuple[Path, int]]]:
     """Write every table of ``folder`` as a BOM-marked CSV under ``out``; return (written, skipped)."""
     folder, out = Path(folder), Path(out)
-    check_results_folder(folder)  # a damaged folder is named before anything is written
+    check_finished(folder, check_results_folder(folder))  # a damaged or unfinished folder is named before anything is written
+    check_derived_folder(out, folder)  # never into other results (nor into the folder itself)
     tables = [path for path in sorted(folder.rglob("*")) if path.suffix in (".csv", ".parquet")
               and out not in path.parents and not path.name.startswith(".")]
     csvs = {path: _read_csv(path, folder) for path in tables if path.suffix == ".csv"}  # all read before any is written

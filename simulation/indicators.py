@@ -326,6 +326,22 @@ def _waiting(s: Snapshot) -> float:
 
 
 INDICATORS: dict[str, Indicator] = {ind.name: ind for ind in _DECLARED}
+
+
+def value_range(name: str, measure: str = "level") -> tuple[float, float, str]:
+    """The values ``name`` can take when read as ``measure`` (see :class:`~simulation.scenario.Target`),
+    and the reason, for refusing a target no run could meet or miss: a share (a % that is not a
+    growth rate) lies within 0-100, a growth rate and an average growth (``cagr``) at or above -100,
+    a count or a level (any other unit) and a sum of them at or above 0."""
+    unit = INDICATORS[name].unit
+    growth = unit == "%" and name.endswith("_growth")
+    if measure == "cagr" or measure == "level" and growth:
+        return -100.0, math.inf, "a growth rate, at least -100 %"
+    if unit == "%" and not growth:
+        return (0.0, 100.0, "a share, 0-100 %") if measure == "level" else (0.0, math.inf, "a sum of shares, at least 0")
+    if growth:
+        return -math.inf, math.inf, "a sum of growth rates"
+    return 0.0, math.inf, f"a count or level, at least 0 {unit}"
 # each indicator in turn: what a plain one reads (None: its formula), and its formula
 _PLAN = tuple((name, _READS.get(name), ind.formula) for name, ind in INDICATORS.items())
 

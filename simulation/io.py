@@ -216,6 +216,9 @@ def _held_kind(held: dict | None) -> str | None:
     return f"{kind} ({name})" if kind and isinstance(name, str) else (str(kind) if kind else None)
 
 
+# the kinds of results folder the tool writes (a manifest's ``kind``)
+KINDS = ("run", "compare", "explain", "sweep", "sensitivity-sobol", "sensitivity-morris", "calibrate")
+
 # keys a reader of each kind of folder relies on
 _MANIFEST_KEYS = {
     "run": ("scenario", "seed", "replications"),
@@ -244,6 +247,9 @@ def check_results_folder(folder: str | Path, *, require_manifest: bool = True) -
         raise InputError("damaged results folder: manifest.json is not readable JSON", file=str(folder)) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("kind"), str):
         raise InputError("damaged results folder: manifest.json has no kind", file=str(folder))
+    if manifest["kind"] not in KINDS:
+        raise InputError(f"unknown result kind {manifest['kind']!r} (this version writes {', '.join(KINDS)})",
+                         file=str(path), field="kind")
     kind = manifest["kind"].split("-")[0]
     missing = [k for k in _MANIFEST_KEYS.get(kind, ()) if k not in manifest]
     if missing and manifest.get("status") != "running":
@@ -252,6 +258,8 @@ def check_results_folder(folder: str | Path, *, require_manifest: bool = True) -
         if not part.name.startswith(".") and not parquet_is_whole(part):
             raise InputError(f"damaged results folder: {part.relative_to(folder)} is truncated or not parquet",
                              file=str(folder))
+    if manifest.get("status") != "running":
+        _check_tables(folder, kind, manifest)
     if (folder / "scenario.yaml").is_file():
         from .loader import read_yaml, validate
 
@@ -260,6 +268,82 @@ def check_results_folder(folder: str | Path, *, require_manifest: bool = True) -
         except InputError as exc:
             raise InputError(f"damaged results folder: scenario.yaml does not load ({exc})", file=str(folder)) from None
     return manifest
+
+
+# the tables each kind of folder is read through: the columns their readers index (a folder written
+# by another version of the tool, or edited by hand, may lack them), and whether the table must be there
+_TABLES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
+    "run": {"scenario.yaml": ((), True),
+            "indicators.parquet": (("replication", "year", "indicator", "value"), True),
+            "flows.parquet": (("replication", "year", "source", "target", "count"), True),
+            "targets.csv": (("indicator", "year", "op", "target", "p_met", "median", "p10", "p90", "modelled"), True)},
+    "compare": {"compare_targets.csv": (("indicator", "year", "op", "target", "scenario", "p_met"), True),
+                "compare_indicators.parquet": (("indicator", "year", "scenario", "median", "p10", "p90"), True)},
+    "sweep": {"design.parquet": (("point",), True),
+              "attainment.parquet": (("point", "target", "indicator", "year", "p_met", "median", "p10", "p90"), False)},
+}
+_TABLES["sensitivity"] = {"design.parquet": _TABLES["sweep"]["design.parquet"]}
+
+
+def _check_tables(folder: Path, kind: str, manifest: dict) -> None:
+    """Refuse a finished folder whose tables lack a column their readers index (or a table they
+    need): a folder of another version, or edited by hand, named as such rather than failing
+    somewhere inside a figure. A design also holds a column per factor its spec names."""
+    for name, (columns, required) in _TABLES.get(kind, {}).items():
+        path = folder / name
+        if not path.is_file():
+            if required:
+                raise InputError(f"damaged results folder: {name} is missing", file=str(folder))
+            continue
+        wanted = list(columns)  # none: the file need only be there
+        if name == "design.parquet":
+            spec = manifest.get("spec")
+            factors = spec.get("factors") if isinstance(spec, dict) else None
+            wanted += [f["name"] for f in factors or [] if isinstance(f, dict) and isinstance(f.get("name"), str)]
+        held = _columns(path) if wanted else []
+        missing = [c for c in wanted if c not in held]
+        if missing:
+            raise InputError(f"damaged results folder (or written by another version): {name} has no column "
+                             f"{', '.join(missing)}", file=str(folder))
+
+
+def _columns(path: Path) -> list[str]:
+    """A table's column names, read from its header (CSV) or schema (parquet) only."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    try:
+        return list(pd.read_csv(path, nrows=0).columns)
+    except (ValueError, UnicodeDecodeError):  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise InputError(f"damaged results folder: {path.name} does not read as CSV", file=str(path.parent)) from None
+
+
+def check_derived_folder(out: str | Path, results: str | Path) -> Path:
+    """Refuse an output folder for files derived from the results folder ``results`` (Excel copies,
+    a discovery) that would write into other results: ``results`` itself or a folder holding it,
+    a folder inside another results folder (one with a manifest), a file, or a path under a file.
+    Inside ``results`` (its default place) is fine. Nothing is written."""
+    if not str(out).strip():
+        raise InputError("is empty; give an output folder", field="--out")
+    out, results = Path(out), Path(results).resolve()
+    for place in (out, *out.parents):
+        if place.exists() and not place.is_dir():
+            why = "exists and is not a folder" if place == out else f"is under {place}, which is a file, not a folder"
+            raise InputError(why, file=str(out), field="--out")
+    resolved = out.resolve()
+    if resolved == results or resolved in results.parents:
+        raise InputError(f"is {'the results folder' if resolved == results else 'a folder holding the results folder'} "
+                         f"{results}; give a folder of its own (or leave --out out)", file=str(out), field="--out")
+    for place in (resolved, *resolved.parents):
+        if place == results:
+            return out
+        held = _manifest(place)
+        if held is not None:
+            what = _held_kind(held) or "other"
+            raise InputError(f"{'holds' if place == resolved else f'is inside {place}, which holds'} {what} results; "
+                             "choose a folder of its own rather than write into them", file=str(out), field="--out")
+    return out
 
 
 def check_finished(folder: str | Path, manifest: dict | None) -> None:
@@ -285,6 +369,9 @@ def parquet_is_whole(path: str | Path) -> bool:
         return False
 
 
+YEARS = (1949, 2100)  # the years an observed series may name
+
+
 def read_numeric_table(path: str | Path, columns) -> pd.DataFrame:
     """A CSV of observed data with the given ``columns``, its ``year`` whole and ``value`` finite;
     anything else is one :class:`InputError` naming the file, the column and the line."""
@@ -300,7 +387,14 @@ def read_numeric_table(path: str | Path, columns) -> pd.DataFrame:
         bad = ~np.isfinite(numbers)
         if bad.any():
             row = int(bad.idxmax())
-            raise InputError(f"{frame[column].iloc[row]!r} is not a number (line {row + 2})", file=str(path), field=column)
+            raw = frame[column].iloc[row]
+            what = "is empty" if pd.isna(raw) else f"{raw!r} is not a number" if isinstance(raw, str) else f"{raw} is not a finite number"
+            raise InputError(f"{what} (line {row + 2})", file=str(path), field=column)
+        if column == "year":  # a calendar year, whole (a fraction or a stray digit is a typo, never rounded)
+            bad = (numbers != np.round(numbers)) | (numbers < YEARS[0]) | (numbers > YEARS[1])
+            if bad.any():
+                row = int(bad.idxmax())
+                raise InputError(f"{frame[column].iloc[row]} is not a year from {YEARS[0]} to {YEARS[1]} (line {row + 2})",
+                                 file=str(path), field=column)
         frame[column] = numbers.astype(int) if column == "year" else numbers.astype(float)
     return frame
-

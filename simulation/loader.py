@@ -28,7 +28,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import InputError, nearest
-from .indicators import INDICATORS, is_money
+from .indicators import INDICATORS, is_money, value_range
 from .paths import model_class
 from .scenario import Scenario
 
@@ -443,6 +443,11 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
             if target.unit != expected:
                 raise InputError(f"unit is {target.unit!r}, but {target.indicator!r} ({target.measure}) is in {expected!r}",
                                  file=file, field=f"targets.{i}.unit")
+        low, high, what = value_range(target.indicator, target.measure)
+        assert target.value is not None  # the Target validator requires one when modelled
+        if not low <= target.value <= high:
+            raise InputError(f"{target.value:g} is outside what {target.indicator!r} ({target.measure}) can take: {what}",
+                             file=file, field=f"targets.{i}.value")
     check_rules(scenario, file=file)
     return scenario
 
@@ -578,7 +583,13 @@ def _as_input_error(exc: ValidationError, file: str, model: type | None = None) 
         elif error["type"] == "missing":
             message = "required field is missing"
         elif field.endswith(".value") and error["type"] in ("float_parsing", "float_type", "int_type", "dict_type"):
-            message = "must be a number, or a mapping of year to number"
+            message = "must be a number" + ("" if field.startswith("targets.") else ", or a mapping of year to number")
+            if isinstance(error.get("input"), str) and _reads_as_number(error["input"]):  # YAML 1.1 reads 3e4 as text
+                message += f" ({error['input']!r} is text to YAML: write 30000 or 3.0e+4, with a dot and a sign)"
+        elif error["type"] == "model_type" and "instance of Quantity" in message:
+            message = "must be a cited quantity: {value: …, source: …} (or assume: … with the reason in place of source)"
+        elif error["type"] == "model_type":
+            message = "must be a mapping of this section's fields (upgrade-sim schema describes them)"
         named = _NAMED.match(message) if error["type"] == "value_error" else None
         if named:  # "points: a sobol design needs..." from a model's own check: name the field itself
             field, message = ".".join(p for p in (field, named[1]) if p), named[2]
@@ -588,6 +599,14 @@ def _as_input_error(exc: ValidationError, file: str, model: type | None = None) 
     more = len(problems) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return InputError(problems[field][1].splitlines()[0] + suffix, file=file, field=field or None)
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _keys_at(model: type, path: list[str]) -> list[str]:

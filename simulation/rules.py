@@ -28,6 +28,11 @@ POSITIVE = (
 )
 
 
+# the parts of the scenario the rules below set against each other (beyond POSITIVE's one number each)
+CROSS_FIELD = ("population.above_scale.count", "population.above_scale.output", "population.large_firms",
+               "parameters.statistics.above_scale_threshold")
+
+
 def check_rules(scenario: Scenario, *, file: str) -> None:
     """Raise one :class:`InputError` for the first rule ``scenario`` breaks."""
     for path in POSITIVE:

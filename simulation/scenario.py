@@ -536,14 +536,17 @@ class Target(Strict):
         return self
 
 
+LAST_YEAR = 2100  # the last year a scenario may run to
+
+
 class Scenario(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
     region: str
     region_en: str = Field(pattern=r"^[A-Za-z][A-Za-z .,'()-]{0,79}$")  # a label ("Zhenhai district, Ningbo"), never a path
     document: str
-    base_year: int = Field(ge=1990, le=2100)
-    end_year: int = Field(ge=1990, le=2100)
+    base_year: int = Field(ge=1990, le=LAST_YEAR)
+    end_year: int = Field(ge=1990, le=LAST_YEAR)
     notes: str | None = None
     population: Population
     levers: Levers

@@ -183,15 +183,80 @@ def _calibrate_parameters_folder(tmp: Path) -> tuple[list[str], str]:
     return _calibration(tmp, {}) + ["--parameters", str(tmp / "folder")], "--parameters"
 
 
-def _run_folder(tmp: Path, damage: Callable[[Path], object], command: str = "report") -> tuple[list[str], str]:
-    folder = tmp / "done"
+def _whole_run(folder: Path, scenario: str = "s") -> Path:
+    """A run folder with every file a run writes (one row each): what the damages below start from."""
     folder.mkdir()
     pd.DataFrame({"replication": [0], "year": [2021], "indicator": ["x"], "value": [1.0]}).to_parquet(
         folder / "indicators.parquet")
-    (folder / "manifest.json").write_text(json.dumps({"kind": "run", "scenario": "s", "seed": 0, "replications": 1}))
+    pd.DataFrame({"replication": [0], "year": [2021], "source": ["规下"], "target": ["规上"], "count": [1]}).to_parquet(
+        folder / "flows.parquet")
+    pd.DataFrame([{"indicator": "x", "year": 2021, "op": ">=", "target": 1.0, "p_met": 1.0, "median": 1.0,
+                   "p10": 1.0, "p90": 1.0, "modelled": True}]).to_csv(folder / "targets.csv", index=False)
+    (folder / "manifest.json").write_text(json.dumps({"kind": "run", "scenario": scenario, "seed": 0, "replications": 1}))
     (folder / "scenario.yaml").write_text(ZHENHAI.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
+def _run_folder(tmp: Path, damage: Callable[[Path], object], command: str = "report",
+                names: str = "damaged results folder") -> tuple[list[str], str]:
+    folder = _whole_run(tmp / "done")
     damage(folder)
-    return [command, str(folder)], "damaged results folder"
+    return [command, str(folder)], names
+
+
+def _rename_column(folder: Path) -> None:
+    table = pd.read_parquet(folder / "indicators.parquet").rename(columns={"indicator": "name"})
+    table.to_parquet(folder / "indicators.parquet")
+
+
+def _export(tmp: Path, into: Callable[[Path, Path], Path], names: str, command: str = "excel") -> tuple[list[str], str]:
+    """``excel`` (or ``discover``) of a finished folder into the output folder ``into(tmp, folder)`` names."""
+    if command == "excel":
+        folder = _whole_run(tmp / "done")
+        args = ["excel", str(folder)]
+    else:
+        args = _discover(tmp, "tax_per_mu@2025")[:-2]  # less its -o
+        folder = Path(args[1])
+    return [*args, "-o", str(into(tmp, folder))], names
+
+
+def _another_run(tmp: Path, folder: Path) -> Path:
+    return _whole_run(tmp / "other", scenario="other")
+
+
+def _a_file(tmp: Path) -> Path:
+    (tmp / "notes.txt").write_text("keep me")
+    return tmp / "notes.txt"
+
+
+def _under_a_file(tmp: Path, folder: Path) -> Path:
+    return _a_file(tmp) / "excel"
+
+
+def _unfinished(tmp: Path) -> tuple[list[str], str]:
+    args = _discover(tmp, "tax_per_mu@2025")
+    manifest = json.loads((tmp / "store" / "manifest.json").read_text())
+    (tmp / "store" / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
+    return ["excel", args[1], "-o", str(tmp / "xl")], "unfinished sweep"
+
+
+def _target_of(indicator: str) -> int:
+    """The index of the shipped Zhenhai scenario's first target on ``indicator``."""
+    return next(i for i, t in enumerate(RAW["targets"]) if t.get("indicator") == indicator)
+
+
+def _data(tmp: Path, change: Callable[[pd.DataFrame], object]) -> list[str]:
+    """A calibration whose data file is the shipped Zhenhai one, changed."""
+    table = pd.read_csv(ROOT / "calibration" / "data" / "zhenhai.csv", dtype=str, keep_default_na=False)
+    change(table)
+    table.to_csv(tmp / "data.csv", index=False)
+    return _calibration(tmp, {"data": str(tmp / "data.csv")})
+
+
+def _observed(table: pd.DataFrame, column: str, value: str) -> None:
+    """``value`` in ``column`` of the row of 规上 value added in 2024 (an observed moment)."""
+    row = (table["indicator"] == "value_added_above_scale") & (table["year"] == "2024")
+    table.loc[row, column] = value
 
 
 def _truncate(folder: Path) -> None:
@@ -300,6 +365,19 @@ CASES = [
          lambda tmp: (_run(_scenario(tmp, _set("targets", {"add": []})), tmp), "targets")),
     Case("unknown indicator", lambda tmp: (_run(_scenario(tmp, _set("targets.0.indicator", "value_added_rat")), tmp),
                                            "value_added_rate")),
+    # targets no run could meet (or miss)
+    scenario_value(f"targets.{_target_of('value_added_rate')}.value", 250, f"targets.{_target_of('value_added_rate')}.value"),
+    scenario_value(f"targets.{_target_of('single_champions')}.value", -5, "at least 0 家"),
+    scenario_value(f"targets.{_target_of('value_added_per_mu')}.value", -120, "at least -100 %"),  # a cagr
+    scenario_value("levers.remediation.firms_per_year", "3e4", "write 30000"),  # text to YAML 1.1
+    Case("a bare number for a cited quantity", lambda tmp: (_run(_scenario(
+        tmp, lambda d: d["levers"]["remediation"].update(firms_per_year=138)), tmp), "must be a cited quantity")),
+    Case("run --until 2300", lambda tmp: (_run(ZHENHAI, tmp, "--until", "2300"), "--until: 2300 is after 2100")),
+    Case("explain a number that is no lever", lambda tmp: (
+        ["explain", str(ZHENHAI), "--lever", "base_year", "--to", "2019", "-r", "2", "-q", "--no-plots",
+         "-o", str(tmp / "out")], "--lever")),
+    Case("targets --csv under a file", lambda tmp: (["targets", str(ZHENHAI), "--csv", str(_a_file(tmp) / "t.csv")],
+                                                    "--csv")),
     # command-line sizes and folders
     Case("run -r 10^9", lambda tmp: (_run(ZHENHAI, tmp, "-r", "1000000000"), "TB of memory")),
     Case("compare -r 10^9", lambda tmp: (
@@ -338,11 +416,44 @@ CASES = [
     Case("calibrate --parameters a folder", _calibrate_parameters_folder),
     Case("calibration parameter path unknown", lambda tmp: (_calibration(tmp, {"parameters": [
         {"path": "parameters.growth.above_scale_mea", "bounds": [0, 5]}]}), "parameters.growth.above_scale_mean")),
+    Case("a path fitted whole and by year", lambda tmp: (_calibration(tmp, {"parameters": [
+        {**CALIBRATION["parameters"][0]}, {"name": "whole", "path": CALIBRATION["parameters"][0]["path"], "bounds": [0, 5]}]}),
+        "fitted twice")),
+    Case("data: a fractional year", lambda tmp: (_data(tmp, lambda t: _observed(t, "year", "2024.9")), "not a year")),
+    Case("data: a year of 20 digits", lambda tmp: (_data(tmp, lambda t: _observed(t, "year", "9" * 20)), "not a year")),
+    Case("data: an empty value", lambda tmp: (_data(tmp, lambda t: _observed(t, "value", "")), "value: is empty")),
+    Case("data: negative value added", lambda tmp: (_data(tmp, lambda t: _observed(t, "value", "-500")),
+                                                    "outside what it can take")),
+    _sweep_case("factors that break a rule together", {"factors": [
+        {"path": "parameters.grading.share_a", "range": [0.05, 0.18]},
+        {"path": "parameters.grading.share_b", "range": [0.30, 0.42]}], "points": 16}, "exceeds 1"),
+    _sweep_case("integer factor without a whole number", lambda s: s["factors"][0].update(range=[0.2, 0.8], integer=True),
+                "holds no whole number"),
     # damaged result folders and references
-    Case("truncated parquet", lambda tmp: _run_folder(tmp, _truncate)),
-    Case("zero-byte parquet", lambda tmp: _run_folder(tmp, lambda f: (f / "indicators.parquet").write_bytes(b""), "plot")),
-    Case("manifest without seed", lambda tmp: _run_folder(tmp, _no_seed)),
-    Case("broken scenario.yaml", lambda tmp: _run_folder(tmp, _broken_scenario)),
+    Case("truncated parquet", lambda tmp: _run_folder(tmp, _truncate, names="indicators.parquet is truncated")),
+    Case("zero-byte parquet", lambda tmp: _run_folder(tmp, lambda f: (f / "indicators.parquet").write_bytes(b""), "plot",
+                                                      names="indicators.parquet is truncated")),
+    Case("manifest without seed", lambda tmp: _run_folder(tmp, _no_seed, names="manifest.json has no seed")),
+    Case("broken scenario.yaml", lambda tmp: _run_folder(tmp, _broken_scenario, names="scenario.yaml does not load")),
+    Case("a run without its indicators", lambda tmp: _run_folder(tmp, lambda f: (f / "indicators.parquet").unlink(),
+                                                                 "plot", names="indicators.parquet is missing")),
+    Case("a renamed column", lambda tmp: _run_folder(tmp, _rename_column, "plot",
+                                                     names="indicators.parquet has no column indicator")),
+    Case("targets without p_met", lambda tmp: _run_folder(
+        tmp, lambda f: pd.read_csv(f / "targets.csv").drop(columns="p_met").to_csv(f / "targets.csv", index=False),
+        names="targets.csv has no column p_met")),
+    Case("report of an unknown kind", lambda tmp: _run_folder(
+        tmp, lambda f: (f / "manifest.json").write_text(json.dumps({"kind": "frobnicate"})), names="unknown result kind")),
+    Case("excel into another run", lambda tmp: _export(tmp, _another_run, "holds run (other) results")),
+    Case("excel into its own folder", lambda tmp: _export(tmp, lambda tmp, folder: folder, "is the results folder")),
+    Case("excel into the folder above", lambda tmp: _export(tmp, lambda tmp, folder: tmp, "holding the results folder")),
+    Case("excel under a file", lambda tmp: _export(tmp, _under_a_file, "which is a file")),
+    Case("excel of an unfinished sweep", _unfinished),
+    Case("discover into a run", lambda tmp: _export(tmp, _another_run, "holds run (other) results", "discover")),
+    Case("discover into its store", lambda tmp: _export(tmp, lambda tmp, store: store, "is the results folder",
+                                                        "discover")),
+    Case("discover --threshold nan", lambda tmp: (_discover(tmp, "tax_per_mu@2025") + ["--threshold", "nan"],
+                                                  "'nan' is not a number")),
     Case("discover unknown target", lambda tmp: (_discover(tmp, "tax_per_m@2025"), "tax_per_mu@2025")),
     Case("discover malformed target", lambda tmp: (_discover(tmp, "tax_per_mu"), "NAME@YEAR")),
     Case("levers of a missing file", lambda tmp: (["levers", str(tmp / "none.yaml")], "not found")),
@@ -365,6 +476,7 @@ def test_bad_input_is_refused_cleanly(case: Case, tmp_path: Path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert "Traceback" not in result.output and names in lines[0], lines[0]
+    assert not result.stdout.strip(), "the command printed its work before refusing"
     assert _listing(tmp_path) == before, "the command wrote files"
 
 

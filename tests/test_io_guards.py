@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from simulation.calibration.spec import read_data
-from simulation.cli import main
+from simulation.cli import _os_error, main
 from simulation.errors import InputError
-from simulation.io import ensure_out_folder
+from simulation.io import check_derived_folder, ensure_out_folder
 
 from .conftest import ZHENHAI
 
@@ -82,3 +82,34 @@ def test_a_sensitivity_output_outside_the_run_is_refused_before_running(tmp_path
     result = CliRunner().invoke(main, ["sensitivity", str(spec), "-o", str(tmp_path / "out"), "-w", "1", "-q"])
     assert result.exit_code == 2 and "outputs.0" in result.stderr and "outside the run" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("error, line", [
+    (FileNotFoundError("run/indicators.parquet"), "run/indicators.parquet: not found"),  # a library's, path alone
+    (FileNotFoundError(2, "No such file or directory", "a.yaml"), "a.yaml: No such file or directory"),
+    (PermissionError("out/x"), "out/x: permission denied"),
+], ids=["path alone", "errno", "permission"])
+def test_an_os_error_is_one_line_with_the_path_and_why(error, line):
+    assert _os_error(error) == line
+
+
+def test_a_folder_to_make_where_a_file_is_is_named_as_a_file(tmp_path):
+    (tmp_path / "notes").write_text("keep me")
+    with pytest.raises(FileExistsError) as caught:
+        (tmp_path / "notes").mkdir(parents=True, exist_ok=True)
+    assert _os_error(caught.value) == f"{tmp_path / 'notes'}: is a file, not a folder"
+
+
+def test_derived_files_go_to_a_folder_of_their_own(tmp_path):
+    results = tmp_path / "run"
+    results.mkdir()
+    (results / "manifest.json").write_text(json.dumps({"kind": "run", "scenario": "a"}))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"kind": "sweep"}))
+    assert check_derived_folder(results / "excel", results) == results / "excel"  # the default place
+    assert check_derived_folder(tmp_path / "new" / "xl", results) == tmp_path / "new" / "xl"
+    for out, words in [(results, "is the results folder"), (tmp_path, "holding the results folder"),
+                       (other, "holds sweep results"), (other / "sub", "is inside"), ("", "is empty")]:
+        with pytest.raises(InputError, match=words):
+            check_derived_folder(out, results)

@@ -375,6 +375,10 @@ def test_plot_command_hands_other_kinds_to_their_module(tmp_path, monkeypatch):
     fake.draw = lambda folder, *, lang: calls.append((folder, lang)) or [folder / "figures" / "x.png"]
     monkeypatch.setitem(sys.modules, "simulation.plots.compare", fake)
     (tmp_path / "manifest.json").write_text('{"kind": "compare"}', encoding="utf-8")
+    # the tables a comparison is read through, empty (the folder checks find their columns)
+    pd.DataFrame(columns=["indicator", "year", "op", "target", "scenario", "p_met"]).to_csv(tmp_path / "compare_targets.csv")
+    pd.DataFrame({c: [] for c in ("indicator", "year", "scenario", "median", "p10", "p90")}).to_parquet(
+        tmp_path / "compare_indicators.parquet")
     result = CliRunner().invoke(main, ["plot", str(tmp_path), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert calls == [(tmp_path, "en")]

@@ -116,3 +116,13 @@ def test_cli_sensitivity_on_the_scenario_with_targets_and_plots(tmp_path):
     bad = CliRunner().invoke(main, ["sensitivity", str(write(tmp_path, {**body, "outputs": ["tax_per_mu"]})),
                                     "--out", str(tmp_path / "o2"), "-w", "1"])
     assert bad.exit_code == 2 and "outputs.0" in bad.stderr and "INDICATOR@YEAR" in bad.stderr
+
+
+def test_an_integer_factor_stays_within_its_range_when_its_bounds_are_not_whole():
+    from simulation.experiments.spec import Factor, scale_to_factors
+
+    factor = Factor(path="a.b", range=[0.2, 3.7], integer=True)
+    sample = np.array([[0.2], [0.49], [0.51], [2.5], [3.5], [3.7]])  # SALib's draws lie within [lo, hi]
+    assert scale_to_factors(sample, [factor])["a.b"].tolist() == [1, 1, 1, 2, 3, 3]  # rint, kept to 1..3
+    whole = Factor(path="a.b", range=[1, 4], integer=True)  # whole bounds: plain rint, as before
+    assert scale_to_factors(np.array([[1.0], [1.5], [2.5], [4.0]]), [whole])["a.b"].tolist() == [1, 2, 2, 4]

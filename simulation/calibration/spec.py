@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .. import limits
 from ..errors import InputError
-from ..indicators import INDICATORS
+from ..indicators import INDICATORS, value_range
 from ..io import read_numeric_table
 from ..loader import (
     MAX_FILE_BYTES,
@@ -141,7 +141,8 @@ class CalibrationSpec(_Strict):
         if len(set(labels)) != len(labels):
             raise ValueError("parameters: two parameters share a name (give each a distinct name:)")
         claimed = [(p.path, y) for p in self.parameters for y in (p.years or (None,))]
-        if len(set(claimed)) != len(claimed):
+        whole = {path for path, year in claimed if year is None}  # a whole value claims every year of its path
+        if len(set(claimed)) != len(claimed) or sum(path in whole for path, _ in claimed) > len(whole):
             raise ValueError("parameters: a path (or a year of it) is fitted twice")
         keys = [(o.indicator, y) for o in self.observed for y in o.years]
         if len(set(keys)) != len(keys):
@@ -320,6 +321,10 @@ def _targets(spec: CalibrationSpec, scenario: Scenario, data: pd.DataFrame, path
                                  file=str(path), field=f"{field}.indicator")
             if value == 0 or not np.isfinite(value):
                 raise InputError(f"observed {obs.indicator!r} in {year} is {value}: relative errors need a non-zero value",
+                                 file=str(path), field=f"{field}.years")
+            low, high, what = value_range(obs.indicator)
+            if not low <= value <= high:
+                raise InputError(f"observed {obs.indicator!r} in {year} is {value:g}, outside what it can take: {what}",
                                  file=str(path), field=f"{field}.years")
             rows.append({"indicator": obs.indicator, "year": year, "value": value, "weight": obs.weight,
                          "unit": match["unit"].iloc[0], "source": match["source"].iloc[0]})

@@ -44,8 +44,23 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except OSError as exc:  # a path the user gave that cannot be read or written (missing, a folder, no access)
-            click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}".removeprefix("error: : "), err=True)
+            click.echo(f"error: {_os_error(exc)}", err=True)
             sys.exit(2)
+
+
+# what an OSError that carries no strerror (a library's, raised with a path alone) means
+_OS_REASONS = {FileNotFoundError: "not found", IsADirectoryError: "is a folder, not a file",
+               NotADirectoryError: "a part of the path is not a folder", PermissionError: "permission denied"}
+
+
+def _os_error(exc: OSError) -> str:
+    """One line for an OSError: the path, then why."""
+    if exc.strerror is None:  # a library's, raised with a message alone (often only the path)
+        reason = _OS_REASONS.get(type(exc))
+        return f"{exc}: {reason}" if reason else str(exc) or type(exc).__name__
+    if isinstance(exc, FileExistsError) and exc.filename is not None and Path(exc.filename).is_file():
+        return f"{exc.filename}: is a file, not a folder"  # a folder was to be made there
+    return f"{exc.filename}: {exc.strerror}" if exc.filename is not None else exc.strerror
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "terminal_width": 110,

@@ -8,7 +8,7 @@ import click
 
 from ..errors import InputError
 from . import main
-from .run import _out_path
+from .run import FiniteRange, _out_path
 
 
 def _options(resumes: str, workers_default: str = "every core"):
@@ -85,7 +85,7 @@ def _check_writable(path: Path) -> None:
 @click.option("--refit/--no-refit", default=True, show_default=True,
               help="With --rolling: quick refit per origin on data up to it, with parameter uncertainty "
                    "(simulation.forecast.refit); --no-refit runs each scenario as written.")
-@click.option("--swing-prior-sd", type=click.FloatRange(min=0, min_open=True, max=1.0), default=0.5, show_default=True,
+@click.option("--swing-prior-sd", type=FiniteRange(min=0, min_open=True, max=1.0), default=0.5, show_default=True,
               help="With --rolling: s.d. of the half-normal prior on the certification flows' year swing τ "
                    "(log scale; simulation.forecast.overdispersion), for a sensitivity run.")
 def backtest(spec: Path, out: Path, workers, dask_local, scheduler, method, quiet: bool, until: int | None, rolling: bool,

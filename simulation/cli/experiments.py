@@ -8,7 +8,7 @@ import click
 
 from ..errors import InputError
 from . import main
-from .run import _allow_large, _out_path
+from .run import FiniteRange, _allow_large, _out_path
 
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                     help="Figure labels (Chinese needs a CJK font; else English).")
@@ -111,7 +111,7 @@ def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bo
 @click.option("--target", "-t", required=True, metavar="NAME@YEAR",
               help="A target of the base scenario by indicator (or target name) and year, e.g. tax_per_mu@2025.")
 @click.option("--missed", is_flag=True, help="Explain where the target is missed instead of met.")
-@click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--threshold", default=0.5, show_default=True, type=FiniteRange(0, 1),
               help="A point counts as a case when P(met) (or P(missed)) is at least this.")
 @click.option("--out", "-o", type=str, default=None, callback=_out_path, help="Folder [default: STORE/discovery].")
 @click.option("--plots/--no-plots", default=True, show_default=True)
@@ -120,11 +120,11 @@ def discover(store: Path, target: str, missed: bool, threshold: float, out: Path
     """PRIM boxes and a CART tree: where in the design is TARGET met (or missed)?"""
     from ..experiments.discover import discover as run_discover
     from ..experiments.discover import write_discovery
-    from ..io import check_results_folder
+    from ..io import check_derived_folder, check_finished, check_results_folder
 
-    check_results_folder(store, require_manifest=False)
+    check_finished(store, check_results_folder(store, require_manifest=False))
+    out = check_derived_folder(out or store / "discovery", store)
     result = run_discover(store, target, missed=missed, threshold=threshold)
-    out = out or store / "discovery"
     write_discovery(result, out)
     if plots:
         from ..plots.discovery import draw_discovery

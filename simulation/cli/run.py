@@ -28,6 +28,16 @@ def _out_path(ctx, param, value: str | None) -> Path | None:
     return Path(value)
 
 
+class FiniteRange(click.FloatRange):
+    """click's FloatRange, refusing NaN too (no comparison with a bound refuses it)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
+
+
 def default_out(scenario_file: Path, name: str) -> Path:
     """``results/<scenario name>``, or ``results/<name>-<file stem>`` for a file whose stem is not
     its scenario's name (calibration/fitted/zhenhai.yaml, a parameters.yaml), so that running it

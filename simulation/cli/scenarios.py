@@ -19,16 +19,25 @@ def targets(scenario: Path, csv_path: Path | None) -> None:
     from ..loader import load_scenario
     from ..targets import coverage
 
+    if csv_path is not None:  # a path that cannot take the table is refused before anything is printed
+        _check_file_out(csv_path, "--csv")
     table = coverage(load_scenario(scenario))
     click.echo(format_coverage(table, str(scenario)))
     if csv_path is not None:
-        from ..errors import InputError
         from ..io import write_csv
 
-        if csv_path.is_dir():
-            raise InputError("is a folder; give a file name for the table", file=str(csv_path), field="--csv")
-
         write_csv(csv_path, table)
+
+
+def _check_file_out(path: Path, option: str) -> None:
+    """Refuse an output file path that is a folder or lies under a file (nothing written)."""
+    from ..errors import InputError
+
+    if path.is_dir():
+        raise InputError("is a folder; give a file name for the table", file=str(path), field=option)
+    for place in path.parents:
+        if place.exists() and not place.is_dir():
+            raise InputError(f"is under {place}, which is a file, not a folder", file=str(path), field=option)
 
 
 def format_coverage(table, name: str) -> str:

@@ -91,6 +91,8 @@ class Factor(_Strict):
             raise ValueError("give either range: [lo, hi] or values: [...]")
         if self.range is not None and not self.range[0] < self.range[1]:
             raise ValueError("range: the lower bound must be below the upper bound")
+        if self.integer and self.range is not None and math.ceil(self.range[0]) > math.floor(self.range[1]):
+            raise ValueError(f"integer: true, but range {list(self.range)} holds no whole number")
         if self.scale and self.values is not None and not all(isinstance(v, (int, float)) for v in self.values):
             raise ValueError("scale: true needs numeric values")
         return self
@@ -279,8 +281,9 @@ def scale_to_factors(sample: np.ndarray, factors: list[Factor]) -> pd.DataFrame:
     """A sample already on the factors' ranges (SALib's) as a design, rounding integer factors."""
     frame = pd.DataFrame(sample, columns=[f.label for f in factors])
     for f in factors:
-        if f.integer:
-            frame[f.label] = np.rint(frame[f.label]).astype(np.int64)
+        if f.integer:  # the nearest whole number within the range (rint alone could leave it: 0.2 → 0)
+            lo, hi = math.ceil(f.bounds[0]), math.floor(f.bounds[1])
+            frame[f.label] = np.clip(np.rint(frame[f.label]), lo, hi).astype(np.int64)
     frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
     return frame
 

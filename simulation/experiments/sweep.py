@@ -18,6 +18,7 @@ sensitivity analysis needs (independent noise at each point would be counted as 
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ValidationError
 from tqdm.auto import tqdm
 
 from ..errors import InputError
@@ -118,13 +120,98 @@ def _check_factor(base: Scenario, f: Factor, file: str, field: str) -> None:
         if outside:
             raise InputError(f"year {outside[0]} is outside the run {base.base_year}-{base.end_year}",
                              file=file, field=f"{field}.years")
-    for x in f.range if f.range is not None else (f.values or []):
+    for x in _ends(f):
         try:
             with_overrides(base, {f.path: _factor_value(base, f, x)}, file=file)
         except (InputError, ValueError, TypeError) as exc:
             reason = str(exc).split(": ")[-1] if isinstance(exc, InputError) else "not a number"
             raise InputError(f"the scenario refuses {x!r} for {f.path} ({reason})", file=file,
                              field=f"{field}.{'range' if f.range is not None else 'values'}") from None
+
+
+def _ends(f: Factor) -> list[Any]:
+    """The values a factor's design reaches at its ends: its range's (the whole numbers inside it,
+    for an integer factor), or each of its values."""
+    if f.range is None:
+        return list(f.values or [])
+    if f.integer:
+        return [math.ceil(f.range[0]), math.floor(f.range[1])]
+    return list(f.range)
+
+
+def check_combinations(model: ScenarioModel, design: pd.DataFrame, file: str) -> None:
+    """Refuse a design whose factors break a rule of the scenario together, where each one's ends
+    alone keep it (two grading shares that sum above 1 only where both are high): found before any
+    run, not as failed runs at the end.
+
+    Only a rule over two or more factors can see a combination: a model validator of a part of the
+    scenario that holds them (``parameters.grading``), or the scenario's cross-field rules
+    (:mod:`simulation.rules`). Each such part is validated at each distinct combination of its
+    factors' values in the design, not the whole scenario at each point (a few hundredths of a
+    millisecond against several milliseconds; a Sobol' design has thousands of points).
+    """
+    from ..loader import _as_input_error, _set_path
+    from ..rules import check_rules
+
+    base = model.base
+    for part, members in _parts_with_rules(base, model.factors).items():
+        holder = _model_at(base, part) if part else base
+        for row, combination in _combinations(design, members):
+            data = holder.model_dump(mode="python")
+            for f, x in zip(members, combination):
+                _set_path(data, f.path.removeprefix(f"{part}.") if part else f.path, _factor_value(base, f, x), file)
+            try:
+                checked = type(holder).model_validate(data)
+                if not part:
+                    check_rules(checked, file=file)
+            except ValidationError as exc:
+                problem = _as_input_error(exc, file, type(holder))
+                field, reason = ".".join(filter(None, (part, problem.field))), problem.reason
+            except InputError as exc:
+                field, reason = exc.field or "", exc.reason
+            else:
+                continue
+            values = ", ".join(f"{f.label}={x!r}" for f, x in zip(members, combination))
+            raise InputError(f"design point {int(design['point'].iloc[row])} ({values}): the scenario refuses it "
+                             f"({field}: {reason}); narrow the factors' ranges", file=file, field="factors")
+
+
+def _parts_with_rules(base: Scenario, factors: tuple[Factor, ...]) -> dict[str, list[Factor]]:
+    """Each part of the scenario (a dotted path; "" for the whole) with a rule over two or more of
+    ``factors``, and those factors."""
+    from ..rules import CROSS_FIELD
+
+    parts: dict[str, list[Factor]] = {}
+    for f in factors:
+        names = f.path.split(".")
+        for depth in range(1, len(names)):
+            part = ".".join(names[:depth])
+            holder = _model_at(base, part)
+            if isinstance(holder, BaseModel) and _sees_fields_together(type(holder)):
+                parts.setdefault(part, []).append(f)
+        if any(f.path.startswith(read) for read in CROSS_FIELD):
+            parts.setdefault("", []).append(f)
+    return {part: members for part, members in parts.items() if len(members) > 1}
+
+
+def _sees_fields_together(kind: type[BaseModel]) -> bool:
+    """Whether a model has a rule over its fields together: an "after" model validator (the "before"
+    ones read each number alone, as :class:`~simulation.scenario.Strict`'s does)."""
+    return any(d.info.mode == "after" for d in kind.__pydantic_decorators__.model_validators.values())
+
+
+def _model_at(base: Scenario, part: str) -> Any:
+    node: Any = base
+    for name in part.split("."):
+        node = node[int(name)] if isinstance(node, list) else getattr(node, name, None)
+    return node
+
+
+def _combinations(design: pd.DataFrame, members: list[Factor]) -> list[tuple[int, tuple]]:
+    """The first row of each distinct combination of ``members``' values in ``design``, with it."""
+    labels = [f.label for f in members]
+    first = ~design[labels].astype(str).duplicated()
+    return [(int(row), tuple(design[labels].iloc[row])) for row in np.flatnonzero(first.to_numpy())]
 
 
 def _factor_value(base: Scenario, f: Factor, x: Any) -> Any:
@@ -301,6 +388,8 @@ def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, o
     outputs = getattr(spec, "outputs", None) if kind == "sweep" else outputs
     targets = getattr(spec, "targets", targets)
     _check_outputs(outputs, model, file)
+    if isinstance(model, ScenarioModel):
+        check_combinations(model, design, file)
     store = Store(out)
     key = spec_hash(spec, digest)
     reps, per = spec.replications, spec.points_per_chunk()

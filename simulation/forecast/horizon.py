@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from ..errors import InputError
 from ..loader import validate
-from ..scenario import Scenario
+from ..scenario import LAST_YEAR, Scenario
 
 Rule = Literal["hold", "trend"]
 
@@ -67,6 +67,8 @@ def with_horizon(scenario: Scenario, until: int, rule: str = "stated", *, file: 
     if until < scenario.end_year:
         raise InputError(f"{until} is before the scenario's end year {scenario.end_year}; give a later year",
                          file=file, field="--until")
+    if until > LAST_YEAR:
+        raise InputError(f"{until} is after {LAST_YEAR}, the last year a scenario runs to", file=file, field="--until")
     data = scenario.model_dump(mode="python")
     data["end_year"] = until
     for path, quantity in _schedules(data):
