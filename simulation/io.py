@@ -106,7 +106,8 @@ def ensure_out_folder(path: str | Path, kind: str, *, fingerprint: str | None = 
         raise InputError(f"holds {other} results; choose another folder rather than mix {kind} results into it",
                          file=str(path), field="--out")
     if fingerprint is not None and held.get("fingerprint") not in (None, fingerprint):
-        raise InputError(f"holds a {kind} of a different spec; choose another folder (or delete this one)",
+        raise InputError(f"holds a {kind} of a different spec, scenario or model code; choose another folder "
+                         "(or delete this one)",
                          file=str(path), field="--out")
 
 
@@ -115,7 +116,7 @@ _NOT_RESULTS = (".git", "pyproject.toml", "setup.py", "scenarios")
 
 
 def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = False,
-                       scenario_file: str | Path | Sequence[str | Path] | None = None) -> Path:
+                       scenario_file: str | Path | Sequence[str | Path] | None = None, clear: bool = True) -> Path:
     """An empty output folder for a one-shot command (``run``, ``compare``): never mixed with old files.
 
     A folder holding anything is refused unless ``overwrite``, which first clears it; a folder
@@ -125,6 +126,8 @@ def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = 
     nothing else, is cleared and reused. Results of another
     file (a variant or a calibrated scenario under the same name) and files the tool did not write
     there are kept, and the folder refused. An empty name is refused (it would mean the working folder).
+    ``clear=False``: check only, and leave the clearing to :func:`clear_folder` once the new results are
+    ready to be written (an interrupted rerun then keeps the old ones).
     """
     if path is None or not str(path).strip():
         raise InputError("is empty; give an output folder", field="--out")
@@ -139,7 +142,9 @@ def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = 
         if why is not None:
             raise InputError(f"{why}; choose another folder, or pass --overwrite to clear it first",
                              file=str(path), field="--out")
-    clear_folder(path)
+    _check_clearable(path)
+    if clear:
+        clear_folder(path)
     return path
 
 
@@ -153,6 +158,8 @@ def _not_a_rerun(path: Path, kind: str, scenario_file: str | Path | Sequence[str
     """Why clearing ``path`` unasked would lose something (None: it holds only this command's own
     earlier ``kind`` result of ``scenario_file``)."""
     held = _manifest(path)
+    if held is None and _only_tool_files(path):
+        return "holds the files of a write cut short (no manifest.json)"
     if held is None or held.get("kind") != kind:
         what = _held_kind(held)
         return f"holds {what} results" if what else "is not empty"
@@ -162,9 +169,7 @@ def _not_a_rerun(path: Path, kind: str, scenario_file: str | Path | Sequence[str
         as_given = held.get("scenario_file")  # the path as the user gave it, for the message
         files = as_given if isinstance(as_given, str) else ", ".join(stored) or held.get("scenario") or "not recorded"
         return f"holds {kind} results of {'another scenario file' if len(stored) <= 1 else 'other scenario files'} ({files})"
-    # a write cut short leaves its temporary file (.name.XXXX.tmp): ours to clear
-    others = sorted(child.name for child in path.iterdir()
-                    if child.name not in _RESULT_ENTRIES and not (child.name.startswith(".") and child.name.endswith(".tmp")))
+    others = sorted(child.name for child in path.iterdir() if child.name not in _RESULT_ENTRIES and not is_ours(child.name))
     if others:
         return f"holds files {kind} did not write ({', '.join(others[:3])}{', …' if len(others) > 3 else ''})"
     return None
@@ -180,17 +185,42 @@ def _held_files(held: dict) -> list[str]:
     return [f for f in files if isinstance(f, str)] if all(isinstance(f, str) for f in files) else []
 
 
-def clear_folder(path: str | Path) -> None:
-    """Delete everything inside a results folder (the folder stays); refuse anything else."""
-    path = Path(path)
-    if not path.is_dir():
-        return
-    if not (path / "manifest.json").is_file() and any(path.iterdir()):
+def is_ours(name: str) -> bool:
+    """Whether a file name is one of the tool's own leftovers in a results folder: a write cut short
+    (``.NAME.XXXX.tmp``, see :func:`atomic_path`) or a store's lock file."""
+    return name == LOCK or name.startswith(".") and name.endswith(".tmp")
+
+
+LOCK = ".lock"  # a store's lock file (see simulation.experiments.store)
+
+# what the tool writes into a results folder of any kind, before its manifest: a folder holding
+# these alone is the tool's own, left by a write cut short, and --overwrite may clear it
+_TOOL_ENTRIES = _RESULT_ENTRIES | {"design.parquet", "indicators", "shards", "attainment.parquet", "failures.parquet",
+                                   "indices.csv", "outputs.csv", "discovery"}
+
+
+def _only_tool_files(path: Path) -> bool:
+    return all(child.name in _TOOL_ENTRIES or is_ours(child.name) for child in path.iterdir())
+
+
+def _check_clearable(path: Path) -> None:
+    """Refuse to clear a folder that is not the tool's results (see :func:`clear_folder`)."""
+    if not (path / "manifest.json").is_file() and not _only_tool_files(path):
         raise InputError("holds files but no manifest.json: not a results folder, so --overwrite does not clear it",
                          file=str(path), field="--out")
     if any((path / name).exists() for name in _NOT_RESULTS) or path.resolve() in (Path.home().resolve(), Path("/")):
         raise InputError("looks like a project or home folder, not a results folder; not clearing it",
                          file=str(path), field="--out")
+
+
+def clear_folder(path: str | Path) -> None:
+    """Delete everything inside a results folder (the folder stays); refuse anything else. A folder
+    without a manifest is cleared only if it holds nothing but files the tool writes (a write cut
+    short before the manifest, which is written last)."""
+    path = Path(path)
+    if not path.is_dir():
+        return
+    _check_clearable(path)
     for child in path.iterdir():
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# the parts of the package that draw, print or export results and compute none of their numbers
+_PRESENTATION = ("cli", "plots", "report.py", "report_sections.py", "excel.py")
 
 
 def git_commit(folder: str | Path = PACKAGE_DIR) -> str | None:
@@ -41,3 +45,16 @@ def timestamp() -> str:
 def provenance() -> dict:
     """``git_commit``, ``command`` and ``timestamp`` for a manifest."""
     return {"git_commit": git_commit(), "command": command_line(), "timestamp": timestamp()}
+
+
+@functools.cache
+def model_code() -> str:
+    """A digest of the package's sources that its numbers depend on (all but :data:`_PRESENTATION`):
+    a store or cache begun by other code is not resumed with this code, whatever the commit says
+    (an edited checkout, an upgrade in place)."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        relative = path.relative_to(PACKAGE_DIR)
+        if relative.parts[0] not in _PRESENTATION:
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

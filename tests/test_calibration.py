@@ -336,3 +336,14 @@ def test_money_moments_are_fitted_at_current_prices(zhenhai):
     assert zhenhai.price_level(2023) != 1.0
     assert got[0] == plain[keys[0]] * zhenhai.price_level(2023)
     assert got[1] == plain[keys[1]]
+
+
+def test_an_evaluation_cache_belongs_to_the_model_code_that_filled_it(monkeypatch):
+    import simulation.calibration.spec as spec_module
+
+    from .conftest import ROOT
+
+    cal = load_calibration(ROOT / "calibration" / "zhenhai.yaml")
+    before = cal.fingerprint()
+    monkeypatch.setattr(spec_module, "model_code", lambda: "0123456789abcdef")
+    assert cal.fingerprint() != before  # another model's losses are another cache's

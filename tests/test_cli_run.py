@@ -60,3 +60,43 @@ def test_run_refuses_bad_scenario_with_exit_2(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "simulation", "run", str(bad), "--out", str(tmp_path / "o")], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "end_year" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def _linhai_run(out, *extra):
+    from click.testing import CliRunner
+
+    from simulation.cli import main
+
+    from .conftest import ROOT
+
+    return CliRunner().invoke(main, ["run", str(ROOT / "scenarios" / "linhai_2023.yaml"), "-r", "2", "-q", "--no-plots",
+                                     "-o", str(out), *extra])
+
+
+def test_an_interrupted_rerun_keeps_the_results_it_would_replace(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert _linhai_run(out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("simulation.experiments.replicate.run_replications", interrupted)
+    result = _linhai_run(out)
+    assert result.exit_code == 130
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_run_cut_short_while_writing_is_cleared_by_overwrite(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "indicators.parquet").write_bytes(b"PAR1")  # written before the process died; the manifest comes last
+    (out / ".flows.parquet.x1.tmp").write_bytes(b"half")
+    refused = _linhai_run(out)
+    assert refused.exit_code == 2 and "write cut short" in refused.stderr and "--overwrite" in refused.stderr
+    assert _linhai_run(out, "--overwrite").exit_code == 0
+    assert (out / "manifest.json").is_file() and not list(out.glob(".*.tmp"))
+    (out / "notes.txt").write_text("mine")  # a folder with a file of the user's is never cleared
+    (out / "manifest.json").unlink()
+    kept = _linhai_run(out, "--overwrite")
+    assert kept.exit_code == 2 and "no manifest.json" in kept.stderr and (out / "notes.txt").is_file()

@@ -113,3 +113,20 @@ def test_derived_files_go_to_a_folder_of_their_own(tmp_path):
                        (other, "holds sweep results"), (other / "sub", "is inside"), ("", "is empty")]:
         with pytest.raises(InputError, match=words):
             check_derived_folder(out, results)
+
+
+def test_the_model_code_digest_moves_with_the_model_and_not_with_its_presentation(tmp_path, monkeypatch):
+    import simulation.provenance as provenance
+
+    package = tmp_path / "simulation"
+    for name in ("model.py", "processes/growth.py", "plots/fan.py", "cli/run.py", "report.py"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(f"# {name}\n")
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", package)
+    digest = provenance.model_code.__wrapped__  # uncached: each call reads the sources again
+    first = digest()
+    for name in ("plots/fan.py", "cli/run.py", "report.py"):
+        (package / name).write_text("# drawn another way\n")
+    assert digest() == first
+    (package / "processes/growth.py").write_text("REFERENCE_AGE = 12\n")
+    assert digest() != first

@@ -126,3 +126,22 @@ def test_an_integer_factor_stays_within_its_range_when_its_bounds_are_not_whole(
     assert scale_to_factors(sample, [factor])["a.b"].tolist() == [1, 1, 1, 2, 3, 3]  # rint, kept to 1..3
     whole = Factor(path="a.b", range=[1, 4], integer=True)  # whole bounds: plain rint, as before
     assert scale_to_factors(np.array([[1.0], [1.5], [2.5], [4.0]]), [whole])["a.b"].tolist() == [1, 2, 2, 4]
+
+
+def test_a_store_is_complete_only_once_its_indices_are_written(tmp_path, monkeypatch):
+    import simulation.experiments.sensitivity as module
+    from simulation.experiments.store import Store
+
+    body = {"model": "ishigami", "method": "morris", "n": 4, "seed": 0, "outputs": ["y@0"], "factors": ISHIGAMI}
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the process stopped while analysing the finished runs
+
+    monkeypatch.setattr(module, "analyse", killed)
+    with pytest.raises(KeyboardInterrupt):
+        sensitivity(write(tmp_path, body), tmp_path / "out", workers=1)
+    assert Store(tmp_path / "out").manifest()["status"] == "running" and not (tmp_path / "out" / "indices.csv").exists()
+    monkeypatch.undo()
+    again = sensitivity(write(tmp_path, body), tmp_path / "out", workers=1)  # the same command finishes it
+    assert again.sweep.manifest["runs_this_session"] == 0 and (tmp_path / "out" / "indices.csv").is_file()
+    assert Store(tmp_path / "out").manifest()["status"] == "complete"

@@ -356,3 +356,64 @@ def test_the_uncertainty_design_samples_cited_parameters_only():
     for f in spec.factors:
         assert f.path.startswith("parameters."), f.path
         assert f.source or f.assume, f.label
+
+
+def _opened(folder: Path) -> Store:
+    store = Store(folder)
+    store.open("h", {"kind": "sweep", "points": 1}, pd.DataFrame({"point": [0]}))
+    return store
+
+
+def test_one_process_writes_a_store_at_a_time(tmp_path):
+    first = _opened(tmp_path / "out")
+    with pytest.raises(InputError, match="being written by another process"):
+        _opened(tmp_path / "out")  # a second open file of the lock, as another process's would be
+    first.close()
+    _opened(tmp_path / "out").close()  # free again once the first is closed
+
+
+def test_a_store_begun_by_other_model_code_is_not_resumed(tmp_path, monkeypatch):
+    import simulation.experiments.store as store_module
+
+    _opened(tmp_path / "out").close()
+    monkeypatch.setattr(store_module, "model_code", lambda: "0123456789abcdef")
+    with pytest.raises(InputError, match="other model code"):
+        _opened(tmp_path / "out")
+
+
+def test_writes_cut_short_neither_block_a_store_nor_stay(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".manifest.json.x1.tmp").write_bytes(b"half")  # killed while writing its first manifest
+    pd.DataFrame({"point": [0, 1]}).to_parquet(out / "design.parquet")  # an earlier version wrote the design first
+    _opened(out).close()
+    assert not list(out.rglob("*.tmp")) and Store(out).manifest()["status"] == "running"
+    assert Store(out).design()["point"].tolist() == [0], "this store's design, not the one of the start cut short"
+    (out / "indicators" / ".chunk-000000.parquet.x2.tmp").parent.mkdir()
+    (out / "indicators" / ".chunk-000000.parquet.x2.tmp").write_bytes(b"half")  # a shard cut short
+    _opened(out).close()
+    assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_stopped_sweep_leaves_no_worker_behind(tmp_path, stop):
+    spec = write_spec(tmp_path, points=40, replications=2, chunk=2)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "simulation", "sweep", str(spec), "--out", str(out), "--workers", "2", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not list((out / "indicators").glob("chunk-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        workers = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(workers) == 2
+        os.kill(proc.pid, stop)
+    finally:
+        proc.wait()
+    assert proc.returncode == (143 if stop == signal.SIGTERM else -signal.SIGKILL)  # 128 + SIGTERM, as a shell says
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "workers outlived the sweep"
+    assert sweep(spec, out, workers=1).manifest["status"] == "complete"  # and the store resumes

@@ -54,6 +54,7 @@ from ..loader import (
     with_overrides,
 )
 from ..paths import value_at
+from ..provenance import model_code
 from ..quantity import refuse_loose_numbers
 from ..scenario import Scenario
 
@@ -180,8 +181,10 @@ class Calibration:
         return [p.bounds for p in self.spec.parameters]
 
     def fingerprint(self) -> str:
-        """A hash of everything a loss value depends on (scenario, targets, parameters, seed, R)."""
+        """A hash of everything a loss value depends on (scenario, targets, parameters, seed, R, and
+        the model code: an evaluation cache of other code is another cache)."""
         parts = {
+            "code": model_code(),
             "scenario": scenario_hash(self.scenario),
             "targets": self.targets[["indicator", "year", "value", "weight"]].to_dict("records"),
             "parameters": [p.model_dump() for p in self.spec.parameters], "seed": self.spec.seed, "replications": self.spec.replications,

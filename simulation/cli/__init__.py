@@ -7,8 +7,11 @@ and registers itself on :data:`main` when imported at the bottom of this file.
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +20,46 @@ import click
 from ..errors import InputError
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a job scheduler's stop), raised where the command is, as Ctrl-C is."""
+
+
+def _terminated(signum, frame) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block SIGTERM raises :class:`Terminated`, so a stopped command cleans up as Ctrl-C
+    does (its workers stopped, its store unlocked); the handler before it is back afterwards. Only
+    the main thread can take signals: elsewhere, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 class _Group(click.Group):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         """Usage errors (an unknown option, a bad value) as one line and exit code 2, like bad input."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        with _sigterm_as_interrupt():
+            return self._main(args, prog_name, complete_var, **extra)
+
+    def _main(self, args, prog_name, complete_var, **extra: Any) -> Any:
         try:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Abort as exc:
             click.echo("aborted", err=True)
-            # Ctrl-C: 128 + SIGINT, as a shell reports an interrupted command
-            sys.exit(130 if isinstance(exc.__context__, KeyboardInterrupt) else 1)
+            # 128 + the signal, as a shell reports an interrupted command (Ctrl-C: SIGINT; kill: SIGTERM)
+            stopped = exc.__context__
+            sys.exit(143 if isinstance(stopped, Terminated) else 130 if isinstance(stopped, KeyboardInterrupt) else 1)
         except click.exceptions.NoArgsIsHelpError as exc:
             exc.show()
             sys.exit(exc.exit_code)

@@ -77,7 +77,7 @@ def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path
     from ..compare import compare as run_compare
     from ..compare import unique_names, write_compare
     from ..errors import InputError
-    from ..io import prepare_out_folder
+    from ..io import clear_folder, prepare_out_folder
     from ..loader import load_scenario
 
     if len(scenarios) < 2:
@@ -86,8 +86,10 @@ def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path
     limits.check_size(replications * len(scenarios), limits.MAX_RUNS, limits.BYTES_PER_RUN,
                       "replications (all scenarios)", field="--replications")
     out = out or Path("results") / ("compare_" + "_vs_".join(unique_names([sc.name for sc in loaded])))
-    out = prepare_out_folder(out, "compare", overwrite=overwrite, scenario_file=list(scenarios))
+    out = prepare_out_folder(out, "compare", overwrite=overwrite, scenario_file=list(scenarios),
+                             clear=False)  # cleared once the new results are in hand: an interrupted rerun keeps the old
     result = run_compare(loaded, replications, seed, workers=workers, progress=not quiet)
+    clear_folder(out)
     write_compare(result, out, files=[str(p) for p in scenarios])
     if plots:
         from ..plots.figures import draw

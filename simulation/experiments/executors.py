@@ -19,6 +19,8 @@ import contextlib
 import logging
 import os
 import pickle
+import signal
+import sys
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -89,7 +91,7 @@ class ProcessExecutor(Executor):
 
     def imap_unordered(self, fn, tasks):
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=worker_start, initargs=(os.getpid(),))
         pending: dict = {}
         queue = deque(enumerate(tasks))
         window = 2 * self.workers
@@ -106,6 +108,22 @@ class ProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def worker_start(parent: int) -> None:
+    """A pool worker's first step: it ends with the process that started it (``parent``), however that
+    one ends. A parent stopped by SIGTERM or SIGKILL would otherwise leave its workers blocked for
+    good, holding a replication's memory each. Linux tells a child of its parent's death
+    (``PR_SET_PDEATHSIG``); the worker also takes SIGTERM's default again, which the command's
+    handler in the parent (raise, and clean up) is not for."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request took hold
+        os._exit(1)
 
 
 class _Shipped:

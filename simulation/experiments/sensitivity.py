@@ -124,17 +124,23 @@ def sensitivity(spec: str | Path | SensitivitySpec, out: str | Path, *, executor
     outputs = parse_outputs(spec, model, file)
     design = sample(spec)
     keep = sorted({o.name for o in outputs if o.kind == "indicator"})
+    found: dict[str, pd.DataFrame] = {}
+
+    def indices_of(store: Store) -> None:
+        y = output_table(store, outputs, len(design))
+        units = output_units(outputs, model)
+        indices = analyse(spec, design, y)
+        indices["unit"] = indices["output"].map(lambda o: units[o][0])
+        indices["basis"] = indices["output"].map(lambda o: units[o][1])
+        write_csv(Path(out) / "indices.csv", indices)
+        write_csv(Path(out) / "outputs.csv", y.reset_index())
+        found.update(indices=indices, y=y)
+
     result = run_design(spec, model, digest, design, out, executor=executor, workers=workers, dask_local=dask_local,
                         scheduler=scheduler, progress=progress, kind=f"sensitivity-{spec.method}",
-                        outputs=keep, targets=frozenset((o.name, o.year) for o in outputs if o.kind != "indicator"), file=file)
-    y = output_table(Store(out), outputs, len(design))
-    units = output_units(outputs, model)
-    indices = analyse(spec, design, y)
-    indices["unit"] = indices["output"].map(lambda o: units[o][0])
-    indices["basis"] = indices["output"].map(lambda o: units[o][1])
-    write_csv(Path(out) / "indices.csv", indices)
-    write_csv(Path(out) / "outputs.csv", y.reset_index())
-    return SensitivityResult(spec, indices, y, result)
+                        outputs=keep, targets=frozenset((o.name, o.year) for o in outputs if o.kind != "indicator"),
+                        file=file, analyse=indices_of)
+    return SensitivityResult(spec, found["indices"], found["y"], result)
 
 
 def output_units(outputs: list[Output], model) -> dict[str, tuple[str, str]]:

@@ -14,18 +14,30 @@ Every file is written atomically (:func:`simulation.io.write_parquet`). A chunk 
 when its indicator shard exists, and that shard is written last, so a process killed at any moment
 leaves only whole shards; rerunning skips them. ``pd.read_parquet(DIR / "indicators")`` or DuckDB's
 ``read_parquet('DIR/indicators/*.parquet')`` reads the indicator table.
+
+One process writes a store at a time: an open store holds an exclusive lock on ``DIR/.lock`` until
+it is closed (the operating system drops it with a process that dies). A store records the digest
+of the model code that began it (:func:`simulation.provenance.model_code`) and is resumed only by
+that code: finished runs of two models are never mixed.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import ensure_out_folder, parquet_is_whole, write_json, write_parquet
+from ..io import LOCK, ensure_out_folder, is_ours, parquet_is_whole, write_json, write_parquet
+from ..provenance import model_code
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: stores are not locked
+    fcntl = None  # type: ignore[assignment]
 
 INDICATOR_COLUMNS = ["point", "replication", "year", "indicator", "value"]
 ATTAINMENT_COLUMNS = ["point", "target", "indicator", "year", "p_met", "median", "p10", "p90", "mean", "n", "measure"]
@@ -38,12 +50,16 @@ class Store:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self._lock: IO[bytes] | None = None
 
     # --- opening --------------------------------------------------------------------------
 
     def open(self, digest: str, manifest: dict, design: pd.DataFrame) -> None:
-        """Start or resume: check the spec hash, write the design and a 'running' manifest."""
-        ensure_out_folder(self.root, manifest["kind"].split("-")[0])
+        """Start or resume: lock the folder, check the spec hash and the model code, write a 'running'
+        manifest (first: a folder with one is this store's) and the design. Close it when done."""
+        kind = manifest["kind"].split("-")[0]
+        ensure_out_folder(self.root, kind)
+        self._take_lock(kind)
         old = self.manifest()
         if old is not None and old.get("spec_hash") != digest:
             raise InputError(
@@ -51,11 +67,41 @@ class Store:
                 f"this spec {digest[:12]}…); use a new --out folder, or delete this one to start over",
                 file=str(self.root),
             )
-        if old is None and self.root.exists() and any(self.root.iterdir()):
-            raise InputError("is not empty and holds no sweep manifest; choose a new --out folder", file=str(self.root))
+        code = model_code()
+        if old is not None and old.get("model_code") != code:
+            raise InputError(
+                f"was begun by other model code ({old.get('model_code') or 'a version that did not record it'}, this is "
+                f"{code}): its finished runs would mix two models; finish it with that version, or pass --overwrite "
+                "to start over", file=str(self.root))
+        if old is None:  # a new store, or one whose start was cut short before its first manifest
+            if any(not is_ours(child.name) and child.name != "design.parquet" for child in self.root.iterdir()):
+                raise InputError("is not empty and holds no sweep manifest; choose a new --out folder", file=str(self.root))
+            (self.root / "design.parquet").unlink(missing_ok=True)  # of a start cut short (an earlier version's order)
+        for child in self.root.rglob(".*.tmp"):  # writes cut short by a process killed before: nobody writes now
+            child.unlink()
+        write_json(self.root / "manifest.json", {**manifest, "spec_hash": digest, "model_code": code, "status": "running"})
         if not (self.root / "design.parquet").exists():
             write_parquet(self.root / "design.parquet", design)
-        write_json(self.root / "manifest.json", {**manifest, "spec_hash": digest, "status": "running"})
+
+    def _take_lock(self, kind: str) -> None:
+        """Hold ``DIR/.lock`` exclusively, or refuse: another process is writing this store."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if fcntl is None or self._lock is not None:
+            return
+        handle = open(self.root / LOCK, "ab")  # noqa: SIM115  # held open until close()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise InputError(f"is being written by another process (a {kind} still running?); wait for it to finish, "
+                             "or choose another --out folder", file=str(self.root), field="--out") from None
+        self._lock = handle
+
+    def close(self) -> None:
+        """Release the lock (the store stays as it is)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def manifest(self) -> dict | None:
         path = self.root / "manifest.json"
@@ -95,16 +141,19 @@ class Store:
                 write_parquet(self.shard(table, chunk), parts[table])
         write_parquet(self.shard("indicators", chunk), parts["indicators"])
 
-    def finish(self, manifest: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Gather the attainment and failure shards into their tables; mark the sweep complete."""
+    def gather(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Gather the attainment and failure shards into their tables (the store is not complete yet)."""
         attainment = self._gather("attainment", ATTAINMENT_COLUMNS, ["point"])
         failures = self._gather("failures", FAILURE_COLUMNS, ["point", "replication"])
         write_parquet(self.root / "attainment.parquet", attainment)
         write_parquet(self.root / "failures.parquet", failures)
+        return attainment, failures
+
+    def complete(self, manifest: dict, failures: pd.DataFrame) -> None:
+        """Mark the store complete: the last write, after every table of the whole design."""
         listed = failures.head(20).to_dict("records")  # the first few; failures.parquet has all
         write_json(self.root / "manifest.json", {**(self.manifest() or {}), **manifest, "status": "complete",
                                                  "failures": len(failures), "failures_listed": listed})
-        return attainment, failures
 
     def _gather(self, table: str, columns: list[str], order: list[str]) -> pd.DataFrame:
         folder = self.root / "shards" / table

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -382,8 +383,10 @@ def _resolve(spec: str | Path | SpecT, kind: type[SpecT], base: str | Path | Non
 
 def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, out: str | Path, *,
                executor: Executor | None, workers, dask_local, scheduler, progress: bool, kind: str,
-               outputs: list[str] | None = None, targets: bool | frozenset = True, file: str = "<spec>") -> SweepResult:
-    """Run every point of ``design`` under ``model`` into the store ``out`` (resuming)."""
+               outputs: list[str] | None = None, targets: bool | frozenset = True, file: str = "<spec>",
+               analyse: Callable[[Store], object] | None = None) -> SweepResult:
+    """Run every point of ``design`` under ``model`` into the store ``out`` (resuming); ``analyse(store)``
+    writes what a whole design gives (a sensitivity's indices) before the store is marked complete."""
     start = time.perf_counter()
     outputs = getattr(spec, "outputs", None) if kind == "sweep" else outputs
     targets = getattr(spec, "targets", targets)
@@ -399,28 +402,34 @@ def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, o
         "chunks": -(-len(design) // per), "points_per_chunk": per, "versions": versions(),
     }
     store.open(key, manifest, design)
-    done = store.done_chunks()
-    labels = [f.label for f in spec.factors]
-    records = design[labels].to_dict("records")
-    todo = [(c, [(p, records[p]) for p in range(c * per, min((c + 1) * per, len(design)))])
-            for c in range(manifest["chunks"]) if c not in done]
-    task = partial(run_chunk, model, spec.seed, reps, outputs, targets, common=spec.common_random_numbers)
-    owned = executor is None  # close only what this call started; a caller's executor stays open
-    executor = executor or make_executor(workers=workers, dask_local=dask_local, scheduler=scheduler)
-    bar = tqdm(total=manifest["runs"], initial=len(design) * reps - sum(len(t[1]) for t in todo) * reps,
-               desc=kind, unit="runs", disable=not progress, smoothing=0.1)
-    with bar:
-        try:
-            for i, parts in executor.imap_unordered(_ChunkTask(task), todo):
-                store.write_chunk(todo[i][0], parts)
-                bar.update(len(todo[i][1]) * reps)
-        finally:
-            if owned:
-                executor.close()
-    elapsed = time.perf_counter() - start
-    extra = {"wall_time": elapsed, "runs_this_session": sum(len(t[1]) for t in todo) * reps,
-             "executor": executor.describe(), **provenance()}
-    attainment, failures = store.finish(extra)
+    try:
+        done = store.done_chunks()
+        labels = [f.label for f in spec.factors]
+        records = design[labels].to_dict("records")
+        todo = [(c, [(p, records[p]) for p in range(c * per, min((c + 1) * per, len(design)))])
+                for c in range(manifest["chunks"]) if c not in done]
+        task = partial(run_chunk, model, spec.seed, reps, outputs, targets, common=spec.common_random_numbers)
+        owned = executor is None  # close only what this call started; a caller's executor stays open
+        executor = executor or make_executor(workers=workers, dask_local=dask_local, scheduler=scheduler)
+        bar = tqdm(total=manifest["runs"], initial=len(design) * reps - sum(len(t[1]) for t in todo) * reps,
+                   desc=kind, unit="runs", disable=not progress, smoothing=0.1)
+        with bar:
+            try:
+                for i, parts in executor.imap_unordered(_ChunkTask(task), todo):
+                    store.write_chunk(todo[i][0], parts)
+                    bar.update(len(todo[i][1]) * reps)
+            finally:
+                if owned:
+                    executor.close()
+        elapsed = time.perf_counter() - start
+        extra = {"wall_time": elapsed, "runs_this_session": sum(len(t[1]) for t in todo) * reps,
+                 "executor": executor.describe(), **provenance()}
+        attainment, failures = store.gather()
+        if analyse is not None:
+            analyse(store)  # the whole design's analysis, written before the store says it is complete
+        store.complete(extra, failures)
+    finally:
+        store.close()
     return SweepResult(Path(out), design, attainment, failures, store.manifest() or {})
 
 
