@@ -146,15 +146,23 @@ def compare_indicators(runs: list[RunResult], names: list[str]) -> pd.DataFrame:
 
 
 def write_compare(comparison: Comparison, out: str | Path, *, files: Sequence[str] | None = None) -> Path:
-    """Write the comparison (and each scenario's indicators) into ``out``, the manifest last."""
+    """Write the comparison (and each scenario's indicators) into ``out`` between two manifests, as
+    :func:`simulation.results.write_run` does: one saying it is being written, the whole one last."""
     out = Path(out)
+    manifest = _compare_manifest(comparison, files)
+    io.write_json(out / "manifest.json", {**manifest, "status": io.WRITING})
     io.write_csv(out / "compare_targets.csv", comparison.targets)
     io.write_parquet(out / "compare_indicators.parquet", comparison.indicators)
     for run, name in zip(comparison.runs, comparison.names):
         io.write_parquet(out / "runs" / f"{name}.parquet", run.indicators)
         io.write_text(out / "runs" / f"{name}.yaml",
                       yaml.safe_dump(run.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
-    io.write_json(out / "manifest.json", {
+    io.write_json(out / "manifest.json", manifest)
+    return out
+
+
+def _compare_manifest(comparison: Comparison, files: Sequence[str] | None) -> dict:
+    return {
         "kind": "compare",
         "scenarios": [{"name": n, "file": f, "hash": scenario_hash(r.scenario)}
                       for n, f, r in zip(comparison.names, list(files) if files else [None] * len(comparison.runs), comparison.runs)],
@@ -165,8 +173,7 @@ def write_compare(comparison: Comparison, out: str | Path, *, files: Sequence[st
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **provenance(),
         "versions": io.versions(),
-    })
-    return out
+    }
 
 
 def pp(share: float, *, sign: bool = True) -> str:

@@ -68,11 +68,14 @@ def lever_value(scenario: Scenario, lever: str, *, to: float | None, scale: floa
     (naming ``file``, the scenario's, and the nearest paths)."""
     if (to is None) == (scale is None):
         raise InputError("give exactly one of --to VALUE or --scale X", field="--lever")
-    known = [path for path, _, _ in lever_paths(scenario)]
-    if lever not in known:  # a number of the scenario that is no lever (base_year, a target's value) is refused too
+    try:  # a lever or a parameter: a number of the scenario elsewhere (base_year, a target's value) is none
+        if not lever.startswith(("levers.", "parameters.")):
+            raise InputError("not under levers or parameters")
+        current = get_path(scenario, lever)
+    except InputError:
+        known = [path for path, _, _ in lever_paths(scenario)]
         raise InputError(f"{lever!r} is no lever or parameter of the scenario{nearest(lever, known)} "
-                         "(upgrade-sim levers SCENARIO --all lists them)", file=file, field="--lever")
-    current = get_path(scenario, lever)
+                         "(upgrade-sim levers SCENARIO --all lists them)", file=file, field="--lever") from None
     schedule = isinstance(current, dict) and current and all(isinstance(k, int) for k in current)
     if not (schedule or isinstance(current, (int, float))) or isinstance(current, bool):
         raise InputError(f"{lever!r} is not a number of the scenario", file=file, field="--lever")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .scenario import LAST_YEAR
 
 DEPENDENCIES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "pyyaml", "pydantic", "pyarrow", "SALib", "dask")
 
@@ -134,9 +135,7 @@ def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = 
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError("exists and is not a folder", file=str(path), field="--out")
-    if not path.is_dir() or not any(path.iterdir()):
-        return path
-    if not overwrite:
+    if path.is_dir() and any(not is_ours(child.name) for child in path.iterdir()) and not overwrite:
         ensure_out_folder(path, kind)
         why = _not_a_rerun(path, kind, scenario_file)
         if why is not None:
@@ -158,8 +157,6 @@ def _not_a_rerun(path: Path, kind: str, scenario_file: str | Path | Sequence[str
     """Why clearing ``path`` unasked would lose something (None: it holds only this command's own
     earlier ``kind`` result of ``scenario_file``)."""
     held = _manifest(path)
-    if held is None and _only_tool_files(path):
-        return "holds the files of a write cut short (no manifest.json)"
     if held is None or held.get("kind") != kind:
         what = _held_kind(held)
         return f"holds {what} results" if what else "is not empty"
@@ -192,20 +189,14 @@ def is_ours(name: str) -> bool:
 
 
 LOCK = ".lock"  # a store's lock file (see simulation.experiments.store)
-
-# what the tool writes into a results folder of any kind, before its manifest: a folder holding
-# these alone is the tool's own, left by a write cut short, and --overwrite may clear it
-_TOOL_ENTRIES = _RESULT_ENTRIES | {"design.parquet", "indicators", "shards", "attainment.parquet", "failures.parquet",
-                                   "indices.csv", "outputs.csv", "discovery"}
-
-
-def _only_tool_files(path: Path) -> bool:
-    return all(child.name in _TOOL_ENTRIES or is_ours(child.name) for child in path.iterdir())
+WRITING = "writing"  # a run's or comparison's manifest while its files are written (the whole one comes last)
 
 
 def _check_clearable(path: Path) -> None:
     """Refuse to clear a folder that is not the tool's results (see :func:`clear_folder`)."""
-    if not (path / "manifest.json").is_file() and not _only_tool_files(path):
+    if not path.is_dir():
+        return
+    if not (path / "manifest.json").is_file() and any(not is_ours(child.name) for child in path.iterdir()):
         raise InputError("holds files but no manifest.json: not a results folder, so --overwrite does not clear it",
                          file=str(path), field="--out")
     if any((path / name).exists() for name in _NOT_RESULTS) or path.resolve() in (Path.home().resolve(), Path("/")):
@@ -214,14 +205,16 @@ def _check_clearable(path: Path) -> None:
 
 
 def clear_folder(path: str | Path) -> None:
-    """Delete everything inside a results folder (the folder stays); refuse anything else. A folder
-    without a manifest is cleared only if it holds nothing but files the tool writes (a write cut
-    short before the manifest, which is written last)."""
+    """Delete everything inside a results folder (the folder stays; so does a store's lock, which
+    its holder keeps using); refuse anything else. A folder without a manifest is cleared only if
+    it holds nothing but the tool's own leftovers (:func:`is_ours`)."""
     path = Path(path)
     if not path.is_dir():
         return
     _check_clearable(path)
     for child in path.iterdir():
+        if child.name == LOCK:
+            continue
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
         else:
@@ -277,6 +270,9 @@ def check_results_folder(folder: str | Path, *, require_manifest: bool = True) -
         raise InputError("damaged results folder: manifest.json is not readable JSON", file=str(folder)) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("kind"), str):
         raise InputError("damaged results folder: manifest.json has no kind", file=str(folder))
+    if manifest.get("status") == WRITING:
+        raise InputError("was cut short while its files were written; run the same command again (it replaces them)",
+                         file=str(folder))
     if manifest["kind"] not in KINDS:
         raise InputError(f"unknown result kind {manifest['kind']!r} (this version writes {', '.join(KINDS)})",
                          file=str(path), field="kind")
@@ -357,10 +353,9 @@ def check_derived_folder(out: str | Path, results: str | Path) -> Path:
     if not str(out).strip():
         raise InputError("is empty; give an output folder", field="--out")
     out, results = Path(out), Path(results).resolve()
-    for place in (out, *out.parents):
-        if place.exists() and not place.is_dir():
-            why = "exists and is not a folder" if place == out else f"is under {place}, which is a file, not a folder"
-            raise InputError(why, file=str(out), field="--out")
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", file=str(out), field="--out")
+    refuse_under_a_file(out, "--out")
     resolved = out.resolve()
     if resolved == results or resolved in results.parents:
         raise InputError(f"is {'the results folder' if resolved == results else 'a folder holding the results folder'} "
@@ -369,11 +364,18 @@ def check_derived_folder(out: str | Path, results: str | Path) -> Path:
         if place == results:
             return out
         held = _manifest(place)
-        if held is not None:
+        if held is not None and held.get("kind") in KINDS:  # (a manifest.json of something else is not results)
             what = _held_kind(held) or "other"
             raise InputError(f"{'holds' if place == resolved else f'is inside {place}, which holds'} {what} results; "
                              "choose a folder of its own rather than write into them", file=str(out), field="--out")
     return out
+
+
+def refuse_under_a_file(path: Path, option: str) -> None:
+    """Refuse an output path one of whose folders is a file (nothing could be written there)."""
+    for place in path.parents:
+        if place.exists() and not place.is_dir():
+            raise InputError(f"is under {place}, which is a file, not a folder", file=str(path), field=option)
 
 
 def check_finished(folder: str | Path, manifest: dict | None) -> None:
@@ -399,7 +401,7 @@ def parquet_is_whole(path: str | Path) -> bool:
         return False
 
 
-YEARS = (1949, 2100)  # the years an observed series may name
+YEARS = (1949, LAST_YEAR)  # the years an observed series may name
 
 
 def read_numeric_table(path: str | Path, columns) -> pd.DataFrame:

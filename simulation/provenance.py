@@ -49,12 +49,14 @@ def provenance() -> dict:
 
 @functools.cache
 def model_code() -> str:
-    """A digest of the package's sources that its numbers depend on (all but :data:`_PRESENTATION`):
-    a store or cache begun by other code is not resumed with this code, whatever the commit says
-    (an edited checkout, an upgrade in place)."""
+    """A digest of the package's sources but those that only draw, print or export results
+    (:data:`_PRESENTATION`): a store or cache begun by other code is not resumed with this code,
+    whatever the commit says (an edited checkout, an upgrade in place). Broad on purpose: a source
+    left out that did move the numbers would mix two models, one put in costs a rerun. An editor's
+    hidden files (``.#model.py``) are not sources."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         relative = path.relative_to(PACKAGE_DIR)
-        if relative.parts[0] not in _PRESENTATION:
+        if relative.parts[0] not in _PRESENTATION and not relative.name.startswith(".") and path.is_file():
             digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

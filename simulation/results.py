@@ -21,13 +21,21 @@ TARGET_COLUMNS = ["indicator", "label", "year", "op", "target", "p_met", "p_met_
 
 
 def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None = None) -> Path:
-    """Write a run's files into ``out`` (each atomically; the manifest last)."""
+    """Write a run's files into ``out``, each atomically, between two manifests: one that says the
+    folder is being written (first: a folder cut short is the tool's own, and says so) and the whole one (last)."""
     out = Path(out)
+    manifest = _run_manifest(result, scenario_file)
+    io.write_json(out / "manifest.json", {**manifest, "status": io.WRITING})
     io.write_parquet(out / "indicators.parquet", result.indicators)
     io.write_parquet(out / "flows.parquet", result.flows)
     io.write_csv(out / "targets.csv", result.targets[TARGET_COLUMNS])
     io.write_text(out / "scenario.yaml", yaml.safe_dump(result.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
-    io.write_json(out / "manifest.json", {
+    io.write_json(out / "manifest.json", manifest)
+    return out
+
+
+def _run_manifest(result: RunResult, scenario_file: str | None) -> dict:
+    return {
         "kind": "run",
         "scenario": result.scenario.name,
         "scenario_file": scenario_file,
@@ -40,8 +48,7 @@ def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None =
         "p_met_interval": f"{LEVEL:.0%} {METHOD}",
         **provenance(),
         "versions": io.versions(),
-    })
-    return out
+    }
 
 
 def read_run(out: str | Path) -> RunResult:

@@ -36,7 +36,7 @@ CROSS_FIELD = ("population.above_scale.count", "population.above_scale.output", 
 def check_rules(scenario: Scenario, *, file: str) -> None:
     """Raise one :class:`InputError` for the first rule ``scenario`` breaks."""
     for path in POSITIVE:
-        quantity = _at(scenario, path)
+        quantity = part_at(scenario, path)
         if quantity is not None and min(quantity.values()) <= 0:
             raise InputError("must be above zero (the model divides by it or takes its logarithm)",
                              file=file, field=path)
@@ -59,10 +59,12 @@ def check_rules(scenario: Scenario, *, file: str) -> None:
             file=file, field="population.above_scale.output")
 
 
-def _at(model, path: str):
+def part_at(model, path: str):
+    """The part of ``model`` at a dotted ``path`` (a list's item by its index), or None where there is none."""
     node = model
     for part in path.split("."):
-        node = getattr(node, part, None)
+        node = (node[int(part)] if part.isdigit() and int(part) < len(node) else None) if isinstance(node, list) \
+            else getattr(node, part, None)
         if node is None:
             return None
     return node

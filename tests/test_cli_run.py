@@ -87,16 +87,35 @@ def test_an_interrupted_rerun_keeps_the_results_it_would_replace(tmp_path, monke
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_a_run_cut_short_while_writing_is_cleared_by_overwrite(tmp_path):
+def test_a_run_cut_short_while_writing_says_so_and_the_same_command_replaces_it(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from simulation.cli import main
+
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "indicators.parquet").write_bytes(b"PAR1")  # written before the process died; the manifest comes last
-    (out / ".flows.parquet.x1.tmp").write_bytes(b"half")
-    refused = _linhai_run(out)
-    assert refused.exit_code == 2 and "write cut short" in refused.stderr and "--overwrite" in refused.stderr
-    assert _linhai_run(out, "--overwrite").exit_code == 0
-    assert (out / "manifest.json").is_file() and not list(out.glob(".*.tmp"))
-    (out / "notes.txt").write_text("mine")  # a folder with a file of the user's is never cleared
-    (out / "manifest.json").unlink()
-    kept = _linhai_run(out, "--overwrite")
-    assert kept.exit_code == 2 and "no manifest.json" in kept.stderr and (out / "notes.txt").is_file()
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the process stopped between two of the run's files
+
+    with monkeypatch.context() as patch:
+        patch.setattr("simulation.results.io.write_csv", killed)
+        assert _linhai_run(out).exit_code == 130
+    assert json.loads((out / "manifest.json").read_text())["status"] == "writing"
+    refused = CliRunner().invoke(main, ["plot", str(out)])
+    assert refused.exit_code == 2 and "cut short while its files were written" in refused.stderr
+    assert _linhai_run(out).exit_code == 0  # its own result of the same file: replaced without --overwrite
+    assert "status" not in json.loads((out / "manifest.json").read_text()) and (out / "targets.csv").is_file()
+
+
+def test_overwrite_never_clears_a_folder_that_is_not_results(tmp_path):
+    out = tmp_path / "project"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "mine.svg").write_text("<svg/>")  # names a run writes too, but the user's
+    (out / "scenario.yaml").write_text("name: mine\n")
+    refused = _linhai_run(out, "--overwrite")
+    assert refused.exit_code == 2 and "no manifest.json" in refused.stderr
+    assert (out / "figures" / "mine.svg").is_file() and (out / "scenario.yaml").read_text() == "name: mine\n"
+    leftovers = tmp_path / "leftovers"  # only the tool's own temporary files: as good as empty
+    leftovers.mkdir()
+    (leftovers / ".indicators.parquet.x1.tmp").write_bytes(b"half")
+    assert _linhai_run(leftovers).exit_code == 0 and not list(leftovers.glob(".*.tmp"))

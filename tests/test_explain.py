@@ -131,3 +131,10 @@ def test_the_chain_figure_speaks_the_readers_language_and_says_how_far_an_arrow_
     assert "+400%" in [t.get_text() for t in ax.texts]
     assert any("2020年以来年均增速" in t.get_text() and "cagr" not in t.get_text() for t in ax.get_yticklabels())
     plt.close(ax.figure)
+
+
+def test_a_lever_is_a_number_under_levers_or_parameters_lists_included(small):
+    assert lever_value(small, "parameters.certification.little_giant.rd_bands.0.min_rd", to=5.0, scale=None)[1] == 5.0
+    for number in ("base_year", "targets.0.value", "population.above_scale.count"):
+        with pytest.raises(InputError, match="no lever or parameter"):
+            lever_value(small, number, to=1.0, scale=None)

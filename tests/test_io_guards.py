@@ -109,6 +109,10 @@ def test_derived_files_go_to_a_folder_of_their_own(tmp_path):
     (other / "manifest.json").write_text(json.dumps({"kind": "sweep"}))
     assert check_derived_folder(results / "excel", results) == results / "excel"  # the default place
     assert check_derived_folder(tmp_path / "new" / "xl", results) == tmp_path / "new" / "xl"
+    web = tmp_path / "web"  # a manifest.json of something else (a web app's) is not results
+    web.mkdir()
+    (web / "manifest.json").write_text(json.dumps({"name": "My App"}))
+    assert check_derived_folder(web / "data", results) == web / "data"
     for out, words in [(results, "is the results folder"), (tmp_path, "holding the results folder"),
                        (other, "holds sweep results"), (other / "sub", "is inside"), ("", "is empty")]:
         with pytest.raises(InputError, match=words):
@@ -127,6 +131,8 @@ def test_the_model_code_digest_moves_with_the_model_and_not_with_its_presentatio
     first = digest()
     for name in ("plots/fan.py", "cli/run.py", "report.py"):
         (package / name).write_text("# drawn another way\n")
+    assert digest() == first
+    (package / ".#model.py").symlink_to("nobody@host.1234")  # an editor's lock while model.py is edited
     assert digest() == first
     (package / "processes/growth.py").write_text("REFERENCE_AGE = 12\n")
     assert digest() != first

@@ -417,3 +417,61 @@ def test_a_stopped_sweep_leaves_no_worker_behind(tmp_path, stop):
         time.sleep(0.05)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "workers outlived the sweep"
     assert sweep(spec, out, workers=1).manifest["status"] == "complete"  # and the store resumes
+
+
+def test_overwrite_clears_a_store_only_under_its_lock(tmp_path):
+    first = _opened(tmp_path / "out")
+    with pytest.raises(InputError, match="being written by another process"):
+        Store(tmp_path / "out").open("other", {"kind": "sweep", "points": 1}, pd.DataFrame({"point": [0]}), overwrite=True)
+    assert Store(tmp_path / "out").manifest()["spec_hash"] == "h"  # the running store untouched
+    first.close()
+    again = Store(tmp_path / "out")
+    again.open("other", {"kind": "sweep", "points": 1}, pd.DataFrame({"point": [0]}), overwrite=True)
+    again.close()
+    assert Store(tmp_path / "out").manifest()["spec_hash"] == "other"
+
+
+def test_a_refused_open_leaves_the_store_unlocked(tmp_path):
+    _opened(tmp_path / "out").close()
+    with pytest.raises(InputError, match="different spec"):
+        Store(tmp_path / "out").open("other", {"kind": "sweep", "points": 1}, pd.DataFrame({"point": [0]}))
+    _opened(tmp_path / "out").close()  # not refused as "being written": the refused open let go
+
+
+def test_opening_a_store_leaves_other_writers_files_alone(tmp_path):
+    _opened(tmp_path / "out").close()
+    theirs = tmp_path / "out" / "discovery" / ".boxes.csv.x1.tmp"  # a discovery being written beside the store
+    theirs.parent.mkdir()
+    theirs.write_text("half")
+    _opened(tmp_path / "out").close()
+    assert theirs.is_file()
+
+
+def test_a_sweep_run_again_on_a_kept_process_pool_is_not_locked_out(tmp_path):
+    from simulation.experiments.executors import ProcessExecutor
+
+    spec = write_spec(tmp_path)
+    executor = ProcessExecutor(2)
+    try:
+        sweep(spec, tmp_path / "out", executor=executor)  # the pool's workers start while the store is locked
+        assert sweep(spec, tmp_path / "out", executor=executor).manifest["runs_this_session"] == 0
+    finally:
+        executor.close()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_a_process_pool_works_whichever_way_its_workers_start(method):
+    code = ("import multiprocessing as mp, operator\n"
+            f"mp.set_start_method({method!r})\n"
+            "from simulation.experiments.executors import ProcessExecutor\n"
+            "ex = ProcessExecutor(2)\n"
+            "print(sorted(ex.imap_unordered(operator.neg, [1, 2, 3])))\n"
+            "ex.close()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.strip() == "[(0, -1), (1, -2), (2, -3)]", done.stderr[-2000:]
+
+
+def test_an_integer_grid_keeps_within_the_range():
+    spec = SweepSpec.model_validate({"model": "ishigami", "design": "grid", "factors": [
+        {"path": "x1", "range": [0.4, 3.4], "integer": True, "levels": 4}]})
+    assert design_frame(spec)["x1"].tolist() == [1, 2, 3]  # round(0.4) = 0 lies outside [0.4, 3.4]

@@ -33,14 +33,15 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     """Within the block SIGTERM raises :class:`Terminated`, so a stopped command cleans up as Ctrl-C
     does (its workers stopped, its store unlocked); the handler before it is back afterwards. Only
     the main thread can take signals: elsewhere, nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+        yield  # (an ignored SIGTERM stays ignored, as a process started with it ignored expects)
         return
     before = signal.signal(signal.SIGTERM, _terminated)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, before)
+        if before is not None:  # None: a handler set from C, which Python cannot put back
+            signal.signal(signal.SIGTERM, before)
 
 
 class _Group(click.Group):

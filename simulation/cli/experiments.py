@@ -35,18 +35,10 @@ def _clear_later(ctx, param, value: bool) -> None:
     ctx.meta["overwrite"] = value
 
 
-def _start(spec: Path, kind, out: Path) -> None:
-    """With --overwrite, clear a results folder before the command writes into it, once SPEC has
-    been checked (a bad spec never costs the old results)."""
-    if click.get_current_context().meta.get("overwrite"):
-        from ..experiments.spec import load_spec
-        from ..io import clear_folder
-        from ..loader import load_scenario
-
-        _, base = load_spec(spec, kind)
-        if base is not None:
-            load_scenario(base)
-        clear_folder(out)
+def _overwrite() -> bool:
+    """Whether --overwrite was given: the store then starts over, cleared under its lock once the
+    spec has been checked (a bad spec never costs the old results)."""
+    return bool(click.get_current_context().meta.get("overwrite"))
 
 
 def _executor_kwargs(workers, dask_local, scheduler) -> dict:
@@ -74,12 +66,10 @@ def open_executor(workers, dask_local, scheduler):
 @_executor_options
 def sweep(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool) -> None:
     """Run every design point × replication of SPEC into the parquet store OUT (resumable)."""
-    from ..experiments.spec import SweepSpec
     from ..experiments.sweep import sweep as run_sweep
 
-    _start(spec, SweepSpec, out)
     with open_executor(workers, dask_local, scheduler) as executor:
-        result = run_sweep(spec, out, progress=not quiet, executor=executor)
+        result = run_sweep(spec, out, progress=not quiet, executor=executor, overwrite=_overwrite())
     if not quiet and not result.attainment.empty:
         click.echo(format_pooled(result.pooled()))
     click.echo(result.summary())
@@ -92,11 +82,9 @@ def sweep(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool) ->
 def sensitivity(spec: Path, out: Path, workers, dask_local, scheduler, quiet: bool, plots: bool, lang: str) -> None:
     """Sobol' or Morris indices of SPEC's outputs; indices.csv and figures in OUT (resumable)."""
     from ..experiments.sensitivity import sensitivity as run_sensitivity
-    from ..experiments.spec import SensitivitySpec
 
-    _start(spec, SensitivitySpec, out)
     with open_executor(workers, dask_local, scheduler) as executor:
-        result = run_sensitivity(spec, out, progress=not quiet, executor=executor)
+        result = run_sensitivity(spec, out, progress=not quiet, executor=executor, overwrite=_overwrite())
     if plots:
         from ..plots.figures import draw
 

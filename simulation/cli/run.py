@@ -103,7 +103,7 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
         overwrite: bool, firms: bool, until: int | None, named_lists: bool) -> None:
     """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
     from ..experiments.replicate import run_replications
-    from ..io import clear_folder, prepare_out_folder, write_parquet
+    from ..io import prepare_out_folder, write_parquet
     from ..loader import load_scenario
     from ..results import write_run
 
@@ -115,10 +115,11 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
 
         sc = carried(sc, until, named_lists=named_lists, file=str(scenario))
     limits.check_size(replications, limits.MAX_RUNS, limits.BYTES_PER_RUN, "replications", field="--replications")
-    out = prepare_out_folder(out or default_out(scenario, sc.name), "run", overwrite=overwrite, scenario_file=scenario,
-                             clear=False)  # cleared once the new results are in hand: an interrupted rerun keeps the old
+    out = out or default_out(scenario, sc.name)
+    # checked now, cleared (checked again) once the new results are in hand: an interrupted rerun keeps the old
+    prepare_out_folder(out, "run", overwrite=overwrite, scenario_file=scenario, clear=False)
     result = run_replications(sc, replications, seed, workers=workers, progress=not quiet, firms=firms)
-    clear_folder(out)
+    prepare_out_folder(out, "run", overwrite=overwrite, scenario_file=scenario)
     write_run(result, out, scenario_file=str(scenario))
     if firms:
         write_parquet(out / "firms.parquet", result.firms)

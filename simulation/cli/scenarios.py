@@ -32,12 +32,11 @@ def targets(scenario: Path, csv_path: Path | None) -> None:
 def _check_file_out(path: Path, option: str) -> None:
     """Refuse an output file path that is a folder or lies under a file (nothing written)."""
     from ..errors import InputError
+    from ..io import refuse_under_a_file
 
     if path.is_dir():
         raise InputError("is a folder; give a file name for the table", file=str(path), field=option)
-    for place in path.parents:
-        if place.exists() and not place.is_dir():
-            raise InputError(f"is under {place}, which is a file, not a folder", file=str(path), field=option)
+    refuse_under_a_file(path, option)
 
 
 def format_coverage(table, name: str) -> str:
@@ -77,7 +76,7 @@ def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path
     from ..compare import compare as run_compare
     from ..compare import unique_names, write_compare
     from ..errors import InputError
-    from ..io import clear_folder, prepare_out_folder
+    from ..io import prepare_out_folder
     from ..loader import load_scenario
 
     if len(scenarios) < 2:
@@ -86,10 +85,10 @@ def compare(scenarios: tuple[Path, ...], replications: int, seed: int, out: Path
     limits.check_size(replications * len(scenarios), limits.MAX_RUNS, limits.BYTES_PER_RUN,
                       "replications (all scenarios)", field="--replications")
     out = out or Path("results") / ("compare_" + "_vs_".join(unique_names([sc.name for sc in loaded])))
-    out = prepare_out_folder(out, "compare", overwrite=overwrite, scenario_file=list(scenarios),
-                             clear=False)  # cleared once the new results are in hand: an interrupted rerun keeps the old
+    # checked now, cleared (checked again) once the new results are in hand: an interrupted rerun keeps the old
+    prepare_out_folder(out, "compare", overwrite=overwrite, scenario_file=list(scenarios), clear=False)
     result = run_compare(loaded, replications, seed, workers=workers, progress=not quiet)
-    clear_folder(out)
+    prepare_out_folder(out, "compare", overwrite=overwrite, scenario_file=list(scenarios))
     write_compare(result, out, files=[str(p) for p in scenarios])
     if plots:
         from ..plots.figures import draw

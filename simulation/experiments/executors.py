@@ -91,7 +91,7 @@ class ProcessExecutor(Executor):
 
     def imap_unordered(self, fn, tasks):
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=worker_start, initargs=(os.getpid(),))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=worker_start, initargs=(worker_parent(),))
         pending: dict = {}
         queue = deque(enumerate(tasks))
         window = 2 * self.workers
@@ -110,19 +110,28 @@ class ProcessExecutor(Executor):
             self._pool = None
 
 
-def worker_start(parent: int) -> None:
-    """A pool worker's first step: it ends with the process that started it (``parent``), however that
-    one ends. A parent stopped by SIGTERM or SIGKILL would otherwise leave its workers blocked for
-    good, holding a replication's memory each. Linux tells a child of its parent's death
-    (``PR_SET_PDEATHSIG``); the worker also takes SIGTERM's default again, which the command's
-    handler in the parent (raise, and clean up) is not for."""
+def worker_parent() -> int | None:
+    """The process a pool's workers are children of: this one, unless a fork server starts them (None)."""
+    import multiprocessing
+
+    return None if multiprocessing.get_start_method() == "forkserver" else os.getpid()
+
+
+def worker_start(parent: int | None) -> None:
+    """A pool worker's first step: it ends with the process that started it (``parent``: see
+    :func:`worker_parent`), however that one ends. A parent stopped by SIGTERM or SIGKILL would
+    otherwise leave its workers blocked for good, holding a replication's memory each. Linux tells a
+    child of its parent's death (``PR_SET_PDEATHSIG``; strictly, of the death of the thread that
+    started it: the pools here start their workers from the thread that maps, the main one); a
+    fork server's workers end with the server, which ends with this process. The worker also takes
+    SIGTERM's default again, which the command's handler in the parent (raise, and clean up) is not for."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the request took hold
+    if parent is not None and os.getppid() != parent:  # the parent died before the request took hold
         os._exit(1)
 
 

@@ -112,8 +112,8 @@ def sample(spec: SensitivitySpec) -> pd.DataFrame:
 
 def sensitivity(spec: str | Path | SensitivitySpec, out: str | Path, *, executor: Executor | None = None,
                 workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None,
-                progress: bool = False, base: str | Path | None = None) -> SensitivityResult:
-    """Run (or resume) the sensitivity analysis ``spec`` into ``out``; write ``indices.csv``.
+                progress: bool = False, base: str | Path | None = None, overwrite: bool = False) -> SensitivityResult:
+    """Run (or resume; ``overwrite``: start over) the sensitivity analysis ``spec`` into ``out``; write ``indices.csv``.
 
     Parameters are as for :func:`simulation.experiments.sweep.sweep`. Returns the indices as a
     long table: ``output, factor, factor_2, index, value, conf`` where ``index`` is S1, ST, S2
@@ -139,7 +139,7 @@ def sensitivity(spec: str | Path | SensitivitySpec, out: str | Path, *, executor
     result = run_design(spec, model, digest, design, out, executor=executor, workers=workers, dask_local=dask_local,
                         scheduler=scheduler, progress=progress, kind=f"sensitivity-{spec.method}",
                         outputs=keep, targets=frozenset((o.name, o.year) for o in outputs if o.kind != "indicator"),
-                        file=file, analyse=indices_of)
+                        file=file, analyse=indices_of, overwrite=overwrite)
     return SensitivityResult(spec, found["indices"], found["y"], result)
 
 

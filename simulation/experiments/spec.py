@@ -108,6 +108,11 @@ class Factor(_Strict):
         assert self.range is not None, "a values: factor has no bounds"
         return self.range
 
+    @property
+    def whole_bounds(self) -> tuple[int, int]:
+        """The least and greatest whole numbers of the range: an integer factor's design keeps within them."""
+        return math.ceil(self.bounds[0]), math.floor(self.bounds[1])
+
 
 class _Common(_Strict):
     scenario: str | None = None
@@ -270,7 +275,7 @@ def from_unit(unit: np.ndarray, factors: list[Factor]) -> pd.DataFrame:
             index = np.minimum((u * len(f.values)).astype(int), len(f.values) - 1)
             columns[f.label] = [f.values[i] for i in index]
         elif f.integer:
-            lo, hi = int(math.ceil(f.bounds[0])), int(math.floor(f.bounds[1]))
+            lo, hi = f.whole_bounds
             columns[f.label] = np.minimum(lo + np.floor(u * (hi - lo + 1)), hi).astype(np.int64)
         else:
             columns[f.label] = f.bounds[0] + u * (f.bounds[1] - f.bounds[0])
@@ -282,8 +287,7 @@ def scale_to_factors(sample: np.ndarray, factors: list[Factor]) -> pd.DataFrame:
     frame = pd.DataFrame(sample, columns=[f.label for f in factors])
     for f in factors:
         if f.integer:  # the nearest whole number within the range (rint alone could leave it: 0.2 → 0)
-            lo, hi = math.ceil(f.bounds[0]), math.floor(f.bounds[1])
-            frame[f.label] = np.clip(np.rint(frame[f.label]), lo, hi).astype(np.int64)
+            frame[f.label] = np.clip(np.rint(frame[f.label]), *f.whole_bounds).astype(np.int64)
     frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
     return frame
 
@@ -293,4 +297,7 @@ def _grid_axis(f: Factor) -> list:
         return list(f.values)
     assert f.levels is not None  # the grid validator requires levels: on every range factor
     axis = np.linspace(f.bounds[0], f.bounds[1], f.levels)
-    return sorted({int(round(v)) for v in axis}) if f.integer else axis.tolist()
+    if not f.integer:
+        return axis.tolist()
+    lo, hi = f.whole_bounds
+    return sorted({min(max(int(round(v)), lo), hi) for v in axis})

@@ -24,6 +24,8 @@ that code: finished runs of two models are never mixed.
 from __future__ import annotations
 
 import json
+import os
+import warnings
 from pathlib import Path
 from typing import IO
 
@@ -31,13 +33,35 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import LOCK, ensure_out_folder, is_ours, parquet_is_whole, write_json, write_parquet
+from ..io import LOCK, clear_folder, ensure_out_folder, is_ours, parquet_is_whole, write_json, write_parquet
 from ..provenance import model_code
 
 try:
     import fcntl
 except ImportError:  # not on POSIX: stores are not locked
     fcntl = None  # type: ignore[assignment]
+
+# what a store writes through atomic_path, as its temporary files are named: a store opened again
+# clears these leftovers, and no other writer's (a report or an Excel copy being written beside it)
+_OWN_TEMPORARY = tuple(f".{name}.*.tmp" for name in ("manifest.json", "design.parquet", "attainment.parquet",
+                                                      "failures.parquet", "indices.csv", "outputs.csv")) \
+    + ("indicators/.*.tmp", "shards/*/.*.tmp")
+
+_HELD: set[IO[bytes]] = set()  # the lock files this process holds open
+
+
+def _let_go_in_child() -> None:
+    """In a child forked while a lock is held (a pool's worker): point the lock's descriptor at
+    /dev/null. A flock belongs to the open file, which fork shares, so a worker would otherwise hold
+    the store locked for as long as it lives (beyond the store's close, with an executor kept open)."""
+    for handle in _HELD:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, handle.fileno())
+        os.close(null)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_let_go_in_child)
 
 INDICATOR_COLUMNS = ["point", "replication", "year", "indicator", "value"]
 ATTAINMENT_COLUMNS = ["point", "target", "indicator", "year", "p_met", "median", "p10", "p90", "mean", "n", "measure"]
@@ -54,52 +78,72 @@ class Store:
 
     # --- opening --------------------------------------------------------------------------
 
-    def open(self, digest: str, manifest: dict, design: pd.DataFrame) -> None:
+    def open(self, digest: str, manifest: dict, design: pd.DataFrame, *, overwrite: bool = False) -> None:
         """Start or resume: lock the folder, check the spec hash and the model code, write a 'running'
-        manifest (first: a folder with one is this store's) and the design. Close it when done."""
+        manifest (first: a folder with one is this store's) and the design. ``overwrite``: clear the
+        folder first, under the lock. Close the store when done (a refused open is closed here)."""
         kind = manifest["kind"].split("-")[0]
-        ensure_out_folder(self.root, kind)
+        if not overwrite:  # (what --overwrite clears may be of any kind, as long as it is results)
+            ensure_out_folder(self.root, kind)
         self._take_lock(kind)
+        try:
+            if overwrite:
+                clear_folder(self.root)
+            self._check(digest)
+            for pattern in _OWN_TEMPORARY:  # its writes cut short by a process killed before (nobody writes now)
+                for child in self.root.glob(pattern):
+                    child.unlink()
+            write_json(self.root / "manifest.json", {**manifest, "spec_hash": digest, "model_code": model_code(),
+                                                     "status": "running"})
+            if not (self.root / "design.parquet").exists():
+                write_parquet(self.root / "design.parquet", design)
+        except BaseException:
+            self.close()
+            raise
+
+    def _check(self, digest: str) -> None:
+        """Refuse a folder holding a store of another spec or model code, or other files."""
         old = self.manifest()
-        if old is not None and old.get("spec_hash") != digest:
-            raise InputError(
-                f"holds a sweep of a different spec or scenario (spec hash {old.get('spec_hash', '?')[:12]}…, "
-                f"this spec {digest[:12]}…); use a new --out folder, or delete this one to start over",
-                file=str(self.root),
-            )
-        code = model_code()
-        if old is not None and old.get("model_code") != code:
-            raise InputError(
-                f"was begun by other model code ({old.get('model_code') or 'a version that did not record it'}, this is "
-                f"{code}): its finished runs would mix two models; finish it with that version, or pass --overwrite "
-                "to start over", file=str(self.root))
         if old is None:  # a new store, or one whose start was cut short before its first manifest
             if any(not is_ours(child.name) and child.name != "design.parquet" for child in self.root.iterdir()):
                 raise InputError("is not empty and holds no sweep manifest; choose a new --out folder", file=str(self.root))
             (self.root / "design.parquet").unlink(missing_ok=True)  # of a start cut short (an earlier version's order)
-        for child in self.root.rglob(".*.tmp"):  # writes cut short by a process killed before: nobody writes now
-            child.unlink()
-        write_json(self.root / "manifest.json", {**manifest, "spec_hash": digest, "model_code": code, "status": "running"})
-        if not (self.root / "design.parquet").exists():
-            write_parquet(self.root / "design.parquet", design)
+            return
+        if old.get("spec_hash") != digest:
+            raise InputError(
+                f"holds a sweep of a different spec or scenario (spec hash {old.get('spec_hash', '?')[:12]}…, "
+                f"this spec {digest[:12]}…); use a new --out folder, or start over (--overwrite)", file=str(self.root))
+        if old.get("model_code") != model_code():
+            raise InputError(
+                f"was begun by other model code ({old.get('model_code') or 'a version that did not record it'}, this is "
+                f"{model_code()}): its finished runs would mix two models; finish it with that version, or start over "
+                "(--overwrite)", file=str(self.root))
 
     def _take_lock(self, kind: str) -> None:
-        """Hold ``DIR/.lock`` exclusively, or refuse: another process is writing this store."""
+        """Hold ``DIR/.lock`` exclusively, or refuse: another process is writing this store. Where the
+        filesystem cannot lock (some network mounts), a warning, and the store goes on unlocked."""
         self.root.mkdir(parents=True, exist_ok=True)
         if fcntl is None or self._lock is not None:
             return
         handle = open(self.root / LOCK, "ab")  # noqa: SIM115  # held open until close()
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:
             handle.close()
             raise InputError(f"is being written by another process (a {kind} still running?); wait for it to finish, "
                              "or choose another --out folder", file=str(self.root), field="--out") from None
+        except OSError as exc:
+            handle.close()
+            warnings.warn(f"{self.root}: cannot lock the store ({exc.strerror or exc}); nothing stops another process "
+                          "from writing into it at the same time", stacklevel=2)
+            return
         self._lock = handle
+        _HELD.add(handle)
 
     def close(self) -> None:
         """Release the lock (the store stays as it is)."""
         if self._lock is not None:
+            _HELD.discard(self._lock)
             self._lock.close()
             self._lock = None
 

@@ -18,7 +18,6 @@ sensitivity analysis needs (independent noise at each point would be counted as 
 
 from __future__ import annotations
 
-import math
 import time
 import traceback
 from collections.abc import Callable
@@ -135,9 +134,7 @@ def _ends(f: Factor) -> list[Any]:
     for an integer factor), or each of its values."""
     if f.range is None:
         return list(f.values or [])
-    if f.integer:
-        return [math.ceil(f.range[0]), math.floor(f.range[1])]
-    return list(f.range)
+    return list(f.whole_bounds) if f.integer else list(f.range)
 
 
 def check_combinations(model: ScenarioModel, design: pd.DataFrame, file: str) -> None:
@@ -148,15 +145,16 @@ def check_combinations(model: ScenarioModel, design: pd.DataFrame, file: str) ->
     Only a rule over two or more factors can see a combination: a model validator of a part of the
     scenario that holds them (``parameters.grading``), or the scenario's cross-field rules
     (:mod:`simulation.rules`). Each such part is validated at each distinct combination of its
-    factors' values in the design, not the whole scenario at each point (a few hundredths of a
-    millisecond against several milliseconds; a Sobol' design has thousands of points).
+    factors' values in the design: under a millisecond a combination for a part, several (a whole
+    scenario's validation) where factors meet only in the scenario's own rules. None of the shipped
+    specs has either, so for them this costs nothing.
     """
     from ..loader import _as_input_error, _set_path
-    from ..rules import check_rules
+    from ..rules import check_rules, part_at
 
     base = model.base
     for part, members in _parts_with_rules(base, model.factors).items():
-        holder = _model_at(base, part) if part else base
+        holder = part_at(base, part) if part else base
         for row, combination in _combinations(design, members):
             data = holder.model_dump(mode="python")
             for f, x in zip(members, combination):
@@ -180,14 +178,14 @@ def check_combinations(model: ScenarioModel, design: pd.DataFrame, file: str) ->
 def _parts_with_rules(base: Scenario, factors: tuple[Factor, ...]) -> dict[str, list[Factor]]:
     """Each part of the scenario (a dotted path; "" for the whole) with a rule over two or more of
     ``factors``, and those factors."""
-    from ..rules import CROSS_FIELD
+    from ..rules import CROSS_FIELD, part_at
 
     parts: dict[str, list[Factor]] = {}
     for f in factors:
         names = f.path.split(".")
         for depth in range(1, len(names)):
             part = ".".join(names[:depth])
-            holder = _model_at(base, part)
+            holder = part_at(base, part)
             if isinstance(holder, BaseModel) and _sees_fields_together(type(holder)):
                 parts.setdefault(part, []).append(f)
         if any(f.path.startswith(read) for read in CROSS_FIELD):
@@ -199,13 +197,6 @@ def _sees_fields_together(kind: type[BaseModel]) -> bool:
     """Whether a model has a rule over its fields together: an "after" model validator (the "before"
     ones read each number alone, as :class:`~simulation.scenario.Strict`'s does)."""
     return any(d.info.mode == "after" for d in kind.__pydantic_decorators__.model_validators.values())
-
-
-def _model_at(base: Scenario, part: str) -> Any:
-    node: Any = base
-    for name in part.split("."):
-        node = node[int(name)] if isinstance(node, list) else getattr(node, name, None)
-    return node
 
 
 def _combinations(design: pd.DataFrame, members: list[Factor]) -> list[tuple[int, tuple]]:
@@ -350,8 +341,8 @@ class SweepResult:
 
 def sweep(spec: str | Path | SweepSpec, out: str | Path, *, executor: Executor | None = None,
           workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None,
-          progress: bool = False, base: str | Path | None = None) -> SweepResult:
-    """Run (or resume) the sweep ``spec`` into the store ``out``.
+          progress: bool = False, base: str | Path | None = None, overwrite: bool = False) -> SweepResult:
+    """Run (or resume) the sweep ``spec`` into the store ``out`` (``overwrite``: start it over).
 
     Parameters
     ----------
@@ -369,7 +360,8 @@ def sweep(spec: str | Path | SweepSpec, out: str | Path, *, executor: Executor |
     model, digest = build_model(spec, base_path, file)
     design = design_frame(spec)
     return run_design(spec, model, digest, design, out, executor=executor, workers=workers,
-                      dask_local=dask_local, scheduler=scheduler, progress=progress, kind="sweep", file=file)
+                      dask_local=dask_local, scheduler=scheduler, progress=progress, kind="sweep", file=file,
+                      overwrite=overwrite)
 
 
 def _resolve(spec: str | Path | SpecT, kind: type[SpecT], base: str | Path | None) -> tuple[SpecT, Path | None, str]:
@@ -384,9 +376,10 @@ def _resolve(spec: str | Path | SpecT, kind: type[SpecT], base: str | Path | Non
 def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, out: str | Path, *,
                executor: Executor | None, workers, dask_local, scheduler, progress: bool, kind: str,
                outputs: list[str] | None = None, targets: bool | frozenset = True, file: str = "<spec>",
-               analyse: Callable[[Store], object] | None = None) -> SweepResult:
-    """Run every point of ``design`` under ``model`` into the store ``out`` (resuming); ``analyse(store)``
-    writes what a whole design gives (a sensitivity's indices) before the store is marked complete."""
+               analyse: Callable[[Store], object] | None = None, overwrite: bool = False) -> SweepResult:
+    """Run every point of ``design`` under ``model`` into the store ``out`` (resuming; ``overwrite``:
+    starting over, the folder cleared under the store's lock); ``analyse(store)`` writes what a whole
+    design gives (a sensitivity's indices) before the store is marked complete."""
     start = time.perf_counter()
     outputs = getattr(spec, "outputs", None) if kind == "sweep" else outputs
     targets = getattr(spec, "targets", targets)
@@ -401,8 +394,8 @@ def run_design(spec: _Common, model, digest: str | None, design: pd.DataFrame, o
         "points": len(design), "replications": reps, "runs": len(design) * reps,
         "chunks": -(-len(design) // per), "points_per_chunk": per, "versions": versions(),
     }
-    store.open(key, manifest, design)
     try:
+        store.open(key, manifest, design, overwrite=overwrite)
         done = store.done_chunks()
         labels = [f.label for f in spec.factors]
         records = design[labels].to_dict("records")

@@ -8,13 +8,12 @@ process would. Each figure is drawn in the house style with the set's stamp (:fu
 
 from __future__ import annotations
 
-import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from ..experiments.executors import resolve_workers, worker_start
+from ..experiments.executors import resolve_workers, worker_parent, worker_start
 from .fonts import plot_style
 from .save import stamped
 
@@ -36,7 +35,7 @@ def draw_all(figures: FigureSet, workers: int = 1) -> list[Path]:
     workers = min(resolve_workers(workers), len(stems))
     if workers <= 1:
         return [_drawn(figures, stem) for stem in stems]
-    with ProcessPoolExecutor(workers, initializer=_hold, initargs=(figures, os.getpid())) as pool:
+    with ProcessPoolExecutor(workers, initializer=_hold, initargs=(figures, worker_parent())) as pool:
         drawn = list(pool.map(_draw_held, stems))
     for _, caught in drawn:
         for message, category, filename, lineno in caught:
@@ -52,7 +51,7 @@ def _drawn(figures: FigureSet, stem: str) -> Path:
 _HELD: FigureSet | None = None  # a drawing worker's figures (set once, when the worker starts)
 
 
-def _hold(figures: FigureSet, parent: int) -> None:
+def _hold(figures: FigureSet, parent: int | None) -> None:
     global _HELD
     worker_start(parent)
     _HELD = figures
