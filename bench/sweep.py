@@ -3,8 +3,8 @@
 Run with ``python bench/sweep.py [--points 128] [--replications 2]``. Prints, per executor, the start-up
 time, the wall time of the sweep itself, runs per second, and the overhead per task against serial:
 ``(wall × workers − serial wall) / tasks`` — CPU time each task costs beyond the serial run (pickling,
-scheduling, result transfer, idle tail). Ends with the estimated time of the shipped 10-factor
-Sobol' analysis (N = 512, 11,264 runs) on two cores.
+scheduling, result transfer, idle tail). Ends with the estimated time of the shipped 11-factor
+Sobol' analysis (N = 512, 12,288 runs) on two cores.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from simulation.experiments.sweep import sweep  # noqa: E402
 from simulation.loader import load_scenario  # noqa: E402
 from simulation.model import simulate  # noqa: E402
 
-SOBOL_RUNS = 512 * (2 * 10 + 2)
+SOBOL_RUNS = 512 * (2 * 11 + 2)
 
 
 def bench_spec(folder: Path, points: int, replications: int) -> Path:
@@ -80,7 +80,7 @@ def main() -> None:
     print(f"sweep machinery per run (serial sweep vs bare simulate): {(per_run - bare) * 1000:.1f} ms")
     for r in rows[1:]:
         estimate = r["startup"] + SOBOL_RUNS / (r["runs"] / r["wall"])
-        print(f"estimated 10-factor Sobol' N=512 ({SOBOL_RUNS} runs) with {r['label']}: {estimate / 60:.1f} min")
+        print(f"estimated 11-factor Sobol' N=512 ({SOBOL_RUNS} runs) with {r['label']}: {estimate / 60:.1f} min")
 
 
 if __name__ == "__main__":
