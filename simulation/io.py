@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .scenario import LAST_YEAR
+from .limits import LAST_YEAR
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: stores are not locked
+    fcntl = None  # type: ignore[assignment]
 
 DEPENDENCIES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "pyyaml", "pydantic", "pyarrow", "SALib", "dask")
 
@@ -136,6 +141,7 @@ def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = 
     if path.exists() and not path.is_dir():
         raise InputError("exists and is not a folder", file=str(path), field="--out")
     if path.is_dir() and any(not is_ours(child.name) for child in path.iterdir()) and not overwrite:
+        _check_clearable(path)  # (a folder --overwrite would not clear either is named as such, not sent to it)
         ensure_out_folder(path, kind)
         why = _not_a_rerun(path, kind, scenario_file)
         if why is not None:
@@ -189,29 +195,50 @@ def is_ours(name: str) -> bool:
 
 
 LOCK = ".lock"  # a store's lock file (see simulation.experiments.store)
+
+
+def in_use(folder: Path) -> bool:
+    """Whether another process holds ``folder``'s store lock (a sweep or sensitivity writing it)."""
+    if fcntl is None or not (folder / LOCK).is_file():
+        return False
+    with open(folder / LOCK, "ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:  # a filesystem that cannot lock: nobody holds it
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
 WRITING = "writing"  # a run's or comparison's manifest while its files are written (the whole one comes last)
 
 
-def _check_clearable(path: Path) -> None:
-    """Refuse to clear a folder that is not the tool's results (see :func:`clear_folder`)."""
+def _check_clearable(path: Path, *, locked: bool = False) -> None:
+    """Refuse to clear a folder that is not the tool's results (see :func:`clear_folder`), or a store
+    another process is writing (``locked``: the caller holds its lock)."""
     if not path.is_dir():
         return
-    if not (path / "manifest.json").is_file() and any(not is_ours(child.name) for child in path.iterdir()):
-        raise InputError("holds files but no manifest.json: not a results folder, so --overwrite does not clear it",
+    held = _manifest(path)
+    if (held is None or held.get("kind") not in KINDS) and any(not is_ours(child.name) for child in path.iterdir()):
+        raise InputError("holds files but no manifest.json of this tool's results: not a results folder, so it is "
+                         "not cleared (choose another folder)", file=str(path), field="--out")
+    if not locked and in_use(path):
+        raise InputError("is being written by another process; wait for it to finish, or choose another folder",
                          file=str(path), field="--out")
     if any((path / name).exists() for name in _NOT_RESULTS) or path.resolve() in (Path.home().resolve(), Path("/")):
         raise InputError("looks like a project or home folder, not a results folder; not clearing it",
                          file=str(path), field="--out")
 
 
-def clear_folder(path: str | Path) -> None:
+def clear_folder(path: str | Path, *, locked: bool = False) -> None:
     """Delete everything inside a results folder (the folder stays; so does a store's lock, which
-    its holder keeps using); refuse anything else. A folder without a manifest is cleared only if
-    it holds nothing but the tool's own leftovers (:func:`is_ours`)."""
+    its holder keeps using); refuse anything else, or a store another process is writing
+    (``locked``: the caller holds its lock). A folder without a manifest is cleared only if it
+    holds nothing but the tool's own leftovers (:func:`is_ours`)."""
     path = Path(path)
     if not path.is_dir():
         return
-    _check_clearable(path)
+    _check_clearable(path, locked=locked)
     for child in path.iterdir():
         if child.name == LOCK:
             continue

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from .errors import InputError
 
+LAST_YEAR = 2100  # the last year a scenario may run to (and an observed series name)
+
 MAX_RUNS = 20_000  # replications held in memory by one run or compare (all scenarios)
 MAX_POINTS = 100_000  # design points of a sweep or sensitivity analysis
 MAX_SWEEP_RUNS = 1_000_000  # points × replications of a sweep (results stream to disk)

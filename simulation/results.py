@@ -30,6 +30,8 @@ def write_run(result: RunResult, out: str | Path, *, scenario_file: str | None =
     io.write_parquet(out / "flows.parquet", result.flows)
     io.write_csv(out / "targets.csv", result.targets[TARGET_COLUMNS])
     io.write_text(out / "scenario.yaml", yaml.safe_dump(result.scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+    if result.firms is not None:
+        io.write_parquet(out / "firms.parquet", result.firms)
     io.write_json(out / "manifest.json", manifest)
     return out
 
@@ -58,6 +60,9 @@ def read_run(out: str | Path) -> RunResult:
     if not manifest_path.is_file():
         raise InputError("no manifest.json: not a finished run folder", file=str(out))
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("status") == io.WRITING:
+        raise InputError("was cut short while its files were written; run the same command again (it replaces them)",
+                         file=str(out))
     scenario = validate(yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8")), file=str(out / "scenario.yaml"))
     targets = pd.read_csv(out / "targets.csv")
     if "p_met_lo" not in targets:  # a folder written before the interval was recorded

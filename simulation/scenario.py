@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .limits import LAST_YEAR
 from .processes.quotas import allocated_quota
 from .quantity import FiniteNumber, Quantity, Unit, refuse_loose_numbers
 
@@ -534,9 +535,6 @@ class Target(Strict):
         elif not self.reason:
             raise ValueError("a target with modelled: false needs a 'reason'")
         return self
-
-
-LAST_YEAR = 2100  # the last year a scenario may run to
 
 
 class Scenario(Strict):

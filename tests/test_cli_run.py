@@ -119,3 +119,62 @@ def test_overwrite_never_clears_a_folder_that_is_not_results(tmp_path):
     leftovers.mkdir()
     (leftovers / ".indicators.parquet.x1.tmp").write_bytes(b"half")
     assert _linhai_run(leftovers).exit_code == 0 and not list(leftovers.glob(".*.tmp"))
+
+
+def test_a_folder_is_checked_again_when_the_new_results_replace_it(tmp_path, monkeypatch):
+    from simulation.experiments import replicate
+
+    out = tmp_path / "out"
+    assert _linhai_run(out).exit_code == 0
+    simulate = replicate.run_replications
+
+    def while_it_runs(*args, **kwargs):
+        (out / "notes.txt").write_text("written during the run")
+        return simulate(*args, **kwargs)
+
+    monkeypatch.setattr(replicate, "run_replications", while_it_runs)
+    refused = _linhai_run(out)
+    assert refused.exit_code == 2 and "notes.txt" in refused.stderr and (out / "notes.txt").is_file()
+
+
+def test_overwrite_leaves_a_folder_whose_manifest_is_not_this_tools(tmp_path):
+    out = tmp_path / "web"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"name": "My App", "icons": []}))  # a web app's
+    (out / "index.html").write_text("<html/>")
+    refused = _linhai_run(out, "--overwrite")
+    assert refused.exit_code == 2 and "not a results folder" in refused.stderr and (out / "index.html").is_file()
+
+
+def test_a_comparison_cut_short_while_writing_says_so(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from simulation.cli import main
+
+    from .conftest import ROOT
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("simulation.io.write_parquet", killed)  # the comparison's tables, after its first manifest
+    linhai = str(ROOT / "scenarios" / "linhai_2023.yaml")
+    result = CliRunner().invoke(main, ["compare", linhai, linhai, "-r", "2", "-q", "--no-plots", "-o", str(tmp_path / "c")])
+    assert result.exit_code == 130
+    assert json.loads((tmp_path / "c" / "manifest.json").read_text())["status"] == "writing"
+
+
+def test_an_ignored_sigterm_stays_ignored(monkeypatch):
+    import signal
+
+    from click.testing import CliRunner
+
+    from simulation.cli import main
+
+    seen = []
+    monkeypatch.setattr("simulation.loader.load_scenario", lambda *a, **k: seen.append(signal.getsignal(signal.SIGTERM)))
+    before = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        CliRunner().invoke(main, ["levers", "scenarios/linhai_2023.yaml"])
+        assert seen == [signal.SIG_IGN] and signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, before)

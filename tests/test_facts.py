@@ -202,10 +202,10 @@ def test_run_report_has_a_model_check_section_when_the_panel_is_kept(small, tmp_
     from simulation.report import build_report
     from simulation.results import write_run
 
-    run = run_replications(small, 2, seed=0, firms=True)
-    write_run(run, tmp_path, scenario_file="small.yaml")
+    write_run(run_replications(small, 2, seed=0), tmp_path, scenario_file="small.yaml")
     assert 'id="model_check"' not in build_report(tmp_path, redraw=False)
-    run.firms.to_parquet(tmp_path / "firms.parquet")
+    write_run(run_replications(small, 2, seed=0, firms=True), tmp_path, scenario_file="small.yaml")  # and its panel
+    assert (tmp_path / "firms.parquet").is_file()
     html = build_report(tmp_path, redraw=False)
     section = html[html.index('id="model_check"'):]
     for fact in FACTS:

@@ -427,8 +427,36 @@ def test_overwrite_clears_a_store_only_under_its_lock(tmp_path):
     first.close()
     again = Store(tmp_path / "out")
     again.open("other", {"kind": "sweep", "points": 1}, pd.DataFrame({"point": [0]}), overwrite=True)
+    with pytest.raises(InputError, match="being written by another process"):
+        _opened(tmp_path / "out")  # the clearing kept the lock file its holder locks
+    refused = CliRunner().invoke(main, ["run", str(ZHENHAI), "-r", "1", "-q", "--no-plots", "-o", str(tmp_path / "out"),
+                                        "--overwrite"])
+    assert refused.exit_code == 2 and "being written by another process" in refused.stderr  # nor does a run clear it
     again.close()
     assert Store(tmp_path / "out").manifest()["spec_hash"] == "other"
+
+
+def test_a_store_dropped_unclosed_lets_go_of_its_lock(tmp_path):
+    import gc
+
+    store = _opened(tmp_path / "out")
+    del store
+    gc.collect()
+    _opened(tmp_path / "out").close()
+
+
+def test_a_filesystem_that_cannot_lock_gives_a_warning_not_a_refusal(tmp_path, monkeypatch):
+    import errno
+
+    import simulation.experiments.store as store_module
+
+    def no_locks(handle, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(store_module.fcntl, "flock", no_locks)
+    with pytest.warns(UserWarning, match="cannot lock the store"):
+        _opened(tmp_path / "out").close()
+    assert Store(tmp_path / "out").manifest()["status"] == "running"
 
 
 def test_a_refused_open_leaves_the_store_unlocked(tmp_path):
@@ -475,3 +503,36 @@ def test_an_integer_grid_keeps_within_the_range():
     spec = SweepSpec.model_validate({"model": "ishigami", "design": "grid", "factors": [
         {"path": "x1", "range": [0.4, 3.4], "integer": True, "levels": 4}]})
     assert design_frame(spec)["x1"].tolist() == [1, 2, 3]  # round(0.4) = 0 lies outside [0.4, 3.4]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_workers_end_with_a_killed_parent_whichever_way_they_start(method, tmp_path):
+    code = ("import multiprocessing as mp, os, time\n"
+            f"mp.set_start_method({method!r})\n"
+            "from simulation.experiments.executors import ProcessExecutor\n"
+            "ex = ProcessExecutor(2)\n"
+            "for _ in ex.imap_unordered(abs, [-1, -2]):\n"
+            "    pass\n"
+            "print(' '.join(str(p.pid) for p in ex._pool._processes.values()), flush=True)\n"
+            "time.sleep(600)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        workers = proc.stdout.readline().split()
+        assert len(workers) == 2
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while any(map(_running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _running(pid)], f"{method} workers outlived their parent"
+
+
+def _running(pid: str) -> bool:
+    """Whether a process is there and not a zombie (one that has ended, not yet reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")

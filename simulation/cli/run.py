@@ -103,7 +103,7 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
         overwrite: bool, firms: bool, until: int | None, named_lists: bool) -> None:
     """Run SCENARIO R times; write indicators, target attainment, manifest and figures to OUT."""
     from ..experiments.replicate import run_replications
-    from ..io import prepare_out_folder, write_parquet
+    from ..io import prepare_out_folder
     from ..loader import load_scenario
     from ..results import write_run
 
@@ -120,9 +120,7 @@ def run(scenario: Path, replications: int, seed: int, out: Path | None, workers:
     prepare_out_folder(out, "run", overwrite=overwrite, scenario_file=scenario, clear=False)
     result = run_replications(sc, replications, seed, workers=workers, progress=not quiet, firms=firms)
     prepare_out_folder(out, "run", overwrite=overwrite, scenario_file=scenario)
-    write_run(result, out, scenario_file=str(scenario))
-    if firms:
-        write_parquet(out / "firms.parquet", result.firms)
+    write_run(result, out, scenario_file=str(scenario))  # the firm panel too, when asked for
     if plots:
         from ..plots.figures import draw_run
 

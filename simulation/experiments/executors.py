@@ -21,6 +21,8 @@ import os
 import pickle
 import signal
 import sys
+import threading
+import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -91,7 +93,7 @@ class ProcessExecutor(Executor):
 
     def imap_unordered(self, fn, tasks):
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=worker_start, initargs=(worker_parent(),))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=worker_start, initargs=(os.getpid(),))
         pending: dict = {}
         queue = deque(enumerate(tasks))
         window = 2 * self.workers
@@ -110,29 +112,40 @@ class ProcessExecutor(Executor):
             self._pool = None
 
 
-def worker_parent() -> int | None:
-    """The process a pool's workers are children of: this one, unless a fork server starts them (None)."""
-    import multiprocessing
+def worker_start(main: int) -> None:
+    """A pool worker's first step: it ends with the process whose pool it serves (``main``),
+    however that one ends. A process stopped by SIGTERM or SIGKILL would otherwise leave its
+    workers blocked for good, holding a replication's memory each.
 
-    return None if multiprocessing.get_start_method() == "forkserver" else os.getpid()
-
-
-def worker_start(parent: int | None) -> None:
-    """A pool worker's first step: it ends with the process that started it (``parent``: see
-    :func:`worker_parent`), however that one ends. A parent stopped by SIGTERM or SIGKILL would
-    otherwise leave its workers blocked for good, holding a replication's memory each. Linux tells a
-    child of its parent's death (``PR_SET_PDEATHSIG``; strictly, of the death of the thread that
-    started it: the pools here start their workers from the thread that maps, the main one); a
-    fork server's workers end with the server, which ends with this process. The worker also takes
-    SIGTERM's default again, which the command's handler in the parent (raise, and clean up) is not for."""
+    A watch thread ends the worker within a second of ``main``'s end, whichever way the pool
+    started it (a fork server's workers are the server's children, and the server waits for
+    them). Where ``main`` is the parent on Linux, ``PR_SET_PDEATHSIG`` ends it at once. The worker
+    also takes SIGTERM's default again, which the command's handler (raise, and clean up) is not for.
+    """
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and os.getppid() == main:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if parent is not None and os.getppid() != parent:  # the parent died before the request took hold
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if not _alive(main):  # it ended before the watch could start
         os._exit(1)
+    threading.Thread(target=_watch, args=(main,), name="orphan watch", daemon=True).start()
+
+
+def _watch(main: int) -> None:
+    while _alive(main):
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, and another user's (a reused number): taken as alive
+        return True
+    return True
 
 
 class _Shipped:

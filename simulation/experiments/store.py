@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+import weakref
 from pathlib import Path
 from typing import IO
 
@@ -47,7 +48,7 @@ _OWN_TEMPORARY = tuple(f".{name}.*.tmp" for name in ("manifest.json", "design.pa
                                                       "failures.parquet", "indices.csv", "outputs.csv")) \
     + ("indicators/.*.tmp", "shards/*/.*.tmp")
 
-_HELD: set[IO[bytes]] = set()  # the lock files this process holds open
+_HELD: weakref.WeakSet[IO[bytes]] = weakref.WeakSet()  # the lock files this process holds open (a store dropped unclosed lets go)
 
 
 def _let_go_in_child() -> None:
@@ -88,7 +89,7 @@ class Store:
         self._take_lock(kind)
         try:
             if overwrite:
-                clear_folder(self.root)
+                clear_folder(self.root, locked=self._lock is not None)
             self._check(digest)
             for pattern in _OWN_TEMPORARY:  # its writes cut short by a process killed before (nobody writes now)
                 for child in self.root.glob(pattern):

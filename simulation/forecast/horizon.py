@@ -33,8 +33,9 @@ from fnmatch import fnmatch
 from typing import Any, Literal
 
 from ..errors import InputError
+from ..limits import LAST_YEAR
 from ..loader import validate
-from ..scenario import LAST_YEAR, Scenario
+from ..scenario import Scenario
 
 Rule = Literal["hold", "trend"]
 

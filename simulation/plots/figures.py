@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..io import WRITING
 from ..scenario import Scenario
 from ..targets import cap_cited, default_basis, price_basis
 from .fan import fan_chart, load_history
@@ -172,6 +173,9 @@ def read_manifest(folder: str | Path) -> dict:
         raise InputError(f"not valid JSON: {exc.msg}", file=str(path)) from None
     if not isinstance(manifest, dict) or "kind" not in manifest:
         raise InputError("no 'kind' in the manifest", file=str(path), field="kind")
+    if manifest.get("status") == WRITING:
+        raise InputError("was cut short while its files were written; run the same command again (it replaces them)",
+                         file=str(folder))
     return manifest
 
 

@@ -8,12 +8,13 @@ process would. Each figure is drawn in the house style with the set's stamp (:fu
 
 from __future__ import annotations
 
+import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from ..experiments.executors import resolve_workers, worker_parent, worker_start
+from ..experiments.executors import resolve_workers, worker_start
 from .fonts import plot_style
 from .save import stamped
 
@@ -35,7 +36,7 @@ def draw_all(figures: FigureSet, workers: int = 1) -> list[Path]:
     workers = min(resolve_workers(workers), len(stems))
     if workers <= 1:
         return [_drawn(figures, stem) for stem in stems]
-    with ProcessPoolExecutor(workers, initializer=_hold, initargs=(figures, worker_parent())) as pool:
+    with ProcessPoolExecutor(workers, initializer=_hold, initargs=(figures, os.getpid())) as pool:
         drawn = list(pool.map(_draw_held, stems))
     for _, caught in drawn:
         for message, category, filename, lineno in caught:
@@ -51,9 +52,9 @@ def _drawn(figures: FigureSet, stem: str) -> Path:
 _HELD: FigureSet | None = None  # a drawing worker's figures (set once, when the worker starts)
 
 
-def _hold(figures: FigureSet, parent: int | None) -> None:
+def _hold(figures: FigureSet, main: int) -> None:
     global _HELD
-    worker_start(parent)
+    worker_start(main)
     _HELD = figures
 
 
