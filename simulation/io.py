@@ -132,22 +132,21 @@ def prepare_out_folder(path: str | Path | None, kind: str, *, overwrite: bool = 
     nothing else, is cleared and reused. Results of another
     file (a variant or a calibrated scenario under the same name) and files the tool did not write
     there are kept, and the folder refused. An empty name is refused (it would mean the working folder).
-    ``clear=False``: check only, and leave the clearing to :func:`clear_folder` once the new results are
-    ready to be written (an interrupted rerun then keeps the old ones).
+    ``clear=False``: check only; call again once the new results are ready to be written, to check
+    the folder again and clear it (an interrupted rerun then keeps the old results).
     """
     if path is None or not str(path).strip():
         raise InputError("is empty; give an output folder", field="--out")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError("exists and is not a folder", file=str(path), field="--out")
+    _check_clearable(path)  # first: a folder --overwrite would not clear either is named as such, not sent to it
     if path.is_dir() and any(not is_ours(child.name) for child in path.iterdir()) and not overwrite:
-        _check_clearable(path)  # (a folder --overwrite would not clear either is named as such, not sent to it)
         ensure_out_folder(path, kind)
         why = _not_a_rerun(path, kind, scenario_file)
         if why is not None:
             raise InputError(f"{why}; choose another folder, or pass --overwrite to clear it first",
                              file=str(path), field="--out")
-    _check_clearable(path)
     if clear:
         clear_folder(path)
     return path
