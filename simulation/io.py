@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -196,19 +196,36 @@ def is_ours(name: str) -> bool:
 LOCK = ".lock"  # a store's lock file (see simulation.experiments.store)
 
 
+def lock_folder(folder: Path) -> IO[bytes] | None:
+    """``folder``'s lock file, opened and locked exclusively (the lock holds while it is open), or None
+    where locks do not exist (not POSIX). BlockingIOError: another process holds it; another
+    OSError: the filesystem cannot lock."""
+    if fcntl is None:
+        return None
+    handle = open(folder / LOCK, "ab")  # noqa: SIM115  # the caller keeps it open as long as it needs the lock
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise
+    return handle
+
+
 def in_use(folder: Path) -> bool:
     """Whether another process holds ``folder``'s store lock (a sweep or sensitivity writing it)."""
-    if fcntl is None or not (folder / LOCK).is_file():
+    if not (folder / LOCK).is_file():
         return False
-    with open(folder / LOCK, "ab") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        except OSError:  # a filesystem that cannot lock: nobody holds it
-            return False
-        fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        handle = lock_folder(folder)
+    except BlockingIOError:
+        return True
+    except OSError:  # a filesystem that cannot lock: nobody holds it
+        return False
+    if handle is not None:
+        handle.close()
     return False
+
+
 WRITING = "writing"  # a run's or comparison's manifest while its files are written (the whole one comes last)
 
 

@@ -448,12 +448,12 @@ def test_a_store_dropped_unclosed_lets_go_of_its_lock(tmp_path):
 def test_a_filesystem_that_cannot_lock_gives_a_warning_not_a_refusal(tmp_path, monkeypatch):
     import errno
 
-    import simulation.experiments.store as store_module
+    import simulation.io as io_module
 
     def no_locks(handle, operation):
         raise OSError(errno.ENOLCK, "No locks available")
 
-    monkeypatch.setattr(store_module.fcntl, "flock", no_locks)
+    monkeypatch.setattr(io_module.fcntl, "flock", no_locks)
     with pytest.warns(UserWarning, match="cannot lock the store"):
         _opened(tmp_path / "out").close()
     assert Store(tmp_path / "out").manifest()["status"] == "running"

@@ -144,7 +144,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # there, and another user's (a reused number): taken as alive
-        return True
+        pass
     return True
 
 

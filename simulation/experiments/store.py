@@ -34,13 +34,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import LOCK, clear_folder, ensure_out_folder, is_ours, parquet_is_whole, write_json, write_parquet
+from ..io import clear_folder, ensure_out_folder, is_ours, lock_folder, parquet_is_whole, write_json, write_parquet
 from ..provenance import model_code
-
-try:
-    import fcntl
-except ImportError:  # not on POSIX: stores are not locked
-    fcntl = None  # type: ignore[assignment]
 
 # what a store writes through atomic_path, as its temporary files are named: a store opened again
 # clears these leftovers, and no other writer's (a report or an Excel copy being written beside it)
@@ -124,22 +119,20 @@ class Store:
         """Hold ``DIR/.lock`` exclusively, or refuse: another process is writing this store. Where the
         filesystem cannot lock (some network mounts), a warning, and the store goes on unlocked."""
         self.root.mkdir(parents=True, exist_ok=True)
-        if fcntl is None or self._lock is not None:
+        if self._lock is not None:
             return
-        handle = open(self.root / LOCK, "ab")  # noqa: SIM115  # held open until close()
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            handle = lock_folder(self.root)  # held open until close()
         except BlockingIOError:
-            handle.close()
             raise InputError(f"is being written by another process (a {kind} still running?); wait for it to finish, "
                              "or choose another --out folder", file=str(self.root), field="--out") from None
         except OSError as exc:
-            handle.close()
             warnings.warn(f"{self.root}: cannot lock the store ({exc.strerror or exc}); nothing stops another process "
                           "from writing into it at the same time", stacklevel=2)
             return
-        self._lock = handle
-        _HELD.add(handle)
+        if handle is not None:
+            self._lock = handle
+            _HELD.add(handle)
 
     def close(self) -> None:
         """Release the lock (the store stays as it is)."""
